@@ -1,0 +1,107 @@
+"""Command-line interface: ``bkanalysis build | status | report | targets | boundaries``.
+
+The parser lives here; each command's work lives in its own module and is imported
+only when that command runs, so ``bkanalysis --help`` is instant. A command returns an
+exit status; a :class:`~bkanalysis.errors.BkError` becomes a one-line message on
+stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import BkError, NotImplementedYetError
+
+# command -> "module:function"; the function takes the parsed arguments and returns
+# an exit status.
+COMMANDS: dict[str, str] = {
+    "build": "bkanalysis.pipeline:build_command",
+    "status": "bkanalysis.progress:status_command",
+    "report": "bkanalysis.report:report_command",
+    "targets": "bkanalysis.targets:targets_command",
+    "boundaries": "bkanalysis.admin.boundaries:boundaries_command",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``bkanalysis`` command."""
+    parser = argparse.ArgumentParser(
+        prog="bkanalysis",
+        description="Track Bắc Kạn's Green Growth Action Plan (Decision 1635/QĐ-UBND) "
+        "against the province's indicator workbooks.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "build", help="read data/raw into tidy observations, rejects and a validation report"
+    )
+    p.add_argument("--raw", default=None, help="folder of raw workbooks (default: data/raw)")
+    p.add_argument("--out", default=None, help="output folder (default: data/processed)")
+    p.add_argument("--strict", action="store_true", help="exit non-zero if any cell is rejected")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = sub.add_parser("status", help="progress of every target, in the terminal")
+    p.add_argument(
+        "--year", type=int, default=None, help="assess as of this year (default: latest data)"
+    )
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--processed", default=None, help="folder of the built observations")
+    p.add_argument("--method", default=None, help="progress method (default: the Open SDG measure)")
+
+    p = sub.add_parser("report", help="build, execute every notebook, export figures and tables")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument(
+        "--force", action="store_true", help="redo every step even if its inputs are unchanged"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = sub.add_parser("targets", help="print the targets registry")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+
+    p = sub.add_parser("boundaries", help="put commune boundaries into data/external/boundaries")
+    p.add_argument("--mirror", default=None, help="local folder holding the boundary files")
+    p.add_argument(
+        "--download", action="store_true", help="download GADM 4.1 when no mirror is present"
+    )
+    p.add_argument("--quiet", action="store_true")
+    return parser
+
+
+def _resolve(command: str):
+    module_name, func_name = COMMANDS[command].split(":")
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except ModuleNotFoundError:  # a parent package is missing
+        spec = None
+    if spec is None:
+        raise NotImplementedYetError(f"'{command}' is not implemented yet")
+    func = getattr(importlib.import_module(module_name), func_name, None)
+    if func is None:
+        raise NotImplementedYetError(f"'{command}' is not implemented yet")
+    return func
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(_resolve(args.command)(args) or 0)
+    except NotImplementedYetError as exc:
+        print(f"bkanalysis {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except BkError as exc:
+        print(f"bkanalysis {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"bkanalysis {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

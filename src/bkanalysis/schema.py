@@ -1,0 +1,235 @@
+"""The tidy observation table (DESIGN.md §2) and its validator.
+
+Every part of bkanalysis exchanges observations in this one long shape; it is checked
+at the boundaries (after reading, before writing) with :func:`validate_observations`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING
+
+from .errors import SchemaError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "AREA_LEVELS",
+    "ASSESSMENT_STATUSES",
+    "OBSERVATION_COLUMNS",
+    "OBSERVATION_STATUSES",
+    "PROVINCE_CODE",
+    "REJECT_COLUMNS",
+    "VINTAGES",
+    "empty_observations",
+    "empty_rejects",
+    "validate_observations",
+    "vintage_for_year",
+]
+
+#: Column name -> dtype of the tidy observation table, in order.
+OBSERVATION_COLUMNS: dict[str, str] = {
+    "indicator_id": "str",
+    "area_code": "str",
+    "area_level": "str",
+    "admin_vintage": "str",
+    "area_name": "str",
+    "year": "int64",
+    "value": "float64",
+    "unit": "str",
+    "status": "str",
+    "source_file": "str",
+    "source_sheet": "str",
+    "source_cell": "str",
+}
+
+#: Columns of ``rejects.csv``.
+REJECT_COLUMNS: tuple[str, ...] = (
+    "source_file",
+    "source_sheet",
+    "source_cell",
+    "raw_value",
+    "reason",
+)
+
+AREA_LEVELS: tuple[str, ...] = ("province", "district", "commune")
+VINTAGES: tuple[str, ...] = ("2019", "2020", "2025")
+OBSERVATION_STATUSES: tuple[str, ...] = ("actual", "preliminary", "estimate", "plan")
+#: Statuses of a target's progress, used by assessment, charts and reports.
+ASSESSMENT_STATUSES: tuple[str, ...] = (
+    "achieved",
+    "on_track",
+    "off_track",
+    "deteriorating",
+    "insufficient_data",
+    "met",
+    "missed",
+)
+#: GSO code of Bắc Kạn province (before the 2025 merger into Thái Nguyên).
+PROVINCE_CODE = "06"
+
+_CODE_LENGTH = {"province": 2, "district": 3, "commune": 5}
+
+
+def vintage_for_year(year: int) -> str:
+    """Return the administrative vintage in force on 31 December of *year*.
+
+    Examples
+    --------
+    >>> vintage_for_year(2019), vintage_for_year(2020), vintage_for_year(2024)
+    ('2019', '2020', '2020')
+    >>> vintage_for_year(2025)
+    '2025'
+    """
+    year = int(year)
+    if year <= 2019:
+        return "2019"
+    if year <= 2024:
+        return "2020"
+    return "2025"
+
+
+def empty_observations() -> pd.DataFrame:
+    """Return an empty observation table with the schema's columns and dtypes."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {c: pd.Series(dtype=_pandas_dtype(t)) for c, t in OBSERVATION_COLUMNS.items()}
+    )
+
+
+def empty_rejects() -> pd.DataFrame:
+    """Return an empty rejects table."""
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in REJECT_COLUMNS})
+
+
+def _pandas_dtype(kind: str) -> str:
+    return "object" if kind == "str" else kind
+
+
+def _first_bad(df: pd.DataFrame, mask) -> str:
+    idx = mask[mask].index[0]
+    row = df.loc[idx]
+    where = ""
+    if "source_file" in df.columns:
+        where = f" ({row.get('source_file')}!{row.get('source_sheet')}!{row.get('source_cell')})"
+    return f"row {idx}{where}"
+
+
+def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataFrame:
+    """Check that *df* follows the tidy schema and return it with canonical dtypes.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Candidate observations.
+    catalog : bool, default True
+        Also check that every ``indicator_id`` is in the indicator catalog and that
+        ``unit`` is that indicator's canonical unit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the columns in schema order and canonical dtypes.
+
+    Raises
+    ------
+    SchemaError
+        Naming the offending column and the first offending row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ok = pd.DataFrame([{"indicator_id": "forest_cover_pct", "area_code": "06",
+    ...     "area_level": "province", "admin_vintage": "2020", "area_name": "Bắc Kạn",
+    ...     "year": 2020, "value": 73.4, "unit": "%", "status": "actual",
+    ...     "source_file": "a.xlsx", "source_sheet": "S1", "source_cell": "B5"}])
+    >>> validate_observations(ok).shape
+    (1, 12)
+    >>> validate_observations(ok.assign(area_level="village"))
+    Traceback (most recent call last):
+    ...
+    bkanalysis.errors.SchemaError: column 'area_level': 'village' is not one of ...
+    """
+    import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in OBSERVATION_COLUMNS if c not in df.columns]
+    if missing:
+        raise SchemaError(f"missing column(s): {', '.join(missing)}")
+    out = df.loc[:, list(OBSERVATION_COLUMNS)].copy()
+
+    for col, kind in OBSERVATION_COLUMNS.items():
+        s = out[col]
+        null = s.isna()
+        if null.any():
+            raise SchemaError(f"column {col!r}: missing value at {_first_bad(out, null)}")
+        if kind == "str":
+            not_str = ~s.map(lambda v: isinstance(v, str))
+            if not_str.any():
+                raise SchemaError(f"column {col!r}: not text at {_first_bad(out, not_str)}")
+            not_nfc = s.map(lambda v: unicodedata.normalize("NFC", v) != v)
+            if not_nfc.any():
+                raise SchemaError(f"column {col!r}: text not in NFC at {_first_bad(out, not_nfc)}")
+            out[col] = s.astype(object)
+        else:
+            try:
+                num = pd.to_numeric(s, errors="raise")
+            except (ValueError, TypeError) as exc:
+                raise SchemaError(f"column {col!r}: not numeric ({exc})") from None
+            if kind == "int64":
+                frac = num != num.round()
+                if frac.any():
+                    raise SchemaError(
+                        f"column {col!r}: not a whole number at {_first_bad(out, frac)}"
+                    )
+            out[col] = num.astype(kind)
+
+    for col, allowed in (
+        ("area_level", AREA_LEVELS),
+        ("admin_vintage", VINTAGES),
+        ("status", OBSERVATION_STATUSES),
+    ):
+        bad = ~out[col].isin(allowed)
+        if bad.any():
+            value = out.loc[bad[bad].index[0], col]
+            raise SchemaError(
+                f"column {col!r}: {value!r} is not one of {', '.join(allowed)} "
+                f"at {_first_bad(out, bad)}"
+            )
+
+    lengths = out["area_level"].map(_CODE_LENGTH)
+    bad = (out["area_code"].str.len() != lengths) | ~out["area_code"].str.isdigit()
+    if bad.any():
+        raise SchemaError(
+            "column 'area_code': code does not fit its level (2/3/5 digits for "
+            f"province/district/commune) at {_first_bad(out, bad)}"
+        )
+    expected = out["year"].map(vintage_for_year)
+    bad = out["admin_vintage"] != expected
+    if bad.any():
+        raise SchemaError(
+            "column 'admin_vintage': not the vintage in force on 31 December of the year "
+            f"at {_first_bad(out, bad)}"
+        )
+
+    if catalog:
+        from .catalog import load_indicators
+
+        units = load_indicators().set_index("id")["unit"]
+        unknown = ~out["indicator_id"].isin(units.index)
+        if unknown.any():
+            value = out.loc[unknown[unknown].index[0], "indicator_id"]
+            raise SchemaError(
+                f"column 'indicator_id': unknown id {value!r} at {_first_bad(out, unknown)}"
+            )
+        bad = out["unit"] != out["indicator_id"].map(units)
+        if bad.any():
+            raise SchemaError(
+                f"column 'unit': not the indicator's canonical unit at {_first_bad(out, bad)}"
+            )
+    return out
