@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 GEO_MIRROR ?= ../shared/geo
 LANG_ARG ?= vi
 
-.PHONY: help install boundaries data report status targets test test-fast lint format benchmark clean
+.PHONY: help install boundaries example-data data report status targets test test-fast lint format benchmark clean
 
 help: ## List the targets with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,6 +27,9 @@ install: $(STAMP) ## Create .venv with python3 and install bkanalysis with its d
 
 boundaries: $(STAMP) ## Put commune boundaries into data/external/boundaries (from GEO_MIRROR)
 	$(BIN)/bkanalysis boundaries --mirror $(GEO_MIRROR)
+
+example-data: $(STAMP) ## Regenerate the example workbooks in data/raw (seeded, deterministic)
+	$(BIN)/python scripts/make_example_data.py
 
 data: $(STAMP) ## Build data/processed from data/raw (= bkanalysis build)
 	$(BIN)/bkanalysis build
