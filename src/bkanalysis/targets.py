@@ -1,0 +1,299 @@
+"""The targets registry of Decision 1635/QĐ-UBND, kept as package data (``data/targets.csv``).
+
+One row per quantitative target of the plan, and one row per part of a composite target
+(a part names its parent in ``parent_id``): the 6% reduction below business-as-usual is
+split into 3% voluntary + 2% with national support + 1% with international support, 90% of
+industrial solid waste collected has a part "of which 75% recycled", and so on.
+
+Columns (see :data:`TARGET_COLUMNS`):
+
+``target_id``
+    Unique id. Top-level ids follow the working identifiers of the plan's English list
+    (``plan/decision_1635_targets_en.md``), with the deadline year appended where one plan
+    row has two deadlines (``forest_cover_2020`` / ``forest_cover_2030``).
+``parent_id``
+    Empty for a top-level target; the parent's ``target_id`` for a part.
+``plan_ref``
+    The plan list's identifier for a top-level row (empty for parts).
+``indicator_id``
+    An id of the indicator catalog (``indicators.csv``); its ``direction`` drives progress.
+``area_scope``
+    ``province`` (one value for the province) or ``commune_floor`` (every commune that
+    fulfils ``condition`` must satisfy the comparator on its own).
+``condition``
+    For a per-commune floor, which communes it binds (``non-NTM communes``).
+``comparator``
+    ``>=``, ``>`` (strict: the plan's "trên", *more than*), ``=``, ``<=``, ``<``,
+    ``range`` (``low`` ≤ value ≤ ``high``) or ``maintain`` (every yearly value from
+    ``baseline_year`` to ``deadline`` stays at or beyond ``value`` in the indicator's
+    direction).
+``value``, ``low``, ``high``
+    The figure, or the bounds of a range (floats; NaN when not used).
+``baseline_year``
+    For ``maintain`` targets, the year from which the level must be kept; otherwise empty
+    (progress then uses the default baseline, see :func:`bkanalysis.progress.assess`).
+``deadline``
+    The year by which the target is due (int).
+``section``, ``theme``
+    The plan section (``A. Giảm phát thải KNK`` …) and the catalog theme.
+``clause_vi``, ``clause_en``
+    The exact Vietnamese clause of the plan (authoritative) and an English rendering.
+``note``
+    How an ambiguous clause was read (the base of "3–4%", strict "more than", …).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import textwrap
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .catalog import indicator, read_package_csv
+from .errors import CatalogError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "AREA_SCOPES",
+    "COMPARATORS",
+    "TARGET_COLUMNS",
+    "describe_target",
+    "load_targets",
+    "targets_command",
+]
+
+#: Columns of the registry, in order.
+TARGET_COLUMNS: tuple[str, ...] = (
+    "target_id",
+    "parent_id",
+    "plan_ref",
+    "indicator_id",
+    "area_scope",
+    "condition",
+    "comparator",
+    "value",
+    "low",
+    "high",
+    "baseline_year",
+    "deadline",
+    "section",
+    "theme",
+    "clause_vi",
+    "clause_en",
+    "note",
+)
+COMPARATORS: tuple[str, ...] = (">=", ">", "=", "<=", "<", "range", "maintain")
+AREA_SCOPES: tuple[str, ...] = ("province", "commune_floor")
+_THEMES = {"emissions", "waste", "rural_development", "forest_water"}
+_INCREASING = {">=", ">"}
+_DECREASING = {"<=", "<"}
+
+
+def _number(text: str, where: str, column: str) -> float:
+    if text == "":
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise CatalogError(f"{where}: column {column!r} is not a number: {text!r}") from None
+
+
+def _year(text: str, where: str, column: str, *, required: bool) -> int | None:
+    if text == "":
+        if required:
+            raise CatalogError(f"{where}: column {column!r} is empty")
+        return None
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise CatalogError(f"{where}: column {column!r} is not a year: {text!r}")
+    return int(text)
+
+
+@lru_cache(maxsize=1)
+def _load() -> pd.DataFrame:
+    import pandas as pd
+
+    raw = read_package_csv("targets.csv")
+    missing = [c for c in TARGET_COLUMNS if c not in raw.columns]
+    if missing:
+        raise CatalogError(f"targets.csv: missing column(s) {', '.join(missing)}")
+    dup = raw["target_id"][raw["target_id"].duplicated()]
+    if not dup.empty:
+        raise CatalogError(f"targets.csv: duplicate target_id {dup.iloc[0]!r}")
+    ids = set(raw["target_id"])
+    records = []
+    for row in raw.to_dict("records"):
+        where = f"targets.csv: target {row['target_id']!r}"
+        if not row["target_id"]:
+            raise CatalogError("targets.csv: empty target_id")
+        if row["parent_id"] and row["parent_id"] not in ids:
+            raise CatalogError(f"{where}: parent_id {row['parent_id']!r} is not a target_id")
+        if row["parent_id"] == row["target_id"]:
+            raise CatalogError(f"{where}: a target cannot be its own parent")
+        if not row["parent_id"] and not row["plan_ref"]:
+            raise CatalogError(f"{where}: a top-level target needs a plan_ref")
+        try:
+            ind = indicator(row["indicator_id"])
+        except CatalogError:
+            raise CatalogError(
+                f"{where}: indicator_id {row['indicator_id']!r} is not in indicators.csv"
+            ) from None
+        if row["theme"] not in _THEMES:
+            raise CatalogError(f"{where}: unknown theme {row['theme']!r}")
+        if row["area_scope"] not in AREA_SCOPES:
+            raise CatalogError(f"{where}: area_scope {row['area_scope']!r} not in {AREA_SCOPES}")
+        if row["area_scope"] == "commune_floor" and not row["condition"]:
+            raise CatalogError(f"{where}: a commune_floor target needs a condition")
+        comp = row["comparator"]
+        if comp not in COMPARATORS:
+            raise CatalogError(f"{where}: comparator {comp!r} not one of {COMPARATORS}")
+        value = _number(row["value"], where, "value")
+        low = _number(row["low"], where, "low")
+        high = _number(row["high"], where, "high")
+        if comp == "range":
+            if math.isnan(low) or math.isnan(high) or low > high:
+                raise CatalogError(f"{where}: a range needs low <= high, got {low}, {high}")
+        elif math.isnan(value):
+            raise CatalogError(f"{where}: comparator {comp!r} needs a value")
+        direction = ind["direction"]
+        if (comp in _INCREASING and direction != "increase") or (
+            comp in _DECREASING and direction != "decrease"
+        ):
+            raise CatalogError(
+                f"{where}: comparator {comp!r} contradicts the direction {direction!r} "
+                f"of indicator {row['indicator_id']!r}"
+            )
+        deadline = _year(row["deadline"], where, "deadline", required=True)
+        baseline = _year(row["baseline_year"], where, "baseline_year", required=comp == "maintain")
+        if baseline is not None and baseline > deadline:
+            raise CatalogError(f"{where}: baseline_year {baseline} after deadline {deadline}")
+        if not row["clause_vi"] or not row["clause_en"]:
+            raise CatalogError(f"{where}: clause_vi and clause_en are required")
+        records.append(
+            {
+                **row,
+                "value": value,
+                "low": low,
+                "high": high,
+                "deadline": deadline,
+                "baseline_year": baseline,
+            }
+        )
+    df = pd.DataFrame.from_records(records, columns=list(TARGET_COLUMNS))
+    df["deadline"] = df["deadline"].astype("int64")
+    df["baseline_year"] = df["baseline_year"].astype("Int64")
+    for col in ("value", "low", "high"):
+        df[col] = df[col].astype("float64")
+    return df
+
+
+def load_targets() -> pd.DataFrame:
+    """Return the targets registry, validated, one row per target or composite part.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TARGET_COLUMNS`; ``value``/``low``/``high`` float (NaN when not
+        used), ``deadline`` int, ``baseline_year`` nullable Int64. A copy: safe to modify.
+
+    Raises
+    ------
+    CatalogError
+        If ``targets.csv`` is malformed: duplicate id, unknown indicator, unknown parent,
+        a comparator that contradicts the indicator's direction, a range with low > high…
+
+    Examples
+    --------
+    >>> t = load_targets()
+    >>> row = t.set_index("target_id").loc["ghg_reduction_2030"]
+    >>> row["comparator"], float(row["value"]), int(row["deadline"])
+    ('>=', 14.0, 2030)
+    >>> sorted(t.loc[t["parent_id"] == "ghg_reduction_2020", "value"].tolist())
+    [1.0, 2.0, 3.0]
+    """
+    return _load().copy()
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def describe_target(row, lang: str = "vi") -> str:
+    """Return the target's condition as short text, e.g. ``'≥ 72 %'`` or ``'10–15 m2/person'``.
+
+    Examples
+    --------
+    >>> t = load_targets().set_index("target_id", drop=False)
+    >>> describe_target(t.loc["public_green_space"], "en")
+    '10–15 m2/person'
+    >>> describe_target(t.loc["forest_cover_2030"], "en")
+    'keep ≥ 72 % from 2020'
+    """
+    if lang not in {"vi", "en"}:
+        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
+    unit = indicator(row["indicator_id"])["unit"]
+    comp = row["comparator"]
+    if comp == "range":
+        return f"{_fmt(row['low'])}–{_fmt(row['high'])} {unit}"
+    symbol = {">=": "≥", ">": ">", "=": "=", "<=": "≤", "<": "<"}
+    if comp == "maintain":
+        sign = "≥" if indicator(row["indicator_id"])["direction"] == "increase" else "≤"
+        word = "duy trì" if lang == "vi" else "keep"
+        since = "từ" if lang == "vi" else "from"
+        return f"{word} {sign} {_fmt(row['value'])} {unit} {since} {row['baseline_year']}"
+    return f"{symbol[comp]} {_fmt(row['value'])} {unit}"
+
+
+def format_targets(targets: pd.DataFrame, lang: str = "vi", *, width: int = 100) -> str:
+    """Return the registry as readable text grouped by plan section (for the terminal).
+
+    Examples
+    --------
+    >>> text = format_targets(load_targets(), "en")
+    >>> "ghg_reduction_2020_voluntary" in text and "≥ 3 %" in text
+    True
+    """
+    if lang not in {"vi", "en"}:
+        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
+    head = {
+        "vi": ("Mục tiêu của Quyết định 1635/QĐ-UBND", "hạn", "mục tiêu", "chỉ tiêu", "ghi chú"),
+        "en": ("Targets of Decision 1635/QĐ-UBND", "due", "target", "indicator", "note"),
+    }[lang]
+    from .catalog import indicator_label
+
+    n_top = int((targets["parent_id"] == "").sum())
+    lines = [f"{head[0]} ({n_top} + {len(targets) - n_top})", ""]
+    for section, group in targets.groupby("section", sort=False):
+        lines.append(section)
+        lines.append("-" * len(section))
+        for row in group.to_dict("records"):
+            indent = "    " if row["parent_id"] else "  "
+            scope = f" [{row['condition']}]" if row["area_scope"] == "commune_floor" else ""
+            lines.append(
+                f"{indent}{row['target_id']}  {head[1]} {row['deadline']}  "
+                f"{head[2]}: {describe_target(row, lang)}{scope}"
+            )
+            sub = indent + "    "
+            clause = row["clause_vi"] if lang == "vi" else row["clause_en"]
+            lines.extend(textwrap.wrap(clause, width, initial_indent=sub, subsequent_indent=sub))
+            lines.append(f"{sub}{head[3]}: {indicator_label(row['indicator_id'], lang)}")
+            if row["note"]:
+                lines.extend(
+                    textwrap.wrap(
+                        f"{head[4]}: {row['note']}",
+                        width,
+                        initial_indent=sub,
+                        subsequent_indent=sub,
+                    )
+                )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def targets_command(args: argparse.Namespace) -> int:
+    """Print the registry (``bkanalysis targets [--lang vi|en]``); return 0."""
+    lang = getattr(args, "lang", None) or "vi"
+    print(format_targets(load_targets(), lang))
+    return 0
