@@ -1,0 +1,393 @@
+"""Low-level loading of a workbook into in-memory cell grids (:class:`SheetGrid`).
+
+Everything above this module (layout detection, number parsing, the reader) works on
+:class:`SheetGrid` objects only, so any file format can be fed to the reader by writing
+an adapter that returns ``list[SheetGrid]``:
+
+* ``xlsx``/``xlsm``: values from ``python-calamine`` (fast), plus one pass over the sheet
+  XML (bytes, regular expressions, no entity expansion) for what calamine does not give:
+  the cell's style (number format, so that ``0.734`` shown as ``73,4%`` is known to be a
+  percentage), error cells (``t="e"``: calamine 0.9 returns them as ``''``) and formulas
+  without a cached value (``<f>`` without ``<v>``: calamine returns ``''``; never read as 0).
+* ``xls`` (BIFF): ``xlrd`` with ``formatting_info=True`` (number formats, merged cells).
+* ``ods``: ``python-calamine`` values only (no number formats).
+* ``html`` (an HTML table saved with an ``.xls`` name): delegated to
+  ``bkanalysis.ingest.sniff.html_to_grids(path) -> list[SheetGrid]`` when that adapter
+  exists (owned by the robustness work); otherwise the file is refused with a reason.
+
+Contract for adapters: rows and columns are 0-based; ``cells`` holds only non-empty
+cells (``None``/``''`` values are left out unless the cell is an error or a formula
+without cached value); text is stored as found (the layer above normalises to NFC);
+``merged`` lists inclusive ``(first_row, first_col, last_row, last_col)`` ranges whose
+value sits in the top-left cell.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bkanalysis.errors import UnreadableFileError
+
+__all__ = ["Cell", "SheetGrid", "a1", "is_percent_format", "load_workbook_grids"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One non-empty cell.
+
+    Attributes
+    ----------
+    value : float, int, str, bool, datetime or None
+        The (cached) value. ``None`` for a formula without cached value; the error text
+        (``'#REF!'``) for an error cell.
+    number_format : str
+        The number format code, when known (``'0.0%'``).
+    is_percent : bool
+        The number format displays the value as a percentage (value is a fraction).
+    is_formula : bool
+        The cell holds a formula.
+    has_cached : bool
+        False for a formula whose result was never computed/saved.
+    is_error : bool
+        The cell holds an error (``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#N/A`` …).
+    """
+
+    value: object
+    number_format: str = ""
+    is_percent: bool = False
+    is_formula: bool = False
+    has_cached: bool = True
+    is_error: bool = False
+
+
+@dataclass(slots=True)
+class SheetGrid:
+    """The non-empty cells of one sheet.
+
+    Examples
+    --------
+    >>> g = SheetGrid("S", {(0, 0): Cell("Năm"), (1, 2): Cell(4.5)})
+    >>> g.max_row, g.max_col, g.value(1, 2), a1(1, 2)
+    (2, 3, 4.5, 'C2')
+    """
+
+    name: str
+    cells: dict[tuple[int, int], Cell]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    max_row: int = 0
+    max_col: int = 0
+
+    def __post_init__(self) -> None:
+        if self.cells:
+            self.max_row = max(self.max_row, max(r for r, _ in self.cells) + 1)
+            self.max_col = max(self.max_col, max(c for _, c in self.cells) + 1)
+
+    def get(self, row: int, col: int) -> Cell | None:
+        """Return the cell at (*row*, *col*) or None."""
+        return self.cells.get((row, col))
+
+    def value(self, row: int, col: int) -> object:
+        """Return the value at (*row*, *col*) or None."""
+        cell = self.cells.get((row, col))
+        return None if cell is None else cell.value
+
+
+def a1(row: int, col: int) -> str:
+    """Return the A1 address of 0-based (*row*, *col*).
+
+    Examples
+    --------
+    >>> a1(0, 0), a1(9, 26), a1(0, 701)
+    ('A1', 'AA10', 'ZZ1')
+    """
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def is_percent_format(code: str) -> bool:
+    """True if the Excel number format *code* shows values as percentages.
+
+    Examples
+    --------
+    >>> is_percent_format("0.0%"), is_percent_format('0.0"%"'), is_percent_format("General")
+    (True, False, False)
+    """
+    if not code:
+        return False
+    return "%" in _QUOTED.sub("", code)
+
+
+def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
+    """Load every worksheet of *path* (already sniffed as *kind*) as a :class:`SheetGrid`.
+
+    Parameters
+    ----------
+    path : path-like
+        The workbook (opened read-only, never written).
+    kind : {'xlsx', 'xls', 'ods', 'html'}
+        What :func:`bkanalysis.ingest.sniff.sniff` said the file is.
+
+    Raises
+    ------
+    UnreadableFileError
+        If the file cannot be parsed.
+    """
+    path = Path(path)
+    try:
+        if kind == "xlsx":
+            return _load_xlsx(path)
+        if kind == "xls":
+            return _load_xls(path)
+        if kind == "ods":
+            return _load_calamine(path, xml=None)
+        if kind == "html":
+            try:
+                from bkanalysis.ingest.sniff import html_to_grids  # type: ignore[attr-defined]
+            except ImportError:
+                raise UnreadableFileError(
+                    path, "HTML table saved as a spreadsheet: no HTML reader available"
+                ) from None
+            return html_to_grids(path)
+    except UnreadableFileError:
+        raise
+    except Exception as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreadableFileError(path, f"cannot parse {kind} workbook ({msg})") from None
+    raise ValueError(f"unknown workbook kind {kind!r}")
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+def _load_xlsx(path: Path) -> list[SheetGrid]:
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        xml = _XlsxXml(zf, names)
+        return _load_calamine(path, xml=xml)
+
+
+_SHEET_RE = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_ATTR_RE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
+_NUMFMT_RE = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*)/?>")
+_CELLXFS_RE = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
+_XF_RE = re.compile(rb"<(?:\w+:)?xf\b([^>]*?)/?>")
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_F_RE = re.compile(rb"<(?:\w+:)?f\b")
+_V_RE = re.compile(rb"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", re.S)
+_REF_RE = re.compile(r"([A-Z]+)(\d+)")
+_BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
+
+
+def _attrs(blob: bytes) -> dict[str, str]:
+    return {
+        k.decode().split(":")[-1] if k.decode() != "r:id" else "r:id": html.unescape(v.decode())
+        for k, v in _ATTR_RE.findall(blob)
+    }
+
+
+class _XlsxXml:
+    """What the sheet XML says that calamine does not: styles, errors, uncached formulas."""
+
+    def __init__(self, zf: zipfile.ZipFile, names: set[str]):
+        self.zf = zf
+        self.names = names
+        self.sheet_paths = self._sheet_paths()
+        self.formats = self._formats()
+
+    def _read(self, name: str) -> bytes:
+        return self.zf.read(name) if name in self.names else b""
+
+    def _sheet_paths(self) -> dict[str, str]:
+        rels = {}
+        for blob in _REL_RE.findall(self._read("xl/_rels/workbook.xml.rels")):
+            a = _attrs(blob)
+            target = a.get("Target", "")
+            if target.startswith("/"):
+                target = target[1:]
+            elif not target.startswith("xl/"):
+                target = "xl/" + target
+            rels[a.get("Id", "")] = target
+        out = {}
+        for blob in _SHEET_RE.findall(self._read("xl/workbook.xml")):
+            raw = {k.decode(): html.unescape(v.decode()) for k, v in _ATTR_RE.findall(blob)}
+            rid = next((v for k, v in raw.items() if k.endswith(":id")), None)
+            if "name" in raw and rid in rels:
+                out[raw["name"]] = rels[rid]
+        return out
+
+    def _formats(self) -> list[str]:
+        styles = self._read("xl/styles.xml")
+        custom = {}
+        for blob in _NUMFMT_RE.findall(styles):
+            a = _attrs(blob)
+            if "numFmtId" in a:
+                custom[int(a["numFmtId"])] = a.get("formatCode", "")
+        out = []
+        block = _CELLXFS_RE.search(styles)
+        if block:
+            for blob in _XF_RE.findall(block.group(0)[8:]):
+                a = _attrs(blob)
+                fid = int(a.get("numFmtId", "0") or 0)
+                out.append(custom.get(fid, _BUILTIN_PERCENT.get(fid, "")))
+        return out
+
+    def overrides(self, sheet: str) -> dict[tuple[int, int], tuple[str, str | None, bool, bool]]:
+        """Return (row, col) -> (number_format, error_text, is_formula, has_cached)."""
+        data = self._read(self.sheet_paths.get(sheet, ""))
+        if not data:
+            return {}
+        pct_styles = {str(i).encode() for i, f in enumerate(self.formats) if is_percent_format(f)}
+        if not pct_styles and b't="e"' not in data and not _F_RE.search(data):
+            return {}
+        out = {}
+        for attrs_blob, inner in _CELL_RE.findall(data):
+            a = dict(_ATTR_RE.findall(attrs_blob))
+            style = a.get(b"s")
+            is_err = a.get(b"t") == b"e"
+            is_formula = bool(inner) and _F_RE.search(inner) is not None
+            if not (is_err or is_formula or (style in pct_styles)):
+                continue
+            ref = a.get(b"r")
+            if ref is None:
+                continue
+            m = _REF_RE.match(ref.decode())
+            if not m:
+                continue
+            pos = (int(m.group(2)) - 1, _col_index(m.group(1)))
+            vm = _V_RE.search(inner or b"")
+            cached = vm is not None and vm.group(1).strip() != b""
+            fmt = (
+                self.formats[int(style)]
+                if style is not None and int(style) < len(self.formats)
+                else ""
+            )
+            err = html.unescape(vm.group(1).decode()) if (is_err and cached) else None
+            if is_err and not cached:
+                err = "#ERROR"
+            out[pos] = (fmt, err, is_formula, cached)
+        return out
+
+
+def _load_calamine(path: Path, xml: _XlsxXml | None) -> list[SheetGrid]:
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    grids = []
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        for meta in wb.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue
+            sheet = wb.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            cells: dict[tuple[int, int], Cell] = {}
+            over = xml.overrides(meta.name) if xml is not None else {}
+            for r, row in enumerate(rows):
+                for c, v in enumerate(row):
+                    if v is None or v == "":
+                        continue
+                    o = over.get((r, c))
+                    if o is None:
+                        cells[(r, c)] = Cell(v)
+                    else:
+                        fmt, err, is_formula, cached = o
+                        cells[(r, c)] = _make(v, fmt, err, is_formula, cached)
+            for pos, (fmt, err, is_formula, cached) in over.items():
+                if pos not in cells and (err is not None or (is_formula and not cached)):
+                    cells[pos] = _make(None, fmt, err, is_formula, cached)
+            merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+            grids.append(SheetGrid(meta.name, cells, merged))
+    finally:
+        wb.close()
+    return grids
+
+
+def _make(v, fmt, err, is_formula, cached) -> Cell:
+    if err is not None:
+        return Cell(err, fmt, False, is_formula, True, True)
+    if is_formula and not cached:
+        return Cell(None, fmt, False, True, False, False)
+    pct = is_percent_format(fmt) and isinstance(v, (int, float)) and not isinstance(v, bool)
+    return Cell(v, fmt, pct, is_formula, True, False)
+
+
+# --------------------------------------------------------------------------- xls
+
+_XLS_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+}
+
+
+def _load_xls(path: Path) -> list[SheetGrid]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+        with_formats = True
+    except NotImplementedError:  # pragma: no cover - formatting_info unsupported variant
+        book = xlrd.open_workbook(str(path), on_demand=True)
+        with_formats = False
+    grids = []
+    try:
+        for idx in range(book.nsheets):
+            sh = book.sheet_by_index(idx)
+            cells: dict[tuple[int, int], Cell] = {}
+            for r in range(sh.nrows):
+                for c in range(sh.ncols):
+                    ctype = sh.cell_type(r, c)
+                    if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                        continue
+                    v = sh.cell_value(r, c)
+                    fmt = ""
+                    if with_formats:
+                        xf = book.xf_list[sh.cell_xf_index(r, c)]
+                        f = book.format_map.get(xf.format_key)
+                        fmt = f.format_str if f is not None else ""
+                    if ctype == xlrd.XL_CELL_ERROR:
+                        cells[(r, c)] = Cell(_XLS_ERRORS.get(v, "#ERROR"), fmt, is_error=True)
+                    elif ctype == xlrd.XL_CELL_TEXT:
+                        if v != "":
+                            cells[(r, c)] = Cell(v, fmt)
+                    elif ctype == xlrd.XL_CELL_BOOLEAN:
+                        cells[(r, c)] = Cell(bool(v), fmt)
+                    elif ctype == xlrd.XL_CELL_DATE:
+                        try:
+                            d = xlrd.xldate_as_datetime(v, book.datemode)
+                        except Exception:
+                            d = v
+                        cells[(r, c)] = Cell(d if isinstance(d, _dt.datetime) else v, fmt)
+                    else:
+                        num = int(v) if float(v).is_integer() else float(v)
+                        cells[(r, c)] = Cell(num, fmt, is_percent_format(fmt))
+            merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
+            grids.append(SheetGrid(sh.name, cells, merged))
+            book.unload_sheet(idx)
+    finally:
+        book.release_resources()
+    return grids
