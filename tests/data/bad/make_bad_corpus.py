@@ -291,8 +291,8 @@ def make_html(out: Path) -> None:
         "<title>Niên giám thống kê</title></head>\n<body>\n"
     )
     rows = [
-        '<tr><td colspan="6"><b>Diện tích rừng phân theo huyện - Forest area by district</b></td></tr>',
-        '<tr><td colspan="6" align="right">Đơn vị tính - Unit: Ha</td></tr>',
+        '<tr><td colspan="5"><b>Diện tích rừng phân theo huyện - Forest area by district</b></td></tr>',
+        '<tr><td colspan="5" align="right">Đơn vị tính - Unit: Ha</td></tr>',
         '<tr><th rowspan="2"></th><th rowspan="2">2019</th><th rowspan="2">2020</th>'
         '<th rowspan="2">2021</th><th>Sơ bộ</th></tr>',
         "<tr><th>Prel. 2022</th></tr>",
