@@ -240,19 +240,24 @@ def _communes_2019() -> pd.DataFrame:
     )
 
 
+def _areas_from_2019(vintage: str) -> pd.Series:
+    """Area (km²) of each commune of *vintage* as the sum of its 2019 parts."""
+    from .crosswalk import crosswalk
+
+    cw = crosswalk("2019", vintage)
+    area19 = _units_2019().set_index("area_code")["area_km2"].astype(float)
+    return (cw["from_code"].map(area19) * cw["area_share"]).groupby(cw["to_code"]).sum()
+
+
 def _communes_2020() -> pd.DataFrame:
     import pandas as pd
-
-    from .crosswalk import _changes_2020
 
     lg = _legacy_units()
     names = _district_names()
     unknown = set(lg["districtCode"]) - set(names)
     if unknown:
         raise CatalogError(f"vietnamadminunits: unknown district code(s) {sorted(unknown)}")
-    ch = _changes_2020()
-    area19 = _units_2019().set_index("area_code")["area_km2"].astype(float)
-    area20 = (ch["code_2019"].map(area19) * ch["area_share"]).groupby(ch["code_2020"]).sum()
+    area20 = _areas_from_2019("2020")
     unit_type = lg["wardType"].str.lower()
     return pd.DataFrame(
         {
@@ -291,7 +296,10 @@ def _communes_2025() -> pd.DataFrame:
             "district_code": None,
             "district_name": None,
             "former_district_codes": new["wardCode"].map(former).to_numpy(),
-            "area_km2": new["wardAreaKm2"].astype(float).to_numpy(),
+            # NOTE: vietnamadminunits' wardAreaKm2 is off by a factor of two for some
+            # units (Phúc Lộc: 70.5 km² against ~160 km² drawn); areas are carried over
+            # from the 2019 units through the crosswalk instead, as in 2020.
+            "area_km2": new["wardCode"].map(_areas_from_2019("2025")).to_numpy(),
         }
     )
 
