@@ -175,14 +175,14 @@ def _with_rows(monkeypatch, edit):
     [
         (lambda df: pd.concat([df, df.iloc[:1]]), "duplicate target_id"),
         (
-            lambda df: df.assign(indicator_id=["nope_pct"] + df["indicator_id"].tolist()[1:]),
+            lambda df: df.assign(indicator_id=["nope_pct", *df["indicator_id"].tolist()[1:]]),
             "nope_pct",
         ),
-        (lambda df: df.assign(comparator=["<="] + df["comparator"].tolist()[1:]), "contradicts"),
-        (lambda df: df.assign(comparator=["~"] + df["comparator"].tolist()[1:]), "comparator '~'"),
-        (lambda df: df.assign(parent_id=["ghost"] + df["parent_id"].tolist()[1:]), "ghost"),
-        (lambda df: df.assign(deadline=["soon"] + df["deadline"].tolist()[1:]), "soon"),
-        (lambda df: df.assign(value=["six"] + df["value"].tolist()[1:]), "six"),
+        (lambda df: df.assign(comparator=["<=", *df["comparator"].tolist()[1:]]), "contradicts"),
+        (lambda df: df.assign(comparator=["~", *df["comparator"].tolist()[1:]]), "comparator '~'"),
+        (lambda df: df.assign(parent_id=["ghost", *df["parent_id"].tolist()[1:]]), "ghost"),
+        (lambda df: df.assign(deadline=["soon", *df["deadline"].tolist()[1:]]), "soon"),
+        (lambda df: df.assign(value=["six", *df["value"].tolist()[1:]]), "six"),
     ],
 )
 def test_malformed_registry_is_rejected(monkeypatch, edit, message):
