@@ -71,7 +71,7 @@ def test_outputs_complete_and_no_temporary_files_left(tmp_path):
     assert set(OUTPUTS) <= names
     leftovers = [n for n in names if n.startswith(".") or n.endswith(".tmp")]
     assert not leftovers, f"temporary files left in {out}: {leftovers}"
-    obs, rej = read_outputs(out)
+    obs, _ = read_outputs(out)
     assert_good_file_read(obs, "good.xlsx")
     assert_good_file_read(obs, "sub/nested good.xlsx")
 
