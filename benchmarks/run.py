@@ -1,0 +1,368 @@
+"""Benchmarks of bkanalysis (issue 8): print the figures and whether each goal is met.
+
+    .venv/bin/python benchmarks/run.py            # full run (100 and 1,000 workbooks)
+    .venv/bin/python benchmarks/run.py --quick    # small run (20 and 100 workbooks)
+    make benchmark
+
+Figures (each timed in a fresh child process, so that peak memory is the child's own):
+
+* ingest of a generated archive (``benchmarks/make_archive.py``, the province's layouts)
+  by ``bkanalysis build`` and by a plain ``read_workbook`` loop, against merely parsing
+  the same files' cells with ``python-calamine`` (goal: at most 2x) and against
+  ``pandas.read_excel(sheet_name=None, engine="openpyxl")`` (goal: at least 3x faster);
+* scale: 100 and 1,000 workbooks (goal: 1,000 in under 60 s, under 1 GB peak RSS, time
+  linear in the number of files: seconds per file printed for both sizes);
+* ``import bkanalysis`` (goal under 0.3 s, median of several fresh interpreters);
+* ``bkanalysis report`` on the example data, and a rerun with unchanged inputs (goals
+  under 90 s and under 10 s), when ``bkanalysis.report`` exists.
+
+This is not a test: it prints, and exits 0 even when a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = sys.executable
+
+GOALS = {
+    "vs_calamine": 2.0,  # bkanalysis time / calamine time, at most
+    "vs_pandas": 3.0,  # pandas time / bkanalysis time, at least
+    "seconds_1000": 60.0,
+    "peak_mb": 1024.0,
+    "import_s": 0.3,
+    "report_s": 90.0,
+    "report_rerun_s": 10.0,
+    "linear": 1.25,  # s/file at the large size / s/file at the small size, at most
+}
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def _files(raw: Path) -> list[Path]:
+    return sorted(
+        p for p in raw.rglob("*") if p.is_file() and p.suffix.lower() in {".xlsx", ".xls"}
+    )
+
+
+def _peak_mb() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return me, kids
+
+
+def _cpu_s() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def worker(kind: str, raw: Path, out: Path | None) -> dict:
+    """Run one measurement in this process and return its figures."""
+    files = _files(raw)
+    t0 = time.perf_counter()
+    count = 0
+    if kind == "calamine":
+        from python_calamine import CalamineWorkbook
+
+        for p in files:
+            wb = CalamineWorkbook.from_path(str(p))
+            for name in wb.sheet_names:
+                count += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
+            wb.close()
+    elif kind == "pandas":
+        import pandas as pd
+
+        for p in files:
+            frames = pd.read_excel(p, sheet_name=None, engine="openpyxl")
+            count += sum(f.size for f in frames.values())
+    elif kind == "read_workbook":
+        from bkanalysis.errors import BkError
+        from bkanalysis.ingest import read_workbook
+
+        for p in files:
+            try:
+                res = read_workbook(p, raw_root=raw)
+                count += len(res.observations)
+            except BkError:
+                pass
+    elif kind == "build":
+        from bkanalysis.pipeline import build
+
+        build(raw, out, progress=False)
+        with open(out / "observations.csv", encoding="utf-8-sig") as fh:
+            count = sum(1 for _ in fh) - 1
+    else:
+        raise SystemExit(f"unknown worker kind {kind!r}")
+    seconds = time.perf_counter() - t0
+    me, kids = _peak_mb()
+    return {
+        "kind": kind,
+        "files": len(files),
+        "seconds": seconds,
+        "cpu_s": _cpu_s(),
+        "peak_mb": me,
+        "peak_child_mb": kids,
+        "count": count,
+    }
+
+
+def run_worker(kind: str, raw: Path, out: Path | None = None, timeout: float = 1800) -> dict:
+    """Run :func:`worker` in a fresh interpreter; return its figures (or an ``error``)."""
+    cmd = [PY, str(Path(__file__).resolve()), "_worker", kind, str(raw)]
+    if out is not None:
+        cmd.append(str(out))
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"kind": kind, "error": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        return {"kind": kind, "error": f"exit {proc.returncode}: {tail}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def machine() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+    except OSError:
+        pass
+    versions = {}
+    for pkg in ("bkanalysis", "pandas", "pyarrow", "openpyxl", "python-calamine", "xlrd"):
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = "not installed"
+    return {
+        "nproc": os.cpu_count(),
+        "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpu": cpu,
+        "ram": ram,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "packages": versions,
+    }
+
+
+def import_time(repeats: int = 7) -> dict:
+    code = "import time; t = time.perf_counter(); import bkanalysis; print(time.perf_counter() - t)"
+    inner, outer = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
+        outer.append(time.perf_counter() - t)
+        inner.append(float(proc.stdout.strip()))
+    base = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run([PY, "-c", "pass"], check=True)
+        base.append(time.perf_counter() - t)
+    heavy = subprocess.run(
+        [PY, "-c", "import sys, bkanalysis; print(sorted(m for m in ('pandas', 'numpy', "
+         "'geopandas', 'matplotlib') if m in sys.modules))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    return {
+        "import_s": statistics.median(inner),
+        "process_s": statistics.median(outer),
+        "bare_python_s": statistics.median(base),
+        "heavy_modules": heavy,
+    }
+
+
+def ensure_archive(workdir: Path, n: int) -> Path:
+    sys.path.insert(0, str(HERE))
+    from make_archive import make_archive
+
+    raw = workdir / f"archive_{n}"
+    stamp = raw / ".complete"
+    if not stamp.exists():
+        shutil.rmtree(raw, ignore_errors=True)
+        t = time.perf_counter()
+        make_archive(raw, n, seed=0)
+        stamp.write_text(str(n))
+        print(f"  generated {n} workbooks in {time.perf_counter() - t:.1f} s ({raw})", flush=True)
+    return raw
+
+
+def report_times(workdir: Path) -> dict:
+    try:
+        import importlib
+
+        mod = importlib.import_module("bkanalysis.report")
+        if not hasattr(mod, "report_command"):
+            return {"error": "not available yet (bkanalysis.report has no report_command)"}
+    except ImportError:
+        return {"error": "not available yet (no bkanalysis.report)"}
+    raw = ROOT / "data" / "raw"
+    if not raw.is_dir() or not any(p.is_file() for p in raw.rglob("*.xls*")):
+        return {"error": f"no example data in {raw}"}
+    env = dict(os.environ)
+    env["BKANALYSIS_RAW"] = str(raw)
+    env["BKANALYSIS_PROCESSED"] = str(workdir / "report_processed")
+    env["BKANALYSIS_REPORTS"] = str(workdir / "report_reports")
+    for key in ("BKANALYSIS_PROCESSED", "BKANALYSIS_REPORTS"):
+        shutil.rmtree(env[key], ignore_errors=True)
+    out = {}
+    for label in ("first_s", "rerun_s"):
+        t = time.perf_counter()
+        proc = subprocess.run(
+            [PY, "-m", "bkanalysis", "report", "--quiet"],
+            capture_output=True, text=True, env=env, cwd=ROOT, timeout=1800,
+        )  # fmt: skip
+        out[label] = time.perf_counter() - t
+        if proc.returncode != 0:
+            tail = ((proc.stderr or proc.stdout).strip().splitlines() or ["?"])[-1]
+            out["error"] = f"bkanalysis report exited {proc.returncode}: {tail}"
+            return out
+    return out
+
+
+# --------------------------------------------------------------------------- main
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a " if ok is None else ("PASS" if ok else "MISS")
+
+
+def fmt_run(r: dict) -> str:
+    if "error" in r:
+        return f"ERROR {r['error']}"
+    return (
+        f"{r['seconds']:7.2f} s  {r['seconds'] / max(r['files'], 1) * 1000:6.1f} ms/file  "
+        f"cpu {r['cpu_s']:6.1f} s  peak {max(r['peak_mb'], r['peak_child_mb']):6.0f} MB"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_worker":
+        out = Path(argv[3]) if len(argv) > 3 else None
+        print(json.dumps(worker(argv[1], Path(argv[2]), out)))
+        return 0
+    ap = argparse.ArgumentParser(description="bkanalysis benchmarks (issue 8)")
+    ap.add_argument("--quick", action="store_true", help="small run: 20 and 100 workbooks")
+    ap.add_argument("--sizes", help="comma-separated archive sizes (default 100,1000)")
+    ap.add_argument("--pandas-max", type=int, default=100,
+                    help="largest archive also read with pandas (slow; default 100)")  # fmt: skip
+    ap.add_argument("--workdir", type=Path, help="where to keep generated archives")
+    ap.add_argument("--no-report", action="store_true", help="skip the bkanalysis report timing")
+    ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
+        [20, 100] if args.quick else [100, 1000]
+    )  # fmt: skip
+    workdir = args.workdir or Path(tempfile.gettempdir()) / "bkanalysis-bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    results: dict = {"machine": machine(), "sizes": {}}
+    m = results["machine"]
+    print(f"machine: {m['nproc']} CPUs ({m['cpu']}), RAM {m['ram']}, Python {m['python']}")
+    print("packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
+
+    print("\n== import bkanalysis")
+    imp = import_time(3 if args.quick else 7)
+    results["import"] = imp
+    print(f"  import bkanalysis  {imp['import_s']:.3f} s (median; whole interpreter "
+          f"{imp['process_s']:.3f} s, bare python {imp['bare_python_s']:.3f} s)  "
+          f"heavy modules loaded: {imp['heavy_modules']}  "
+          f"[{verdict(imp['import_s'] < GOALS['import_s'])} < {GOALS['import_s']} s]")  # fmt: skip
+
+    for n in sizes:
+        print(f"\n== {n} workbooks")
+        raw = ensure_archive(workdir, n)
+        row: dict = {}
+        row["calamine"] = run_worker("calamine", raw)  # also warms the page cache
+        row["calamine"] = run_worker("calamine", raw)
+        row["read_workbook"] = run_worker("read_workbook", raw)
+        out = workdir / f"out_{n}"
+        shutil.rmtree(out, ignore_errors=True)
+        row["build"] = run_worker("build", raw, out)
+        if n <= args.pandas_max:
+            row["pandas"] = run_worker("pandas", raw)
+        for key in ("calamine", "read_workbook", "build", "pandas"):
+            if key in row:
+                print(f"  {key:14s} {fmt_run(row[key])}")
+        results["sizes"][n] = row
+        cal, bld, rdw = row["calamine"], row["build"], row["read_workbook"]
+        if "error" not in cal and "error" not in bld:
+            ratio = bld["seconds"] / cal["seconds"]
+            row["vs_calamine"] = ratio
+            extra = ""
+            if "error" not in rdw:
+                extra = f"; read_workbook loop {rdw['seconds'] / cal['seconds']:.2f}x"
+            print(f"  build / calamine      {ratio:5.2f}x (cpu {bld['cpu_s'] / cal['cpu_s']:.2f}x"
+                  f"{extra})  [{verdict(ratio <= GOALS['vs_calamine'])} <= "
+                  f"{GOALS['vs_calamine']}x]")  # fmt: skip
+        if "pandas" in row and "error" not in row["pandas"] and "error" not in bld:
+            speed = row["pandas"]["seconds"] / bld["seconds"]
+            row["vs_pandas"] = speed
+            print(f"  pandas / build        {speed:5.2f}x faster  "
+                  f"[{verdict(speed >= GOALS['vs_pandas'])} >= {GOALS['vs_pandas']}x]")  # fmt: skip
+        if "error" not in bld:
+            peak = max(bld["peak_mb"], bld["peak_child_mb"])
+            print(f"  build peak RSS        {peak:5.0f} MB  "
+                  f"[{verdict(peak < GOALS['peak_mb'])} < {GOALS['peak_mb']:.0f} MB]")  # fmt: skip
+            if n >= 1000:
+                print(f"  build of {n}        {bld['seconds']:5.1f} s  "
+                      f"[{verdict(bld['seconds'] < GOALS['seconds_1000'] * n / 1000)} "
+                      f"< {GOALS['seconds_1000'] * n / 1000:.0f} s]")  # fmt: skip
+
+    ok_sizes = [n for n in sizes if "error" not in results["sizes"][n]["build"]]
+    if len(ok_sizes) >= 2:
+        small, large = min(ok_sizes), max(ok_sizes)
+        per = {n: results["sizes"][n]["build"]["seconds"] / n for n in (small, large)}
+        growth = per[large] / per[small]
+        results["linear"] = growth
+        print(f"\n== scale: {per[small] * 1000:.1f} ms/file at {small}, "
+              f"{per[large] * 1000:.1f} ms/file at {large} (ratio {growth:.2f})  "
+              f"[{verdict(growth <= GOALS['linear'])} linear: ratio <= {GOALS['linear']}]")  # fmt: skip
+
+    if not args.no_report:
+        print("\n== bkanalysis report on the example data (data/raw)")
+        rep = report_times(workdir)
+        results["report"] = rep
+        if "first_s" in rep:
+            print(f"  first run  {rep['first_s']:6.1f} s  "
+                  f"[{verdict(rep['first_s'] < GOALS['report_s'])} < {GOALS['report_s']:.0f} s]")  # fmt: skip
+        if "rerun_s" in rep:
+            ok = verdict(rep["rerun_s"] < GOALS["report_rerun_s"])
+            print(f"  rerun      {rep['rerun_s']:6.1f} s  [{ok} < {GOALS['report_rerun_s']:.0f} s]")
+        if "error" in rep:
+            print(f"  {rep['error']}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
