@@ -183,8 +183,10 @@ def _province_pairs(observations: pd.DataFrame) -> pd.DataFrame:
 def _empty(columns, message: dict[str, str]) -> pd.DataFrame:
     import pandas as pd
 
-    df = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
-    df["sector"] = df["sector"].astype(object)
+    text = {"sector", "actual_status", "bau_status", "method", "bau_source"}
+    dtypes = {c: object if c in text else "float64" for c in columns}
+    dtypes.update(year="int64", is_projection="bool")
+    df = pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in columns})
     df.attrs["message"] = f"{message['vi']} / {message['en']}"
     df.attrs["message_vi"] = message["vi"]
     df.attrs["message_en"] = message["en"]

@@ -154,15 +154,21 @@ def preferred_values(observations: pd.DataFrame, *, include_plan: bool = False) 
     return first.drop(columns="_rank").reset_index(drop=True)
 
 
-def _direction(indicator_id: str) -> int:
-    from .catalog import indicator
+def _directions() -> dict[str, int]:
+    """Indicator id -> +1 (increase) / -1 (decrease), or 0 when the catalog has none."""
+    from .catalog import load_indicators
 
-    direction = indicator(indicator_id).get("direction")
-    if direction not in {"increase", "decrease"}:
-        raise CatalogError(
-            f"indicator {indicator_id!r} has no direction (increase/decrease): got {direction!r}"
-        )
-    return 1 if direction == "increase" else -1
+    cat = load_indicators()
+    sign = {"increase": 1, "decrease": -1}
+    return {i: sign.get(d, 0) for i, d in zip(cat["id"], cat["direction"], strict=True)}
+
+
+def _direction(indicator_id: str, directions: dict[str, int]) -> int:
+    if indicator_id not in directions:
+        raise CatalogError(f"unknown indicator id {indicator_id!r}")
+    if directions[indicator_id] == 0:
+        raise CatalogError(f"indicator {indicator_id!r} has no direction (increase/decrease)")
+    return directions[indicator_id]
 
 
 # --------------------------------------------------------------------------- core
@@ -522,10 +528,12 @@ def assess(
         obs = obs[obs["year"] <= as_of]
     obs = _with_derived(obs)
     best = preferred_values(obs)
+    by_indicator = dict(tuple(best.groupby("indicator_id", sort=False)))
+    directions = _directions()
 
     rows = []
     for target in targets.to_dict("records"):
-        d = _direction(target["indicator_id"])
+        d = _direction(target["indicator_id"], directions)
         base = {
             "target_id": target["target_id"],
             "parent_id": target["parent_id"],
@@ -543,7 +551,7 @@ def assess(
         if target["area_scope"] == "commune_floor":
             rows.extend(_assess_floor(best, target, d, as_of, method, base))
             continue
-        series_rows = _series_for(best, targets, target)
+        series_rows = _series_for(by_indicator, best.iloc[:0], targets, target)
         level_rows = series_rows[series_rows["area_level"] == area_level]
         if area_level == "province":
             groups = [(PROVINCE_CODE, level_rows)]
@@ -610,10 +618,10 @@ def _with_derived(obs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([obs, derived], ignore_index=True)
 
 
-def _series_for(best: pd.DataFrame, targets: pd.DataFrame, target: dict) -> pd.DataFrame:
+def _series_for(by_indicator: dict, empty, targets: pd.DataFrame, target: dict) -> pd.DataFrame:
     """Preferred rows of the target's indicator; tier parts derived from the reduction."""
     ind = target["indicator_id"]
-    rows = best[best["indicator_id"] == ind]
+    rows = by_indicator.get(ind, empty)
     if ind not in _TIER_IDS or not rows.empty:
         return rows
     from .emissions import tier_split
@@ -622,7 +630,7 @@ def _series_for(best: pd.DataFrame, targets: pd.DataFrame, target: dict) -> pd.D
     caps = [float(siblings["value"].get(i, math.nan)) for i in _TIER_IDS]
     if any(math.isnan(c) for c in caps):
         return rows
-    red = best[best["indicator_id"] == "ghg_reduction_below_bau_pct"]
+    red = by_indicator.get("ghg_reduction_below_bau_pct", empty)
     k = _TIER_IDS[ind]
     return red.assign(indicator_id=ind, value=red["value"].map(lambda r: tier_split(r, caps)[k]))
 
@@ -844,12 +852,12 @@ def format_assessment(assessment: pd.DataFrame, lang: str = "vi", *, width: int 
     if assessment.empty:
         return ""
     cols = [
-        ("target_id", 38),
+        ("target_id", 42),
         ("target", 22),
         ("deadline", 6),
         ("latest", 24),
         ("status", 20),
-        ("gap", 8),
+        ("gap", 10),
     ]
     latest_head = ("Mới nhất (năm: giá trị)", "Latest (year: value)")[k]
     heads = {
