@@ -155,7 +155,7 @@ def preferred_values(observations: pd.DataFrame, *, include_plan: bool = False) 
 
 
 def _directions() -> dict[str, int]:
-    """Indicator id -> +1 (increase) / -1 (decrease), or 0 when the catalog has none."""
+    """Map indicator id -> +1 (increase) / -1 (decrease), or 0 when the catalog has none."""
     from .catalog import load_indicators
 
     cat = load_indicators()
