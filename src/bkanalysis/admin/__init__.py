@@ -9,17 +9,22 @@ geopandas only when called). See docs/admin.md.
 
 from __future__ import annotations
 
+from .aggregate import aggregate, reconcile_totals
 from .crosswalk import crosswalk
 from .gazetteer import gazetteer
+from .harmonise import harmonise
 from .names import normalise_name
 from .resolve import AreaMatch, AreaResolutionError, make_resolver, resolve_area
 
 __all__ = [
     "AreaMatch",
     "AreaResolutionError",
+    "aggregate",
     "crosswalk",
     "gazetteer",
+    "harmonise",
     "make_resolver",
     "normalise_name",
+    "reconcile_totals",
     "resolve_area",
 ]

@@ -1,0 +1,273 @@
+"""Harmonise commune series onto one vintage through the crosswalk (DESIGN.md §5).
+
+A harmonised frame is a *derived view*: its ``admin_vintage`` is the target vintage,
+not the vintage in force in the observation's year, so it deliberately does not pass
+``validate_observations`` (which checks the vintage in force). Keep it out of
+``data/processed/observations.*``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..schema import OBSERVATION_COLUMNS, VINTAGES
+from .crosswalk import crosswalk
+from .gazetteer import check_vintage, gazetteer
+from .rules import WeightTable, combine, rule_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["HARMONISED_COLUMNS", "harmonise"]
+
+HARMONISED_COLUMNS = (*OBSERVATION_COLUMNS, "converted", "conversion_note")
+#: observations of one series snapshot (combined together)
+SERIES_KEY = ["indicator_id", "year", "status", "unit", "source_file", "source_sheet"]
+
+
+def check_observations(observations) -> pd.DataFrame:
+    """Reject a non-frame or a frame missing schema columns, naming them."""
+    import pandas as pd
+
+    if not isinstance(observations, pd.DataFrame):
+        raise TypeError(f"observations must be a DataFrame, got {type(observations).__name__}")
+    missing = [c for c in OBSERVATION_COLUMNS if c not in observations.columns]
+    if missing:
+        raise ValueError(f"observations lack column(s): {', '.join(missing)}")
+    bad = ~observations["admin_vintage"].astype(str).isin(VINTAGES)
+    if bad.any():
+        raise ValueError(
+            f"unknown admin_vintage {observations.loc[bad, 'admin_vintage'].iloc[0]!r}"
+        )
+    return observations
+
+
+def _finish(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    if df.empty:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in HARMONISED_COLUMNS})
+        return out.astype({"year": "int64", "value": "float64", "converted": bool})
+    df = df[list(HARMONISED_COLUMNS)].copy()
+    df["year"] = df["year"].astype("int64")
+    df["value"] = df["value"].astype("float64")
+    df["converted"] = df["converted"].astype(bool)
+    for c in HARMONISED_COLUMNS:
+        if c not in ("year", "value", "converted"):
+            df[c] = df[c].astype(object)
+    order = {"province": 0, "district": 1, "commune": 2}
+    df = df.assign(_l=df["area_level"].map(order))
+    keys = ["indicator_id", "year", "status", "_l", "area_code", "source_file", "source_sheet"]
+    return df.sort_values(keys, kind="stable").drop(columns="_l").reset_index(drop=True)
+
+
+def harmonise(
+    observations: pd.DataFrame,
+    to_vintage: str,
+    *,
+    weights: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Map observations onto the units of *to_vintage*.
+
+    Commune rows of an earlier vintage are combined through :func:`crosswalk` within each
+    series snapshot (same indicator, year, status, unit, source file and sheet), using
+    the indicator's aggregation rule (see :mod:`bkanalysis.admin.rules`): sums split by
+    area share for divided communes (ASSUMPTION), weighted means with the weight
+    indicator's observations from *weights* or from *observations* itself (falling back
+    to areas, with a note), means.
+
+    Rows that are not converted are kept, never dropped, with ``converted`` False and a
+    ``conversion_note`` saying why when they could not be:
+
+    - province rows (``06`` is the study area in every vintage) and district rows
+      going from 2019 to 2020 (unchanged districts) only take the target vintage;
+    - district rows cannot go to 2025 (no districts) and rows of a later vintage cannot
+      go back: they keep their vintage;
+    - a target commune whose constituents are not all in the snapshot is not computed:
+      its constituents keep their vintage (note names the missing codes);
+    - indicators marked ``whole_only`` in ``data/admin_harmonise_rules.csv``
+      (``ntm_recognised_year``, ``ntm_criteria_met_count``) are carried only through
+      unchanged units.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        Tidy observations (DESIGN.md §2); not modified.
+    to_vintage : {'2019', '2020', '2025'}
+        Target vintage.
+    weights : pandas.DataFrame, optional
+        Extra observations of weight indicators (e.g. ``households_count``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The schema columns plus ``converted`` (bool) and ``conversion_note`` (str). A
+        derived view: ``admin_vintage`` is the target vintage for converted rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> obs = pd.DataFrame({"indicator_id": "forest_area_ha", "area_level": "commune",
+    ...     "admin_vintage": "2019", "year": 2019, "unit": "ha", "status": "actual",
+    ...     "source_file": "f.xlsx", "source_sheet": "S", "area_code": ["01903", "01912"],
+    ...     "area_name": ["Xã Cao Trĩ", "Xã Thượng Giáo"], "value": [100.0, 50.0],
+    ...     "source_cell": ["C5", "C6"]})
+    >>> out = harmonise(obs, "2020")
+    >>> out[["area_code", "area_name", "value", "converted"]].values.tolist()
+    [['01912', 'Xã Thượng Giáo', 150.0, True]]
+    """
+    import pandas as pd
+
+    to = check_vintage(to_vintage)
+    obs = check_observations(observations)
+    if obs.empty:
+        return _finish(obs.assign(converted=False, conversion_note=""))
+    obs = obs.copy()
+    obs["admin_vintage"] = obs["admin_vintage"].astype(str)
+    table = WeightTable(obs, weights)
+    rank = {v: i for i, v in enumerate(VINTAGES)}
+    target_names = gazetteer(to).set_index("area_code")["area_name"]
+    out: list[pd.DataFrame] = []
+
+    same = obs["admin_vintage"] == to
+    out.append(obs[same].assign(converted=False, conversion_note=""))
+    rest = obs[~same]
+    later = rest["admin_vintage"].map(rank) > rank[to]
+    out.append(
+        rest[later].assign(
+            converted=False,
+            conversion_note=f"not converted: a later vintage cannot be mapped back to {to}",
+        )
+    )
+    rest = rest[~later]
+
+    prov = rest["area_level"] == "province"
+    out.append(
+        rest[prov].assign(
+            admin_vintage=to,
+            converted=False,
+            conversion_note="province: the same study area in every vintage",
+        )
+    )
+    dist = rest["area_level"] == "district"
+    if to == "2025":
+        out.append(
+            rest[dist].assign(
+                converted=False,
+                conversion_note="not converted: there are no districts from 2025-07-01",
+            )
+        )
+    else:
+        out.append(
+            rest[dist].assign(
+                admin_vintage=to,
+                converted=False,
+                conversion_note=f"district: unchanged in {to}",
+            )
+        )
+    communes = rest[rest["area_level"] == "commune"]
+    for vintage, part in communes.groupby("admin_vintage", sort=True):
+        out.append(_communes(part, vintage, to, table, target_names))
+    out = [o for o in out if len(o)]
+    if not out:
+        return _finish(obs.iloc[:0].assign(converted=False, conversion_note=""))
+    return _finish(pd.concat(out, ignore_index=True))
+
+
+def _components(cw: pd.DataFrame) -> list[tuple[list[str], list[str]]]:
+    """Return the groups of (source codes, target codes) linked by merges and divisions."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for f, t in zip(cw["from_code"], cw["to_code"], strict=True):
+        parent[find("f" + f)] = find("t" + t)
+    groups: dict[str, tuple[set[str], set[str]]] = {}
+    for f, t in zip(cw["from_code"], cw["to_code"], strict=True):
+        src, dst = groups.setdefault(find("t" + t), (set(), set()))
+        src.add(f)
+        dst.add(t)
+    return sorted((sorted(a), sorted(b)) for a, b in groups.values())
+
+
+def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
+    import pandas as pd
+
+    cw = crosswalk(vintage, to)
+    areas = gazetteer(vintage).set_index("area_code")["area_km2"].to_dict()
+    unknown = sorted(set(part["area_code"]) - set(cw["from_code"]))
+    if unknown:
+        raise ValueError(f"commune code(s) {', '.join(unknown)} are not units of vintage {vintage}")
+    sources_of = {
+        t: list(zip(g["from_code"], g["area_share"], strict=True)) for t, g in cw.groupby("to_code")
+    }
+    notes_of = cw.groupby("to_code")["note"].agg(lambda s: "; ".join(sorted(set(s) - {""})))
+    components = _components(cw)
+    rows: list[dict] = []
+    kept: list[pd.DataFrame] = []
+    for key, snap in part.groupby(SERIES_KEY, sort=True, dropna=False):
+        dup = snap["area_code"].duplicated()
+        if dup.any():
+            raise ValueError(
+                f"duplicate commune {snap.loc[dup, 'area_code'].iloc[0]!r} in one series "
+                f"({dict(zip(SERIES_KEY, key, strict=True))})"
+            )
+        rule = rule_for(key[0])
+        by_code = snap.set_index("area_code")
+        present = set(by_code.index)
+        left: dict[str, str] = {}
+        for sources, targets in components:
+            if not present & set(sources):
+                continue
+            unchanged = sources == targets and len(sources) == 1
+            missing = [c for c in sources if c not in present]
+            if missing:
+                # NOTE: a target is computed only when every unit feeding it (and every
+                # other target of a divided unit) is in the series, so totals are kept.
+                why = f"not converted to {to}: {', '.join(missing)} missing from the series"
+                left.update(dict.fromkeys(present & set(sources), why))
+                continue
+            if rule.whole_only and not unchanged:
+                why = f"not converted: {rule.indicator_id} changes with the unit ({rule.note})"
+                left.update(dict.fromkeys(sources, why))
+                continue
+            for target in targets:
+                src = sources_of[target]
+                codes = [c for c, _ in src]
+                value, how = combine(
+                    rule,
+                    [float(by_code.at[c, "value"]) for c in codes],
+                    [s for _, s in src],
+                    codes,
+                    vintage=vintage,
+                    year=int(key[1]),
+                    weights=table,
+                    areas=areas,
+                )
+                if unchanged:
+                    note = f"same unit in {to}"
+                else:
+                    note = f"from {vintage} {'+'.join(codes)} ({how})"
+                    if notes_of.get(target):
+                        note += f"; {notes_of[target]}"
+                rows.append(
+                    {
+                        **dict(zip(SERIES_KEY, key, strict=True)),
+                        "area_code": target,
+                        "area_level": "commune",
+                        "admin_vintage": to,
+                        "area_name": target_names[target],
+                        "value": value,
+                        "source_cell": ";".join(str(by_code.at[c, "source_cell"]) for c in codes),
+                        "converted": not unchanged,
+                        "conversion_note": note,
+                    }
+                )
+        if left:
+            rest = snap[snap["area_code"].isin(left)]
+            kept.append(rest.assign(converted=False, conversion_note=rest["area_code"].map(left)))
+    frames = ([pd.DataFrame(rows)] if rows else []) + kept
+    return pd.concat(frames, ignore_index=True) if frames else part.iloc[:0]
