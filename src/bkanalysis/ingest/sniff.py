@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -44,6 +45,8 @@ MAX_RATIO = 100
 RATIO_MIN_SIZE = 10 * 1024 * 1024
 #: Refuse a zip with more members than this (a workbook has a few dozen).
 MAX_MEMBERS = 10_000
+#: Zip files up to this size are read into memory once for the member checks.
+MAX_IN_MEMORY = 256 * 1024 * 1024
 #: Read at most this much of an HTML file when looking for a table.
 MAX_HTML_BYTES = 64 * 1024 * 1024
 
@@ -107,7 +110,7 @@ def sniff(path: str | os.PathLike) -> str:
         ) from None
     except OSError as exc:
         raise UnreadableFileError(path, f"cannot access the file ({_os_reason(exc)})") from None
-    if not path.is_file():
+    if not stat.S_ISREG(st.st_mode):
         raise UnreadableFileError(path, "not a regular file")
     if st.st_size == 0:
         raise UnreadableFileError(path, "empty file (0 bytes)")
@@ -124,7 +127,7 @@ def sniff(path: str | os.PathLike) -> str:
         raise UnreadableFileError(path, f"cannot read the file ({_os_reason(exc)})") from None
 
     if head.startswith(_ZIP_MAGICS):
-        return _sniff_zip(path)
+        return _sniff_zip(path, st.st_size)
     if head.startswith(_CFB_MAGIC):
         return _sniff_cfb(path)
     return _sniff_other(path, head)
@@ -175,7 +178,7 @@ def _open_or_raise(path: Path):
 # --------------------------------------------------------------------------- zip
 
 
-def _sniff_zip(path: Path) -> str:
+def _sniff_zip(path: Path, size: int) -> str:
     with _open_or_raise(path) as fh:
         try:
             zf = zipfile.ZipFile(fh)
@@ -188,7 +191,11 @@ def _sniff_zip(path: Path) -> str:
             _check_bomb_declared(path, infos)
             names = {i.filename for i in infos}
             kind = _zip_kind(path, zf, names)
-            _check_members(path, zf, infos)
+            data = None
+            if size <= MAX_IN_MEMORY:
+                fh.seek(0)
+                data = fh.read()
+            _check_members(path, zf, infos, data)
     return kind
 
 
@@ -246,50 +253,120 @@ def _zip_kind(path: Path, zf: zipfile.ZipFile, names: set[str]) -> str:
     raise UnreadableFileError(path, f"{what}, not an Excel workbook (no xl/workbook.xml)")
 
 
-def _check_members(path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Decompress every member once: CRC check, actual size limit, entity declarations."""
-    total = 0
-    for info in infos:
-        if info.is_dir():
-            continue
-        if info.flag_bits & 0x1:
-            raise UnreadableFileError(path, f"encrypted zip member {info.filename}")
-        lower = info.filename.lower()
-        is_xml = lower.endswith((".xml", ".rels", ".vml")) or lower == "[content_types].xml"
-        tail = b""
-        try:
-            with zf.open(info) as member:
-                while True:
-                    chunk = member.read(_CHUNK)
-                    if not chunk:
-                        break
-                    total += len(chunk)
-                    if total > MAX_UNCOMPRESSED:
-                        raise UnreadableFileError(
-                            path,
-                            f"refused: zip expands to more than {MAX_UNCOMPRESSED // 2**20} MB "
-                            "(zip bomb or oversized workbook)",
-                        )
-                    if is_xml:
-                        window = tail + chunk
-                        for marker in _DANGEROUS_XML_ALL:
-                            if marker in window:
-                                raise UnreadableFileError(
-                                    path,
-                                    f"refused: {info.filename} declares a DOCTYPE/ENTITY "
-                                    "(XML entity attack?)",
-                                )
-                        tail = window[-32:]
-        except UnreadableFileError:
-            raise
-        except zipfile.BadZipFile as exc:
-            raise UnreadableFileError(
-                path, f"corrupt zip/xlsx file: member {info.filename}: {exc}"
-            ) from None
-        except (OSError, EOFError, zlib.error, NotImplementedError, ValueError) as exc:
-            raise UnreadableFileError(
-                path, f"corrupt or truncated zip/xlsx file: member {info.filename}: {exc}"
-            ) from None
+def _check_members(
+    path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], data: bytes | None
+) -> None:
+    """Decompress every member once: CRC, actual size against declared, entity declarations.
+
+    Deflated and stored members are decompressed straight from the file's bytes (*data*,
+    read once) with :mod:`zlib`, output bounded by the declared size, which is several
+    times faster than :meth:`zipfile.ZipFile.open` on a workbook's many small parts.
+    """
+    try:
+        for info in infos:
+            if info.is_dir():
+                continue
+            if info.flag_bits & 0x1:
+                raise UnreadableFileError(path, f"encrypted zip member {info.filename}")
+            lower = info.filename.lower()
+            is_xml = lower.endswith((".xml", ".rels", ".vml"))
+            if not is_xml and lower.startswith(("xl/media/", "docprops/thumbnail")):
+                continue  # images: never parsed by a reader, not worth decompressing
+            if data is not None and info.compress_type in (
+                zipfile.ZIP_STORED,
+                zipfile.ZIP_DEFLATED,
+            ):
+                chunks = _raw_member_chunks(path, info, data)
+            else:
+                chunks = _zipfile_member_chunks(path, zf, info)
+            tail = b""
+            crc = 0
+            size = 0
+            for chunk in chunks:
+                size += len(chunk)
+                if size > info.file_size:
+                    raise UnreadableFileError(
+                        path,
+                        f"refused: member {info.filename} expands beyond its declared size "
+                        "(zip bomb or corrupt file)",
+                    )
+                crc = zlib.crc32(chunk, crc)
+                if is_xml and (b"<!" in chunk or b"<\x00!" in chunk or tail):
+                    window = tail + chunk[:64] if tail else chunk
+                    for marker in _DANGEROUS_XML_ALL:
+                        if marker in window or (window is not chunk and marker in chunk):
+                            raise UnreadableFileError(
+                                path,
+                                f"refused: {info.filename} declares a DOCTYPE/ENTITY "
+                                "(XML entity attack?)",
+                            )
+                if is_xml:
+                    tail = chunk[-32:]
+            if size != info.file_size:
+                raise UnreadableFileError(
+                    path,
+                    f"corrupt or truncated zip/xlsx file: member {info.filename} has {size} "
+                    f"bytes, {info.file_size} declared",
+                )
+            if crc != info.CRC:
+                raise UnreadableFileError(
+                    path, f"corrupt zip/xlsx file: bad CRC-32 for member {info.filename}"
+                )
+    except UnreadableFileError:
+        raise
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFileError(path, f"corrupt zip/xlsx file: {exc}") from None
+    except (OSError, EOFError, zlib.error, NotImplementedError, ValueError, struct.error) as exc:
+        raise UnreadableFileError(path, f"corrupt or truncated zip/xlsx file: {exc}") from None
+
+
+def _raw_member_chunks(path: Path, info: zipfile.ZipInfo, data: bytes):
+    off = info.header_offset
+    if data[off : off + 4] != b"PK\x03\x04":
+        raise UnreadableFileError(
+            path, f"corrupt or truncated zip/xlsx file: no local header for {info.filename}"
+        )
+    name_len, extra_len = struct.unpack_from("<HH", data, off + 26)
+    start = off + 30 + name_len + extra_len
+    comp = data[start : start + info.compress_size]
+    if len(comp) < info.compress_size:
+        raise UnreadableFileError(
+            path, f"corrupt or truncated zip/xlsx file: member {info.filename} is cut short"
+        )
+    if info.compress_type == zipfile.ZIP_STORED:
+        for i in range(0, len(comp), _CHUNK):
+            yield comp[i : i + _CHUNK]
+        return
+    d = zlib.decompressobj(-15)
+    buf = comp
+    limit = info.file_size + 1
+    produced = 0
+    while True:
+        out = d.decompress(buf, _CHUNK)
+        produced += len(out)
+        if out:
+            yield out
+        if produced >= limit or d.eof:
+            break
+        buf = d.unconsumed_tail
+        if not buf:
+            out = d.flush()
+            if out:
+                yield out
+            if not d.eof:
+                raise UnreadableFileError(
+                    path, f"corrupt or truncated zip/xlsx file: member {info.filename} is cut short"
+                )
+            break
+
+
+def _zipfile_member_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    with zf.open(info) as member:
+        while True:
+            chunk = member.read(_CHUNK)
+            if not chunk:
+                return
+            yield chunk
 
 
 # --------------------------------------------------------------------------- OLE / CFB
