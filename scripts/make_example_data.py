@@ -285,6 +285,14 @@ SERIES_SHAPES: dict[str, tuple[dict[int, float], float, float, float, int]] = {
     "rural_waste_collected_pct": ({2015: 25.0, 2020: 48.0, 2024: 62.0}, 1.0, 0, 100, 1),
     "waste_recycled_pct": ({2015: 12.0, 2020: 21.0, 2024: 26.0}, 0.6, 0, 100, 1),
     "medical_waste_treated_pct": ({2015: 88.0, 2019: 100.0, 2024: 100.0}, 0.0, 0, 100, 1),
+    "hospital_wastewater_treated_pct": (
+        {2015: 70.0, 2020: 96.0, 2023: 100.0, 2024: 100.0},
+        0.5,
+        0,
+        100,
+        1,
+    ),
+    "waste_landfilled_pct": ({2015: 85.0, 2020: 76.0, 2024: 71.0}, 0.5, 0, 100, 1),
     "hazardous_waste_treated_pct": ({2015: 75.0, 2020: 95.0, 2024: 98.0}, 0.5, 0, 100, 1),
     "industrial_solid_waste_treated_pct": ({2015: 70.0, 2020: 90.5, 2024: 92.0}, 0.4, 0, 100, 1),
     "industrial_solid_waste_recycled_pct": ({2015: 40.0, 2020: 58.0, 2024: 61.0}, 0.6, 0, 100, 1),
@@ -645,6 +653,14 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
     book.save(path)
     return {
         "path": path,
+        "indicators": {
+            "forest_cover_pct",
+            "clean_water_households_pct",
+            "rural_hygienic_water_households_pct",
+            "hygienic_latrine_rural_households_pct",
+            "urban_waste_collected_pct",
+            "rural_waste_collected_pct",
+        },
         "title": "Niên giám thống kê (trích, mô phỏng): môi trường, nước sạch, vệ sinh, rác thải theo huyện 2015-2024 - "
         "Simulated yearbook extract by district",
         "kind": "synthetic",
@@ -788,6 +804,7 @@ def build_forest_synthetic(out: Path, seed: int, series, facts) -> dict:
     book.save(path)
     return {
         "path": path,
+        "indicators": set(FOREST_IDS),
         "title": "Hiện trạng rừng đến 31/12 hằng năm 2015-2024 (mô phỏng) - Simulated forest status by year",
         "kind": "synthetic",
         "note": "Layout 2 (years x measures) with merged 'Chia ra - Of which' header, Vietnamese number "
@@ -814,14 +831,17 @@ def emissions_series(rng: np.random.Generator) -> dict[str, dict[int, float]]:
         "lulucf": -310_000,
         "waste": 95_000,
     }
-    growth = {"energy": 0.062, "ippu": 0.05, "agriculture": 0.021, "lulucf": -0.01, "waste": 0.045}
+    growth = {"energy": 0.05, "ippu": 0.04, "agriculture": 0.02, "lulucf": 0.005, "waste": 0.04}
     share = {"energy": 0.42, "ippu": 0.05, "agriculture": 0.25, "lulucf": 0.18, "waste": 0.10}
     out: dict[str, dict[int, float]] = {}
     reduction = np.clip(
         np.linspace(0.004, 0.083, len(YEARS)) + rng.normal(0, 0.003, len(YEARS)), 0, 0.2
     )
+    level = {s: float(base[s]) for s in SECTORS}
     for i, y in enumerate(YEARS):
-        bau = {s: round(base[s] * (1 + growth[s] + rng.normal(0, 0.004)) ** i) for s in SECTORS}
+        if i:
+            level = {s: level[s] * (1 + growth[s] + rng.normal(0, 0.006)) for s in SECTORS}
+        bau = {s: round(level[s]) for s in SECTORS}
         total_bau = sum(bau.values())
         act = {s: round(bau[s] - reduction[i] * total_bau * share[s]) for s in SECTORS}
         for s in SECTORS:
@@ -885,6 +905,8 @@ def build_emissions(out: Path, seed: int) -> dict:
     book.save(path)
     return {
         "path": path,
+        "indicators": {"ghg_emissions_tco2e", "ghg_bau_tco2e"}
+        | {f"ghg_{k}_{s}_tco2e" for k in ("emissions", "bau") for s in SECTORS},
         "title": "Phát thải khí nhà kính thực tế và theo kịch bản BAU 2015-2024 (mô phỏng) - "
         "Simulated GHG inventory and BAU",
         "kind": "synthetic",
@@ -898,11 +920,18 @@ def build_emissions(out: Path, seed: int) -> dict:
 #: (STT, label, ĐVT, indicator id or None for a section heading). Labels are the report's wording.
 REPORT_ROWS: list[tuple[str, str, str, str | None]] = [
     ("I", "SẢN XUẤT XANH", "", None),
+    ("1", "Xử lý chất thải nguy hại", "", None),
     (
-        "1",
+        "1.1",
         "Tỷ lệ rác thải, nước thải nguy hại được xử lý đúng quy định",
         "%",
         "hazardous_waste_treated_pct",
+    ),
+    (
+        "1.2",
+        "Tỷ lệ nước thải bệnh viện được xử lý đúng quy định",
+        "%",
+        "hospital_wastewater_treated_pct",
     ),
     (
         "2",
@@ -972,14 +1001,15 @@ REPORT_ROWS: list[tuple[str, str, str, str | None]] = [
         "%",
         "medical_waste_treated_pct",
     ),
+    ("2.5", "Tỷ lệ chất thải được chôn lấp", "%", "waste_landfilled_pct"),
     (
-        "2.5",
+        "2.6",
         "Tỷ lệ siêu thị thực hiện chính sách hạn chế sử dụng túi nilon",
         "%",
         "supermarkets_plastic_policy_pct",
     ),
     (
-        "2.6",
+        "2.7",
         "Tỷ lệ đô thị thực hiện phân loại chất thải rắn tại hộ gia đình",
         "%",
         "household_waste_sorting_pct",
@@ -1033,6 +1063,8 @@ REPORT_ROWS: list[tuple[str, str, str, str | None]] = [
 #: Targets of Decision 1635 for 2020 (the KH 2020 column) and a 2025 plan (KH 2025).
 PLAN_2020 = {
     "hazardous_waste_treated_pct": 100,
+    "hospital_wastewater_treated_pct": 100,
+    "waste_landfilled_pct": 40,
     "clean_tech_facilities_pct": 90,
     "facilities_env_standard_pct": 80,
     "urban_central_wastewater_pct": 100,
@@ -1195,7 +1227,7 @@ def build_report(out: Path, seed: int, series, year: int) -> dict:
             as_fraction = (
                 style == "numeric"
                 and unit == "%"
-                and stt in ("1", "2", "3", "4", "5.1", "5.2", "6", "7")
+                and stt in ("1.1", "1.2", "2", "3", "4", "5.1", "5.2", "6", "7")
             )
             if v is None:
                 cell.value = "KTH" if (year == 2024 and k == 1) else "-"
@@ -1249,6 +1281,7 @@ def build_report(out: Path, seed: int, series, year: int) -> dict:
     book.save(path)
     return {
         "path": path,
+        "indicators": {ind for _s, _l, _u, ind in REPORT_ROWS if ind and ind not in DROPPED[year]},
         "title": f"Biểu tổng hợp kết quả thực hiện kế hoạch hành động tăng trưởng xanh năm {year} "
         "(mô phỏng) - Simulated department report",
         "kind": "synthetic",
@@ -1475,6 +1508,8 @@ def build_ntm(out: Path, seed: int, vintage: str, year: int) -> dict:
     book.save(path)
     return {
         "path": path,
+        "indicators": {"ntm_criteria_met_count", "ntm_recognised_year"}
+        | ({"ntm_communes_count"} if vintage != "2025" else set()),
         "title": f"Kết quả thực hiện tiêu chí nông thôn mới theo xã năm {year} (mô phỏng, đơn vị hành chính "
         f"{vintage}) - Simulated new-rural criteria by commune",
         "kind": "synthetic",
@@ -1561,6 +1596,7 @@ def build_commune_env(out: Path, seed: int, vintage: str, year: int, series) -> 
     book.save(path)
     return {
         "path": path,
+        "indicators": {c[1] for c in cols},
         "title": f"Một số chỉ tiêu môi trường, nước sạch và vệ sinh cấp xã năm {year} (mô phỏng) - "
         "Simulated commune indicators",
         "kind": "synthetic",
@@ -1642,6 +1678,7 @@ def build_forest_published(out: Path) -> dict:
     book.save(path)
     return {
         "path": path,
+        "indicators": set(FOREST_IDS),
         "title": "Hiện trạng rừng tỉnh Bắc Kạn 2016 và 2020 (số liệu đã công bố) - Published forest status",
         "publisher": "MARD forestry atlas; Decision 1558/QĐ-BNN-TCLN as reported by thuonghieusanpham.vn",
         "kind": "published",
@@ -1713,6 +1750,12 @@ def build_indicators_published(out: Path) -> dict:
     book.save(path)
     return {
         "path": path,
+        "indicators": {
+            "ntm_communes_count",
+            "hygienic_latrine_rural_households_pct",
+            "rural_hygienic_water_households_pct",
+            "population_persons",
+        },
         "title": "Một số chỉ tiêu đã công bố của tỉnh Bắc Kạn (nông thôn mới, vệ sinh, dân số) - "
         "Selected published indicators",
         "publisher": "Bắc Kạn provincial portals and press (see sources)",
@@ -1771,6 +1814,7 @@ def build_population_published(out: Path) -> dict:
     book.save(path)
     return {
         "path": path,
+        "indicators": {"population_persons"},
         "title": "Dân số cấp huyện qua các năm 2012-2016 (Atlas Bộ NN&PTNT) - District population (published)",
         "publisher": "Ministry of Agriculture and Rural Development, online atlas of Bắc Kạn",
         "kind": "published",
@@ -1864,6 +1908,7 @@ def build_census_published(out: Path) -> dict:
     book.save(path)
     return {
         "path": path,
+        "indicators": {"population_persons", "households_count"},
         "title": "Dân số và số hộ phân theo xã năm 2019 (Tổng điều tra dân số 1/4/2019) - "
         "Census 2019 population and households by commune",
         "publisher": "General Statistics Office of Viet Nam",
@@ -1906,8 +1951,12 @@ def write_sources(out: Path, entries: list[dict], seed: int) -> None:
     (out / "SOURCES.yml").write_text(text, encoding="utf-8")
 
 
-def generate(out: Path, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write every example workbook and SOURCES.yml under *out*; return the workbook paths."""
+def generate(out: Path, seed: int = DEFAULT_SEED) -> list[dict]:
+    """Write every example workbook and SOURCES.yml under *out*.
+
+    Returns one dict per workbook: path, title, kind, note, sources, indicators (the
+    indicator ids it carries).
+    """
     out = Path(out)
     facts = published_facts()
     census = census_communes()
@@ -1928,7 +1977,7 @@ def generate(out: Path, seed: int = DEFAULT_SEED) -> list[Path]:
         build_commune_env(out, seed, "2025", 2025, series),
     ]
     write_sources(out, entries, seed)
-    return [e["path"] for e in entries]
+    return entries
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1943,7 +1992,7 @@ def main(argv: list[str] | None = None) -> int:
         help="output folder (default data/raw)",
     )
     args = parser.parse_args(argv)
-    paths = generate(args.out, args.seed)
+    paths = [e["path"] for e in generate(args.out, args.seed)]
     total = sum(p.stat().st_size for p in paths)
     print(f"wrote {len(paths)} workbooks ({total / 1024:.0f} KiB) and SOURCES.yml to {args.out}")
     return 0
