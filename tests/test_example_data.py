@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import sys
@@ -60,10 +61,8 @@ def _readings(cell) -> set[float]:
     text = str(cell).strip()
     out = set()
     for candidate in (text.replace(".", "").replace(",", "."), text.replace(",", "")):
-        try:
+        with contextlib.suppress(ValueError):
             out.add(float(candidate))
-        except ValueError:
-            pass
     return out
 
 
@@ -78,7 +77,7 @@ def test_every_file_is_listed_with_its_sha256(sources):
         f"not listed: {on_disk - set(listed)}; listed but absent: {set(listed) - on_disk}"
     )
     for path, e in listed.items():
-        assert REQUIRED_KEYS <= set(e), f"{path}: missing keys {REQUIRED_KEYS - set(e)}"
+        assert set(e) >= REQUIRED_KEYS, f"{path}: missing keys {REQUIRED_KEYS - set(e)}"
         assert e["kind"] in ("published", "synthetic"), f"{path}: kind {e['kind']!r}"
         assert hashlib.sha256((RAW / path).read_bytes()).hexdigest() == e["sha256"], (
             f"{path}: sha256 differs"
