@@ -189,13 +189,30 @@ def test_high_compression_ratio(tmp_path, monkeypatch):
         sniff(p)
 
 
-def test_actual_size_beyond_declared_is_caught(tmp_path, monkeypatch):
-    # a member whose header under-declares its size: the streamed check still stops it
+def test_declared_limit_on_total_size(tmp_path, monkeypatch):
     monkeypatch.setattr(sniff_mod, "MAX_UNCOMPRESSED", 50_000)
     data = _zip({**XLSX_SKELETON, "xl/worksheets/sheet1.xml": b"<a/>" + b" " * 60_000})
     p = tmp_path / "big.xlsx"
     p.write_bytes(data)
     with pytest.raises(UnreadableFileError, match="zip bomb"):
+        sniff(p)
+
+
+def test_member_expanding_beyond_its_declared_size(tmp_path):
+    # a hostile header declares 100 bytes for a part that expands to 200,000
+    data = bytearray(_zip({**XLSX_SKELETON, "xl/worksheets/sheet1.xml": b" " * 200_000}))
+    name = b"xl/worksheets/sheet1.xml"
+    local = data.index(b"PK\x03\x04" + data[4:6])  # first local header
+    while data[local + 30 : local + 30 + len(name)] != name:
+        local = data.index(b"PK\x03\x04", local + 4)
+    struct.pack_into("<I", data, local + 22, 100)
+    central = data.index(b"PK\x01\x02")
+    while data[central + 46 : central + 46 + len(name)] != name:
+        central = data.index(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", data, central + 24, 100)
+    p = tmp_path / "liar.xlsx"
+    p.write_bytes(bytes(data))
+    with pytest.raises(UnreadableFileError, match="beyond its declared size"):
         sniff(p)
 
 
