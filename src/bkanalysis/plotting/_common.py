@@ -1,0 +1,206 @@
+"""Helpers shared by the plotting modules: UI words, number formats, data record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..errors import BkError
+
+# Words drawn on figures that do not come from a catalog (indicator names, status
+# labels and target clauses come from package data).
+WORDS: dict[str, dict[str, str]] = {
+    "actual": {"vi": "Thực tế", "en": "Actual"},
+    "provisional": {"vi": "Sơ bộ / ước tính", "en": "Preliminary / estimate"},
+    "plan": {"vi": "Kế hoạch", "en": "Plan"},
+    "target": {"vi": "Mục tiêu", "en": "Target"},
+    "trajectory": {"vi": "Lộ trình cần đạt", "en": "Required trajectory"},
+    "maintain": {"vi": "Mức cần duy trì", "en": "Level to maintain"},
+    "status": {"vi": "Tình trạng", "en": "Status"},
+    "year": {"vi": "Năm", "en": "Year"},
+    "no_data": {"vi": "Không có số liệu", "en": "No data"},
+    "unit": {"vi": "Đơn vị", "en": "Unit"},
+    "source": {"vi": "Nguồn", "en": "Source"},
+    "sources": {"vi": "Nguồn", "en": "Sources"},
+    "illustrative": {
+        "vi": "Dữ liệu minh hoạ / Illustrative data",
+        "en": "Dữ liệu minh hoạ / Illustrative data",
+    },
+    "province": {"vi": "Toàn tỉnh", "en": "Province"},
+    "bau": {"vi": "Kịch bản phát triển thông thường (BAU)", "en": "Business as usual (BAU)"},
+    "emissions_actual": {"vi": "Phát thải thực tế", "en": "Actual emissions"},
+    "tier_voluntary": {"vi": "Giảm tự nguyện", "en": "Voluntary reduction"},
+    "tier_national": {"vi": "Giảm với hỗ trợ trong nước", "en": "Reduction with national support"},
+    "tier_international": {
+        "vi": "Giảm với hỗ trợ quốc tế",
+        "en": "Reduction with international support",
+    },
+    "emissions_title": {
+        "vi": "Phát thải khí nhà kính so với kịch bản BAU",
+        "en": "Greenhouse-gas emissions against business as usual",
+    },
+    "below_bau": {"vi": "dưới BAU", "en": "below BAU"},
+    "target_map_meets": {"vi": "Đạt", "en": "Meets"},
+    "target_map_fails": {"vi": "Chưa đạt", "en": "Does not meet"},
+    "latest": {"vi": "Mới nhất", "en": "Latest"},
+    "dashboard_title": {
+        "vi": "Tiến độ các mục tiêu tăng trưởng xanh",
+        "en": "Progress of the green-growth targets",
+    },
+    "communes": {"vi": "xã", "en": "communes"},
+}
+
+THEME_LABELS: dict[str, dict[str, str]] = {
+    "emissions": {"vi": "Phát thải khí nhà kính", "en": "Greenhouse-gas emissions"},
+    "forest_water": {"vi": "Rừng và nước", "en": "Forest and water"},
+    "rural_development": {"vi": "Nông thôn mới, vệ sinh", "en": "New rural areas, sanitation"},
+    "waste": {"vi": "Chất thải, sản xuất xanh", "en": "Waste and green production"},
+    "denominators": {"vi": "Dân số", "en": "Population"},
+    "green_production": {"vi": "Sản xuất xanh", "en": "Green production"},
+    "green_lifestyle": {"vi": "Lối sống xanh", "en": "Green lifestyle"},
+}
+
+_COMPARATOR_SYMBOL = {">=": "≥ ", ">": "> ", "=": "", "<=": "≤ ", "<": "< "}
+
+# Catalog units are ids; this is how they read on a figure.
+UNIT_LABELS: dict[str, dict[str, str]] = {
+    "%": {"vi": "%", "en": "%"},
+    "ha": {"vi": "ha", "en": "ha"},
+    "communes": {"vi": "xã", "en": "communes"},
+    "criteria": {"vi": "tiêu chí", "en": "criteria"},
+    "year": {"vi": "năm", "en": "year"},
+    "m2/person": {"vi": "m²/người", "en": "m²/person"},
+    "facilities": {"vi": "cơ sở", "en": "facilities"},
+    "tCO2e": {"vi": "tCO₂e", "en": "tCO₂e"},
+    "persons": {"vi": "người", "en": "persons"},
+    "households": {"vi": "hộ", "en": "households"},
+}
+#: Units whose values are whole counts (no decimals on a figure).
+COUNT_UNITS = frozenset({"communes", "criteria", "year", "facilities", "persons", "households"})
+
+# precedence of observation statuses when a year has several values
+STATUS_PRECEDENCE = {"actual": 0, "preliminary": 1, "estimate": 2, "plan": 3}
+
+
+def word(key: str, lang: str) -> str:
+    """Return the UI word *key* in *lang*."""
+    return WORDS[key][lang]
+
+
+def theme_label(theme: str, lang: str) -> str:
+    """Return a readable label for a theme id (the id itself if unknown)."""
+    return THEME_LABELS.get(theme, {}).get(lang, str(theme).replace("_", " "))
+
+
+def check_lang(lang: str) -> str:
+    """Reject a language other than ``vi``/``en``."""
+    if lang not in {"vi", "en"}:
+        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
+    return lang
+
+
+def format_number(value: float, lang: str, decimals: int | None = None) -> str:
+    """Format *value* with the thousands/decimal separators of *lang*.
+
+    >>> format_number(12345.6, "vi", 1), format_number(12345.6, "en", 1)
+    ('12.345,6', '12,345.6')
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    if decimals is None:
+        a = abs(float(value))
+        decimals = 0 if a >= 100 or float(value).is_integer() else (1 if a >= 10 else 2)
+    text = f"{float(value):,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def axis_formatter(lang: str):
+    """Return a tick formatter using *lang*'s separators."""
+    from matplotlib.ticker import FuncFormatter
+
+    def _fmt(x, _pos):
+        if float(x).is_integer():
+            return format_number(x, lang, 0)
+        return format_number(x, lang, None)
+
+    return FuncFormatter(_fmt)
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """Return how the catalog unit *unit* reads in *lang*.
+
+    >>> unit_label("communes", "vi"), unit_label("m2/person", "en")
+    ('xã', 'm²/person')
+    """
+    return UNIT_LABELS.get(unit, {}).get(lang, unit)
+
+
+def label_with_unit(indicator_id: str, lang: str) -> str:
+    """Return the catalog name of *indicator_id* in *lang* with its unit, e.g. ``… (xã)``."""
+    from ..catalog import indicator, indicator_label
+
+    return f"{indicator_label(indicator_id, lang)} ({unit_label(indicator(indicator_id)['unit'], lang)})"
+
+
+def comparator_text(comparator: str, value: Any, low: Any, high: Any, unit: str, lang: str) -> str:
+    """Describe a target such as ``≥ 72 %`` or ``10–15 m²/người``.
+
+    >>> comparator_text(">=", 10, None, None, "criteria", "vi")
+    '≥ 10 tiêu chí'
+    >>> comparator_text("range", None, 10, 15, "m2/person", "en")
+    '10–15 m²/person'
+    """
+    u = unit_label(unit, lang)
+    if comparator == "range":
+        return f"{format_number(low, lang)}–{format_number(high, lang)} {u}"
+    if comparator == "maintain":
+        return f"≥ {format_number(value, lang)} {u}"
+    return f"{_COMPARATOR_SYMBOL.get(comparator, comparator + ' ')}{format_number(value, lang)} {u}"
+
+
+def require_columns(df: Any, columns: list[str], what: str) -> None:
+    """Raise :class:`BkError` if *df* is not a DataFrame holding *columns*."""
+    if not isinstance(df, pd.DataFrame):
+        raise BkError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise BkError(f"{what}: missing column(s) {', '.join(missing)}")
+
+
+def best_per_year(obs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Keep one non-plan value per (*keys*, year): actual before preliminary before estimate."""
+    if obs.empty:
+        return obs
+    rank = obs["status"].map(STATUS_PRECEDENCE).fillna(9)
+    out = obs.assign(_rank=rank).sort_values([*keys, "year", "_rank"], kind="stable")
+    out = out.drop_duplicates([*keys, "year"], keep="first")
+    return out.drop(columns="_rank").reset_index(drop=True)
+
+
+def remember_data(fig: Any, df: pd.DataFrame) -> None:
+    """Record the frame drawn on *fig*, so :func:`save_figure` can export it."""
+    store = getattr(fig, "_bkanalysis_data", None)
+    if store is None:
+        store = []
+        fig._bkanalysis_data = store
+    store.append(df.reset_index(drop=True))
+
+
+def recorded_data(fig: Any) -> pd.DataFrame | None:
+    """Return the frames recorded on *fig* by the plot functions, concatenated."""
+    store = getattr(fig, "_bkanalysis_data", None)
+    if not store:
+        return None
+    return pd.concat(store, ignore_index=True, sort=False)
+
+
+def text_colour_on(colour: str) -> str:
+    """Black or white, whichever reads better on *colour*."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(colour)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "black" if luminance > 0.45 else "white"

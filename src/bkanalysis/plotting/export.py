@@ -1,0 +1,280 @@
+"""Export a figure for a policy brief: PNG, SVG, PDF, its data as CSV, a manifest row.
+
+:func:`save_figure` writes ``<name>.png`` (300 dpi), ``<name>.svg`` (text as text),
+``<name>.pdf`` (TrueType fonts embedded, text editable) and ``<name>.csv`` (the data
+behind the figure, UTF-8 with BOM) into ``reports/figures/``, and upserts the figure's
+row in ``reports/figures/manifest.csv``. Before saving it writes a footer naming the
+sources on the figure and, when any input is synthetic or undocumented, the words
+"Dữ liệu minh hoạ / Illustrative data" on its face.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from pathlib import Path
+
+import matplotlib as mpl
+import pandas as pd
+
+from ..errors import BkError
+from ..io import write_bytes_atomic, write_csv_atomic
+from ._common import check_lang, recorded_data, word
+from .theme import theme_context
+
+__all__ = ["FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
+
+#: Columns of ``reports/figures/manifest.csv``.
+MANIFEST_COLUMNS: tuple[str, ...] = (
+    "name",
+    "title_vi",
+    "title_en",
+    "caption_vi",
+    "caption_en",
+    "sources",
+    "synthetic",
+    "files",
+)
+#: Image formats written by :func:`save_figure`.
+FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+_NAME = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
+_GID_FOOTER = "bk_footer"
+_GID_ILLUSTRATIVE = "bk_illustrative"
+_METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+
+def _bilingual(value: str | dict | None, what: str, lang: str) -> dict[str, str]:
+    """Turn a str (in *lang*) or a {'vi':…, 'en':…} dict into both languages."""
+    if value is None:
+        return {"vi": "", "en": ""}
+    if isinstance(value, str):
+        return {"vi": value, "en": ""} if lang == "vi" else {"vi": "", "en": value}
+    if isinstance(value, dict):
+        extra = set(value) - {"vi", "en"}
+        if extra:
+            raise BkError(f"{what}: keys must be 'vi' and 'en', got {sorted(extra)!r}")
+        out = {k: str(value.get(k) or "") for k in ("vi", "en")}
+        if not out[lang]:
+            raise BkError(f"{what}: no text for lang={lang!r}")
+        return out
+    raise BkError(
+        f"{what}: expected a str or a dict {{'vi':…, 'en':…}}, got {type(value).__name__}"
+    )
+
+
+def _source_lines(sources, data: pd.DataFrame | None, lang: str) -> list[str]:
+    if sources is None:
+        if data is None or "source_file" not in data.columns:
+            raise BkError("sources: name the sources (or pass data with a source_file column)")
+        from ..provenance import describe_sources
+
+        files = data["source_file"].dropna().astype(str).unique().tolist()
+        return describe_sources(files, lang=lang)
+    if isinstance(sources, str):
+        sources = [sources]
+    lines = [str(s).strip() for s in sources if str(s).strip()]
+    if not lines:
+        raise BkError("sources: at least one source is needed for the footer")
+    return lines
+
+
+def _detect_synthetic(data: pd.DataFrame | None) -> bool:
+    """Conservative: True unless every source file is a published file in SOURCES.yml."""
+    if data is None or "source_file" not in data.columns:
+        return True
+    from ..provenance import is_synthetic
+
+    files = data["source_file"].dropna().astype(str).unique().tolist()
+    return is_synthetic(files)
+
+
+def _clear_marks(fig) -> None:
+    for text in list(fig.texts):
+        if text.get_gid() in {_GID_FOOTER, _GID_ILLUSTRATIVE}:
+            text.remove()
+
+
+def _mark_figure(fig, lines: list[str], synthetic: bool, lang: str) -> None:
+    """Write the sources footer and, if synthetic, the illustrative-data stamp above it."""
+    from matplotlib.transforms import offset_copy
+
+    _clear_marks(fig)
+    width_in = fig.get_figwidth()
+    size = mpl.rcParams["font.size"] - 1.5
+    chars = max(40, int(width_in * 72 / (size * 0.55)))
+    label = word("sources" if len(lines) > 1 else "source", lang)
+    text = f"{label}: " + "; ".join(lines)
+    wrapped = "\n".join(textwrap.wrap(text, chars))
+    drop = 0.0
+    if synthetic:
+        stamp_size = mpl.rcParams["font.size"]
+        fig.text(
+            0.01, 0.0, word("illustrative", lang), ha="left", va="top",
+            fontsize=stamp_size, fontweight="bold", color="#D55E00", gid=_GID_ILLUSTRATIVE,
+            transform=offset_copy(fig.transFigure, fig=fig, x=2, y=-4, units="points"),
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "#D55E00",
+                  "linewidth": 0.8},
+        )  # fmt: skip
+        drop = stamp_size * 1.9 + 4
+    fig.text(
+        0.01, 0.0, wrapped, ha="left", va="top", fontsize=size, color="#444444",
+        gid=_GID_FOOTER, transform=offset_copy(fig.transFigure, fig=fig, y=-4 - drop, units="points"),
+    )  # fmt: skip
+
+
+def _figure_title(fig) -> str:
+    if getattr(fig, "_suptitle", None) is not None and fig._suptitle.get_text():
+        return fig._suptitle.get_text().replace("\n", " ")
+    for ax in fig.axes:
+        for loc in ("left", "center", "right"):
+            t = ax.get_title(loc=loc)
+            if t:
+                return t.replace("\n", " ")
+    return ""
+
+
+def read_manifest(out_dir: str | Path | None = None) -> pd.DataFrame:
+    """Read ``manifest.csv`` of *out_dir* (default ``reports/figures``); empty if absent.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> read_manifest(tempfile.mkdtemp()).columns.tolist()[:3]
+    ['name', 'title_vi', 'title_en']
+    """
+    out = Path(out_dir) if out_dir is not None else _default_dir()
+    path = out / "manifest.csv"
+    if not path.is_file():
+        return pd.DataFrame(columns=list(MANIFEST_COLUMNS))
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in MANIFEST_COLUMNS if c not in df.columns]
+    if missing:
+        raise BkError(f"{path}: missing column(s) {', '.join(missing)}")
+    return df.loc[:, list(MANIFEST_COLUMNS)]
+
+
+def _default_dir() -> Path:
+    from ..config import get_paths
+
+    return get_paths().figures
+
+
+def save_figure(
+    fig,
+    name: str,
+    *,
+    caption: str | dict,
+    sources: str | list[str] | None,
+    lang: str = "vi",
+    data: pd.DataFrame | None = None,
+    synthetic: bool | None = None,
+    title: str | dict | None = None,
+    out_dir: str | Path | None = None,
+) -> dict[str, Path]:
+    """Save *fig* for a brief, with its data, footer and manifest row.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (``ax.figure`` for a single-Axes plot).
+    name : str
+        File stem named by content, lowercase ``a-z0-9`` words joined by ``_`` or
+        ``-`` (e.g. ``"forest_cover_by_commune_2023"``).
+    caption : str or dict
+        Caption for the brief; a str is in *lang*, a dict gives ``{'vi':…, 'en':…}``.
+    sources : str, list of str or None
+        Sources named in the footer. ``None``: described from the ``source_file``
+        column of *data* with :func:`bkanalysis.provenance.describe_sources`.
+    lang : {'vi', 'en'}
+        Language of the figure (its footer).
+    data : pandas.DataFrame, optional
+        The data behind the figure, written as ``<name>.csv``. Default: the frames the
+        bkanalysis plot functions drew on *fig*. Required for any other figure.
+    synthetic : bool, optional
+        Whether the figure derives from synthetic input. ``None``: True unless every
+        ``source_file`` in *data* is a published file in ``SOURCES.yml`` (so data
+        without a ``source_file`` column counts as illustrative; pass
+        ``synthetic=False`` only when you know its provenance).
+    title : str or dict, optional
+        Title for the manifest (default: the figure's suptitle or first Axes title).
+    out_dir : path, optional
+        Default ``get_paths().figures`` (``reports/figures``).
+
+    Returns
+    -------
+    dict
+        Format (``png``, ``svg``, ``pdf``, ``csv``, ``manifest``) -> path written.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd, matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([2019, 2020], [71.0, 72.6])
+    >>> paths = save_figure(fig, "forest_cover_example", caption="Tỷ lệ che phủ rừng",
+    ...     sources=["Niên giám thống kê Bắc Kạn 2023"], synthetic=True,
+    ...     data=pd.DataFrame({"year": [2019, 2020], "value": [71.0, 72.6]}),
+    ...     out_dir=tempfile.mkdtemp())
+    >>> sorted(paths)
+    ['csv', 'manifest', 'pdf', 'png', 'svg']
+    >>> plt.close(fig)
+    """
+    check_lang(lang)
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise BkError(
+            f"figure name {name!r}: use lowercase letters, digits and single '_' or '-' "
+            "(e.g. 'forest_cover_by_commune_2023')"
+        )
+    if not hasattr(fig, "savefig"):
+        raise BkError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
+    captions = _bilingual(caption, "caption", lang)
+    if not captions[lang].strip():
+        raise BkError("caption: empty caption")
+    if data is None:
+        data = recorded_data(fig)
+        if data is None:
+            raise BkError(f"figure {name!r}: pass data= (the data behind the figure)")
+    if not isinstance(data, pd.DataFrame):
+        raise BkError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    lines = _source_lines(sources, data, lang)
+    if synthetic is None:
+        synthetic = _detect_synthetic(data)
+    titles = _bilingual(title, "title", lang) if title is not None else {"vi": "", "en": ""}
+    if not titles[lang]:
+        titles[lang] = _figure_title(fig)
+
+    out = Path(out_dir) if out_dir is not None else _default_dir()
+    written: dict[str, Path] = {}
+    with theme_context():
+        _mark_figure(fig, lines, bool(synthetic), lang)
+        for fmt in FORMATS:
+            buf = io.BytesIO()
+            # NOTE: fixed metadata and svg.hashsalt (set by the theme) keep the files
+            # byte-identical across runs; pdf.fonttype 42 embeds TrueType fonts.
+            fig.savefig(
+                buf, format=fmt, dpi=300, bbox_inches="tight", pad_inches=0.08,
+                metadata=_METADATA[fmt], facecolor="white",
+            )  # fmt: skip
+            written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", buf.getvalue())
+    written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
+
+    manifest = read_manifest(out)
+    row = {
+        "name": name,
+        "title_vi": titles["vi"],
+        "title_en": titles["en"],
+        "caption_vi": captions["vi"],
+        "caption_en": captions["en"],
+        "sources": " | ".join(lines),
+        "synthetic": "true" if synthetic else "false",
+        "files": ";".join(p.name for k, p in written.items()),
+    }
+    manifest = manifest[manifest["name"] != name]
+    manifest = pd.concat([manifest, pd.DataFrame([row])], ignore_index=True)
+    manifest = manifest.sort_values("name", kind="stable").reset_index(drop=True)
+    written["manifest"] = write_csv_atomic(manifest, out / "manifest.csv")
+    return written

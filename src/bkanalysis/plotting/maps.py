@@ -1,0 +1,525 @@
+"""Commune maps: choropleths, small multiples across years, "meets the target?" maps.
+
+Values are joined to the boundaries on ``area_code`` within one administrative
+vintage (DESIGN §2: codes are reused across vintages), never on names. Boundaries are
+passed as a GeoDataFrame (``area_code``, ``geometry``; ``district_code`` for the
+district outlines) or loaded for the vintage with :func:`bkanalysis.admin.load_boundaries`
+(falling back to the geo mirror, ``BKANALYSIS_GEO_MIRROR``).
+
+The 2025 vintage has no districts (they were abolished on 2025-07-01), so its maps
+carry the province outline only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from ..catalog import indicator, indicator_label
+from ..errors import BkError
+from ..schema import VINTAGES, vintage_for_year
+from ._common import (
+    COUNT_UNITS,
+    STATUS_PRECEDENCE,
+    check_lang,
+    comparator_text,
+    format_number,
+    remember_data,
+    require_columns,
+    unit_label,
+    word,
+)
+from .charts import resolve_target
+from .theme import (
+    SEQUENTIAL_CMAP,
+    figsize,
+    status_colour,
+    status_label,
+    status_table,
+    theme_context,
+)
+
+__all__ = [
+    "SCHEMES",
+    "commune_values",
+    "plot_commune_map",
+    "plot_commune_small_multiples",
+    "plot_target_map",
+]
+
+#: Classification schemes accepted by the maps (mapclassify names).
+SCHEMES: tuple[str | None, ...] = ("quantiles", "equal_interval", "natural_breaks", None)
+_OBS_COLUMNS = [
+    "indicator_id",
+    "area_code",
+    "area_level",
+    "admin_vintage",
+    "year",
+    "value",
+    "status",
+]
+_MISSING_STYLE = {
+    "facecolor": "#F4F4F4",
+    "edgecolor": "#8C8C8C",
+    "hatch": "/////",
+    "linewidth": 0.3,
+}
+_PREFIX = re.compile(r"^(Xã|Phường|Thị trấn)\s+")
+
+
+def _check_vintage(vintage: str) -> str:
+    vintage = str(vintage)
+    if vintage not in VINTAGES:
+        raise BkError(f"vintage must be one of {', '.join(VINTAGES)}, got {vintage!r}")
+    return vintage
+
+
+def _mirror_boundaries(vintage: str):
+    import geopandas as gpd
+
+    from ..config import get_paths
+
+    path = get_paths().geo_mirror / f"bac_kan_communes_{vintage}.geojson"
+    if not path.is_file():
+        raise BkError(
+            f"no commune boundaries for vintage {vintage}: {path} does not exist "
+            "(pass boundaries= or set BKANALYSIS_GEO_MIRROR)"
+        )
+    return gpd.read_file(path)
+
+
+def _boundaries(vintage: str, boundaries) -> Any:
+    """Return the boundaries of *vintage* with ``area_code``, ``area_name``, ``district_code``."""
+    if boundaries is None:
+        try:
+            from ..admin import load_boundaries
+        except ImportError:
+            load_boundaries = None
+        gdf = (
+            load_boundaries(vintage) if load_boundaries is not None else _mirror_boundaries(vintage)
+        )
+    else:
+        gdf = boundaries
+    if not hasattr(gdf, "geometry") or "geometry" not in getattr(gdf, "columns", []):
+        raise BkError("boundaries: expected a GeoDataFrame with a geometry column")
+    gdf = gdf.copy()
+    if "area_code" not in gdf.columns and "commune_code" in gdf.columns:
+        gdf = gdf.rename(columns={"commune_code": "area_code"})
+    if "area_name" not in gdf.columns and "commune_full_name" in gdf.columns:
+        gdf["area_name"] = gdf["commune_full_name"]
+    if "area_code" not in gdf.columns:
+        raise BkError("boundaries: no 'area_code' (or 'commune_code') column")
+    if "admin_vintage" in gdf.columns:
+        gdf = gdf[gdf["admin_vintage"].astype(str) == vintage]
+        if gdf.empty:
+            raise BkError(f"boundaries: no units of vintage {vintage}")
+    if "area_name" not in gdf.columns:
+        gdf["area_name"] = gdf["area_code"]
+    if "district_code" not in gdf.columns:
+        gdf["district_code"] = None
+    gdf["area_code"] = gdf["area_code"].astype(str)
+    dup = gdf["area_code"][gdf["area_code"].duplicated()]
+    if not dup.empty:
+        raise BkError(f"boundaries: code {dup.iloc[0]!r} appears twice")
+    return gdf.reset_index(drop=True)
+
+
+def commune_values(
+    observations: pd.DataFrame, indicator_id: str, year: int, vintage: str
+) -> pd.DataFrame:
+    """Return one value per commune of *vintage* for *indicator_id* and *year*.
+
+    Plan values are left out; when a commune has several values for the year, an
+    actual value wins over a preliminary one, which wins over an estimate.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> obs = pd.DataFrame({"indicator_id": "forest_cover_pct", "area_code": ["01852"] * 2,
+    ...     "area_level": "commune", "admin_vintage": "2020", "year": 2021,
+    ...     "value": [70.0, 71.0], "status": ["estimate", "actual"]})
+    >>> commune_values(obs, "forest_cover_pct", 2021, "2020")["value"].tolist()
+    [71.0]
+    """
+    require_columns(observations, _OBS_COLUMNS, "observations")
+    obs = observations[
+        (observations["indicator_id"] == indicator_id)
+        & (observations["area_level"] == "commune")
+        & (observations["year"] == int(year))
+        & (observations["status"] != "plan")
+    ]
+    if obs.empty:
+        raise BkError(f"observations: no commune values of {indicator_id!r} for {year}")
+    here = obs[obs["admin_vintage"].astype(str) == vintage]
+    if here.empty:
+        have = ", ".join(sorted(obs["admin_vintage"].astype(str).unique()))
+        raise BkError(
+            f"observations: {indicator_id!r} for {year} is coded in vintage {have}, not "
+            f"{vintage}; harmonise it first (bkanalysis.harmonise) or pass vintage={have!r}"
+        )
+    rank = here["status"].map(STATUS_PRECEDENCE).fillna(9)
+    here = here.assign(_rank=rank).sort_values(["area_code", "_rank"], kind="stable")
+    return here.drop_duplicates("area_code").drop(columns="_rank").reset_index(drop=True)
+
+
+def _join(gdf, values: pd.DataFrame, what: str):
+    """Left-join *values* onto the boundaries on area_code; reject unknown codes."""
+    unknown = sorted(set(values["area_code"]) - set(gdf["area_code"]))
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        raise BkError(
+            f"{what}: {len(unknown)} commune code(s) not in the boundaries of this vintage: {shown}"
+        )
+    keep = [c for c in values.columns if c not in {"area_name", "geometry", "district_code"}]
+    return gdf.merge(values[keep], on="area_code", how="left", validate="one_to_one")
+
+
+def _outlines(ax, gdf, district_outlines: bool) -> None:
+    if district_outlines and gdf["district_code"].notna().any():
+        districts = gdf[gdf["district_code"].notna()].dissolve(by="district_code")
+        districts.boundary.plot(ax=ax, color="#333333", linewidth=0.8, gid="district_outlines")
+    outline = gdf.geometry.union_all()
+    import geopandas as gpd
+
+    gpd.GeoSeries([outline], crs=gdf.crs).boundary.plot(
+        ax=ax, color="#000000", linewidth=1.0, gid="province_outline"
+    )
+
+
+def _labels(ax, gdf) -> None:
+    name_col = "commune_name" if "commune_name" in gdf.columns else "area_name"
+    for geom, name in zip(gdf.geometry, gdf[name_col], strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        p = geom.representative_point()
+        ax.annotate(
+            _PREFIX.sub("", str(name)), (p.x, p.y), ha="center", va="center", fontsize=4,
+            color="#222222", gid="commune_label",
+        )  # fmt: skip
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _relabel_legend(legend, lang: str, decimals: int) -> None:
+    """Rewrite the class limits of a geopandas legend with *lang*'s separators."""
+    if legend is None:
+        return
+    for text in legend.get_texts():
+        label = text.get_text()
+        if label == word("no_data", lang):
+            continue
+        text.set_text(
+            _NUMBER.sub(lambda m: format_number(float(m.group()), lang, decimals), label).replace(
+                ", ", " – "
+            )
+        )
+
+
+def _draw_choropleth(
+    ax, merged, *, scheme, k, bins, cmap, lang, unit, legend=True, vmin=None, vmax=None
+):
+    missing = merged["value"].isna()
+    kwargs: dict[str, Any] = {
+        "column": "value",
+        "cmap": cmap,
+        "edgecolor": "white",
+        "linewidth": 0.3,
+        "missing_kwds": {**_MISSING_STYLE, "label": word("no_data", lang)},
+        "ax": ax,
+        "legend": legend,
+    }
+    n_unique = merged["value"].dropna().nunique()
+    if bins is not None:
+        kwargs |= {"scheme": "user_defined", "classification_kwds": {"bins": list(bins)}}
+    elif scheme is not None and n_unique >= 2:
+        kwargs |= {"scheme": scheme, "k": int(min(k, n_unique))}
+    else:
+        scheme = None
+    if legend and ("scheme" in kwargs):
+        kwargs["legend_kwds"] = {
+            "title": f"{word('unit', lang)}: {unit_label(unit, lang)}", "loc": "upper left",
+            "bbox_to_anchor": (1.0, 1.0), "fmt": "{:.4f}",
+            "interval": False,
+        }  # fmt: skip
+    elif legend:
+        kwargs["legend_kwds"] = {
+            "label": f"{word('unit', lang)}: {unit_label(unit, lang)}",
+            "shrink": 0.6,
+        }
+        kwargs["vmin"], kwargs["vmax"] = vmin, vmax
+    if missing.all():
+        merged.plot(ax=ax, **_MISSING_STYLE)
+        handles = [Patch(**_MISSING_STYLE, label=word("no_data", lang))]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return
+    merged.plot(**kwargs)
+    if legend and "scheme" in kwargs:
+        _relabel_legend(ax.get_legend(), lang, 0 if unit in COUNT_UNITS else 1)
+    elif legend and missing.any():
+        ax.legend(
+            handles=[Patch(**_MISSING_STYLE, label=word("no_data", lang))],
+            loc="upper left", bbox_to_anchor=(1.0, 1.0),
+        )  # fmt: skip
+
+
+def _finish_map(ax, title: str) -> None:
+    ax.set_axis_off()
+    ax.set_title("\n".join(textwrap.wrap(title, 50)))
+
+
+def _check_scheme(scheme, k) -> None:
+    if scheme not in SCHEMES:
+        raise BkError(f"scheme must be one of {', '.join(map(str, SCHEMES))}, got {scheme!r}")
+    if not isinstance(k, int) or k < 2:
+        raise BkError(f"k must be an integer >= 2, got {k!r}")
+
+
+def plot_commune_map(
+    observations: pd.DataFrame,
+    indicator_id: str,
+    year: int,
+    *,
+    vintage: str | None = None,
+    boundaries=None,
+    ax=None,
+    scheme: str | None = "quantiles",
+    k: int = 5,
+    cmap: str = SEQUENTIAL_CMAP,
+    lang: str = "vi",
+    labels: bool = False,
+    district_outlines: bool = True,
+):
+    """Choropleth of a commune indicator for one year and one vintage.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        Tidy observations with commune rows of *indicator_id* for *year*.
+    indicator_id : str
+    year : int
+    vintage : {'2019', '2020', '2025'}, optional
+        Vintage of the map (default: the vintage in force in *year*). The values must
+        be coded in it (harmonise them first otherwise).
+    boundaries : geopandas.GeoDataFrame, optional
+        Commune polygons with ``area_code`` (default: loaded for *vintage*).
+    ax : matplotlib.axes.Axes, optional
+    scheme : {'quantiles', 'equal_interval', 'natural_breaks', None}
+        mapclassify classification; ``None`` draws a continuous colour bar.
+    k : int, default 5
+        Number of classes (reduced to the number of distinct values if fewer).
+    cmap : str
+    lang : {'vi', 'en'}
+    labels : bool, default False
+        Write commune names on the map.
+    district_outlines : bool, default True
+        Draw district outlines (not available for the 2025 vintage).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Communes without a value are hatched and labelled "Không có số liệu" / "No data".
+    """
+    check_lang(lang)
+    _check_scheme(scheme, k)
+    vintage = _check_vintage(vintage or vintage_for_year(year))
+    unit = indicator(indicator_id)["unit"]
+    values = commune_values(observations, indicator_id, year, vintage)
+    gdf = _boundaries(vintage, boundaries)
+    merged = _join(gdf, values, "observations")
+    with theme_context():
+        if ax is None:
+            _, ax = plt.subplots(figsize=figsize("full", 0.75), layout="constrained")
+        remember_data(ax.figure, pd.DataFrame(merged.drop(columns="geometry")))
+        _draw_choropleth(ax, merged, scheme=scheme, k=k, bins=None, cmap=cmap, lang=lang, unit=unit)
+        _outlines(ax, gdf, district_outlines)
+        if labels:
+            _labels(ax, merged)
+        _finish_map(ax, f"{indicator_label(indicator_id, lang)}, {int(year)}")
+    return ax
+
+
+def plot_commune_small_multiples(
+    observations: pd.DataFrame,
+    indicator_id: str,
+    years: list[int],
+    *,
+    vintage: str | None = None,
+    boundaries=None,
+    scheme: str | None = "quantiles",
+    k: int = 5,
+    cmap: str = SEQUENTIAL_CMAP,
+    ncols: int | None = None,
+    lang: str = "vi",
+    district_outlines: bool = True,
+):
+    """Commune maps of one indicator for several years, on one common classification.
+
+    Parameters
+    ----------
+    observations, indicator_id : see :func:`plot_commune_map`
+    years : list of int
+    vintage : str, optional
+        One vintage for every panel; default: each year's own vintage.
+    boundaries : GeoDataFrame or dict {vintage: GeoDataFrame}, optional
+    scheme, k, cmap, lang, district_outlines : see :func:`plot_commune_map`
+    ncols : int, optional
+        Panels per row (default: up to 4).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import mapclassify
+
+    check_lang(lang)
+    _check_scheme(scheme, k)
+    years = [int(y) for y in years]
+    if not years:
+        raise BkError("years: give at least one year")
+    unit = indicator(indicator_id)["unit"]
+    panels = []
+    for y in years:
+        v = _check_vintage(vintage or vintage_for_year(y))
+        b = boundaries.get(v) if isinstance(boundaries, dict) else boundaries
+        gdf = _boundaries(v, b)
+        merged = _join(gdf, commune_values(observations, indicator_id, y, v), "observations")
+        panels.append((y, v, gdf, merged))
+    pooled = pd.concat([m["value"] for *_, m in panels]).dropna().to_numpy(float)
+    bins = None
+    if scheme is not None and len(np.unique(pooled)) >= 2:
+        kk = int(min(k, len(np.unique(pooled))))
+        bins = mapclassify.classify(pooled, scheme, k=kk).bins
+    ncols = ncols or min(4, len(years))
+    nrows = math.ceil(len(years) / ncols)
+    with theme_context():
+        w, _ = figsize("full")
+        fig, axes = plt.subplots(
+            nrows, ncols, figsize=(w, w / ncols * 1.15 * nrows + 0.5), squeeze=False,
+            layout="constrained",
+        )  # fmt: skip
+        data = []
+        for i, (ax, (y, _v, gdf, merged)) in enumerate(zip(axes.flat, panels, strict=False)):
+            last = i == len(panels) - 1
+            _draw_choropleth(
+                ax, merged, scheme=scheme, k=k, bins=bins, cmap=cmap, lang=lang, unit=unit,
+                legend=last, vmin=pooled.min() if len(pooled) else None,
+                vmax=pooled.max() if len(pooled) else None,
+            )  # fmt: skip
+            _outlines(ax, gdf, district_outlines)
+            ax.set_axis_off()
+            ax.set_title(str(y), fontweight="normal")
+            data.append(pd.DataFrame(merged.drop(columns="geometry")))
+        for ax in list(axes.flat)[len(panels) :]:
+            ax.set_axis_off()
+        remember_data(fig, pd.concat(data, ignore_index=True))
+        fig.suptitle(indicator_label(indicator_id, lang), x=0.02, ha="left")
+    return fig
+
+
+def _meets(values: pd.Series, tgt: dict) -> pd.Series:
+    c = tgt["comparator"]
+    v, lo, hi = tgt["value"], tgt["low"], tgt["high"]
+    ops = {
+        ">=": values >= v,
+        ">": values > v,
+        "=": np.isclose(values, v) if not math.isnan(v) else values != values,
+        "<=": values <= v,
+        "<": values < v,
+        "maintain": values >= v,
+        "range": (values >= lo) & (values <= hi),
+    }
+    return pd.Series(ops[c], index=values.index)
+
+
+def plot_target_map(
+    observations: pd.DataFrame,
+    target: str | pd.Series | dict | tuple,
+    year: int,
+    *,
+    vintage: str | None = None,
+    boundaries=None,
+    assessment: pd.DataFrame | None = None,
+    targets: pd.DataFrame | None = None,
+    ax=None,
+    lang: str = "vi",
+    labels: bool = False,
+    district_outlines: bool = True,
+):
+    """Map which communes meet a per-commune target in *year*, in status colours.
+
+    A commune that meets the target is "achieved"; one that does not is "missed" if
+    *year* is at or after the deadline, else "off track"; a commune without a value is
+    hatched as "insufficient data". With an *assessment* holding commune rows for the
+    target, its statuses are used instead.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+    target : str, registry row, or tuple (indicator_id, comparator, value)
+        e.g. ``"ntm_communes_2020_floor"`` or ``("ntm_criteria_met_count", ">=", 10)``.
+    year : int
+    vintage, boundaries, ax, lang, labels, district_outlines : see :func:`plot_commune_map`
+    assessment : pandas.DataFrame, optional
+    targets : pandas.DataFrame, optional
+        The registry, when *target* is an id.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    check_lang(lang)
+    if isinstance(target, tuple):
+        if len(target) != 3:
+            raise BkError(f"target tuple must be (indicator_id, comparator, value), got {target!r}")
+        target = {"indicator_id": target[0], "comparator": target[1], "value": target[2]}
+    tgt = resolve_target(target, targets)
+    ind = tgt["indicator_id"]
+    unit = indicator(ind)["unit"]
+    vintage = _check_vintage(vintage or vintage_for_year(year))
+    gdf = _boundaries(vintage, boundaries)
+    values = commune_values(observations, ind, year, vintage)
+    merged = _join(gdf, values, "observations")
+    meets = _meets(merged["value"], tgt)
+    late = not math.isnan(tgt.get("deadline", math.nan)) and int(year) >= tgt["deadline"]
+    status = np.where(meets, "achieved", "missed" if late else "off_track")
+    merged["target_status"] = np.where(merged["value"].isna(), "insufficient_data", status)
+    if assessment is not None and tgt.get("target_id"):
+        require_columns(assessment, ["target_id", "area_code", "status"], "assessment")
+        a = assessment[assessment["target_id"] == tgt["target_id"]]
+        if "admin_vintage" in a.columns:
+            a = a[a["admin_vintage"].astype(str) == vintage]
+        given = dict(zip(a["area_code"], a["status"], strict=True))
+        merged["target_status"] = [
+            given.get(code, s)
+            for code, s in zip(merged["area_code"], merged["target_status"], strict=True)
+        ]
+    with theme_context():
+        if ax is None:
+            _, ax = plt.subplots(figsize=figsize("full", 0.75), layout="constrained")
+        remember_data(ax.figure, pd.DataFrame(merged.drop(columns="geometry")))
+        handles = []
+        present = set(merged["target_status"])
+        for s in [s for s in status_table()["status"] if s in present]:
+            part = merged[merged["target_status"] == s]
+            style = (
+                {**_MISSING_STYLE, "facecolor": status_colour(s)}
+                if s == "insufficient_data"
+                else {"facecolor": status_colour(s), "edgecolor": "white", "linewidth": 0.3}
+            )
+            part.plot(ax=ax, gid=f"status:{s}", **style)
+            handles.append(Patch(**style, label=f"{status_label(s, lang)} ({len(part)})"))
+        _outlines(ax, gdf, district_outlines)
+        if labels:
+            _labels(ax, merged)
+        rule = comparator_text(tgt["comparator"], tgt["value"], tgt["low"], tgt["high"], unit, lang)
+        ax.legend(handles=handles, title=rule, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        _finish_map(ax, f"{indicator_label(ind, lang)} {rule}, {int(year)}")
+    return ax

@@ -1,0 +1,423 @@
+"""Provenance of the raw files: the reader of ``data/raw/SOURCES.yml``.
+
+Every raw workbook is described once in ``SOURCES.yml`` (who published or generated
+it, when it was received, its SHA-256 and its citations)::
+
+    files:
+      - path: published/bac_kan_forest_published.xlsx   # relative to data/raw
+        title: "…"
+        publisher: "…"          # published files
+        kind: published         # published | synthetic
+        received: 2026-11-24
+        sha256: "…"
+        sources: ["https://…"]  # citations; may be empty for synthetic files
+        generator: "scripts/make_example_data.py --seed 1635"   # synthetic files
+        note: "…"
+
+Figures and tables use it to say where their numbers come from and to mark anything
+derived from synthetic (or undocumented) input as illustrative.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from .errors import BkError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "SOURCES_FILE",
+    "SOURCE_COLUMNS",
+    "describe_sources",
+    "is_synthetic",
+    "load_sources",
+    "parse_sources",
+    "verify_hashes",
+]
+
+#: Name of the provenance file inside ``data/raw``.
+SOURCES_FILE = "SOURCES.yml"
+#: Columns of :func:`load_sources` (``sources`` holds a tuple of citations).
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "path",
+    "title",
+    "publisher",
+    "kind",
+    "received",
+    "sha256",
+    "sources",
+    "generator",
+    "note",
+)
+_KINDS = ("published", "synthetic")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_KNOWN_KEYS = set(SOURCE_COLUMNS)
+
+
+class ProvenanceError(BkError, ValueError):
+    """``SOURCES.yml`` is missing or malformed."""
+
+
+def _nfc(value: Any) -> str:
+    return unicodedata.normalize("NFC", str(value).strip())
+
+
+def _norm_path(path: str) -> str:
+    """Return *path* as a normalised POSIX path relative to ``data/raw``."""
+    text = _nfc(path).replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    return str(PurePosixPath(text)) if text else text
+
+
+def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
+    """Validate one entry of ``files`` and return it as a row."""
+    if not isinstance(raw, dict):
+        raise ProvenanceError(f"{origin}: files[{index}] is not a mapping ({raw!r})")
+    path = raw.get("path")
+    where = f"{origin}: files[{index}]"
+    if not isinstance(path, str) or not path.strip():
+        raise ProvenanceError(f"{where}: 'path' is missing or empty")
+    path = _norm_path(path)
+    where = f"{origin}: entry {path!r}"
+    p = PurePosixPath(path)
+    if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", path):
+        raise ProvenanceError(f"{where}: 'path' must be relative to data/raw, got {path!r}")
+    unknown = sorted(set(raw) - _KNOWN_KEYS)
+    if unknown:
+        raise ProvenanceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
+    kind = raw.get("kind")
+    if kind not in _KINDS:
+        raise ProvenanceError(f"{where}: 'kind' must be published or synthetic, got {kind!r}")
+    title = raw.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ProvenanceError(f"{where}: 'title' is missing or empty")
+    received = raw.get("received")
+    if isinstance(received, _dt.datetime):
+        received = received.date()
+    if isinstance(received, str):
+        try:
+            received = _dt.date.fromisoformat(received.strip())
+        except ValueError:
+            raise ProvenanceError(
+                f"{where}: 'received' must be a date YYYY-MM-DD, got {received!r}"
+            ) from None
+    if not isinstance(received, _dt.date):
+        raise ProvenanceError(f"{where}: 'received' must be a date YYYY-MM-DD, got {received!r}")
+    sha = raw.get("sha256")
+    if not isinstance(sha, str) or not _SHA256.match(sha.strip().lower()):
+        raise ProvenanceError(f"{where}: 'sha256' must be 64 hexadecimal digits, got {sha!r}")
+    sources = raw.get("sources", [])
+    if sources is None:
+        sources = []
+    if isinstance(sources, str) or not isinstance(sources, list):
+        raise ProvenanceError(f"{where}: 'sources' must be a list of citations, got {sources!r}")
+    if not all(isinstance(s, str) and s.strip() for s in sources):
+        raise ProvenanceError(f"{where}: 'sources' holds an empty or non-text citation")
+    publisher = raw.get("publisher") or ""
+    generator = raw.get("generator") or ""
+    if not isinstance(publisher, str) or not isinstance(generator, str):
+        raise ProvenanceError(f"{where}: 'publisher' and 'generator' must be text")
+    if kind == "published":
+        if not publisher.strip():
+            raise ProvenanceError(f"{where}: a published file needs a 'publisher'")
+        if not sources:
+            raise ProvenanceError(f"{where}: a published file needs at least one citation")
+    elif not generator.strip():
+        raise ProvenanceError(f"{where}: a synthetic file needs a 'generator'")
+    note = raw.get("note") or ""
+    return {
+        "path": path,
+        "title": _nfc(title),
+        "publisher": _nfc(publisher),
+        "kind": kind,
+        "received": received.isoformat(),
+        "sha256": sha.strip().lower(),
+        "sources": tuple(_nfc(s) for s in sources),
+        "generator": _nfc(generator),
+        "note": _nfc(note),
+    }
+
+
+def parse_sources(text: str, *, origin: str = SOURCES_FILE) -> pd.DataFrame:
+    r"""Parse and validate the YAML text of a ``SOURCES.yml``.
+
+    Parameters
+    ----------
+    text : str
+        YAML text with a top-level ``files`` list.
+    origin : str
+        Name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per file, columns :data:`SOURCE_COLUMNS`, sorted by path.
+
+    Raises
+    ------
+    BkError
+        Naming the malformed entry and field.
+
+    Examples
+    --------
+    >>> text = '''
+    ... files:
+    ...   - path: synthetic/commune_ntm.xlsx
+    ...     title: Example NTM table
+    ...     kind: synthetic
+    ...     received: 2026-11-24
+    ...     sha256: "''' + "0" * 64 + '''"
+    ...     generator: scripts/make_example_data.py --seed 1635
+    ... '''
+    >>> parse_sources(text)[["path", "kind"]].to_dict("records")
+    [{'path': 'synthetic/commune_ntm.xlsx', 'kind': 'synthetic'}]
+    >>> parse_sources("files:\n  - path: a.xlsx\n    kind: real\n")
+    Traceback (most recent call last):
+    ...
+    bkanalysis.provenance.ProvenanceError: SOURCES.yml: entry 'a.xlsx': 'kind' must be ...
+    """
+    import pandas as pd
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProvenanceError(f"{origin}: not valid YAML ({exc})") from None
+    if not isinstance(doc, dict) or "files" not in doc:
+        raise ProvenanceError(f"{origin}: expected a mapping with a 'files' list")
+    files = doc["files"] or []
+    if not isinstance(files, list):
+        raise ProvenanceError(f"{origin}: 'files' must be a list")
+    rows = [_entry(item, i, origin) for i, item in enumerate(files)]
+    seen: set[str] = set()
+    for row in rows:
+        if row["path"] in seen:
+            raise ProvenanceError(f"{origin}: entry {row['path']!r} is listed twice")
+        seen.add(row["path"])
+    df = pd.DataFrame(rows, columns=list(SOURCE_COLUMNS))
+    return df.sort_values("path", kind="stable").reset_index(drop=True)
+
+
+def _raw_dir(raw: str | Path | None) -> Path:
+    if raw is None:
+        from .config import get_paths
+
+        return get_paths().raw
+    return Path(raw)
+
+
+def load_sources(raw: str | Path | None = None, *, missing_ok: bool = False) -> pd.DataFrame:
+    """Read and validate ``<raw>/SOURCES.yml``.
+
+    Parameters
+    ----------
+    raw : path, optional
+        The raw-data folder (default: ``get_paths().raw``).
+    missing_ok : bool, default False
+        Return an empty table instead of raising when the file does not exist.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per described file, columns :data:`SOURCE_COLUMNS`.
+
+    Raises
+    ------
+    BkError
+        If the file is missing (unless *missing_ok*) or an entry is malformed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> load_sources(d, missing_ok=True).empty
+    True
+    """
+    import pandas as pd
+
+    path = _raw_dir(raw) / SOURCES_FILE
+    if not path.is_file():
+        if missing_ok:
+            return pd.DataFrame(columns=list(SOURCE_COLUMNS))
+        raise ProvenanceError(f"{path}: no provenance file (every raw file must be described)")
+    return parse_sources(path.read_text(encoding="utf-8"), origin=str(path))
+
+
+def _source_list(source_files: Iterable[str] | str) -> list[str]:
+    if isinstance(source_files, str):
+        source_files = [source_files]
+    out = set()
+    for item in source_files:
+        if item is None or (isinstance(item, float) and item != item):
+            out.add("")
+            continue
+        out.add(_norm_path(item))
+    return sorted(out)
+
+
+def _sources_or_load(sources: pd.DataFrame | None) -> pd.DataFrame:
+    return load_sources(missing_ok=True) if sources is None else sources
+
+
+def is_synthetic(source_files: Iterable[str] | str, sources: pd.DataFrame | None = None) -> bool:
+    """Return True if any of *source_files* is synthetic or not described in SOURCES.yml.
+
+    Conservative on purpose: a file nobody has documented cannot be presented as real
+    data, so an unknown (or empty) source file counts as synthetic, and so does an
+    empty list of files.
+
+    Parameters
+    ----------
+    source_files : str or iterable of str
+        Paths relative to ``data/raw`` (the ``source_file`` column of observations).
+    sources : pandas.DataFrame, optional
+        The output of :func:`load_sources` (default: read it from ``data/raw``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> src = pd.DataFrame({"path": ["pub/a.xlsx", "syn/b.xlsx"],
+    ...                     "kind": ["published", "synthetic"]})
+    >>> is_synthetic(["pub/a.xlsx"], src)
+    False
+    >>> is_synthetic(["pub/a.xlsx", "syn/b.xlsx"], src)
+    True
+    >>> is_synthetic(["somewhere/else.xlsx"], src)
+    True
+    """
+    files = _source_list(source_files)
+    if not files:
+        return True
+    table = _sources_or_load(sources)
+    kinds = dict(zip(table["path"], table["kind"], strict=True))
+    return any(kinds.get(f) != "published" for f in files)
+
+
+_WORDS = {
+    "vi": {
+        "synthetic": "dữ liệu tổng hợp minh hoạ",
+        "unknown": "không rõ nguồn (chưa có trong SOURCES.yml)",
+        "received": "nhận",
+    },
+    "en": {
+        "synthetic": "synthetic illustrative data",
+        "unknown": "source unknown (not in SOURCES.yml)",
+        "received": "received",
+    },
+}
+
+
+def describe_sources(
+    source_files: Iterable[str] | str,
+    sources: pd.DataFrame | None = None,
+    lang: str = "vi",
+) -> list[str]:
+    """Return one line per distinct source file, for a figure or table footer.
+
+    Published files read ``title, publisher (citations)``; synthetic files say so and
+    name their generator; files unknown to SOURCES.yml are flagged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> src = pd.DataFrame([{"path": "pub/a.xlsx", "title": "Niên giám 2023",
+    ...     "publisher": "Cục Thống kê Bắc Kạn", "kind": "published",
+    ...     "received": "2026-11-24", "sources": ("https://example.org/nien-giam",),
+    ...     "generator": "", "note": ""}])
+    >>> describe_sources(["pub/a.xlsx", "x.xlsx"], src, lang="en")
+    ['Niên giám 2023, Cục Thống kê Bắc Kạn (https://example.org/nien-giam)', 'x.xlsx: source unknown (not in SOURCES.yml)']
+    """
+    if lang not in _WORDS:
+        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
+    words = _WORDS[lang]
+    table = _sources_or_load(sources)
+    by_path = {row["path"]: row for row in table.to_dict("records")}
+    lines: list[str] = []
+    for f in _source_list(source_files):
+        row = by_path.get(f)
+        if row is None:
+            lines.append(f"{f or '?'}: {words['unknown']}")
+        elif row.get("kind") == "published":
+            cites = tuple(row.get("sources") or ())
+            text = row["title"]
+            if row.get("publisher"):
+                text += f", {row['publisher']}"
+            if cites:
+                text += f" ({'; '.join(cites)})"
+            lines.append(text)
+        else:
+            gen = row.get("generator") or ""
+            lines.append(f"{row['title']}: {words['synthetic']}" + (f" ({gen})" if gen else ""))
+    return list(dict.fromkeys(lines))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+_DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+
+
+def verify_hashes(raw: str | Path | None = None) -> pd.DataFrame:
+    r"""Compare every raw file with its SHA-256 in SOURCES.yml.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``path, problem, expected_sha256, actual_sha256``; one row per
+        problem: ``missing`` (listed, not on disk), ``mismatch`` (hash differs) or
+        ``unlisted`` (a workbook/CSV in ``data/raw`` that SOURCES.yml does not
+        describe). Empty when everything matches.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, hashlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_bytes(b"x,y\n")
+    >>> sha = hashlib.sha256(b"x,y\n").hexdigest()
+    >>> _ = (d / "SOURCES.yml").write_text(
+    ...     "files:\n  - path: a.csv\n    title: A\n    kind: synthetic\n"
+    ...     f"    received: 2026-11-24\n    sha256: {sha}\n    generator: test\n")
+    >>> verify_hashes(d).empty
+    True
+    >>> _ = (d / "a.csv").write_bytes(b"changed")
+    >>> verify_hashes(d)["problem"].tolist()
+    ['mismatch']
+    """
+    import pandas as pd
+
+    root = _raw_dir(raw)
+    table = load_sources(root)
+    rows = []
+    for row in table.itertuples(index=False):
+        path = root / row.path
+        if not path.is_file():
+            rows.append((row.path, "missing", row.sha256, ""))
+            continue
+        actual = _sha256(path)
+        if actual != row.sha256:
+            rows.append((row.path, "mismatch", row.sha256, actual))
+    listed = set(table["path"])
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if (
+            path.is_file()
+            and path.suffix.lower() in _DATA_SUFFIXES
+            and not any(part.startswith((".", "~$")) for part in path.relative_to(root).parts)
+            and _norm_path(rel) not in listed
+        ):
+            rows.append((_norm_path(rel), "unlisted", "", _sha256(path)))
+    return pd.DataFrame(rows, columns=["path", "problem", "expected_sha256", "actual_sha256"])
