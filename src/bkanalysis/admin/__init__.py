@@ -10,6 +10,7 @@ geopandas only when called). See docs/admin.md.
 from __future__ import annotations
 
 from .aggregate import aggregate, reconcile_totals
+from .boundaries import load_boundaries
 from .crosswalk import crosswalk
 from .gazetteer import gazetteer
 from .harmonise import harmonise
@@ -23,6 +24,7 @@ __all__ = [
     "crosswalk",
     "gazetteer",
     "harmonise",
+    "load_boundaries",
     "make_resolver",
     "normalise_name",
     "reconcile_totals",

@@ -1,0 +1,316 @@
+"""Commune boundaries: load them keyed by code, and obtain them (``bkanalysis boundaries``).
+
+Boundaries are reference data that are not committed (their sources' licences differ).
+:func:`load_boundaries` reads ``bac_kan_communes_<vintage>.geojson`` (or ``.gpkg``) from
+``data/external/boundaries/`` (``get_paths().boundaries``; the environment variable
+``BKANALYSIS_BOUNDARIES`` overrides it) or from a folder given as ``path``.
+
+``bkanalysis boundaries`` fills that folder from a local mirror (default ``../shared/geo``),
+or with ``--download`` from GADM 4.1 level 3 (matching GADM's names to GSO codes with the
+resolver). geopandas is imported inside the functions only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import BkError
+from .gazetteer import check_vintage, gazetteer
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "BOUNDARY_FILES",
+    "GADM_URL",
+    "boundaries_command",
+    "load_boundaries",
+    "match_gadm_names",
+]
+
+#: file name pattern of one vintage's commune boundaries
+BOUNDARY_FILES = "bac_kan_communes_{vintage}.{ext}"
+_EXTENSIONS = ("geojson", "gpkg")
+_MIRROR_FILES = re.compile(
+    r"^(bac_kan_commun(es_\d{4}\.(geojson|gpkg)|e_crosswalk\.csv)|README\.md)$"
+)
+GADM_URL = "https://geodata.ucdavis.edu/gadm/gadm4.1/json/gadm41_VNM_3.json.zip"
+_CODE_COLUMNS = ("area_code", "commune_code", "code", "ma_xa")
+_EQUAL_AREA = "EPSG:6933"
+
+HOW_TO_OBTAIN = (
+    "Commune boundaries are not shipped with bkanalysis. Obtain them with one of:\n"
+    "  1. bkanalysis boundaries --mirror DIR   (DIR holds bac_kan_communes_2019/2020/2025.geojson;\n"
+    "     the project keeps such a copy in ../shared/geo beside the checkout; `make boundaries`)\n"
+    "  2. bkanalysis boundaries --download     (when online: GADM 4.1 level 3, matched to GSO codes;\n"
+    "     GADM has one vintage only, and is free for non-commercial use)\n"
+    "  3. copy your own files named bac_kan_communes_<vintage>.geojson (with a 5-digit\n"
+    "     commune_code or area_code column) into {folder}, or set BKANALYSIS_BOUNDARIES."
+)
+
+
+def _folder(path) -> Path:
+    if path is not None:
+        return Path(path).expanduser()
+    from ..config import get_paths
+
+    return get_paths().boundaries
+
+
+def load_boundaries(vintage: str, *, path: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
+    """Return the commune polygons of *vintage*, keyed by ``area_code``.
+
+    Parameters
+    ----------
+    vintage : {'2019', '2020', '2025'}
+    path : path-like, optional
+        Folder holding ``bac_kan_communes_<vintage>.geojson`` (or ``.gpkg``). Default:
+        ``get_paths().boundaries`` (``data/external/boundaries``, or
+        ``$BKANALYSIS_BOUNDARIES``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``area_code, area_name, district_code, area_km2, geometry`` in EPSG:4326, one row
+        per commune of the vintage, names from :func:`gazetteer`, ``area_km2`` computed in
+        the equal-area EPSG:6933.
+
+    Raises
+    ------
+    BkError
+        If the file is absent (the message says how to obtain it) or its codes are not
+        the vintage's communes.
+    """
+    import geopandas as gpd
+
+    v = check_vintage(vintage)
+    folder = _folder(path)
+    files = [folder / BOUNDARY_FILES.format(vintage=v, ext=e) for e in _EXTENSIONS]
+    found = next((f for f in files if f.is_file()), None)
+    if found is None:
+        raise BkError(
+            f"no commune boundaries for vintage {v} in {folder}. "
+            + HOW_TO_OBTAIN.format(folder=folder).replace("\n", " ")
+        )
+    raw = gpd.read_file(found)
+    code_col = next((c for c in _CODE_COLUMNS if c in raw.columns), None)
+    if code_col is None:
+        raise BkError(f"{found}: no code column (one of {', '.join(_CODE_COLUMNS)})")
+    if raw.crs is None:
+        raise BkError(f"{found}: no coordinate reference system")
+    codes = raw[code_col].astype(str).str.strip().str.zfill(5)
+    g = gazetteer(v)
+    g = g[g["area_level"] == "commune"].set_index("area_code")
+    missing, extra = sorted(set(g.index) - set(codes)), sorted(set(codes) - set(g.index))
+    if missing or extra or codes.duplicated().any():
+        raise BkError(
+            f"{found}: codes do not match the {v} communes (missing: {', '.join(missing) or '-'}; "
+            f"unknown: {', '.join(extra) or '-'}; duplicated: "
+            f"{', '.join(codes[codes.duplicated()]) or '-'})"
+        )
+    out = gpd.GeoDataFrame(
+        {
+            "area_code": codes.to_numpy(),
+            "area_name": codes.map(g["area_name"]).to_numpy(),
+            "district_code": codes.map(g["district_code"]).to_numpy(),
+        },
+        geometry=raw.geometry.to_numpy(),
+        crs=raw.crs,
+    ).to_crs("EPSG:4326")
+    out["area_km2"] = out.geometry.to_crs(_EQUAL_AREA).area / 1e6
+    out = out[["area_code", "area_name", "district_code", "area_km2", "geometry"]]
+    return out.sort_values("area_code").reset_index(drop=True)
+
+
+def _split_camel(text) -> str:
+    # NOTE: GADM writes Vietnamese names without spaces ("BắcKạn", "ChợĐồn").
+    if not isinstance(text, str):
+        return ""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", text)
+    out = [
+        f" {c}" if i and c.isupper() and text[i - 1].islower() else c for i, c in enumerate(text)
+    ]
+    return "".join(out).strip()
+
+
+def match_gadm_names(gadm: gpd.GeoDataFrame, vintage: str) -> gpd.GeoDataFrame:
+    """Give GADM level-3 features of Bắc Kạn the GSO code of *vintage* by name.
+
+    Each feature is resolved from ``TYPE_3 NAME_3`` (and ``VARNAME_3``) with its
+    ``NAME_2`` as district hint, with :func:`~bkanalysis.admin.resolve_area`; a name that
+    does not resolve to exactly one commune is an error — codes are never guessed.
+
+    Parameters
+    ----------
+    gadm : geopandas.GeoDataFrame
+        GADM features with ``NAME_1, NAME_2, NAME_3`` (``TYPE_3``, ``VARNAME_3``
+        optional); features of other provinces are ignored.
+    vintage : {'2019', '2020'}
+        The vintage the names are matched against (GADM has districts).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``commune_code, commune_name, geometry`` covering every commune of the vintage.
+
+    Raises
+    ------
+    BkError
+        Listing the names that did not resolve and the communes left without a polygon.
+    """
+    import geopandas as gpd
+
+    from ..schema import PROVINCE_CODE
+    from .resolve import AreaResolutionError, resolve_area
+
+    v = check_vintage(vintage)
+    if v == "2025":
+        raise BkError("GADM level 3 has districts and cannot hold the 2025 units")
+    for col in ("NAME_1", "NAME_2", "NAME_3"):
+        if col not in gadm.columns:
+            raise BkError(f"GADM data lacks column {col!r}")
+    province = gadm["NAME_1"].map(_split_camel)
+    mine = gadm[province.map(lambda n: _is_code(n, PROVINCE_CODE, v))]
+    codes, problems = [], []
+    for row in mine.itertuples(index=False):
+        district = _split_camel(row.NAME_2)
+        kind = getattr(row, "TYPE_3", "") or ""
+        labels = [f"{kind} {_split_camel(row.NAME_3)}".strip()]
+        var = getattr(row, "VARNAME_3", None)
+        if isinstance(var, str) and var.strip():
+            labels.append(var.split("|")[0])
+        code = None
+        last_error = None
+        for label in labels:
+            try:
+                code = resolve_area(label, vintage=v, level="commune", district=district).code
+                break
+            except AreaResolutionError as err:
+                last_error = err
+        if code is None:
+            problems.append(str(last_error))
+        codes.append(code)
+    out = gpd.GeoDataFrame({"commune_code": codes}, geometry=mine.geometry.to_numpy(), crs=mine.crs)
+    g = gazetteer(v)
+    g = g[g["area_level"] == "commune"].set_index("area_code")
+    out = out[out["commune_code"].notna()]
+    out = out.dissolve(by="commune_code", as_index=False)  # GADM may split one commune
+    missing = sorted(set(g.index) - set(out["commune_code"]))
+    if problems or missing:
+        raise BkError(
+            f"GADM names do not match the {v} communes: "
+            + "; ".join(problems[:5])
+            + (f"; communes without polygon: {', '.join(missing)}" if missing else "")
+        )
+    out["commune_name"] = out["commune_code"].map(g["area_name"])
+    return out[["commune_code", "commune_name", "geometry"]]
+
+
+def _is_code(name: str, code: str, vintage: str) -> bool:
+    from .resolve import AreaResolutionError, resolve_area
+
+    try:
+        return resolve_area(name, vintage=vintage, level="province").code == code
+    except AreaResolutionError:
+        return False
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def copy_from_mirror(mirror: Path, target: Path) -> list[tuple[str, str]]:
+    """Copy the boundary files of *mirror* into *target*; return (file, action) pairs."""
+    from ..io import write_bytes_atomic
+
+    files = sorted(p for p in mirror.iterdir() if p.is_file() and _MIRROR_FILES.match(p.name))
+    if not any(p.name.startswith("bac_kan_communes_") for p in files):
+        raise BkError(f"{mirror}: no bac_kan_communes_<vintage>.geojson files")
+    target.mkdir(parents=True, exist_ok=True)
+    done = []
+    for src in files:
+        dst = target / src.name
+        if dst.is_file() and _sha(dst) == _sha(src):
+            done.append((src.name, "unchanged"))
+            continue
+        write_bytes_atomic(dst, src.read_bytes())
+        done.append((src.name, "copied"))
+    return done
+
+
+def download_gadm(target: Path, *, url: str = GADM_URL, timeout: float = 120) -> list[str]:
+    """Download GADM 4.1 level 3, match Bắc Kạn's communes and write the vintage it fits.
+
+    Returns the files written. Raises BkError when offline or when the names fit no
+    vintage.
+    """
+    import io
+    import urllib.request
+    import zipfile
+
+    import geopandas as gpd
+
+    from ..io import atomic_path
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            payload = resp.read()
+    except OSError as exc:
+        raise BkError(f"cannot download {url}: {exc}") from None
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".json"))
+        gadm = gpd.read_file(io.BytesIO(zf.read(name)))
+    errors, written = [], []
+    for v in ("2020", "2019"):
+        try:
+            matched = match_gadm_names(gadm, v)
+        except BkError as err:
+            errors.append(f"{v}: {err}")
+            continue
+        dst = target / BOUNDARY_FILES.format(vintage=v, ext="geojson")
+        target.mkdir(parents=True, exist_ok=True)
+        with atomic_path(dst) as tmp:
+            matched.to_file(tmp, driver="GeoJSON")
+        written.append(dst.name)
+        break
+    if not written:
+        raise BkError("GADM names fit no vintage: " + " | ".join(errors))
+    return written
+
+
+def boundaries_command(args) -> int:
+    """``bkanalysis boundaries [--mirror DIR] [--download] [--quiet]``.
+
+    Copies the boundary files from the mirror folder (default ``get_paths().geo_mirror``,
+    i.e. ``../shared/geo``) into ``get_paths().boundaries``, skipping identical files;
+    with ``--download`` and no mirror, fetches GADM 4.1 level 3. Otherwise prints how to
+    obtain the boundaries and returns 1.
+    """
+    from ..config import get_paths
+
+    paths = get_paths()
+    target = paths.boundaries
+    quiet = bool(getattr(args, "quiet", False))
+    mirror = Path(args.mirror).expanduser() if getattr(args, "mirror", None) else paths.geo_mirror
+    if mirror.is_dir():
+        done = copy_from_mirror(mirror, target)
+        if not quiet:
+            for name, action in done:
+                print(f"{action:9} {target / name}")
+        return 0
+    if getattr(args, "download", False):
+        written = download_gadm(target)
+        if not quiet:
+            for name in written:
+                print(f"downloaded {target / name} (GADM 4.1; other vintages: use a mirror)")
+        return 0
+    print(f"no boundary mirror at {mirror}.", file=sys.stderr)
+    print(HOW_TO_OBTAIN.format(folder=target), file=sys.stderr)
+    return 1
