@@ -570,3 +570,28 @@ def test_status_without_processed_data(monkeypatch, tmp_path, capsys, fake_pipel
     monkeypatch.setitem(sys.modules, "bkanalysis.pipeline", None)
     assert main(["status", "--processed", str(fake_pipeline)]) == 1
     assert "run `bkanalysis build` first" in capsys.readouterr().err
+
+
+def test_per_commune_floor_without_deadline_year_uses_year_before():
+    t = load_targets()
+    data = floor_data()
+    later = data[data["year"] == 2020].assign(year=2021, admin_vintage="2020")
+    data = pd.concat([data[data["year"] == 2019], later], ignore_index=True)
+    res = assess(data, t[t["target_id"] == "ntm_communes_2020_floor"])
+    summary = res[res["area_level"] == "province"].iloc[0]
+    assert summary["status"] == "insufficient_data"
+    assert "no value for 2020" in summary["note"]
+    communes = res[res["area_level"] == "commune"]
+    assert set(communes["admin_vintage"]) == {"2019"}  # the year before the deadline
+    assert communes.set_index("area_code").loc["01849", "status"] == "met"  # NTM since 2019
+
+
+def test_other_province_rows_ignored():
+    data = pd.concat(
+        [
+            obs("forest_cover_pct", {2017: 70, 2019: 71.5}),
+            obs("forest_cover_pct", {2017: 50, 2019: 40}, code="19", name="Thái Nguyên"),
+        ]
+    )
+    r = one(data, "forest_cover_2020")
+    assert (r["latest_value"], r["status"]) == (71.5, "on_track")

@@ -554,7 +554,8 @@ def assess(
         series_rows = _series_for(by_indicator, best.iloc[:0], targets, target)
         level_rows = series_rows[series_rows["area_level"] == area_level]
         if area_level == "province":
-            groups = [(PROVINCE_CODE, level_rows)]
+            # NOTE: only Bắc Kạn (06); a merged-province row (Thái Nguyên) is another area.
+            groups = [(PROVINCE_CODE, level_rows[level_rows["area_code"] == PROVINCE_CODE])]
         else:
             groups = list(level_rows.groupby("area_key", sort=True))
         for key, grp in groups:
@@ -671,7 +672,11 @@ def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
         res["note"] = "no commune-level observation of " + target["indicator_id"]
         summary.update(res, admin_vintage="")
         return [summary]
-    eval_year = deadline if passed and deadline in set(crit["year"]) else int(crit["year"].max())
+    years = set(crit["year"].tolist())
+    upto = [y for y in years if y <= deadline]
+    # NOTE: once the deadline passed, the deadline year or else the latest year before it
+    # (never a later vintage's communes).
+    eval_year = int(max(upto)) if passed and upto else int(max(years))
     mins = non.groupby("year")["value"].min().sort_index()
     mins_status = (
         non.groupby("year")["status"].agg(lambda s: max(s, key=_STATUS_RANK.get)).to_dict()
@@ -716,7 +721,12 @@ def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
                 as_of,
                 method,
             )
-            res["status"] = "met" if passed else "achieved"
+            if not passed:
+                res["status"] = "achieved"
+            elif eval_year <= deadline or (rec is not None and rec <= deadline):
+                res["status"] = "met"
+            else:
+                res["status"] = "insufficient_data"
             res["progress"] = "NTM"
             when = f" (recognised {int(rec)})" if rec is not None else ""
             res["note"] = f"NTM commune{when}: the floor does not bind it"
