@@ -1925,30 +1925,58 @@ def _q(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def write_sources(out: Path, entries: list[dict], seed: int) -> None:
+def _entry_lines(e: dict) -> list[str]:
+    """One SOURCES.yml entry in the fixed key order of the schema."""
     lines = [
-        "# Every file of data/raw/ (paths relative to data/raw). Rewritten by scripts/make_example_data.py;",
-        "# kind: published = only published values, each cited; synthetic = illustrative, seeded generator output.",
+        f"  - path: {e['path']}",
+        f"    title: {_q(str(e['title']))}",
+        f"    publisher: {_q(str(e['publisher']))}",
+        f"    kind: {e['kind']}",
+        f"    received: {e['received']}",
+        f'    sha256: "{e["sha256"]}"',
+        "    sources: [" + ", ".join(_q(str(s)) for s in e.get("sources") or []) + "]",
+    ]
+    if e.get("generator"):
+        lines.append(f"    generator: {_q(str(e['generator']))}")
+    lines.append(f"    note: {_q(str(e.get('note') or ''))}")
+    return lines
+
+
+def write_sources(out: Path, entries: list[dict], seed: int) -> None:
+    """Rewrite SOURCES.yml: the generated files, plus any other entry already there (kept as is)."""
+    import yaml
+
+    generated = {}
+    for e in entries:
+        rel = e["path"].relative_to(out).as_posix()
+        synthetic = e["kind"] == "synthetic"
+        generated[rel] = {
+            "path": rel,
+            "title": e["title"],
+            "publisher": GENERATOR_PUBLISHER if synthetic else e["publisher"],
+            "kind": e["kind"],
+            "received": RECEIVED,
+            "sha256": hashlib.sha256(e["path"].read_bytes()).hexdigest(),
+            "sources": e.get("sources", []),
+            "generator": f"scripts/make_example_data.py --seed {seed}" if synthetic else None,
+            "note": e["note"],
+        }
+    kept = {}
+    existing = out / "SOURCES.yml"
+    if existing.exists():
+        doc = yaml.safe_load(existing.read_text(encoding="utf-8")) or {}
+        for e in doc.get("files") or []:
+            if e.get("path") not in generated:
+                kept[e["path"]] = e  # a workbook added by hand: keep its entry untouched
+    lines = [
+        "# Every file of data/raw/ (paths relative to data/raw). scripts/make_example_data.py rewrites the",
+        "# entries of the files it generates and keeps the others. kind: published = only published values,",
+        "# each cited; synthetic = illustrative, seeded generator output.",
         "files:",
     ]
-    for e in sorted(entries, key=lambda e: str(e["path"])):
-        rel = e["path"].relative_to(out).as_posix()
-        sha = hashlib.sha256(e["path"].read_bytes()).hexdigest()
-        synthetic = e["kind"] == "synthetic"
-        lines += [
-            f"  - path: {rel}",
-            f"    title: {_q(e['title'])}",
-            f"    publisher: {_q(GENERATOR_PUBLISHER if synthetic else e['publisher'])}",
-            f"    kind: {e['kind']}",
-            f"    received: {RECEIVED}",
-            f'    sha256: "{sha}"',
-            "    sources: [" + ", ".join(_q(s) for s in e.get("sources", [])) + "]",
-        ]
-        if synthetic:
-            lines.append(f'    generator: "scripts/make_example_data.py --seed {seed}"')
-        lines.append(f"    note: {_q(e['note'])}")
-    text = "\n".join(lines) + "\n"
-    (out / "SOURCES.yml").write_text(text, encoding="utf-8")
+    for _path, e in sorted({**kept, **generated}.items()):
+        lines += _entry_lines(e)
+    (out / "SOURCES.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def generate(out: Path, seed: int = DEFAULT_SEED) -> list[dict]:

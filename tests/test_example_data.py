@@ -185,7 +185,31 @@ def test_generator_reproduces_the_committed_files(generated, sources):
     assert produced.keys() == committed.keys()
     differ = [k for k in produced if produced[k] != committed[k]]
     assert not differ, f"regenerate with `make example-data`: {differ}"
-    assert (out / "SOURCES.yml").read_bytes() == (RAW / "SOURCES.yml").read_bytes()
+    fresh = {
+        e["path"]: e
+        for e in yaml.safe_load((out / "SOURCES.yml").read_text(encoding="utf-8"))["files"]
+    }
+    listed = {e["path"]: e for e in sources}
+    for path, e in fresh.items():
+        assert listed.get(path) == e, f"SOURCES.yml entry of {path} differs from the generator's"
+
+
+def test_sources_keeps_entries_added_by_hand(tmp_path):
+    gen = _load_generator()
+    gen.generate(tmp_path, 1635)
+    (tmp_path / "2025").mkdir()
+    (tmp_path / "2025" / "real.xlsx").write_bytes(b"x")
+    text = (tmp_path / "SOURCES.yml").read_text(encoding="utf-8")
+    text += (
+        '  - path: 2025/real.xlsx\n    title: "Real"\n    publisher: "Cục Thống kê"\n    kind: published\n'
+        '    received: 2026-12-01\n    sha256: "abc"\n    sources: []\n    note: "by e-mail"\n'
+    )
+    (tmp_path / "SOURCES.yml").write_text(text, encoding="utf-8")
+    gen.generate(tmp_path, 1635)
+    doc = yaml.safe_load((tmp_path / "SOURCES.yml").read_text(encoding="utf-8"))
+    kept = [e for e in doc["files"] if e["path"] == "2025/real.xlsx"]
+    assert kept and kept[0]["publisher"] == "Cục Thống kê" and kept[0]["sha256"] == "abc"
+    assert len(doc["files"]) == 16
 
 
 def test_generator_is_deterministic_and_seeded(generated, tmp_path):
