@@ -56,8 +56,8 @@ def _members(vintage: str, parent_level: str, parts_level: str) -> dict[str, lis
 
 
 def _combine_parent(snap, rule, codes, vintage, year, table, areas):
-    by_code = snap.set_index("area_code")
-    values = [float(by_code.at[c, "value"]) for c in codes]
+    value_of = dict(zip(snap["area_code"], snap["value"].astype(float), strict=True))
+    values = [value_of[c] for c in codes]
     return combine(
         rule,
         values,
@@ -158,7 +158,7 @@ def aggregate(
             value, how = _combine_parent(
                 snap, rule, codes, vintage, year, table, g["area_km2"].to_dict()
             )
-            by_code = snap.set_index("area_code")
+            cell_of = dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True))
             rows.append(
                 {
                     **info,
@@ -166,7 +166,7 @@ def aggregate(
                     "area_level": to_level,
                     "area_name": g.at[parent, "area_name"],
                     "value": value,
-                    "source_cell": ";".join(str(by_code.at[c, "source_cell"]) for c in codes),
+                    "source_cell": ";".join(cell_of[c] for c in codes),
                     "converted": True,
                     "conversion_note": f"{how} of {len(codes)} {level}s",
                 }

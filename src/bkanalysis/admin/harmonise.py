@@ -216,8 +216,9 @@ def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
                 f"({dict(zip(SERIES_KEY, key, strict=True))})"
             )
         rule = rule_for(key[0])
-        by_code = snap.set_index("area_code")
-        present = set(by_code.index)
+        value_of = dict(zip(snap["area_code"], snap["value"].astype(float), strict=True))
+        cell_of = dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True))
+        present = set(value_of)
         left: dict[str, str] = {}
         for sources, targets in components:
             if not present & set(sources):
@@ -239,7 +240,7 @@ def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
                 codes = [c for c, _ in src]
                 value, how = combine(
                     rule,
-                    [float(by_code.at[c, "value"]) for c in codes],
+                    [value_of[c] for c in codes],
                     [s for _, s in src],
                     codes,
                     vintage=vintage,
@@ -261,7 +262,7 @@ def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
                         "admin_vintage": to,
                         "area_name": target_names[target],
                         "value": value,
-                        "source_cell": ";".join(str(by_code.at[c, "source_cell"]) for c in codes),
+                        "source_cell": ";".join(cell_of[c] for c in codes),
                         "converted": not unchanged,
                         "conversion_note": note,
                     }
