@@ -391,9 +391,13 @@ def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -
 
 
 def _isna(x) -> bool:
+    import pandas as pd
+
+    if x is None:
+        return True
     try:
-        return x is None or bool(x != x) or x is getattr(__import__("pandas"), "NA", None)
-    except (TypeError, ValueError):
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):  # not a scalar
         return False
 
 
