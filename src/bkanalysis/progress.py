@@ -784,6 +784,22 @@ _HEADERS = {
     "note": ("Ghi chú", "Note"),
     "clause": ("Nội dung mục tiêu (Quyết định 1635)", "Target clause (Decision 1635)"),
 }
+_PROGRESS = {
+    "substantial": ("tiến bộ đáng kể", "substantial progress"),
+    "moderate": ("có tiến bộ, cần tăng tốc", "moderate progress: acceleration needed"),
+    "limited": ("tiến bộ hạn chế", "limited progress"),
+    "deterioration": ("đang xấu đi", "deterioration"),
+    "achieved": ("đã đạt", "achieved"),
+    "held": ("duy trì được", "level held"),
+    "dipped": ("có năm dưới mức", "fell below the level in a year"),
+    "below level": ("dưới mức", "below the level"),
+    "trend below level": ("xu hướng xuống dưới mức", "trend falls below the level"),
+    "anticipated": ("dự kiến đạt", "anticipated to be met"),
+    "acceleration needed": ("cần tăng tốc", "acceleration needed"),
+    "regression": ("thụt lùi", "regression"),
+    "no required change": ("không cần thay đổi", "no change required"),
+    "NTM": ("xã đã đạt chuẩn NTM", "NTM commune"),
+}
 _DATA_STATUS = {
     "actual": ("chính thức", "actual"),
     "preliminary": ("sơ bộ", "preliminary"),
@@ -821,7 +837,7 @@ def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = N
                 "data_status": _DATA_STATUS.get(r["data_status"], (r["data_status"],) * 2)[k],
                 "status": labels[r["status"]][0],
                 "_status": r["status"],
-                "progress": r["progress"],
+                "progress": _PROGRESS.get(r["progress"], (r["progress"],) * 2)[k],
                 "gap": r["gap"],
                 "required_annual_change": r["required_annual_change"],
                 "actual_annual_change": r["actual_annual_change"],
