@@ -97,6 +97,25 @@ def assert_one_line_reason(rej: pd.DataFrame, name: str, pattern: str | None = N
         )
 
 
+def assert_reported(out: Path, rej: pd.DataFrame, name: str, pattern: str | None = None) -> None:
+    """*name* is a row of rejects.csv, or a one-line entry of validation.md naming it."""
+    if (rej["source_file"] == name).any():
+        assert_one_line_reason(rej, name, pattern)
+        return
+    lines = [
+        line
+        for line in (out / "validation.md").read_text(encoding="utf-8").splitlines()
+        if name in line
+    ]
+    assert lines, f"{name} is neither in rejects.csv nor in validation.md"
+    if pattern is not None:
+        import re
+
+        assert any(re.search(pattern, line, re.IGNORECASE) for line in lines), (
+            f"{name}: no line of validation.md matches {pattern!r}: {lines}"
+        )
+
+
 REFUSED = {
     "truncated.xlsx": "corrupt|truncated",
     "crc_corrupt.xlsx": "corrupt",
@@ -139,15 +158,15 @@ def test_unreadable_file_is_reported_and_others_read(raw_with, tmp_path, name, p
 def test_empty_workbook_is_reported(raw_with, tmp_path):
     obs, rej = run_build(raw_with("empty_workbook.xlsx"), tmp_path / "out")
     assert_good_file_read(obs)
-    assert_one_line_reason(rej, "empty_workbook.xlsx", "empty|no data|no table")
+    assert not (obs["source_file"] == "empty_workbook.xlsx").any()
+    assert_reported(tmp_path / "out", rej, "empty_workbook.xlsx", "empty|no cells|no data|no table")
 
 
 def test_memo_sheet_is_reported_never_half_read(raw_with, tmp_path):
     obs, rej = run_build(raw_with("memo_sheet.xlsx"), tmp_path / "out")
     assert_good_file_read(obs)
     assert not (obs["source_file"] == "memo_sheet.xlsx").any()
-    assert_one_line_reason(rej, "memo_sheet.xlsx")
-    assert (rej.loc[rej["source_file"] == "memo_sheet.xlsx", "source_sheet"] == "Ghi chú").any()
+    assert_reported(tmp_path / "out", rej, "memo_sheet.xlsx", "Ghi chú")
 
 
 def test_error_cells_are_rejects_never_zeros(raw_with, tmp_path):
@@ -200,6 +219,21 @@ def test_very_large_sheet_is_read_or_reported(raw_with, tmp_path, name):
         assert_one_line_reason(rej, name)
 
 
+def test_memo_under_a_neutral_sheet_name_is_not_half_read(tmp_path):
+    """A memo in a sheet called 'Sheet1' (not recognisable by name) still gives nothing."""
+    from openpyxl import load_workbook
+
+    raw = tmp_path / "raw"
+    write_good_workbook(raw / "good.xlsx")
+    wb = load_workbook(BAD / "memo_sheet.xlsx")
+    wb.active.title = "Sheet1"
+    wb.save(raw / "memo.xlsx")
+    obs, rej = run_build(raw, tmp_path / "out")
+    assert_good_file_read(obs)
+    assert not (obs["source_file"] == "memo.xlsx").any()
+    assert_reported(tmp_path / "out", rej, "memo.xlsx")
+
+
 def test_whole_corpus_at_once(tmp_path):
     raw = tmp_path / "raw"
     write_good_workbook(raw / "good.xlsx")
@@ -209,9 +243,11 @@ def test_whole_corpus_at_once(tmp_path):
         shutil.copy2(p, raw / "inbox" / p.name)
     obs, rej = run_build(raw, tmp_path / "out")
     assert_good_file_read(obs)
+    validation = (tmp_path / "out" / "validation.md").read_text(encoding="utf-8")
     seen = set(obs["source_file"]) | set(rej["source_file"])
     for p in corpus:
-        assert f"inbox/{p.name}" in seen, f"inbox/{p.name} vanished without a trace"
+        name = f"inbox/{p.name}"
+        assert name in seen or name in validation, f"{name} vanished without a trace"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
