@@ -122,6 +122,9 @@ def test_unit_counts():
         ("Xã Cao Kì", "2020", "02104"),
         ("Phuong Linh", "2019", "01972"),  # a commune whose name starts like "Phường"
         ("Xã Qúy Phong", "2019", None),
+        ("TX. Bắc Kạn", "2019", "058"),  # a thị xã until 2015
+        ("Xã Huyền Tụng", "2019", "01846"),  # a xã until 2015
+        ("Tỉnh Bắc Cạn", "2020", "06"),
     ],
 )
 def test_labels(label, vintage, code):
@@ -225,3 +228,19 @@ def test_make_resolver_is_cached_and_consistent():
     assert r("Bằng Thành", district="060").code == "01858"
     with pytest.raises(AreaResolutionError):
         r("Huyện Ba Bể")
+
+
+def test_old_type_in_a_later_vintage_is_a_type_mismatch():
+    with pytest.raises(AreaResolutionError) as info:
+        resolve_area("Xã Xuất Hoá", vintage="2020")
+    assert info.value.reason == "unknown"
+    assert info.value.candidates == [("01855", "Phường Xuất Hóa")]
+
+
+def test_tone_key_variants():
+    from bkanalysis.admin.names import tone_key
+
+    assert tone_key("Qúy") == tone_key("Quý")
+    assert tone_key("Thuỷ") == tone_key(unicodedata.normalize("NFD", "Thủy"))
+    assert tone_key("Kì") == tone_key("Kỳ")
+    assert tone_key("Yên") != tone_key("Iên")  # only a syllable-final y after a consonant

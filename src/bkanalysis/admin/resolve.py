@@ -178,7 +178,8 @@ def _district_hint(district, vintage: str) -> frozenset[str]:
     return frozenset([_resolve(hint, against, "district", None).code])
 
 
-def _other_vintages(label: str, vintage: str, level) -> list[tuple[str, str]]:
+def _other_vintages(label: str, vintage: str, level) -> list[tuple[str, str, str]]:
+    """Return (code, name (vintage), level) of the units of other vintages that fit."""
     found = []
     for v in VINTAGES:
         if v == vintage:
@@ -186,7 +187,7 @@ def _other_vintages(label: str, vintage: str, level) -> list[tuple[str, str]]:
         idx = _index(v)
         for part in [label, *split_parts(label)]:
             kept, _ = _resolve_part(part, idx, level, None)
-            found += [(e.code, f"{e.name} ({v})") for e in kept if e.unit_type is not None]
+            found += [(e.code, f"{e.name} ({v})", e.level) for e in kept if e.unit_type is not None]
     return sorted(set(found))
 
 
@@ -224,6 +225,10 @@ def _resolve(name: str, vintage: str, level, district) -> AreaMatch:
             detail="the name matches only units excluded by the level or district hint",
         )
     other = _other_vintages(label, vintage, level)
+    here = {(e.code, e.level) for e, _ in excluded_all}
+    # NOTE: the same unit under another type in an older vintage (Xã Xuất Hóa, a phường
+    # since 2015) is a type mismatch here, not a unit of another vintage.
+    other = [(c, n) for c, n, lv in other if (c, lv) not in here]
     if other:
         raise AreaResolutionError(
             name, vintage, "not_in_vintage", other + _candidates(e for e, _ in excluded_all)
