@@ -125,7 +125,7 @@ _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
 
 def is_percent_format(code: str) -> bool:
-    """True if the Excel number format *code* shows values as percentages.
+    """Tell whether the Excel number format *code* shows values as percentages.
 
     Examples
     --------

@@ -1,0 +1,472 @@
+"""Labels: comparison keys, period labels (→ year + status), units, indicator matching.
+
+Matching is strict: after removing known noise words (``Tổng số``, ``Chia ra - Of
+which``, ``phân theo huyện…``), a label must *equal* a catalog alias (diacritic- and
+case-insensitive, ``đ``→``d``, ``ƣ``→``ư``, NFC/NFD alike). A label matching no alias, or
+aliases of two indicators, is reported with candidates — never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+__all__ = [
+    "IndicatorMatch",
+    "Period",
+    "fold",
+    "key",
+    "match_indicator",
+    "parse_period",
+    "parse_unit",
+    "parse_unit_line",
+    "split_bilingual",
+    "title_key",
+]
+
+_PDF = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\u00a0": " ", "\u202f": " ", "\u200b": ""})
+_NONWORD = re.compile(r"[^\w%]+")
+_ABBREV = {
+    "ntm": "nong thon moi",
+    "bdkh": "bien doi khi hau",
+    "knk": "khi nha kinh",
+    "bvmt": "bao ve moi truong",
+    "ti": "ty",
+    "dvt": "don vi tinh",
+}
+
+
+_STOPWORDS = {"va", "and", "cac", "nhung"}
+
+
+def fold(text: str) -> str:
+    """Lower-case *text* and drop diacritics (``đ``→``d``), keeping punctuation.
+
+    Examples
+    --------
+    >>> fold("Tỷ lệ che phủ rừng (%)"), fold("Đơn vị tính"), fold("Hƣớng Hóa")
+    ('ty le che phu rung (%)', 'don vi tinh', 'huong hoa')
+    """
+    s = unicodedata.normalize("NFC", str(text)).translate(_PDF).casefold()
+    s = s.replace("đ", "d")
+    s = "".join(ch for ch in unicodedata.normalize("NFD", s) if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", s)
+
+
+def key(text: str) -> str:
+    """Comparison key: folded, punctuation → spaces, abbreviations expanded.
+
+    Examples
+    --------
+    >>> key("Số xã đạt chuẩn NTM"), key("Tỉ lệ  che phủ-rừng")
+    ('so xa dat chuan nong thon moi', 'ty le che phu rung')
+    """
+    words = _NONWORD.sub(" ", fold(text).replace("_", " ")).split()
+    return " ".join(x for w in words for x in _ABBREV.get(w, w).split() if x not in _STOPWORDS)
+
+
+# ------------------------------------------------------------------ periods
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A reference year and observation status read from a label."""
+
+    year: int
+    status: str
+
+
+@lru_cache(maxsize=1)
+def _period_phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/periods.csv")
+    out = [(tuple(key(p).split()), s) for p, s in zip(df["phrase"], df["status"], strict=True)]
+    return tuple(sorted(out, key=lambda t: -len(t[0])))
+
+
+_YEAR = re.compile(r"^(19[5-9]\d|20\d\d|2100)$")
+
+
+def parse_period(text) -> Period | None:
+    r"""Read a period label such as ``2019``, ``Sơ bộ - Prel. 2023``, ``KH 2020``, ``ƯTH 2020``.
+
+    Every word must be understood (one year, status words, ``năm``/``year``, footnote
+    marks); otherwise None. Conflicting status words also give None.
+
+    Examples
+    --------
+    >>> parse_period("Sơ bộ\nPrel.\n2021")
+    Period(year=2021, status='preliminary')
+    >>> parse_period("ƯTH 2020"), parse_period("2008(*)")
+    (Period(year=2020, status='estimate'), Period(year=2008, status='actual'))
+    >>> parse_period("KH 2020").status, parse_period("Ước TH 2020").status
+    ('plan', 'estimate')
+    >>> parse_period("2016-2020") is None, parse_period("Tên huyện") is None
+    (True, True)
+    """
+    if isinstance(text, bool) or text is None:
+        return None
+    if isinstance(text, (int, float)):
+        if float(text).is_integer() and _YEAR.match(str(int(text))):
+            return Period(int(text), "actual")
+        return None
+    s = re.sub(r"[¹²³⁰⁴-⁹]", "", str(text))
+    s = re.sub(r"\(\s*\*+\s*\)|\*+", " ", s)
+    toks = key(s).split()
+    if not toks or len(toks) > 8:
+        return None
+    years = [t for t in toks if _YEAR.match(t)]
+    if len(years) != 1:
+        return None
+    rest = [t for t in toks if t != years[0]]
+    statuses = set()
+    i = 0
+    phrases = _period_phrases()
+    while i < len(rest):
+        for words, status in phrases:
+            if tuple(rest[i : i + len(words)]) == words:
+                if status:
+                    statuses.add(status)
+                i += len(words)
+                break
+        else:
+            return None
+    if len(statuses) > 1:
+        return None
+    return Period(int(years[0]), statuses.pop() if statuses else "actual")
+
+
+def is_year_number(v) -> bool:
+    """Tell whether *v* is an integer-valued number between 1950 and 2100 (a year header cell)."""
+    return (
+        isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and float(v).is_integer()
+        and 1950 <= v <= 2100
+    )
+
+
+# ------------------------------------------------------------------ units
+
+
+@lru_cache(maxsize=1)
+def _units() -> dict[str, tuple[str, float]]:
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/units.csv")
+    out = {}
+    for t, u, f in zip(df["text"], df["unit"], df["factor"], strict=True):
+        out[_unit_key(t)] = (u, float(f))
+    return out
+
+
+def _unit_key(text: str) -> str:
+    s = unicodedata.normalize("NFKC", fold(text))
+    s = s.replace("²", "2")
+    s = re.sub(r"\s*/\s*", "/", s)
+    s = re.sub(r"[().:]", " ", s)
+    return " ".join(s.split())
+
+
+def parse_unit(text) -> tuple[str, float] | None:
+    """Canonical unit and factor of a unit text, or None if unknown.
+
+    Examples
+    --------
+    >>> parse_unit("Nghìn ha"), parse_unit("(Km2)"), parse_unit("Người/km2")
+    (('ha', 1000.0), ('ha', 100.0), None)
+    """
+    if not isinstance(text, str):
+        return None
+    units = _units()
+    hit = units.get(_unit_key(text))
+    if hit is not None or "(" not in text:
+        return hit
+    outer = _PAREN.sub(" ", text).strip()
+    parts = [outer, *_PAREN.findall(text)]
+    found = {units.get(_unit_key(p)) for p in parts if p.strip()}
+    return found.pop() if len(found) == 1 else None
+
+
+_UNIT_PREFIX = re.compile(r"^\s*(?:đơn vị tính|đơn vị|đvt|unit)\s*[:：]?\s*", re.IGNORECASE)
+
+
+def parse_unit_line(text) -> tuple[str, str | None] | None:
+    """Read a unit line (``Đơn vị tính - Unit: Ha``, ``ĐVT: %``).
+
+    Returns ``(raw_unit_text, canonical_unit or None)`` or None if *text* is not a unit
+    line. Both halves of a bilingual line must agree.
+
+    Examples
+    --------
+    >>> parse_unit_line("Đơn vị tính - Unit: Ha")
+    ('Ha', 'ha')
+    >>> parse_unit_line("ĐVT: Người - Unit: Person")
+    ('Người', 'persons')
+    >>> parse_unit_line("Đơn vị tính: Tỷ đồng")
+    ('Tỷ đồng', None)
+    """
+    if not isinstance(text, str):
+        return None
+    s = unicodedata.normalize("NFC", text).strip()
+    if not _UNIT_PREFIX.match(s):
+        return None
+    parts = [p for p in re.split(r"\s+-\s+|\s*[;|]\s*|\n", s) if p.strip()]
+    raws = []
+    for p in parts:
+        p2 = _UNIT_PREFIX.sub("", p.strip()).strip()
+        if p2:
+            raws.append(p2)
+    if not raws:
+        return None
+    parsed = [parse_unit(r) for r in raws]
+    known = {p[0] for p in parsed if p is not None}
+    factors = {p for p in parsed if p is not None}
+    if len(factors) > 1 or (known and any(p is None for p in parsed) and len(raws) > 1 and False):
+        return raws[0], None
+    return raws[0], (known.pop() if len(known) == 1 and len(factors) == 1 else None)
+
+
+_PAREN = re.compile(r"\(([^()]*)\)")
+
+
+def split_units(text: str) -> tuple[str, list[str]]:
+    """Remove unit parentheticals from *text*; return the rest and the unit texts.
+
+    Examples
+    --------
+    >>> split_units("Tỷ lệ che phủ rừng (%)")
+    ('Tỷ lệ che phủ rừng', ['%'])
+    >>> split_units("Số xã đạt chuẩn NTM (lũy kế)")
+    ('Số xã đạt chuẩn NTM (lũy kế)', [])
+    """
+    units = []
+
+    def repl(m):
+        inner = m.group(1).strip()
+        if parse_unit(inner) is not None or _looks_unit(inner):
+            units.append(inner)
+            return " "
+        return m.group(0)
+
+    rest = _PAREN.sub(repl, text)
+    return " ".join(rest.split()), units
+
+
+def _looks_unit(inner: str) -> bool:
+    k = fold(inner)
+    return bool(re.fullmatch(r"[\w²]+\s*/\s*[\w²]+", k)) and len(k) <= 15
+
+
+def split_bilingual(text: str) -> list[str]:
+    r"""Split a cell text into its lines and `` - ``/`` / `` separated halves.
+
+    Examples
+    --------
+    >>> split_bilingual("Diện tích có rừng\nArea of forest")
+    ['Diện tích có rừng', 'Area of forest']
+    >>> split_bilingual("Chia ra - Of which")
+    ['Chia ra', 'Of which']
+    """
+    parts = re.split(r"\s*\n\s*|\s+[-–—/]\s+", unicodedata.normalize("NFC", text))
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def is_english(text: str) -> bool:
+    """Tell whether *text* has no Vietnamese-only letters (so it reads as the English half)."""
+    return all(ord(ch) < 128 or ch in "²³" for ch in unicodedata.normalize("NFC", text))
+
+
+# ------------------------------------------------------------------ indicators
+
+
+@dataclass(frozen=True)
+class IndicatorMatch:
+    """Outcome of :func:`match_indicator`: an id, or a reason with candidates."""
+
+    id: str | None
+    reason: str | None = None
+    candidates: tuple[str, ...] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=1)
+def _noise() -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/label_noise.csv")
+    label = tuple(key(p) for p in df.loc[df["scope"] == "label", "pattern"])
+    title = tuple(re.compile(fold(p)) for p in df.loc[df["scope"] == "title", "pattern"])
+    return label, title
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> tuple[dict[str, frozenset[str]], dict[str, str], dict[str, set[str]], dict]:
+    from bkanalysis.catalog import load_indicators, read_package_csv
+
+    cat = load_indicators()
+    index: dict[str, set[str]] = {}
+    short: dict[str, set[str]] = {}
+    units = {}
+    for row in cat.itertuples(index=False):
+        units[row.id] = row.unit
+        for alias in [row.name_vi, row.name_en, *str(row.aliases).split("|")]:
+            k = key(split_units(alias)[0]) if alias else ""
+            if k:
+                index.setdefault(k, set()).add(row.id)
+                if row.unit == "%" and k.startswith("ty le ") and len(k) > 12:
+                    short.setdefault(k[6:], set()).add(row.id)
+    for k, ids in short.items():
+        index.setdefault(k, set(ids))
+    comp = read_package_csv("ingest/components.csv")
+    children: dict[str, dict[str, str]] = {}
+    contextual: set[str] = set()
+    for parent, child, labels in zip(
+        comp["parent_id"], comp["child_id"], comp["child_labels"], strict=True
+    ):
+        for lab in labels.split("|") if labels else []:
+            k = key(lab)
+            children.setdefault(parent, {})[k] = child
+            contextual.add(k)
+        children.setdefault(parent, {})
+        children[parent].setdefault("\0" + child, child)
+    frozen = {k: frozenset(v) for k, v in index.items()}
+    return frozen, units, children, {"contextual": contextual}
+
+
+def indicator_unit(indicator_id: str) -> str:
+    """Canonical unit of an indicator id."""
+    return _catalog()[1][indicator_id]
+
+
+def label_key(text: str) -> str:
+    """Key of a label with unit parentheticals, numbering and noise words removed.
+
+    Examples
+    --------
+    >>> label_key("1.2. Tỷ lệ che phủ rừng (%)"), label_key("Tổng số - Total")
+    ('ty le che phu rung', '')
+    """
+    rest = split_units(text)[0]
+    rest = re.sub(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])\s*[.):]\s*", "", rest)
+    rest = re.sub(r"^\s*[-+•*]\s*", "", rest)
+    k = key(rest)
+    toks = k.split()
+    phrases = sorted((p.split() for p in _noise()[0]), key=len, reverse=True)
+    i = 0
+    while i < len(toks):
+        for ph in phrases:
+            if toks[i : i + len(ph)] == ph:
+                i += len(ph)
+                break
+        else:
+            return k
+    return ""
+
+
+def strip_noise_ends(k: str) -> str:
+    """Remove noise phrases at the start and end of a key (``chia ra rung trong``)."""
+    toks = k.split()
+    phrases = sorted((p.split() for p in _noise()[0]), key=len, reverse=True)
+    changed = True
+    while changed and toks:
+        changed = False
+        for ph in phrases:
+            if toks[: len(ph)] == ph and len(toks) > len(ph):
+                toks = toks[len(ph) :]
+                changed = True
+                break
+            if toks[-len(ph) :] == ph and len(toks) > len(ph):
+                toks = toks[: -len(ph)]
+                changed = True
+                break
+    return " ".join(toks)
+
+
+def title_key(text: str) -> str:
+    """Key of a title line with the title noise removed (``phân theo huyện`` …).
+
+    Examples
+    --------
+    >>> title_key("Diện tích rừng phân theo huyện/thành phố thuộc tỉnh")
+    'dien tich rung'
+    >>> title_key("Biểu 5. Dân số trung bình tỉnh Bắc Kạn năm 2021")
+    'dan so trung binh'
+    """
+    s = key(split_units(text)[0])
+    for pat in _noise()[1]:
+        s = pat.sub(" ", s)
+        s = " ".join(s.split())
+    return s
+
+
+def match_indicator(label_k: str, context: tuple[str, ...] = ()) -> IndicatorMatch:
+    """Match a label key (from :func:`label_key`/:func:`title_key`) to one indicator.
+
+    *context* lists indicator ids of enclosing group headers/titles (nearest first); a
+    context-dependent label such as ``Năng lượng`` (a sector of either the actual or the
+    BAU emissions) only matches through such a context.
+
+    Examples
+    --------
+    >>> match_indicator(label_key("Diện tích có rừng")).id
+    'forest_area_ha'
+    >>> match_indicator(label_key("Năng lượng"), ("ghg_bau_tco2e",)).id
+    'ghg_bau_energy_tco2e'
+    >>> match_indicator(label_key("Năng lượng")).reason
+    "label 'nang luong' is a sector: needs a group header naming actual or BAU emissions"
+    >>> match_indicator(label_key("Mới trồng")).id is None
+    True
+    """
+    index, _units_, children, extra = _catalog()
+    if not label_k:
+        return IndicatorMatch(None, "empty label")
+    if label_k in extra["contextual"]:
+        for parent in context:
+            child = children.get(parent, {}).get(label_k)
+            if child:
+                return IndicatorMatch(child)
+        cands = sorted({c for p in children.values() for k2, c in p.items() if k2 == label_k})
+        return IndicatorMatch(
+            None,
+            f"label {label_k!r} is a sector: needs a group header naming actual or BAU emissions",
+            tuple(cands),
+        )
+    ids = index.get(label_k)
+    if not ids:
+        alt = strip_noise_ends(label_k)
+        if alt != label_k:
+            return match_indicator(alt, context)
+        if label_k.startswith("ty le ") and len(label_k) > 12:
+            m = match_indicator(label_k[6:], context)
+            if m.id and _units_[m.id] == "%":
+                return m
+    if ids and len(ids) == 1:
+        return IndicatorMatch(next(iter(ids)))
+    if ids:
+        return IndicatorMatch(
+            None, f"label {label_k!r} matches several indicators", tuple(sorted(ids))
+        )
+    return IndicatorMatch(None, f"no indicator matches label {label_k!r}", _candidates(label_k))
+
+
+def _candidates(label_k: str, n: int = 3) -> tuple[str, ...]:
+    index = _catalog()[0]
+    words = set(label_k.split())
+    if not words:
+        return ()
+    scored = {}
+    for k, ids in index.items():
+        kw = set(k.split())
+        score = len(words & kw) / len(words | kw)
+        if score >= 0.34:
+            for i in ids:
+                scored[i] = max(scored.get(i, 0), score)
+    return tuple(sorted(scored, key=lambda i: (-scored[i], i))[:n])
+
+
+def is_component(parent: str, child: str) -> bool:
+    """Tell whether *child* is a registered component of *parent* (components.csv)."""
+    return ("\0" + child) in _catalog()[2].get(parent, {})

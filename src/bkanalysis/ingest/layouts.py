@@ -1,0 +1,678 @@
+"""Find the tables of a sheet and recognise their layout (DESIGN.md §4), by content only.
+
+A *table* is a body of data rows (a label on the left, values on the right) with the
+header band directly above it and a title block above that. Rows are classified from
+their cells (value-like, period labels, unit lines, notes and signatures), never from
+fixed positions, so titles, blank rows, stacked or merged headers, notes under the table
+and several tables in one sheet are all handled.
+
+The layouts, named after what the rows and the value columns hold:
+
+===========================  ==================  ==========================
+layout                       rows                value columns
+===========================  ==================  ==========================
+``areas_x_years``            areas               periods (indicator: title)
+``years_x_measures``         periods             indicators
+``indicators_x_periods``     indicators          periods
+``communes_x_measures``      areas               indicators (year: title)
+===========================  ==================  ==========================
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .cells import SheetGrid
+from .labels import (
+    Period,
+    fold,
+    is_english,
+    is_year_number,
+    key,
+    label_key,
+    parse_period,
+    parse_unit,
+    parse_unit_line,
+    split_bilingual,
+    split_units,
+)
+from .numbers import looks_like_value
+
+__all__ = ["Column", "Table", "cell_text", "find_tables"]
+
+_NOTE = re.compile(
+    r"^\s*(ghi chu|nguon|note|source|chu thich|\(\*\)|\*|nguoi lap|lap bieu|thu truong|"
+    r"giam doc|pho giam doc|chu tich|ky ten|ky,|xac nhan|kiem tra|t/?m\.?\s|tm\.|kt\.|"
+    r"q\. ?giam doc|ket luan|.{0,40}\bngay\s+\d*\s*thang\b)"
+)
+_DERIVED = re.compile(
+    r"\b(so sanh|so voi|tang giam|tang/giam|chenh lech|toc do tang|ty le tang|"
+    r"ty le thuc hien|dat so voi|% ke hoach|compared|comparison|growth|change)\b"
+)
+_REMARKS = re.compile(
+    r"^(ghi chu|note|notes|remarks|nguon|source|co quan chu tri|don vi chu tri|"
+    r"don vi thuc hien|don vi theo doi|co quan theo doi)\b"
+)
+_TWO_YEARS_SLASH = re.compile(r"(19|20)\d\d\s*/\s*(ky|kh|th|nam|uth|uoc)?\s*(19|20)?\d\d")
+_OF_WHICH = re.compile(r"^(chia ra|trong do|of which|in which|bao gom|gom)\b")
+_UNIT_HEADER = re.compile(r"^(dvt|don vi tinh|don vi|unit|dvt unit|don vi tinh unit)$")
+_STT_HEADER = re.compile(r"^(stt|tt|so tt|so thu tu|no|ma so|ma)$")
+_NUMBERING = re.compile(r"^\s*([ivxlc]+|\d+(\.\d+)*|[a-zđ])\s*[.)]?\s*$", re.IGNORECASE)
+
+
+def cell_text(v) -> str:
+    """Return a cell value as stripped text ('' for None)."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+@dataclass
+class Column:
+    """What the header band says about one value column."""
+
+    col: int
+    period: Period | None = None
+    period_problem: str | None = None
+    derived: str | None = None
+    own: list[str] = field(default_factory=list)
+    own_en: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    has_header: bool = False
+    group_start: int | None = None
+    period_group: bool = False
+
+
+@dataclass
+class Table:
+    """One recognised (or not) table of a sheet."""
+
+    index: int
+    header_rows: list[int]
+    rows: list[int]
+    data_rows: list[int]
+    label_col: int
+    value_cols: list[int]
+    stt_col: int | None = None
+    unit_col: int | None = None
+    title_lines: list[str] = field(default_factory=list)
+    unit_line: tuple[str, str | None] | None = None
+    columns: dict[int, Column] = field(default_factory=dict)
+    row_kind: str | None = None
+    layout: str = "unrecognised"
+    message: str = ""
+
+
+class _Sheet:
+    """Per-sheet helpers: row access, merged anchors, cell classes."""
+
+    def __init__(self, grid: SheetGrid):
+        self.grid = grid
+        rows: dict[int, list[int]] = {}
+        for r, c in grid.cells:
+            rows.setdefault(r, []).append(c)
+        self.rows = {r: sorted(cs) for r, cs in rows.items()}
+        self.anchor: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        for r0, c0, r1, c1 in grid.merged:
+            if (r1 - r0 + 1) * (c1 - c0 + 1) > 10000:
+                continue
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    self.anchor[(r, c)] = (r0, c0, r1, c1)
+        self._vlike: dict[tuple[int, int], bool] = {}
+        self.covered_rows = {
+            r for r0, _c0, r1, _c1 in grid.merged if r1 > r0 for r in range(r0 + 1, r1 + 1)
+        }
+
+    def cols(self, r: int) -> list[int]:
+        return self.rows.get(r, [])
+
+    def value(self, r: int, c: int):
+        return self.grid.value(r, c)
+
+    def text(self, r: int, c: int) -> str:
+        return cell_text(self.grid.value(r, c))
+
+    def vlike(self, r: int, c: int) -> bool:
+        k = (r, c)
+        if k not in self._vlike:
+            cell = self.grid.cells.get(k)
+            if cell is None:
+                out = False
+            elif cell.is_error or (cell.is_formula and not cell.has_cached):
+                out = True
+            elif isinstance(cell.value, bool):
+                out = False
+            elif isinstance(cell.value, (int, float)):
+                out = True
+            elif isinstance(cell.value, str):
+                out = looks_like_value(cell.value) and parse_unit(cell.value) is None
+            else:
+                out = False
+            self._vlike[k] = out
+        return self._vlike[k]
+
+    def is_period(self, r: int, c: int) -> bool:
+        v = self.value(r, c)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return is_year_number(v)
+        return isinstance(v, str) and parse_period(v) is not None
+
+    def row_text(self, r: int) -> str:
+        return " ".join(self.text(r, c) for c in self.cols(r) if self.text(r, c))
+
+
+def _is_note_row(sh: _Sheet, r: int) -> bool:
+    cs = sh.cols(r)
+    if not cs:
+        return False
+    first = fold(sh.text(r, cs[0]))
+    return bool(_NOTE.match(first))
+
+
+def _is_unit_row(sh: _Sheet, r: int) -> tuple[str, str | None] | None:
+    cs = sh.cols(r)
+    texts = [sh.text(r, c) for c in cs]
+    if len(texts) == 1:
+        t = texts[0]
+        u = parse_unit_line(t)
+        if u:
+            return u
+        pu = parse_unit(t)
+        if pu is not None:
+            return t, pu[0]
+    for t in texts:
+        u = parse_unit_line(t)
+        if u and len(texts) <= 2:
+            return u
+    return None
+
+
+def _is_period_header(sh: _Sheet, r: int) -> bool:
+    cs = sh.cols(r)
+    periods = [c for c in cs if sh.is_period(r, c)]
+    if len(periods) < 2:
+        return False
+    return all(sh.is_period(r, c) or not sh.vlike(r, c) for c in cs)
+
+
+def _is_numbering_row(sh: _Sheet, r: int) -> bool:
+    """Column-numbering row under a header: (1) (2) … or A B 1 2 3."""
+    nums = []
+    for c in sh.cols(r):
+        v = sh.value(r, c)
+        t = sh.text(r, c)
+        m = re.fullmatch(r"\(?(\d{1,2})\)?", t)
+        if m:
+            nums.append(int(m.group(1)))
+        elif not re.fullmatch(r"\(?[A-Za-z]\)?", t) and not isinstance(v, bool):
+            return False
+    return len(nums) >= 3 and all(b == a + 1 for a, b in itertools.pairwise(nums))
+
+
+def _first_value_col(sh: _Sheet, r: int) -> int | None:
+    cs = sh.cols(r)
+    if len(cs) < 2:
+        return None
+    for c in cs[1:]:
+        if sh.vlike(r, c):
+            return c
+    return None
+
+
+def _is_data_row(sh: _Sheet, r: int) -> bool:
+    if _first_value_col(sh, r) is None:
+        return False
+    return not (_is_period_header(sh, r) or _is_numbering_row(sh, r) or _is_note_row(sh, r))
+
+
+def find_tables(grid: SheetGrid, resolver=None) -> list[Table]:
+    """Find the tables of *grid* and classify each one's layout.
+
+    Parameters
+    ----------
+    grid : SheetGrid
+        The sheet.
+    resolver : callable, optional
+        ``resolver(label) -> bool`` telling whether a row label names an area; used to
+        tell area rows from indicator rows. Defaults to the administrative-units resolver.
+    """
+    sh = _Sheet(grid)
+    if resolver is None:
+        resolver = _default_area_test
+    data = {r for r in sh.rows if _is_data_row(sh, r)}
+    bodies = _bodies(sh, data)
+    tables = []
+    boundary = -1
+    for i, body in enumerate(bodies):
+        t = _build_table(sh, i, body, boundary, resolver)
+        tables.append(t)
+        boundary = body[-1]
+    return tables
+
+
+def _bodies(sh: _Sheet, data: set[int]) -> list[list[int]]:
+    bodies: list[list[int]] = []
+    pending: list[int] = []
+    cur: list[int] = []
+    starts: list[int] = []
+    gap = 0
+    for r in range(0, sh.grid.max_row):
+        if r in data:
+            if cur and gap:
+                cur.extend(pending)
+            cur.append(r)
+            starts.append(_first_value_col(sh, r))
+            gap = 0
+            pending = []
+            continue
+        if not cur:
+            continue
+        vstart = Counter(starts).most_common(1)[0][0]
+        cs = sh.cols(r)
+        ok = (
+            all(c < vstart for c in cs)
+            and not _is_note_row(sh, r)
+            and not _is_unit_row(sh, r)
+            and not _is_period_header(sh, r)
+        )
+        gap += 1
+        if not ok or gap > 3:
+            bodies.append(cur)
+            cur, starts, gap = [], [], 0
+            continue
+        pending = [*([] if gap == 1 else pending), r]
+    if cur:
+        bodies.append(cur)
+    return bodies
+
+
+def _default_area_test(label: str) -> bool:
+    from bkanalysis.admin import AreaResolutionError, resolve_area
+
+    for v in ("2020", "2019", "2025"):
+        try:
+            resolve_area(label, vintage=v)
+            return True
+        except AreaResolutionError as err:
+            if err.reason == "ambiguous":
+                return True
+        except Exception:
+            return False
+    return False
+
+
+def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area) -> Table:
+    data_rows = [r for r in body if _first_value_col(sh, r) is not None and _is_data_row(sh, r)]
+    vstart = Counter(_first_value_col(sh, r) for r in data_rows).most_common()
+    vstart = min(c for c, n in vstart if n == vstart[0][1])
+    # header band
+    band: list[int] = []
+    r = body[0] - 1
+    # section rows (label only) between the header and the first data row
+    pre = []
+    while r > boundary and len(pre) < 4:
+        cs = sh.cols(r)
+        if (
+            cs
+            and all(c < vstart for c in cs)
+            and not _is_note_row(sh, r)
+            and not _is_unit_row(sh, r)
+        ):
+            pre.append(r)
+            r -= 1
+            continue
+        break
+    if pre and not (r > boundary and sh.cols(r) and any(c >= vstart for c in sh.cols(r))):
+        pre = []
+        r = body[0] - 1
+    if pre:
+        body = [*sorted(pre), *body]
+    blanks = 0
+    unit_line = None
+    while r > boundary:
+        cs = sh.cols(r)
+        if not cs and r in sh.covered_rows and r - 1 > boundary:
+            r -= 1
+            continue
+        if not cs:
+            if band:
+                break
+            blanks += 1
+            if blanks > 1:
+                break
+            r -= 1
+            continue
+        if _is_note_row(sh, r):
+            break
+        u = _is_unit_row(sh, r)
+        if u:
+            break
+        in_values = any(c >= vstart for c in cs) or any(
+            (r, c) in sh.anchor and sh.anchor[(r, c)][3] >= vstart for c in cs
+        )
+        if in_values or _is_period_header(sh, r) or _is_numbering_row(sh, r):
+            band.insert(0, r)
+            r -= 1
+            continue
+        break
+    band = [b for b in band if not _is_numbering_row(sh, b)]
+    right = max(max(sh.cols(x)) for x in [*band, *body] if sh.cols(x))
+    width = right - vstart + 1
+    # peel title rows from the top of the band
+    while len(band) >= 2:
+        top = band[0]
+        cs = sh.cols(top)
+        if len(cs) != 1 or sh.is_period(top, cs[0]):
+            break
+        t = sh.text(top, cs[0])
+        span = sh.anchor.get((top, cs[0]))
+        wide = span is not None and (span[3] - max(span[1], vstart) + 1) >= 0.8 * width
+        if wide or len(t) > 35 or parse_unit_line(t):
+            band.pop(0)
+        else:
+            break
+    # unit line inside the band (right-aligned cell above the header)
+    for b in list(band):
+        for c in sh.cols(b):
+            u = parse_unit_line(sh.text(b, c))
+            if u:
+                unit_line = u
+    # title block
+    top_limit = band[0] if band else body[0]
+    title_rows = []
+    r = top_limit - 1
+    blanks = 0
+    while r > boundary and len(title_rows) < 10:
+        cs = sh.cols(r)
+        if not cs:
+            blanks += 1
+            if blanks >= 2 and title_rows:
+                break
+            r -= 1
+            continue
+        blanks = 0
+        title_rows.insert(0, r)
+        r -= 1
+    title_lines = []
+    for tr in [
+        *title_rows,
+        *[b for b in band if b not in title_rows and len(sh.cols(b)) == 1 and False],
+    ]:
+        if _is_note_row(sh, tr) and not title_lines:
+            continue
+        u = _is_unit_row(sh, tr)
+        if u:
+            unit_line = u
+            continue
+        for c in sh.cols(tr):
+            t = sh.text(tr, c)
+            if t and not isinstance(sh.value(tr, c), (int, float)):
+                title_lines.extend(split_bilingual(t) if "\n" in t else [t])
+    # label region
+    label_cols = sorted({c for r in body for c in sh.cols(r) if c < vstart})
+    scores = {}
+    for c in label_cols:
+        texts = sum(
+            1
+            for r in data_rows
+            if sh.text(r, c) and not sh.vlike(r, c) and parse_unit(sh.text(r, c)) is None
+        )
+        filled = sum(1 for r in data_rows if sh.text(r, c))
+        scores[c] = (texts, filled, -c)
+    label_col = max(scores, key=scores.get) if scores else vstart - 1
+    unit_col = stt_col = None
+    for c in label_cols:
+        if c == label_col:
+            continue
+        head = " ".join(sh.text(b, c) for b in band)
+        hk = key(head)
+        vals = [sh.text(r, c) for r in data_rows if sh.text(r, c)]
+        if c > label_col and (
+            _UNIT_HEADER.match(hk)
+            or (vals and sum(parse_unit(v) is not None for v in vals) >= 0.6 * len(vals))
+        ):
+            unit_col = c
+        elif c < label_col and (
+            _STT_HEADER.match(hk) or (vals and all(_NUMBERING.match(v) for v in vals))
+        ):
+            stt_col = c
+    value_cols = sorted(
+        {c for r in [*band, *data_rows] for c in sh.cols(r) if c >= vstart}
+        | {
+            c
+            for r in band
+            for c in range(vstart, right + 1)
+            if (r, c) in sh.anchor and sh.value(*sh.anchor[(r, c)][:2]) is not None
+        }
+    )
+    t = Table(
+        index=index,
+        header_rows=band,
+        rows=list(range(body[0], body[-1] + 1)),
+        data_rows=data_rows,
+        label_col=label_col,
+        value_cols=value_cols,
+        stt_col=stt_col,
+        unit_col=unit_col,
+        title_lines=[x for x in title_lines if x],
+        unit_line=unit_line,
+    )
+    t.columns = {c: _column(sh, band, c, vstart, right) for c in value_cols}
+    _classify(sh, t, is_area)
+    return t
+
+
+def _pieces(sh: _Sheet, band: list[int], c: int):
+    """Header pieces of column *c*: (text or number, span width, row), top to bottom."""
+    out = []
+    seen = set()
+    for r in band:
+        anc = sh.anchor.get((r, c))
+        lo = c
+        if anc is not None:
+            pos = anc[:2]
+            span = anc[3] - anc[1] + 1
+            lo = anc[1]
+        else:
+            pos = (r, c)
+            span = 1
+        if pos in seen:
+            continue
+        seen.add(pos)
+        v = sh.value(*pos)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        if anc is None and isinstance(v, str):
+            # HTML exports repeat a merged header in every cell: measure the run
+            t = v.strip()
+            lo = c
+            while lo - 1 >= 0 and cell_text(sh.value(r, lo - 1)) == t:
+                lo -= 1
+            hi = c
+            while cell_text(sh.value(r, hi + 1)) == t:
+                hi += 1
+            span = hi - lo + 1
+        out.append((v, span, r, lo))
+    return out
+
+
+_PERIOD_WORDS_CACHE: dict[str, bool] = {}
+
+
+def _period_words(text: str) -> bool:
+    """Tell whether *text* is made only of years and status phrases (``Sơ bộ``, ``Prel.``)."""
+    if text not in _PERIOD_WORDS_CACHE:
+        from .labels import _period_phrases
+
+        toks = key(re.sub(r"\(\s*\*+\s*\)|\*+", " ", text)).split()
+        phrases = _period_phrases()
+        i, ok = 0, bool(toks)
+        while ok and i < len(toks):
+            if re.fullmatch(r"(19|20)\d\d", toks[i]):
+                i += 1
+                continue
+            for words, _status in phrases:
+                if tuple(toks[i : i + len(words)]) == words:
+                    i += len(words)
+                    break
+            else:
+                ok = False
+        _PERIOD_WORDS_CACHE[text] = ok
+    return _PERIOD_WORDS_CACHE[text]
+
+
+def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Column:
+    col = Column(c)
+    pieces = _pieces(sh, band, c)
+    col.has_header = bool(pieces)
+    periodish: list[str] = []
+    period_span = 10**6
+    labels: list[tuple[str, int, int]] = []
+    for v, span, r, lo in pieces:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if is_year_number(v):
+                periodish.append(str(int(v)))
+                period_span = min(period_span, span)
+            else:
+                labels.append((cell_text(v), span, r))
+            continue
+        t = str(v).strip()
+        k = key(t)
+        if parse_unit_line(t):
+            continue
+        if _REMARKS.match(k):
+            col.derived = f"remarks column '{_short(t)}' (not an observation)"
+            continue
+        if _DERIVED.search(k) or _TWO_YEARS_SLASH.search(fold(t)):
+            col.derived = f"derived column '{_short(t)}' (not an observation)"
+            continue
+        if _period_words(t):
+            periodish.append(t)
+            period_span = min(period_span, span)
+            continue
+        if span > 1 and _OF_WHICH.match(k):
+            col.group_start = lo
+        for part in split_bilingual(t):
+            if _period_words(part):
+                periodish.append(part)
+                period_span = min(period_span, span)
+                continue
+            rest, units = split_units(part)
+            col.units.extend(units)
+            if parse_unit(rest) is not None and label_key(rest) != "":
+                col.units.append(rest)
+                continue
+            if rest and label_key(rest):
+                labels.append((rest, span, r))
+    if periodish:
+        p = parse_period(" ".join(periodish))
+        if p is None:
+            col.period_problem = f"period label '{_short(' '.join(periodish))}' not understood"
+        else:
+            col.period = p
+    if labels and periodish and min(s for _t, s, _r in labels) > period_span:
+        # labels spanning several period columns are group headers over the periods
+        col.parents = [t for t, _s, r in sorted(labels, key=lambda x: -x[2]) if not is_english(t)]
+        col.period_group = True
+    elif labels:
+        own_span = min(s for _t, s, _r in labels)
+        own = [t for t, s, _r in labels if s == own_span]
+        col.own = [t for t in own if not is_english(t)]
+        col.own_en = [t for t in own if is_english(t)]
+        parents = [(t, r) for t, s, r in labels if s > own_span]
+        col.parents = [t for t, _r in sorted(parents, key=lambda x: -x[1]) if not is_english(t)]
+    return col
+
+
+def _short(t: str, n: int = 60) -> str:
+    t = " ".join(str(t).split())
+    return t if len(t) <= n else t[: n - 1] + "…"
+
+
+def row_label(sh_or_grid, t: Table, r: int) -> str:
+    """Text label of body row *r* (label column, else another label-region text)."""
+    grid = sh_or_grid.grid if isinstance(sh_or_grid, _Sheet) else sh_or_grid
+    v = grid.value(r, t.label_col)
+    if v is not None and cell_text(v):
+        return cell_text(v)
+    vstart = min(t.value_cols) if t.value_cols else t.label_col + 1
+    for c in range(0, vstart):
+        if c in (t.stt_col, t.unit_col):
+            continue
+        v = grid.value(r, c)
+        if isinstance(v, str) and v.strip():
+            return v.strip()
+    return ""
+
+
+def _classify(sh: _Sheet, t: Table, is_area) -> None:
+    n = len(t.data_rows)
+    if not t.header_rows and not t.title_lines:
+        t.message = "no header rows above the data"
+        return
+    periods = areas = inds = 0
+    from .labels import match_indicator
+
+    for r in t.data_rows:
+        v = sh.value(r, t.label_col)
+        lab = row_label(sh, t, r)
+        if parse_period(v if isinstance(v, (int, float)) else lab) is not None:
+            periods += 1
+            continue
+        if not lab:
+            continue
+        if _is_total_or_subtotal(lab) or is_area(lab):
+            areas += 1
+        elif match_indicator(label_key(lab)).id is not None:
+            inds += 1
+    col_periods = sum(1 for c in t.columns.values() if c.period is not None)
+    col_labels = sum(1 for c in t.columns.values() if c.own or c.parents)
+    if periods >= max(1, 0.5 * n):
+        t.row_kind = "period"
+        if col_periods:
+            t.message = "periods both in rows and in columns"
+            return
+        t.layout = "years_x_measures"
+    elif t.unit_col is not None and col_periods:
+        t.row_kind = "indicator"
+        t.layout = "indicators_x_periods"
+    elif areas >= max(1, 0.4 * n):
+        t.row_kind = "area"
+        t.layout = "areas_x_years" if col_periods else "communes_x_measures"
+    elif (inds or t.stt_col is not None) and col_periods:
+        t.row_kind = "indicator"
+        t.layout = "indicators_x_periods"
+    else:
+        t.message = (
+            f"rows are neither areas, periods nor indicators ({areas} area, {periods} period, "
+            f"{inds} indicator labels in {n} data rows; {col_periods} period and "
+            f"{col_labels} labelled columns)"
+        )
+
+
+_TOTAL = re.compile(
+    r"^(tong so|tong cong|toan tinh|ca tinh|tong|total|grand total)( total| ca tinh| toan tinh)?$"
+)
+_SUBTOTAL = re.compile(r"^(cong|sub ?total)\b")
+
+
+def _is_total_or_subtotal(label: str) -> bool:
+    k = key(split_units(label)[0])
+    return bool(_TOTAL.match(k) or _SUBTOTAL.match(k))
+
+
+def is_total(label: str) -> bool:
+    """Tell whether a label is a province total row label (``TỔNG SỐ - TOTAL``, ``Toàn tỉnh``)."""
+    return bool(_TOTAL.match(key(split_units(label)[0])))
+
+
+def is_subtotal(label: str) -> bool:
+    """Tell whether a label is a sub-total row label (``Cộng``, ``Cộng huyện Ba Bể``)."""
+    return bool(_SUBTOTAL.match(key(split_units(label)[0])))

@@ -1,0 +1,751 @@
+"""Read one workbook into tidy observations and rejects (DESIGN.md §2).
+
+Every non-empty cell of a recognised data region (data rows × value columns of a table)
+ends as exactly one observation or one reject. A sheet or table that cannot be placed is
+reported in ``sheets`` (layout ``'unrecognised'``) with one reject row and is never
+half-read. See docs/ingestion.md for the reject-reason vocabulary.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from bkanalysis.errors import UnreadableFileError
+from bkanalysis.schema import (
+    OBSERVATION_COLUMNS,
+    REJECT_COLUMNS,
+    vintage_for_year,
+)
+
+from .cells import SheetGrid, a1, load_workbook_grids
+from .labels import (
+    Period,
+    fold,
+    indicator_unit,
+    is_component,
+    is_english,
+    key,
+    label_key,
+    match_indicator,
+    parse_period,
+    parse_unit,
+    split_bilingual,
+    split_units,
+    title_key,
+)
+from .layouts import Table, cell_text, find_tables, is_subtotal, is_total, row_label
+from .numbers import R_AMBIGUOUS, classify_number_text, parse_cell, text_convention
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["SHEET_COLUMNS", "WorkbookResult", "read_grids", "read_workbook"]
+
+#: Columns of ``WorkbookResult.sheets``.
+SHEET_COLUMNS = ("source_file", "sheet", "layout", "table", "observations", "rejects", "message")
+
+_ROMAN = re.compile(r"^\s*(?:[IVXLC]+)\s*[.)/:-]?\s+\S", re.IGNORECASE)
+_ROMAN_ONLY = re.compile(r"^\s*[IVXLC]+\s*[.)]?\s*$", re.IGNORECASE)
+_WHOLE_UNITS = {"communes", "year", "facilities", "households", "persons"}
+_NOTES_SHEET = re.compile(
+    r"^(ghi chu|notes?|nguon|nguon so lieu|sources?|readme|read me|huong dan|metadata|chu thich)\b"
+)
+_NONNEG_UNITS = {
+    "ha",
+    "%",
+    "persons",
+    "households",
+    "communes",
+    "criteria",
+    "facilities",
+    "m2/person",
+}
+
+
+class WorkbookResult(NamedTuple):
+    """What :func:`read_workbook` returns; unpacks as ``obs, rejects, sheets``."""
+
+    observations: pd.DataFrame
+    rejects: pd.DataFrame
+    sheets: pd.DataFrame
+
+
+def read_workbook(
+    path: str | os.PathLike,
+    *,
+    raw_root: str | os.PathLike | None = None,
+    specs=None,
+) -> WorkbookResult:
+    """Read every sheet of one workbook into tidy observations and rejects.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.xlsx``/``.xlsm``/``.xls`` (or an HTML table saved as ``.xls``). Opened
+        read-only.
+    raw_root : path-like, optional
+        Directory that ``source_file`` is made relative to (default: the file's parent).
+        Its ``specs/`` sub-directory, if any, provides the default sheet specs.
+    specs : list of dict, path-like or None
+        Declarative sheet specs (see :mod:`bkanalysis.ingest.specs`); a directory or a
+        YAML file path, or already-loaded specs.
+
+    Returns
+    -------
+    WorkbookResult
+        ``observations`` (validated tidy frame), ``rejects`` (REJECT_COLUMNS) and
+        ``sheets`` (one row per table found, or per sheet when none).
+
+    Raises
+    ------
+    UnreadableFileError
+        If the file is not a readable workbook.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> wb = openpyxl.Workbook(); ws = wb.active; ws.title = "Rừng"
+    >>> rows = [["Tỷ lệ che phủ rừng tỉnh Bắc Kạn"], ["Đơn vị tính: %"],
+    ...         ["Chỉ tiêu", 2019, 2020], ["Tỷ lệ che phủ rừng", "72,9", "73,4"]]
+    >>> for row in rows: ws.append(row)
+    >>> wb.save(d / "a.xlsx")
+    >>> obs, rej, sheets = read_workbook(d / "a.xlsx")
+    >>> obs[["indicator_id", "area_code", "year", "value", "source_cell"]].values.tolist()
+    [['forest_cover_pct', '06', 2019, 72.9, 'B4'], ['forest_cover_pct', '06', 2020, 73.4, 'C4']]
+    """
+    path = Path(path)
+    root = Path(raw_root) if raw_root is not None else path.parent
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = path.name
+    kind = _sniff(path)
+    grids = load_workbook_grids(path, kind)
+    if specs is None and (root / "specs").is_dir():
+        specs = root / "specs"
+    from .specs import load_specs
+
+    loaded = load_specs(specs) if specs is not None else []
+    return read_grids(grids, source_file=rel, specs=loaded)
+
+
+def _sniff(path: Path) -> str:
+    try:
+        from .sniff import sniff
+    except ImportError:  # pragma: no cover - sniff lands separately
+        sniff = None
+    if sniff is not None:
+        return sniff(path)
+    ext = path.suffix.lower()
+    if not path.is_file():
+        raise UnreadableFileError(path, "no such file")
+    if ext in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if ext == ".xls":
+        return "xls"
+    raise UnreadableFileError(path, f"not a spreadsheet extension ({ext or 'none'})")
+
+
+def read_grids(grids: list[SheetGrid], *, source_file: str, specs=()) -> WorkbookResult:
+    """Read already-loaded sheet grids (the format-independent part of :func:`read_workbook`)."""
+    import pandas as pd
+
+    from bkanalysis.schema import empty_observations, validate_observations
+
+    obs: list[dict] = []
+    rej: list[dict] = []
+    sheets: list[dict] = []
+    for grid in grids:
+        spec = _find_spec(specs, source_file, grid.name)
+        if spec is not None:
+            from .specs import apply_spec
+
+            o, r = apply_spec(spec, grid, source_file)
+            obs += o
+            rej += r
+            sheets.append(_sheet_row(source_file, grid.name, f"spec:{spec['name']}", 0, o, r, ""))
+            continue
+        _read_sheet(grid, source_file, obs, rej, sheets)
+    if obs:
+        odf = pd.DataFrame(obs, columns=list(OBSERVATION_COLUMNS))
+        odf = validate_observations(odf)
+    else:
+        odf = empty_observations()
+    rdf = pd.DataFrame(rej, columns=list(REJECT_COLUMNS)).astype(object)
+    sdf = pd.DataFrame(sheets, columns=list(SHEET_COLUMNS))
+    return WorkbookResult(odf, rdf, sdf)
+
+
+def _find_spec(specs, source_file: str, sheet: str):
+    from .specs import spec_matches
+
+    for spec in specs or ():
+        if spec_matches(spec, source_file, sheet):
+            return spec
+    return None
+
+
+def _sheet_row(src, sheet, layout, table, o, r, message):
+    return {
+        "source_file": src,
+        "sheet": sheet,
+        "layout": layout,
+        "table": table,
+        "observations": len(o),
+        "rejects": len(r),
+        "message": message,
+    }
+
+
+def _read_sheet(grid: SheetGrid, src: str, obs: list, rej: list, sheets: list) -> None:
+    nonblank = [c for c in grid.cells.values() if cell_text(c.value) or c.is_error or c.is_formula]
+    if not nonblank:
+        sheets.append(_sheet_row(src, grid.name, "empty", 0, [], [], "no cells"))
+        return
+    if _NOTES_SHEET.match(key(grid.name)):
+        sheets.append(_sheet_row(src, grid.name, "empty", 0, [], [], "notes sheet (by its name)"))
+        return
+    tables = find_tables(grid)
+    if not tables:
+        has_numbers = any(
+            isinstance(c.value, (int, float)) and not isinstance(c.value, bool) for c in nonblank
+        )
+        if not has_numbers:
+            sheets.append(
+                _sheet_row(src, grid.name, "empty", 0, [], [], "text only (no values): notes")
+            )
+            return
+        msg = "no table (data rows under a header) found"
+        r = [_reject(src, grid.name, "", "", f"unrecognised layout: {msg}")]
+        rej += r
+        sheets.append(_sheet_row(src, grid.name, "unrecognised", 0, [], r, msg))
+        return
+    conv_sheet = text_convention(
+        v.value for v in grid.cells.values() if isinstance(v.value, str) and len(v.value) < 30
+    )
+    for t in tables:
+        if t.layout == "unrecognised":
+            first, last = t.rows[0], t.rows[-1]
+            msg = f"{t.message} (rows {first + 1}–{last + 1})"
+            r = [_reject(src, grid.name, "", "", f"unrecognised layout: {msg}")]
+            rej += r
+            sheets.append(_sheet_row(src, grid.name, "unrecognised", t.index, [], r, msg))
+            continue
+        o, r = _TableReader(grid, t, src, conv_sheet).read()
+        obs += o
+        rej += r
+        sheets.append(_sheet_row(src, grid.name, t.layout, t.index, o, r, ""))
+
+
+def _reject(src, sheet, cell, raw, reason) -> dict:
+    return {
+        "source_file": src,
+        "source_sheet": sheet,
+        "source_cell": cell,
+        "raw_value": raw,
+        "reason": reason,
+    }
+
+
+def _raw(cell) -> str:
+    if cell.is_formula and not cell.has_cached:
+        return "=(formula, no cached value)"
+    v = cell.value
+    if isinstance(v, float):
+        return repr(v) if not v.is_integer() else str(int(v))
+    return unicodedata.normalize("NFC", cell_text(v))
+
+
+class _Problem(Exception):  # noqa: N818 - internal control flow
+    pass
+
+
+class _TableReader:
+    def __init__(self, grid: SheetGrid, t: Table, src: str, conv_sheet: str | None):
+        self.grid = grid
+        self.t = t
+        self.src = src
+        self.conv_sheet = conv_sheet
+        self.obs: list[dict] = []
+        self.rej: list[dict] = []
+        vi = [x for line in t.title_lines for x in split_bilingual(line) if not is_english(x)]
+        en = [x for line in t.title_lines for x in split_bilingual(line) if is_english(x)]
+        self.title_vi = " ".join(vi)
+        self.title_all = " ".join(t.title_lines)
+        self.title_id, self.title_reason, self.title_cands = self._title_indicator(vi, en)
+        self.table_unit = t.unit_line[0] if t.unit_line else None
+        if self.table_unit is None:
+            for line in t.title_lines:
+                units = split_units(line)[1]
+                if units:
+                    self.table_unit = units[0]
+                    break
+        self.other_area = _names_other_area(self.title_all)
+        self.col_ind: dict[int, tuple[str | None, str | None]] = {}
+        self.conv: dict[int, str | None] = {}
+        self.area_cache: dict = {}
+
+    # ---------------------------------------------------------------- context
+    def _title_indicator(self, vi, en):
+        if not vi and not en:
+            return None, "no title", ()
+        found_vi, found_en, reasons = set(), set(), []
+        for lines, found in ((vi, found_vi), (en, found_en)):
+            if not lines:
+                continue
+            keys = [title_key(x) for x in lines]
+            keys = [k for k in keys if k]
+            joined = " ".join(keys)
+            for k in dict.fromkeys([joined, *keys]):
+                m = match_indicator(k)
+                if m.id:
+                    found.add(m.id)
+                elif k == joined:
+                    reasons.append(m)
+        if len(found_vi) > 1:
+            return None, f"title names several indicators ({', '.join(sorted(found_vi))})", ()
+        if found_vi:
+            ind = next(iter(found_vi))
+            if found_en and ind not in found_en:
+                other = ", ".join(sorted(found_en))
+                return None, f"title halves disagree ({ind} vs {other})", ()
+            return ind, None, ()
+        if not vi and len(found_en) == 1:
+            return next(iter(found_en)), None, ()
+        if vi and found_en:
+            return None, "the Vietnamese title matches no indicator", tuple(sorted(found_en))
+        m = reasons[0] if reasons else None
+        return None, (m.reason if m else "no title"), (m.candidates if m else ())
+
+    def _column_indicator(self, c: int) -> tuple[str | None, str | None]:
+        if c in self.col_ind:
+            return self.col_ind[c]
+        self.col_ind[c] = (None, "circular group header")
+        col = self.t.columns[c]
+        ctx = []
+        for p in col.parents:
+            m = match_indicator(label_key(p))
+            if m.id:
+                ctx.append(m.id)
+        if col.group_start is not None and (col.group_start - 1) in self.t.columns:
+            left = self.t.columns[col.group_start - 1]
+            if left.own or left.own_en:
+                lid = self._column_indicator(col.group_start - 1)[0]
+                if lid:
+                    ctx.append(lid)
+        if self.title_id:
+            ctx.append(self.title_id)
+        ctx = tuple(ctx)
+        out: tuple[str | None, str | None]
+        if col.own:
+            out = _match_pieces(col.own, ctx, strict=True)
+            if out[0] and col.own_en:
+                me = _match_pieces(col.own_en, ctx, strict=False)
+                if me[0] and me[0] != out[0]:
+                    out = (None, f"column labels disagree: {out[0]} vs {me[0]}")
+        elif col.own_en:
+            out = _match_pieces(col.own_en, ctx, strict=False)
+        elif ctx and col.parents:
+            out = (ctx[0], None)
+        elif col.parents:
+            m = match_indicator(label_key(col.parents[0]))
+            out = (None, _with_cands(m.reason, m.candidates))
+        else:
+            out = (None, None)
+        self.col_ind[c] = out
+        return out
+
+    def _convention(self, c: int) -> str | None:
+        if c not in self.conv:
+            texts = [
+                self.grid.value(r, c)
+                for r in self.t.data_rows
+                if isinstance(self.grid.value(r, c), str)
+            ]
+            self.conv[c] = text_convention(texts) or self.conv_sheet
+        return self.conv[c]
+
+    def _title_year(self) -> tuple[Period | None, str | None]:
+        text = fold(self.title_all)
+        years = set(re.findall(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)", text))
+        pref = set(re.findall(r"(?:nam|den|het|in|/)\s*((?:19[5-9]|20\d)\d)(?!\d)", text))
+        cand = pref if len(pref) == 1 else years
+        if len(cand) != 1:
+            if not cand:
+                return None, "no reference year: the title names no year"
+            return None, f"several years in the title ({', '.join(sorted(cand))})"
+        statuses = set()
+        for word, st in (
+            ("so bo", "preliminary"),
+            ("prel", "preliminary"),
+            ("uoc", "estimate"),
+            ("ke hoach", "plan"),
+            ("muc tieu", "plan"),
+        ):
+            if re.search(rf"\b{word}\b", text):
+                statuses.add(st)
+        if len(statuses) > 1:
+            return None, f"title mixes statuses ({', '.join(sorted(statuses))})"
+        return Period(int(cand.pop()), statuses.pop() if statuses else "actual"), None
+
+    # ---------------------------------------------------------------- areas
+    def _province(self, year: int):
+        return self._resolve("Tỉnh Bắc Kạn", year, None, level="province")
+
+    def _resolve(self, label: str, year: int, district: str | None, level=None):
+        from bkanalysis.admin import AreaResolutionError, resolve_area
+
+        v = vintage_for_year(year)
+        ck = (label, v, district, level)
+        if ck in self.area_cache:
+            return self.area_cache[ck]
+        try:
+            try:
+                res = resolve_area(label, vintage=v, level=level)
+            except AreaResolutionError as err:
+                if err.reason == "ambiguous" and district:
+                    res = resolve_area(label, vintage=v, level=level, district=district)
+                else:
+                    raise
+            out = (res, None)
+        except AreaResolutionError as err:
+            cands = "; ".join(f"{c} {n}" for c, n in (err.candidates or [])[:5]) or "none"
+            out = (
+                None,
+                f"unresolved area '{label}' in vintage {v} ({err.reason}; candidates: {cands})",
+            )
+        except Exception as exc:
+            out = (None, f"unresolved area '{label}' ({exc})")
+        self.area_cache[ck] = out
+        return out
+
+    # ---------------------------------------------------------------- main
+    def read(self):
+        t = self.t
+        data = set(t.data_rows)
+        prev_label = None
+        prev_row = None
+        district = None
+        section_ctx: tuple[str, ...] = ()
+        title_period, title_period_problem = (None, None)
+        if t.layout == "communes_x_measures":
+            title_period, title_period_problem = self._title_year()
+        for r in t.rows:
+            lab = row_label(self.grid, t, r)
+            if r not in data:
+                if lab:
+                    if not is_english(lab):
+                        prev_label, prev_row = lab, r
+                    if t.row_kind == "area" and not is_english(lab):
+                        d = self._district_of(lab)
+                        if d:
+                            district = d
+                    if t.row_kind == "indicator":
+                        m = match_indicator(label_key(lab))
+                        section_ctx = (m.id,) if m.id else ()
+                continue
+            cells = [
+                (c, self.grid.cells[(r, c)])
+                for c in t.value_cols
+                if (r, c) in self.grid.cells and _nonblank(self.grid.cells[(r, c)])
+            ]
+            if not cells:
+                continue
+            eff = lab
+            if (
+                t.row_kind == "area"
+                and lab
+                and is_english(lab)
+                and prev_label is not None
+                and prev_row is not None
+                and r - prev_row <= 2
+            ):
+                eff = prev_label
+            row_problem = None
+            row_period = None
+            row_ind = None
+            row_unit = None
+            area_label = None
+            if t.row_kind == "area":
+                if not eff:
+                    row_problem = "row without label"
+                elif is_subtotal(eff):
+                    row_problem = "subtotal row (not an observation)"
+                else:
+                    area_label = eff
+                    if not is_total(eff):
+                        d = self._district_of(eff)
+                        if d:
+                            district = d
+            elif t.row_kind == "period":
+                v = self.grid.value(r, t.label_col)
+                row_period = parse_period(v if isinstance(v, (int, float)) else lab)
+                if row_period is None:
+                    row_problem = f"row label '{_short(lab)}' is not a period"
+            elif t.row_kind == "indicator":
+                if t.unit_col is not None:
+                    row_unit = cell_text(self.grid.value(r, t.unit_col)) or None
+                m = match_indicator(label_key(lab), section_ctx + _opt(self.title_id))
+                if m.id:
+                    row_ind = m.id
+                    if _has_children(m.id):
+                        section_ctx = (m.id,)
+                else:
+                    row_problem = _with_cands(m.reason, m.candidates)
+            for c, cell in cells:
+                addr = a1(r, c)
+                try:
+                    self._cell(
+                        r,
+                        c,
+                        cell,
+                        row_problem,
+                        row_period,
+                        row_ind,
+                        row_unit,
+                        area_label,
+                        district,
+                        title_period,
+                        title_period_problem,
+                    )
+                except _Problem as p:
+                    self.rej.append(_reject(self.src, self.grid.name, addr, _raw(cell), str(p)))
+            prev_label, prev_row = (
+                (lab, r) if lab and not is_english(lab) else (prev_label, prev_row)
+            )
+        return self.obs, self.rej
+
+    def _district_of(self, label: str) -> str | None:
+        for v in (2020, 2019):
+            res, _ = self._resolve(label, v, None)
+            if res is not None and res.level == "district":
+                return res.name
+        return None
+
+    def _cell(
+        self,
+        r,
+        c,
+        cell,
+        row_problem,
+        row_period,
+        row_ind,
+        row_unit,
+        area_label,
+        district,
+        title_period,
+        title_period_problem,
+    ):
+        t = self.t
+        col = t.columns.get(c)
+        if col is None or (not col.has_header and t.layout != "areas_x_years"):
+            raise _Problem("value in a column without header")
+        if col.derived:
+            raise _Problem(col.derived)
+        if row_problem:
+            raise _Problem(row_problem)
+        # period
+        if t.layout in ("areas_x_years", "indicators_x_periods"):
+            if col.period is None:
+                if col.period_problem:
+                    raise _Problem(col.period_problem)
+                if not col.has_header:
+                    raise _Problem("value in a column without header")
+                raise _Problem(
+                    f"column header '{_short(' '.join(col.own or col.own_en))}' is not a period"
+                )
+            period = col.period
+        elif t.layout == "years_x_measures":
+            if col.period is not None:
+                raise _Problem("period both in the row and the column header")
+            period = row_period
+        else:
+            period = col.period or title_period
+            if period is None:
+                raise _Problem(col.period_problem or title_period_problem or "no reference year")
+        # indicator
+        if row_ind is not None:
+            ind = row_ind
+        elif col.own or col.own_en or (col.parents and not col.period_group):
+            ind, why = self._column_indicator(c)
+            if ind is None:
+                raise _Problem(why or "column has no indicator label")
+        elif col.parents and self._column_indicator(c)[0]:
+            ind = self._column_indicator(c)[0]
+        elif self.title_id:
+            ind = self.title_id
+        else:
+            why = _with_cands(self.title_reason or "no indicator", self.title_cands)
+            raise _Problem(f"no indicator for the table: title {why}")
+        # value
+        pv = parse_cell(cell, self._convention(c))
+        canon = indicator_unit(ind)
+        # a count in persons/households/communes cannot be fractional: the one whole
+        # reading decides (when the unit carries no multiplier)
+        if (
+            pv.reason == R_AMBIGUOUS
+            and canon in _WHOLE_UNITS
+            and self._unit_factor(ind, canon, row_unit, col.units, False) == 1.0
+        ):
+            vi, en, _ev = classify_number_text(str(cell.value))
+            whole = [x for x in (vi, en) if x is not None and float(x).is_integer()]
+            if len(whole) == 1:
+                pv = parse_cell(cell, "vi" if whole[0] == vi else "en")
+        if pv.reason:
+            raise _Problem(pv.reason)
+        factor = self._unit_factor(ind, canon, row_unit, col.units, pv.percent)
+        value = float(Decimal(repr(pv.value)) * Decimal(repr(factor)))
+        # area
+        if area_label is not None:
+            if is_total(area_label):
+                res, why = self._province(period.year)
+            else:
+                res, why = self._resolve(area_label, period.year, district)
+                if res is None and _ROMAN.match(area_label):
+                    raise _Problem("group row (not an observation)")
+            if res is None:
+                raise _Problem(why)
+        else:
+            if self.other_area:
+                raise _Problem(
+                    f"no area column and the title names '{self.other_area}', not the province"
+                )
+            res, why = self._province(period.year)
+            if res is None:
+                raise _Problem(why)
+        _check_range(ind, canon, value, period.year)
+        self.obs.append(
+            {
+                "indicator_id": ind,
+                "area_code": res.code,
+                "area_level": res.level,
+                "admin_vintage": vintage_for_year(period.year),
+                "area_name": unicodedata.normalize("NFC", res.name),
+                "year": int(period.year),
+                "value": value,
+                "unit": canon,
+                "status": period.status,
+                "source_file": self.src,
+                "source_sheet": unicodedata.normalize("NFC", self.grid.name),
+                "source_cell": a1(r, c),
+            }
+        )
+
+    def _unit_factor(self, ind, canon, row_unit, col_units, percent) -> float:
+        declared = row_unit or (col_units[0] if col_units else None)
+        level = "row" if row_unit else "column"
+        if declared is None and not percent:
+            declared, level = self.table_unit, "table"
+        if percent:
+            if canon != "%":
+                raise _Problem(f"unit mismatch: percentage value for {ind} (unit {canon})")
+            if declared is not None and level != "table":
+                pu = parse_unit(declared)
+                if pu is None or pu[0] != "%":
+                    raise _Problem(f"unit mismatch: '{declared}' but the value is a percentage")
+            return 1.0
+        if declared is None:
+            return 1.0
+        pu = parse_unit(declared)
+        if pu is None:
+            raise _Problem(f"unit mismatch: unknown unit '{declared}' for {ind} (unit {canon})")
+        if pu[0] != canon:
+            raise _Problem(f"unit mismatch: '{declared}' is not {canon} ({ind})")
+        return pu[1]
+
+
+def _check_range(ind: str, unit: str, value: float, year: int) -> None:
+    if unit == "%" and not 0 <= value <= 100:
+        raise _Problem(f"out of range: {ind} = {value:g} % outside 0–100")
+    if unit in _NONNEG_UNITS and value < 0:
+        raise _Problem(f"out of range: {ind} = {value:g} is negative")
+    if unit in _WHOLE_UNITS and not float(value).is_integer():
+        raise _Problem(f"out of range: {ind} = {value:g} is not a whole number")
+    if unit == "criteria" and value > 19:
+        raise _Problem(f"out of range: {ind} = {value:g} criteria (at most 19)")
+    if unit == "year" and not 1950 <= value <= year + 1:
+        raise _Problem(f"out of range: {ind} = {value:g} is not a year up to {year}")
+
+
+_SUBUNIT = re.compile(
+    r"\b(huyện|thành phố|thị xã|xã|phường|thị trấn|tỉnh|TP\.|H\.|X\.)\s+"
+    r"((?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][\w]*\s*){1,3})",
+    re.IGNORECASE,
+)
+
+
+def _names_other_area(title: str) -> str | None:
+    """Return a unit other than Bắc Kạn province named in a title (``… huyện Ba Bể``), or None."""
+    text = unicodedata.normalize("NFC", title)
+    for m in _SUBUNIT.finditer(text):
+        name = m.group(2).strip()
+        if not name or not name[0].isupper():
+            continue
+        prefix = m.group(1).lower()
+        if prefix == "tỉnh" and fold(name).startswith("bac kan"):
+            continue
+        if name.isupper():
+            from .layouts import _default_area_test
+
+            if not _default_area_test(f"{m.group(1)} {name}"):
+                continue
+        return f"{m.group(1)} {name}"
+    return None
+
+
+def _match_pieces(pieces: list[str], ctx, *, strict: bool) -> tuple[str | None, str | None]:
+    """Match joined label pieces, then each piece; *strict*: every piece must match."""
+    joined = match_indicator(label_key(" ".join(pieces)), ctx)
+    if joined.id or len(pieces) == 1:
+        return (
+            (joined.id, None)
+            if joined.id
+            else (None, _with_cands(joined.reason, joined.candidates))
+        )
+    ids, failed = set(), False
+    for p in pieces:
+        m = match_indicator(label_key(p), ctx)
+        if m.id:
+            ids.add(m.id)
+        elif label_key(p):
+            failed = True
+    if len(ids) == 1 and not (strict and failed):
+        return ids.pop(), None
+    if len(ids) > 1:
+        return None, f"label pieces match several indicators ({', '.join(sorted(ids))})"
+    return None, _with_cands(joined.reason, joined.candidates)
+
+
+def _nonblank(cell) -> bool:
+    return bool(cell_text(cell.value)) or cell.is_error or cell.is_formula
+
+
+def _opt(x):
+    return (x,) if x else ()
+
+
+def _has_children(ind: str) -> bool:
+    from .labels import _catalog
+
+    return bool(_catalog()[2].get(ind))
+
+
+def _with_cands(reason: str | None, cands) -> str:
+    reason = reason or "no indicator"
+    if cands:
+        return f"{reason} (candidates: {', '.join(cands)})"
+    return f"{reason} (candidates: none)"
+
+
+def _short(t: str, n: int = 60) -> str:
+    t = " ".join(str(t).split())
+    return t if len(t) <= n else t[: n - 1] + "…"
+
+
+__all__ += ["is_component", "key"]

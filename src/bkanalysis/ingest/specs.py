@@ -1,0 +1,248 @@
+"""Declarative sheet specs: data (YAML), not code, for sheets that fit no layout.
+
+A spec file (``data/raw/specs/*.yml``) holds one spec or a list of specs::
+
+    name: ntm_2019_custom            # required, used in the sheets table (spec:<name>)
+    match:
+      file: "*/ntm_*.xlsx"           # glob on the path relative to data/raw (default "*")
+      sheet: "Biểu 2*"               # glob on the sheet name (default "*")
+    data_rows: "6-40"                # 1-based inclusive row range(s): "6-40, 45-50"
+    skip_rows: [20, 21]              # 1-based rows inside data_rows to ignore entirely
+    area_column: B                   # column holding area names (resolved per year) …
+    area: "06"                       # … or one fixed area: "06" or a name ("Huyện Ba Bể")
+    year: 2021                       # default year for every column
+    status: actual                   # default status (actual/preliminary/estimate/plan)
+    unit: "ha"                       # default unit of the values as written (converted)
+    columns:                         # value columns; each may override the defaults
+      C: {indicator: forest_area_ha}
+      D: {indicator: forest_area_ha, year: 2022, status: preliminary}
+      E: {indicator: forest_cover_pct, unit: "%", range: [0, 100]}
+
+Every non-empty cell of the listed columns in the data rows becomes one observation or
+one reject (same reasons as the automatic reader).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from pathlib import Path
+
+from bkanalysis.errors import CatalogError
+from bkanalysis.schema import OBSERVATION_STATUSES, vintage_for_year
+
+from .cells import SheetGrid, a1
+from .labels import indicator_unit, parse_unit
+from .numbers import parse_cell, text_convention
+
+__all__ = ["apply_spec", "load_specs", "spec_matches", "validate_spec"]
+
+_COL = re.compile(r"^[A-Z]{1,3}$")
+
+
+def _col(letters: str, where: str) -> int:
+    s = str(letters).strip().upper()
+    if not _COL.match(s):
+        raise CatalogError(f"{where}: {letters!r} is not a column letter")
+    n = 0
+    for ch in s:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _rows(spec_rows, where: str) -> list[int]:
+    out: list[int] = []
+    parts = spec_rows if isinstance(spec_rows, list) else str(spec_rows).split(",")
+    for p in parts:
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+))?\s*", str(p))
+        if not m:
+            raise CatalogError(f"{where}: bad row range {p!r}")
+        a, b = int(m.group(1)), int(m.group(2) or m.group(1))
+        if a < 1 or b < a:
+            raise CatalogError(f"{where}: bad row range {p!r}")
+        out.extend(range(a - 1, b))
+    return out
+
+
+def validate_spec(spec: dict, where: str = "spec") -> dict:
+    """Check one spec and return it normalised (0-based rows/columns); raise CatalogError.
+
+    Examples
+    --------
+    >>> s = validate_spec({"name": "x", "area": "06", "year": 2020, "data_rows": "3-4",
+    ...                    "columns": {"B": {"indicator": "forest_cover_pct"}}})
+    >>> s["rows"], list(s["cols"])
+    ([2, 3], [1])
+    """
+    from bkanalysis.catalog import load_indicators
+
+    if not isinstance(spec, dict):
+        raise CatalogError(f"{where}: a spec must be a mapping, got {type(spec).__name__}")
+    name = spec.get("name")
+    if not name or not isinstance(name, str):
+        raise CatalogError(f"{where}: missing 'name'")
+    where = f"{where} {name!r}"
+    known = {
+        "name",
+        "match",
+        "data_rows",
+        "skip_rows",
+        "area_column",
+        "area",
+        "year",
+        "status",
+        "unit",
+        "columns",
+        "range",
+    }
+    extra = set(spec) - known
+    if extra:
+        raise CatalogError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
+    if ("area_column" in spec) == ("area" in spec):
+        raise CatalogError(f"{where}: give exactly one of 'area_column' or 'area'")
+    if "data_rows" not in spec or not spec.get("columns"):
+        raise CatalogError(f"{where}: 'data_rows' and 'columns' are required")
+    ids = set(load_indicators()["id"])
+    cols = {}
+    for letter, cs in dict(spec["columns"]).items():
+        cs = dict(cs or {})
+        merged = {k: spec.get(k) for k in ("year", "status", "unit", "range")}
+        merged.update({k: v for k, v in cs.items() if v is not None})
+        ind = cs.get("indicator", spec.get("indicator"))
+        if ind not in ids:
+            raise CatalogError(f"{where}: column {letter}: unknown indicator {ind!r}")
+        if merged.get("year") is None:
+            raise CatalogError(f"{where}: column {letter}: no year")
+        merged["year"] = int(merged["year"])
+        merged["status"] = merged.get("status") or "actual"
+        if merged["status"] not in OBSERVATION_STATUSES:
+            raise CatalogError(f"{where}: column {letter}: bad status {merged['status']!r}")
+        if merged.get("unit") is not None:
+            pu = parse_unit(str(merged["unit"]))
+            if pu is None or pu[0] != indicator_unit(ind):
+                raise CatalogError(
+                    f"{where}: column {letter}: unit {merged['unit']!r} does not convert to "
+                    f"{indicator_unit(ind)}"
+                )
+        merged["indicator"] = ind
+        cols[_col(letter, where)] = merged
+    out = dict(spec)
+    match = dict(spec.get("match") or {})
+    out["match"] = {"file": match.get("file", "*"), "sheet": match.get("sheet", "*")}
+    out["rows"] = _rows(spec["data_rows"], where)
+    out["skip"] = {r - 1 for r in spec.get("skip_rows") or []}
+    out["cols"] = cols
+    if "area_column" in spec:
+        out["area_col"] = _col(spec["area_column"], where)
+    return out
+
+
+def load_specs(source) -> list[dict]:
+    """Load specs from a directory of ``*.yml``/``*.yaml``, a file, or a list of dicts."""
+    import yaml
+
+    if source is None:
+        return []
+    if isinstance(source, (str, os.PathLike)):
+        p = Path(source)
+        files = sorted([*p.glob("*.yml"), *p.glob("*.yaml")]) if p.is_dir() else [p]
+        out = []
+        for f in files:
+            try:
+                doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError) as exc:
+                raise CatalogError(f"{f}: cannot read sheet spec ({exc})") from None
+            for i, s in enumerate(doc if isinstance(doc, list) else [doc]):
+                out.append(validate_spec(s, f"{f.name}[{i}]"))
+        return out
+    out = []
+    for i, s in enumerate(source):
+        out.append(s if "cols" in s else validate_spec(s, f"spec[{i}]"))
+    return out
+
+
+def spec_matches(spec: dict, source_file: str, sheet: str) -> bool:
+    """Tell whether *spec* applies to *sheet* of *source_file* (globs, case-sensitive)."""
+    m = spec["match"]
+    return fnmatch.fnmatchcase(source_file, m["file"]) and fnmatch.fnmatchcase(sheet, m["sheet"])
+
+
+def apply_spec(spec: dict, grid: SheetGrid, source_file: str):
+    """Read *grid* with *spec*; return (observation dicts, reject dicts)."""
+    from . import reader as _r
+
+    obs, rej = [], []
+    tr = _r._TableReader.__new__(_r._TableReader)
+    tr.area_cache = {}
+    for c, cs in spec["cols"].items():
+        texts = [grid.value(r, c) for r in spec["rows"] if isinstance(grid.value(r, c), str)]
+        conv = text_convention(texts)
+        for r in spec["rows"]:
+            if r in spec["skip"]:
+                continue
+            cell = grid.cells.get((r, c))
+            if cell is None or not _r._nonblank(cell):
+                continue
+
+            def bad(reason, r=r, c=c, cell=cell):
+                rej.append(_r._reject(source_file, grid.name, a1(r, c), _r._raw(cell), reason))
+
+            pv = parse_cell(cell, conv)
+            if pv.reason:
+                bad(pv.reason)
+                continue
+            ind, year = cs["indicator"], cs["year"]
+            canon = indicator_unit(ind)
+            factor = 1.0
+            if pv.percent and canon != "%":
+                bad(f"unit mismatch: percentage value for {ind} (unit {canon})")
+                continue
+            if cs.get("unit") is not None and not pv.percent:
+                factor = parse_unit(str(cs["unit"]))[1]
+            from decimal import Decimal
+
+            value = float(Decimal(repr(pv.value)) * Decimal(repr(factor)))
+            lo_hi = cs.get("range")
+            if lo_hi and not (lo_hi[0] <= value <= lo_hi[1]):
+                bad(f"out of range: {value:g} outside {lo_hi[0]}–{lo_hi[1]} (spec)")
+                continue
+            try:
+                _r._check_range(ind, canon, value, year)
+            except _r._Problem as p:
+                bad(str(p))
+                continue
+            if "area_col" in spec:
+                label = _r.cell_text(grid.value(r, spec["area_col"]))
+                if not label:
+                    bad("row without label")
+                    continue
+                if _r.is_subtotal(label):
+                    bad("subtotal row (not an observation)")
+                    continue
+                res, why = (
+                    tr._province(year) if _r.is_total(label) else tr._resolve(label, year, None)
+                )
+            else:
+                a = str(spec["area"])
+                res, why = tr._province(year) if a == "06" else tr._resolve(a, year, None)
+            if res is None:
+                bad(why)
+                continue
+            obs.append(
+                {
+                    "indicator_id": ind,
+                    "area_code": res.code,
+                    "area_level": res.level,
+                    "admin_vintage": vintage_for_year(year),
+                    "area_name": res.name,
+                    "year": year,
+                    "value": value,
+                    "unit": canon,
+                    "status": cs["status"],
+                    "source_file": source_file,
+                    "source_sheet": grid.name,
+                    "source_cell": a1(r, c),
+                }
+            )
+    return obs, rej
