@@ -66,6 +66,7 @@ class AreaResolutionError(BkError, LookupError):
         self.vintage = vintage
         self.reason = reason
         self.candidates = list(candidates)
+        self.detail = detail
         listed = "; ".join(f"{c} {n}" for c, n in self.candidates) or "none"
         label = str(name).replace("\n", " ")
         what = {
@@ -175,7 +176,12 @@ def _district_hint(district, vintage: str) -> frozenset[str]:
         if hint not in _index(against).units:
             raise AreaResolutionError(hint, against, "unknown", detail="district code hint")
         return frozenset([hint])
-    return frozenset([_resolve(hint, against, "district", None).code])
+    try:
+        return frozenset([_resolve(hint, against, "district", None).code])
+    except AreaResolutionError as err:
+        raise AreaResolutionError(
+            hint, against, err.reason, err.candidates, detail="district hint"
+        ) from None
 
 
 def _other_vintages(label: str, vintage: str, level) -> list[tuple[str, str, str]]:
@@ -191,8 +197,23 @@ def _other_vintages(label: str, vintage: str, level) -> list[tuple[str, str, str
     return sorted(set(found))
 
 
-@lru_cache(maxsize=65536)
 def _resolve(name: str, vintage: str, level, district) -> AreaMatch:
+    """Resolve with a cache of successes *and* failures (a fresh error is raised)."""
+    result = _resolve_cached(name, vintage, level, district)
+    if isinstance(result, AreaMatch):
+        return result
+    raise AreaResolutionError(*result)
+
+
+@lru_cache(maxsize=65536)
+def _resolve_cached(name: str, vintage: str, level, district):
+    try:
+        return _resolve_uncached(name, vintage, level, district)
+    except AreaResolutionError as err:
+        return (err.name, err.vintage, err.reason, tuple(err.candidates), err.detail)
+
+
+def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
     label = clean_label(name)
     if not label:
         raise AreaResolutionError(name, vintage, "unknown", detail="empty label")
