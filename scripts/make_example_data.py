@@ -208,7 +208,7 @@ def add_note_sheet(book: Book, lines: list[str], sources: list[tuple] | None = N
         for row in sources:
             r += 1
             for c, v in enumerate(row, 1):
-                ws.cell(r, c, v)
+                ws.cell(r, c, str(v))  # text: the note sheet carries no numbers
 
 
 def title_block(ws, lines: list[str], ncols: int, unit: str | None, start: int = 1) -> int:
@@ -686,7 +686,7 @@ def years_measures_table(
     style: str = "vn_text",
     dec: int = 1,
     decs: list[int] | None = None,
-    total_formula: bool = False,
+    super_group: str | None = None,
 ) -> tuple[int, dict[tuple[int, int], str]]:
     """Years as rows, measures as columns under a merged 'Chia ra - Of which' header.
 
@@ -697,6 +697,11 @@ def years_measures_table(
     ws.column_dimensions["A"].width = 20
     for j in range(2, ncols + 1):
         ws.column_dimensions[get_column_letter(j)].width = 18
+    top = r
+    if super_group:  # a header naming the measure, over every value column
+        ws.cell(r, 2, super_group).alignment = Alignment(horizontal="center")
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=ncols)
+        r += 1
     c = 2
     for text in first:
         ws.cell(r, c, text).alignment = Alignment(wrap_text=True, horizontal="center")
@@ -712,7 +717,7 @@ def years_measures_table(
         ws.cell(r, c, text).alignment = Alignment(wrap_text=True, horizontal="center")
         ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
         c += 1
-    ws.merge_cells(start_row=r, start_column=1, end_row=r + 1, end_column=1)
+    ws.merge_cells(start_row=top, start_column=1, end_row=r + 1, end_column=1)
     r += 3
     refs: dict[tuple[int, int], str] = {}
     decs = decs or [dec] * (ncols - 1)
@@ -782,7 +787,7 @@ def build_forest_synthetic(out: Path, seed: int, series, facts) -> dict:
         ws,
         1,
         title=[
-            "Biểu 07. Hiện trạng rừng đến 31/12 hằng năm",
+            "Biểu 07. Hiện trạng rừng tỉnh Bắc Kạn đến 31/12 hằng năm",
             "Area of forest as of 31st December",
             SYNTHETIC_MARK,
         ],
@@ -817,7 +822,7 @@ SECTOR_LABELS = {
     "energy": ("Năng lượng", "Energy"),
     "ippu": ("Các quá trình công nghiệp", "IPPU"),
     "agriculture": ("Nông nghiệp", "Agriculture"),
-    "lulucf": ("LULUCF", "Land use and forestry"),
+    "lulucf": ("Sử dụng đất, thay đổi sử dụng đất và lâm nghiệp", "LULUCF"),
     "waste": ("Chất thải", "Waste"),
 }
 
@@ -856,9 +861,9 @@ def build_emissions(out: Path, seed: int) -> dict:
     rng = np.random.default_rng([seed, 3])
     em = emissions_series(rng)
     book = Book(GENERATOR_PUBLISHER)
-    for sheet, kind, total_label, suffix in (
-        ("KNK thuc te", "emissions", "Tổng lượng phát thải KNK\nTotal GHG emissions", ""),
-        ("KNK BAU", "bau", "Phát thải KNK theo kịch bản BAU\nBAU emissions", " (BAU)"),
+    for sheet, kind, measure in (
+        ("KNK thuc te", "emissions", "Phát thải KNK thực tế - Actual emissions"),
+        ("KNK BAU", "bau", "Phát thải KNK theo kịch bản BAU - BAU emissions"),
     ):
         ws = book.sheet(sheet)
         rows = []
@@ -874,16 +879,17 @@ def build_emissions(out: Path, seed: int) -> dict:
         title = (
             "Phát thải khí nhà kính tỉnh Bắc Kạn theo lĩnh vực (kiểm kê)"
             if kind == "emissions"
-            else "Phát thải khí nhà kính theo kịch bản phát triển thông thường (BAU) theo lĩnh vực"
+            else "Phát thải khí nhà kính tỉnh Bắc Kạn theo kịch bản phát triển thông thường (BAU)"
         )
         _, refs = years_measures_table(
             ws,
             1,
             title=[title, "Greenhouse-gas emissions by IPCC sector", SYNTHETIC_MARK],
-            unit="Đơn vị tính - Unit: tCO2e (tấn CO2 tương đương)",
-            first=[total_label],
+            unit="Đơn vị tính - Unit: tCO2e",
+            super_group=measure,
+            first=["Tổng số - Total"],
             group="Chia ra - Of which",
-            members=[f"{SECTOR_LABELS[s][0]}{suffix}\n{SECTOR_LABELS[s][1]}" for s in SECTORS],
+            members=[f"{SECTOR_LABELS[s][0]}\n{SECTOR_LABELS[s][1]}" for s in SECTORS],
             last=[],
             rows=rows,
             style="numeric",
@@ -1168,17 +1174,30 @@ def build_report(out: Path, seed: int, series, year: int) -> dict:
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 70
     ws.column_dimensions["C"].width = 10
-    # two header rows: plan column, a merged 'Kết quả thực hiện' over the TH/ƯTH columns, comparison
-    for c, text in ((1, "STT"), (2, "Chỉ tiêu"), (3, "ĐVT"), (4, periods[0][0]), (ncols, compare)):
-        ws.cell(r, c, text).alignment = Alignment(
-            horizontal="center", vertical="center", wrap_text=True
-        )
-        ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
-    ws.cell(r, 5, "Kết quả thực hiện").alignment = Alignment(horizontal="center")
-    ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=ncols - 1)
-    for k, (label, _status, _y) in enumerate(periods[1:]):
-        ws.cell(r + 1, 5 + k, label).alignment = Alignment(horizontal="center")
-    r += 2
+    if year == 2017:
+        # two header rows: a merged 'Kết quả thực hiện' over the TH/ƯTH columns
+        for c, text in (
+            (1, "STT"),
+            (2, "Chỉ tiêu"),
+            (3, "ĐVT"),
+            (4, periods[0][0]),
+            (ncols, compare),
+        ):
+            ws.cell(r, c, text).alignment = Alignment(
+                horizontal="center", vertical="center", wrap_text=True
+            )
+            ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
+        ws.cell(r, 5, "Kết quả thực hiện").alignment = Alignment(horizontal="center")
+        ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=ncols - 1)
+        for k, (label, _status, _y) in enumerate(periods[1:]):
+            ws.cell(r + 1, 5 + k, label).alignment = Alignment(horizontal="center")
+        r += 2
+    else:
+        header = ["STT", "Chỉ tiêu", "ĐVT", *(p[0] for p in periods), compare]
+        for c, text in enumerate(header, 1):
+            ws.cell(r, c, text).alignment = Alignment(horizontal="center", wrap_text=True)
+        r += 1
+    section = ""
     for stt, label, unit, ind in REPORT_ROWS:
         if ind in DROPPED[year]:
             continue
@@ -1188,6 +1207,8 @@ def build_report(out: Path, seed: int, series, year: int) -> dict:
             label = pdf_artefact("Tỷ lệ hộ dân được sử dụng nước sạch")
         ws.cell(r, 1, stt).alignment = Alignment(horizontal="center")
         ws.cell(r, 2, label)
+        if stt in ("I", "II"):
+            section = stt
         if ind is None:
             ws.cell(r, 1).font = Font(bold=True)
             ws.cell(r, 2).font = Font(bold=True)
@@ -1205,13 +1226,14 @@ def build_report(out: Path, seed: int, series, year: int) -> dict:
                 plan = PLAN_2025 if y == 2025 else PLAN_2020
                 if y == 2017:
                     v = series[ind][2017]
-                    v = (
-                        float(round(v + 1))
-                        if ind.endswith("_count")
-                        else round(min(v + 3.0, 100.0), dec)
-                    )
                     if ind == "heavily_polluting_facilities_count":
                         v = 3.0
+                    elif ind.endswith("_count"):
+                        v = float(round(v + 1))
+                    elif v < 15:  # small shares and m2/person: a plan about 10 % above the trend
+                        v = round(v * 1.1, dec)
+                    else:
+                        v = round(min(v + 3.0, 100.0), dec)
                 else:
                     v = float(plan[ind])
             elif year == 2024 and ind in (
@@ -1224,11 +1246,7 @@ def build_report(out: Path, seed: int, series, year: int) -> dict:
             vals.append(v)
             col = 4 + k
             cell = ws.cell(r, col)
-            as_fraction = (
-                style == "numeric"
-                and unit == "%"
-                and stt in ("1.1", "1.2", "2", "3", "4", "5.1", "5.2", "6", "7")
-            )
+            as_fraction = style == "numeric" and unit == "%" and section == "I"
             if v is None:
                 cell.value = "KTH" if (year == 2024 and k == 1) else "-"
             elif as_fraction:
