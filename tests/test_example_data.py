@@ -267,3 +267,21 @@ def test_census_facts_match_the_published_totals():
     assert len(df) == 122 and df["commune_code"].str.fullmatch(r"\d{5}").all()
     assert df["population_persons"].astype(int).sum() == 313_905
     assert df["households_count"].astype(int).sum() == 82_835
+
+
+def test_reader_finds_every_target_indicator():
+    reader = pytest.importorskip(
+        "bkanalysis.ingest.reader", reason="the ingest reader is not available"
+    )
+    frames = [
+        reader.read_workbook(p, raw_root=RAW).observations for p in sorted(RAW.rglob("*.xlsx"))
+    ]
+    obs = pd.concat(frames, ignore_index=True)
+    targets = read_package_csv("targets.csv")
+    missing = sorted(set(targets["indicator_id"]) - DERIVED - set(obs["indicator_id"]))
+    assert not missing, f"the reader finds no observation of {missing}"
+    province = obs[obs["area_code"] == "06"]
+    for ind in ("ghg_emissions_tco2e", "ghg_bau_tco2e", "forest_cover_pct", "ntm_communes_count"):
+        years = set(province.loc[province["indicator_id"] == ind, "year"])
+        assert set(range(2015, 2025)) <= years, f"{ind}: province years {sorted(years)}"
+    assert {"2019", "2020", "2025"} <= set(obs.loc[obs["area_level"] == "commune", "admin_vintage"])
