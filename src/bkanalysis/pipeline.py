@@ -1,0 +1,415 @@
+"""``bkanalysis build``: every workbook under ``data/raw/`` → tidy outputs + validation report.
+
+Outputs (written atomically into ``data/processed/`` or ``--out``):
+
+* ``observations.parquet`` and ``observations.csv`` (UTF-8 with BOM) — the tidy table;
+* ``rejects.csv`` (UTF-8 with BOM) — every cell that did not become an observation, and
+  one row per file that could not be read or sheet that could not be placed;
+* ``validation.md`` — per file and sheet: layout, observations, rejects by reason, range
+  problems and conflicting duplicates across files.
+
+Raw files are only read. A bad file does not stop the build: it is reported (one line on
+stderr, a row in ``rejects.csv``, a line in the report) and the build goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import BkError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["BuildResult", "build", "build_command", "find_workbooks", "load_observations"]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_KEY = ["indicator_id", "area_code", "admin_vintage", "year", "status"]
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build` produced.
+
+    Attributes
+    ----------
+    observations, rejects, sheets : pandas.DataFrame
+        The tidy table, the rejects and one row per table/sheet read.
+    files : pandas.DataFrame
+        One row per file under raw: ``source_file, status ('read'|'failed'|'skipped'),
+        observations, rejects, message``.
+    conflicts : pandas.DataFrame
+        Observations with the same indicator/area/vintage/year/status and different
+        values in different files.
+    out : pathlib.Path
+        Where the outputs were written.
+    """
+
+    observations: pd.DataFrame
+    rejects: pd.DataFrame
+    sheets: pd.DataFrame
+    files: pd.DataFrame
+    conflicts: pd.DataFrame
+    out: Path
+
+    @property
+    def failed(self) -> int:
+        """Number of files that could not be read."""
+        return int((self.files["status"] == "failed").sum()) if len(self.files) else 0
+
+
+def find_workbooks(raw: str | os.PathLike) -> tuple[list[Path], list[Path]]:
+    """Return ``(workbooks, other_files)`` under *raw*, sorted by relative path.
+
+    Hidden files and folders, Office lock files (``~$*``), ``SOURCES.yml`` and the
+    ``specs/`` folder are ignored; anything else that is not ``.xlsx``/``.xlsm``/``.xls``
+    is returned as *other_files* (reported, not read).
+    """
+    raw = Path(raw)
+    books, others = [], []
+    for p in sorted(raw.rglob("*"), key=lambda q: q.relative_to(raw).as_posix()):
+        rel = p.relative_to(raw)
+        if any(part.startswith(".") for part in rel.parts) or p.name.startswith("~$"):
+            continue
+        if rel.parts[0] == "specs" or (not p.is_file() and not p.is_symlink()):
+            continue
+        if p.is_dir():
+            continue
+        if rel.as_posix() in ("SOURCES.yml", "SOURCES.yaml", "README.md"):
+            continue
+        (books if p.suffix.lower() in WORKBOOK_SUFFIXES else others).append(p)
+    return books, others
+
+
+def build(
+    raw: str | os.PathLike | None = None,
+    out: str | os.PathLike | None = None,
+    *,
+    strict: bool = False,
+    progress: bool = True,
+) -> BuildResult:
+    """Read every workbook under *raw* and write the tidy outputs into *out*.
+
+    Parameters
+    ----------
+    raw : path-like, optional
+        Folder of raw workbooks (default: ``get_paths().raw``). Its ``specs/`` folder holds
+        the declarative sheet specs.
+    out : path-like, optional
+        Output folder (default: ``get_paths().processed``); created if needed.
+    strict : bool, default False
+        Kept for the command line (``--strict`` turns any reject into a failing exit);
+        the outputs are the same.
+    progress : bool, default True
+        One line per file on stderr.
+
+    Returns
+    -------
+    BuildResult
+
+    Raises
+    ------
+    BkError
+        If *raw* is not a folder or a sheet spec is malformed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "raw").mkdir()
+    >>> res = build(d / "raw", d / "out", progress=False)
+    >>> len(res.observations), sorted(p.name for p in (d / "out").iterdir())
+    (0, ['observations.csv', 'observations.parquet', 'rejects.csv', 'validation.md'])
+    """
+    import pandas as pd
+
+    from .config import get_paths
+    from .errors import UnreadableFileError
+    from .ingest import read_workbook
+    from .ingest.reader import SHEET_COLUMNS
+    from .ingest.specs import load_specs
+    from .io import write_csv_atomic, write_parquet_atomic, write_text_atomic
+    from .schema import REJECT_COLUMNS, empty_observations, validate_observations
+
+    paths = get_paths() if raw is None or out is None else None
+    raw = Path(raw) if raw is not None else paths.raw
+    out = Path(out) if out is not None else paths.processed
+    if not raw.is_dir():
+        raise BkError(f"raw data folder not found: {raw}")
+    specs = load_specs(raw / "specs") if (raw / "specs").is_dir() else []
+    books, others = find_workbooks(raw)
+    obs, rej, sheets, files = [], [], [], []
+    t0 = time.perf_counter()
+    for i, path in enumerate(books, 1):
+        rel = path.relative_to(raw).as_posix()
+        try:
+            res = read_workbook(path, raw_root=raw, specs=specs)
+        except UnreadableFileError as exc:
+            reason = exc.reason
+            failed = True
+        except BkError as exc:
+            reason = str(exc)
+            failed = True
+        except Exception as exc:
+            reason = f"unexpected {type(exc).__name__}: {exc}"
+            failed = True
+        else:
+            failed = False
+        if failed:
+            reason = " ".join(str(reason).split())
+            rej.append(
+                pd.DataFrame(
+                    [[rel, "", "", "", f"unreadable file: {reason}"]], columns=list(REJECT_COLUMNS)
+                )
+            )
+            files.append(
+                {
+                    "source_file": rel,
+                    "status": "failed",
+                    "observations": 0,
+                    "rejects": 1,
+                    "message": reason,
+                }
+            )
+            if progress:
+                print(f"[{i}/{len(books)}] {rel}: FAILED: {reason}", file=sys.stderr)
+            continue
+        obs.append(res.observations)
+        rej.append(res.rejects)
+        sheets.append(res.sheets)
+        files.append(
+            {
+                "source_file": rel,
+                "status": "read",
+                "observations": len(res.observations),
+                "rejects": len(res.rejects),
+                "message": "",
+            }
+        )
+        if progress:
+            print(
+                f"[{i}/{len(books)}] {rel}: {len(res.observations)} observations, "
+                f"{len(res.rejects)} rejects",
+                file=sys.stderr,
+            )
+    for p in others:
+        files.append(
+            {
+                "source_file": p.relative_to(raw).as_posix(),
+                "status": "skipped",
+                "observations": 0,
+                "rejects": 0,
+                "message": "not a workbook (.xlsx/.xlsm/.xls)",
+            }
+        )
+    obs_df = (
+        pd.concat([o for o in obs if len(o)], ignore_index=True)
+        if any(len(o) for o in obs)
+        else empty_observations()
+    )
+    obs_df = validate_observations(_sort_obs(obs_df))
+    rej_df = (
+        pd.concat([r for r in rej if len(r)], ignore_index=True)
+        if any(len(r) for r in rej)
+        else pd.DataFrame(columns=list(REJECT_COLUMNS))
+    )
+    rej_df = _sort_rejects(rej_df.astype(object))
+    sheets_df = (
+        pd.concat(sheets, ignore_index=True) if sheets else pd.DataFrame(columns=SHEET_COLUMNS)
+    )
+    files_df = pd.DataFrame(
+        files, columns=["source_file", "status", "observations", "rejects", "message"]
+    )
+    conflicts = find_conflicts(obs_df)
+    out.mkdir(parents=True, exist_ok=True)
+    write_parquet_atomic(obs_df, out / "observations.parquet")
+    write_csv_atomic(obs_df, out / "observations.csv")
+    write_csv_atomic(rej_df, out / "rejects.csv")
+    write_text_atomic(
+        out / "validation.md", validation_report(obs_df, rej_df, sheets_df, files_df, conflicts)
+    )
+    if progress:
+        print(
+            f"built {len(obs_df)} observations, {len(rej_df)} rejects from {len(books)} "
+            f"workbook(s) in {time.perf_counter() - t0:.1f} s → {out}",
+            file=sys.stderr,
+        )
+    return BuildResult(obs_df, rej_df, sheets_df, files_df, conflicts, out)
+
+
+def _cell_order(cell: str) -> tuple[int, int]:
+    m = re.fullmatch(r"([A-Z]+)(\d+)", str(cell))
+    if not m:
+        return (0, 0)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return (int(m.group(2)), col)
+
+
+def _sort_obs(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty:
+        return df
+    order = df["source_cell"].map(_cell_order)
+    tmp = df.assign(_r=order.map(lambda t: t[0]), _c=order.map(lambda t: t[1]))
+    tmp = tmp.sort_values(
+        ["source_file", "source_sheet", "_r", "_c", "indicator_id"], kind="mergesort"
+    )
+    return tmp.drop(columns=["_r", "_c"]).reset_index(drop=True)
+
+
+def _sort_rejects(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty:
+        return df.reset_index(drop=True)
+    order = df["source_cell"].map(_cell_order)
+    tmp = df.assign(_r=order.map(lambda t: t[0]), _c=order.map(lambda t: t[1]))
+    tmp = tmp.sort_values(["source_file", "source_sheet", "_r", "_c", "reason"], kind="mergesort")
+    return tmp.drop(columns=["_r", "_c"]).reset_index(drop=True)
+
+
+def find_conflicts(obs: pd.DataFrame) -> pd.DataFrame:
+    """Return the observations whose value conflicts with another file's.
+
+    Members of each group sharing indicator/area/vintage/year/status whose values differ
+    between different files.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> o = pd.DataFrame({"indicator_id": ["a", "a"], "area_code": ["06", "06"],
+    ...     "admin_vintage": ["2020"] * 2, "year": [2020, 2020], "status": ["actual"] * 2,
+    ...     "value": [1.0, 2.0], "source_file": ["x.xlsx", "y.xlsx"],
+    ...     "source_sheet": ["S", "S"], "source_cell": ["B2", "B2"]})
+    >>> len(find_conflicts(o))
+    2
+    """
+    if obs.empty:
+        return obs.iloc[0:0]
+    g = obs.groupby(_KEY, sort=True, dropna=False)
+    nvals = g["value"].transform(lambda s: s.round(9).nunique())
+    nfiles = g["source_file"].transform("nunique")
+    out = obs[(nvals > 1) & (nfiles > 1)]
+    return out.sort_values([*_KEY, "source_file", "source_cell"], kind="mergesort").reset_index(
+        drop=True
+    )
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "_none_\n"
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append(
+            "| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def validation_report(obs, rejects, sheets, files, conflicts) -> str:
+    """Render the validation report (Markdown) of a build."""
+    import pandas as pd
+
+    out = ["# Validation report", ""]
+    n_failed = int((files["status"] == "failed").sum()) if len(files) else 0
+    out.append(
+        f"{len(files[files['status'] == 'read'])} workbook(s) read, {n_failed} failed, "
+        f"{len(files[files['status'] == 'skipped'])} other file(s) skipped; "
+        f"{len(obs)} observations, {len(rejects)} rejects, {len(conflicts)} conflicting values."
+    )
+    out.append("")
+    out.append("## Files\n")
+    out.append(_md_table(files))
+    out.append("## Sheets and tables\n")
+    out.append(_md_table(sheets))
+    out.append("## Rejects by file and reason\n")
+    if len(rejects):
+        reason = rejects["reason"].map(_reason_class)
+        by = (
+            rejects.assign(reason_class=reason)
+            .groupby(["source_file", "source_sheet", "reason_class"], sort=True)
+            .size()
+            .reset_index(name="cells")
+        )
+        out.append(_md_table(by))
+        out.append("\n### Distinct reasons\n")
+        d = rejects.groupby("reason", sort=True).size().reset_index(name="cells")
+        out.append(_md_table(d))
+    else:
+        out.append("_none_\n")
+    out.append("## Range problems\n")
+    rp = (
+        rejects[rejects["reason"].astype(str).str.startswith("out of range")]
+        if len(rejects)
+        else rejects
+    )
+    out.append(_md_table(rp) if len(rp) else "_none_\n")
+    out.append("## Conflicting duplicates across files\n")
+    if len(conflicts):
+        cols = [*_KEY, "value", "source_file", "source_sheet", "source_cell"]
+        out.append(_md_table(conflicts[cols]))
+    else:
+        out.append("_none_\n")
+    del pd
+    return "\n".join(out)
+
+
+def _reason_class(reason: str) -> str:
+    """Group a reject reason into its class (the text before any detail)."""
+    r = str(reason)
+    for sep in (" (", ": ", " '"):
+        if sep in r:
+            head = r.split(sep, 1)[0]
+            if head:
+                return head
+    return r
+
+
+def build_command(args) -> int:
+    """Run ``bkanalysis build`` from parsed command-line *args*; return the exit status."""
+    res = build(
+        getattr(args, "raw", None),
+        getattr(args, "out", None),
+        strict=bool(getattr(args, "strict", False)),
+        progress=not getattr(args, "quiet", False),
+    )
+    if res.failed:
+        print(
+            f"bkanalysis build: {res.failed} file(s) could not be read (see validation.md)",
+            file=sys.stderr,
+        )
+        return 1
+    if getattr(args, "strict", False) and len(res.rejects):
+        print(
+            f"bkanalysis build --strict: {len(res.rejects)} rejected cell(s) "
+            f"(see {res.out / 'rejects.csv'})",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+def load_observations(processed: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Read the built ``observations.parquet`` (validated).
+
+    Raises
+    ------
+    BkError
+        If it does not exist yet (run ``bkanalysis build``).
+    """
+    import pandas as pd
+
+    from .config import get_paths
+    from .schema import validate_observations
+
+    folder = Path(processed) if processed is not None else get_paths().processed
+    path = folder / "observations.parquet"
+    if not path.is_file():
+        raise BkError(f"{path} not found: run `bkanalysis build` first")
+    return validate_observations(pd.read_parquet(path))
