@@ -113,6 +113,9 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
     if not isinstance(received, _dt.date):
         raise ProvenanceError(f"{where}: 'received' must be a date YYYY-MM-DD, got {received!r}")
     sha = raw.get("sha256")
+    if isinstance(sha, int | float):
+        # NOTE: YAML reads an all-digit hash as a number; it must be quoted.
+        raise ProvenanceError(f"{where}: 'sha256' must be a quoted string of 64 hexadecimal digits")
     if not isinstance(sha, str) or not _SHA256.match(sha.strip().lower()):
         raise ProvenanceError(f"{where}: 'sha256' must be 64 hexadecimal digits, got {sha!r}")
     sources = raw.get("sources", [])

@@ -1,0 +1,567 @@
+"""Tests of bkanalysis.plotting: theme, charts and export (assert on artists, not pixels)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.colors as mcolors  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from bkanalysis.catalog import load_indicators, read_package_csv  # noqa: E402
+from bkanalysis.errors import BkError  # noqa: E402
+from bkanalysis.plotting import (  # noqa: E402
+    FULL_WIDTH_CM,
+    HALF_WIDTH_CM,
+    figsize,
+    plot_dashboard,
+    plot_district_small_multiples,
+    plot_emissions_vs_bau,
+    plot_target_series,
+    read_manifest,
+    save_figure,
+    status_colour,
+    status_label,
+    theme_context,
+    use_theme,
+)
+from bkanalysis.plotting._common import THEME_LABELS, UNIT_LABELS, WORDS  # noqa: E402
+from bkanalysis.schema import vintage_for_year  # noqa: E402
+
+GEO = Path(__file__).resolve().parents[2] / "shared" / "geo"
+STATUSES = read_package_csv("statuses.csv").set_index("status")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _obs(indicator_id, rows, *, level="province", code="06", name="Tỉnh Bắc Kạn", src="pub/a.xlsx"):
+    unit = load_indicators().set_index("id").loc[indicator_id, "unit"]
+    out = []
+    for year, value, status in rows:
+        out.append(
+            {
+                "indicator_id": indicator_id,
+                "area_code": code,
+                "area_level": level,
+                "admin_vintage": vintage_for_year(year),
+                "area_name": name,
+                "year": year,
+                "value": value,
+                "unit": unit,
+                "status": status,
+                "source_file": src,
+                "source_sheet": "S1",
+                "source_cell": f"B{year - 2000}",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+FOREST = [
+    (2016, 70.6, "actual"),
+    (2017, 71.2, "actual"),
+    (2018, 71.6, "actual"),
+    (2019, 72.1, "actual"),
+    (2020, 72.4, "preliminary"),
+    (2021, 72.8, "estimate"),
+    (2020, 72.0, "plan"),
+]
+
+
+def _same_colour(a, b) -> bool:
+    return np.allclose(mcolors.to_rgba(a)[:3], mcolors.to_rgba(b)[:3], atol=1e-3)
+
+
+def _by_gid(ax, gid):
+    return [a for a in ax.get_children() if a.get_gid() == gid]
+
+
+# --------------------------------------------------------------------------- theme
+
+
+def test_figsize_and_widths():
+    assert (FULL_WIDTH_CM, HALF_WIDTH_CM) == (16, 8)
+    w, h = figsize("full", aspect=0.5)
+    assert w == pytest.approx(16 / 2.54) and h == pytest.approx(8 / 2.54)
+    assert figsize("half")[0] == pytest.approx(8 / 2.54)
+    assert figsize(12)[0] == pytest.approx(12 / 2.54)
+    for bad in ("wide", -1, 0):
+        with pytest.raises(ValueError):
+            figsize(bad)
+
+
+def test_use_theme_sets_fonts_and_embedding():
+    with matplotlib.rc_context():
+        rc = use_theme("brief")
+        assert matplotlib.rcParams["pdf.fonttype"] == 42
+        assert matplotlib.rcParams["svg.fonttype"] == "none"
+        assert matplotlib.rcParams["font.family"] == ["DejaVu Sans"]
+        assert rc["font.size"] == 8
+        colours = [c["color"] for c in matplotlib.rcParams["axes.prop_cycle"]]
+        assert colours[:3] == ["#0072B2", "#E69F00", "#009E73"]
+        assert use_theme("slide")["font.size"] > rc["font.size"]
+        use_theme("brief")
+    with pytest.raises(ValueError, match="context"):
+        use_theme("poster")
+
+
+def test_status_colours_come_from_statuses_csv():
+    for status, row in STATUSES.iterrows():
+        assert status_colour(status) == row["colour"]
+        assert status_label(status, "vi") == row["label_vi"]
+        assert status_label(status, "en") == row["label_en"]
+    with pytest.raises(BkError, match="unknown status"):
+        status_colour("great")
+
+
+def _vietnamese_alphabet() -> str:
+    base = "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+    tones = ["", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"]
+    letters = [unicodedata.normalize("NFC", b + t) for b, t in itertools.product(base, tones)]
+    return "".join(letters) + "đĐ"
+
+
+def _all_texts() -> list[str]:
+    texts = [_vietnamese_alphabet()]
+    cat = load_indicators()
+    for col in ("name_vi", "name_en", "aliases", "unit"):
+        texts += cat[col].tolist()
+    texts += STATUSES["label_vi"].tolist() + STATUSES["label_en"].tolist()
+    for table in (WORDS, THEME_LABELS, UNIT_LABELS):
+        texts += [v for d in table.values() for v in d.values()]
+    try:
+        from bkanalysis.targets import load_targets
+
+        targets = load_targets()
+        texts += targets["clause_vi"].tolist() + targets["clause_en"].tolist()
+        texts += targets["section"].tolist() + targets["note"].tolist()
+    except ImportError:  # pragma: no cover - targets module not there yet
+        pass
+    if GEO.is_dir():
+        import geopandas as gpd
+
+        for v in ("2019", "2020", "2025"):
+            g = gpd.read_file(GEO / f"bac_kan_communes_{v}.geojson")
+            for col in ("commune_full_name", "district_name", "province_name"):
+                texts += g[col].dropna().astype(str).tolist()
+    return [t for t in texts if t]
+
+
+def _missing_glyph_warnings(texts: list[str]) -> list[str]:
+    # NOTE: glyph coverage is a property of characters, so every distinct character of
+    # every text is drawn (regular and bold), 80 to a line; drawing each of the
+    # thousands of names separately tests nothing more and takes a minute.
+    chars = sorted(set("".join(texts)) - {"\n", "\r", "\t"})
+    lines = ["".join(chars[i : i + 80]) for i in range(0, len(chars), 80)]
+    with theme_context(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = plt.figure(figsize=(8, 8))
+        for i, line in enumerate(lines):
+            fig.text(0.01, i / max(len(lines), 1), line, fontsize=6)
+            fig.text(0.5, i / max(len(lines), 1), line, fontsize=6, fontweight="bold")
+        fig.canvas.draw()
+        import io
+
+        fig.savefig(io.BytesIO(), format="pdf")
+        plt.close(fig)
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+def test_every_name_renders_without_missing_glyphs():
+    texts = _all_texts()
+    assert len(texts) > 200
+    assert _missing_glyph_warnings(texts) == []
+
+
+def test_missing_glyph_check_can_fail():
+    # NOTE: the negative control: a character DejaVu Sans lacks must be reported.
+    assert _missing_glyph_warnings(["中文"]) != []
+
+
+# --------------------------------------------------------------------------- target series
+
+
+def _assessment(target_id, status, **extra):
+    return pd.DataFrame([{"target_id": target_id, "area_code": "06", "status": status, **extra}])
+
+
+def test_target_series_marks_target_trajectory_and_statuses():
+    obs = _obs("forest_cover_pct", FOREST)
+    ax = plot_target_series(
+        obs,
+        "forest_cover_2020",
+        assessment=_assessment("forest_cover_2020", "achieved", baseline_year=2016, baseline_value=70.6),
+    )
+    (target,) = _by_gid(ax, "target")
+    assert list(target.get_xdata()) == [2020] and list(target.get_ydata()) == [72.0]
+    (traj,) = _by_gid(ax, "trajectory")
+    assert list(traj.get_xdata()) == [2016, 2020] and list(traj.get_ydata()) == [70.6, 72.0]
+    (actual,) = _by_gid(ax, "series_actual")
+    assert list(actual.get_xdata()) == [2016, 2017, 2018, 2019]
+    (prov,) = _by_gid(ax, "series_provisional")
+    assert list(prov.get_xdata()) == [2020, 2021]
+    assert _same_colour(prov.get_markerfacecolor(), "white")  # hollow
+    assert not _same_colour(actual.get_markerfacecolor(), "white")
+    (plan,) = _by_gid(ax, "series_plan")
+    assert list(plan.get_ydata()) == [72.0] and plan.get_marker() == "D"
+    (badge,) = _by_gid(ax, "status")
+    assert badge.get_text() == "Tình trạng: Đã đạt"
+    assert _same_colour(badge.get_bbox_patch().get_facecolor(), STATUSES.loc["achieved", "colour"])
+    assert ax.get_ylabel() == "Đơn vị: %"
+    assert ax.get_title(loc="left") == "Tỷ lệ che phủ rừng"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Mục tiêu 2020: ≥ 72 %" in legend and "Sơ bộ / ước tính" in legend
+    # the figure remembers the data it drew, for save_figure
+    assert len(ax.figure._bkanalysis_data[0]) == len(obs)
+
+
+def test_target_series_english_and_baseline_from_registry():
+    obs = _obs("forest_cover_pct", FOREST)
+    ax = plot_target_series(obs, "forest_cover_2030", lang="en", assessment=_assessment("forest_cover_2030", "on_track"))
+    (maintain,) = _by_gid(ax, "maintain")
+    assert set(maintain.get_ydata()) == {72.0}
+    assert max(maintain.get_xdata()) == 2030
+    assert _by_gid(ax, "trajectory") == []  # a level to maintain has no trajectory
+    (badge,) = _by_gid(ax, "status")
+    assert badge.get_text() == "Status: On track"
+    assert ax.get_title(loc="left") == "Forest cover rate"
+
+
+def test_target_series_range_band_and_no_status_without_assessment():
+    obs = _obs("public_green_space_m2_per_person", [(2017, 6.5, "actual"), (2018, 7.2, "actual")])
+    target = {
+        "target_id": "green",
+        "indicator_id": "public_green_space_m2_per_person",
+        "comparator": "range",
+        "low": 10,
+        "high": 15,
+        "deadline": 2020,
+        "baseline_year": 2017,
+    }
+    ax = plot_target_series(obs, target, lang="en")
+    (band,) = _by_gid(ax, "target_band")
+    assert band.get_y() == 10 and band.get_height() == 5
+    assert band.get_x() < 2020 < band.get_x() + band.get_width()
+    (traj,) = _by_gid(ax, "trajectory")
+    assert list(traj.get_ydata()) == [6.5, 10.0]  # to the nearest bound of the range
+    assert _by_gid(ax, "status") == []
+    assert any("10–15 m²/person" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_target_series_rejects_bad_input():
+    obs = _obs("forest_cover_pct", FOREST)
+    with pytest.raises(BkError, match="unknown target id 'nope'"):
+        plot_target_series(obs, "nope")
+    with pytest.raises(ValueError, match="lang"):
+        plot_target_series(obs, "forest_cover_2020", lang="fr")
+    with pytest.raises(BkError, match="missing column"):
+        plot_target_series(obs.drop(columns="status"), "forest_cover_2020")
+    with pytest.raises(BkError, match="comparator"):
+        plot_target_series(obs, {"indicator_id": "forest_cover_pct", "comparator": "~", "value": 1})
+
+
+def test_target_series_draws_on_given_axes():
+    fig, axes = plt.subplots(1, 2)
+    ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", ax=axes[1])
+    assert ax is axes[1] and not axes[0].has_data()
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def _dashboard_frame():
+    rows = [
+        dict(target_id="forest_cover_2020", indicator_id="forest_cover_pct", area_level="province",
+             area_code="06", comparator=">=", target_value=72.0, deadline=2020, latest_year=2023,
+             latest_value=73.4, status="achieved"),
+        dict(target_id="ntm_communes_2020", indicator_id="ntm_communes_count", area_level="province",
+             area_code="06", comparator=">=", target_value=26.0, deadline=2020, latest_year=2020,
+             latest_value=20.0, status="missed"),
+        dict(target_id="ghg_reduction_2030", indicator_id="ghg_reduction_below_bau_pct",
+             area_level="province", area_code="06", comparator=">=", target_value=14.0,
+             deadline=2030, latest_year=None, latest_value=None, status="insufficient_data"),
+    ]  # fmt: skip
+    for i, s in enumerate(["achieved"] * 3 + ["off_track"]):
+        rows.append(dict(target_id="ntm_communes_2020_floor", indicator_id="ntm_criteria_met_count",
+                         area_level="commune", area_code=f"0{i:04d}", comparator=">=",
+                         target_value=10.0, deadline=2020, latest_year=2021, latest_value=12.0,
+                         status=s))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_dashboard_colours_rows_by_status():
+    ax = plot_dashboard(_dashboard_frame())
+    colours = {}
+    for patch in ax.patches:
+        gid = patch.get_gid() or ""
+        if gid.startswith("status:"):
+            colours.setdefault(gid[7:], set()).add(mcolors.to_hex(patch.get_facecolor()).upper())
+    assert colours == {s: {STATUSES.loc[s, "colour"].upper()} for s in ("achieved", "missed", "insufficient_data", "off_track")}
+    # the per-commune target is split by share of communes: 3/4 achieved, 1/4 off track
+    shares = sorted(p.get_width() for p in ax.patches if p.get_gid() == "status:off_track")
+    assert shares == [pytest.approx(0.25)]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Tỷ lệ che phủ rừng (2020)" in labels
+    headers = [t.get_text() for t in ax.texts if t.get_gid() == "theme"]
+    assert headers == ["PHÁT THẢI KHÍ NHÀ KÍNH", "RỪNG VÀ NƯỚC", "NÔNG THÔN MỚI, VỆ SINH"]
+    texts = [t.get_text() for t in ax.texts]
+    assert "73,4 (2023) → ≥ 72 %" in texts
+    assert "4 xã → ≥ 10 tiêu chí" in texts
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [STATUSES.loc[s, "label_vi"] for s in ("achieved", "off_track", "missed", "insufficient_data")]
+
+
+def test_dashboard_rejects_unknown_status():
+    bad = _dashboard_frame().assign(status="great")
+    with pytest.raises(BkError, match="unknown status"):
+        plot_dashboard(bad)
+
+
+# --------------------------------------------------------------------------- emissions
+
+
+def _emissions():
+    years = np.arange(2016, 2031)
+    bau = 1.0e6 * 1.02 ** (years - 2016)
+    tiers = {
+        "tier_voluntary_pct": np.where(years < 2018, np.nan, np.interp(years, [2020, 2030], [3, 7])),
+        "tier_national_pct": np.where(years < 2018, np.nan, np.interp(years, [2020, 2030], [2, 4])),
+        "tier_international_pct": np.where(years < 2018, np.nan, np.interp(years, [2020, 2030], [1, 3])),
+    }
+    actual = np.where(years <= 2022, bau * 0.95, np.nan)
+    return pd.DataFrame({"year": years, "sector": "total", "actual_tco2e": actual, "bau_tco2e": bau,
+                         **tiers, "target_pct": np.select([years == 2020, years == 2030], [6.0, 14.0], np.nan)})  # fmt: skip
+
+
+def _band_at(collection, x):
+    verts = np.concatenate([p.vertices for p in collection.get_paths()])
+    ys = verts[np.isclose(verts[:, 0], x), 1]
+    return ys.min(), ys.max()
+
+
+def test_emissions_tiers_stack_below_bau():
+    em = _emissions()
+    ax = plot_emissions_vs_bau(em, lang="en")
+    bau2020 = float(em.loc[em["year"] == 2020, "bau_tco2e"].iloc[0])
+    bau2030 = float(em.loc[em["year"] == 2030, "bau_tco2e"].iloc[0])
+    (vol,) = _by_gid(ax, "tier_voluntary")
+    (nat,) = _by_gid(ax, "tier_national")
+    (intl,) = _by_gid(ax, "tier_international")
+    assert _band_at(vol, 2020) == pytest.approx((bau2020 * 0.97, bau2020))
+    assert _band_at(nat, 2020) == pytest.approx((bau2020 * 0.95, bau2020 * 0.97))
+    assert _band_at(intl, 2020) == pytest.approx((bau2020 * 0.94, bau2020 * 0.95))
+    assert _band_at(intl, 2030)[0] == pytest.approx(bau2030 * 0.86)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["Business as usual (BAU)", "Actual emissions", "Voluntary reduction",
+                      "Reduction with national support", "Reduction with international support"]  # fmt: skip
+    assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "target_pct") == ["−14 %", "−6 %"]
+    (actual,) = _by_gid(ax, "actual")
+    assert list(actual.get_xdata()) == list(range(2016, 2023))
+    assert "5.0 % below BAU" in [t.get_text() for t in ax.texts]
+
+
+def test_emissions_sector_choice():
+    em = pd.concat([_emissions(), _emissions().assign(sector="energy")])
+    ax = plot_emissions_vs_bau(em, sector="energy")
+    assert ax.get_title(loc="left") == "Phát thải khí nhà kính lĩnh vực năng lượng"
+    with pytest.raises(BkError, match="no sector 'waste'"):
+        plot_emissions_vs_bau(em, sector="waste")
+    with pytest.raises(BkError, match="missing column"):
+        plot_emissions_vs_bau(em.drop(columns="tier_national_pct"))
+
+
+# --------------------------------------------------------------------------- districts
+
+
+def test_district_small_multiples_one_panel_per_district():
+    parts = [_obs("forest_cover_pct", FOREST)]
+    names = {"058": "Thành phố Bắc Kạn", "061": "Huyện Ba Bể", "066": "Huyện Na Rì"}
+    for code, name in names.items():
+        parts.append(_obs("forest_cover_pct", [(2018, 60.0, "actual"), (2019, 61.0, "actual"), (2020, 62.0, "preliminary")],
+                          level="district", code=code, name=name))  # fmt: skip
+    fig = plot_district_small_multiples(pd.concat(parts), "forest_cover_pct", target="forest_cover_2020")
+    panels = [ax for ax in fig.axes if ax.has_data()]
+    assert [ax.get_title(loc="left") for ax in panels] == list(names.values())
+    for ax in panels:
+        (target,) = [line for line in ax.lines if line.get_gid() == "target"]
+        assert set(target.get_ydata()) == {72.0}
+        assert [line for line in ax.lines if line.get_gid() == "province"]
+        (prov,) = [line for line in ax.lines if line.get_gid() == "series_provisional"]
+        assert list(prov.get_xdata()) == [2020]
+    assert fig._suptitle.get_text() == "Tỷ lệ che phủ rừng (%)"
+    with pytest.raises(BkError, match="no district rows"):
+        plot_district_small_multiples(parts[0], "forest_cover_pct")
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _sources_yml(raw: Path, published: list[str], synthetic: list[str]) -> None:
+    lines = ["files:"]
+    for path in published:
+        lines += [f"  - path: {path}", "    title: Niên giám thống kê Bắc Kạn 2023",
+                  "    publisher: Cục Thống kê tỉnh Bắc Kạn", "    kind: published",
+                  "    received: 2026-11-24", f"    sha256: '{'0' * 64}'", "    sources: [https://example.org/ng]"]  # fmt: skip
+    for path in synthetic:
+        lines += [f"  - path: {path}", "    title: Ví dụ", "    kind: synthetic",
+                  "    received: 2026-11-24", f"    sha256: '{'0' * 64}'", "    generator: gen.py"]  # fmt: skip
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / "SOURCES.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _texts(fig, gid):
+    return [t.get_text() for t in fig.texts if t.get_gid() == gid]
+
+
+def test_save_figure_writes_everything(tmp_path):
+    obs = _obs("forest_cover_pct", FOREST)
+    ax = plot_target_series(obs, "forest_cover_2020")
+    paths = save_figure(
+        ax.figure,
+        "forest_cover_vs_target_2020",
+        caption={"vi": "Tỷ lệ che phủ rừng so với mục tiêu", "en": "Forest cover against the target"},
+        sources=["Niên giám thống kê Bắc Kạn 2023"],
+        synthetic=True,
+        out_dir=tmp_path,
+    )
+    names = sorted(p.name for p in tmp_path.iterdir())
+    stem = "forest_cover_vs_target_2020"
+    assert names == sorted([f"{stem}.{x}" for x in ("png", "svg", "pdf", "csv")] + ["manifest.csv"])
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    with Image.open(paths["png"]) as im:
+        assert im.info["dpi"][0] == pytest.approx(300, abs=1)
+    csv = paths["csv"].read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(paths["csv"], encoding="utf-8-sig")
+    assert len(back) == len(obs) and "source_file" in back.columns
+    assert _texts(ax.figure, "bk_footer") == ["Nguồn: Niên giám thống kê Bắc Kạn 2023"]
+    assert _texts(ax.figure, "bk_illustrative") == ["Dữ liệu minh hoạ / Illustrative data"]
+    svg = paths["svg"].read_text(encoding="utf-8")
+    assert "Dữ liệu minh hoạ / Illustrative data" in svg and "Tỷ lệ che phủ rừng" in svg  # text as text
+    manifest = read_manifest(tmp_path)
+    row = manifest.set_index("name").loc[stem]
+    assert row["caption_en"] == "Forest cover against the target"
+    assert row["title_vi"] == "Tỷ lệ che phủ rừng"
+    assert row["synthetic"] == "true"
+    assert row["sources"] == "Niên giám thống kê Bắc Kạn 2023"
+    assert row["files"].split(";") == [f"{stem}.png", f"{stem}.svg", f"{stem}.pdf", f"{stem}.csv"]
+
+
+def test_save_figure_upserts_manifest_and_is_deterministic(tmp_path):
+    def make(out, caption):
+        ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", lang="en")
+        save_figure(ax.figure, "forest_cover", caption=caption, sources="Yearbook", lang="en",
+                    synthetic=False, out_dir=out)  # fmt: skip
+        fig, ax2 = plt.subplots()
+        ax2.bar([1, 2], [3, 4])
+        save_figure(fig, "another_figure", caption="Other", sources="X", lang="en",
+                    data=pd.DataFrame({"a": [1]}), synthetic=False, out_dir=out)  # fmt: skip
+
+    make(tmp_path / "a", "first")
+    make(tmp_path / "a", "second")
+    manifest = read_manifest(tmp_path / "a")
+    assert manifest["name"].tolist() == ["another_figure", "forest_cover"]
+    assert manifest.set_index("name").loc["forest_cover", "caption_en"] == "second"
+    assert manifest.set_index("name").loc["forest_cover", "caption_vi"] == ""
+    make(tmp_path / "b", "second")
+    for f in sorted((tmp_path / "a").iterdir()):
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+def test_save_figure_footer_replaced_not_duplicated(tmp_path):
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [1, 2])
+    data = pd.DataFrame({"x": [1, 2]})
+    save_figure(fig, "f1", caption="c", sources="A", synthetic=True, data=data, out_dir=tmp_path)
+    save_figure(fig, "f1", caption="c", sources=["B", "C"], synthetic=False, data=data, out_dir=tmp_path)
+    assert _texts(fig, "bk_footer") == ["Nguồn: B; C"]
+    assert _texts(fig, "bk_illustrative") == []
+
+
+@pytest.mark.parametrize("name", ["Forest cover", "../escape", "figure.png", "", "a__b", "Ảnh"])
+def test_save_figure_rejects_unsafe_names(tmp_path, name):
+    fig, _ = plt.subplots()
+    with pytest.raises(BkError, match="figure name"):
+        save_figure(fig, name, caption="c", sources="s", data=pd.DataFrame({"a": [1]}), out_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_save_figure_requires_data_caption_and_sources(tmp_path):
+    fig, _ = plt.subplots()
+    with pytest.raises(BkError, match="pass data="):
+        save_figure(fig, "x", caption="c", sources="s", out_dir=tmp_path)
+    with pytest.raises(BkError, match="caption"):
+        save_figure(fig, "x", caption="", sources="s", data=pd.DataFrame({"a": [1]}), out_dir=tmp_path)
+    with pytest.raises(BkError, match="caption"):
+        save_figure(fig, "x", caption={"vi": "a", "fr": "b"}, sources="s", data=pd.DataFrame({"a": [1]}), out_dir=tmp_path)
+    with pytest.raises(BkError, match="sources"):
+        save_figure(fig, "x", caption="c", sources=[], data=pd.DataFrame({"a": [1]}), out_dir=tmp_path)
+
+
+def test_synthetic_flag_follows_provenance(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    _sources_yml(raw, published=["pub/a.xlsx"], synthetic=["syn/b.xlsx"])
+    monkeypatch.setenv("BKANALYSIS_RAW", str(raw))
+    out = tmp_path / "fig"
+    real = _obs("forest_cover_pct", FOREST, src="pub/a.xlsx")
+    ax = plot_target_series(real, "forest_cover_2020")
+    save_figure(ax.figure, "published_only", caption="c", sources=None, out_dir=out)
+    assert _texts(ax.figure, "bk_illustrative") == []
+    assert _texts(ax.figure, "bk_footer") == [
+        "Nguồn: Niên giám thống kê Bắc Kạn 2023, Cục Thống kê tỉnh Bắc Kạn (https://example.org/ng)"
+    ]
+    for src, name in [("syn/b.xlsx", "with_synthetic"), ("nobody/knows.xlsx", "with_unknown")]:
+        mixed = pd.concat([real, _obs("forest_cover_pct", [(2022, 73.0, "estimate")], src=src)])
+        ax = plot_target_series(mixed, "forest_cover_2020")
+        save_figure(ax.figure, name, caption="c", sources=None, out_dir=out)
+        assert _texts(ax.figure, "bk_illustrative") == ["Dữ liệu minh hoạ / Illustrative data"]
+    flags = read_manifest(out).set_index("name")["synthetic"].to_dict()
+    assert flags == {"published_only": "false", "with_synthetic": "true", "with_unknown": "true"}
+    # data without provenance counts as illustrative unless the caller says otherwise
+    ax = plot_emissions_vs_bau(_emissions())
+    save_figure(ax.figure, "emissions", caption="c", sources="Kiểm kê KNK", out_dir=out)
+    assert _texts(ax.figure, "bk_illustrative") == ["Dữ liệu minh hoạ / Illustrative data"]
+
+
+_FONT_FILE = re.compile(rb"/FontFile2\s")
+_TYPE3 = re.compile(rb"/Subtype\s*/Type3")
+
+
+def _assert_pdf_embeds_fonts(path: Path) -> None:
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF"), path
+    assert _FONT_FILE.search(data), f"{path.name}: no embedded TrueType font (FontFile2)"
+    assert not _TYPE3.search(data), f"{path.name}: Type 3 font (text not editable)"
+    fonts = re.findall(rb"/BaseFont\s*/([A-Za-z0-9+\-]+)", data)
+    assert fonts and all(b"DejaVuSans" in f for f in fonts), fonts
+
+
+def test_every_exported_pdf_embeds_its_fonts(tmp_path):
+    obs = _obs("forest_cover_pct", FOREST)
+    figures = {
+        "target_series": plot_target_series(obs, "forest_cover_2020").figure,
+        "dashboard": plot_dashboard(_dashboard_frame(), lang="en").figure,
+        "emissions": plot_emissions_vs_bau(_emissions()).figure,
+    }
+    for name, fig in figures.items():
+        save_figure(fig, name, caption="c", sources="Nguồn dữ liệu đầy đủ dấu: Đắk Lắk, Bắc Kạn", synthetic=True, out_dir=tmp_path)
+    pdfs = sorted(tmp_path.glob("*.pdf"))
+    assert len(pdfs) == len(figures)
+    for pdf in pdfs:
+        _assert_pdf_embeds_fonts(pdf)
