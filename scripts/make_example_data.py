@@ -255,6 +255,35 @@ def facts_by_id() -> dict[str, dict[str, str]]:
     return {row["fact_id"]: row for row in read_csv(FACTS_DIR / "published_facts.csv")}
 
 
+def fact_urls(*fact_ids: str) -> list[str]:
+    """Source URLs of the published facts a synthetic workbook passes through (sorted, unique)."""
+    facts = facts_by_id()
+    unknown = [f for f in fact_ids if f not in facts]
+    if unknown:
+        raise KeyError(f"unknown fact ids {unknown}")
+    return sorted({facts[f]["source_url"] for f in fact_ids})
+
+
+#: Published facts each synthetic department report repeats (TH/ƯTH values equal to them).
+REPORT_FACTS = {
+    2017: ("ntm_count_2015", "ntm_count_2017", "rural_water_2015", "rural_latrine_2015"),
+    2020: ("ntm_count_2021", "ntm_recognised_2021"),
+    2024: ("ntm_count_2021", "ntm_count_2023"),
+}
+#: Published facts the per-commune NTM tables follow (recognition years, counts).
+NTM_FACTS = {
+    "2019": ("ntm_recognised_2017", "ntm_recognised_2018", "ntm_recognised_2019"),
+    "2020": (
+        "ntm_recognised_2017",
+        "ntm_recognised_2018",
+        "ntm_recognised_2019",
+        "ntm_recognised_2021",
+        "ntm_count_2021",
+    ),
+    "2025": (),
+}
+
+
 # --------------------------------------------------------------------------------------
 # synthetic province series (2015-2024): a trend between knots, small noise, anchors
 # --------------------------------------------------------------------------------------
@@ -664,6 +693,9 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
         "title": "Niên giám thống kê (trích, mô phỏng): môi trường, nước sạch, vệ sinh, rác thải theo huyện 2015-2024 - "
         "Simulated yearbook extract by district",
         "kind": "synthetic",
+        "sources": fact_urls(
+            "forest_cover_2016", "forest_cover_2020", "rural_water_2015", "rural_latrine_2015"
+        ),
         "note": "Layout 1 (areas x years): Sơ bộ - Prel. 2024 stacked, 2019(*) footnote, bilingual district names on one "
         "or two lines, numbered districts, Vietnamese number text, '-' for missing, two tables in sheet 'Bieu 03'.",
     }
@@ -812,6 +844,14 @@ def build_forest_synthetic(out: Path, seed: int, series, facts) -> dict:
         "indicators": set(FOREST_IDS),
         "title": "Hiện trạng rừng đến 31/12 hằng năm 2015-2024 (mô phỏng) - Simulated forest status by year",
         "kind": "synthetic",
+        "sources": fact_urls(
+            *(
+                f"{k}_{y}"
+                for k in ("forest_cover", "forest_area", "natural_forest", "planted_forest")
+                for y in (2016, 2020)
+            ),
+            "natural_area_2016",
+        ),
         "note": "Layout 2 (years x measures) with merged 'Chia ra - Of which' header, Vietnamese number "
         "text and a 'Sơ bộ - Prel.2024' row label; 2016 and 2020 equal the published figures.",
     }
@@ -1303,6 +1343,7 @@ def build_report(out: Path, seed: int, series, year: int) -> dict:
         "title": f"Biểu tổng hợp kết quả thực hiện kế hoạch hành động tăng trưởng xanh năm {year} "
         "(mô phỏng) - Simulated department report",
         "kind": "synthetic",
+        "sources": fact_urls(*REPORT_FACTS[year]),
         "note": "Layout 3 (indicators x periods): STT I/II, 1./1.1/a), ĐVT column, KH/TH/ƯTH periods, "
         "'So sánh (%)' derived column, signatures under the table.",
     }
@@ -1531,6 +1572,7 @@ def build_ntm(out: Path, seed: int, vintage: str, year: int) -> dict:
         "title": f"Kết quả thực hiện tiêu chí nông thôn mới theo xã năm {year} (mô phỏng, đơn vị hành chính "
         f"{vintage}) - Simulated new-rural criteria by commune",
         "kind": "synthetic",
+        "sources": fact_urls(*NTM_FACTS[vintage]),
         "note": f"Layout 4 (communes x measures), {vintage} units, {n_ntm} NTM communes. Quirks: district header rows, "
         "'Cộng' sub-totals, X./TT. prefixes, old tone marks (Hoà), one NFD or 'ƣ' name.",
     }
