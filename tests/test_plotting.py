@@ -204,7 +204,9 @@ def test_target_series_marks_target_trajectory_and_statuses():
     ax = plot_target_series(
         obs,
         "forest_cover_2020",
-        assessment=_assessment("forest_cover_2020", "achieved", baseline_year=2016, baseline_value=70.6),
+        assessment=_assessment(
+            "forest_cover_2020", "achieved", baseline_year=2016, baseline_value=70.6
+        ),
     )
     (target,) = _by_gid(ax, "target")
     assert list(target.get_xdata()) == [2020] and list(target.get_ydata()) == [72.0]
@@ -231,7 +233,9 @@ def test_target_series_marks_target_trajectory_and_statuses():
 
 def test_target_series_english_and_baseline_from_registry():
     obs = _obs("forest_cover_pct", FOREST)
-    ax = plot_target_series(obs, "forest_cover_2030", lang="en", assessment=_assessment("forest_cover_2030", "on_track"))
+    ax = plot_target_series(
+        obs, "forest_cover_2030", lang="en", assessment=_assessment("forest_cover_2030", "on_track")
+    )
     (maintain,) = _by_gid(ax, "maintain")
     assert set(maintain.get_ydata()) == {72.0}
     assert max(maintain.get_xdata()) == 2030
@@ -310,7 +314,10 @@ def test_dashboard_colours_rows_by_status():
         gid = patch.get_gid() or ""
         if gid.startswith("status:"):
             colours.setdefault(gid[7:], set()).add(mcolors.to_hex(patch.get_facecolor()).upper())
-    assert colours == {s: {STATUSES.loc[s, "colour"].upper()} for s in ("achieved", "missed", "insufficient_data", "off_track")}
+    assert colours == {
+        s: {STATUSES.loc[s, "colour"].upper()}
+        for s in ("achieved", "missed", "insufficient_data", "off_track")
+    }
     # the per-commune target is split by share of communes: 3/4 achieved, 1/4 off track
     shares = sorted(p.get_width() for p in ax.patches if p.get_gid() == "status:off_track")
     assert shares == [pytest.approx(0.25)]
@@ -322,7 +329,10 @@ def test_dashboard_colours_rows_by_status():
     assert "73,4 (2023) → ≥ 72 %" in texts
     assert "4 xã → ≥ 10 tiêu chí" in texts
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == [STATUSES.loc[s, "label_vi"] for s in ("achieved", "off_track", "missed", "insufficient_data")]
+    assert legend == [
+        STATUSES.loc[s, "label_vi"]
+        for s in ("achieved", "off_track", "missed", "insufficient_data")
+    ]
 
 
 def test_dashboard_rejects_unknown_status():
@@ -338,9 +348,13 @@ def _emissions():
     years = np.arange(2016, 2031)
     bau = 1.0e6 * 1.02 ** (years - 2016)
     tiers = {
-        "tier_voluntary_pct": np.where(years < 2018, np.nan, np.interp(years, [2020, 2030], [3, 7])),
+        "tier_voluntary_pct": np.where(
+            years < 2018, np.nan, np.interp(years, [2020, 2030], [3, 7])
+        ),
         "tier_national_pct": np.where(years < 2018, np.nan, np.interp(years, [2020, 2030], [2, 4])),
-        "tier_international_pct": np.where(years < 2018, np.nan, np.interp(years, [2020, 2030], [1, 3])),
+        "tier_international_pct": np.where(
+            years < 2018, np.nan, np.interp(years, [2020, 2030], [1, 3])
+        ),
     }
     actual = np.where(years <= 2022, bau * 0.95, np.nan)
     return pd.DataFrame({"year": years, "sector": "total", "actual_tco2e": actual, "bau_tco2e": bau,
@@ -368,7 +382,10 @@ def test_emissions_tiers_stack_below_bau():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["Business as usual (BAU)", "Actual emissions", "Voluntary reduction",
                       "Reduction with national support", "Reduction with international support"]  # fmt: skip
-    assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "target_pct") == ["−14 %", "−6 %"]
+    assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "target_pct") == [
+        "−14 %",
+        "−6 %",
+    ]
     (actual,) = _by_gid(ax, "actual")
     assert list(actual.get_xdata()) == list(range(2016, 2023))
     assert "5.0 % below BAU" in [t.get_text() for t in ax.texts]
@@ -393,7 +410,9 @@ def test_district_small_multiples_one_panel_per_district():
     for code, name in names.items():
         parts.append(_obs("forest_cover_pct", [(2018, 60.0, "actual"), (2019, 61.0, "actual"), (2020, 62.0, "preliminary")],
                           level="district", code=code, name=name))  # fmt: skip
-    fig = plot_district_small_multiples(pd.concat(parts), "forest_cover_pct", target="forest_cover_2020")
+    fig = plot_district_small_multiples(
+        pd.concat(parts), "forest_cover_pct", target="forest_cover_2020"
+    )
     panels = [ax for ax in fig.axes if ax.has_data()]
     assert [ax.get_title(loc="left") for ax in panels] == list(names.values())
     for ax in panels:
@@ -433,7 +452,10 @@ def test_save_figure_writes_everything(tmp_path):
     paths = save_figure(
         ax.figure,
         "forest_cover_vs_target_2020",
-        caption={"vi": "Tỷ lệ che phủ rừng so với mục tiêu", "en": "Forest cover against the target"},
+        caption={
+            "vi": "Tỷ lệ che phủ rừng so với mục tiêu",
+            "en": "Forest cover against the target",
+        },
         sources=["Niên giám thống kê Bắc Kạn 2023"],
         synthetic=True,
         out_dir=tmp_path,
@@ -453,7 +475,9 @@ def test_save_figure_writes_everything(tmp_path):
     assert _texts(ax.figure, "bk_footer") == ["Nguồn: Niên giám thống kê Bắc Kạn 2023"]
     assert _texts(ax.figure, "bk_illustrative") == ["Dữ liệu minh hoạ / Illustrative data"]
     svg = paths["svg"].read_text(encoding="utf-8")
-    assert "Dữ liệu minh hoạ / Illustrative data" in svg and "Tỷ lệ che phủ rừng" in svg  # text as text
+    assert (
+        "Dữ liệu minh hoạ / Illustrative data" in svg and "Tỷ lệ che phủ rừng" in svg
+    )  # text as text
     manifest = read_manifest(tmp_path)
     row = manifest.set_index("name").loc[stem]
     assert row["caption_en"] == "Forest cover against the target"
@@ -489,7 +513,9 @@ def test_save_figure_footer_replaced_not_duplicated(tmp_path):
     ax.plot([1, 2], [1, 2])
     data = pd.DataFrame({"x": [1, 2]})
     save_figure(fig, "f1", caption="c", sources="A", synthetic=True, data=data, out_dir=tmp_path)
-    save_figure(fig, "f1", caption="c", sources=["B", "C"], synthetic=False, data=data, out_dir=tmp_path)
+    save_figure(
+        fig, "f1", caption="c", sources=["B", "C"], synthetic=False, data=data, out_dir=tmp_path
+    )
     assert _texts(fig, "bk_footer") == ["Nguồn: B; C"]
     assert _texts(fig, "bk_illustrative") == []
 
@@ -498,7 +524,9 @@ def test_save_figure_footer_replaced_not_duplicated(tmp_path):
 def test_save_figure_rejects_unsafe_names(tmp_path, name):
     fig, _ = plt.subplots()
     with pytest.raises(BkError, match="figure name"):
-        save_figure(fig, name, caption="c", sources="s", data=pd.DataFrame({"a": [1]}), out_dir=tmp_path)
+        save_figure(
+            fig, name, caption="c", sources="s", data=pd.DataFrame({"a": [1]}), out_dir=tmp_path
+        )
     assert not any(tmp_path.iterdir())
 
 
@@ -507,11 +535,22 @@ def test_save_figure_requires_data_caption_and_sources(tmp_path):
     with pytest.raises(BkError, match="pass data="):
         save_figure(fig, "x", caption="c", sources="s", out_dir=tmp_path)
     with pytest.raises(BkError, match="caption"):
-        save_figure(fig, "x", caption="", sources="s", data=pd.DataFrame({"a": [1]}), out_dir=tmp_path)
+        save_figure(
+            fig, "x", caption="", sources="s", data=pd.DataFrame({"a": [1]}), out_dir=tmp_path
+        )
     with pytest.raises(BkError, match="caption"):
-        save_figure(fig, "x", caption={"vi": "a", "fr": "b"}, sources="s", data=pd.DataFrame({"a": [1]}), out_dir=tmp_path)
+        save_figure(
+            fig,
+            "x",
+            caption={"vi": "a", "fr": "b"},
+            sources="s",
+            data=pd.DataFrame({"a": [1]}),
+            out_dir=tmp_path,
+        )
     with pytest.raises(BkError, match="sources"):
-        save_figure(fig, "x", caption="c", sources=[], data=pd.DataFrame({"a": [1]}), out_dir=tmp_path)
+        save_figure(
+            fig, "x", caption="c", sources=[], data=pd.DataFrame({"a": [1]}), out_dir=tmp_path
+        )
 
 
 def test_synthetic_flag_follows_provenance(tmp_path, monkeypatch):
@@ -560,7 +599,14 @@ def test_every_exported_pdf_embeds_its_fonts(tmp_path):
         "emissions": plot_emissions_vs_bau(_emissions()).figure,
     }
     for name, fig in figures.items():
-        save_figure(fig, name, caption="c", sources="Nguồn dữ liệu đầy đủ dấu: Đắk Lắk, Bắc Kạn", synthetic=True, out_dir=tmp_path)
+        save_figure(
+            fig,
+            name,
+            caption="c",
+            sources="Nguồn dữ liệu đầy đủ dấu: Đắk Lắk, Bắc Kạn",
+            synthetic=True,
+            out_dir=tmp_path,
+        )
     pdfs = sorted(tmp_path.glob("*.pdf"))
     assert len(pdfs) == len(figures)
     for pdf in pdfs:

@@ -54,7 +54,10 @@ def test_parse_sources_valid():
     pub = df.iloc[0]
     assert pub["kind"] == "published"
     assert pub["received"] == "2026-11-24"
-    assert pub["sources"] == ("https://example.org/nien-giam-2023", "Niên giám thống kê 2023, bảng 5")
+    assert pub["sources"] == (
+        "https://example.org/nien-giam-2023",
+        "Niên giám thống kê 2023, bảng 5",
+    )
     syn = df.iloc[1]
     assert syn["sha256"] == SHA  # normalised to lower case
     assert syn["sources"] == ()
@@ -68,8 +71,20 @@ def test_parse_sources_valid():
         (('sha256: "' + SHA + '"', 'sha256: "abc"'), "'sha256'"),
         (("received: 2026-11-24", "received: 24/11/2026"), "'received'"),
         (('  publisher: "Cục Thống kê tỉnh Bắc Kạn"\n', ""), "publisher"),
-        (('sources: ["https://example.org/nien-giam-2023", "Niên giám thống kê 2023, bảng 5"]', "sources: []"), "citation"),
-        (('sources: ["https://example.org/nien-giam-2023", "Niên giám thống kê 2023, bảng 5"]', "sources: https://x"), "'sources'"),
+        (
+            (
+                'sources: ["https://example.org/nien-giam-2023", "Niên giám thống kê 2023, bảng 5"]',
+                "sources: []",
+            ),
+            "citation",
+        ),
+        (
+            (
+                'sources: ["https://example.org/nien-giam-2023", "Niên giám thống kê 2023, bảng 5"]',
+                "sources: https://x",
+            ),
+            "'sources'",
+        ),
         (("path: published/bac_kan_forest_published.xlsx", "path: ../outside.xlsx"), "relative"),
         (("note: ", "licence: x\n  note: "), "unknown key"),
     ],
@@ -85,7 +100,9 @@ def test_parse_sources_names_the_bad_entry(mutation, message):
 
 def test_parse_sources_rejects_synthetic_without_generator_and_duplicates():
     with pytest.raises(BkError, match="communes_ntm_2021.xlsx.*generator"):
-        parse_sources(_yaml(SYNTHETIC.replace('generator: "scripts/make_example_data.py --seed 1635"', "")))
+        parse_sources(
+            _yaml(SYNTHETIC.replace('generator: "scripts/make_example_data.py --seed 1635"', ""))
+        )
     with pytest.raises(BkError, match="listed twice"):
         parse_sources(_yaml(PUBLISHED + PUBLISHED))
     with pytest.raises(BkError, match="'files'"):
