@@ -209,7 +209,7 @@ def test_sources_keeps_entries_added_by_hand(tmp_path):
     doc = yaml.safe_load((tmp_path / "SOURCES.yml").read_text(encoding="utf-8"))
     kept = [e for e in doc["files"] if e["path"] == "2025/real.xlsx"]
     assert kept and kept[0]["publisher"] == "Cục Thống kê" and kept[0]["sha256"] == "abc"
-    assert len(doc["files"]) == 16
+    assert len(doc["files"]) == len(list(RAW.rglob("*.xlsx"))) + 1
 
 
 def test_generator_is_deterministic_and_seeded(generated, tmp_path):
@@ -258,6 +258,11 @@ def test_commune_tables_use_gazetteer_names_and_ntm_rules(generated):
         assert 5 <= crit <= 19
         assert (flag == "x") == (crit == 19) == (year is not None)
     assert sum(1 for r in rows if r[3] == "x") == 21  # published count for 2021
+    before = openpyxl.load_workbook(
+        out / "synthetic" / "ntm_xa_2020.xlsx", data_only=True
+    ).worksheets[0]
+    flags = [r[3] for r in before.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert len(flags) == 95 and flags.count("x") == 15  # 21 - the 6 recognised in 2021
     names = [unicodedata.normalize("NFC", r[1]) for r in rows]
     assert any(n.startswith("X. ") for n in names) and any("ƣ" in n for n in names)
 
