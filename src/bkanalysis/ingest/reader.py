@@ -290,6 +290,7 @@ class _TableReader:
         self.col_ind: dict[int, tuple[str | None, str | None]] = {}
         self.conv: dict[int, str | None] = {}
         self.area_cache: dict = {}
+        self._tconv: tuple | None = None
 
     # ---------------------------------------------------------------- context
     def _title_indicator(self, vi, en):
@@ -362,14 +363,26 @@ class _TableReader:
         return out
 
     def _convention(self, c: int) -> str | None:
+        """Return the number convention of column *c* from its own unambiguous texts (or None)."""
         if c not in self.conv:
             texts = [
                 self.grid.value(r, c)
                 for r in self.t.data_rows
                 if isinstance(self.grid.value(r, c), str)
             ]
-            self.conv[c] = text_convention(texts) or self.conv_sheet
+            self.conv[c] = text_convention(texts)
         return self.conv[c]
+
+    def _table_convention(self) -> str | None:
+        if self._tconv is None:
+            texts = [
+                self.grid.value(r, c)
+                for r in self.t.data_rows
+                for c in self.t.value_cols
+                if isinstance(self.grid.value(r, c), str)
+            ]
+            self._tconv = (text_convention(texts) or self.conv_sheet,)
+        return self._tconv[0]
 
     def _title_year(self) -> tuple[Period | None, str | None]:
         text = fold(self.title_all)
@@ -586,17 +599,20 @@ class _TableReader:
         # value
         pv = parse_cell(cell, self._convention(c))
         canon = indicator_unit(ind)
-        # a count in persons/households/communes cannot be fractional: the one whole
-        # reading decides (when the unit carries no multiplier)
-        if (
-            pv.reason == R_AMBIGUOUS
-            and canon in _WHOLE_UNITS
-            and self._unit_factor(ind, canon, row_unit, col.units, False) == 1.0
-        ):
-            vi, en, _ev = classify_number_text(str(cell.value))
-            whole = [x for x in (vi, en) if x is not None and float(x).is_integer()]
-            if len(whole) == 1:
-                pv = parse_cell(cell, "vi" if whole[0] == vi else "en")
+        if pv.reason == R_AMBIGUOUS:
+            # a count in persons/households/communes cannot be fractional: the one whole
+            # reading decides (when the unit carries no multiplier); otherwise the
+            # convention of the table, then of the sheet
+            conv = None
+            if (
+                canon in _WHOLE_UNITS
+                and self._unit_factor(ind, canon, row_unit, col.units, False) == 1.0
+            ):
+                vi, en, _ev = classify_number_text(str(cell.value))
+                whole = [x for x in (vi, en) if x is not None and float(x).is_integer()]
+                if len(whole) == 1:
+                    conv = "vi" if whole[0] == vi else "en"
+            pv = parse_cell(cell, conv or self._table_convention())
         if pv.reason:
             raise _Problem(pv.reason)
         factor = self._unit_factor(ind, canon, row_unit, col.units, pv.percent)

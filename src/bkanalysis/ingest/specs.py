@@ -188,11 +188,28 @@ def apply_spec(spec: dict, grid: SheetGrid, source_file: str):
             def bad(reason, r=r, c=c, cell=cell):
                 rej.append(_r._reject(source_file, grid.name, a1(r, c), _r._raw(cell), reason))
 
+            ind, year = cs["indicator"], cs["year"]
+            if "area_col" in spec:
+                label = _r.cell_text(grid.value(r, spec["area_col"]))
+                if not label:
+                    bad("row without label")
+                    continue
+                if _r.is_subtotal(label):
+                    bad("subtotal row (not an observation)")
+                    continue
+                res, why = (
+                    tr._province(year) if _r.is_total(label) else tr._resolve(label, year, None)
+                )
+            else:
+                a = str(spec["area"])
+                res, why = tr._province(year) if a == "06" else tr._resolve(a, year, None)
+            if res is None:
+                bad(why)
+                continue
             pv = parse_cell(cell, conv)
             if pv.reason:
                 bad(pv.reason)
                 continue
-            ind, year = cs["indicator"], cs["year"]
             canon = indicator_unit(ind)
             factor = 1.0
             if pv.percent and canon != "%":
@@ -211,23 +228,6 @@ def apply_spec(spec: dict, grid: SheetGrid, source_file: str):
                 _r._check_range(ind, canon, value, year)
             except _r._Problem as p:
                 bad(str(p))
-                continue
-            if "area_col" in spec:
-                label = _r.cell_text(grid.value(r, spec["area_col"]))
-                if not label:
-                    bad("row without label")
-                    continue
-                if _r.is_subtotal(label):
-                    bad("subtotal row (not an observation)")
-                    continue
-                res, why = (
-                    tr._province(year) if _r.is_total(label) else tr._resolve(label, year, None)
-                )
-            else:
-                a = str(spec["area"])
-                res, why = tr._province(year) if a == "06" else tr._resolve(a, year, None)
-            if res is None:
-                bad(why)
                 continue
             obs.append(
                 {

@@ -1,0 +1,117 @@
+"""Tests of bkanalysis.pipeline (build, build_command, load_observations)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bkanalysis.errors import BkError
+from bkanalysis.pipeline import build, build_command, find_workbooks, load_observations
+
+DATA = Path(__file__).parent / "data" / "ingest"
+
+
+@pytest.fixture()
+def raw(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "sub").mkdir(parents=True)
+    shutil.copy(DATA / "areas_years.xlsx", raw / "areas_years.xlsx")
+    shutil.copy(DATA / "communes.xlsx", raw / "sub" / "communes.xlsx")
+    shutil.copy(DATA / "spec_target.xlsx", raw / "spec_target.xlsx")
+    shutil.copytree(DATA / "specs", raw / "specs")
+    (raw / "SOURCES.yml").write_text("files: []\n", encoding="utf-8")
+    (raw / "~$areas_years.xlsx").write_bytes(b"lock")
+    (raw / ".hidden.xlsx").write_bytes(b"hidden")
+    (raw / "notes.txt").write_text("hello", encoding="utf-8")
+    (raw / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    return raw
+
+
+def test_find_workbooks(raw):
+    books, others = find_workbooks(raw)
+    assert [p.relative_to(raw).as_posix() for p in books] == [
+        "areas_years.xlsx",
+        "broken.xlsx",
+        "spec_target.xlsx",
+        "sub/communes.xlsx",
+    ]
+    assert [p.name for p in others] == ["notes.txt"]
+
+
+def test_build_outputs_and_determinism(raw, tmp_path, capsys):
+    out = tmp_path / "out"
+    res = build(raw, out, progress=True)
+    err = capsys.readouterr().err
+    assert "broken.xlsx: FAILED" in err
+    assert res.failed == 1
+    assert {p.name for p in out.iterdir()} == {
+        "observations.parquet",
+        "observations.csv",
+        "rejects.csv",
+        "validation.md",
+    }
+    obs = load_observations(out)
+    assert len(obs) == len(res.observations) > 0
+    assert set(obs.source_file) == {"areas_years.xlsx", "spec_target.xlsx", "sub/communes.xlsx"}
+    csv = (out / "observations.csv").read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf")
+    rej = pd.read_csv(out / "rejects.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert "unreadable file" in rej.loc[rej.source_file == "broken.xlsx", "reason"].iloc[0]
+    report = (out / "validation.md").read_text(encoding="utf-8")
+    for part in (
+        "broken.xlsx",
+        "areas_x_years",
+        "communes_x_measures",
+        "spec:free_form_forest",
+        "missing marker",
+        "Range problems",
+        "Conflicting duplicates",
+        "notes.txt",
+    ):
+        assert part in report, part
+    # identical inputs -> byte-identical outputs
+    out2 = tmp_path / "out2"
+    build(raw, out2, progress=False)
+    for name in ("observations.csv", "rejects.csv", "validation.md"):
+        assert (out / name).read_bytes() == (out2 / name).read_bytes(), name
+
+
+def test_conflicts_across_files(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(DATA / "legacy.xls", raw / "a.xls")
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [
+        ["Tỷ lệ hộ dân được sử dụng nước sạch phân theo huyện"],
+        ["Đơn vị tính: %"],
+        [None, 2019],
+        ["TỔNG SỐ - TOTAL", 90.0],
+    ]:
+        ws.append(row)
+    wb.save(raw / "b.xlsx")
+    res = build(raw, tmp_path / "out", progress=False)
+    assert set(res.conflicts.source_file) == {"a.xls", "b.xlsx"}
+    assert "85.2" in (tmp_path / "out" / "validation.md").read_text(encoding="utf-8")
+
+
+def test_build_command_exit_codes(raw, tmp_path):
+    args = argparse.Namespace(raw=str(raw), out=str(tmp_path / "o"), strict=False, quiet=True)
+    assert build_command(args) == 1  # broken.xlsx
+    (raw / "broken.xlsx").unlink()
+    assert build_command(args) == 0
+    args.strict = True
+    assert build_command(args) != 0  # there are rejects
+
+
+def test_missing_inputs(tmp_path):
+    with pytest.raises(BkError, match="run `bkanalysis build`"):
+        load_observations(tmp_path)
+    with pytest.raises(BkError, match="not found"):
+        build(tmp_path / "nope", tmp_path / "out", progress=False)
