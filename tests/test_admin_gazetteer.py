@@ -152,6 +152,8 @@ def test_crosswalk_partial_transfers_are_stated():
     assert set(part["from_code"]) == {"02074", "02149", "02155"}
     assert part["note"].str.contains("ASSUMPTION").all()
     assert part["note"].str.contains("855/NQ-UBTVQH14").all()
+    assert "Xã Phong Huân to Xã Bằng Lãng (7.41 km²" in " ".join(part["note"])
+    assert not crosswalk("2019", "2025")["note"].str.contains("\n").any()
     # Văn Học: 10.56 km² to Văn Vũ, 3.94 km² to Cường Lợi
     van_hoc = part[part["from_code"] == "02149"].set_index("to_code")["area_share"]
     assert van_hoc["02137"] == pytest.approx(10.56 / 14.5)

@@ -116,6 +116,8 @@ def aggregate(
     _check_level(to_level)
     obs = check_observations(observations)
     obs = obs.assign(admin_vintage=obs["admin_vintage"].astype(str))
+    if weights is not None:
+        check_observations(weights)
     table = WeightTable(obs, weights)
     rows: list[dict] = []
     skipped: list[dict] = []
@@ -227,6 +229,8 @@ def reconcile_totals(
         raise ValueError(f"rtol must be >= 0, got {rtol!r}")
     obs = check_observations(observations)
     obs = obs.assign(admin_vintage=obs["admin_vintage"].astype(str))
+    if weights is not None:
+        check_observations(weights)
     table = WeightTable(obs, weights)
     out: list[dict] = []
     for key, snap in obs.groupby(_SNAPSHOT, sort=True, dropna=False):

@@ -59,19 +59,23 @@ def _pairs(from_vintage: str, to_vintage: str) -> pd.DataFrame:
 
     if (from_vintage, to_vintage) == ("2019", "2020"):
         ch = _changes_2020()
-        note = ch["note"].where(ch["change"] != "unchanged", "")
-        note = note.where(
-            ch["change"] != "split_part",
-            note + f" ({ch['area_km2'].round(2).astype(str)} km²; ASSUMPTION: split by area share)",
-        )
-        basis = ch["legal_basis"].where(ch["legal_basis"] == "", " [" + ch["legal_basis"] + "]")
+        notes = []
+        for change, note, km2, basis in zip(
+            ch["change"], ch["note"], ch["area_km2"], ch["legal_basis"], strict=True
+        ):
+            if change == "unchanged":
+                notes.append("")
+                continue
+            if change == "split_part":
+                note += f" ({km2:.2f} km²; ASSUMPTION: quantities split by area share)"
+            notes.append(f"{note} [{basis}]" if basis else note)
         return pd.DataFrame(
             {
                 "from_code": ch["code_2019"],
                 "to_code": ch["code_2020"],
                 "area_share": ch["area_share"].astype(float),
                 "whole": ch["change"] != "split_part",
-                "note": (note + basis).str.strip(),
+                "note": notes,
             }
         )
     if (from_vintage, to_vintage) == ("2020", "2025"):
@@ -118,7 +122,10 @@ def _crosswalk(from_vintage: str, to_vintage: str) -> pd.DataFrame:
                 "to_code": m["to_code_b"],
                 "area_share": m["area_share"] * m["area_share_b"],
                 "whole": m["whole"] & m["whole_b"],
-                "note": m["note"].where(m["note"] == "", "2020: " + m["note"]),
+                "note": [
+                    "; ".join(x for x in (f"2020: {a}" if a else "", f"2025: {b}") if x)
+                    for a, b in zip(m["note"], m["note_b"], strict=True)
+                ],
             }
         )
         # two parts of one divided commune may land in the same 2025 unit: merge them

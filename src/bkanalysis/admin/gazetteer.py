@@ -128,13 +128,18 @@ def _legacy_units() -> pd.DataFrame:
     return df
 
 
-@lru_cache(maxsize=1)
 def conversion_2025() -> pd.DataFrame:
-    """Pairs (code_2020, code_2025) from the vietnamadminunits 2025 converter.
+    """Return the pairs (code_2020, code_2025) of the vietnamadminunits 2025 converter.
 
     Every 2020–2025 unit of Bắc Kạn went whole into one 2025 unit (the converter lists
     no divided ward for Bắc Kạn; this is checked).
     """
+    return _conversion_2025()[0].copy()
+
+
+@lru_cache(maxsize=1)
+def _conversion_2025() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (pairs, the 2025 units of the former Bắc Kạn from vietnamadminunits)."""
     import pandas as pd
     from vietnamadminunits.database import query
 
@@ -178,8 +183,7 @@ def conversion_2025() -> pd.DataFrame:
     out = pd.DataFrame(pairs, columns=["code_2020", "code_2025"]).sort_values("code_2020")
     if out["code_2020"].duplicated().any() or len(out) != 108:
         raise CatalogError("vietnamadminunits: the 2025 conversion of Bắc Kạn is not 108 → 1")
-    out.attrs["new_units"] = new_units[new_units["wardCode"].isin(out["code_2025"])].copy()
-    return out.reset_index(drop=True)
+    return out.reset_index(drop=True), new_units[new_units["wardCode"].isin(out["code_2025"])]
 
 
 def _province_row(vintage: str, area_km2: float) -> dict:
@@ -277,8 +281,8 @@ def _communes_2020() -> pd.DataFrame:
 def _communes_2025() -> pd.DataFrame:
     import pandas as pd
 
-    conv = conversion_2025()
-    new = conv.attrs["new_units"].sort_values("wardCode")
+    conv, new = _conversion_2025()
+    new = new.sort_values("wardCode")
     district_of = _legacy_units().set_index("wardCode")["districtCode"]
     former = (
         conv.assign(d=conv["code_2020"].map(district_of))

@@ -124,6 +124,8 @@ def harmonise(
         return _finish(obs.assign(converted=False, conversion_note=""))
     obs = obs.copy()
     obs["admin_vintage"] = obs["admin_vintage"].astype(str)
+    if weights is not None:
+        check_observations(weights)
     table = WeightTable(obs, weights)
     rank = {v: i for i, v in enumerate(VINTAGES)}
     target_names = gazetteer(to).set_index("area_code")["area_name"]
