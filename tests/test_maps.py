@@ -13,22 +13,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.colors as mcolors  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-from bkanalysis.catalog import read_package_csv  # noqa: E402
-from bkanalysis.errors import BkError  # noqa: E402
-from bkanalysis.plotting import (  # noqa: E402
+from bkanalysis.catalog import read_package_csv
+from bkanalysis.errors import BkError
+from bkanalysis.plotting import (
     commune_values,
     plot_commune_map,
     plot_commune_small_multiples,
     plot_target_map,
     save_figure,
 )
-from bkanalysis.schema import vintage_for_year  # noqa: E402
+from bkanalysis.schema import vintage_for_year
 
 GEO = Path(
     os.environ.get("BKANALYSIS_GEO_MIRROR", Path(__file__).resolve().parents[2] / "shared" / "geo")

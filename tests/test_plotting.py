@@ -12,15 +12,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.colors as mcolors  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-from bkanalysis.catalog import load_indicators, read_package_csv  # noqa: E402
-from bkanalysis.errors import BkError  # noqa: E402
-from bkanalysis.plotting import (  # noqa: E402
+from bkanalysis.catalog import load_indicators, read_package_csv
+from bkanalysis.errors import BkError
+from bkanalysis.plotting import (
     FULL_WIDTH_CM,
     HALF_WIDTH_CM,
     figsize,
@@ -35,8 +35,8 @@ from bkanalysis.plotting import (  # noqa: E402
     theme_context,
     use_theme,
 )
-from bkanalysis.plotting._common import THEME_LABELS, UNIT_LABELS, WORDS  # noqa: E402
-from bkanalysis.schema import vintage_for_year  # noqa: E402
+from bkanalysis.plotting._common import THEME_LABELS, UNIT_LABELS, WORDS
+from bkanalysis.schema import vintage_for_year
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "geo"
 STATUSES = read_package_csv("statuses.csv").set_index("status")
@@ -279,7 +279,7 @@ def test_target_series_rejects_bad_input():
 
 
 def test_target_series_draws_on_given_axes():
-    fig, axes = plt.subplots(1, 2)
+    _, axes = plt.subplots(1, 2)
     ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", ax=axes[1])
     assert ax is axes[1] and not axes[0].has_data()
 
@@ -288,23 +288,18 @@ def test_target_series_draws_on_given_axes():
 
 
 def _dashboard_frame():
+    cols = ["target_id", "indicator_id", "area_level", "area_code", "comparator", "target_value",
+            "deadline", "latest_year", "latest_value", "status"]  # fmt: skip
     rows = [
-        dict(target_id="forest_cover_2020", indicator_id="forest_cover_pct", area_level="province",
-             area_code="06", comparator=">=", target_value=72.0, deadline=2020, latest_year=2023,
-             latest_value=73.4, status="achieved"),
-        dict(target_id="ntm_communes_2020", indicator_id="ntm_communes_count", area_level="province",
-             area_code="06", comparator=">=", target_value=26.0, deadline=2020, latest_year=2020,
-             latest_value=20.0, status="missed"),
-        dict(target_id="ghg_reduction_2030", indicator_id="ghg_reduction_below_bau_pct",
-             area_level="province", area_code="06", comparator=">=", target_value=14.0,
-             deadline=2030, latest_year=None, latest_value=None, status="insufficient_data"),
+        ("forest_cover_2020", "forest_cover_pct", "province", "06", ">=", 72.0, 2020, 2023, 73.4, "achieved"),
+        ("ntm_communes_2020", "ntm_communes_count", "province", "06", ">=", 26.0, 2020, 2020, 20.0, "missed"),
+        ("ghg_reduction_2030", "ghg_reduction_below_bau_pct", "province", "06", ">=", 14.0, 2030,
+         None, None, "insufficient_data"),
     ]  # fmt: skip
     for i, s in enumerate(["achieved"] * 3 + ["off_track"]):
-        rows.append(dict(target_id="ntm_communes_2020_floor", indicator_id="ntm_criteria_met_count",
-                         area_level="commune", area_code=f"0{i:04d}", comparator=">=",
-                         target_value=10.0, deadline=2020, latest_year=2021, latest_value=12.0,
-                         status=s))  # fmt: skip
-    return pd.DataFrame(rows)
+        rows.append(("ntm_communes_2020_floor", "ntm_criteria_met_count", "commune", f"0{i:04d}",
+                     ">=", 10.0, 2020, 2021, 12.0, s))  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
 
 
 def test_dashboard_colours_rows_by_status():

@@ -99,7 +99,7 @@ def test_parse_sources_names_the_bad_entry(mutation, message):
 
 
 def test_parse_sources_rejects_synthetic_without_generator_and_duplicates():
-    with pytest.raises(BkError, match="communes_ntm_2021.xlsx.*generator"):
+    with pytest.raises(BkError, match=r"communes_ntm_2021\.xlsx.*generator"):
         parse_sources(
             _yaml(SYNTHETIC.replace('generator: "scripts/make_example_data.py --seed 1635"', ""))
         )
