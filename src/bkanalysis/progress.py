@@ -885,7 +885,7 @@ def format_assessment(assessment: pd.DataFrame, lang: str = "vi", *, width: int 
         ("target_id", 42),
         ("target", 22),
         ("deadline", 6),
-        ("latest", 24),
+        ("latest", 30),
         ("status", 20),
         ("gap", 10),
     ]
