@@ -9,6 +9,7 @@ Rules
 -----
 * Reduction below BAU in year *Y* (per sector and for the total):
   ``reduction_tco2e = bau − actual`` and ``reduction_pct = 100 × (bau − actual) / bau``;
+  ``reduction_pct`` is NaN when BAU ≤ 0 (a LULUCF sink: read ``reduction_tco2e``);
   the indicator ``ghg_reduction_below_bau_pct`` is this derived value (not read from
   workbooks unless a workbook reports it directly, in which case the reported value wins).
 * Actual emissions use the preferred value per year (actual > preliminary > estimate);
