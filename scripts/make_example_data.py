@@ -139,10 +139,10 @@ class Book:
         buf = io.BytesIO()
         self.wb.save(buf)
         data = _postprocess(buf.getvalue(), self.wb.sheetnames, self.formulas)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        from bkanalysis.io import write_bytes_atomic
+
+        write_bytes_atomic(path, data)
+        path.chmod(0o644)  # atomic_path's mkstemp leaves 0600
 
 
 def _xml_escape(s: str) -> str:
@@ -405,22 +405,6 @@ def province_series(rng: np.random.Generator, facts) -> dict[str, dict[int, floa
             if fact and float(fact["value"]) != out[ind][y]:
                 raise AssertionError(f"{ind} {y}: series disagrees with the published fact")
     return out
-
-
-def district_values(
-    rng: np.random.Generator,
-    province: float,
-    weights: np.ndarray,
-    spread: float,
-    lo: float,
-    hi: float,
-    dec: int,
-) -> list[float]:
-    """District values scattered around *province* whose weighted mean is close to it."""
-    offsets = rng.normal(0, spread, len(weights))
-    vals = np.clip(province + offsets, lo, hi)
-    vals = np.clip(vals + (province - np.average(vals, weights=weights)), lo, hi)
-    return [round(float(v), dec) for v in vals]
 
 
 # --------------------------------------------------------------------------------------
@@ -2047,7 +2031,10 @@ def write_sources(out: Path, entries: list[dict], seed: int) -> None:
     ]
     for _path, e in sorted({**kept, **generated}.items()):
         lines += _entry_lines(e)
-    (out / "SOURCES.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from bkanalysis.io import write_text_atomic
+
+    write_text_atomic(out / "SOURCES.yml", "\n".join(lines) + "\n")
+    (out / "SOURCES.yml").chmod(0o644)
 
 
 def generate(out: Path, seed: int = DEFAULT_SEED) -> list[dict]:
