@@ -595,3 +595,24 @@ def test_other_province_rows_ignored():
     )
     r = one(data, "forest_cover_2020")
     assert (r["latest_value"], r["status"]) == (71.5, "on_track")
+
+
+@pytest.mark.slow
+def test_status_on_the_example_data(monkeypatch, tmp_path, capsys):
+    from bkanalysis.config import get_paths
+
+    raw = get_paths().raw
+    if not any(raw.rglob("*.xlsx")):
+        pytest.skip(f"no example workbooks in {raw} (run `make data`)")
+    processed = tmp_path / "processed"
+    monkeypatch.setenv("BKANALYSIS_REPORTS", str(tmp_path / "reports"))
+    assert main(["build", "--raw", str(raw), "--out", str(processed), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--lang", "en", "--processed", str(processed)]) == 0
+    out = capsys.readouterr().out
+    labels = read_package_csv("statuses.csv")["label_en"].tolist()
+    for tid in load_targets()["target_id"]:
+        line = next(x for x in out.splitlines() if x.strip().startswith(tid + " "))
+        assert any(label in line for label in labels), line
+    wb = openpyxl.load_workbook(tmp_path / "reports" / "progress.xlsx")
+    assert wb.sheetnames == ["Tiến độ (vi)", "Progress (en)"]
