@@ -441,6 +441,10 @@ def test_district_level_rows():
         "058": "on_track",
         "061": "deteriorating",
     }
+    every = assess(data, area_level="district")
+    assert set(every["target_id"]) == set(t["target_id"])  # one row even without district data
+    row = every[every["target_id"] == "clean_tech_facilities"].iloc[0]
+    assert (row["area_code"], row["status"]) == ("", "insufficient_data")
 
 
 def test_every_target_gets_a_row_and_a_known_status():

@@ -562,10 +562,11 @@ def assess(
             groups = [(PROVINCE_CODE, level_rows[level_rows["area_code"] == PROVINCE_CODE])]
         else:
             groups = list(level_rows.groupby("area_key", sort=True))
+            if not groups:  # keep one row per target: no area of this level has data
+                groups = [("", level_rows)]
         for key, grp in groups:
             grp = grp.sort_values("year")
-            series = grp.set_index("year")["value"]
-            statuses = grp.set_index("year")["status"].to_dict()
+            series, statuses = _series(grp)
             result = _assess_series(series, statuses, target, d, as_of, method)
             year = result["latest_year"] or as_of
             code = key.split(":")[-1]
@@ -603,6 +604,15 @@ def assess(
     ):
         df[col] = df[col].astype("float64")
     return df
+
+
+def _series(rows: pd.DataFrame):
+    """Return (year -> value Series sorted by year, year -> data status dict) of *rows*."""
+    import pandas as pd
+
+    years = rows["year"].to_numpy()
+    series = pd.Series(rows["value"].to_numpy(dtype=float), index=years).sort_index()
+    return series, dict(zip(years.tolist(), rows["status"].tolist(), strict=True))
 
 
 def _with_derived(obs: pd.DataFrame) -> pd.DataFrame:
@@ -705,8 +715,9 @@ def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
     communes = crit[crit["year"] == eval_year][
         ["area_key", "area_code", "area_name", "admin_vintage"]
     ]
+    by_key = dict(tuple(crit.groupby("area_key", sort=False)))
     for c in communes.drop_duplicates("area_key").sort_values("area_code").to_dict("records"):
-        own = crit[crit["area_key"] == c["area_key"]].sort_values("year")
+        own = by_key[c["area_key"]].sort_values("year")
         last = own[own["year"] == eval_year].iloc[0]
         row = {
             **base,
@@ -717,14 +728,7 @@ def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
         }
         if last["ntm"]:
             rec = recognised.get(c["area_key"])
-            res = _assess_series(
-                own.set_index("year")["value"],
-                own.set_index("year")["status"].to_dict(),
-                target,
-                d,
-                as_of,
-                method,
-            )
+            res = _assess_series(*_series(own), target, d, as_of, method)
             if not passed:
                 res["status"] = "achieved"
             elif eval_year <= deadline or (rec is not None and rec <= deadline):
@@ -735,10 +739,7 @@ def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
             when = f" (recognised {int(rec)})" if rec is not None else ""
             res["note"] = f"NTM commune{when}: the floor does not bind it"
         else:
-            series = own[~own["ntm"]].set_index("year")
-            res = _assess_series(
-                series["value"], series["status"].to_dict(), target, d, as_of, method
-            )
+            res = _assess_series(*_series(own[~own["ntm"]]), target, d, as_of, method)
         row.update(res)
         rows.append(row)
     return rows
