@@ -434,7 +434,9 @@ def assess(
     pandas.DataFrame
         :data:`ASSESSMENT_COLUMNS`, one row per target and area in registry order; for a
         per-commune floor one row per commune plus a province summary row (area code
-        ``06``). ``status`` is one of :data:`bkanalysis.schema.ASSESSMENT_STATUSES`.
+        ``06``). A target with no data at *area_level* keeps one row (empty area code,
+        ``insufficient_data``). ``status`` is one of
+        :data:`bkanalysis.schema.ASSESSMENT_STATUSES`.
 
     Notes
     -----
