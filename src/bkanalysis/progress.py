@@ -1068,6 +1068,8 @@ def _load_processed(processed) -> pd.DataFrame:
         from .pipeline import load_observations
     except ImportError:
         raise BkError("no processed data: run `bkanalysis build` first") from None
+    if not processed.is_dir() or not any(processed.iterdir()):
+        raise BkError(f"no processed data in {processed}: run `bkanalysis build` first")
     try:
         return load_observations(processed)
     except FileNotFoundError:
