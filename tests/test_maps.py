@@ -208,14 +208,13 @@ def test_small_multiples_share_one_classification(bounds):
         [
             _commune_obs(g19, "forest_cover_pct", 2019, _values(len(g19), seed=1)),
             _commune_obs(g20, "forest_cover_pct", 2021, _values(len(g20), missing=[2], seed=2)),
-            _commune_obs(g20, "forest_cover_pct", 2023, _values(len(g20), seed=3)),
         ]
     )
     fig = plot_commune_small_multiples(
-        obs, "forest_cover_pct", [2019, 2021, 2023], boundaries=bounds, k=4
+        obs, "forest_cover_pct", [2019, 2021], boundaries=bounds, k=4
     )
     panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
-    assert [ax.get_title(loc="left") for ax in panels] == ["2019", "2021", "2023"]
+    assert [ax.get_title(loc="left") for ax in panels] == ["2019", "2021"]
     legends = [ax.get_legend() for ax in panels if ax.get_legend() is not None]
     assert len(legends) == 1  # one legend for all panels
     assert legends[0].get_title().get_text() == "Đơn vị: %"

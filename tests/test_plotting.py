@@ -483,16 +483,17 @@ def test_save_figure_writes_everything(tmp_path):
 
 
 def test_save_figure_upserts_manifest_and_is_deterministic(tmp_path):
-    def make(out, caption):
+    def make(out, caption, formats=("png", "svg", "pdf")):
         ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", lang="en")
         save_figure(ax.figure, "forest_cover", caption=caption, sources="Yearbook", lang="en",
-                    synthetic=False, out_dir=out)  # fmt: skip
+                    synthetic=False, out_dir=out, formats=formats)  # fmt: skip
         fig, ax2 = plt.subplots()
         ax2.bar([1, 2], [3, 4])
         save_figure(fig, "another_figure", caption="Other", sources="X", lang="en",
-                    data=pd.DataFrame({"a": [1]}), synthetic=False, out_dir=out)  # fmt: skip
+                    data=pd.DataFrame({"a": [1]}), synthetic=False, out_dir=out,
+                    formats=("svg",))  # fmt: skip
 
-    make(tmp_path / "a", "first")
+    make(tmp_path / "a", "first", formats=("svg",))
     make(tmp_path / "a", "second")
     manifest = read_manifest(tmp_path / "a")
     assert manifest["name"].tolist() == ["another_figure", "forest_cover"]
@@ -507,7 +508,16 @@ def test_save_figure_footer_replaced_not_duplicated(tmp_path):
     fig, ax = plt.subplots()
     ax.plot([1, 2], [1, 2])
     data = pd.DataFrame({"x": [1, 2]})
-    save_figure(fig, "f1", caption="c", sources="A", synthetic=True, data=data, out_dir=tmp_path)
+    save_figure(
+        fig,
+        "f1",
+        caption="c",
+        sources="A",
+        synthetic=True,
+        data=data,
+        out_dir=tmp_path,
+        formats=("svg",),
+    )
     save_figure(
         fig, "f1", caption="c", sources=["B", "C"], synthetic=False, data=data, out_dir=tmp_path
     )
@@ -527,6 +537,16 @@ def test_save_figure_rejects_unsafe_names(tmp_path, name):
 
 def test_save_figure_requires_data_caption_and_sources(tmp_path):
     fig, _ = plt.subplots()
+    with pytest.raises(BkError, match="formats"):
+        save_figure(
+            fig,
+            "x",
+            caption="c",
+            sources="s",
+            data=pd.DataFrame({"a": [1]}),
+            out_dir=tmp_path,
+            formats=("jpg",),
+        )
     with pytest.raises(BkError, match="pass data="):
         save_figure(fig, "x", caption="c", sources="s", out_dir=tmp_path)
     with pytest.raises(BkError, match="caption"):
@@ -555,7 +575,9 @@ def test_synthetic_flag_follows_provenance(tmp_path, monkeypatch):
     out = tmp_path / "fig"
     real = _obs("forest_cover_pct", FOREST, src="pub/a.xlsx")
     ax = plot_target_series(real, "forest_cover_2020")
-    save_figure(ax.figure, "published_only", caption="c", sources=None, out_dir=out)
+    save_figure(
+        ax.figure, "published_only", caption="c", sources=None, out_dir=out, formats=("svg",)
+    )
     assert _texts(ax.figure, "bk_illustrative") == []
     assert _texts(ax.figure, "bk_footer") == [
         "Nguồn: Niên giám thống kê Bắc Kạn 2023, Cục Thống kê tỉnh Bắc Kạn (https://example.org/ng)"
@@ -563,13 +585,15 @@ def test_synthetic_flag_follows_provenance(tmp_path, monkeypatch):
     for src, name in [("syn/b.xlsx", "with_synthetic"), ("nobody/knows.xlsx", "with_unknown")]:
         mixed = pd.concat([real, _obs("forest_cover_pct", [(2022, 73.0, "estimate")], src=src)])
         ax = plot_target_series(mixed, "forest_cover_2020")
-        save_figure(ax.figure, name, caption="c", sources=None, out_dir=out)
+        save_figure(ax.figure, name, caption="c", sources=None, out_dir=out, formats=("svg",))
         assert _texts(ax.figure, "bk_illustrative") == ["Dữ liệu minh hoạ / Illustrative data"]
     flags = read_manifest(out).set_index("name")["synthetic"].to_dict()
     assert flags == {"published_only": "false", "with_synthetic": "true", "with_unknown": "true"}
     # data without provenance counts as illustrative unless the caller says otherwise
     ax = plot_emissions_vs_bau(_emissions())
-    save_figure(ax.figure, "emissions", caption="c", sources="Kiểm kê KNK", out_dir=out)
+    save_figure(
+        ax.figure, "emissions", caption="c", sources="Kiểm kê KNK", out_dir=out, formats=("svg",)
+    )
     assert _texts(ax.figure, "bk_illustrative") == ["Dữ liệu minh hoạ / Illustrative data"]
 
 

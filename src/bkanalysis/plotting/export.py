@@ -175,6 +175,7 @@ def save_figure(
     synthetic: bool | None = None,
     title: str | dict | None = None,
     out_dir: str | Path | None = None,
+    formats: tuple[str, ...] = FORMATS,
 ) -> dict[str, Path]:
     """Save *fig* for a brief, with its data, footer and manifest row.
 
@@ -204,6 +205,8 @@ def save_figure(
         Title for the manifest (default: the figure's suptitle or first Axes title).
     out_dir : path, optional
         Default ``get_paths().figures`` (``reports/figures``).
+    formats : tuple of str, default ('png', 'svg', 'pdf')
+        Image formats to write (a subset of :data:`FORMATS`).
 
     Returns
     -------
@@ -231,6 +234,10 @@ def save_figure(
         )
     if not hasattr(fig, "savefig"):
         raise BkError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
+    formats = tuple(formats)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise BkError(f"formats: {bad or formats!r}; choose among {', '.join(FORMATS)}")
     captions = _bilingual(caption, "caption", lang)
     if not captions[lang].strip():
         raise BkError("caption: empty caption")
@@ -251,7 +258,7 @@ def save_figure(
     written: dict[str, Path] = {}
     with theme_context():
         _mark_figure(fig, lines, bool(synthetic), lang)
-        for fmt in FORMATS:
+        for fmt in formats:
             buf = io.BytesIO()
             # NOTE: fixed metadata and svg.hashsalt (set by the theme) keep the files
             # byte-identical across runs; pdf.fonttype 42 embeds TrueType fonts.
