@@ -72,15 +72,21 @@ def _parse_plan_list(text: str) -> list[tuple[str, set[int]]]:
 def test_registry_covers_every_plan_row():
     t = load_targets()
     top = t[t["parent_id"] == ""]
+    # one top-level row per row of the plan's list, due at that row's first deadline
+    assert len(PLAN_ROWS) == 28
+    assert sorted(zip(top["plan_ref"], top["deadline"], strict=True)) == sorted(
+        (ref, min(years)) for ref, years in PLAN_ROWS
+    )
+    # every deadline of a plan row is carried by that row or its parts
     expected = {}
     for ref, years in PLAN_ROWS:
         expected.setdefault(ref, set()).update(years)
-    got = top.groupby("plan_ref")["deadline"].agg(set).to_dict()
-    assert got == expected
-    # 28 rows in the plan's list; a row with two deadlines gives two registry rows
-    assert len(PLAN_ROWS) == 28
-    assert len(top) == 30
-    assert top["plan_ref"].nunique() == 27
+    assert t.groupby("plan_ref")["deadline"].agg(set).to_dict() == expected
+    # parts share their parent's plan_ref
+    parents = t.set_index("target_id")["plan_ref"]
+    parts = t[t["parent_id"] != ""]
+    assert (parts["plan_ref"] == parts["parent_id"].map(parents)).all()
+    assert len(parts) == 12
 
 
 @pytest.mark.skipif(not PLAN_EN.exists(), reason=f"plan list not found at {PLAN_EN}")
@@ -148,6 +154,7 @@ def test_target_shapes():
         60,
     )
     assert t.loc["forest_cover_2030", "comparator"] == "maintain"
+    assert t.loc["forest_cover_2030", "parent_id"] == "forest_cover_2020"
     assert t.loc["forest_cover_2030", "baseline_year"] == 2020
     assert (t.loc["env_investment_share", "low"], t.loc["env_investment_share", "high"]) == (3, 4)
     assert "base" in t.loc["env_investment_share", "note"]

@@ -9,12 +9,17 @@ Columns (see :data:`TARGET_COLUMNS`):
 
 ``target_id``
     Unique id. Top-level ids follow the working identifiers of the plan's English list
-    (``plan/decision_1635_targets_en.md``), with the deadline year appended where one plan
-    row has two deadlines (``forest_cover_2020`` / ``forest_cover_2030``).
+    (``plan/decision_1635_targets_en.md``), with the deadline year appended where the id
+    has two deadlines (``ntm_communes_2020`` / ``ntm_communes_2030``). There is exactly
+    one top-level row per row of that list.
 ``parent_id``
-    Empty for a top-level target; the parent's ``target_id`` for a part.
+    Empty for a top-level target; the parent's ``target_id`` for a part. Parts are the
+    sub-clauses of a plan row: the tiers of an emission target, "of which 75% recycled",
+    the per-commune floor, a second deadline of the same clause (forest cover kept to
+    2030, clean water 100% by 2030).
 ``plan_ref``
-    The plan list's identifier for a top-level row (empty for parts).
+    The identifier of the plan list's row the target comes from (parts share their
+    parent's).
 ``indicator_id``
     An id of the indicator catalog (``indicators.csv``); its ``direction`` drives progress.
 ``area_scope``
@@ -132,8 +137,8 @@ def _load() -> pd.DataFrame:
             raise CatalogError(f"{where}: parent_id {row['parent_id']!r} is not a target_id")
         if row["parent_id"] == row["target_id"]:
             raise CatalogError(f"{where}: a target cannot be its own parent")
-        if not row["parent_id"] and not row["plan_ref"]:
-            raise CatalogError(f"{where}: a top-level target needs a plan_ref")
+        if not row["plan_ref"]:
+            raise CatalogError(f"{where}: empty plan_ref")
         try:
             ind = indicator(row["indicator_id"])
         except CatalogError:
