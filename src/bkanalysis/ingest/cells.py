@@ -31,14 +31,14 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from bkanalysis.errors import UnreadableFileError
 
 __all__ = ["Cell", "SheetGrid", "a1", "is_percent_format", "load_workbook_grids"]
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     """One non-empty cell.
 
     Attributes

@@ -41,6 +41,7 @@ _ABBREV = {
 _STOPWORDS = {"va", "and", "cac", "nhung"}
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case *text* and drop diacritics (``đ``→``d``), keeping punctuation.
 
@@ -55,6 +56,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", s)
 
 
+@lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """Comparison key: folded, punctuation → spaces, abbreviations expanded.
 
@@ -113,6 +115,13 @@ def parse_period(text) -> Period | None:
         if float(text).is_integer() and _YEAR.match(str(int(text))):
             return Period(int(text), "actual")
         return None
+    if not isinstance(text, str):
+        return None
+    return _parse_period_text(text)
+
+
+@lru_cache(maxsize=65536)
+def _parse_period_text(text: str) -> Period | None:
     s = re.sub(r"[¹²³⁰⁴-⁹]", "", str(text))
     s = re.sub(r"\(\s*\*+\s*\)|\*+", " ", s)
     toks = key(s).split()
@@ -171,6 +180,7 @@ def _unit_key(text: str) -> str:
     return " ".join(s.split())
 
 
+@lru_cache(maxsize=4096)
 def parse_unit(text) -> tuple[str, float] | None:
     """Canonical unit and factor of a unit text, or None if unknown.
 

@@ -24,6 +24,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .cells import SheetGrid
 from .labels import (
@@ -57,6 +58,7 @@ _REMARKS = re.compile(
     r"don vi thuc hien|don vi theo doi|co quan theo doi)\b"
 )
 _TWO_YEARS_SLASH = re.compile(r"(19|20)\d\d\s*/\s*(ky|kh|th|nam|uth|uoc)?\s*(19|20)?\d\d")
+_YEARISH = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 _OF_WHICH = re.compile(r"^(chia ra|trong do|of which|in which|bao gom|gom)\b")
 _UNIT_HEADER = re.compile(r"^(dvt|don vi tinh|don vi|unit|dvt unit|don vi tinh unit)$")
 _STT_HEADER = re.compile(r"^(stt|tt|so tt|so thu tu|no|ma so|ma)$")
@@ -126,6 +128,7 @@ class _Sheet:
                 for c in range(c0, c1 + 1):
                     self.anchor[(r, c)] = (r0, c0, r1, c1)
         self._vlike: dict[tuple[int, int], bool] = {}
+        self.memo: dict[str, dict] = {}
         self.covered_rows = {
             r for r0, _c0, r1, _c1 in grid.merged if r1 > r0 for r in range(r0 + 1, r1 + 1)
         }
@@ -168,6 +171,21 @@ class _Sheet:
         return " ".join(self.text(r, c) for c in self.cols(r) if self.text(r, c))
 
 
+def _row_memo(fn):
+    name = fn.__name__
+
+    def wrapper(sh, r):
+        cache = sh.memo.setdefault(name, {})
+        if r not in cache:
+            cache[r] = fn(sh, r)
+        return cache[r]
+
+    wrapper.__name__ = name
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@_row_memo
 def _is_note_row(sh: _Sheet, r: int) -> bool:
     cs = sh.cols(r)
     if not cs:
@@ -176,6 +194,7 @@ def _is_note_row(sh: _Sheet, r: int) -> bool:
     return bool(_NOTE.match(first))
 
 
+@_row_memo
 def _is_unit_row(sh: _Sheet, r: int) -> tuple[str, str | None] | None:
     cs = sh.cols(r)
     texts = [sh.text(r, c) for c in cs]
@@ -194,14 +213,25 @@ def _is_unit_row(sh: _Sheet, r: int) -> tuple[str, str | None] | None:
     return None
 
 
+@_row_memo
 def _is_period_header(sh: _Sheet, r: int) -> bool:
     cs = sh.cols(r)
+    maybe = 0
+    for c in cs:
+        v = sh.value(r, c)
+        if isinstance(v, str):
+            maybe += bool(_YEARISH.search(v))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            maybe += is_year_number(v)
+    if maybe < 2:
+        return False
     periods = [c for c in cs if sh.is_period(r, c)]
     if len(periods) < 2:
         return False
     return all(sh.is_period(r, c) or not sh.vlike(r, c) for c in cs)
 
 
+@_row_memo
 def _is_numbering_row(sh: _Sheet, r: int) -> bool:
     """Column-numbering row under a header: (1) (2) … or A B 1 2 3."""
     nums = []
@@ -216,6 +246,7 @@ def _is_numbering_row(sh: _Sheet, r: int) -> bool:
     return len(nums) >= 3 and all(b == a + 1 for a, b in itertools.pairwise(nums))
 
 
+@_row_memo
 def _first_value_col(sh: _Sheet, r: int) -> int | None:
     cs = sh.cols(r)
     if len(cs) < 2:
@@ -226,6 +257,7 @@ def _first_value_col(sh: _Sheet, r: int) -> int | None:
     return None
 
 
+@_row_memo
 def _is_data_row(sh: _Sheet, r: int) -> bool:
     if _first_value_col(sh, r) is None:
         return False
@@ -263,18 +295,20 @@ def _bodies(sh: _Sheet, data: set[int]) -> list[list[int]]:
     cur: list[int] = []
     starts: list[int] = []
     gap = 0
+    counts: Counter = Counter()
     for r in range(0, sh.grid.max_row):
         if r in data:
             if cur and gap:
                 cur.extend(pending)
             cur.append(r)
             starts.append(_first_value_col(sh, r))
+            counts[starts[-1]] += 1
             gap = 0
             pending = []
             continue
         if not cur:
             continue
-        vstart = Counter(starts).most_common(1)[0][0]
+        vstart = counts.most_common(1)[0][0]
         cs = sh.cols(r)
         ok = (
             all(c < vstart for c in cs)
@@ -286,6 +320,7 @@ def _bodies(sh: _Sheet, data: set[int]) -> list[list[int]]:
         if not ok or gap > 3:
             bodies.append(cur)
             cur, starts, gap = [], [], 0
+            counts = Counter()
             continue
         pending = [*([] if gap == 1 else pending), r]
     if cur:
@@ -293,6 +328,7 @@ def _bodies(sh: _Sheet, data: set[int]) -> list[list[int]]:
     return bodies
 
 
+@lru_cache(maxsize=8192)
 def _default_area_test(label: str) -> bool:
     from bkanalysis.admin import AreaResolutionError, resolve_area
 
@@ -620,7 +656,13 @@ def _classify(sh: _Sheet, t: Table, is_area) -> None:
     periods = areas = inds = 0
     from .labels import match_indicator
 
-    for r in t.data_rows:
+    # the row kind is decided on a sample of at most 40 rows spread over the table
+    sample = t.data_rows
+    if n > 40:
+        step = n / 40
+        sample = [t.data_rows[int(i * step)] for i in range(40)]
+        n = len(sample)
+    for r in sample:
         v = sh.value(r, t.label_col)
         lab = row_label(sh, t, r)
         if parse_period(v if isinstance(v, (int, float)) else lab) is not None:

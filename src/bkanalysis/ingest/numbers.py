@@ -81,6 +81,7 @@ def is_missing_marker(text: str) -> bool:
     return _clean_text(text).casefold() in _markers()
 
 
+@lru_cache(maxsize=65536)
 def classify_number_text(text: str) -> tuple[float | None, float | None, str]:
     """Read number text; return ``(value_if_vi, value_if_en, evidence)``.
 
@@ -152,6 +153,7 @@ def _read(s: str, *, thousands: str, decimal: str) -> float | None:
     return sign * float(Decimal(digits))
 
 
+@lru_cache(maxsize=65536)
 def looks_like_value(text: str) -> bool:
     """Tell whether *text* is meant as a value (number text, marker, range, qualified number).
 

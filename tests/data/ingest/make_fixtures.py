@@ -58,7 +58,7 @@ def _add_cached_values(path, wb, cached):
         member = f"xl/worksheets/sheet{titles.index(sheet) + 1}.xml"
         xml = members[member].decode("utf-8")
         pat = re.compile(rf'(<c r="{ref}"[^>]*>)(<f>.*?</f>)(<v\s*/>|<v></v>)?(</c>)')
-        xml, n = pat.subn(lambda m: f"{m.group(1)}{m.group(2)}<v>{value}</v>{m.group(4)}", xml)
+        xml, n = pat.subn(lambda m, v=value: f"{m.group(1)}{m.group(2)}<v>{v}</v>{m.group(4)}", xml)
         assert n == 1, (sheet, ref)
         members[member] = xml.encode("utf-8")
     _write_zip(path, members)
