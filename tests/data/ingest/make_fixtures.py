@@ -67,6 +67,11 @@ def _add_cached_values(path, wb, cached):
 def _normalise_zip(path):
     with zipfile.ZipFile(path) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
+    core = members.get("docProps/core.xml")
+    if core is not None:
+        members["docProps/core.xml"] = re.sub(
+            rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>2024-01-01T00:00:00Z\2", core
+        )
     _write_zip(path, members)
 
 
