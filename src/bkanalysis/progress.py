@@ -623,6 +623,8 @@ def _with_derived(obs: pd.DataFrame) -> pd.DataFrame:
 
     from .emissions import reduction_observations
 
+    if not (obs["indicator_id"] == "ghg_bau_tco2e").any():
+        return obs
     derived = reduction_observations(obs)
     if derived.empty:
         return obs
@@ -813,10 +815,15 @@ _DATA_STATUS = {
 
 def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None):
     """Rows of display values (list of dicts keyed as _HEADERS) for *lang*."""
-    from .catalog import indicator_label
-    from .targets import describe_target, load_targets
+    from .targets import _catalog_rows, describe_target, load_targets
 
     k = 0 if lang == "vi" else 1
+    cat = _catalog_rows()
+
+    def indicator_label(i: str) -> str:
+        row = cat[i]
+        return f"{row[f'name_{lang}']} ({row['unit']})"
+
     reg = (load_targets() if targets is None else targets).set_index("target_id", drop=False)
     labels = _status_labels(lang)
     out = []
@@ -827,7 +834,7 @@ def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = N
                 "target_id": r["target_id"],
                 "parent_id": r["parent_id"],
                 "section": r["section"],
-                "indicator": indicator_label(r["indicator_id"], lang, unit=True),
+                "indicator": indicator_label(r["indicator_id"]),
                 "area_code": r["area_code"],
                 "area_name": r["area_name"],
                 "admin_vintage": r["admin_vintage"],

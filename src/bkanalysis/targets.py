@@ -221,6 +221,13 @@ def load_targets() -> pd.DataFrame:
     return _load().copy()
 
 
+@lru_cache(maxsize=1)
+def _catalog_rows() -> dict[str, dict[str, str]]:
+    from .catalog import load_indicators
+
+    return {r["id"]: r for r in load_indicators().to_dict("records")}
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -238,13 +245,14 @@ def describe_target(row, lang: str = "vi") -> str:
     """
     if lang not in {"vi", "en"}:
         raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
-    unit = indicator(row["indicator_id"])["unit"]
+    info = _catalog_rows().get(row["indicator_id"]) or indicator(row["indicator_id"])
+    unit = info["unit"]
     comp = row["comparator"]
     if comp == "range":
         return f"{_fmt(row['low'])}–{_fmt(row['high'])} {unit}"
     symbol = {">=": "≥", ">": ">", "=": "=", "<=": "≤", "<": "<"}
     if comp == "maintain":
-        sign = "≥" if indicator(row["indicator_id"])["direction"] == "increase" else "≤"
+        sign = "≥" if info["direction"] == "increase" else "≤"
         word = "duy trì" if lang == "vi" else "keep"
         since = "từ" if lang == "vi" else "from"
         return f"{word} {sign} {_fmt(row['value'])} {unit} {since} {row['baseline_year']}"
