@@ -620,3 +620,13 @@ def test_status_on_the_example_data(monkeypatch, tmp_path, capsys):
         assert any(label in line for label in labels), line
     wb = openpyxl.load_workbook(tmp_path / "reports" / "progress.xlsx")
     assert wb.sheetnames == ["Tiến độ (vi)", "Progress (en)"]
+
+
+def test_empty_observations_give_insufficient_data(tmp_path):
+    from bkanalysis.schema import empty_observations
+
+    res = assess(empty_observations())
+    assert len(res) == len(load_targets())
+    assert set(res["status"]) == {"insufficient_data"}
+    assert f"Insufficient data: {len(res)}  ({len(res)} targets)" in format_assessment(res, "en")
+    write_progress_workbook(res, tmp_path / "p.xlsx")
