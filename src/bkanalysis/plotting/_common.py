@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -204,3 +206,24 @@ def text_colour_on(colour: str) -> str:
     r, g, b = to_rgb(colour)
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "black" if luminance > 0.45 else "white"
+
+
+@contextlib.contextmanager
+def deferred_draw(fig: Any) -> Iterator[None]:
+    """Skip the canvas redraws that ``GeoDataFrame.plot`` asks for while we build *fig*.
+
+    NOTE: geopandas calls ``plt.draw()`` after every layer; with the Agg backend each
+    call renders the whole figure (about 0.5 s for a commune map), so a map with its
+    outlines would be rendered five times before anyone looks at it.
+    """
+    canvas = fig.canvas
+    own = "draw_idle" in vars(canvas)
+    previous = vars(canvas).get("draw_idle")
+    canvas.draw_idle = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        if own:
+            canvas.draw_idle = previous
+        else:
+            del canvas.draw_idle

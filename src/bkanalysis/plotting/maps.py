@@ -30,6 +30,7 @@ from ._common import (
     STATUS_PRECEDENCE,
     check_lang,
     comparator_text,
+    deferred_draw,
     format_number,
     remember_data,
     require_columns,
@@ -338,11 +339,14 @@ def plot_commune_map(
         if ax is None:
             _, ax = plt.subplots(figsize=figsize("full", 0.75), layout="constrained")
         remember_data(ax.figure, pd.DataFrame(merged.drop(columns="geometry")))
-        _draw_choropleth(ax, merged, scheme=scheme, k=k, bins=None, cmap=cmap, lang=lang, unit=unit)
-        _outlines(ax, gdf, district_outlines)
-        if labels:
-            _labels(ax, merged)
-        _finish_map(ax, f"{indicator_label(indicator_id, lang)}, {int(year)}")
+        with deferred_draw(ax.figure):
+            _draw_choropleth(
+                ax, merged, scheme=scheme, k=k, bins=None, cmap=cmap, lang=lang, unit=unit
+            )
+            _outlines(ax, gdf, district_outlines)
+            if labels:
+                _labels(ax, merged)
+            _finish_map(ax, f"{indicator_label(indicator_id, lang)}, {int(year)}")
     return ax
 
 
@@ -406,19 +410,20 @@ def plot_commune_small_multiples(
             layout="constrained",
         )  # fmt: skip
         data = []
-        for i, (ax, (y, _v, gdf, merged)) in enumerate(zip(axes.flat, panels, strict=False)):
-            last = i == len(panels) - 1
-            _draw_choropleth(
-                ax, merged, scheme=scheme, k=k, bins=bins, cmap=cmap, lang=lang, unit=unit,
-                legend=last, vmin=pooled.min() if len(pooled) else None,
-                vmax=pooled.max() if len(pooled) else None,
-            )  # fmt: skip
-            _outlines(ax, gdf, district_outlines)
-            ax.set_axis_off()
-            ax.set_title(str(y), fontweight="normal")
-            data.append(pd.DataFrame(merged.drop(columns="geometry")))
-        for ax in list(axes.flat)[len(panels) :]:
-            ax.set_axis_off()
+        with deferred_draw(fig):
+            for i, (ax, (y, _v, gdf, merged)) in enumerate(zip(axes.flat, panels, strict=False)):
+                last = i == len(panels) - 1
+                _draw_choropleth(
+                    ax, merged, scheme=scheme, k=k, bins=bins, cmap=cmap, lang=lang, unit=unit,
+                    legend=last, vmin=pooled.min() if len(pooled) else None,
+                    vmax=pooled.max() if len(pooled) else None,
+                )  # fmt: skip
+                _outlines(ax, gdf, district_outlines)
+                ax.set_axis_off()
+                ax.set_title(str(y), fontweight="normal")
+                data.append(pd.DataFrame(merged.drop(columns="geometry")))
+            for ax in list(axes.flat)[len(panels) :]:
+                ax.set_axis_off()
         remember_data(fig, pd.concat(data, ignore_index=True))
         fig.suptitle(indicator_label(indicator_id, lang), x=0.02, ha="left")
     return fig
@@ -505,21 +510,24 @@ def plot_target_map(
         if ax is None:
             _, ax = plt.subplots(figsize=figsize("full", 0.75), layout="constrained")
         remember_data(ax.figure, pd.DataFrame(merged.drop(columns="geometry")))
-        handles = []
-        present = set(merged["target_status"])
-        for s in [s for s in status_table()["status"] if s in present]:
-            part = merged[merged["target_status"] == s]
-            style = (
-                {**_MISSING_STYLE, "facecolor": status_colour(s)}
-                if s == "insufficient_data"
-                else {"facecolor": status_colour(s), "edgecolor": "white", "linewidth": 0.3}
+        with deferred_draw(ax.figure):
+            handles = []
+            present = set(merged["target_status"])
+            for s in [s for s in status_table()["status"] if s in present]:
+                part = merged[merged["target_status"] == s]
+                style = (
+                    {**_MISSING_STYLE, "facecolor": status_colour(s)}
+                    if s == "insufficient_data"
+                    else {"facecolor": status_colour(s), "edgecolor": "white", "linewidth": 0.3}
+                )
+                part.plot(ax=ax, gid=f"status:{s}", **style)
+                handles.append(Patch(**style, label=f"{status_label(s, lang)} ({len(part)})"))
+            _outlines(ax, gdf, district_outlines)
+            if labels:
+                _labels(ax, merged)
+            rule = comparator_text(
+                tgt["comparator"], tgt["value"], tgt["low"], tgt["high"], unit, lang
             )
-            part.plot(ax=ax, gid=f"status:{s}", **style)
-            handles.append(Patch(**style, label=f"{status_label(s, lang)} ({len(part)})"))
-        _outlines(ax, gdf, district_outlines)
-        if labels:
-            _labels(ax, merged)
-        rule = comparator_text(tgt["comparator"], tgt["value"], tgt["low"], tgt["high"], unit, lang)
-        ax.legend(handles=handles, title=rule, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        _finish_map(ax, f"{indicator_label(ind, lang)} {rule}, {int(year)}")
+            ax.legend(handles=handles, title=rule, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+            _finish_map(ax, f"{indicator_label(ind, lang)} {rule}, {int(year)}")
     return ax
