@@ -478,6 +478,7 @@ class _TableReader:
                 and prev_label is not None
                 and prev_row is not None
                 and r - prev_row <= 2
+                and _translates(lab, prev_label)
             ):
                 eff = prev_label
             row_problem = None
@@ -713,6 +714,25 @@ def _names_other_area(title: str) -> str | None:
                 continue
         return f"{m.group(1)} {name}"
     return None
+
+
+_EN_TYPES = re.compile(r"\b(district|city|town|township|commune|ward|province|total)\b")
+_VI_TYPES = re.compile(
+    r"^(?:\d+\s+|[ivxlc]+\s+)?(huyen|thanh pho|thi xa|thi tran|xa|phuong|tinh|tp|tx|tt|h|x|p)\s+"
+)
+
+
+def _translates(english: str, vietnamese: str) -> bool:
+    """Tell whether *english* is the English line of the two-line label *vietnamese*.
+
+    Examples
+    --------
+    >>> _translates("Bac Kan city", "Thành phố Bắc Kạn"), _translates("Xa Bang Thanh", "Huyện Pác Nặm")
+    (True, False)
+    """
+    en = " ".join(_EN_TYPES.sub(" ", key(english)).split())
+    vi = " ".join(_VI_TYPES.sub("", key(vietnamese)).split())
+    return bool(en) and en == vi
 
 
 def _match_pieces(pieces: list[str], ctx, *, strict: bool) -> tuple[str | None, str | None]:
