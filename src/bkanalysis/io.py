@@ -45,6 +45,11 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
+    # NOTE: mkstemp creates files with mode 0600; outputs should get the usual
+    # permissions (0666 less the umask), like any file the user writes.
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
