@@ -44,7 +44,9 @@ _EXPORTS: dict[str, str] = {
     # targets and progress
     "load_targets": "bkanalysis.targets",
     "assess": "bkanalysis.progress",
+    "write_progress_workbook": "bkanalysis.progress",
     "emissions_vs_bau": "bkanalysis.emissions",
+    "project_emissions": "bkanalysis.emissions",
     # figures
     "save_figure": "bkanalysis.plotting",
     "use_theme": "bkanalysis.plotting",

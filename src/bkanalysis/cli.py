@@ -98,6 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BkError as exc:
         print(f"bkanalysis {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # NOTE: `bkanalysis targets | head` closes the pipe early; that is not an error.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"bkanalysis {args.command}: interrupted", file=sys.stderr)
         return 130
