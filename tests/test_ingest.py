@@ -239,6 +239,10 @@ def test_communes_x_measures(results):
     w = obs_at(res, "Nuoc 2023", "C4")
     assert (w.indicator_id, w.year, w.value) == ("clean_water_households_pct", 2023, 93.4)
     assert obs_at(res, "Nuoc 2023", "D4").value == 1204.0  # "1.204" households
+    # "Tổng số" under a district header is that district's sub-total, not the province
+    assert reason_at(res, "Tieu chi 2020", "C5") == "subtotal row (not an observation)"
+    hh = obs_at(res, "Tieu chi 2020", "C7")
+    assert (hh.area_code, hh.year, hh.admin_vintage, hh.value) == ("01897", 2020, "2020", 17.0)
 
 
 def test_legacy_xls(results):

@@ -445,6 +445,7 @@ class _TableReader:
         prev_label = None
         prev_row = None
         district = None
+        district_header = False
         section_ctx: tuple[str, ...] = ()
         title_period, title_period_problem = (None, None)
         if t.layout == "communes_x_measures":
@@ -459,6 +460,7 @@ class _TableReader:
                         d = self._district_of(lab)
                         if d:
                             district = d
+                            district_header = True
                     if t.row_kind == "indicator":
                         m = match_indicator(label_key(lab))
                         section_ctx = (m.id,) if m.id else ()
@@ -489,7 +491,8 @@ class _TableReader:
             if t.row_kind == "area":
                 if not eff:
                     row_problem = "row without label"
-                elif is_subtotal(eff):
+                elif is_subtotal(eff) or (is_total(eff) and district_header):
+                    # a "Tổng số" under a district header is that district's sub-total
                     row_problem = "subtotal row (not an observation)"
                 else:
                     area_label = eff

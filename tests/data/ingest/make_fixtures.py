@@ -357,6 +357,20 @@ def communes():
     )
     ws["C4"].number_format = "0.0%"
     ws["C5"].number_format = "0.0%"
+
+    ws = wb.create_sheet("Tieu chi 2020")
+    _put(ws, "A1", "Số tiêu chí nông thôn mới đạt được của các xã năm 2020")
+    _rows(
+        ws,
+        3,
+        [
+            ["STT", "Tên xã", "Số tiêu chí đạt"],
+            ["I", "Huyện Ba Bể", None],
+            [None, "Tổng số", 15.5],
+            [1, "Xã Bành Trạch", 14],
+            [2, "Xã Hà Hiệu", 17],
+        ],
+    )
     return _save(wb, "communes.xlsx")
 
 
