@@ -96,6 +96,31 @@ def test_two_builds_are_byte_identical(tmp_path):
     assert (tmp_path / "a" / "rejects.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+def test_failure_while_writing_leaves_previous_outputs_intact(tmp_path, monkeypatch):
+    """A build that dies while writing (disk full, killed) must not mix old and new outputs."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_good_workbook(raw / "good.xlsx")
+    pipeline.build(raw, out, progress=False)
+    previous = {name: (out / name).read_bytes() for name in OUTPUTS}
+    shutil.copy2(BAD / "error_cells.xlsx", raw / "error_cells.xlsx")  # new outputs differ
+    real_write_bytes, real_write_text = Path.write_bytes, Path.write_text
+
+    def failing(real):
+        def write(self, *args, **kwargs):
+            if "validation.md" in self.name:  # the temporary file of validation.md
+                raise OSError(28, "No space left on device")
+            return real(self, *args, **kwargs)
+
+        return write
+
+    monkeypatch.setattr(Path, "write_bytes", failing(real_write_bytes))
+    monkeypatch.setattr(Path, "write_text", failing(real_write_text))
+    with pytest.raises(OSError, match="No space left"):
+        pipeline.build(raw, out, progress=False)
+    changed = [name for name in OUTPUTS if (out / name).read_bytes() != previous[name]]
+    assert not changed, f"a failed build replaced {changed} but not the other outputs"
+
+
 def _patch_everywhere(monkeypatch, module_name: str, attr: str, wrapper_factory) -> None:
     """Replace *attr* of *module_name* and every bkanalysis module that imported it by name."""
     module = importlib.import_module(module_name)
