@@ -96,6 +96,7 @@ def test_cells_special():
         ("KH 2020", Period(2020, "plan")),
         ("Kế hoạch năm 2021", Period(2021, "plan")),
         ("Mục tiêu 2025", Period(2025, "plan")),
+        ("Chỉ tiêu KH 2025", Period(2025, "plan")),
         ("TH 2018", Period(2018, "actual")),
         ("Thực hiện 2019", Period(2019, "actual")),
         ("ƯTH 2020", Period(2020, "estimate")),

@@ -89,7 +89,7 @@ def _period_phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple(sorted(out, key=lambda t: -len(t[0])))
 
 
-_YEAR = re.compile(r"^(19[5-9]\d|20\d\d|2100)$")
+_YEAR = re.compile(r"^(19[6-9]\d|20[0-5]\d|2060)$")
 
 
 def parse_period(text) -> Period | None:
@@ -143,18 +143,23 @@ def _parse_period_text(text: str) -> Period | None:
                 break
         else:
             return None
+    if "weak" in statuses:
+        # "Chỉ tiêu" means both "indicator" and "target": a period only beside KH/TH…
+        statuses.discard("weak")
+        if not statuses:
+            return None
     if len(statuses) > 1:
         return None
     return Period(int(years[0]), statuses.pop() if statuses else "actual")
 
 
 def is_year_number(v) -> bool:
-    """Tell whether *v* is an integer-valued number between 1950 and 2100 (a year header cell)."""
+    """Tell whether *v* is an integer-valued number between 1960 and 2060 (a year header cell)."""
     return (
         isinstance(v, (int, float))
         and not isinstance(v, bool)
         and float(v).is_integer()
-        and 1950 <= v <= 2100
+        and 1960 <= v <= 2060
     )
 
 
