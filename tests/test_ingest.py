@@ -235,7 +235,7 @@ def test_communes_x_measures(results):
     assert reason_at(res, "NTM", "C14").startswith("unresolved area")
     assert reason_at(res, "NTM", "C15").startswith("out of range")
     assert reason_at(res, "NTM", "E15").startswith("out of range")
-    assert "dat chuan" in reason_at(res, "NTM", "D7")  # tick column "(x)" is not an indicator
+    assert reason_at(res, "NTM", "D7").startswith("tick-mark column")  # "Đạt chuẩn NTM (x)"
     w = obs_at(res, "Nuoc 2023", "C4")
     assert (w.indicator_id, w.year, w.value) == ("clean_water_households_pct", 2023, 93.4)
     assert obs_at(res, "Nuoc 2023", "D4").value == 1204.0  # "1.204" households

@@ -586,6 +586,9 @@ def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Col
         if _REMARKS.match(k):
             col.derived = f"remarks column '{_short(t)}' (not an observation)"
             continue
+        if re.search(r"\(\s*x\s*\)", t, re.IGNORECASE):
+            col.derived = f"tick-mark column '{_short(t)}' (not an observation)"
+            continue
         if _DERIVED.search(k) or _TWO_YEARS_SLASH.search(fold(t)):
             col.derived = f"derived column '{_short(t)}' (not an observation)"
             continue
