@@ -342,18 +342,28 @@ def test_dashboard_rejects_unknown_status():
 def _emissions():
     years = np.arange(2016, 2031)
     bau = 1.0e6 * 1.02 ** (years - 2016)
-    tiers = {
-        "tier_voluntary_pct": np.where(
-            years < 2018, np.nan, np.interp(years, [2020, 2030], [3, 7])
-        ),
-        "tier_national_pct": np.where(years < 2018, np.nan, np.interp(years, [2020, 2030], [2, 4])),
-        "tier_international_pct": np.where(
-            years < 2018, np.nan, np.interp(years, [2020, 2030], [1, 3])
-        ),
+    caps = {
+        "cap_voluntary_pct": np.interp(years, [2020, 2030], [3, 7]),
+        "cap_national_pct": np.interp(years, [2020, 2030], [2, 4]),
+        "cap_international_pct": np.interp(years, [2020, 2030], [1, 3]),
     }
     actual = np.where(years <= 2022, bau * 0.95, np.nan)
-    return pd.DataFrame({"year": years, "sector": "total", "actual_tco2e": actual, "bau_tco2e": bau,
-                         **tiers, "target_pct": np.select([years == 2020, years == 2030], [6.0, 14.0], np.nan)})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "year": years,
+            "sector": "total",
+            "actual_tco2e": actual,
+            "bau_tco2e": bau,
+            # achieved reduction placed in the tiers: must not be drawn as the bands
+            "tier_voluntary_pct": 3.0,
+            "tier_national_pct": 2.0,
+            "tier_international_pct": 0.0,
+            **caps,
+            "target_pct": sum(caps.values()),
+            "actual_status": np.where(years == 2022, "preliminary", "actual"),
+            "is_projection": False,
+        }
+    )
 
 
 def _band_at(collection, x):
@@ -375,7 +385,7 @@ def test_emissions_tiers_stack_below_bau():
     assert _band_at(intl, 2020) == pytest.approx((bau2020 * 0.94, bau2020 * 0.95))
     assert _band_at(intl, 2030)[0] == pytest.approx(bau2030 * 0.86)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["Business as usual (BAU)", "Actual emissions", "Voluntary reduction",
+    assert labels == ["Business as usual (BAU)", "Actual emissions", "Preliminary / estimate", "Voluntary reduction",
                       "Reduction with national support", "Reduction with international support"]  # fmt: skip
     assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "target_pct") == [
         "−14 %",
@@ -383,7 +393,34 @@ def test_emissions_tiers_stack_below_bau():
     ]
     (actual,) = _by_gid(ax, "actual")
     assert list(actual.get_xdata()) == list(range(2016, 2023))
-    assert "5.0 % below BAU" in [t.get_text() for t in ax.texts]
+    (prov,) = _by_gid(ax, "actual_provisional")
+    assert list(prov.get_xdata()) == [2022] and _same_colour(prov.get_markerfacecolor(), "white")
+    assert "5.0 % below BAU (2022)" in [t.get_text() for t in ax.texts]
+
+
+def test_emissions_from_the_emissions_module_with_projection():
+    emissions = pytest.importorskip("bkanalysis.emissions")
+    rows = []
+    for year, actual, bau in [(2016, 900.0, 950.0), (2018, 960.0, 1000.0), (2020, 990.0, 1060.0)]:
+        for ind, value, status in [
+            ("ghg_emissions_tco2e", actual, "actual"),
+            ("ghg_bau_tco2e", bau, "plan"),
+        ]:
+            rows.append({"indicator_id": ind, "area_code": "06", "area_level": "province",
+                         "area_name": "Tỉnh Bắc Kạn", "admin_vintage": vintage_for_year(year),
+                         "year": year, "value": value, "unit": "tCO2e", "status": status,
+                         "source_file": "pub/ghg.xlsx", "source_sheet": "S", "source_cell": "B2"})  # fmt: skip
+    obs = pd.DataFrame(rows)
+    em = emissions.emissions_vs_bau(obs)
+    proj = emissions.project_emissions(obs, to_year=2030)
+    both = pd.concat([em, proj], ignore_index=True)
+    ax = plot_emissions_vs_bau(both, lang="en")
+    (vol,) = _by_gid(ax, "tier_voluntary")
+    bau2020 = 1060.0
+    assert _band_at(vol, 2020) == pytest.approx((bau2020 * 0.97, bau2020))
+    (proj_line,) = _by_gid(ax, "projection")
+    assert proj_line.get_xdata()[0] == 2020 and proj_line.get_xdata()[-1] == 2030
+    assert "Trend projection" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_emissions_sector_choice():
@@ -393,7 +430,7 @@ def test_emissions_sector_choice():
     with pytest.raises(BkError, match="no sector 'waste'"):
         plot_emissions_vs_bau(em, sector="waste")
     with pytest.raises(BkError, match="missing column"):
-        plot_emissions_vs_bau(em.drop(columns="tier_national_pct"))
+        plot_emissions_vs_bau(em.drop(columns="bau_tco2e"))
 
 
 # --------------------------------------------------------------------------- districts
@@ -630,3 +667,17 @@ def test_every_exported_pdf_embeds_its_fonts(tmp_path):
     assert len(pdfs) == len(figures)
     for pdf in pdfs:
         _assert_pdf_embeds_fonts(pdf)
+
+
+def test_target_series_assesses_registry_target_by_default():
+    pytest.importorskip("bkanalysis.progress")
+    ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", lang="en")
+    (badge,) = _by_gid(ax, "status")
+    from bkanalysis.progress import assess
+    from bkanalysis.targets import load_targets
+
+    t = load_targets()
+    expected = assess(_obs("forest_cover_pct", FOREST), t[t["target_id"] == "forest_cover_2020"])
+    status = expected["status"].iloc[0]
+    assert badge.get_text() == f"Status: {STATUSES.loc[status, 'label_en']}"
+    assert _same_colour(badge.get_bbox_patch().get_facecolor(), STATUSES.loc[status, "colour"])

@@ -43,6 +43,7 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Greenhouse-gas emissions against business as usual",
     },
     "below_bau": {"vi": "dưới BAU", "en": "below BAU"},
+    "projection": {"vi": "Dự báo theo xu hướng", "en": "Trend projection"},
     "target_map_meets": {"vi": "Đạt", "en": "Meets"},
     "target_map_fails": {"vi": "Chưa đạt", "en": "Does not meet"},
     "latest": {"vi": "Mới nhất", "en": "Latest"},

@@ -152,6 +152,18 @@ def _series_lines(ax, series: pd.DataFrame, colour: str, label_prefix: str = "",
     return handles
 
 
+def _assess_one(observations, tgt: dict, targets, area_level: str) -> pd.DataFrame | None:
+    """Assess one registry target with :func:`bkanalysis.progress.assess` (None if not in it)."""
+    from ..progress import assess
+    from ..targets import load_targets
+
+    registry = load_targets() if targets is None else targets
+    sub = registry[registry["target_id"] == tgt["target_id"]]
+    if sub.empty:
+        return None
+    return assess(observations, sub, area_level=area_level)
+
+
 def _assessment_row(assessment, target, area_code) -> dict | None:
     if assessment is None:
         return None
@@ -189,6 +201,8 @@ def plot_target_series(
         A target id or a registry row (see :func:`resolve_target`).
     assessment : pandas.DataFrame, optional
         Output of :func:`bkanalysis.progress.assess`; gives the status and baseline.
+        Default: a registry target is assessed here with ``assess`` (a target row that is
+        not in the registry is drawn without a status).
     area_code : str, optional
         The area to plot (default: the province rows).
     targets : pandas.DataFrame, optional
@@ -224,6 +238,8 @@ def plot_target_series(
         area_code = obs["area_code"].iloc[0] if not obs.empty else None
     else:
         obs = obs[obs["area_code"] == area_code]
+    if assessment is None and tgt.get("target_id") and not obs.empty:
+        assessment = _assess_one(observations, tgt, targets, obs["area_level"].iloc[0])
     a_row = _assessment_row(assessment, tgt, area_code)
 
     with theme_context():
@@ -511,9 +527,12 @@ def plot_emissions_vs_bau(
     Parameters
     ----------
     emissions : pandas.DataFrame
-        Output of :func:`bkanalysis.emissions.emissions_vs_bau`: ``year, sector,
-        actual_tco2e, bau_tco2e, tier_voluntary_pct, tier_national_pct,
-        tier_international_pct, target_pct`` (``reduction_pct`` optional).
+        Output of :func:`bkanalysis.emissions.emissions_vs_bau` (optionally with the
+        rows of :func:`bkanalysis.emissions.project_emissions` appended, drawn dashed):
+        ``year, sector, actual_tco2e, bau_tco2e, target_pct`` and the tier caps
+        ``cap_voluntary_pct, cap_national_pct, cap_international_pct`` (or, without
+        them, ``tier_*_pct`` read as caps); ``actual_status`` (preliminary and estimated
+        values are hollow) and ``is_projection`` are used when present.
     sector : str, optional
         Which sector to draw (default ``"total"``, or the only sector).
     ax : matplotlib.axes.Axes, optional
@@ -528,17 +547,18 @@ def plot_emissions_vs_bau(
     >>> import pandas as pd
     >>> em = pd.DataFrame({"year": [2018, 2020], "sector": "total",
     ...     "actual_tco2e": [1.00e6, 1.02e6], "bau_tco2e": [1.02e6, 1.10e6],
-    ...     "tier_voluntary_pct": [None, 3.0], "tier_national_pct": [None, 2.0],
-    ...     "tier_international_pct": [None, 1.0], "target_pct": [None, 6.0]})
+    ...     "cap_voluntary_pct": [None, 3.0], "cap_national_pct": [None, 2.0],
+    ...     "cap_international_pct": [None, 1.0], "target_pct": [None, 6.0]})
     >>> ax = plot_emissions_vs_bau(em, lang="en")
     >>> sorted(c.get_gid() for c in ax.collections if c.get_gid())
     ['tier_international', 'tier_national', 'tier_voluntary']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     check_lang(lang)
-    need = ["year", "actual_tco2e", "bau_tco2e", "tier_voluntary_pct", "tier_national_pct",
-            "tier_international_pct", "target_pct"]  # fmt: skip
-    require_columns(emissions, need, "emissions")
+    require_columns(emissions, ["year", "actual_tco2e", "bau_tco2e", "target_pct"], "emissions")
+    prefix = "cap" if "cap_voluntary_pct" in emissions.columns else "tier"
+    tier_cols = [f"{prefix}_{t}_pct" for t in ("voluntary", "national", "international")]
+    require_columns(emissions, tier_cols, "emissions")
     em = _pick_sector(emissions, sector).sort_values("year")
     if em.empty:
         raise BkError("emissions: no rows to draw")
@@ -548,31 +568,66 @@ def plot_emissions_vs_bau(
         )
     years = em["year"].to_numpy(float)
     bau = em["bau_tco2e"].to_numpy(float)
+    projected = (
+        em["is_projection"].fillna(False).astype(bool).to_numpy()
+        if "is_projection" in em.columns
+        else np.zeros(len(em), dtype=bool)
+    )
+    provisional = (
+        em["actual_status"].isin(["preliminary", "estimate"]).to_numpy()
+        if "actual_status" in em.columns
+        else np.zeros(len(em), dtype=bool)
+    )
     cum = np.zeros_like(bau)
     tiers = [("tier_voluntary", OKABE_ITO[2]), ("tier_national", OKABE_ITO[4]),
              ("tier_international", OKABE_ITO[6])]  # fmt: skip
+    actual_colour = OKABE_ITO[5]
     with theme_context():
         ax = _new_ax(ax)
         remember_data(ax.figure, em)
-        for key, colour in tiers:
-            pct = em[f"{key}_pct"].to_numpy(float)
+        handles = []
+        for (key, colour), col in zip(tiers, tier_cols, strict=True):
+            pct = em[col].to_numpy(float)
             upper = bau * (1 - cum / 100)
             cum = cum + pct
             lower = bau * (1 - cum / 100)
             ok = ~np.isnan(lower)
-            ax.fill_between(
-                years, lower, upper, where=ok, color=colour, alpha=0.55, linewidth=0,
-                gid=key, label=word(key, lang),
+            handles.append(
+                ax.fill_between(
+                    years, lower, upper, where=ok, color=colour, alpha=0.55, linewidth=0,
+                    gid=key, label=word(key, lang),
+                )
             )  # fmt: skip
-        ax.plot(years, bau, "-", color="#000000", linewidth=1.2, gid="bau", label=word("bau", lang))
+        (h_bau,) = ax.plot(
+            years, bau, "-", color="#000000", linewidth=1.2, gid="bau", label=word("bau", lang)
+        )
         act = em["actual_tco2e"].to_numpy(float)
-        ok = ~np.isnan(act)
-        ax.plot(
-            years[ok], act[ok], "o-", color=OKABE_ITO[5], gid="actual",
-            label=word("emissions_actual", lang),
+        seen = ~np.isnan(act) & ~projected
+        (h_act,) = ax.plot(
+            years[seen], act[seen], "-", color=actual_colour, gid="actual",
+            label=word("emissions_actual", lang), marker="o",
+            markevery=list(np.flatnonzero(~provisional[seen])),
         )  # fmt: skip
+        head = [h_bau, h_act]
+        if (seen & provisional).any():
+            (h,) = ax.plot(
+                years[seen & provisional], act[seen & provisional], "o", color=actual_colour,
+                markerfacecolor="white", markeredgewidth=1.2, gid="actual_provisional",
+                label=word("provisional", lang),
+            )  # fmt: skip
+            head.append(h)
+        fut = ~np.isnan(act) & projected
+        if fut.any():
+            # NOTE: the projection starts from the last observed value so the line is joined.
+            start = np.flatnonzero(seen)[-1:] if seen.any() else np.array([], dtype=int)
+            idx = np.concatenate([start, np.flatnonzero(fut)])
+            (h,) = ax.plot(
+                years[idx], act[idx], "--", color=actual_colour, linewidth=1.1,
+                gid="projection", label=word("projection", lang),
+            )  # fmt: skip
+            head.append(h)
         for y, b, t in zip(years, bau, em["target_pct"].to_numpy(float), strict=True):
-            if not np.isnan(t):
+            if not np.isnan(t) and int(y) in (2020, 2030):
                 end = y == years.max()
                 ax.annotate(
                     f"−{format_number(t, lang)} %", (y, b * (1 - t / 100)),
@@ -580,13 +635,13 @@ def plot_emissions_vs_bau(
                     ha="right" if end else "left", va="top", fontsize="x-small",
                     fontweight="bold", gid="target_pct",
                 )  # fmt: skip
-        if ok.any():
-            last = np.flatnonzero(ok)[-1]
+        if seen.any():
+            last = np.flatnonzero(seen)[-1]
             red = 100 * (bau[last] - act[last]) / bau[last]
             ax.annotate(
-                f"{format_number(red, lang, 1)} % {word('below_bau', lang)}",
+                f"{format_number(red, lang, 1)} % {word('below_bau', lang)} ({int(years[last])})",
                 (years[last], act[last]), xytext=(6, 0), textcoords="offset points",
-                ha="left", va="center", fontsize="x-small", color=OKABE_ITO[5], gid="reduction",
+                ha="left", va="center", fontsize="x-small", color=actual_colour, gid="reduction",
             )  # fmt: skip
         title = word("emissions_title", lang)
         chosen = em["sector"].iloc[0] if "sector" in em.columns else "total"
@@ -600,10 +655,7 @@ def plot_emissions_vs_bau(
         ax.yaxis.set_major_formatter(axis_formatter(lang))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(years.min() - 0.5, years.max() + 0.5)
-        handles, labels = ax.get_legend_handles_labels()
-        order = [3, 4, 0, 1, 2]  # BAU, actual, then the tiers from BAU downwards
-        ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
-                  fontsize="x-small")  # fmt: skip
+        ax.legend(handles=head + handles, loc="upper left", fontsize="x-small")
     return ax
 
 
