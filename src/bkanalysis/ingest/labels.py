@@ -123,7 +123,7 @@ def parse_period(text) -> Period | None:
 @lru_cache(maxsize=65536)
 def _parse_period_text(text: str) -> Period | None:
     s = re.sub(r"[¹²³⁰⁴-⁹]", "", str(text))
-    s = re.sub(r"\(\s*\*+\s*\)|\*+", " ", s)
+    s = re.sub(r"\(\s*\*+\s*\)|\*+|\(\s*\d{1,2}\s*\)\s*$", " ", s)
     toks = key(s).split()
     if not toks or len(toks) > 8:
         return None

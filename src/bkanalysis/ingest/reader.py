@@ -508,13 +508,15 @@ class _TableReader:
             elif t.row_kind == "indicator":
                 if t.unit_col is not None:
                     row_unit = cell_text(self.grid.value(r, t.unit_col)) or None
-                m = match_indicator(label_key(lab), section_ctx + _opt(self.title_id))
-                if m.id:
-                    row_ind = m.id
-                    if _has_children(m.id):
-                        section_ctx = (m.id,)
+                if row_unit is None:
+                    units = split_units(lab)[1]
+                    row_unit = units[0] if units else None
+                row_ind, why = _match_label(lab, section_ctx + _opt(self.title_id))
+                if row_ind:
+                    if _has_children(row_ind):
+                        section_ctx = (row_ind,)
                 else:
-                    row_problem = _with_cands(m.reason, m.candidates)
+                    row_problem = why
             for c, cell in cells:
                 addr = a1(r, c)
                 try:
@@ -736,6 +738,21 @@ def _translates(english: str, vietnamese: str) -> bool:
     en = " ".join(_EN_TYPES.sub(" ", key(english)).split())
     vi = " ".join(_VI_TYPES.sub("", key(vietnamese)).split())
     return bool(en) and en == vi
+
+
+def _match_label(text: str, ctx) -> tuple[str | None, str | None]:
+    """Match a (possibly bilingual) row label: the Vietnamese half decides."""
+    parts = split_bilingual(text) or [text]
+    vi = [p for p in parts if not is_english(p)]
+    en = [p for p in parts if is_english(p)]
+    if vi:
+        out = _match_pieces(vi, ctx, strict=True)
+        if out[0] and en:
+            me = _match_pieces(en, ctx, strict=False)
+            if me[0] and me[0] != out[0]:
+                return None, f"row labels disagree: {out[0]} vs {me[0]}"
+        return out
+    return _match_pieces(en, ctx, strict=False)
 
 
 def _match_pieces(pieces: list[str], ctx, *, strict: bool) -> tuple[str | None, str | None]:
