@@ -188,7 +188,7 @@ def _row_memo(fn):
 @_row_memo
 def _is_note_row(sh: _Sheet, r: int) -> bool:
     cs = sh.cols(r)
-    if not cs:
+    if not cs or len(cs) > 3 or not isinstance(sh.value(r, cs[0]), str):
         return False
     first = fold(sh.text(r, cs[0]))
     return bool(_NOTE.match(first))

@@ -171,7 +171,19 @@ def read_grids(grids: list[SheetGrid], *, source_file: str, specs=()) -> Workboo
             rej += r
             sheets.append(_sheet_row(source_file, grid.name, f"spec:{spec['name']}", 0, o, r, ""))
             continue
-        _read_sheet(grid, source_file, obs, rej, sheets)
+        o_sheet: list[dict] = []
+        r_sheet: list[dict] = []
+        s_sheet: list[dict] = []
+        try:
+            _read_sheet(grid, source_file, o_sheet, r_sheet, s_sheet)
+        except Exception as exc:  # noqa: BLE001 - report the sheet, keep the workbook
+            msg = f"reader error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+            r_sheet = [_reject(source_file, grid.name, "", "", f"unrecognised layout: {msg}")]
+            o_sheet = []
+            s_sheet = [_sheet_row(source_file, grid.name, "unrecognised", 0, [], r_sheet, msg)]
+        obs += o_sheet
+        rej += r_sheet
+        sheets += s_sheet
     if obs:
         odf = pd.DataFrame(obs, columns=list(OBSERVATION_COLUMNS))
         odf = validate_observations(odf)
