@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["clean_label", "normalise_name", "parse_label", "split_parts", "tone_key"]
 
@@ -75,6 +76,7 @@ _ENGLISH_SUFFIX = re.compile(r"\s+(" + "|".join(_ENGLISH) + r")$")
 _ENGLISH_PREFIX = re.compile(r"^(" + "|".join(_ENGLISH) + r")\s+(?:of\s+)?")
 
 
+@lru_cache(maxsize=65536)
 def clean_label(text: str) -> str:
     """Return *text* as NFC without PDF artefacts, footnote marks, numbering, extra spaces.
 
@@ -101,20 +103,22 @@ def clean_label(text: str) -> str:
     return s
 
 
-def split_parts(text: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def split_parts(text: str) -> tuple[str, ...]:
     """Split a cleaned label into its bilingual/parenthesised parts.
 
     Examples
     --------
     >>> split_parts("Huyện Ba Bể - Ba Be district")
-    ['Huyện Ba Bể', 'Ba Be district']
+    ('Huyện Ba Bể', 'Ba Be district')
     >>> split_parts("TỔNG SỐ - TOTAL")
-    ['TỔNG SỐ', 'TOTAL']
+    ('TỔNG SỐ', 'TOTAL')
     """
     parts = [p.strip(" .,:") for p in _SEPARATORS.split(text)]
-    return [p for p in parts if p]
+    return tuple(p for p in parts if p)
 
 
+@lru_cache(maxsize=65536)
 def _word_tone_key(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word)
     tone = ""
@@ -136,6 +140,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", s)
 
 
+@lru_cache(maxsize=65536)
 def tone_key(text: str) -> str:
     """Diacritic-preserving comparison key with tone marks moved to syllable ends.
 
@@ -170,6 +175,11 @@ def normalise_name(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"name must be a str, got {type(text).__name__}: {text!r}")
+    return _ascii_key(text)
+
+
+@lru_cache(maxsize=65536)
+def _ascii_key(text: str) -> str:
     out = []
     for w in _words(text):
         w = w.replace("đ", "d")
@@ -180,7 +190,8 @@ def normalise_name(text: str) -> str:
     return " ".join(out)
 
 
-def parse_label(part: str) -> list[tuple[frozenset[str] | None, str]]:
+@lru_cache(maxsize=65536)
+def parse_label(part: str) -> tuple[tuple[frozenset[str] | None, str], ...]:
     """Return the readings of one label part: (allowed unit types or None, short name).
 
     The whole part is always one reading (so a commune called ``Phương Linh`` is not
@@ -206,4 +217,4 @@ def parse_label(part: str) -> list[tuple[frozenset[str] | None, str]]:
         if m and part[m.end() :].strip():
             readings.append((types, part[m.end() :].strip()))
             break
-    return readings
+    return tuple(readings)

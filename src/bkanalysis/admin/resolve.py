@@ -184,6 +184,24 @@ def _district_hint(district, vintage: str) -> frozenset[str]:
         ) from None
 
 
+@lru_cache(maxsize=1)
+def _all_keys() -> frozenset[str]:
+    keys: set[str] = set()
+    for v in VINTAGES:
+        keys.update(_index(v).by_tone, _index(v).by_ascii)
+    return frozenset(keys)
+
+
+def _known_anywhere(label: str) -> bool:
+    """Tell whether any reading of *label* has a key of some vintage (a fast pre-check)."""
+    keys = _all_keys()
+    for part in (label, *split_parts(label)):
+        for _, short in parse_label(part):
+            if tone_key(short) in keys or normalise_name(short) in keys:
+                return True
+    return False
+
+
 def _other_vintages(label: str, vintage: str, level) -> list[tuple[str, str, str]]:
     """Return (code, name (vintage), level) of the units of other vintages that fit."""
     found = []
@@ -191,7 +209,7 @@ def _other_vintages(label: str, vintage: str, level) -> list[tuple[str, str, str
         if v == vintage:
             continue
         idx = _index(v)
-        for part in [label, *split_parts(label)]:
+        for part in (label, *split_parts(label)):
             kept, _ = _resolve_part(part, idx, level, None)
             found += [(e.code, f"{e.name} ({v})", e.level) for e in kept if e.unit_type is not None]
     return sorted(set(found))
@@ -219,8 +237,7 @@ def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
         raise AreaResolutionError(name, vintage, "unknown", detail="empty label")
     idx = _index(vintage)
     districts = _district_hint(district, vintage) if district not in (None, "") else None
-    parts = [label, *split_parts(label)]
-    parts = list(dict.fromkeys(parts))
+    parts = list(dict.fromkeys((label, *split_parts(label))))
     kept_all: set[_Entry] = set()
     excluded_all: set[tuple[_Entry, str]] = set()
     for part in parts:
@@ -245,7 +262,7 @@ def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
             _candidates(by_hint),
             detail="the name matches only units excluded by the level or district hint",
         )
-    other = _other_vintages(label, vintage, level)
+    other = _other_vintages(label, vintage, level) if _known_anywhere(label) else []
     here = {(e.code, e.level) for e, _ in excluded_all}
     # NOTE: the same unit under another type in an older vintage (Xã Xuất Hóa, a phường
     # since 2015) is a type mismatch here, not a unit of another vintage.
@@ -262,7 +279,12 @@ def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
             _candidates(e for e, _ in excluded_all),
             detail="the name matches only units of another type than its prefix says",
         )
-    close = difflib.get_close_matches(normalise_name(label), idx.ascii_names, n=3, cutoff=0.75)
+    key = normalise_name(label)
+    # NOTE: suggestions only for name-sized labels; long row labels (indicator names,
+    # notes) are not area names and difflib on them costs more than the rest together.
+    close = (
+        difflib.get_close_matches(key, idx.ascii_names, n=3, cutoff=0.75) if len(key) <= 40 else []
+    )
     near = [e for key in close for e in idx.by_ascii[key]]
     raise AreaResolutionError(name, vintage, "unknown", _candidates(near))
 
