@@ -18,9 +18,11 @@ study area, even though from 2025 it is not an administrative unit any more.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sqlite3
 from functools import cache, lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import CatalogError
@@ -108,15 +110,30 @@ def _units_2019() -> pd.DataFrame:
     return df
 
 
-def _vau_data_path(name: str):
-    return resources.files("vietnamadminunits").joinpath("data", name)
+def _vau_data_path(name: str) -> Path:
+    # NOTE: located without importing vietnamadminunits, whose __init__ loads its address
+    # parser (about 2 s); we only read its data files.
+    spec = importlib.util.find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:
+        raise CatalogError("the package vietnamadminunits is not installed (pip install it)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / name
+    if not path.is_file():
+        raise CatalogError(f"vietnamadminunits lacks its data file {name}")
+    return path
+
+
+def query(sql: str) -> list[dict]:
+    """Run *sql* on the vietnamadminunits SQLite dataset (read-only)."""
+    uri = _vau_data_path("dataset.db").as_uri() + "?mode=ro"
+    with sqlite3.connect(uri, uri=True) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql).fetchall()]
 
 
 @lru_cache(maxsize=1)
 def _legacy_units() -> pd.DataFrame:
     """2020–2025 communes of province 06 from vietnamadminunits."""
     import pandas as pd
-    from vietnamadminunits.database import query
 
     rows = query(
         "SELECT ward, wardShort, wardType, districtCode, wardCode, provinceKey, districtKey, "
@@ -141,7 +158,6 @@ def conversion_2025() -> pd.DataFrame:
 def _conversion_2025() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (pairs, the 2025 units of the former Bắc Kạn from vietnamadminunits)."""
     import pandas as pd
-    from vietnamadminunits.database import query
 
     with _vau_data_path("converter_2025.json").open("r", encoding="utf-8") as fh:
         conv = json.load(fh)
