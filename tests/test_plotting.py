@@ -617,15 +617,23 @@ def test_synthetic_flag_follows_provenance(tmp_path, monkeypatch):
     )
     assert _texts(ax.figure, "bk_illustrative") == []
     assert _texts(ax.figure, "bk_footer") == [
-        "Nguồn: Niên giám thống kê Bắc Kạn 2023, Cục Thống kê tỉnh Bắc Kạn (https://example.org/ng)"
+        "Nguồn: Niên giám thống kê Bắc Kạn 2023, Cục Thống kê tỉnh Bắc Kạn"
     ]
     for src, name in [("syn/b.xlsx", "with_synthetic"), ("nobody/knows.xlsx", "with_unknown")]:
         mixed = pd.concat([real, _obs("forest_cover_pct", [(2022, 73.0, "estimate")], src=src)])
         ax = plot_target_series(mixed, "forest_cover_2020")
         save_figure(ax.figure, name, caption="c", sources=None, out_dir=out, formats=("svg",))
         assert _texts(ax.figure, "bk_illustrative") == ["Dữ liệu minh hoạ / Illustrative data"]
-    flags = read_manifest(out).set_index("name")["synthetic"].to_dict()
+    manifest = read_manifest(out).set_index("name")
+    assert manifest.loc["published_only", "sources"].endswith("(https://example.org/ng)")
+    flags = manifest["synthetic"].to_dict()
     assert flags == {"published_only": "false", "with_synthetic": "true", "with_unknown": "true"}
+    # an assessment has no source_file column: name the files the figure derives from
+    ax = plot_dashboard(_dashboard_frame())
+    save_figure(ax.figure, "dashboard", caption="c", sources=None, source_files=real["source_file"],
+                out_dir=out, formats=("svg",))  # fmt: skip
+    assert _texts(ax.figure, "bk_illustrative") == []
+    assert read_manifest(out).set_index("name").loc["dashboard", "synthetic"] == "false"
     # data without provenance counts as illustrative unless the caller says otherwise
     ax = plot_emissions_vs_bau(_emissions())
     save_figure(

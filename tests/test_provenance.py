@@ -148,15 +148,33 @@ def test_describe_sources_lines():
         "x/unknown.xlsx",
     ]
     vi = describe_sources(files, src, lang="vi")
-    assert vi[0].startswith("Diện tích rừng và tỷ lệ che phủ rừng, Cục Thống kê tỉnh Bắc Kạn (")
-    assert "https://example.org/nien-giam-2023" in vi[0]
+    assert vi[0] == "Diện tích rừng và tỷ lệ che phủ rừng, Cục Thống kê tỉnh Bắc Kạn"
     assert "tổng hợp minh hoạ" in vi[1] and "--seed 1635" in vi[1]
     assert vi[2] == "x/unknown.xlsx: không rõ nguồn (chưa có trong SOURCES.yml)"
+    cited = describe_sources(files, src, lang="vi", citations=True)
+    assert cited[0].endswith(
+        "(https://example.org/nien-giam-2023; Niên giám thống kê 2023, bảng 5)"
+    )
     en = describe_sources(files, src, lang="en")
     assert "synthetic illustrative data" in en[1]
     assert "source unknown" in en[2]
     with pytest.raises(ValueError, match="lang"):
         describe_sources(files, src, lang="fr")
+
+
+def test_describe_sources_groups_synthetic_and_unknown_files():
+    more = SYNTHETIC.replace("communes_ntm_2021", "communes_ntm_2022")
+    src = parse_sources(_yaml(SYNTHETIC + more))
+    files = [
+        "synthetic/communes_ntm_2021.xlsx",
+        "synthetic/communes_ntm_2022.xlsx",
+        "a.xlsx",
+        "b.xlsx",
+    ]
+    assert describe_sources(files, src, lang="en") == [
+        "2 files of synthetic illustrative data (scripts/make_example_data.py --seed 1635)",
+        "a.xlsx, b.xlsx: source unknown (not in SOURCES.yml)",
+    ]
 
 
 def test_verify_hashes(tmp_path):

@@ -308,13 +308,13 @@ def is_synthetic(source_files: Iterable[str] | str, sources: pd.DataFrame | None
 _WORDS = {
     "vi": {
         "synthetic": "dữ liệu tổng hợp minh hoạ",
+        "synthetic_n": "{n} tệp dữ liệu tổng hợp minh hoạ",
         "unknown": "không rõ nguồn (chưa có trong SOURCES.yml)",
-        "received": "nhận",
     },
     "en": {
         "synthetic": "synthetic illustrative data",
+        "synthetic_n": "{n} files of synthetic illustrative data",
         "unknown": "source unknown (not in SOURCES.yml)",
-        "received": "received",
     },
 }
 
@@ -323,11 +323,24 @@ def describe_sources(
     source_files: Iterable[str] | str,
     sources: pd.DataFrame | None = None,
     lang: str = "vi",
+    *,
+    citations: bool = False,
 ) -> list[str]:
-    """Return one line per distinct source file, for a figure or table footer.
+    """Return short lines naming the sources of *source_files*, for a figure footer.
 
-    Published files read ``title, publisher (citations)``; synthetic files say so and
-    name their generator; files unknown to SOURCES.yml are flagged.
+    One line per published file (``title, publisher``, with its citations if
+    *citations*); the synthetic files in one line naming their generator(s); the files
+    unknown to SOURCES.yml in one line that says so.
+
+    Parameters
+    ----------
+    source_files : str or iterable of str
+        Paths relative to ``data/raw`` (the ``source_file`` column of observations).
+    sources : pandas.DataFrame, optional
+        The output of :func:`load_sources` (default: read it from ``data/raw``).
+    lang : {'vi', 'en'}
+    citations : bool, default False
+        Append each published file's citations (URLs) in parentheses.
 
     Examples
     --------
@@ -337,7 +350,9 @@ def describe_sources(
     ...     "received": "2026-11-24", "sources": ("https://example.org/nien-giam",),
     ...     "generator": "", "note": ""}])
     >>> describe_sources(["pub/a.xlsx", "x.xlsx"], src, lang="en")
-    ['Niên giám 2023, Cục Thống kê Bắc Kạn (https://example.org/nien-giam)', 'x.xlsx: source unknown (not in SOURCES.yml)']
+    ['Niên giám 2023, Cục Thống kê Bắc Kạn', 'x.xlsx: source unknown (not in SOURCES.yml)']
+    >>> describe_sources(["pub/a.xlsx"], src, citations=True)
+    ['Niên giám 2023, Cục Thống kê Bắc Kạn (https://example.org/nien-giam)']
     """
     if lang not in _WORDS:
         raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
@@ -345,21 +360,34 @@ def describe_sources(
     table = _sources_or_load(sources)
     by_path = {row["path"]: row for row in table.to_dict("records")}
     lines: list[str] = []
+    synthetic: list[dict] = []
+    unknown: list[str] = []
     for f in _source_list(source_files):
         row = by_path.get(f)
         if row is None:
-            lines.append(f"{f or '?'}: {words['unknown']}")
+            unknown.append(f or "?")
         elif row.get("kind") == "published":
-            cites = tuple(row.get("sources") or ())
             text = row["title"]
             if row.get("publisher"):
                 text += f", {row['publisher']}"
-            if cites:
+            cites = tuple(row.get("sources") or ())
+            if citations and cites:
                 text += f" ({'; '.join(cites)})"
             lines.append(text)
         else:
-            gen = row.get("generator") or ""
-            lines.append(f"{row['title']}: {words['synthetic']}" + (f" ({gen})" if gen else ""))
+            synthetic.append(row)
+    if len(synthetic) == 1:
+        row = synthetic[0]
+        gen = row.get("generator") or ""
+        lines.append(f"{row['title']}: {words['synthetic']}" + (f" ({gen})" if gen else ""))
+    elif synthetic:
+        gens = sorted({r.get("generator") or "" for r in synthetic} - {""})
+        lines.append(
+            words["synthetic_n"].format(n=len(synthetic))
+            + (f" ({'; '.join(gens)})" if gens else "")
+        )
+    if unknown:
+        lines.append(f"{', '.join(unknown)}: {words['unknown']}")
     return list(dict.fromkeys(lines))
 
 

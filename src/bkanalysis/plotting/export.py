@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 
 import matplotlib as mpl
@@ -67,14 +68,29 @@ def _bilingual(value: str | dict | None, what: str, lang: str) -> dict[str, str]
     )
 
 
-def _source_lines(sources, data: pd.DataFrame | None, lang: str) -> list[str]:
+def _files_of(data: pd.DataFrame | None, source_files) -> list[str] | None:
+    """Return the raw files a figure derives from (*source_files*, else data's source_file)."""
+    if source_files is not None:
+        if isinstance(source_files, str):
+            source_files = [source_files]
+        return sorted({str(f) for f in source_files if isinstance(f, str) and f})
+    if data is None or "source_file" not in data.columns:
+        return None
+    return sorted(set(data["source_file"].dropna().astype(str)) - {""})
+
+
+def _source_lines(
+    sources, files: list[str] | None, lang: str, *, citations: bool = False
+) -> list[str]:
     if sources is None:
-        if data is None or "source_file" not in data.columns:
-            raise BkError("sources: name the sources (or pass data with a source_file column)")
+        if files is None:
+            raise BkError(
+                "sources: name the sources, or pass source_files= (or data with a "
+                "source_file column) to describe them from SOURCES.yml"
+            )
         from ..provenance import describe_sources
 
-        files = data["source_file"].dropna().astype(str).unique().tolist()
-        return describe_sources(files, lang=lang)
+        return describe_sources(files, lang=lang, citations=citations)
     if isinstance(sources, str):
         sources = [sources]
     lines = [str(s).strip() for s in sources if str(s).strip()]
@@ -83,13 +99,12 @@ def _source_lines(sources, data: pd.DataFrame | None, lang: str) -> list[str]:
     return lines
 
 
-def _detect_synthetic(data: pd.DataFrame | None) -> bool:
+def _detect_synthetic(files: list[str] | None) -> bool:
     """Conservative: True unless every source file is a published file in SOURCES.yml."""
-    if data is None or "source_file" not in data.columns:
+    if files is None:
         return True
     from ..provenance import is_synthetic
 
-    files = data["source_file"].dropna().astype(str).unique().tolist()
     return is_synthetic(files)
 
 
@@ -173,6 +188,7 @@ def save_figure(
     lang: str = "vi",
     data: pd.DataFrame | None = None,
     synthetic: bool | None = None,
+    source_files: Iterable[str] | None = None,
     title: str | dict | None = None,
     out_dir: str | Path | None = None,
     formats: tuple[str, ...] = FORMATS,
@@ -189,8 +205,9 @@ def save_figure(
     caption : str or dict
         Caption for the brief; a str is in *lang*, a dict gives ``{'vi':…, 'en':…}``.
     sources : str, list of str or None
-        Sources named in the footer. ``None``: described from the ``source_file``
-        column of *data* with :func:`bkanalysis.provenance.describe_sources`.
+        Sources named in the footer. ``None``: the source files (*source_files*, else
+        the ``source_file`` column of *data*) described from ``SOURCES.yml`` with
+        :func:`bkanalysis.provenance.describe_sources`.
     lang : {'vi', 'en'}
         Language of the figure (its footer).
     data : pandas.DataFrame, optional
@@ -198,9 +215,14 @@ def save_figure(
         bkanalysis plot functions drew on *fig*. Required for any other figure.
     synthetic : bool, optional
         Whether the figure derives from synthetic input. ``None``: True unless every
-        ``source_file`` in *data* is a published file in ``SOURCES.yml`` (so data
-        without a ``source_file`` column counts as illustrative; pass
-        ``synthetic=False`` only when you know its provenance).
+        source file (*source_files*, else the ``source_file`` column of *data*) is a
+        published file in ``SOURCES.yml``; data without provenance counts as
+        illustrative (pass ``synthetic=False`` only when you know its provenance).
+    source_files : iterable of str, optional
+        The raw files the figure derives from (e.g. ``observations["source_file"]``),
+        for a figure whose data has no ``source_file`` column (an assessment, the
+        emissions table). Used for the footer when *sources* is None and for
+        *synthetic*.
     title : str or dict, optional
         Title for the manifest (default: the figure's suptitle or first Axes title).
     out_dir : path, optional
@@ -247,9 +269,11 @@ def save_figure(
             raise BkError(f"figure {name!r}: pass data= (the data behind the figure)")
     if not isinstance(data, pd.DataFrame):
         raise BkError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
-    lines = _source_lines(sources, data, lang)
+    files = _files_of(data, source_files)
+    lines = _source_lines(sources, files, lang)
+    cited = _source_lines(sources, files, lang, citations=True)
     if synthetic is None:
-        synthetic = _detect_synthetic(data)
+        synthetic = _detect_synthetic(files)
     titles = _bilingual(title, "title", lang) if title is not None else {"vi": "", "en": ""}
     if not titles[lang]:
         titles[lang] = _figure_title(fig)
@@ -276,7 +300,7 @@ def save_figure(
         "title_en": titles["en"],
         "caption_vi": captions["vi"],
         "caption_en": captions["en"],
-        "sources": " | ".join(lines),
+        "sources": " | ".join(cited),
         "synthetic": "true" if synthetic else "false",
         "files": ";".join(p.name for k, p in written.items()),
     }
