@@ -134,7 +134,6 @@ def build(
     from .ingest import read_workbook
     from .ingest.reader import SHEET_COLUMNS
     from .ingest.specs import load_specs
-    from .io import write_csv_atomic, write_parquet_atomic, write_text_atomic
     from .schema import REJECT_COLUMNS, empty_observations, validate_observations
 
     paths = get_paths() if raw is None or out is None else None
@@ -227,13 +226,8 @@ def build(
         files, columns=["source_file", "status", "observations", "rejects", "message"]
     )
     conflicts = find_conflicts(obs_df)
-    out.mkdir(parents=True, exist_ok=True)
-    write_parquet_atomic(obs_df, out / "observations.parquet")
-    write_csv_atomic(obs_df, out / "observations.csv")
-    write_csv_atomic(rej_df, out / "rejects.csv")
-    write_text_atomic(
-        out / "validation.md", validation_report(obs_df, rej_df, sheets_df, files_df, conflicts)
-    )
+    report = validation_report(obs_df, rej_df, sheets_df, files_df, conflicts)
+    _write_outputs(out, obs_df, rej_df, report)
     if progress:
         print(
             f"built {len(obs_df)} observations, {len(rej_df)} rejects from {len(books)} "
@@ -241,6 +235,33 @@ def build(
             file=sys.stderr,
         )
     return BuildResult(obs_df, rej_df, sheets_df, files_df, conflicts, out)
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    """Return CSV bytes as :func:`bkanalysis.io.write_csv_atomic` writes them (UTF-8 BOM)."""
+    return ("\ufeff" + df.to_csv(index=False, lineterminator="\n")).encode("utf-8")
+
+
+def _write_outputs(out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: str) -> None:
+    """Write the four outputs all-or-nothing.
+
+    Every file goes to a temporary path first; the targets are replaced only once all of
+    them were written.
+    """
+    from contextlib import ExitStack
+
+    from .io import atomic_path
+
+    out.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        tmp = {
+            name: stack.enter_context(atomic_path(out / name))
+            for name in ("observations.parquet", "observations.csv", "rejects.csv", "validation.md")
+        }
+        obs.to_parquet(tmp["observations.parquet"], index=False, engine="pyarrow")
+        tmp["observations.csv"].write_bytes(_csv_bytes(obs))
+        tmp["rejects.csv"].write_bytes(_csv_bytes(rejects))
+        tmp["validation.md"].write_text(report, encoding="utf-8", newline="\n")
 
 
 def _cell_order(cell: str) -> tuple[int, int]:
