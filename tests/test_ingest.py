@@ -313,3 +313,21 @@ def test_source_file_relative_to_raw_root(tmp_path):
     shutil.copy(DATA / "legacy.xls", tmp_path / "sub" / "l.xls")
     res = read_workbook(tmp_path / "sub" / "l.xls", raw_root=tmp_path)
     assert set(res.observations.source_file) == {"sub/l.xls"}
+
+
+def test_indicator_named_in_the_header_corner(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [["Tỷ lệ che phủ rừng (%)", 2019, 2020], ["TỔNG SỐ", 72.1, 73.0],
+                ["Huyện Ba Bể", 70.0, 71.0]]:  # fmt: skip
+        ws.append(row)
+    wb.save(tmp_path / "c.xlsx")
+    obs = read_workbook(tmp_path / "c.xlsx").observations
+    assert obs[["indicator_id", "area_code", "year", "value"]].values.tolist() == [
+        ["forest_cover_pct", "06", 2019, 72.1],
+        ["forest_cover_pct", "06", 2020, 73.0],
+        ["forest_cover_pct", "061", 2019, 70.0],
+        ["forest_cover_pct", "061", 2020, 71.0],
+    ]

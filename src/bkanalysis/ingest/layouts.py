@@ -479,6 +479,13 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
             _STT_HEADER.match(hk) or (vals and all(_NUMBERING.match(v) for v in vals))
         ):
             stt_col = c
+    # the corner of the header band (over the label column) may name the indicator
+    for b in band:
+        for c in sh.cols(b):
+            if c < vstart and c not in (stt_col, unit_col):
+                t_ = sh.text(b, c)
+                if t_ and isinstance(sh.value(b, c), str) and not parse_unit_line(t_):
+                    title_lines.append(t_)
     value_cols = sorted(
         {c for r in [*band, *data_rows] for c in sh.cols(r) if c >= vstart}
         | {
