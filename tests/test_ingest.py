@@ -51,7 +51,8 @@ def test_fixtures_are_small():
 
 def test_result_shape_and_unpacking(results):
     res = results["areas_years.xlsx"]
-    obs, rej, sheets = res
+    obs, rej = res
+    sheets = res.sheets
     assert list(obs.columns) == list(OBSERVATION_COLUMNS)
     assert list(rej.columns) == list(REJECT_COLUMNS)
     assert set(sheets.columns) >= {"source_file", "sheet", "layout", "table", "observations"}

@@ -67,12 +67,25 @@ _NONNEG_UNITS = {
 }
 
 
-class WorkbookResult(NamedTuple):
-    """What :func:`read_workbook` returns; unpacks as ``obs, rejects, sheets``."""
-
+class _Pair(NamedTuple):
     observations: pd.DataFrame
     rejects: pd.DataFrame
-    sheets: pd.DataFrame
+
+
+class WorkbookResult(_Pair):
+    """What :func:`read_workbook` returns.
+
+    A named pair ``(observations, rejects)`` (so ``obs, rej = read_workbook(p)`` works)
+    with one more attribute, ``sheets``.
+    """
+
+    def __new__(cls, observations, rejects, sheets):  # noqa: D102
+        self = super().__new__(cls, observations, rejects)
+        self.sheets = sheets
+        return self
+
+    def __getnewargs__(self):
+        return (self.observations, self.rejects, self.sheets)
 
 
 def read_workbook(
@@ -115,7 +128,7 @@ def read_workbook(
     ...         ["Chỉ tiêu", 2019, 2020], ["Tỷ lệ che phủ rừng", "72,9", "73,4"]]
     >>> for row in rows: ws.append(row)
     >>> wb.save(d / "a.xlsx")
-    >>> obs, rej, sheets = read_workbook(d / "a.xlsx")
+    >>> obs, rej = read_workbook(d / "a.xlsx")
     >>> obs[["indicator_id", "area_code", "year", "value", "source_cell"]].values.tolist()
     [['forest_cover_pct', '06', 2019, 72.9, 'B4'], ['forest_cover_pct', '06', 2020, 73.4, 'C4']]
     """
@@ -176,7 +189,7 @@ def read_grids(grids: list[SheetGrid], *, source_file: str, specs=()) -> Workboo
         s_sheet: list[dict] = []
         try:
             _read_sheet(grid, source_file, o_sheet, r_sheet, s_sheet)
-        except Exception as exc:  # noqa: BLE001 - report the sheet, keep the workbook
+        except Exception as exc:
             msg = f"reader error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
             r_sheet = [_reject(source_file, grid.name, "", "", f"unrecognised layout: {msg}")]
             o_sheet = []
