@@ -55,8 +55,22 @@ def _members(vintage: str, parent_level: str, parts_level: str) -> dict[str, lis
     return {}
 
 
-def _combine_parent(snap, rule, codes, vintage, year, table, areas):
-    value_of = dict(zip(snap["area_code"], snap["value"].astype(float), strict=True))
+@cache
+def _indexed_gazetteer(vintage: str) -> pd.DataFrame:
+    # NOTE: private and read-only: callers only look values up in it.
+    return gazetteer(vintage).set_index("area_code")
+
+
+@cache
+def _areas(vintage: str) -> dict[str, float]:
+    return _indexed_gazetteer(vintage)["area_km2"].to_dict()
+
+
+def _values(snap) -> dict[str, float]:
+    return dict(zip(snap["area_code"], snap["value"].astype(float), strict=True))
+
+
+def _combine_parent(value_of, rule, codes, vintage, year, table, areas):
     values = [value_of[c] for c in codes]
     return combine(
         rule,
@@ -130,7 +144,7 @@ def aggregate(
         snap = snap[snap["area_level"] == level]
         rule = rule_for(info["indicator_id"])
         members = _members(vintage, to_level, level)
-        g = gazetteer(vintage).set_index("area_code")
+        g = _indexed_gazetteer(vintage)
         base = {k: info[k] for k in ("indicator_id", "year", "status")}
         if not members:
             skipped.append(
@@ -142,7 +156,9 @@ def aggregate(
                 }
             )
             continue
-        present = set(snap["area_code"])
+        value_of = _values(snap)
+        cell_of = dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True))
+        present = set(value_of)
         for parent, codes in members.items():
             if not present & set(codes):
                 continue
@@ -158,9 +174,8 @@ def aggregate(
                 )
                 continue
             value, how = _combine_parent(
-                snap, rule, codes, vintage, year, table, g["area_km2"].to_dict()
+                value_of, rule, codes, vintage, year, table, _areas(vintage)
             )
-            cell_of = dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True))
             rows.append(
                 {
                     **info,
@@ -236,18 +251,19 @@ def reconcile_totals(
     for key, snap in obs.groupby(_SNAPSHOT, sort=True, dropna=False):
         info = dict(zip(_SNAPSHOT, key, strict=True))
         vintage, year = info["admin_vintage"], int(info["year"])
-        rule = rule_for(info["indicator_id"])
-        g = gazetteer(vintage).set_index("area_code")
-        areas = g["area_km2"].to_dict()
         reported = snap[snap["area_level"].isin(["province", "district"])]
+        if reported.empty:
+            continue
+        rule = rule_for(info["indicator_id"])
+        areas = _areas(vintage)
         for r in reported.itertuples(index=False):
             levels = ("district", "commune") if r.area_level == "province" else ("commune",)
             for parts_level in levels:
-                parts = snap[snap["area_level"] == parts_level]
+                parts = _values(snap[snap["area_level"] == parts_level])
                 codes = _members(vintage, r.area_level, parts_level).get(r.area_code, [])
-                if parts.empty or not codes or not set(parts["area_code"]) & set(codes):
+                if not parts or not codes or not set(parts) & set(codes):
                     continue
-                missing = [c for c in codes if c not in set(parts["area_code"])]
+                missing = [c for c in codes if c not in parts]
                 row = {
                     "source_file": info["source_file"],
                     "source_sheet": info["source_sheet"],
