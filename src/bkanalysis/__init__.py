@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     # administrative units
     "gazetteer": "bkanalysis.admin",
     "resolve_area": "bkanalysis.admin",
+    "make_resolver": "bkanalysis.admin",
+    "normalise_name": "bkanalysis.admin",
     "crosswalk": "bkanalysis.admin",
     "harmonise": "bkanalysis.admin",
     "aggregate": "bkanalysis.admin",
