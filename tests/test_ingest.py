@@ -332,3 +332,19 @@ def test_indicator_named_in_the_header_corner(tmp_path):
         ["forest_cover_pct", "061", 2019, 70.0],
         ["forest_cover_pct", "061", 2020, 71.0],
     ]
+
+
+def test_commune_table_year_from_sheet_name_when_title_has_none(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Xã 2023"
+    for row in [["Kết quả xây dựng nông thôn mới cấp xã"], [],
+                ["STT", "Tên xã", "Số tiêu chí đạt"], [1, "Xã Hà Hiệu", 17],
+                [2, "Xã Bành Trạch", 15]]:  # fmt: skip
+        ws.append(row)
+    wb.save(tmp_path / "y.xlsx")
+    res = read_workbook(tmp_path / "y.xlsx")
+    assert res.observations[["area_code", "year", "value"]].values.tolist() == [
+        ["01897", 2023, 17.0], ["01891", 2023, 15.0]]  # fmt: skip

@@ -414,9 +414,12 @@ class _TableReader:
         years = set(re.findall(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)", text))
         pref = set(re.findall(r"(?:nam|den|het|in|/)\s*((?:19[5-9]|20\d)\d)(?!\d)", text))
         cand = pref if len(pref) == 1 else years
+        if not cand:
+            # a sheet named after its year ("Xã 2023") when the title has none
+            cand = set(re.findall(r"(?<!\d)((?:19[6-9]|20[0-5])\d)(?!\d)", self.grid.name))
         if len(cand) != 1:
             if not cand:
-                return None, "no reference year: the title names no year"
+                return None, "no reference year: neither the title nor the sheet name names a year"
             return None, f"several years in the title ({', '.join(sorted(cand))})"
         statuses = set()
         for word, st in (
