@@ -467,6 +467,7 @@ def match_indicator(label_k: str, context: tuple[str, ...] = ()) -> IndicatorMat
     return IndicatorMatch(None, f"no indicator matches label {label_k!r}", _candidates(label_k))
 
 
+@lru_cache(maxsize=4096)
 def _candidates(label_k: str, n: int = 3) -> tuple[str, ...]:
     index = _catalog()[0]
     words = set(label_k.split())

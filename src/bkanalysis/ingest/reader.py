@@ -93,6 +93,7 @@ def read_workbook(
     *,
     raw_root: str | os.PathLike | None = None,
     specs=None,
+    validate: bool = True,
 ) -> WorkbookResult:
     """Read every sheet of one workbook into tidy observations and rejects.
 
@@ -107,6 +108,9 @@ def read_workbook(
     specs : list of dict, path-like or None
         Declarative sheet specs (see :mod:`bkanalysis.ingest.specs`); a directory or a
         YAML file path, or already-loaded specs.
+    validate : bool, default True
+        Check the observations with :func:`bkanalysis.schema.validate_observations`
+        (``build`` checks the concatenation of all workbooks once instead).
 
     Returns
     -------
@@ -145,7 +149,7 @@ def read_workbook(
     from .specs import load_specs
 
     loaded = load_specs(specs) if specs is not None else []
-    return read_grids(grids, source_file=rel, specs=loaded)
+    return read_grids(grids, source_file=rel, specs=loaded, validate=validate)
 
 
 def _sniff(path: Path) -> str:
@@ -165,7 +169,9 @@ def _sniff(path: Path) -> str:
     raise UnreadableFileError(path, f"not a spreadsheet extension ({ext or 'none'})")
 
 
-def read_grids(grids: list[SheetGrid], *, source_file: str, specs=()) -> WorkbookResult:
+def read_grids(
+    grids: list[SheetGrid], *, source_file: str, specs=(), validate: bool = True
+) -> WorkbookResult:
     """Read already-loaded sheet grids (the format-independent part of :func:`read_workbook`)."""
     import pandas as pd
 
@@ -199,12 +205,17 @@ def read_grids(grids: list[SheetGrid], *, source_file: str, specs=()) -> Workboo
         sheets += s_sheet
     if obs:
         odf = pd.DataFrame(obs, columns=list(OBSERVATION_COLUMNS))
-        odf = validate_observations(odf)
+        odf = validate_observations(odf) if validate else _typed(odf)
     else:
         odf = empty_observations()
     rdf = pd.DataFrame(rej, columns=list(REJECT_COLUMNS)).astype(object)
     sdf = pd.DataFrame(sheets, columns=list(SHEET_COLUMNS))
     return WorkbookResult(odf, rdf, sdf)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Give the schema's dtypes without the (slow) full validation."""
+    return df.astype({c: ("object" if t == "str" else t) for c, t in OBSERVATION_COLUMNS.items()})
 
 
 def _find_spec(specs, source_file: str, sheet: str):
