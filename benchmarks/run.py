@@ -75,6 +75,7 @@ def worker(kind: str, raw: Path, out: Path | None) -> dict:
     """Run one measurement in this process and return its figures."""
     files = _files(raw)
     t0 = time.perf_counter()
+    cpu0 = _cpu_s()
     count = 0
     if kind == "calamine":
         from python_calamine import CalamineWorkbook
@@ -103,6 +104,14 @@ def worker(kind: str, raw: Path, out: Path | None) -> dict:
     elif kind == "build":
         from bkanalysis.pipeline import build
 
+        # warm-up on one workbook: imports and package data caches, timed apart
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "raw").mkdir()
+            shutil.copy(files[0], Path(tmp) / "raw" / files[0].name)
+            build(Path(tmp) / "raw", Path(tmp) / "out", progress=False)
+        warmup = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cpu0 = _cpu_s()
         build(raw, out, progress=False)
         with open(out / "observations.csv", encoding="utf-8-sig") as fh:
             count = sum(1 for _ in fh) - 1
@@ -110,11 +119,14 @@ def worker(kind: str, raw: Path, out: Path | None) -> dict:
         raise SystemExit(f"unknown worker kind {kind!r}")
     seconds = time.perf_counter() - t0
     me, kids = _peak_mb()
+    if kind != "build":
+        warmup = 0.0
     return {
         "kind": kind,
+        "warmup_s": warmup,
         "files": len(files),
         "seconds": seconds,
-        "cpu_s": _cpu_s(),
+        "cpu_s": _cpu_s() - cpu0,
         "peak_mb": me,
         "peak_child_mb": kids,
         "count": count,
@@ -258,9 +270,10 @@ def verdict(ok: bool | None) -> str:
 def fmt_run(r: dict) -> str:
     if "error" in r:
         return f"ERROR {r['error']}"
+    warm = f"  (+ start-up {r['warmup_s']:.1f} s)" if r.get("warmup_s") else ""
     return (
         f"{r['seconds']:7.2f} s  {r['seconds'] / max(r['files'], 1) * 1000:6.1f} ms/file  "
-        f"cpu {r['cpu_s']:6.1f} s  peak {max(r['peak_mb'], r['peak_child_mb']):6.0f} MB"
+        f"cpu {r['cpu_s']:6.1f} s  peak {max(r['peak_mb'], r['peak_child_mb']):6.0f} MB{warm}"
     )
 
 
@@ -333,9 +346,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  build peak RSS        {peak:5.0f} MB  "
                   f"[{verdict(peak < GOALS['peak_mb'])} < {GOALS['peak_mb']:.0f} MB]")  # fmt: skip
             if n >= 1000:
-                print(f"  build of {n}        {bld['seconds']:5.1f} s  "
-                      f"[{verdict(bld['seconds'] < GOALS['seconds_1000'] * n / 1000)} "
-                      f"< {GOALS['seconds_1000'] * n / 1000:.0f} s]")  # fmt: skip
+                cold = bld["seconds"] + bld["warmup_s"]
+                goal = GOALS["seconds_1000"] * n / 1000
+                print(
+                    f"  build of {n}, start-up included  {cold:5.1f} s  "
+                    f"[{verdict(cold < goal)} < {goal:.0f} s]"
+                )
 
     ok_sizes = [n for n in sizes if "error" not in results["sizes"][n]["build"]]
     if len(ok_sizes) >= 2:
@@ -343,9 +359,12 @@ def main(argv: list[str] | None = None) -> int:
         per = {n: results["sizes"][n]["build"]["seconds"] / n for n in (small, large)}
         growth = per[large] / per[small]
         results["linear"] = growth
-        print(f"\n== scale: {per[small] * 1000:.1f} ms/file at {small}, "
-              f"{per[large] * 1000:.1f} ms/file at {large} (ratio {growth:.2f})  "
-              f"[{verdict(growth <= GOALS['linear'])} linear: ratio <= {GOALS['linear']}]")  # fmt: skip
+        ok = verdict(growth <= GOALS["linear"])
+        print(
+            f"\n== scale (warm build, start-up excluded): {per[small] * 1000:.1f} ms/file at "
+            f"{small}, {per[large] * 1000:.1f} ms/file at {large} (ratio {growth:.2f})  "
+            f"[{ok} linear: ratio <= {GOALS['linear']}]"
+        )
 
     if not args.no_report:
         print("\n== bkanalysis report on the example data (data/raw)")
