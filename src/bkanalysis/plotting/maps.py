@@ -195,14 +195,18 @@ def _outlines(ax, gdf, district_outlines: bool) -> None:
 
 
 def _labels(ax, gdf) -> None:
+    from matplotlib import patheffects
+
     name_col = "commune_name" if "commune_name" in gdf.columns else "area_name"
+    size = 5 if len(gdf) <= 50 else 4
+    halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
     for geom, name in zip(gdf.geometry, gdf[name_col], strict=True):
         if geom is None or geom.is_empty:
             continue
         p = geom.representative_point()
         ax.annotate(
-            _PREFIX.sub("", str(name)), (p.x, p.y), ha="center", va="center", fontsize=4,
-            color="#222222", gid="commune_label",
+            _PREFIX.sub("", str(name)), (p.x, p.y), ha="center", va="center", fontsize=size,
+            color="#111111", gid="commune_label", path_effects=halo,
         )  # fmt: skip
 
 
@@ -217,11 +221,8 @@ def _relabel_legend(legend, lang: str, decimals: int) -> None:
         label = text.get_text()
         if label == word("no_data", lang):
             continue
-        text.set_text(
-            _NUMBER.sub(lambda m: format_number(float(m.group()), lang, decimals), label).replace(
-                ", ", " – "
-            )
-        )
+        numbers = [format_number(float(m), lang, decimals) for m in _NUMBER.findall(label)]
+        text.set_text(" – ".join(numbers) if numbers else label)
 
 
 def _draw_choropleth(
