@@ -115,3 +115,12 @@ def test_missing_inputs(tmp_path):
         load_observations(tmp_path)
     with pytest.raises(BkError, match="not found"):
         build(tmp_path / "nope", tmp_path / "out", progress=False)
+
+
+def test_parallel_build_is_identical(raw, tmp_path, monkeypatch):
+    (raw / "broken.xlsx").unlink()
+    build(raw, tmp_path / "seq", progress=False)
+    monkeypatch.setenv("BKANALYSIS_WORKERS", "2")
+    build(raw, tmp_path / "par", progress=False)
+    for name in ("observations.csv", "rejects.csv", "validation.md"):
+        assert (tmp_path / "seq" / name).read_bytes() == (tmp_path / "par" / name).read_bytes()

@@ -130,8 +130,6 @@ def build(
     import pandas as pd
 
     from .config import get_paths
-    from .errors import UnreadableFileError
-    from .ingest import read_workbook
     from .ingest.reader import SHEET_COLUMNS
     from .ingest.specs import load_specs
     from .schema import REJECT_COLUMNS, empty_observations, validate_observations
@@ -145,23 +143,11 @@ def build(
     books, others = find_workbooks(raw)
     obs, rej, sheets, files = [], [], [], []
     t0 = time.perf_counter()
-    for i, path in enumerate(books, 1):
+    for i, (path, (res, reason)) in enumerate(
+        zip(books, _read_all(books, raw, specs), strict=True), 1
+    ):
         rel = path.relative_to(raw).as_posix()
-        try:
-            res = read_workbook(path, raw_root=raw, specs=specs, validate=False)
-        except UnreadableFileError as exc:
-            reason = exc.reason
-            failed = True
-        except BkError as exc:
-            reason = str(exc)
-            failed = True
-        except Exception as exc:
-            reason = f"unexpected {type(exc).__name__}: {exc}"
-            failed = True
-        else:
-            failed = False
-        if failed:
-            reason = " ".join(str(reason).split())
+        if res is None:
             rej.append(
                 pd.DataFrame(
                     [[rel, "", "", "", f"unreadable file: {reason}"]], columns=list(REJECT_COLUMNS)
@@ -235,6 +221,57 @@ def build(
             file=sys.stderr,
         )
     return BuildResult(obs_df, rej_df, sheets_df, files_df, conflicts, out)
+
+
+#: Read workbooks in this many processes when there are at least _PARALLEL_MIN of them
+#: (environment variable ``BKANALYSIS_WORKERS``; 1 = in this process).
+_PARALLEL_MIN = 200
+
+
+def _read_one(path: Path, raw: Path, specs) -> tuple[object, str | None]:
+    """Read one workbook; return ``(result, None)`` or ``(None, one-line reason)``."""
+    from .errors import UnreadableFileError
+    from .ingest import read_workbook
+
+    try:
+        return read_workbook(path, raw_root=raw, specs=specs, validate=False), None
+    except UnreadableFileError as exc:
+        reason = exc.reason
+    except BkError as exc:
+        reason = str(exc)
+    except Exception as exc:
+        reason = f"unexpected {type(exc).__name__}: {exc}"
+    return None, " ".join(str(reason).split())
+
+
+def _workers(n_files: int) -> int:
+    env = os.environ.get("BKANALYSIS_WORKERS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise BkError(f"BKANALYSIS_WORKERS must be a whole number, got {env!r}") from None
+    if n_files < _PARALLEL_MIN:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _read_all(books: list[Path], raw: Path, specs):
+    """Yield ``(result, reason)`` for every workbook, in order (in parallel if many)."""
+    workers = _workers(len(books))
+    if workers == 1:
+        for p in books:
+            yield _read_one(p, raw, specs)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        chunk = max(1, min(16, len(books) // (workers * 4)))
+        yield from pool.map(
+            _read_one, books, [raw] * len(books), [specs] * len(books), chunksize=chunk
+        )
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
