@@ -689,3 +689,25 @@ def test_target_series_assesses_registry_target_by_default():
     status = expected["status"].iloc[0]
     assert badge.get_text() == f"Status: {STATUSES.loc[status, 'label_en']}"
     assert _same_colour(badge.get_bbox_patch().get_facecolor(), STATUSES.loc[status, "colour"])
+
+
+def test_target_series_without_data_states_insufficient_data():
+    pytest.importorskip("bkanalysis.progress")
+    from bkanalysis.schema import empty_observations
+
+    ax = plot_target_series(empty_observations(), "forest_cover_2020")
+    (badge,) = _by_gid(ax, "status")
+    assert badge.get_text() == "Tình trạng: Thiếu dữ liệu"
+    (target,) = _by_gid(ax, "target")
+    assert list(target.get_ydata()) == [72.0]
+
+
+def test_target_series_derives_reduction_below_bau():
+    pytest.importorskip("bkanalysis.emissions")
+    rows = []
+    for year, actual, bau in [(2018, 960.0, 1000.0), (2020, 990.0, 1060.0)]:
+        rows.append(_obs("ghg_emissions_tco2e", [(year, actual, "actual")]))
+        rows.append(_obs("ghg_bau_tco2e", [(year, bau, "plan")]))
+    ax = plot_target_series(pd.concat(rows), "ghg_reduction_2020", lang="en")
+    (actual,) = _by_gid(ax, "series_actual")
+    assert list(actual.get_ydata()) == pytest.approx([4.0, 100 * 70 / 1060])

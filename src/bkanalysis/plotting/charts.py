@@ -233,13 +233,19 @@ def plot_target_series(
     ind = tgt["indicator_id"]
     unit = indicator(ind)["unit"]
     obs = observations[observations["indicator_id"] == ind]
+    if obs.empty and ind == "ghg_reduction_below_bau_pct":
+        # NOTE: the reduction below BAU is usually derived from actual and BAU totals.
+        from ..emissions import reduction_observations
+
+        obs = reduction_observations(observations)
     if area_code is None:
         obs = obs[obs["area_level"] == "province"]
         area_code = obs["area_code"].iloc[0] if not obs.empty else None
     else:
         obs = obs[obs["area_code"] == area_code]
-    if assessment is None and tgt.get("target_id") and not obs.empty:
-        assessment = _assess_one(observations, tgt, targets, obs["area_level"].iloc[0])
+    if assessment is None and tgt.get("target_id"):
+        level = obs["area_level"].iloc[0] if not obs.empty else "province"
+        assessment = _assess_one(observations, tgt, targets, level)
     a_row = _assessment_row(assessment, tgt, area_code)
 
     with theme_context():
@@ -319,7 +325,7 @@ def plot_target_series(
                 bbox={"boxstyle": "round,pad=0.3", "facecolor": colour, "edgecolor": "none"},
             )  # fmt: skip
 
-        ax.set_title("\n".join(textwrap.wrap(indicator_label(ind, lang), 60)), pad=14)
+        ax.set_title("\n".join(textwrap.wrap(indicator_label(ind, lang), 50)), pad=14)
         ax.set_ylabel(f"{word('unit', lang)}: {unit_label(unit, lang)}")
         ax.set_xlim(start - 0.6, max([deadline, *years]) + 0.6)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
