@@ -711,3 +711,26 @@ def test_target_series_derives_reduction_below_bau():
     ax = plot_target_series(pd.concat(rows), "ghg_reduction_2020", lang="en")
     (actual,) = _by_gid(ax, "series_actual")
     assert list(actual.get_ydata()) == pytest.approx([4.0, 100 * 70 / 1060])
+
+
+@pytest.mark.slow
+def test_manifest_upserts_from_parallel_processes(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, matplotlib; matplotlib.use('Agg'); import pandas as pd, matplotlib.pyplot as plt\n"
+        "from bkanalysis.plotting import save_figure\n"
+        "for i in range(4):\n"
+        "    fig, _ = plt.subplots(figsize=(1, 1))\n"
+        "    save_figure(fig, f'fig_{sys.argv[1]}_{i}', caption='c', sources='s', synthetic=True,\n"
+        "                data=pd.DataFrame({'a': [i]}), out_dir=sys.argv[2], formats=('svg',))\n"
+        "    plt.close(fig)\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(k), str(tmp_path)]) for k in range(3)
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    names = read_manifest(tmp_path)["name"].tolist()
+    assert names == sorted(f"fig_{k}_{i}" for k in range(3) for i in range(4))
+    assert not (tmp_path / "manifest.csv.lock").exists()

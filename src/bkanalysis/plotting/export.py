@@ -10,10 +10,13 @@ sources on the figure and, when any input is synthetic or undocumented, the word
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
 import textwrap
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import matplotlib as mpl
@@ -173,6 +176,36 @@ def read_manifest(out_dir: str | Path | None = None) -> pd.DataFrame:
     return df.loc[:, list(MANIFEST_COLUMNS)]
 
 
+@contextlib.contextmanager
+def _locked(path: Path, *, timeout: float = 60.0, stale: float = 300.0) -> Iterator[None]:
+    """Hold ``<path>.lock`` so that two processes never upsert the manifest at once.
+
+    NOTE: a lock file made with O_EXCL works on every platform (no fcntl on Windows);
+    a lock older than *stale* seconds is left over from a killed process and removed.
+    """
+    lock = path.with_name(path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.close(fd)
+            break
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - lock.stat().st_mtime > stale:
+                    lock.unlink()
+                    continue
+            if time.monotonic() > deadline:
+                raise BkError(f"{lock}: another process holds the manifest lock") from None
+            time.sleep(0.05)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+
+
 def _default_dir() -> Path:
     from ..config import get_paths
 
@@ -293,7 +326,6 @@ def save_figure(
             written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", buf.getvalue())
     written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
 
-    manifest = read_manifest(out)
     row = {
         "name": name,
         "title_vi": titles["vi"],
@@ -304,8 +336,10 @@ def save_figure(
         "synthetic": "true" if synthetic else "false",
         "files": ";".join(p.name for k, p in written.items()),
     }
-    manifest = manifest[manifest["name"] != name]
-    manifest = pd.concat([manifest, pd.DataFrame([row])], ignore_index=True)
-    manifest = manifest.sort_values("name", kind="stable").reset_index(drop=True)
-    written["manifest"] = write_csv_atomic(manifest, out / "manifest.csv")
+    with _locked(out / "manifest.csv"):
+        manifest = read_manifest(out)
+        manifest = manifest[manifest["name"] != name]
+        manifest = pd.concat([manifest, pd.DataFrame([row])], ignore_index=True)
+        manifest = manifest.sort_values("name", kind="stable").reset_index(drop=True)
+        written["manifest"] = write_csv_atomic(manifest, out / "manifest.csv")
     return written
