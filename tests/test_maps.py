@@ -180,13 +180,20 @@ def test_2025_map_has_no_district_outlines(bounds):
     assert "district_outlines" not in gids and "province_outline" in gids
 
 
-def test_boundaries_loaded_by_vintage(bounds, monkeypatch):
+def test_boundaries_loaded_by_vintage(bounds, monkeypatch, tmp_path):
     monkeypatch.setenv("BKANALYSIS_GEO_MIRROR", str(GEO))
     monkeypatch.setenv("BKANALYSIS_BOUNDARIES", str(GEO))
     g = bounds["2020"]
     obs = _commune_obs(g, "forest_cover_pct", 2021, _values(len(g)))
     ax = plot_commune_map(obs, "forest_cover_pct", 2021)
     assert len(ax.figure._bkanalysis_data[0]) == 108
+    # no boundaries folder yet: the geo mirror serves
+    monkeypatch.setenv("BKANALYSIS_BOUNDARIES", str(tmp_path / "nothing"))
+    ax = plot_commune_map(obs, "forest_cover_pct", 2021)
+    assert len(ax.figure._bkanalysis_data[0]) == 108
+    monkeypatch.setenv("BKANALYSIS_GEO_MIRROR", str(tmp_path / "nothing"))
+    with pytest.raises(BkError, match="no commune boundaries"):
+        plot_commune_map(obs, "forest_cover_pct", 2021)
 
 
 def test_commune_values_prefers_actual(bounds):

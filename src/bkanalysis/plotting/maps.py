@@ -96,18 +96,31 @@ def _mirror_boundaries(vintage: str):
     return gpd.read_file(path)
 
 
+def _load_by_vintage(vintage: str):
+    """Load with :func:`bkanalysis.admin.load_boundaries`; fall back to the geo mirror.
+
+    NOTE: a fresh checkout has no ``data/external/boundaries`` until ``bkanalysis
+    boundaries --mirror`` is run; the mirror beside the checkout then serves, read by
+    the same loader (so its codes are still checked against the vintage's communes).
+    """
+    try:
+        from ..admin import load_boundaries
+    except ImportError:  # pragma: no cover - admin package without boundaries
+        return _mirror_boundaries(vintage)
+    try:
+        return load_boundaries(vintage)
+    except BkError:
+        from ..config import get_paths
+
+        mirror = get_paths().geo_mirror
+        if not (mirror / f"bac_kan_communes_{vintage}.geojson").is_file():
+            raise
+        return load_boundaries(vintage, path=mirror)
+
+
 def _boundaries(vintage: str, boundaries) -> Any:
     """Return the boundaries of *vintage* with ``area_code``, ``area_name``, ``district_code``."""
-    if boundaries is None:
-        try:
-            from ..admin import load_boundaries
-        except ImportError:
-            load_boundaries = None
-        gdf = (
-            load_boundaries(vintage) if load_boundaries is not None else _mirror_boundaries(vintage)
-        )
-    else:
-        gdf = boundaries
+    gdf = _load_by_vintage(vintage) if boundaries is None else boundaries
     if not hasattr(gdf, "geometry") or "geometry" not in getattr(gdf, "columns", []):
         raise BkError("boundaries: expected a GeoDataFrame with a geometry column")
     gdf = gdf.copy()
