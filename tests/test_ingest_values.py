@@ -192,3 +192,22 @@ def test_titles():
     assert match_indicator(title_key("Dân số trung bình tỉnh Bắc Kạn năm 2021")).id == (
         "population_persons"
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Tỷ lệ hộ nông thôn được dùng nước hợp vệ sinh", "rural_hygienic_water_households_pct"),
+        ("Tỷ lệ hộ thành thị có nhà tiêu hợp vệ sinh", "hygienic_latrine_urban_households_pct"),
+        ("Số tiêu chí đạt được", "ntm_criteria_met_count"),
+    ],
+)
+def test_indicator_label_variants(label, expected):
+    assert match_indicator(label_key(label)).id == expected
+
+
+def test_period_variants():
+    assert parse_period("Năm 2020 - Year 2020") == Period(2020, "actual")
+    assert parse_period("SB 2023") == Period(2023, "preliminary")
+    assert parse_period("Ước thực hiện cả năm 2020") == Period(2020, "estimate")
+    assert parse_period("6 tháng đầu năm 2020") is None  # half-year: not a year's value

@@ -38,7 +38,9 @@ _ABBREV = {
 }
 
 
-_STOPWORDS = {"va", "and", "cac", "nhung"}
+_STOPWORDS = {"va", "and", "cac", "nhung", "duoc"}
+#: synonymous phrases folded to one form in comparison keys (both sides of a match)
+_PHRASES = (("su dung", "dung"), ("ho xi", "nha tieu"))
 
 
 @lru_cache(maxsize=65536)
@@ -66,7 +68,11 @@ def key(text: str) -> str:
     ('so xa dat chuan nong thon moi', 'ty le che phu rung')
     """
     words = _NONWORD.sub(" ", fold(text).replace("_", " ")).split()
-    return " ".join(x for w in words for x in _ABBREV.get(w, w).split() if x not in _STOPWORDS)
+    out = " ".join(x for w in words for x in _ABBREV.get(w, w).split() if x not in _STOPWORDS)
+    for a, b in _PHRASES:
+        if a in out:
+            out = re.sub(rf"\b{a}\b", b, out)
+    return out
 
 
 # ------------------------------------------------------------------ periods
@@ -127,7 +133,7 @@ def _parse_period_text(text: str) -> Period | None:
     toks = key(s).split()
     if not toks or len(toks) > 8:
         return None
-    years = [t for t in toks if _YEAR.match(t)]
+    years = sorted({t for t in toks if _YEAR.match(t)})
     if len(years) != 1:
         return None
     rest = [t for t in toks if t != years[0]]
