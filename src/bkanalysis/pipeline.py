@@ -349,8 +349,9 @@ def find_conflicts(obs: pd.DataFrame) -> pd.DataFrame:
     """
     if obs.empty:
         return obs.iloc[0:0]
-    g = obs.groupby(_KEY, sort=True, dropna=False)
-    nvals = g["value"].transform(lambda s: s.round(9).nunique())
+    tmp = obs.assign(_v=obs["value"].round(9))
+    g = tmp.groupby(_KEY, sort=False, dropna=False)
+    nvals = g["_v"].transform("nunique")
     nfiles = g["source_file"].transform("nunique")
     out = obs[(nvals > 1) & (nfiles > 1)]
     return out.sort_values([*_KEY, "source_file", "source_cell"], kind="mergesort").reset_index(

@@ -173,8 +173,6 @@ def read_grids(
     grids: list[SheetGrid], *, source_file: str, specs=(), validate: bool = True
 ) -> WorkbookResult:
     """Read already-loaded sheet grids (the format-independent part of :func:`read_workbook`)."""
-    import pandas as pd
-
     from bkanalysis.schema import empty_observations, validate_observations
 
     obs: list[dict] = []
@@ -204,18 +202,37 @@ def read_grids(
         rej += r_sheet
         sheets += s_sheet
     if obs:
-        odf = pd.DataFrame(obs, columns=list(OBSERVATION_COLUMNS))
-        odf = validate_observations(odf) if validate else _typed(odf)
+        odf = _frame(obs, OBSERVATION_COLUMNS)
+        if validate:
+            odf = validate_observations(odf)
     else:
         odf = empty_observations()
-    rdf = pd.DataFrame(rej, columns=list(REJECT_COLUMNS)).astype(object)
-    sdf = pd.DataFrame(sheets, columns=list(SHEET_COLUMNS))
+    rdf = _frame(rej, dict.fromkeys(REJECT_COLUMNS, "str"))
+    sdf = _frame(
+        sheets,
+        {
+            c: ("int64" if c in ("table", "observations", "rejects") else "str")
+            for c in SHEET_COLUMNS
+        },
+    )
     return WorkbookResult(odf, rdf, sdf)
 
 
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    """Give the schema's dtypes without the (slow) full validation."""
-    return df.astype({c: ("object" if t == "str" else t) for c, t in OBSERVATION_COLUMNS.items()})
+def _frame(records: list[dict], dtypes: dict[str, str]) -> pd.DataFrame:
+    """Build a frame from dicts with the given dtypes (text as object), without inference."""
+    import numpy as np
+    import pandas as pd
+
+    cols = {}
+    for c, t in dtypes.items():
+        values = [rec[c] for rec in records]
+        if t == "str":
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = values
+            cols[c] = pd.Series(arr, dtype=object)
+        else:
+            cols[c] = pd.Series(np.asarray(values, dtype=t), dtype=t)
+    return pd.DataFrame(cols, columns=list(dtypes))
 
 
 def _find_spec(specs, source_file: str, sheet: str):
