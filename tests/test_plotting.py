@@ -734,3 +734,23 @@ def test_manifest_upserts_from_parallel_processes(tmp_path):
     names = read_manifest(tmp_path)["name"].tolist()
     assert names == sorted(f"fig_{k}_{i}" for k in range(3) for i in range(4))
     assert not (tmp_path / "manifest.csv.lock").exists()
+
+
+@pytest.mark.parametrize("width", ["half", "full"])
+def test_target_series_fits_brief_widths(width):
+    with theme_context():
+        fig, ax = plt.subplots(figsize=figsize(width, 0.9), layout="constrained")
+    plot_target_series(
+        _obs("rural_waste_collected_pct", [(2016, 30.0, "actual"), (2018, 38.0, "actual")]),
+        "rural_waste_collected",
+        ax=ax,
+        assessment=_assessment("rural_waste_collected", "off_track"),
+    )
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for artist in [ax.title, _by_gid(ax, "status")[0], ax.get_legend()]:
+        box = artist.get_window_extent(renderer)
+        assert box.x0 >= fig.bbox.x0 - 1 and box.x1 <= fig.bbox.x1 + 1, artist
+    title_box = ax.title.get_window_extent(renderer)
+    badge_box = _by_gid(ax, "status")[0].get_window_extent(renderer)
+    assert not title_box.overlaps(badge_box)

@@ -15,6 +15,7 @@ import math
 import textwrap
 from typing import Any
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -315,24 +316,31 @@ def plot_target_series(
             )  # fmt: skip
             handles.append(h)
 
+        # NOTE: the layout adapts to the width of the Axes, so a half-width (8 cm)
+        # figure keeps a readable title, legend and year axis.
+        width_in = ax.figure.get_figwidth() * ax.get_position().width
+        narrow = width_in < 4.0
         status = (a_row or {}).get("status")
+        pad = 4
         if status and isinstance(status, str):
             colour = status_colour(status)
             ax.text(
-                1.0, 1.02, f"{word('status', lang)}: {status_label(status, lang)}",
-                transform=ax.transAxes, ha="right", va="bottom", gid="status",
-                color=text_colour_on(colour), fontweight="bold",
+                0.0 if narrow else 1.0, 1.02,
+                f"{word('status', lang)}: {status_label(status, lang)}",
+                transform=ax.transAxes, ha="left" if narrow else "right", va="bottom",
+                gid="status", color=text_colour_on(colour), fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.3", "facecolor": colour, "edgecolor": "none"},
             )  # fmt: skip
-
-        ax.set_title("\n".join(textwrap.wrap(indicator_label(ind, lang), 50)), pad=14)
+            pad = 22 if narrow else 14
+        chars = max(24, min(50, int(width_in * 72 / (mpl.rcParams["axes.titlesize"] * 0.62))))
+        ax.set_title("\n".join(textwrap.wrap(indicator_label(ind, lang), chars)), pad=pad)
         ax.set_ylabel(f"{word('unit', lang)}: {unit_label(unit, lang)}")
         ax.set_xlim(start - 0.6, max([deadline, *years]) + 0.6)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4 if narrow else "auto"))
         ax.yaxis.set_major_formatter(axis_formatter(lang))
         ax.legend(
             handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1),
-            ncol=min(3, len(handles)),
+            ncol=min(2 if narrow else 3, len(handles)),
         )  # fmt: skip
     return ax
 
