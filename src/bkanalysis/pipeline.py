@@ -130,9 +130,14 @@ def build(
     import pandas as pd
 
     from .config import get_paths
-    from .ingest.reader import SHEET_COLUMNS
+    from .ingest.reader import SHEET_DTYPES, _frame
     from .ingest.specs import load_specs
-    from .schema import REJECT_COLUMNS, empty_observations, validate_observations
+    from .schema import (
+        OBSERVATION_COLUMNS,
+        REJECT_COLUMNS,
+        empty_observations,
+        validate_observations,
+    )
 
     paths = get_paths() if raw is None or out is None else None
     raw = Path(raw) if raw is not None else paths.raw
@@ -149,9 +154,15 @@ def build(
         rel = path.relative_to(raw).as_posix()
         if res is None:
             rej.append(
-                pd.DataFrame(
-                    [[rel, "", "", "", f"unreadable file: {reason}"]], columns=list(REJECT_COLUMNS)
-                )
+                [
+                    dict(
+                        zip(
+                            REJECT_COLUMNS,
+                            [rel, "", "", "", f"unreadable file: {reason}"],
+                            strict=True,
+                        )
+                    )
+                ]
             )
             files.append(
                 {
@@ -165,22 +176,22 @@ def build(
             if progress:
                 print(f"[{i}/{len(books)}] {rel}: FAILED: {reason}", file=sys.stderr)
             continue
-        obs.append(res.observations)
-        rej.append(res.rejects)
-        sheets.append(res.sheets)
+        o, r, sh = res
+        obs.append(o)
+        rej.append(r)
+        sheets.append(sh)
         files.append(
             {
                 "source_file": rel,
                 "status": "read",
-                "observations": len(res.observations),
-                "rejects": len(res.rejects),
+                "observations": len(o),
+                "rejects": len(r),
                 "message": "",
             }
         )
         if progress:
             print(
-                f"[{i}/{len(books)}] {rel}: {len(res.observations)} observations, "
-                f"{len(res.rejects)} rejects",
+                f"[{i}/{len(books)}] {rel}: {len(o)} observations, {len(r)} rejects",
                 file=sys.stderr,
             )
     for p in others:
@@ -193,21 +204,13 @@ def build(
                 "message": "not a workbook (.xlsx/.xlsm/.xls)",
             }
         )
-    obs_df = (
-        pd.concat([o for o in obs if len(o)], ignore_index=True)
-        if any(len(o) for o in obs)
-        else empty_observations()
-    )
+    all_obs = [x for o in obs for x in o]
+    obs_df = _frame(all_obs, OBSERVATION_COLUMNS) if all_obs else empty_observations()
     obs_df = validate_observations(_sort_obs(obs_df))
-    rej_df = (
-        pd.concat([r for r in rej if len(r)], ignore_index=True)
-        if any(len(r) for r in rej)
-        else pd.DataFrame(columns=list(REJECT_COLUMNS))
+    rej_df = _sort_rejects(
+        _frame([x for r in rej for x in r], dict.fromkeys(REJECT_COLUMNS, "str"))
     )
-    rej_df = _sort_rejects(rej_df.astype(object))
-    sheets_df = (
-        pd.concat(sheets, ignore_index=True) if sheets else pd.DataFrame(columns=SHEET_COLUMNS)
-    )
+    sheets_df = _frame([x for sh in sheets for x in sh], SHEET_DTYPES)
     files_df = pd.DataFrame(
         files, columns=["source_file", "status", "observations", "rejects", "message"]
     )
@@ -231,10 +234,10 @@ _PARALLEL_MIN = 200
 def _read_one(path: Path, raw: Path, specs) -> tuple[object, str | None]:
     """Read one workbook; return ``(result, None)`` or ``(None, one-line reason)``."""
     from .errors import UnreadableFileError
-    from .ingest import read_workbook
+    from .ingest.reader import workbook_records
 
     try:
-        return read_workbook(path, raw_root=raw, specs=specs, validate=False), None
+        return workbook_records(path, raw_root=raw, specs=specs), None
     except UnreadableFileError as exc:
         reason = exc.reason
     except BkError as exc:

@@ -44,7 +44,14 @@ from .numbers import R_AMBIGUOUS, classify_number_text, parse_cell, text_convent
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SHEET_COLUMNS", "WorkbookResult", "read_grids", "read_workbook"]
+__all__ = [
+    "SHEET_COLUMNS",
+    "WorkbookResult",
+    "grid_records",
+    "read_grids",
+    "read_workbook",
+    "workbook_records",
+]
 
 #: Columns of ``WorkbookResult.sheets``.
 SHEET_COLUMNS = ("source_file", "sheet", "layout", "table", "observations", "rejects", "message")
@@ -136,6 +143,14 @@ def read_workbook(
     >>> obs[["indicator_id", "area_code", "year", "value", "source_cell"]].values.tolist()
     [['forest_cover_pct', '06', 2019, 72.9, 'B4'], ['forest_cover_pct', '06', 2020, 73.4, 'C4']]
     """
+    return _to_result(*workbook_records(path, raw_root=raw_root, specs=specs), validate=validate)
+
+
+def workbook_records(path, *, raw_root=None, specs=None) -> tuple[list, list, list]:
+    """Like :func:`read_workbook` but return plain record lists (obs, rejects, sheets).
+
+    Used by ``build`` to assemble one frame for all workbooks.
+    """
     path = Path(path)
     root = Path(raw_root) if raw_root is not None else path.parent
     try:
@@ -149,7 +164,7 @@ def read_workbook(
     from .specs import load_specs
 
     loaded = load_specs(specs) if specs is not None else []
-    return read_grids(grids, source_file=rel, specs=loaded, validate=validate)
+    return grid_records(grids, source_file=rel, specs=loaded)
 
 
 def _sniff(path: Path) -> str:
@@ -173,8 +188,11 @@ def read_grids(
     grids: list[SheetGrid], *, source_file: str, specs=(), validate: bool = True
 ) -> WorkbookResult:
     """Read already-loaded sheet grids (the format-independent part of :func:`read_workbook`)."""
-    from bkanalysis.schema import empty_observations, validate_observations
+    return _to_result(*grid_records(grids, source_file=source_file, specs=specs), validate=validate)
 
+
+def grid_records(grids: list[SheetGrid], *, source_file: str, specs=()) -> tuple[list, list, list]:
+    """Record lists (observations, rejects, sheets) of already-loaded grids."""
     obs: list[dict] = []
     rej: list[dict] = []
     sheets: list[dict] = []
@@ -201,6 +219,18 @@ def read_grids(
         obs += o_sheet
         rej += r_sheet
         sheets += s_sheet
+    return obs, rej, sheets
+
+
+#: dtypes of ``WorkbookResult.sheets``
+SHEET_DTYPES = {
+    c: ("int64" if c in ("table", "observations", "rejects") else "str") for c in SHEET_COLUMNS
+}
+
+
+def _to_result(obs: list, rej: list, sheets: list, *, validate: bool = True) -> WorkbookResult:
+    from bkanalysis.schema import empty_observations, validate_observations
+
     if obs:
         odf = _frame(obs, OBSERVATION_COLUMNS)
         if validate:
@@ -208,13 +238,7 @@ def read_grids(
     else:
         odf = empty_observations()
     rdf = _frame(rej, dict.fromkeys(REJECT_COLUMNS, "str"))
-    sdf = _frame(
-        sheets,
-        {
-            c: ("int64" if c in ("table", "observations", "rejects") else "str")
-            for c in SHEET_COLUMNS
-        },
-    )
+    sdf = _frame(sheets, SHEET_DTYPES)
     return WorkbookResult(odf, rdf, sdf)
 
 
