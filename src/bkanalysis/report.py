@@ -218,7 +218,9 @@ class _Progress:
 def _kernel_environment(paths: Paths) -> Iterator[None]:
     """Make the notebook kernels (child processes) see the same folders and no display."""
     values = {
-        "MPLBACKEND": "Agg",
+        # NOTE: headless like Agg, but figures are also embedded in the executed notebook
+        # and its HTML (with plain Agg, plt.show() would leave the notebook without charts)
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "BKANALYSIS_ROOT": str(paths.root),
         "BKANALYSIS_RAW": str(paths.raw),
         "BKANALYSIS_PROCESSED": str(paths.processed),
