@@ -1,0 +1,149 @@
+"""The themed notebooks: committed clean and thin, and they run on the example data."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from bkanalysis import report as rp
+from bkanalysis.config import get_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXPECTED = [
+    "00-overview",
+    "01-emissions",
+    "02-waste",
+    "03-rural-development",
+    "04-forest-water",
+]
+GEO = Path(os.environ.get("BKANALYSIS_GEO_MIRROR", ROOT.parent / "shared" / "geo"))
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def parse(source: str) -> ast.Module:
+    # IPython magics and shell escapes are not Python
+    lines = ["" if re.match(r"\s*[%!]", line) else line for line in source.splitlines()]
+    return ast.parse("\n".join(lines))
+
+
+def test_the_five_notebooks_exist_in_report_order():
+    assert [p.stem for p in rp.list_notebooks(ROOT / "notebooks")] == EXPECTED
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for i, cell in enumerate(code_cells(nb)):
+        assert cell.outputs == [], f"{path.name} cell {i} holds outputs (run nbstripout)"
+        assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_has_no_def_or_class_and_thin_cells(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(code_cells(nb)):
+        tree = parse(cell.source)
+        for node in ast.walk(tree):
+            assert not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef), (
+                f"{path.name} cell {i}: define functions and classes in bkanalysis, "
+                f"not in a notebook ({node.name})"
+            )
+        statements = len(tree.body)
+        assert statements <= 8, f"{path.name} cell {i}: {statements} statements, keep cells thin"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_has_papermill_parameters(path):
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in code_cells(nb) if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: one cell tagged 'parameters' expected"
+    assigned = {
+        t.id
+        for node in parse(tagged[0].source).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
+    assert {"year", "lang", "vintage"} <= assigned
+    # the parameters come before any code that uses them
+    assert code_cells(nb).index(tagged[0]) <= 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_reads_only_processed_data_and_exports_figures(path):
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in code_cells(nb))
+    assert "bkanalysis.load_observations()" in code
+    for forbidden in ("read_excel", "openpyxl", "read_workbook", "read_parquet", "read_csv"):
+        assert forbidden not in code, f"{path.name} reads data other than data/processed"
+    assert not re.search(r"\.raw\b", code), f"{path.name} looks into data/raw"
+    assert "save_figure(" in code
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "Câu hỏi" in markdown or "Questions" in markdown
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:], ids=lambda p: p.stem)
+def test_theme_notebook_shows_every_target_of_its_theme(path):
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in code_cells(nb))
+    assert "plot_target_series" in code
+    if path.stem != "01-emissions":  # emissions are provincial: no commune data exists
+        assert "plot_commune_map" in code
+
+
+@pytest.mark.slow
+def test_every_notebook_runs_on_the_example_data(tmp_path, monkeypatch):
+    """Build the example data into tmp and execute every notebook with ``report``."""
+    paths = get_paths()
+    if not any(paths.raw.rglob("*.xls*")):
+        pytest.skip(f"no example workbooks in {paths.raw}")
+    monkeypatch.setenv("BKANALYSIS_PROCESSED", str(tmp_path / "processed"))
+    monkeypatch.setenv("BKANALYSIS_REPORTS", str(tmp_path / "reports"))
+    if (GEO / "bac_kan_communes_2020.geojson").is_file():
+        monkeypatch.setenv("BKANALYSIS_BOUNDARIES", str(GEO))
+    else:
+        # NOTE: the notebooks must still run without boundaries (maps are skipped)
+        monkeypatch.setenv("BKANALYSIS_BOUNDARIES", str(tmp_path / "no-boundaries"))
+        monkeypatch.setenv("BKANALYSIS_GEO_MIRROR", str(tmp_path / "no-boundaries"))
+    paths = get_paths()
+    result = rp.report(lang="en", progress=False, paths=paths)
+    assert result.ok, "; ".join(f"{r.name}: {r.error}" for r in result.failed)
+    assert result.executed == EXPECTED
+    out = tmp_path / "reports"
+    for name in EXPECTED:
+        executed = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
+        images = [
+            o
+            for c in code_cells(executed)
+            for o in c.get("outputs", [])
+            if "image/png" in o.get("data", {})
+        ]
+        assert images, f"{name}: no chart in the executed notebook"
+        assert (out / "notebooks" / f"{name}.html").stat().st_size > 10_000
+    assert (out / "progress.xlsx").is_file()
+    pngs = {p.stem for p in (out / "figures").glob("*.png")}
+    assert any(n.startswith("target_dashboard_") for n in pngs)
+    assert {"forest_cover_2020_as_of", "ntm_communes_2020_as_of"} <= {
+        re.sub(r"_\d{4}$", "", n) for n in pngs
+    }
+    if (
+        "BKANALYSIS_GEO_MIRROR" not in os.environ
+        or (GEO / "bac_kan_communes_2020.geojson").is_file()
+    ):
+        assert any("_by_commune_" in n for n in pngs), "no commune map was exported"
+    manifest = (out / "figures" / "manifest.csv").read_text(encoding="utf-8-sig")
+    assert "caption_vi" in manifest and "caption_en" in manifest
+    # the repository's own reports/ was not touched by this test
+    assert not (ROOT / "reports" / "notebooks" / "00-overview.ipynb").is_symlink()
