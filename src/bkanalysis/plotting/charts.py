@@ -583,7 +583,7 @@ def plot_emissions_vs_bau(
     years = em["year"].to_numpy(float)
     bau = em["bau_tco2e"].to_numpy(float)
     projected = (
-        em["is_projection"].fillna(False).astype(bool).to_numpy()
+        em["is_projection"].eq(True).to_numpy(dtype=bool)
         if "is_projection" in em.columns
         else np.zeros(len(em), dtype=bool)
     )
