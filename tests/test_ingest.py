@@ -153,6 +153,20 @@ def test_two_tables_groups_subtotals_units(results):
     )
 
 
+def test_tables_side_by_side(results):
+    res = results["areas_years.xlsx"]
+    assert obs_at(res, "Bieu 5", "B5").area_code == "061"
+    assert obs_at(res, "Bieu 5", "B5").indicator_id == "forest_cover_pct"
+    right = obs_at(res, "Bieu 5", "F5")  # same row, the right-hand table: Na Rì
+    assert (right.indicator_id, right.area_code, right.value) == (
+        "population_persons",
+        "066",
+        38000.0,
+    )
+    assert reason_at(res, "Bieu 5", "C6") == "missing marker"
+    assert len(res.sheets[res.sheets.sheet == "Bieu 5"]) == 2
+
+
 def test_unmatched_title_and_unit_mismatch_are_rejected(results):
     res = results["areas_years.xlsx"]
     r = reason_at(res, "Bieu 3", "B6")

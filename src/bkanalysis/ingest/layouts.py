@@ -97,6 +97,8 @@ class Table:
 
     index: int
     header_rows: list[int]
+    top: int
+    first_col: int
     rows: list[int]
     data_rows: list[int]
     label_col: int
@@ -275,9 +277,17 @@ def find_tables(grid: SheetGrid, resolver=None) -> list[Table]:
         ``resolver(label) -> bool`` telling whether a row label names an area; used to
         tell area rows from indicator rows. Defaults to the administrative-units resolver.
     """
-    sh = _Sheet(grid)
     if resolver is None:
         resolver = _default_area_test
+    tables = _find(grid, resolver, depth=0)
+    tables.sort(key=lambda t: (t.rows[0], t.label_col))
+    for i, t in enumerate(tables):
+        t.index = i
+    return tables
+
+
+def _find(grid: SheetGrid, resolver, depth: int) -> list[Table]:
+    sh = _Sheet(grid)
     data = {r for r in sh.rows if _is_data_row(sh, r)}
     bodies = _bodies(sh, data)
     tables = []
@@ -286,7 +296,50 @@ def find_tables(grid: SheetGrid, resolver=None) -> list[Table]:
         t = _build_table(sh, i, body, boundary, resolver)
         tables.append(t)
         boundary = body[-1]
+    if depth >= 3:
+        return tables
+    for t in tables:
+        k = _side_by_side(sh, t)
+        if k is None:
+            continue
+        # a second table to the right (its own label column at k): read the two halves
+        # of these rows separately, and the rest of the sheet as it is
+        rows = set(range(t.top, t.rows[-1] + 1))
+        left = _subgrid(grid, lambda r, c, rows=rows, k=k: r in rows and c < k)
+        right = _subgrid(grid, lambda r, c, rows=rows, k=k: r in rows and c >= k)
+        rest = _subgrid(grid, lambda r, c, rows=rows: r not in rows)
+        return [
+            *_find(left, resolver, depth + 1),
+            *_find(right, resolver, depth + 1),
+            *_find(rest, resolver, depth + 1),
+        ]
     return tables
+
+
+def _subgrid(grid: SheetGrid, keep) -> SheetGrid:
+    cells = {pos: cell for pos, cell in grid.cells.items() if keep(*pos)}
+    merged = [m for m in grid.merged if keep(m[0], m[1])]
+    return SheetGrid(grid.name, cells, merged)
+
+
+def _side_by_side(sh: _Sheet, t: Table) -> int | None:
+    """First value column that is really the label column of a table to the right."""
+    if len(t.data_rows) < 2:
+        return None
+    for c in t.value_cols:
+        if c <= min(t.value_cols):
+            continue
+        col = t.columns.get(c)
+        if col is not None and col.derived:
+            continue
+        texts = 0
+        for r in t.data_rows:
+            v = sh.value(r, c)
+            if isinstance(v, str) and v.strip() and not sh.vlike(r, c):
+                texts += 1
+        if texts >= max(2, 0.5 * len(t.data_rows)):
+            return c
+    return None
 
 
 def _bodies(sh: _Sheet, data: set[int]) -> list[list[int]]:
@@ -496,6 +549,8 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
         }
     )
     t = Table(
+        top=min([*title_rows, *band, body[0]]),
+        first_col=min([*label_cols, label_col]),
         index=index,
         header_rows=band,
         rows=list(range(body[0], body[-1] + 1)),
@@ -649,7 +704,7 @@ def row_label(sh_or_grid, t: Table, r: int) -> str:
     if v is not None and cell_text(v):
         return cell_text(v)
     vstart = min(t.value_cols) if t.value_cols else t.label_col + 1
-    for c in range(0, vstart):
+    for c in range(t.first_col, vstart):
         if c in (t.stt_col, t.unit_col):
             continue
         v = grid.value(r, c)

@@ -173,6 +173,27 @@ def areas_years():
     _put(ws, "A1", "Diện tích rừng phân theo huyện")
     _put(ws, "A2", "Đơn vị tính: %")
     _rows(ws, 4, [["", 2020, 2021], ["TỔNG SỐ - TOTAL", 73.4, 73.5]])
+
+    ws = wb.create_sheet("Bieu 5")
+    # two tables side by side, different districts in the same rows
+    _rows(
+        ws,
+        1,
+        [
+            [
+                "Tỷ lệ che phủ rừng phân theo huyện",
+                None,
+                None,
+                None,
+                "Dân số trung bình phân theo huyện",
+            ],
+            ["Đơn vị tính: %", None, None, None, "ĐVT: Người"],
+            [None, 2019, 2020, None, None, 2019, 2020],
+            ["TỔNG SỐ", "72,1", "73,0", None, "TỔNG SỐ", 313084, 318999],
+            ["Huyện Ba Bể", "70,0", "71,0", None, "Huyện Na Rì", 38000, 38500],
+            ["Huyện Pác Nặm", "75,0", "-", None, "Huyện Chợ Mới", 39000, 39500],
+        ],
+    )
     return _save(wb, "areas_years.xlsx")
 
 
