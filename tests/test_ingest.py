@@ -362,3 +362,23 @@ def test_commune_table_year_from_sheet_name_when_title_has_none(tmp_path):
     res = read_workbook(tmp_path / "y.xlsx")
     assert res.observations[["area_code", "year", "value"]].values.tolist() == [
         ["01897", 2023, 17.0], ["01891", 2023, 15.0]]  # fmt: skip
+
+
+def test_bare_preliminary_column_after_consecutive_years(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [["Tỷ lệ che phủ rừng phân theo huyện"], [None, 2010, 2016, 2017, 2018, "Sơ bộ"],
+                ["TỔNG SỐ - TOTAL", "57,3", "70,8", "71,4", "72,2", "72,9"]]:  # fmt: skip
+        ws.append(row)
+    ws2 = wb.create_sheet("gap")
+    for row in [["Tỷ lệ che phủ rừng phân theo huyện"], [None, 2010, 2018, "Sơ bộ"],
+                ["TỔNG SỐ - TOTAL", "57,3", "72,2", "72,9"]]:  # fmt: skip
+        ws2.append(row)
+    wb.save(tmp_path / "p.xlsx")
+    res = read_workbook(tmp_path / "p.xlsx")
+    prel = obs_at(res, "Sheet", "F3")
+    assert (prel.year, prel.status, prel.value) == (2019, "preliminary", 72.9)
+    # 2010 | 2018 | Sơ bộ: not consecutive, the year is not inferred
+    assert reason_at(res, "gap", "D3").startswith("period label 'Sơ bộ'")

@@ -89,6 +89,7 @@ class Column:
     has_header: bool = False
     group_start: int | None = None
     period_group: bool = False
+    status_only: Period | None = None
 
 
 @dataclass
@@ -563,8 +564,34 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
         unit_line=unit_line,
     )
     t.columns = {c: _column(sh, band, c, vstart, right) for c in value_cols}
+    _infer_preliminary_year(t)
     _classify(sh, t, is_area)
     return t
+
+
+def _infer_preliminary_year(t: Table) -> None:
+    """Give a year to a bare ``Sơ bộ``/``Prel.`` column that follows consecutive years.
+
+    Yearbooks print the preliminary figure of the year after the last final year
+    (``2016 | 2017 | 2018 | Sơ bộ`` → 2019). Only when the two columns before it are
+    consecutive actual years and no column already has that year.
+    """
+    cols = [t.columns[c] for c in sorted(t.columns)]
+    years = {c.period.year for c in cols if c.period is not None}
+    for i, col in enumerate(cols):
+        so = col.status_only
+        if so is None or so.status != "preliminary" or i < 2:
+            continue
+        a, b = cols[i - 2].period, cols[i - 1].period
+        if (
+            a is not None
+            and b is not None
+            and a.status == b.status == "actual"
+            and b.year == a.year + 1
+            and (b.year + 1) not in years
+        ):
+            col.period = Period(b.year + 1, "preliminary")
+            col.period_problem = None
 
 
 def _pieces(sh: _Sheet, band: list[int], c: int):
@@ -676,6 +703,8 @@ def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Col
         p = parse_period(" ".join(periodish))
         if p is None:
             col.period_problem = f"period label '{_short(' '.join(periodish))}' not understood"
+            if not _YEARISH.search(" ".join(periodish)):
+                col.status_only = parse_period(" ".join([*periodish, "2000"]))
         else:
             col.period = p
     if labels and periodish and min(s for _t, s, _r in labels) > period_span:
