@@ -100,6 +100,17 @@ def _hatched(ax):
     return [c for c in ax.collections if c.get_hatch() == HATCH]
 
 
+def test_colour_bar_uses_vietnamese_decimal_comma(bounds):
+    g = bounds["2020"]
+    obs = _commune_obs(g, "forest_cover_pct", 2021, [50 + (i % 7) * 0.25 for i in range(len(g))])
+    ax = plot_commune_map(obs, "forest_cover_pct", 2021, boundaries=g, scheme=None)
+    bar = next(a for a in ax.figure.axes if a is not ax)
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
+    assert any("," in t for t in ticks) and not any("." in t for t in ticks)
+    assert bar.get_ylabel() == "Đơn vị: %"
+
+
 def test_choropleth_legend_unit_and_hatched_missing(bounds):
     g = bounds["2020"]
     missing = [0, 5, 17]
@@ -136,6 +147,9 @@ def test_choropleth_english_continuous_and_labels(bounds):
     )
     cbar_axes = [a for a in ax.figure.axes if a is not ax]
     assert cbar_axes and cbar_axes[0].get_ylabel() == "Unit: criteria"
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in cbar_axes[0].get_yticklabels() if t.get_text()]
+    assert ticks and all(t.isdigit() for t in ticks)  # whole criteria, no decimals
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["No data"]
     labels = [t for t in ax.texts if t.get_gid() == "commune_label"]
     assert len(labels) == len(g)

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from ..catalog import indicator, indicator_label
 from ..errors import BkError
@@ -28,6 +29,7 @@ from ..schema import VINTAGES, vintage_for_year
 from ._common import (
     COUNT_UNITS,
     STATUS_PRECEDENCE,
+    axis_formatter,
     check_lang,
     comparator_text,
     deferred_draw,
@@ -275,10 +277,16 @@ def _draw_choropleth(
         handles = [Patch(**_MISSING_STYLE, label=word("no_data", lang))]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return
+    before = set(ax.figure.axes)
     merged.plot(**kwargs)
     if legend and "scheme" in kwargs:
         _relabel_legend(ax.get_legend(), lang, 0 if unit in COUNT_UNITS else 1)
-    elif legend and missing.any():
+        return
+    for cax in set(ax.figure.axes) - before:  # the colour bar geopandas added
+        cax.yaxis.set_major_formatter(axis_formatter(lang))
+        if unit in COUNT_UNITS:
+            cax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if legend and missing.any():
         ax.legend(
             handles=[Patch(**_MISSING_STYLE, label=word("no_data", lang))],
             loc="upper left", bbox_to_anchor=(1.0, 1.0),
