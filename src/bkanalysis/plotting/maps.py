@@ -482,8 +482,9 @@ def plot_target_map(
 ):
     """Map which communes meet a per-commune target in *year*, in status colours.
 
-    A commune that meets the target is "achieved"; one that does not is "missed" if
-    *year* is at or after the deadline, else "off track"; a commune without a value is
+    Before the deadline a commune that meets the target is "achieved", one that does
+    not is "off track"; from the deadline year on they are "met" and "missed" (the
+    statuses of :func:`bkanalysis.progress.assess`); a commune without a value is
     hatched as "insufficient data". With an *assessment* holding commune rows for the
     target, its statuses are used instead.
 
@@ -516,7 +517,7 @@ def plot_target_map(
     merged = _join(gdf, values, "observations")
     meets = _meets(merged["value"], tgt)
     late = not math.isnan(tgt.get("deadline", math.nan)) and int(year) >= tgt["deadline"]
-    status = np.where(meets, "achieved", "missed" if late else "off_track")
+    status = np.where(meets, "met" if late else "achieved", "missed" if late else "off_track")
     merged["target_status"] = np.where(merged["value"].isna(), "insufficient_data", status)
     if assessment is not None and tgt.get("target_id"):
         require_columns(assessment, ["target_id", "area_code", "status"], "assessment")
