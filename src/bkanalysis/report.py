@@ -21,15 +21,16 @@ stop the others.
 
 from __future__ import annotations
 
-import contextlib
+import concurrent.futures
 import hashlib
 import json
+import multiprocessing
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -37,7 +38,7 @@ from typing import TextIO
 from . import __version__
 from .config import Paths, get_paths
 from .errors import BkError
-from .io import write_text_atomic
+from .io import write_csv_atomic, write_text_atomic
 
 __all__ = [
     "CACHE_NAME",
@@ -214,10 +215,9 @@ class _Progress:
         return seconds
 
 
-@contextlib.contextmanager
-def _kernel_environment(paths: Paths) -> Iterator[None]:
-    """Make the notebook kernels (child processes) see the same folders and no display."""
-    values = {
+def _kernel_env(paths: Paths) -> dict[str, str]:
+    """Environment of the notebook kernels: the same folders as *paths*, no display."""
+    return {
         # NOTE: headless like Agg, but figures are also embedded in the executed notebook
         # and its HTML (with plain Agg, plt.show() would leave the notebook without charts)
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
@@ -226,19 +226,91 @@ def _kernel_environment(paths: Paths) -> Iterator[None]:
         "BKANALYSIS_PROCESSED": str(paths.processed),
         "BKANALYSIS_EXTERNAL": str(paths.external),
         "BKANALYSIS_BOUNDARIES": str(paths.boundaries),
+        "BKANALYSIS_GEO_MIRROR": str(paths.geo_mirror),
         "BKANALYSIS_REPORTS": str(paths.reports),
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
+
+
+def _default_jobs() -> int:
+    """Notebooks executed at once: ``BKANALYSIS_JOBS``, else the CPU count (at most 4)."""
+    env = os.environ.get("BKANALYSIS_JOBS", "")
+    if env.strip():
+        if not env.strip().isdigit() or int(env) < 1:
+            raise BkError(f"BKANALYSIS_JOBS must be a positive integer, got {env!r}")
+        return int(env)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _run_notebook(
+    source: str, out_dir: str, params: dict, cwd: str, env: dict[str, str]
+) -> tuple[float, str | None]:
+    """Worker process: execute one notebook; return (seconds, one-line error or None)."""
+    os.environ.update(env)  # inherited by the kernel this process starts
+    t0 = time.perf_counter()
+    name = Path(source).stem
     try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
+        _execute_notebook(
+            Path(source),
+            Path(out_dir) / f"{name}.ipynb",
+            Path(out_dir) / f"{name}.html",
+            params,
+            cwd=Path(cwd),
+        )
+    except Exception as exc:
+        return time.perf_counter() - t0, _error_line(exc)
+    return time.perf_counter() - t0, None
+
+
+def _drop_figures(reports: Path, stale: set[str]) -> None:
+    """Remove stale figure files (paths relative to *reports*) and their manifest rows."""
+    if not stale:
+        return
+    for rel in stale:
+        (reports / rel).unlink(missing_ok=True)
+    main = reports / "figures" / "manifest.csv"
+    if main.is_file():
+        import pandas as pd
+
+        rows = pd.read_csv(main, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        gone = {Path(rel).stem for rel in stale} - {p.stem for p in main.parent.iterdir()}
+        if gone & set(rows["name"]):
+            write_csv_atomic(rows[~rows["name"].isin(gone)], main)
+
+
+def _collect_figures(work: Path, figures: Path) -> list[str]:
+    """Move the figures a notebook wrote under *work* into *figures*; merge the manifests.
+
+    Each notebook writes into its own folder, so notebooks can run at the same time
+    without two of them rewriting ``manifest.csv`` at once; the rows are merged here
+    (a figure's row replaces the row of the same name).
+    """
+    src = work / "figures"
+    if not src.is_dir():
+        return []
+    moved = []
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if not path.is_file() or _is_hidden(rel) or rel.as_posix() == "manifest.csv":
+            continue
+        target = figures / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+        moved.append(f"figures/{rel.as_posix()}")
+    new_rows = src / "manifest.csv"
+    if new_rows.is_file():
+        import pandas as pd
+
+        read = {"dtype": str, "keep_default_na": False, "encoding": "utf-8-sig"}
+        rows = pd.read_csv(new_rows, **read)
+        main = figures / "manifest.csv"
+        if main.is_file():
+            old = pd.read_csv(main, **read)
+            rows = pd.concat([old[~old["name"].isin(rows["name"])], rows], ignore_index=True)
+        rows = rows.sort_values("name", kind="stable").reset_index(drop=True)
+        write_csv_atomic(rows, main)
+    shutil.rmtree(work, ignore_errors=True)
+    return moved
 
 
 def _error_line(exc: BaseException) -> str:
@@ -251,16 +323,6 @@ def _error_line(exc: BaseException) -> str:
         return f"cell In[{cell}]: {ename}: {first}".rstrip(": ")
     text = _ANSI.sub("", str(exc)).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
-
-
-def _figure_snapshot(folder: Path) -> dict[str, int]:
-    if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
-        for p in folder.rglob("*")
-        if p.is_file() and not _is_hidden(p.relative_to(folder))
-    }
 
 
 def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd: Path) -> None:
@@ -290,11 +352,14 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
             log_output=False,
             report_mode=False,
             # NOTE: the kernel's own log (e.g. ipykernel's TCP warning) is noise in a report
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except Exception as exc:  # a failing cell: keep the executed notebook, then re-raise
         error = exc
     if tmp.is_file() and tmp.stat().st_size > 0:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)  # mkstemp makes the file private
         tmp.replace(output)
     else:
         tmp.unlink(missing_ok=True)
@@ -330,6 +395,7 @@ def report(
     year: int | None = None,
     vintage: str | None = None,
     paths: Paths | None = None,
+    jobs: int | None = None,
     stream: TextIO | None = None,
 ) -> ReportResult:
     """Build the data, execute every notebook and export figures and the progress workbook.
@@ -349,6 +415,9 @@ def report(
     paths : bkanalysis.config.Paths, optional
         Folders to use (default :func:`bkanalysis.config.get_paths`). The notebook kernels
         are started with the matching ``BKANALYSIS_*`` environment variables.
+    jobs : int, optional
+        Notebooks executed at the same time, each in its own kernel (default
+        ``BKANALYSIS_JOBS`` or the number of CPUs, at most 4).
     stream : file-like, optional
         Where progress lines go.
 
@@ -405,59 +474,83 @@ def report(
     params = {"lang": lang, "year": year, "vintage": None if vintage is None else str(vintage)}
 
     # 2. notebooks -------------------------------------------------------------------------
-    runs: list[NotebookRun] = []
+    runs: dict[str, NotebookRun] = {}
     figures_made: set[str] = set()
     old_nbs = dict(cache.get("notebooks", {}))
-    with _kernel_environment(paths):
-        for nb_path in notebooks:
-            name = nb_path.stem
-            output, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
-            key = _digest(
-                {
-                    "notebook": _sha256_file(nb_path),
-                    "observations": processed_digest,
-                    "boundaries": boundaries_digest,
-                    "source": source,
-                    "params": params,
-                    "kernel": KERNEL_NAME,
-                }
+    todo: dict[str, tuple[Path, str]] = {}
+    for nb_path in notebooks:
+        name = nb_path.stem
+        output, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
+        key = _digest(
+            {
+                "notebook": _sha256_file(nb_path),
+                "observations": processed_digest,
+                "boundaries": boundaries_digest,
+                "source": source,
+                "params": params,
+                "kernel": KERNEL_NAME,
+            }
+        )
+        old = old_nbs.get(name, {})
+        if (
+            old.get("key") == key
+            and output.is_file()
+            and html.is_file()
+            and _outputs_exist(paths.reports, old.get("figures", []))
+        ):
+            t0 = steps.start(f"notebook {name}", announce=False)
+            seconds = steps.done(t0, "skipped (inputs unchanged)", announced=False)
+            runs[name] = NotebookRun(name, "skipped", seconds, output, html)
+            new_cache["notebooks"][name] = old
+            figures_made.update(old.get("figures", []))
+        else:
+            todo[name] = (nb_path, key)
+    if todo:
+        workers = max(1, min(jobs or _default_jobs(), len(todo)))
+        base_env = _kernel_env(paths)
+        work_root = paths.reports / ".work"
+        if progress:
+            names = ", ".join(todo)
+            print(
+                f"executing {len(todo)} notebooks ({workers} at a time): {names}", file=steps.stream
             )
-            old = old_nbs.get(name, {})
-            outputs = [output, html]
-            t0 = steps.start(f"notebook {name}")
-            if (
-                old.get("key") == key
-                and all(p.is_file() for p in outputs)
-                and _outputs_exist(paths.reports, old.get("figures", []))
-            ):
-                seconds = steps.done(t0, "skipped (inputs unchanged)")
-                runs.append(NotebookRun(name, "skipped", seconds, output, html))
-                new_cache["notebooks"][name] = old
-                figures_made.update(old.get("figures", []))
-                continue
-            before = _figure_snapshot(paths.figures)
-            try:
-                _execute_notebook(nb_path, output, html, params, cwd=nb_path.parent)
-            except Exception as exc:
-                line = _error_line(exc)
-                seconds = steps.done(t0, f"FAILED: {line}")
-                runs.append(NotebookRun(name, "failed", seconds, output, html, error=line))
-                old_nbs.pop(name, None)
-                continue
-            after = _figure_snapshot(paths.figures)
-            made = sorted(
-                f"figures/{rel}"
-                for rel, mtime in after.items()
-                if before.get(rel) != mtime and not rel.startswith("manifest")
-            )
-            figures_made.update(made)
-            seconds = steps.done(t0, f"executed, {len(made)} figure files")
-            runs.append(NotebookRun(name, "executed", seconds, output, html))
-            new_cache["notebooks"][name] = {"key": key, "figures": made}
-            _save_cache(
-                cache_path,
-                {**cache, **new_cache, "notebooks": {**old_nbs, **new_cache["notebooks"]}},
-            )
+        ctx = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = {}
+            for name, (nb_path, _key) in todo.items():
+                work = work_root / name
+                shutil.rmtree(work, ignore_errors=True)
+                env = {**base_env, "BKANALYSIS_REPORTS": str(work)}
+                job = (str(nb_path), str(out_dir), params, str(nb_path.parent), env)
+                futures[pool.submit(_run_notebook, *job)] = name
+            for future in concurrent.futures.as_completed(futures):
+                name = futures[future]
+                output, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
+                t0 = steps.start(f"notebook {name}", announce=False)
+                try:
+                    seconds, error = future.result()
+                except Exception as exc:  # the worker itself died
+                    seconds, error = 0.0, _error_line(exc)
+                made = _collect_figures(work_root / name, paths.figures)
+                # figures this notebook made last time but not this time are stale
+                _drop_figures(
+                    paths.reports, set(old_nbs.get(name, {}).get("figures", [])) - set(made)
+                )
+                figures_made.update(made)
+                if error is None:
+                    steps.done(t0 - seconds, f"executed, {len(made)} figure files", announced=False)
+                    runs[name] = NotebookRun(name, "executed", seconds, output, html)
+                    new_cache["notebooks"][name] = {"key": todo[name][1], "figures": made}
+                else:
+                    steps.done(t0 - seconds, f"FAILED: {error}", announced=False)
+                    runs[name] = NotebookRun(name, "failed", seconds, output, html, error=error)
+                    old_nbs.pop(name, None)
+                _save_cache(
+                    cache_path,
+                    {**cache, **new_cache, "notebooks": {**old_nbs, **new_cache["notebooks"]}},
+                )
+        shutil.rmtree(work_root, ignore_errors=True)
+
     # 3. progress workbook -----------------------------------------------------------------
     t0 = steps.start("progress workbook")
     workbook = paths.reports / "progress.xlsx"
@@ -481,7 +574,7 @@ def report(
         built=built,
         progress_workbook=None if workbook_error else workbook,
         workbook_error=workbook_error,
-        notebooks=tuple(runs),
+        notebooks=tuple(runs[p.stem] for p in notebooks),
         figures=tuple(paths.reports / rel for rel in sorted(figures_made)),
         seconds=time.perf_counter() - t_start,
     )
