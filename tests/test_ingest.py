@@ -382,3 +382,22 @@ def test_bare_preliminary_column_after_consecutive_years(tmp_path):
     assert (prel.year, prel.status, prel.value) == (2019, "preliminary", 72.9)
     # 2010 | 2018 | Sơ bộ: not consecutive, the year is not inferred
     assert reason_at(res, "gap", "D3").startswith("period label 'Sơ bộ'")
+
+
+def test_unit_line_on_the_title_row_and_bare_unit(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [["Tỷ lệ che phủ rừng phân theo huyện", None, "Đơn vị tính: %"],
+                [None, 2019, 2020], ["TỔNG SỐ - TOTAL", "72,2", "72,9"]]:  # fmt: skip
+        ws.append(row)
+    ws2 = wb.create_sheet("b")
+    for row in [["Diện tích rừng phân theo huyện"], [None, None, "Nghìn ha"],
+                [None, 2019, 2020], ["TỔNG SỐ", "372,2", "372,9"]]:  # fmt: skip
+        ws2.append(row)
+    wb.save(tmp_path / "u.xlsx")
+    res = read_workbook(tmp_path / "u.xlsx")
+    assert obs_at(res, "Sheet", "C3").indicator_id == "forest_cover_pct"
+    area = obs_at(res, "b", "B4")
+    assert (area.indicator_id, area.value) == ("forest_area_ha", 372200.0)

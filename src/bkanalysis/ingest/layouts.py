@@ -491,20 +491,22 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
         title_rows.insert(0, r)
         r -= 1
     title_lines = []
-    for tr in [
-        *title_rows,
-        *[b for b in band if b not in title_rows and len(sh.cols(b)) == 1 and False],
-    ]:
+    for tr in title_rows:
         if _is_note_row(sh, tr) and not title_lines:
             continue
-        u = _is_unit_row(sh, tr)
-        if u:
-            unit_line = u
+        cs = sh.cols(tr)
+        if len(cs) == 1 and parse_unit(sh.text(tr, cs[0])) is not None:
+            unit_line = (sh.text(tr, cs[0]), parse_unit(sh.text(tr, cs[0]))[0])  # a bare "Ha"
             continue
-        for c in sh.cols(tr):
+        for c in cs:
             t = sh.text(tr, c)
-            if t and not isinstance(sh.value(tr, c), (int, float)):
-                title_lines.extend(split_bilingual(t) if "\n" in t else [t])
+            if not t or isinstance(sh.value(tr, c), (int, float)):
+                continue
+            u = parse_unit_line(t)
+            if u:  # a unit line, possibly on the same row as the title
+                unit_line = u
+                continue
+            title_lines.extend(split_bilingual(t) if "\n" in t else [t])
     # label region
     label_cols = sorted({c for r in body for c in sh.cols(r) if c < vstart})
     scores = {}
