@@ -401,3 +401,19 @@ def test_unit_line_on_the_title_row_and_bare_unit(tmp_path):
     assert obs_at(res, "Sheet", "C3").indicator_id == "forest_cover_pct"
     area = obs_at(res, "b", "B4")
     assert (area.indicator_id, area.value) == ("forest_area_ha", 372200.0)
+
+
+def test_header_repeated_after_a_page_break_continues_the_table(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [["Tỷ lệ che phủ rừng phân theo huyện"], ["Đơn vị tính: %"], [None, 2019, 2020],
+                ["TỔNG SỐ - TOTAL", "72,2", "72,9"], ["Huyện Ba Bể", "70,1", "70,2"], [],
+                ["428"], [], [None, 2019, 2020], ["Huyện Na Rì", "71,1", "71,2"]]:  # fmt: skip
+        ws.append(row)
+    wb.save(tmp_path / "r.xlsx")
+    res = read_workbook(tmp_path / "r.xlsx")
+    cont = obs_at(res, "Sheet", "B10")
+    assert (cont.indicator_id, cont.area_code, cont.value) == ("forest_cover_pct", "066", 71.1)
+    assert res.rejects.empty

@@ -295,6 +295,19 @@ def _find(grid: SheetGrid, resolver, depth: int) -> list[Table]:
     boundary = -1
     for i, body in enumerate(bodies):
         t = _build_table(sh, i, body, boundary, resolver)
+        prev = tables[-1] if tables else None
+        if (
+            prev is not None
+            and not t.title_lines
+            and t.unit_line is None
+            and t.header_rows
+            and _header_signature(sh, t) == _header_signature(sh, prev)
+        ):
+            # the header repeated after a page break: the same table goes on
+            t.title_lines = list(prev.title_lines)
+            t.unit_line = prev.unit_line
+            if t.layout == "unrecognised" and prev.layout != "unrecognised":
+                _classify(sh, t, resolver)
         tables.append(t)
         boundary = body[-1]
     if depth >= 3:
@@ -315,6 +328,13 @@ def _find(grid: SheetGrid, resolver, depth: int) -> list[Table]:
             *_find(rest, resolver, depth + 1),
         ]
     return tables
+
+
+def _header_signature(sh: _Sheet, t: Table) -> tuple:
+    return tuple(
+        tuple(sh.text(r, c) for c in sh.cols(r) if c >= min(t.value_cols, default=0))
+        for r in t.header_rows
+    )
 
 
 def _subgrid(grid: SheetGrid, keep) -> SheetGrid:
@@ -500,8 +520,8 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
             continue
         for c in cs:
             t = sh.text(tr, c)
-            if not t or isinstance(sh.value(tr, c), (int, float)):
-                continue
+            if not t or isinstance(sh.value(tr, c), (int, float)) or not re.search(r"[^\W\d_]", t):
+                continue  # numbers alone (page numbers) are not titles
             u = parse_unit_line(t)
             if u:  # a unit line, possibly on the same row as the title
                 unit_line = u
