@@ -251,6 +251,41 @@ def test_communes_x_measures(results):
     assert reason_at(res, "NTM", "C15").startswith("out of range")
     assert reason_at(res, "NTM", "E15").startswith("out of range")
     assert reason_at(res, "NTM", "D7").startswith("tick-mark column")  # "Đạt chuẩn NTM (x)"
+    assert "per-commune tick" in reason_at(res, "NTM", "D7")
+
+
+def test_tick_mark_column_counts(results):
+    """'Đạt chuẩn NTM (x)': the province and district numbers count the ticked communes."""
+    res = results["communes.xlsx"]
+    tt = obs_at(res, "NTM", "D5")  # "Toàn tỉnh" 21
+    assert (tt.indicator_id, tt.area_code, tt.area_level, tt.year, tt.value) == (
+        "ntm_communes_count",
+        "06",
+        "province",
+        2021,
+        21.0,
+    )
+    assert reason_at(res, "NTM", "D11") == "subtotal row (not an observation)"  # "Cộng"
+    s = "NTM huyen 2022"
+    total = obs_at(res, s, "D4")  # "TỔNG SỐ - TOTAL"
+    assert (total.indicator_id, total.area_code, total.value) == ("ntm_communes_count", "06", 24.0)
+    bb = obs_at(res, s, "D5")  # district row "Huyện Ba Bể" with its own count
+    assert (bb.indicator_id, bb.area_code, bb.area_level, bb.year, bb.value) == (
+        "ntm_communes_count",
+        "061",
+        "district",
+        2022,
+        3.0,
+    )
+    for cell in ("D6", "D7", "D9"):  # "x", a number, "X" on commune rows
+        assert "per-commune tick" in reason_at(res, s, cell)
+    assert reason_at(res, s, "D8").startswith("out of range")  # "2,5" communes
+    # a tick column that names no commune count stays wholly rejected
+    for cell in ("E4", "E5", "E6"):
+        assert reason_at(res, s, cell) == "tick-mark column 'Hoàn thành (x)' (not an observation)"
+    assert not (
+        (res.observations.source_sheet == s) & (res.observations.source_cell.str[0] == "E")
+    ).any()
     w = obs_at(res, "Nuoc 2023", "C4")
     assert (w.indicator_id, w.year, w.value) == ("clean_water_households_pct", 2023, 93.4)
     assert obs_at(res, "Nuoc 2023", "D4").value == 1204.0  # "1.204" households

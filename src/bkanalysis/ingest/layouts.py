@@ -62,6 +62,7 @@ _YEARISH = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 _OF_WHICH = re.compile(r"^(chia ra|trong do|of which|in which|bao gom|gom)\b")
 _UNIT_HEADER = re.compile(r"^(dvt|don vi tinh|don vi|unit|dvt unit|don vi tinh unit)$")
 _STT_HEADER = re.compile(r"^(stt|tt|so tt|so thu tu|no|ma so|ma)$")
+_TICK = re.compile(r"\(\s*x\s*\)", re.IGNORECASE)
 _NUMBERING = re.compile(r"^\s*([ivxlc]+|\d+(\.\d+)*|[a-zđ])\s*[.)]?\s*$", re.IGNORECASE)
 
 
@@ -90,6 +91,7 @@ class Column:
     group_start: int | None = None
     period_group: bool = False
     status_only: Period | None = None
+    tick: str | None = None
 
 
 @dataclass
@@ -697,8 +699,9 @@ def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Col
         if _REMARKS.match(k):
             col.derived = f"remarks column '{_short(t)}' (not an observation)"
             continue
-        if re.search(r"\(\s*x\s*\)", t, re.IGNORECASE):
+        if _TICK.search(t):
             col.derived = f"tick-mark column '{_short(t)}' (not an observation)"
+            col.tick = " ".join(_TICK.sub(" ", t).split())
             continue
         if _DERIVED.search(k) or _TWO_YEARS_SLASH.search(fold(t)):
             col.derived = f"derived column '{_short(t)}' (not an observation)"

@@ -58,6 +58,7 @@ SHEET_COLUMNS = ("source_file", "sheet", "layout", "table", "observations", "rej
 
 _ROMAN = re.compile(r"^\s*(?:[IVXLC]+)\s*[.)/:-]?\s+\S", re.IGNORECASE)
 _ROMAN_ONLY = re.compile(r"^\s*[IVXLC]+\s*[.)]?\s*$", re.IGNORECASE)
+_TICKS = re.compile(r"^\s*[xX✓✔√vV+]\s*$")
 _WHOLE_UNITS = {"communes", "year", "facilities", "households", "persons"}
 _NOTES_SHEET = re.compile(
     r"^(ghi chu|notes?|nguon|nguon so lieu|sources?|readme|read me|huong dan|metadata|chu thich)\b"
@@ -367,6 +368,7 @@ class _TableReader:
         self.col_ind: dict[int, tuple[str | None, str | None]] = {}
         self.conv: dict[int, str | None] = {}
         self.area_cache: dict = {}
+        self.tick_ind: dict[int, str | None] = {}
         self._tconv: tuple | None = None
 
     # ---------------------------------------------------------------- context
@@ -645,7 +647,8 @@ class _TableReader:
         col = t.columns.get(c)
         if col is None or (not col.has_header and t.layout != "areas_x_years"):
             raise _Problem("value in a column without header")
-        if col.derived:
+        tick_ind = self._tick_indicator(c) if col.tick is not None else None
+        if col.derived and tick_ind is None:
             raise _Problem(col.derived)
         if row_problem:
             raise _Problem(row_problem)
@@ -669,7 +672,12 @@ class _TableReader:
             if period is None:
                 raise _Problem(col.period_problem or title_period_problem or "no reference year")
         # indicator
-        if row_ind is not None:
+        if tick_ind is not None:
+            # a tick-mark column: only the count of ticked communes of the province or
+            # of a district row is an observation; the ticks themselves are not
+            self._tick_count_row(cell, col, area_label, period.year, district)
+            ind = tick_ind
+        elif row_ind is not None:
             ind = row_ind
         elif col.own or col.own_en or (col.parents and not col.period_group):
             ind, why = self._column_indicator(c)
@@ -738,6 +746,44 @@ class _TableReader:
                 "source_cell": a1(r, c),
             }
         )
+
+    def _tick_indicator(self, c: int) -> str | None:
+        """Commune-count indicator of the tick-mark column *c* of an areas table, or None.
+
+        ``Đạt chuẩn NTM (x)`` ticks the communes that meet the standard: its number on the
+        province or a district row is the number of such communes, i.e. the indicator
+        whose alias is the header with ``Số xã``/``Xã`` in front (``Xã đạt chuẩn NTM``) —
+        when that indicator counts communes.
+        """
+        if c not in self.tick_ind:
+            col = self.t.columns[c]
+            found = None
+            if self.t.row_kind == "area" and col.tick and not col.parents:
+                for prefix in ("", "Số xã ", "Xã "):
+                    ind, _why = _match_label(prefix + col.tick, ())
+                    if ind is not None and indicator_unit(ind) == "communes":
+                        found = ind
+                        break
+            self.tick_ind[c] = found
+        return self.tick_ind[c]
+
+    def _tick_count_row(self, cell, col, area_label, year, district) -> None:
+        """Raise unless *cell* is a count on the province row or a district row."""
+        per_commune = _Problem(
+            col.derived.replace(
+                "(not an observation)",
+                "(a per-commune tick, not an observation: the recognition year carries it)",
+            )
+        )
+        if isinstance(cell.value, str) and _TICKS.match(cell.value):
+            raise per_commune
+        if area_label is None or is_total(area_label):
+            return
+        res, why = self._resolve(area_label, year, district)
+        if res is None:
+            raise _Problem(why)
+        if res.level not in ("province", "district"):
+            raise per_commune
 
     def _unit_factor(self, ind, canon, row_unit, col_units, percent) -> float:
         declared = row_unit or (col_units[0] if col_units else None)

@@ -392,6 +392,24 @@ def communes():
             [2, "Xã Hà Hiệu", 17],
         ],
     )
+
+    # district rows carry their own counts (no "Cộng" rows); a tick column that names
+    # no commune count; a number on a commune row of the tick column
+    ws = wb.create_sheet("NTM huyen 2022")
+    _put(ws, "A1", "Kết quả xây dựng nông thôn mới năm 2022")
+    _rows(
+        ws,
+        3,
+        [
+            ["TT", "Đơn vị", "Số tiêu chí đạt", "Đạt chuẩn NTM (x)", "Hoàn thành (x)"],
+            [None, "TỔNG SỐ - TOTAL", None, 24, 30],
+            ["I", "Huyện Ba Bể", None, 3, 4],
+            [1, "Xã Bành Trạch", 19, "x", "x"],
+            [2, "Xã Hà Hiệu", 18, 1, None],
+            ["II", "Huyện Chợ Đồn", None, "2,5", None],
+            [1, "Xã Ngọc Phái", 19, "X", None],
+        ],
+    )
     return _save(wb, "communes.xlsx")
 
 
