@@ -470,7 +470,8 @@ def report(
     _save_cache(cache_path, {**cache, "format": _CACHE_FORMAT, "build": new_cache["build"]})
 
     processed_digest = _sha256_file(observations_file) if observations_file.is_file() else ""
-    boundaries_digest = _digest(_tree_hashes(paths.boundaries))
+    # NOTE: the maps fall back to the local mirror when data/external/boundaries is empty
+    boundaries_digest = _digest([_tree_hashes(paths.boundaries), _tree_hashes(paths.geo_mirror)])
     params = {"lang": lang, "year": year, "vintage": None if vintage is None else str(vintage)}
 
     # 2. notebooks -------------------------------------------------------------------------
