@@ -215,6 +215,7 @@ def parse_unit(text) -> tuple[str, float] | None:
 _UNIT_PREFIX = re.compile(r"^\s*(?:đơn vị tính|đơn vị|đvt|unit)\s*[:：]?\s*", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16384)
 def parse_unit_line(text) -> tuple[str, str | None] | None:
     """Read a unit line (``Đơn vị tính - Unit: Ha``, ``ĐVT: %``).
 
@@ -264,6 +265,12 @@ def split_units(text: str) -> tuple[str, list[str]]:
     >>> split_units("Số xã đạt chuẩn NTM (lũy kế)")
     ('Số xã đạt chuẩn NTM (lũy kế)', [])
     """
+    rest, units = _split_units(text)
+    return rest, list(units)
+
+
+@lru_cache(maxsize=65536)
+def _split_units(text: str) -> tuple[str, tuple[str, ...]]:
     units = []
 
     def repl(m):
@@ -274,7 +281,7 @@ def split_units(text: str) -> tuple[str, list[str]]:
         return m.group(0)
 
     rest = _PAREN.sub(repl, text)
-    return " ".join(rest.split()), units
+    return " ".join(rest.split()), tuple(units)
 
 
 def _looks_unit(inner: str) -> bool:
@@ -292,10 +299,16 @@ def split_bilingual(text: str) -> list[str]:
     >>> split_bilingual("Chia ra - Of which")
     ['Chia ra', 'Of which']
     """
+    return list(_split_bilingual(text))
+
+
+@lru_cache(maxsize=65536)
+def _split_bilingual(text: str) -> tuple[str, ...]:
     parts = re.split(r"\s*\n\s*|\s+[-–—/]\s+", unicodedata.normalize("NFC", text))
-    return [p.strip() for p in parts if p and p.strip()]
+    return tuple(p.strip() for p in parts if p and p.strip())
 
 
+@lru_cache(maxsize=65536)
 def is_english(text: str) -> bool:
     """Tell whether *text* has no Vietnamese-only letters (so it reads as the English half)."""
     return all(ord(ch) < 128 or ch in "²³" for ch in unicodedata.normalize("NFC", text))
@@ -362,6 +375,7 @@ def indicator_unit(indicator_id: str) -> str:
     return _catalog()[1][indicator_id]
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """Key of a label with unit parentheticals, numbering and noise words removed.
 
@@ -406,6 +420,7 @@ def strip_noise_ends(k: str) -> str:
     return " ".join(toks)
 
 
+@lru_cache(maxsize=16384)
 def title_key(text: str) -> str:
     """Key of a title line with the title noise removed (``phân theo huyện`` …).
 
@@ -423,6 +438,7 @@ def title_key(text: str) -> str:
     return s
 
 
+@lru_cache(maxsize=65536)
 def match_indicator(label_k: str, context: tuple[str, ...] = ()) -> IndicatorMatch:
     """Match a label key (from :func:`label_key`/:func:`title_key`) to one indicator.
 

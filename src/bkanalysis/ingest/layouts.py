@@ -824,16 +824,19 @@ _TOTAL = re.compile(
 _SUBTOTAL = re.compile(r"^(cong|sub ?total)\b")
 
 
+@lru_cache(maxsize=65536)
 def _is_total_or_subtotal(label: str) -> bool:
     k = key(split_units(label)[0])
     return bool(_TOTAL.match(k) or _SUBTOTAL.match(k))
 
 
+@lru_cache(maxsize=65536)
 def is_total(label: str) -> bool:
     """Tell whether a label is a province total row label (``TỔNG SỐ - TOTAL``, ``Toàn tỉnh``)."""
     return bool(_TOTAL.match(key(split_units(label)[0])))
 
 
+@lru_cache(maxsize=65536)
 def is_subtotal(label: str) -> bool:
     """Tell whether a label is a sub-total row label (``Cộng``, ``Cộng huyện Ba Bể``)."""
     return bool(_SUBTOTAL.match(key(split_units(label)[0])))

@@ -12,6 +12,7 @@ import os
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -866,6 +867,7 @@ def _translates(english: str, vietnamese: str) -> bool:
     return bool(en) and en == vi
 
 
+@lru_cache(maxsize=65536)
 def _match_label(text: str, ctx) -> tuple[str | None, str | None]:
     """Match a (possibly bilingual) row label: the Vietnamese half decides."""
     parts = split_bilingual(text) or [text]
