@@ -194,6 +194,9 @@ _CELLXFS_RE = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
 _XF_RE = re.compile(rb"<(?:\w+:)?xf\b([^>]*?)/?>")
 _CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _F_RE = re.compile(rb"<(?:\w+:)?f\b")
+_ERR_ATTR_RE = re.compile(rb't\s*=\s*"e"')
+_CELL_TAG_RE = re.compile(rb"<(\w+:)?c[\s/>]")
+_TAG_END = (b" ", b"\t", b"\n", b"\r", b">", b"/")
 _V_RE = re.compile(rb"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", re.S)
 _REF_RE = re.compile(r"([A-Z]+)(\d+)")
 _BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
@@ -214,6 +217,7 @@ class _XlsxXml:
         self.names = names
         self.sheet_paths = self._sheet_paths()
         self.formats = self._formats()
+        self._pct_styles: set[bytes] | None = None
 
     def _read(self, name: str) -> bytes:
         return self.zf.read(name) if name in self.names else b""
@@ -253,15 +257,54 @@ class _XlsxXml:
         return out
 
     def overrides(self, sheet: str) -> dict[tuple[int, int], tuple[str, str | None, bool, bool]]:
-        """Return (row, col) -> (number_format, error_text, is_formula, has_cached)."""
+        """Return (row, col) -> (number_format, error_text, is_formula, has_cached).
+
+        Only the cells that need it are parsed: those whose style is a percent format, error
+        cells and formula cells are found by scanning the sheet bytes for ``s="…"``,
+        ``t="e"`` and ``<f``; a sheet with none of them costs three byte searches.
+        """
         data = self._read(self.sheet_paths.get(sheet, ""))
         if not data:
             return {}
-        pct_styles = {str(i).encode() for i, f in enumerate(self.formats) if is_percent_format(f)}
-        if not pct_styles and b't="e"' not in data and not _F_RE.search(data):
+        if self._pct_styles is None:
+            self._pct_styles = {
+                str(i).encode() for i, f in enumerate(self.formats) if is_percent_format(f)
+            }
+        pct_styles = self._pct_styles
+        scans = []
+        if pct_styles:
+            ids = b"|".join(sorted(pct_styles))
+            scans.append(re.compile(rb's\s*=\s*"(?:' + ids + rb')"'))
+        # byte searches first: a regular expression without a literal start is slow
+        if b'"e"' in data and _ERR_ATTR_RE.search(data):
+            scans.append(_ERR_ATTR_RE)
+        if (b"<f" in data or b":f" in data) and _F_RE.search(data):
+            scans.append(_F_RE)
+        if not scans:
             return {}
+        m = _CELL_TAG_RE.search(data)
+        if m is None:
+            return {}
+        tag = b"<" + (m.group(1) or b"") + b"c"
+        starts = set()
+        for scan in scans:
+            for hit in scan.finditer(data):
+                pos = hit.start()
+                start = data.rfind(tag, 0, pos)
+                while start >= 0 and data[start + len(tag) : start + len(tag) + 1] not in _TAG_END:
+                    start = data.rfind(tag, 0, start)
+                if start >= 0:
+                    starts.add((start, pos))
         out = {}
-        for attrs_blob, inner in _CELL_RE.findall(data):
+        done = set()
+        for start, pos in sorted(starts):
+            if start in done:
+                continue
+            cm = _CELL_RE.match(data, start)
+            if cm is None or pos >= cm.end():
+                continue
+            done.add(start)
+            attrs_blob, inner = cm.group(1), cm.group(2)
             a = dict(_ATTR_RE.findall(attrs_blob))
             style = a.get(b"s")
             is_err = a.get(b"t") == b"e"
@@ -271,10 +314,10 @@ class _XlsxXml:
             ref = a.get(b"r")
             if ref is None:
                 continue
-            m = _REF_RE.match(ref.decode())
-            if not m:
+            rm = _REF_RE.match(ref.decode())
+            if not rm:
                 continue
-            pos = (int(m.group(2)) - 1, _col_index(m.group(1)))
+            cell_pos = (int(rm.group(2)) - 1, _col_index(rm.group(1)))
             vm = _V_RE.search(inner or b"")
             cached = vm is not None and vm.group(1).strip() != b""
             fmt = (
@@ -285,7 +328,7 @@ class _XlsxXml:
             err = html.unescape(vm.group(1).decode()) if (is_err and cached) else None
             if is_err and not cached:
                 err = "#ERROR"
-            out[pos] = (fmt, err, is_formula, cached)
+            out[cell_pos] = (fmt, err, is_formula, cached)
         return out
 
 
@@ -302,16 +345,15 @@ def _load_calamine(path: Path, xml: _XlsxXml | None) -> list[SheetGrid]:
             rows = sheet.to_python(skip_empty_area=False)
             cells: dict[tuple[int, int], Cell] = {}
             over = xml.overrides(meta.name) if xml is not None else {}
+            new = tuple.__new__  # Cell(v) without the Python-level __new__ frame
             for r, row in enumerate(rows):
                 for c, v in enumerate(row):
                     if v is None or v == "":
                         continue
-                    o = over.get((r, c))
-                    if o is None:
-                        cells[(r, c)] = Cell(v)
-                    else:
-                        fmt, err, is_formula, cached = o
-                        cells[(r, c)] = _make(v, fmt, err, is_formula, cached)
+                    cells[(r, c)] = new(Cell, (v, "", False, False, True, False))
+            for pos, (fmt, err, is_formula, cached) in over.items():
+                if pos in cells:
+                    cells[pos] = _make(cells[pos].value, fmt, err, is_formula, cached)
             for pos, (fmt, err, is_formula, cached) in over.items():
                 if pos not in cells and (err is not None or (is_formula and not cached)):
                     cells[pos] = _make(None, fmt, err, is_formula, cached)
