@@ -62,6 +62,8 @@ _YEARISH = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 _OF_WHICH = re.compile(r"^(chia ra|trong do|of which|in which|bao gom|gom)\b")
 _UNIT_HEADER = re.compile(r"^(dvt|don vi tinh|don vi|unit|dvt unit|don vi tinh unit)$")
 _STT_HEADER = re.compile(r"^(stt|tt|so tt|so thu tu|no|ma so|ma)$")
+_COLNUM = re.compile(r"\(?(\d{1,2})\)?")
+_COLLETTER = re.compile(r"\(?[A-Za-z]\)?")
 _TICK = re.compile(r"\(\s*x\s*\)", re.IGNORECASE)
 _NUMBERING = re.compile(r"^\s*([ivxlc]+|\d+(\.\d+)*|[a-zđ])\s*[.)]?\s*$", re.IGNORECASE)
 
@@ -134,6 +136,9 @@ class _Sheet:
                     self.anchor[(r, c)] = (r0, c0, r1, c1)
         self._vlike: dict[tuple[int, int], bool] = {}
         self.memo: dict[str, dict] = {}
+        # values and texts of every cell, computed once (looked up many times)
+        self.values = {pos: cell.value for pos, cell in grid.cells.items()}
+        self.texts = {pos: cell_text(v) for pos, v in self.values.items()}
         self.covered_rows = {
             r for r0, _c0, r1, _c1 in grid.merged if r1 > r0 for r in range(r0 + 1, r1 + 1)
         }
@@ -142,10 +147,10 @@ class _Sheet:
         return self.rows.get(r, [])
 
     def value(self, r: int, c: int):
-        return self.grid.value(r, c)
+        return self.values.get((r, c))
 
     def text(self, r: int, c: int) -> str:
-        return cell_text(self.grid.value(r, c))
+        return self.texts.get((r, c), "")
 
     def vlike(self, r: int, c: int) -> bool:
         k = (r, c)
@@ -173,7 +178,8 @@ class _Sheet:
         return isinstance(v, str) and parse_period(v) is not None
 
     def row_text(self, r: int) -> str:
-        return " ".join(self.text(r, c) for c in self.cols(r) if self.text(r, c))
+        texts = self.texts
+        return " ".join(t for c in self.cols(r) if (t := texts[(r, c)]))
 
 
 def _row_memo(fn):
@@ -222,10 +228,14 @@ def _is_unit_row(sh: _Sheet, r: int) -> tuple[str, str | None] | None:
 def _is_period_header(sh: _Sheet, r: int) -> bool:
     cs = sh.cols(r)
     maybe = 0
+    values = sh.values
+    search = _YEARISH.search
     for c in cs:
-        v = sh.value(r, c)
-        if isinstance(v, str):
-            maybe += bool(_YEARISH.search(v))
+        v = values[(r, c)]
+        if v.__class__ is float or v.__class__ is int:
+            maybe += 1960 <= v <= 2060 and float(v).is_integer()
+        elif isinstance(v, str):
+            maybe += bool(search(v))
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
             maybe += is_year_number(v)
     if maybe < 2:
@@ -240,13 +250,13 @@ def _is_period_header(sh: _Sheet, r: int) -> bool:
 def _is_numbering_row(sh: _Sheet, r: int) -> bool:
     """Column-numbering row under a header: (1) (2) … or A B 1 2 3."""
     nums = []
+    texts = sh.texts
     for c in sh.cols(r):
-        v = sh.value(r, c)
-        t = sh.text(r, c)
-        m = re.fullmatch(r"\(?(\d{1,2})\)?", t)
+        t = texts[(r, c)]
+        m = _COLNUM.fullmatch(t)
         if m:
             nums.append(int(m.group(1)))
-        elif not re.fullmatch(r"\(?[A-Za-z]\)?", t) and not isinstance(v, bool):
+        elif not _COLLETTER.fullmatch(t) and not isinstance(sh.values[(r, c)], bool):
             return False
     return len(nums) >= 3 and all(b == a + 1 for a, b in itertools.pairwise(nums))
 

@@ -548,10 +548,9 @@ class _TableReader:
                         m = match_indicator(label_key(lab))
                         section_ctx = (m.id,) if m.id else ()
                 continue
+            get = self.grid.cells.get
             cells = [
-                (c, self.grid.cells[(r, c)])
-                for c in t.value_cols
-                if (r, c) in self.grid.cells and _nonblank(self.grid.cells[(r, c)])
+                (c, x) for c in t.value_cols if (x := get((r, c))) is not None and _nonblank(x)
             ]
             if not cells:
                 continue
@@ -604,7 +603,7 @@ class _TableReader:
                 addr = a1(r, c)
                 try:
                     self._cell(
-                        r,
+                        addr,
                         c,
                         cell,
                         row_problem,
@@ -632,7 +631,7 @@ class _TableReader:
 
     def _cell(
         self,
-        r,
+        addr,
         c,
         cell,
         row_problem,
@@ -711,7 +710,9 @@ class _TableReader:
         if pv.reason:
             raise _Problem(pv.reason)
         factor = self._unit_factor(ind, canon, row_unit, col.units, pv.percent)
-        value = float(Decimal(repr(pv.value)) * Decimal(repr(factor)))
+        value = (
+            pv.value if factor == 1.0 else float(Decimal(repr(pv.value)) * Decimal(repr(factor)))
+        )
         # area
         if area_label is not None:
             if is_total(area_label):
@@ -737,14 +738,14 @@ class _TableReader:
                 "area_code": res.code,
                 "area_level": res.level,
                 "admin_vintage": vintage_for_year(period.year),
-                "area_name": unicodedata.normalize("NFC", res.name),
+                "area_name": _nfc(res.name),
                 "year": int(period.year),
                 "value": value,
                 "unit": canon,
                 "status": period.status,
                 "source_file": self.src,
-                "source_sheet": unicodedata.normalize("NFC", self.grid.name),
-                "source_cell": a1(r, c),
+                "source_sheet": _nfc(self.grid.name),
+                "source_cell": addr,
             }
         )
 
@@ -807,6 +808,11 @@ class _TableReader:
         if pu[0] != canon:
             raise _Problem(f"unit mismatch: '{declared}' is not {canon} ({ind})")
         return pu[1]
+
+
+@lru_cache(maxsize=4096)
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def _check_range(ind: str, unit: str, value: float, year: int) -> None:
