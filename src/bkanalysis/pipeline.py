@@ -19,6 +19,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -304,6 +305,7 @@ def _write_outputs(out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: 
         tmp["validation.md"].write_text(report, encoding="utf-8", newline="\n")
 
 
+@lru_cache(maxsize=65536)
 def _cell_order(cell: str) -> tuple[int, int]:
     m = re.fullmatch(r"([A-Z]+)(\d+)", str(cell))
     if not m:
@@ -317,8 +319,8 @@ def _cell_order(cell: str) -> tuple[int, int]:
 def _sort_obs(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return df
-    order = df["source_cell"].map(_cell_order)
-    tmp = df.assign(_r=order.map(lambda t: t[0]), _c=order.map(lambda t: t[1]))
+    order = [_cell_order(c) for c in df["source_cell"]]
+    tmp = df.assign(_r=[t[0] for t in order], _c=[t[1] for t in order])
     tmp = tmp.sort_values(
         ["source_file", "source_sheet", "_r", "_c", "indicator_id"], kind="mergesort"
     )
@@ -328,8 +330,8 @@ def _sort_obs(df: pd.DataFrame) -> pd.DataFrame:
 def _sort_rejects(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return df.reset_index(drop=True)
-    order = df["source_cell"].map(_cell_order)
-    tmp = df.assign(_r=order.map(lambda t: t[0]), _c=order.map(lambda t: t[1]))
+    order = [_cell_order(c) for c in df["source_cell"]]
+    tmp = df.assign(_r=[t[0] for t in order], _c=[t[1] for t in order])
     tmp = tmp.sort_values(["source_file", "source_sheet", "_r", "_c", "reason"], kind="mergesort")
     return tmp.drop(columns=["_r", "_c"]).reset_index(drop=True)
 
@@ -367,11 +369,17 @@ def _md_table(df: pd.DataFrame) -> str:
         return "_none_\n"
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        lines.append(
-            "| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |"
-        )
+    texts = [[_md_cell(v) for v in df[c].tolist()] for c in cols]
+    for row in zip(*texts, strict=True):
+        lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _md_cell(v) -> str:
+    t = str(v)
+    if "|" in t or "\n" in t:
+        t = t.replace("|", "\\|").replace("\n", " ")
+    return t
 
 
 def validation_report(obs, rejects, sheets, files, conflicts) -> str:

@@ -370,6 +370,7 @@ class _TableReader:
         self.conv: dict[int, str | None] = {}
         self.area_cache: dict = {}
         self.tick_ind: dict[int, str | None] = {}
+        self.district_cache: dict[str, str | None] = {}
         self._tconv: tuple | None = None
 
     # ---------------------------------------------------------------- context
@@ -495,12 +496,13 @@ class _TableReader:
         return self._resolve("Tỉnh Bắc Kạn", year, None, level="province")
 
     def _resolve(self, label: str, year: int, district: str | None, level=None):
-        from bkanalysis.admin import AreaResolutionError, resolve_area
-
         v = vintage_for_year(year)
         ck = (label, v, district, level)
-        if ck in self.area_cache:
-            return self.area_cache[ck]
+        hit = self.area_cache.get(ck)
+        if hit is not None:
+            return hit
+        from bkanalysis.admin import AreaResolutionError, resolve_area
+
         try:
             try:
                 res = resolve_area(label, vintage=v, level=level)
@@ -623,11 +625,16 @@ class _TableReader:
         return self.obs, self.rej
 
     def _district_of(self, label: str) -> str | None:
+        if label in self.district_cache:
+            return self.district_cache[label]
+        out = None
         for v in (2020, 2019):
             res, _ = self._resolve(label, v, None)
             if res is not None and res.level == "district":
-                return res.name
-        return None
+                out = res.name
+                break
+        self.district_cache[label] = out
+        return out
 
     def _cell(
         self,
