@@ -72,6 +72,8 @@ def cell_text(v) -> str:
     """Return a cell value as stripped text ('' for None)."""
     if v is None:
         return ""
+    if v.__class__ is str:
+        return v.strip()
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()

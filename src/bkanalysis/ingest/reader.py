@@ -283,8 +283,10 @@ def _sheet_row(src, sheet, layout, table, o, r, message):
 
 
 def _read_sheet(grid: SheetGrid, src: str, obs: list, rej: list, sheets: list) -> None:
-    nonblank = [c for c in grid.cells.values() if cell_text(c.value) or c.is_error or c.is_formula]
-    if not nonblank:
+    def nonblank():
+        return (c for c in grid.cells.values() if cell_text(c.value) or c.is_error or c.is_formula)
+
+    if next(nonblank(), None) is None:
         sheets.append(_sheet_row(src, grid.name, "empty", 0, [], [], "no cells"))
         return
     if _NOTES_SHEET.match(key(grid.name)):
@@ -293,7 +295,7 @@ def _read_sheet(grid: SheetGrid, src: str, obs: list, rej: list, sheets: list) -
     tables = find_tables(grid)
     if not tables:
         has_numbers = any(
-            isinstance(c.value, (int, float)) and not isinstance(c.value, bool) for c in nonblank
+            isinstance(c.value, (int, float)) and not isinstance(c.value, bool) for c in nonblank()
         )
         if not has_numbers:
             sheets.append(
@@ -499,29 +501,9 @@ class _TableReader:
         v = vintage_for_year(year)
         ck = (label, v, district, level)
         hit = self.area_cache.get(ck)
-        if hit is not None:
-            return hit
-        from bkanalysis.admin import AreaResolutionError, resolve_area
-
-        try:
-            try:
-                res = resolve_area(label, vintage=v, level=level)
-            except AreaResolutionError as err:
-                if err.reason == "ambiguous" and district:
-                    res = resolve_area(label, vintage=v, level=level, district=district)
-                else:
-                    raise
-            out = (res, None)
-        except AreaResolutionError as err:
-            cands = "; ".join(f"{c} {n}" for c, n in (err.candidates or [])[:5]) or "none"
-            out = (
-                None,
-                f"unresolved area '{label}' in vintage {v} ({err.reason}; candidates: {cands})",
-            )
-        except Exception as exc:
-            out = (None, f"unresolved area '{label}' ({exc})")
-        self.area_cache[ck] = out
-        return out
+        if hit is None:
+            hit = self.area_cache[ck] = _resolve_area(label, v, district, level)
+        return hit
 
     # ---------------------------------------------------------------- main
     def read(self):
@@ -815,6 +797,31 @@ class _TableReader:
         if pu[0] != canon:
             raise _Problem(f"unit mismatch: '{declared}' is not {canon} ({ind})")
         return pu[1]
+
+
+@lru_cache(maxsize=65536)
+def _resolve_area(label: str, v: str, district: str | None, level):
+    """``(AreaMatch, None)`` or ``(None, reject reason)`` (pure, so memoised)."""
+    from bkanalysis.admin import AreaResolutionError, resolve_area
+
+    try:
+        try:
+            res = resolve_area(label, vintage=v, level=level)
+        except AreaResolutionError as err:
+            if err.reason == "ambiguous" and district:
+                res = resolve_area(label, vintage=v, level=level, district=district)
+            else:
+                raise
+        out = (res, None)
+    except AreaResolutionError as err:
+        cands = "; ".join(f"{c} {n}" for c, n in (err.candidates or [])[:5]) or "none"
+        out = (
+            None,
+            f"unresolved area '{label}' in vintage {v} ({err.reason}; candidates: {cands})",
+        )
+    except Exception as exc:
+        out = (None, f"unresolved area '{label}' ({exc})")
+    return out
 
 
 @lru_cache(maxsize=4096)
