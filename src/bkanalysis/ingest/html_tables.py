@@ -275,16 +275,10 @@ def parse_html_tables(html: str) -> list[HtmlTable]:
 def read_html_tables(path: str | os.PathLike) -> list[HtmlTable]:
     """Read the tables of the HTML file at *path* (see :func:`parse_html_tables`)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableFileError(path, "file not found (removed during the build)") from None
-    except PermissionError:
-        raise UnreadableFileError(
-            path, "permission denied (the file is locked or not readable)"
-        ) from None
-    except OSError as exc:
-        raise UnreadableFileError(path, f"cannot read the file ({exc.strerror})") from None
+    from bkanalysis.ingest.sniff import _open_or_raise
+
+    with _open_or_raise(path) as fh:
+        data = fh.read()
     try:
         tables = parse_html_tables(decode_html(data))
     except ValueError as exc:

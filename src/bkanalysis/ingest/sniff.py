@@ -114,17 +114,8 @@ def sniff(path: str | os.PathLike) -> str:
         raise UnreadableFileError(path, "not a regular file")
     if st.st_size == 0:
         raise UnreadableFileError(path, "empty file (0 bytes)")
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8192)
-    except FileNotFoundError:
-        raise UnreadableFileError(path, "file not found (removed during the build)") from None
-    except PermissionError:
-        raise UnreadableFileError(
-            path, "permission denied (the file is locked or not readable)"
-        ) from None
-    except OSError as exc:
-        raise UnreadableFileError(path, f"cannot read the file ({_os_reason(exc)})") from None
+    with _open_or_raise(path) as fh:
+        head = fh.read(8192)
 
     if head.startswith(_ZIP_MAGICS):
         return _sniff_zip(path, st.st_size)
