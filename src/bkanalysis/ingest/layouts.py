@@ -188,10 +188,14 @@ def _row_memo(fn):
     name = fn.__name__
 
     def wrapper(sh, r):
-        cache = sh.memo.setdefault(name, {})
-        if r not in cache:
-            cache[r] = fn(sh, r)
-        return cache[r]
+        cache = sh.memo.get(name)
+        if cache is None:
+            cache = sh.memo[name] = {}
+        try:
+            return cache[r]
+        except KeyError:
+            out = cache[r] = fn(sh, r)
+            return out
 
     wrapper.__name__ = name
     wrapper.__doc__ = fn.__doc__
