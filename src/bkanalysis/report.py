@@ -22,6 +22,7 @@ stop the others.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -242,11 +243,55 @@ def _default_jobs() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _skip_slow_optional_imports() -> None:
+    """Keep papermill's import fast in a process that runs notebooks only.
+
+    jsonschema (imported by nbformat) loads ``rfc3987_syntax``, when installed, only for
+    its optional ``iri`` format check; that import compiles a grammar and takes ~2 s.
+    Notebook validation never checks that format, so a report process marks the module
+    as absent (jsonschema then skips the check). Done only when jsonschema is not loaded
+    yet, i.e. in a fresh worker or command process.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def _environ(env: dict[str, str]):
+    """Set *env* in ``os.environ`` (inherited by a kernel started inside); restore after."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _run_notebook(
     source: str, out_dir: str, params: dict, cwd: str, env: dict[str, str]
 ) -> tuple[float, str | None]:
-    """Worker process: execute one notebook; return (seconds, one-line error or None)."""
-    os.environ.update(env)  # inherited by the kernel this process starts
+    """Execute one notebook; return (seconds, one-line error or None).
+
+    Runs in a worker process, or in this process when one notebook at a time is run;
+    *env* is set only while the kernel starts and runs.
+    """
+    with _environ(env):  # inherited by the kernel started below
+        return _timed_notebook(source, out_dir, params, cwd)
+
+
+def _worker_run_notebook(
+    source: str, out_dir: str, params: dict, cwd: str, env: dict[str, str]
+) -> tuple[float, str | None]:
+    """Entry point of a worker process (see :func:`_run_notebook`)."""
+    _skip_slow_optional_imports()
+    return _run_notebook(source, out_dir, params, cwd, env)
+
+
+def _timed_notebook(source: str, out_dir: str, params: dict, cwd: str) -> tuple[float, str | None]:
     t0 = time.perf_counter()
     name = Path(source).stem
     try:
@@ -515,41 +560,54 @@ def report(
             print(
                 f"executing {len(todo)} notebooks ({workers} at a time): {names}", file=steps.stream
             )
-        ctx = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            futures = {}
-            for name, (nb_path, _key) in todo.items():
-                work = work_root / name
-                shutil.rmtree(work, ignore_errors=True)
-                env = {**base_env, "BKANALYSIS_REPORTS": str(work)}
-                job = (str(nb_path), str(out_dir), params, str(nb_path.parent), env)
-                futures[pool.submit(_run_notebook, *job)] = name
-            for future in concurrent.futures.as_completed(futures):
-                name = futures[future]
-                output, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
-                t0 = steps.start(f"notebook {name}", announce=False)
+
+        def finish(name: str, seconds: float, error: str | None) -> None:
+            output, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
+            t0 = steps.start(f"notebook {name}", announce=False)
+            made = _collect_figures(work_root / name, paths.figures)
+            # figures this notebook made last time but not this time are stale
+            _drop_figures(paths.reports, set(old_nbs.get(name, {}).get("figures", [])) - set(made))
+            figures_made.update(made)
+            if error is None:
+                steps.done(t0 - seconds, f"executed, {len(made)} figure files", announced=False)
+                runs[name] = NotebookRun(name, "executed", seconds, output, html)
+                new_cache["notebooks"][name] = {"key": todo[name][1], "figures": made}
+            else:
+                steps.done(t0 - seconds, f"FAILED: {error}", announced=False)
+                runs[name] = NotebookRun(name, "failed", seconds, output, html, error=error)
+                old_nbs.pop(name, None)
+            _save_cache(
+                cache_path,
+                {**cache, **new_cache, "notebooks": {**old_nbs, **new_cache["notebooks"]}},
+            )
+
+        jobs_args = {}
+        for name, (nb_path, _key) in todo.items():
+            work = work_root / name
+            shutil.rmtree(work, ignore_errors=True)
+            env = {**base_env, "BKANALYSIS_REPORTS": str(work)}
+            jobs_args[name] = (str(nb_path), str(out_dir), params, str(nb_path.parent), env)
+        if workers == 1:
+            # NOTE: one at a time runs here: no worker process to start (papermill and
+            # nbconvert are imported once), the kernel is still a process of its own
+            for name, job in jobs_args.items():
                 try:
-                    seconds, error = future.result()
-                except Exception as exc:  # the worker itself died
+                    seconds, error = _run_notebook(*job)
+                except Exception as exc:
                     seconds, error = 0.0, _error_line(exc)
-                made = _collect_figures(work_root / name, paths.figures)
-                # figures this notebook made last time but not this time are stale
-                _drop_figures(
-                    paths.reports, set(old_nbs.get(name, {}).get("figures", [])) - set(made)
-                )
-                figures_made.update(made)
-                if error is None:
-                    steps.done(t0 - seconds, f"executed, {len(made)} figure files", announced=False)
-                    runs[name] = NotebookRun(name, "executed", seconds, output, html)
-                    new_cache["notebooks"][name] = {"key": todo[name][1], "figures": made}
-                else:
-                    steps.done(t0 - seconds, f"FAILED: {error}", announced=False)
-                    runs[name] = NotebookRun(name, "failed", seconds, output, html, error=error)
-                    old_nbs.pop(name, None)
-                _save_cache(
-                    cache_path,
-                    {**cache, **new_cache, "notebooks": {**old_nbs, **new_cache["notebooks"]}},
-                )
+                finish(name, seconds, error)
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                futures = {
+                    pool.submit(_worker_run_notebook, *job): name for name, job in jobs_args.items()
+                }
+                for future in concurrent.futures.as_completed(futures):
+                    try:
+                        seconds, error = future.result()
+                    except Exception as exc:  # the worker itself died
+                        seconds, error = 0.0, _error_line(exc)
+                    finish(futures[future], seconds, error)
         shutil.rmtree(work_root, ignore_errors=True)
 
     # 3. progress workbook -----------------------------------------------------------------
@@ -586,6 +644,7 @@ def report_command(args) -> int:
 
     Exit status 1 if any notebook failed (one line per failure on stderr), else 0.
     """
+    _skip_slow_optional_imports()
     result = report(
         lang=getattr(args, "lang", "vi"),
         force=bool(getattr(args, "force", False)),
