@@ -343,14 +343,14 @@ def _load_calamine(path: Path, xml: _XlsxXml | None) -> list[SheetGrid]:
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
-            cells: dict[tuple[int, int], Cell] = {}
             over = xml.overrides(meta.name) if xml is not None else {}
             new = tuple.__new__  # Cell(v) without the Python-level __new__ frame
-            for r, row in enumerate(rows):
-                for c, v in enumerate(row):
-                    if v is None or v == "":
-                        continue
-                    cells[(r, c)] = new(Cell, (v, "", False, False, True, False))
+            cells = {
+                (r, c): new(Cell, (v, "", False, False, True, False))
+                for r, row in enumerate(rows)
+                for c, v in enumerate(row)
+                if v is not None and v != ""
+            }
             for pos, (fmt, err, is_formula, cached) in over.items():
                 if pos in cells:
                     cells[pos] = _make(cells[pos].value, fmt, err, is_formula, cached)

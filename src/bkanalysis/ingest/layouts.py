@@ -156,22 +156,26 @@ class _Sheet:
 
     def vlike(self, r: int, c: int) -> bool:
         k = (r, c)
-        if k not in self._vlike:
-            cell = self.grid.cells.get(k)
-            if cell is None:
-                out = False
-            elif cell.is_error or (cell.is_formula and not cell.has_cached):
-                out = True
-            elif isinstance(cell.value, bool):
-                out = False
-            elif isinstance(cell.value, (int, float)):
-                out = True
-            elif isinstance(cell.value, str):
-                out = looks_like_value(cell.value) and parse_unit(cell.value) is None
-            else:
-                out = False
-            self._vlike[k] = out
-        return self._vlike[k]
+        out = self._vlike.get(k)
+        if out is not None:
+            return out
+        cell = self.grid.cells.get(k)
+        if cell is None:
+            out = False
+        elif cell.value.__class__ is float or cell.value.__class__ is int:
+            out = True  # a number (whatever its flags: those also make it value-like)
+        elif cell.is_error or (cell.is_formula and not cell.has_cached):
+            out = True
+        elif isinstance(cell.value, bool):
+            out = False
+        elif isinstance(cell.value, (int, float)):
+            out = True
+        elif isinstance(cell.value, str):
+            out = looks_like_value(cell.value) and parse_unit(cell.value) is None
+        else:
+            out = False
+        self._vlike[k] = out
+        return out
 
     def is_period(self, r: int, c: int) -> bool:
         v = self.value(r, c)

@@ -216,6 +216,8 @@ def parse_cell(cell: Cell, convention: str | None = None) -> ParsedValue:
     if cell.is_formula and not cell.has_cached:
         return ParsedValue(None, reason=R_FORMULA)
     v = cell.value
+    if v.__class__ is str:
+        return _parse_text(v, convention)
     if isinstance(v, bool):
         return ParsedValue(None, reason=f"{R_NOT_NUMBER} (boolean)")
     if isinstance(v, (_dt.date, _dt.time, _dt.timedelta)):
@@ -229,7 +231,13 @@ def parse_cell(cell: Cell, convention: str | None = None) -> ParsedValue:
         return ParsedValue(x)
     if v is None:
         return ParsedValue(None, reason=R_NOT_NUMBER)
-    text = _clean_text(str(v))
+    return _parse_text(str(v), convention)
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(raw: str, convention: str | None) -> ParsedValue:
+    """Read cell text (the text branch of :func:`parse_cell`; pure, so memoised)."""
+    text = _clean_text(raw)
     if is_missing_marker(text):
         return ParsedValue(None, reason=R_MISSING)
     if text.startswith("#") and text.upper().rstrip("!?/0") in {
