@@ -552,13 +552,15 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
     # label region
     label_cols = sorted({c for r in body for c in sh.cols(r) if c < vstart})
     scores = {}
+    all_texts = sh.texts
     for c in label_cols:
-        texts = sum(
-            1
-            for r in data_rows
-            if sh.text(r, c) and not sh.vlike(r, c) and parse_unit(sh.text(r, c)) is None
-        )
-        filled = sum(1 for r in data_rows if sh.text(r, c))
+        texts = filled = 0
+        for r in data_rows:
+            t_ = all_texts.get((r, c), "")
+            if t_:
+                filled += 1
+                if not sh.vlike(r, c) and parse_unit(t_) is None:
+                    texts += 1
         scores[c] = (texts, filled, -c)
     label_col = max(scores, key=scores.get) if scores else vstart - 1
     unit_col = stt_col = None
