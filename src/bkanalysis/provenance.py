@@ -192,7 +192,8 @@ def parse_sources(text: str, *, origin: str = SOURCES_FILE) -> pd.DataFrame:
     import yaml
 
     try:
-        doc = yaml.safe_load(text)
+        # the C loader (libyaml) when available: same safe subset, ~10x faster
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise ProvenanceError(f"{origin}: not valid YAML ({exc})") from None
     if not isinstance(doc, dict) or "files" not in doc:
@@ -252,7 +253,16 @@ def load_sources(raw: str | Path | None = None, *, missing_ok: bool = False) -> 
         if missing_ok:
             return pd.DataFrame(columns=list(SOURCE_COLUMNS))
         raise ProvenanceError(f"{path}: no provenance file (every raw file must be described)")
-    return parse_sources(path.read_text(encoding="utf-8"), origin=str(path))
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        # NOTE: every exported figure asks for its sources; read the file once per change
+        _LOADED.clear()
+        _LOADED[key] = parse_sources(path.read_text(encoding="utf-8"), origin=str(path))
+    return _LOADED[key].copy()
+
+
+_LOADED: dict[tuple[str, int, int], pd.DataFrame] = {}
 
 
 def _source_list(source_files: Iterable[str] | str) -> list[str]:
