@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bkanalysis.catalog import read_package_csv
+from bkanalysis.catalog import indicator_label, read_package_csv
 from bkanalysis.errors import BkError
 from bkanalysis.plotting import (
+    boundaries_available,
     commune_values,
     plot_commune_map,
     plot_commune_small_multiples,
@@ -206,8 +207,50 @@ def test_boundaries_loaded_by_vintage(bounds, monkeypatch, tmp_path):
     ax = plot_commune_map(obs, "forest_cover_pct", 2021)
     assert len(ax.figure._bkanalysis_data[0]) == 108
     monkeypatch.setenv("BKANALYSIS_GEO_MIRROR", str(tmp_path / "nothing"))
+    assert not boundaries_available("2020")
     with pytest.raises(BkError, match="no commune boundaries"):
         plot_commune_map(obs, "forest_cover_pct", 2021)
+
+
+def test_boundaries_available_and_read_once_per_change(bounds, monkeypatch, tmp_path):
+    import shutil
+
+    from bkanalysis.plotting import maps
+
+    folder = tmp_path / "boundaries"
+    folder.mkdir()
+    monkeypatch.setenv("BKANALYSIS_BOUNDARIES", str(folder))
+    monkeypatch.setenv("BKANALYSIS_GEO_MIRROR", str(tmp_path / "nothing"))
+    assert not boundaries_available("2020")
+    with pytest.raises(BkError, match="vintage must be"):
+        boundaries_available("2021")
+    shutil.copy(GEO / "bac_kan_communes_2020.geojson", folder)
+    assert boundaries_available("2020") and not boundaries_available("2019")
+    reads = []
+    real = maps._read_by_vintage
+    monkeypatch.setattr(maps, "_read_by_vintage", lambda v: reads.append(v) or real(v))
+    g = bounds["2020"]
+    obs = _commune_obs(g, "forest_cover_pct", 2021, _values(len(g)))
+    first = plot_commune_map(obs, "forest_cover_pct", 2021)
+    plot_commune_map(obs, "forest_cover_pct", 2021)
+    assert reads == ["2020"]  # the second map reuses the boundaries read for the first
+    # a changed file is read again
+    path = folder / "bac_kan_communes_2020.geojson"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    again = plot_commune_map(obs, "forest_cover_pct", 2021)
+    assert reads == ["2020", "2020"]
+    assert len(again.figure._bkanalysis_data[0]) == len(first.figure._bkanalysis_data[0]) == 108
+
+
+def test_commune_map_title_from_catalog_or_none(bounds):
+    g = bounds["2020"]
+    obs = _commune_obs(g, "forest_cover_pct", 2021, _values(len(g)))
+    ax = plot_commune_map(obs, "forest_cover_pct", 2021, boundaries=g, lang="en")
+    assert ax.get_title(loc="left") == f"{indicator_label('forest_cover_pct', 'en')}, 2021"
+    ax = plot_commune_map(obs, "forest_cover_pct", 2021, boundaries=g, title=False)
+    assert ax.get_title(loc="left") == ""
+    ax = plot_commune_map(obs, "forest_cover_pct", 2021, boundaries=g, title="Che phủ")
+    assert ax.get_title(loc="left") == "Che phủ"
 
 
 def test_commune_values_prefers_actual(bounds):

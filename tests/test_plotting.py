@@ -420,7 +420,27 @@ def test_emissions_from_the_emissions_module_with_projection():
     assert _band_at(vol, 2020) == pytest.approx((bau2020 * 0.97, bau2020))
     (proj_line,) = _by_gid(ax, "projection")
     assert proj_line.get_xdata()[0] == 2020 and proj_line.get_xdata()[-1] == 2030
+    # projected years: hollow markers, shaded from the first projected year, one legend entry
+    assert _same_colour(proj_line.get_markerfacecolor(), "white")
+    (span,) = _by_gid(ax, "projection_span")
+    assert span.get_x() == pytest.approx(proj["year"].min() - 0.5)
     assert "Trend projection" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # the achieved reduction is labelled at the 2020 deadline (here also the latest year),
+    # not at every year; the targets only at 2020 and 2030
+    reductions = [t.get_text() for t in ax.texts if t.get_gid() == "reduction"]
+    assert reductions == ["6.6 % below BAU (2020)"]
+    assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "target_pct") == [
+        "−14 %",
+        "−6 %",
+    ]
+
+
+def test_emissions_reduction_labelled_at_2020_and_latest_year_only():
+    em = _emissions()  # actual 2016–2022
+    ax = plot_emissions_vs_bau(em, lang="en")
+    reductions = [t.get_text() for t in ax.texts if t.get_gid() == "reduction"]
+    assert reductions == ["5.0 % below BAU (2020)", "5.0 % below BAU (2022)"]
+    assert not _by_gid(ax, "projection_span")  # no projected rows, no shading
 
 
 def test_emissions_sector_choice():

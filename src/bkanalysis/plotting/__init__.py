@@ -20,7 +20,13 @@ from .charts import (
     resolve_target,
 )
 from .export import read_manifest, save_figure
-from .maps import commune_values, plot_commune_map, plot_commune_small_multiples, plot_target_map
+from .maps import (
+    boundaries_available,
+    commune_values,
+    plot_commune_map,
+    plot_commune_small_multiples,
+    plot_target_map,
+)
 from .theme import (
     FULL_WIDTH_CM,
     HALF_WIDTH_CM,
@@ -36,6 +42,7 @@ __all__ = [
     "FULL_WIDTH_CM",
     "HALF_WIDTH_CM",
     "OKABE_ITO",
+    "boundaries_available",
     "commune_values",
     "figsize",
     "plot_commune_map",

@@ -637,9 +637,16 @@ def plot_emissions_vs_bau(
             idx = np.concatenate([start, np.flatnonzero(fut)])
             (h,) = ax.plot(
                 years[idx], act[idx], "--", color=actual_colour, linewidth=1.1,
-                gid="projection", label=word("projection", lang),
+                marker="o", markerfacecolor="white", markersize=3.5,
+                markevery=list(range(len(start), len(idx))), gid="projection",
             )  # fmt: skip
-            head.append(h)
+            # the projected years are shaded, and the shading is part of the legend entry
+            first_projected = years[fut].min() - 0.5
+            span = ax.axvspan(
+                first_projected, years.max() + 0.5, color="0.93", linewidth=0, zorder=0,
+                gid="projection_span",
+            )  # fmt: skip
+            head.append((span, h))
         for y, b, t in zip(years, bau, em["target_pct"].to_numpy(float), strict=True):
             if not np.isnan(t) and int(y) in (2020, 2030):
                 end = y == years.max()
@@ -649,12 +656,15 @@ def plot_emissions_vs_bau(
                     ha="right" if end else "left", va="top", fontsize="x-small",
                     fontweight="bold", gid="target_pct",
                 )  # fmt: skip
-        if seen.any():
-            last = np.flatnonzero(seen)[-1]
-            red = 100 * (bau[last] - act[last]) / bau[last]
+        # the achieved reduction: at the 2020 deadline (if observed) and the latest year
+        labelled = [i for i in np.flatnonzero(seen) if int(years[i]) == 2020]
+        if seen.any() and np.flatnonzero(seen)[-1] not in labelled:
+            labelled.append(np.flatnonzero(seen)[-1])
+        for i in labelled:
+            red = 100 * (bau[i] - act[i]) / bau[i]
             ax.annotate(
-                f"{format_number(red, lang, 1)} % {word('below_bau', lang)} ({int(years[last])})",
-                (years[last], act[last]), xytext=(6, 0), textcoords="offset points",
+                f"{format_number(red, lang, 1)} % {word('below_bau', lang)} ({int(years[i])})",
+                (years[i], act[i]), xytext=(6, 0), textcoords="offset points",
                 ha="left", va="center", fontsize="x-small", color=actual_colour, gid="reduction",
             )  # fmt: skip
         title = word("emissions_title", lang)
@@ -669,7 +679,9 @@ def plot_emissions_vs_bau(
         ax.yaxis.set_major_formatter(axis_formatter(lang))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(years.min() - 0.5, years.max() + 0.5)
-        ax.legend(handles=head + handles, loc="upper left", fontsize="x-small")
+        labels = [word("projection", lang) if isinstance(h, tuple) else h.get_label()
+                  for h in head + handles]  # fmt: skip
+        ax.legend(head + handles, labels, loc="upper left", fontsize="x-small")
     return ax
 
 

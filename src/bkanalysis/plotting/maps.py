@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -51,6 +52,7 @@ from .theme import (
 
 __all__ = [
     "SCHEMES",
+    "boundaries_available",
     "commune_values",
     "plot_commune_map",
     "plot_commune_small_multiples",
@@ -98,7 +100,59 @@ def _mirror_boundaries(vintage: str):
     return gpd.read_file(path)
 
 
+def _boundary_files(vintage: str) -> list[Path]:
+    """Return the files a map of *vintage* may read, in the order they are tried."""
+    from ..config import get_paths
+
+    paths = get_paths()
+    return [
+        folder / f"bac_kan_communes_{vintage}.{ext}"
+        for folder in (paths.boundaries, paths.geo_mirror)
+        for ext in ("geojson", "gpkg")
+    ]
+
+
+def boundaries_available(vintage: str) -> bool:
+    """Return True if commune boundaries of *vintage* can be found for the maps.
+
+    Looks where the maps look: ``data/external/boundaries`` (``BKANALYSIS_BOUNDARIES``,
+    filled by ``make boundaries``), then the geo mirror (``BKANALYSIS_GEO_MIRROR``).
+    A notebook uses it to skip its maps, with a message, when there are none.
+
+    Parameters
+    ----------
+    vintage : {'2019', '2020', '2025'}
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["BKANALYSIS_BOUNDARIES"] = os.environ["BKANALYSIS_GEO_MIRROR"] = tempfile.mkdtemp()
+    >>> boundaries_available("2020")
+    False
+    >>> del os.environ["BKANALYSIS_BOUNDARIES"], os.environ["BKANALYSIS_GEO_MIRROR"]
+    """
+    return any(f.is_file() for f in _boundary_files(_check_vintage(vintage)))
+
+
+#: Boundaries read in this process, keyed by vintage and the files' (path, mtime, size).
+_LOADED: dict[tuple, Any] = {}
+
+
 def _load_by_vintage(vintage: str):
+    """Load the boundaries of *vintage* once per process (until their files change)."""
+    stamp = tuple(
+        (str(f), f.stat().st_mtime_ns, f.stat().st_size)
+        for f in _boundary_files(vintage)
+        if f.is_file()
+    )
+    key = (vintage, stamp)
+    if key not in _LOADED:
+        # NOTE: reading and checking a GeoJSON takes ~0.3 s; a notebook draws many maps
+        _LOADED[key] = _read_by_vintage(vintage)
+    return _LOADED[key].copy()
+
+
+def _read_by_vintage(vintage: str):
     """Load with :func:`bkanalysis.admin.load_boundaries`; fall back to the geo mirror.
 
     NOTE: a fresh checkout has no ``data/external/boundaries`` until ``bkanalysis
@@ -319,6 +373,7 @@ def plot_commune_map(
     lang: str = "vi",
     labels: bool = False,
     district_outlines: bool = True,
+    title: bool | str = True,
 ):
     """Choropleth of a commune indicator for one year and one vintage.
 
@@ -344,11 +399,20 @@ def plot_commune_map(
         Write commune names on the map.
     district_outlines : bool, default True
         Draw district outlines (not available for the 2025 vintage).
+    title : bool or str, default True
+        ``True``: the indicator's catalog label in *lang* and the year (e.g. "Forest
+        cover, 2023"); ``False``: no title (e.g. for a panel); a str: that title.
 
     Returns
     -------
     matplotlib.axes.Axes
         Communes without a value are hatched and labelled "Không có số liệu" / "No data".
+
+    Raises
+    ------
+    BkError
+        If no boundaries of the vintage are found (check first with
+        :func:`boundaries_available`), or the values are coded in another vintage.
     """
     check_lang(lang)
     _check_scheme(scheme, k)
@@ -368,7 +432,9 @@ def plot_commune_map(
             _outlines(ax, gdf, district_outlines)
             if labels:
                 _labels(ax, merged)
-            _finish_map(ax, f"{indicator_label(indicator_id, lang)}, {int(year)}")
+            if title is True:
+                title = f"{indicator_label(indicator_id, lang)}, {int(year)}"
+            _finish_map(ax, title or "")
     return ax
 
 
