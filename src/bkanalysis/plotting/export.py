@@ -250,6 +250,39 @@ def _tight_bbox(fig, pad_inches: float):
     return fig.get_tightbbox(get_renderer()).padded(pad_inches)
 
 
+@contextlib.contextmanager
+def _layout_frozen(fig) -> Iterator[None]:
+    """Keep the layout computed by :func:`_tight_bbox` while the formats are written.
+
+    With a layout engine (constrained layout), every ``savefig`` lays the figure out
+    again in an extra draw; the layout does not depend on the format or the dpi, so it
+    is computed once and the engine is switched off until the files are written.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    fig.set_layout_engine("none")
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
+
+
+def _write_images(fig, name: str, formats, bbox, out: Path, written: dict) -> None:
+    """Write *fig* as each of *formats* into *out* (bounding box *bbox*)."""
+    for fmt in formats:
+        buf = io.BytesIO()
+        # NOTE: fixed metadata and svg.hashsalt (set by the theme) keep the files
+        # byte-identical across runs; pdf.fonttype 42 embeds TrueType fonts.
+        with _lean_pdf_fonts() if fmt == "pdf" else contextlib.nullcontext():
+            fig.savefig(
+                buf, format=fmt, dpi=300, bbox_inches=bbox, pad_inches=0.08,
+                metadata=_METADATA[fmt], facecolor="white",
+            )  # fmt: skip
+        written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", buf.getvalue())
+
+
 def _default_dir() -> Path:
     from ..config import get_paths
 
@@ -360,16 +393,8 @@ def save_figure(
     with theme_context():
         _mark_figure(fig, lines, bool(synthetic), lang)
         bbox = _tight_bbox(fig, 0.08)
-        for fmt in formats:
-            buf = io.BytesIO()
-            # NOTE: fixed metadata and svg.hashsalt (set by the theme) keep the files
-            # byte-identical across runs; pdf.fonttype 42 embeds TrueType fonts.
-            with _lean_pdf_fonts() if fmt == "pdf" else contextlib.nullcontext():
-                fig.savefig(
-                    buf, format=fmt, dpi=300, bbox_inches=bbox, pad_inches=0.08,
-                    metadata=_METADATA[fmt], facecolor="white",
-                )  # fmt: skip
-            written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", buf.getvalue())
+        with _layout_frozen(fig):
+            _write_images(fig, name, formats, bbox, out, written)
     written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
 
     row = {
