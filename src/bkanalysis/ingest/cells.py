@@ -85,8 +85,9 @@ class SheetGrid:
 
     def __post_init__(self) -> None:
         if self.cells:
-            self.max_row = max(self.max_row, max(r for r, _ in self.cells) + 1)
-            self.max_col = max(self.max_col, max(c for _, c in self.cells) + 1)
+            rows, cols = zip(*self.cells, strict=True)
+            self.max_row = max(self.max_row, max(rows) + 1)
+            self.max_col = max(self.max_col, max(cols) + 1)
 
     def get(self, row: int, col: int) -> Cell | None:
         """Return the cell at (*row*, *col*) or None."""

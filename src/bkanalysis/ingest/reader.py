@@ -448,21 +448,23 @@ class _TableReader:
     def _convention(self, c: int) -> str | None:
         """Return the number convention of column *c* from its own unambiguous texts (or None)."""
         if c not in self.conv:
+            get = self.grid.cells.get
             texts = [
-                self.grid.value(r, c)
+                x.value
                 for r in self.t.data_rows
-                if isinstance(self.grid.value(r, c), str)
+                if (x := get((r, c))) is not None and isinstance(x.value, str)
             ]
             self.conv[c] = text_convention(texts)
         return self.conv[c]
 
     def _table_convention(self) -> str | None:
         if self._tconv is None:
+            get = self.grid.cells.get
             texts = [
-                self.grid.value(r, c)
+                x.value
                 for r in self.t.data_rows
                 for c in self.t.value_cols
-                if isinstance(self.grid.value(r, c), str)
+                if (x := get((r, c))) is not None and isinstance(x.value, str)
             ]
             self._tconv = (text_convention(texts) or self.conv_sheet,)
         return self._tconv[0]
