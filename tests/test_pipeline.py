@@ -124,3 +124,25 @@ def test_parallel_build_is_identical(raw, tmp_path, monkeypatch):
     build(raw, tmp_path / "par", progress=False)
     for name in ("observations.csv", "rejects.csv", "validation.md"):
         assert (tmp_path / "seq" / name).read_bytes() == (tmp_path / "par" / name).read_bytes()
+
+
+def test_stale_temporaries_of_a_killed_build_are_cleared(tmp_path):
+    from bkanalysis.pipeline import _write_outputs
+    from bkanalysis.schema import empty_observations, empty_rejects
+
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".observations.csv.abc123.tmp"
+    stale.write_text("half a file", encoding="utf-8")
+    keep = out / "notes.txt"
+    keep.write_text("mine", encoding="utf-8")
+    _write_outputs(out, empty_observations(), empty_rejects(), "# report\n")
+    assert not stale.exists()
+    assert keep.exists()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "notes.txt",
+        "observations.csv",
+        "observations.parquet",
+        "rejects.csv",
+        "validation.md",
+    ]

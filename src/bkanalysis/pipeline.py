@@ -293,12 +293,15 @@ def _write_outputs(out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: 
 
     from .io import atomic_path
 
+    names = ("observations.parquet", "observations.csv", "rejects.csv", "validation.md")
     out.mkdir(parents=True, exist_ok=True)
+    # NOTE: a build killed while renaming can leave hidden temporaries behind
+    # (`.observations.csv.<random>.tmp`); nothing reads them, so clear them here.
+    for name in names:
+        for stale in out.glob(f".{name}.*.tmp"):
+            stale.unlink(missing_ok=True)
     with ExitStack() as stack:
-        tmp = {
-            name: stack.enter_context(atomic_path(out / name))
-            for name in ("observations.parquet", "observations.csv", "rejects.csv", "validation.md")
-        }
+        tmp = {name: stack.enter_context(atomic_path(out / name)) for name in names}
         obs.to_parquet(tmp["observations.parquet"], index=False, engine="pyarrow")
         tmp["observations.csv"].write_bytes(_csv_bytes(obs))
         tmp["rejects.csv"].write_bytes(_csv_bytes(rejects))
