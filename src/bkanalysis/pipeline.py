@@ -372,7 +372,12 @@ def _md_table(df: pd.DataFrame) -> str:
         return "_none_\n"
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    texts = [[_md_cell(v) for v in df[c].tolist()] for c in cols]
+    texts = []
+    for c in cols:
+        col = list(map(str, df[c].tolist()))
+        if any("|" in t or "\n" in t for t in col):
+            col = [_md_cell(t) for t in col]
+        texts.append(col)
     for row in zip(*texts, strict=True):
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"

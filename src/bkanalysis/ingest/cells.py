@@ -181,6 +181,14 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
 
 
 def _load_xlsx(path: Path) -> list[SheetGrid]:
+    from bkanalysis.ingest.sniff import take_xml_parts
+
+    parts = take_xml_parts(path)
+    if parts is not None:
+        # the XML parts sniff already decompressed (and checked): no second pass over the zip
+        xml = _XlsxXml(_PartsZip(parts), set(parts))
+        if all(p in parts for p in xml.sheet_paths.values()):
+            return _load_calamine(path, xml=xml)
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         xml = _XlsxXml(zf, names)
@@ -208,6 +216,16 @@ def _attrs(blob: bytes) -> dict[str, str]:
         k.decode().split(":")[-1] if k.decode() != "r:id" else "r:id": html.unescape(v.decode())
         for k, v in _ATTR_RE.findall(blob)
     }
+
+
+class _PartsZip:
+    """The ``read`` of a :class:`zipfile.ZipFile` over already decompressed members."""
+
+    def __init__(self, parts: dict[str, bytes]):
+        self.parts = parts
+
+    def read(self, name: str) -> bytes:
+        return self.parts[name]
 
 
 class _XlsxXml:

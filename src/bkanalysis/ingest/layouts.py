@@ -140,7 +140,9 @@ class _Sheet:
         self.memo: dict[str, dict] = {}
         # values and texts of every cell, computed once (looked up many times)
         self.values = {pos: cell.value for pos, cell in grid.cells.items()}
-        self.texts = {pos: cell_text(v) for pos, v in self.values.items()}
+        self.texts = {
+            pos: v.strip() if v.__class__ is str else cell_text(v) for pos, v in self.values.items()
+        }
         self.covered_rows = {
             r for r0, _c0, r1, _c1 in grid.merged if r1 > r0 for r in range(r0 + 1, r1 + 1)
         }
@@ -195,11 +197,10 @@ def _row_memo(fn):
         cache = sh.memo.get(name)
         if cache is None:
             cache = sh.memo[name] = {}
-        try:
+        elif r in cache:
             return cache[r]
-        except KeyError:
-            out = cache[r] = fn(sh, r)
-            return out
+        out = cache[r] = fn(sh, r)
+        return out
 
     wrapper.__name__ = name
     wrapper.__doc__ = fn.__doc__

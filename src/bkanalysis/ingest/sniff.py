@@ -118,7 +118,7 @@ def sniff(path: str | os.PathLike) -> str:
         head = fh.read(8192)
 
     if head.startswith(_ZIP_MAGICS):
-        return _sniff_zip(path, st.st_size)
+        return _sniff_zip(path, st.st_size, st)
     if head.startswith(_CFB_MAGIC):
         return _sniff_cfb(path)
     return _sniff_other(path, head)
@@ -169,7 +169,31 @@ def _open_or_raise(path: Path):
 # --------------------------------------------------------------------------- zip
 
 
-def _sniff_zip(path: Path, size: int) -> str:
+#: The decompressed XML parts of the last zip sniffed, as ``(key, {member: bytes})`` with
+#: ``key = (path, mtime_ns, size)``; taken (once) by :func:`take_xml_parts`.
+_PARTS: list = []
+
+
+def take_xml_parts(path: str | os.PathLike) -> dict[str, bytes] | None:
+    """Return (and forget) the XML parts :func:`sniff` decompressed from *path*, if current.
+
+    The cells loader uses them instead of decompressing the same parts a second time. None
+    when *path* was not the last zip sniffed or it changed since (modification time, size).
+    """
+    if not _PARTS:
+        return None
+    key, parts = _PARTS.pop()
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    if key != (str(path), st.st_mtime_ns, st.st_size):
+        return None
+    return parts
+
+
+def _sniff_zip(path: Path, size: int, st=None) -> str:
+    _PARTS.clear()
     with _open_or_raise(path) as fh:
         try:
             zf = zipfile.ZipFile(fh)
@@ -186,7 +210,10 @@ def _sniff_zip(path: Path, size: int) -> str:
             if size <= MAX_IN_MEMORY:
                 fh.seek(0)
                 data = fh.read()
-            _check_members(path, zf, infos, data)
+            parts: dict[str, bytes] | None = {} if (kind == "xlsx" and st is not None) else None
+            _check_members(path, zf, infos, data, parts)
+    if parts is not None:
+        _PARTS.append(((str(path), st.st_mtime_ns, st.st_size), parts))
     return kind
 
 
@@ -245,7 +272,11 @@ def _zip_kind(path: Path, zf: zipfile.ZipFile, names: set[str]) -> str:
 
 
 def _check_members(
-    path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], data: bytes | None
+    path: Path,
+    zf: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    data: bytes | None,
+    parts: dict[str, bytes] | None = None,
 ) -> None:
     """Decompress every member once: CRC, actual size against declared, entity declarations.
 
@@ -273,8 +304,11 @@ def _check_members(
             tail = b""
             crc = 0
             size = 0
+            keep = [] if (parts is not None and is_xml) else None
             for chunk in chunks:
                 size += len(chunk)
+                if keep is not None:
+                    keep.append(chunk)
                 if size > info.file_size:
                     raise UnreadableFileError(
                         path,
@@ -303,6 +337,8 @@ def _check_members(
                 raise UnreadableFileError(
                     path, f"corrupt zip/xlsx file: bad CRC-32 for member {info.filename}"
                 )
+            if keep is not None:
+                parts[info.filename] = b"".join(keep)
     except UnreadableFileError:
         raise
     except zipfile.BadZipFile as exc:
