@@ -375,7 +375,8 @@ def _md_table(df: pd.DataFrame) -> str:
     texts = []
     for c in cols:
         col = list(map(str, df[c].tolist()))
-        if any("|" in t or "\n" in t for t in col):
+        joined = "".join(col)
+        if "|" in joined or "\n" in joined:
             col = [_md_cell(t) for t in col]
         texts.append(col)
     for row in zip(*texts, strict=True):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import operator
 import os
 import re
 import zipfile
@@ -66,6 +67,9 @@ class Cell(NamedTuple):
     is_error: bool = False
 
 
+_second = operator.itemgetter(1)
+
+
 @dataclass(slots=True)
 class SheetGrid:
     """The non-empty cells of one sheet.
@@ -85,9 +89,9 @@ class SheetGrid:
 
     def __post_init__(self) -> None:
         if self.cells:
-            rows, cols = zip(*self.cells, strict=True)
-            self.max_row = max(self.max_row, max(rows) + 1)
-            self.max_col = max(self.max_col, max(cols) + 1)
+            # max() of the (row, col) keys is the last row; the columns in one C-level pass
+            self.max_row = max(self.max_row, max(self.cells)[0] + 1)
+            self.max_col = max(self.max_col, max(map(_second, self.cells)) + 1)
 
     def get(self, row: int, col: int) -> Cell | None:
         """Return the cell at (*row*, *col*) or None."""

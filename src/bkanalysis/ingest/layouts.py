@@ -778,8 +778,10 @@ def row_label(sh_or_grid, t: Table, r: int) -> str:
     """Text label of body row *r* (label column, else another label-region text)."""
     grid = sh_or_grid.grid if isinstance(sh_or_grid, _Sheet) else sh_or_grid
     v = grid.value(r, t.label_col)
-    if v is not None and cell_text(v):
-        return cell_text(v)
+    if v is not None:
+        text = v.strip() if v.__class__ is str else cell_text(v)
+        if text:
+            return text
     vstart = min(t.value_cols) if t.value_cols else t.label_col + 1
     for c in range(t.first_col, vstart):
         if c in (t.stt_col, t.unit_col):

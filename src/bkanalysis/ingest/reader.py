@@ -611,13 +611,7 @@ class _TableReader:
     def _district_of(self, label: str) -> str | None:
         if label in self.district_cache:
             return self.district_cache[label]
-        out = None
-        for v in (2020, 2019):
-            res, _ = self._resolve(label, v, None)
-            if res is not None and res.level == "district":
-                out = res.name
-                break
-        self.district_cache[label] = out
+        out = self.district_cache[label] = _district_name(label)
         return out
 
     def _cell(
@@ -802,6 +796,16 @@ class _TableReader:
 
 
 @lru_cache(maxsize=65536)
+def _district_name(label: str) -> str | None:
+    """Name of the district *label* names (2020 units, then 2019), or None (pure, memoised)."""
+    for year in (2020, 2019):
+        res, _ = _resolve_area(label, vintage_for_year(year), None, None)
+        if res is not None and res.level == "district":
+            return res.name
+    return None
+
+
+@lru_cache(maxsize=65536)
 def _resolve_area(label: str, v: str, district: str | None, level):
     """``(AreaMatch, None)`` or ``(None, reject reason)`` (pure, so memoised)."""
     from bkanalysis.admin import AreaResolutionError, resolve_area
@@ -929,7 +933,10 @@ def _match_pieces(pieces: list[str], ctx, *, strict: bool) -> tuple[str | None, 
 
 
 def _nonblank(cell) -> bool:
-    return bool(cell_text(cell.value)) or cell.is_error or cell.is_formula
+    v = cell.value
+    if v.__class__ is str:
+        return bool(v.strip()) or cell.is_error or cell.is_formula
+    return bool(cell_text(v)) or cell.is_error or cell.is_formula
 
 
 def _opt(x):
