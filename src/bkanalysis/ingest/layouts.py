@@ -368,21 +368,27 @@ def _subgrid(grid: SheetGrid, keep) -> SheetGrid:
 
 def _side_by_side(sh: _Sheet, t: Table) -> int | None:
     """First value column that is really the label column of a table to the right."""
-    if len(t.data_rows) < 2:
+    n = len(t.data_rows)
+    if n < 2:
         return None
+    need = max(2, 0.5 * n)
+    values = sh.values
+    first = min(t.value_cols)
     for c in t.value_cols:
-        if c <= min(t.value_cols):
+        if c <= first:
             continue
         col = t.columns.get(c)
         if col is not None and col.derived:
             continue
         texts = 0
-        for r in t.data_rows:
-            v = sh.value(r, c)
+        for i, r in enumerate(t.data_rows):
+            if texts + (n - i) < need:
+                break  # too few rows left to reach the threshold
+            v = values.get((r, c))
             if isinstance(v, str) and v.strip() and not sh.vlike(r, c):
                 texts += 1
-        if texts >= max(2, 0.5 * len(t.data_rows)):
-            return c
+                if texts >= need:
+                    return c
     return None
 
 
