@@ -379,8 +379,7 @@ def _md_table(df: pd.DataFrame) -> str:
         if "|" in joined or "\n" in joined:
             col = [_md_cell(t) for t in col]
         texts.append(col)
-    for row in zip(*texts, strict=True):
-        lines.append("| " + " | ".join(row) + " |")
+    lines.extend(["| " + x + " |" for x in map(" | ".join, zip(*texts, strict=True))])
     return "\n".join(lines) + "\n"
 
 

@@ -120,6 +120,11 @@ class Table:
     message: str = ""
 
 
+@lru_cache(maxsize=65536)
+def _text_vlike(text: str) -> bool:
+    return looks_like_value(text) and parse_unit(text) is None
+
+
 class _Sheet:
     """Per-sheet helpers: row access, merged anchors, cell classes."""
 
@@ -173,7 +178,7 @@ class _Sheet:
         elif isinstance(cell.value, (int, float)):
             out = True
         elif isinstance(cell.value, str):
-            out = looks_like_value(cell.value) and parse_unit(cell.value) is None
+            out = _text_vlike(cell.value)
         else:
             out = False
         self._vlike[k] = out
@@ -190,6 +195,9 @@ class _Sheet:
         return " ".join(t for c in self.cols(r) if (t := texts[(r, c)]))
 
 
+_MISS = object()
+
+
 def _row_memo(fn):
     name = fn.__name__
 
@@ -197,8 +205,10 @@ def _row_memo(fn):
         cache = sh.memo.get(name)
         if cache is None:
             cache = sh.memo[name] = {}
-        elif r in cache:
-            return cache[r]
+        else:
+            out = cache.get(r, _MISS)
+            if out is not _MISS:
+                return out
         out = cache[r] = fn(sh, r)
         return out
 
@@ -249,6 +259,8 @@ def _is_period_header(sh: _Sheet, r: int) -> bool:
             maybe += bool(search(v))
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
             maybe += is_year_number(v)
+        if maybe >= 2:
+            break  # enough to look closer
     if maybe < 2:
         return False
     periods = [c for c in cs if sh.is_period(r, c)]
