@@ -31,6 +31,7 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -103,6 +104,7 @@ class SheetGrid:
         return None if cell is None else cell.value
 
 
+@lru_cache(maxsize=65536)
 def a1(row: int, col: int) -> str:
     """Return the A1 address of 0-based (*row*, *col*).
 
