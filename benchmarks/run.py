@@ -4,12 +4,16 @@
     .venv/bin/python benchmarks/run.py --quick    # small run (20 and 100 workbooks)
     make benchmark
 
-Figures (each timed in a fresh child process, so that peak memory is the child's own):
+Figures (each timed in a fresh child process, so that peak memory is the child's own;
+every kind first runs on one workbook to pay its imports and first-use caches, timed apart
+as start-up; the fastest of ``--repeat`` runs is kept):
 
 * ingest of a generated archive (``benchmarks/make_archive.py``, the province's layouts)
   by ``bkanalysis build`` and by a plain ``read_workbook`` loop, against merely parsing
   the same files' cells with ``python-calamine`` (goal: at most 2x) and against
   ``pandas.read_excel(sheet_name=None, engine="openpyxl")`` (goal: at least 3x faster);
+* the floor of any reader written in Python on top of calamine: parse, keep one record per
+  numeric cell, write CSV and parquet (no layout, label, unit or area work at all);
 * scale: 100 and 1,000 workbooks (goal: 1,000 in under 60 s, under 1 GB peak RSS, time
   linear in the number of files: seconds per file printed for both sizes);
 * ``import bkanalysis`` (goal under 0.3 s, median of several fresh interpreters);
@@ -22,6 +26,7 @@ This is not a test: it prints, and exits 0 even when a goal is missed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -71,11 +76,39 @@ def _cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def worker(kind: str, raw: Path, out: Path | None) -> dict:
-    """Run one measurement in this process and return its figures."""
-    files = _files(raw)
-    t0 = time.perf_counter()
-    cpu0 = _cpu_s()
+def _python_floor(files: list[Path], raw: Path) -> int:
+    """The least a Python reader producing a tidy table with provenance must do.
+
+    Parse every sheet with calamine (as the ``calamine`` figure), keep every numeric cell
+    as a ``(file, sheet, cell, value)`` record, and write the records as CSV and parquet
+    with pandas. No header, label, unit, period or area is looked at, nothing is checked:
+    this bounds from below what any reader written in Python on top of calamine can reach.
+    """
+    import io
+
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    letters = [chr(65 + i) for i in range(26)]
+    letters += [a + b for a in letters for b in letters]
+    records = []
+    for p in files:
+        rel = p.relative_to(raw).as_posix()
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in wb.sheet_names:
+            for i, row in enumerate(wb.get_sheet_by_name(name).to_python(), 1):
+                for j, v in enumerate(row):
+                    if v.__class__ is float or v.__class__ is int:
+                        records.append((rel, name, f"{letters[j]}{i}", v))
+        wb.close()
+    df = pd.DataFrame(records, columns=["source_file", "source_sheet", "source_cell", "value"])
+    df.to_parquet(io.BytesIO(), index=False)
+    df.to_csv(io.StringIO(), index=False)
+    return len(df)
+
+
+def _run_kind(kind: str, files: list[Path], raw: Path, out: Path) -> int:
+    """Do the work measured as *kind* on *files*; return a count of what was read."""
     count = 0
     if kind == "calamine":
         from python_calamine import CalamineWorkbook
@@ -85,6 +118,8 @@ def worker(kind: str, raw: Path, out: Path | None) -> dict:
             for name in wb.sheet_names:
                 count += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
             wb.close()
+    elif kind == "floor":
+        count = _python_floor(files, raw)
     elif kind == "pandas":
         import pandas as pd
 
@@ -96,41 +131,65 @@ def worker(kind: str, raw: Path, out: Path | None) -> dict:
         from bkanalysis.ingest import read_workbook
 
         for p in files:
-            try:
-                res = read_workbook(p, raw_root=raw)
-                count += len(res.observations)
-            except BkError:
-                pass
+            with contextlib.suppress(BkError):
+                count += len(read_workbook(p, raw_root=raw).observations)
     elif kind == "build":
         from bkanalysis.pipeline import build
 
-        # warm-up on one workbook: imports and package data caches, timed apart
-        with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / "raw").mkdir()
-            shutil.copy(files[0], Path(tmp) / "raw" / files[0].name)
-            build(Path(tmp) / "raw", Path(tmp) / "out", progress=False)
-        warmup = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        cpu0 = _cpu_s()
+        shutil.rmtree(out, ignore_errors=True)
         build(raw, out, progress=False)
         with open(out / "observations.csv", encoding="utf-8-sig") as fh:
             count = sum(1 for _ in fh) - 1
     else:
         raise SystemExit(f"unknown worker kind {kind!r}")
-    seconds = time.perf_counter() - t0
+    return count
+
+
+def worker(kind: str, raw: Path, out: Path | None) -> dict:
+    """Run one measurement in this process and return its figures.
+
+    Every kind first runs once on the first workbook alone (imports, package data, first
+    use caches), timed apart as ``warmup_s``; then on every workbook, timed.
+    """
+    files = _files(raw)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "raw").mkdir()
+        shutil.copy(files[0], Path(tmp) / "raw" / files[0].name)
+        _run_kind(kind, [Path(tmp) / "raw" / files[0].name], Path(tmp) / "raw", Path(tmp) / "out")
+    warmup = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as scratch:
+        t0 = time.perf_counter()
+        cpu0 = _cpu_s()
+        count = _run_kind(kind, files, raw, out or Path(scratch) / "out")
+        seconds = time.perf_counter() - t0
+        cpu = _cpu_s() - cpu0
     me, kids = _peak_mb()
-    if kind != "build":
-        warmup = 0.0
     return {
         "kind": kind,
         "warmup_s": warmup,
         "files": len(files),
         "seconds": seconds,
-        "cpu_s": _cpu_s() - cpu0,
+        "cpu_s": cpu,
         "peak_mb": me,
         "peak_child_mb": kids,
         "count": count,
     }
+
+
+def best_of(repeat: int, kind: str, raw: Path, out: Path | None = None) -> dict:
+    """Run :func:`run_worker` *repeat* times; return the fastest run (``runs``: all walls).
+
+    The fastest of several runs is the one least disturbed by other work on the machine
+    (as :mod:`timeit` does); every wall time is kept in ``runs``.
+    """
+    runs = [run_worker(kind, raw, out) for _ in range(max(1, repeat))]
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[0]
+    best = dict(min(ok, key=lambda r: r["seconds"]))
+    best["runs"] = [round(r["seconds"], 3) for r in ok]
+    return best
 
 
 def run_worker(kind: str, raw: Path, out: Path | None = None, timeout: float = 1800) -> dict:
@@ -329,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pandas-max", type=int, default=100,
                     help="largest archive also read with pandas (slow; default 100)")  # fmt: skip
     ap.add_argument("--workdir", type=Path, help="where to keep generated archives")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each timed figure; the fastest is kept (default 3)")  # fmt: skip
     ap.add_argument("--no-report", action="store_true", help="skip the bkanalysis report timing")
     ap.add_argument(
         "--report-in-place",
@@ -360,15 +421,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== {n} workbooks  (load average before: {_load()})")
         raw = ensure_archive(workdir, n)
         row: dict = {}
-        row["calamine"] = run_worker("calamine", raw)  # also warms the page cache
-        row["calamine"] = run_worker("calamine", raw)
+        run_worker("calamine", raw)  # warms the page cache
+        k = args.repeat
+        row["calamine"] = best_of(k, "calamine", raw)
+        row["floor"] = best_of(k, "floor", raw)
         row["read_workbook"] = run_worker("read_workbook", raw)
         out = workdir / f"out_{n}"
-        shutil.rmtree(out, ignore_errors=True)
-        row["build"] = run_worker("build", raw, out)
+        row["build"] = best_of(k, "build", raw, out)
         if n <= args.pandas_max:
-            row["pandas"] = run_worker("pandas", raw)
-        for key in ("calamine", "read_workbook", "build", "pandas"):
+            row["pandas"] = best_of(k, "pandas", raw)
+        print(f"  (best of {k} runs, each in a fresh process, start-up timed apart)")
+        for key in ("calamine", "floor", "read_workbook", "build", "pandas"):
             if key in row:
                 print(f"  {key:14s} {fmt_run(row[key])}")
         results["sizes"][n] = row
@@ -384,6 +447,13 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  build / calamine      wall {ratio:6.1f}x [{verdict(ratio <= goal)}], "
                 f"cpu {cpu_ratio:6.1f}x [{verdict(cpu_ratio <= goal)}]  goal <= {goal}x{extra}"
+            )
+        flo = row["floor"]
+        if "error" not in cal and "error" not in flo:
+            row["floor_vs_calamine"] = flo["seconds"] / cal["seconds"]
+            print(
+                f"  floor / calamine      wall {row['floor_vs_calamine']:6.1f}x  (calamine, one "
+                "record per numeric cell, CSV and parquet: no reader in Python does less)"
             )
         if "pandas" in row and "error" not in row["pandas"] and "error" not in bld:
             speed = row["pandas"]["seconds"] / bld["seconds"]

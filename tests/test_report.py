@@ -171,6 +171,31 @@ def test_only_what_changed_is_redone(project, monkeypatch):
     assert (paths.figures / "00-first_en.csv").read_text() == "2,2020,2020"
 
 
+def test_longest_notebook_is_started_first(project, monkeypatch):
+    paths, _calls = project
+    order: list[str] = []
+
+    def timed_execute(source, output, html, params, cwd):
+        order.append(Path(source).stem)
+        fake_execute(source, output, html, params, cwd)
+
+    monkeypatch.setattr(rp, "_execute_notebook", timed_execute)
+    monkeypatch.setattr(rp, "_default_jobs", lambda: 1)
+    assert run(paths)[0].ok
+    assert order == ["00-first", "01-second"]  # nothing timed yet: notebook order
+    cache_path = paths.reports / rp.CACHE_NAME
+    cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    assert all("seconds" in entry for entry in cache["notebooks"].values())
+    cache["notebooks"]["00-first"]["seconds"] = 1.0
+    cache["notebooks"]["01-second"]["seconds"] = 30.0
+    cache_path.write_text(json.dumps(cache), encoding="utf-8")
+    order.clear()
+    (paths.raw / "b.xlsx").write_bytes(b"raw two")  # new data: both notebooks rerun
+    result, _ = run(paths)
+    assert order == ["01-second", "00-first"]
+    assert result.executed == ["00-first", "01-second"]  # results stay in notebook order
+
+
 @pytest.mark.slow
 def test_failing_notebook_is_reported_in_one_line_and_others_still_run(
     project, monkeypatch, capsys

@@ -233,6 +233,14 @@ def _kernel_env(paths: Paths) -> dict[str, str]:
     }
 
 
+def _last_seconds(cache_notebooks: dict, name: str) -> float:
+    """Seconds the notebook *name* took when last executed (0 if unknown)."""
+    try:
+        return float(cache_notebooks.get(name, {}).get("seconds", 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def _default_jobs() -> int:
     """Notebooks executed at once: ``BKANALYSIS_JOBS``, else the CPU count (at most 4)."""
     env = os.environ.get("BKANALYSIS_JOBS", "")
@@ -552,6 +560,8 @@ def report(
         else:
             todo[name] = (nb_path, key)
     if todo:
+        # longest first (as timed last time), so that no long notebook starts last
+        todo = dict(sorted(todo.items(), key=lambda kv: -_last_seconds(old_nbs, kv[0])))
         workers = max(1, min(jobs or _default_jobs(), len(todo)))
         base_env = _kernel_env(paths)
         work_root = paths.reports / ".work"
@@ -571,7 +581,11 @@ def report(
             if error is None:
                 steps.done(t0 - seconds, f"executed, {len(made)} figure files", announced=False)
                 runs[name] = NotebookRun(name, "executed", seconds, output, html)
-                new_cache["notebooks"][name] = {"key": todo[name][1], "figures": made}
+                new_cache["notebooks"][name] = {
+                    "key": todo[name][1],
+                    "figures": made,
+                    "seconds": round(seconds, 1),
+                }
             else:
                 steps.done(t0 - seconds, f"FAILED: {error}", announced=False)
                 runs[name] = NotebookRun(name, "failed", seconds, output, html, error=error)
