@@ -21,6 +21,7 @@ layout                       rows                value columns
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -125,15 +126,38 @@ def _text_vlike(text: str) -> bool:
     return looks_like_value(text) and parse_unit(text) is None
 
 
+class _Texts(dict):
+    """Stripped texts of a sheet's cells by position, each computed when first asked for.
+
+    Most cells are numbers in data rows whose text is never needed; a position without a
+    cell reads as ``''``.
+    """
+
+    def __init__(self, values: dict):
+        super().__init__()
+        self.values = values
+
+    def __missing__(self, pos) -> str:
+        v = self.values.get(pos)
+        t = self[pos] = v.strip() if v.__class__ is str else cell_text(v)
+        return t
+
+
+_first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
+
+
 class _Sheet:
     """Per-sheet helpers: row access, merged anchors, cell classes."""
 
     def __init__(self, grid: SheetGrid):
         self.grid = grid
-        rows: dict[int, list[int]] = {}
-        for r, c in grid.cells:
-            rows.setdefault(r, []).append(c)
-        self.rows = {r: sorted(cs) for r, cs in rows.items()}
+        cells = grid.cells
+        # columns of each row in order (sorting keys that loaders already give in order is
+        # one linear pass)
+        self.rows = {
+            r: list(map(_second, group)) for r, group in itertools.groupby(sorted(cells), _first)
+        }
         self.anchor: dict[tuple[int, int], tuple[int, int, int, int]] = {}
         for r0, c0, r1, c1 in grid.merged:
             if (r1 - r0 + 1) * (c1 - c0 + 1) > 10000:
@@ -143,14 +167,14 @@ class _Sheet:
                     self.anchor[(r, c)] = (r0, c0, r1, c1)
         self._vlike: dict[tuple[int, int], bool] = {}
         self.memo: dict[str, dict] = {}
-        # values and texts of every cell, computed once (looked up many times)
-        self.values = {pos: cell.value for pos, cell in grid.cells.items()}
-        self.texts = {
-            pos: v.strip() if v.__class__ is str else cell_text(v) for pos, v in self.values.items()
-        }
+        # the value of every cell (looked up many times); texts when first needed
+        self.values = dict(zip(cells, map(_first, cells.values()), strict=True))
+        self.texts = _Texts(self.values)
         self.covered_rows = {
             r for r0, _c0, r1, _c1 in grid.merged if r1 > r0 for r in range(r0 + 1, r1 + 1)
         }
+        self.first_value = _first_value_cols(self)
+        self.data: set[int] = set()  # the data rows, set by _find
 
     def cols(self, r: int) -> list[int]:
         return self.rows.get(r, [])
@@ -159,7 +183,7 @@ class _Sheet:
         return self.values.get((r, c))
 
     def text(self, r: int, c: int) -> str:
-        return self.texts.get((r, c), "")
+        return self.texts[(r, c)]
 
     def vlike(self, r: int, c: int) -> bool:
         k = (r, c)
@@ -274,32 +298,45 @@ def _is_numbering_row(sh: _Sheet, r: int) -> bool:
     """Column-numbering row under a header: (1) (2) … or A B 1 2 3."""
     nums = []
     texts = sh.texts
+    values = sh.values
     for c in sh.cols(r):
-        t = texts[(r, c)]
+        v = values[(r, c)]
+        t = v.strip() if v.__class__ is str else texts[(r, c)]
+        if len(t) > 4 and v.__class__ is not bool:
+            return False  # longer than any "(12)" or "(A)"
         m = _COLNUM.fullmatch(t)
         if m:
             nums.append(int(m.group(1)))
-        elif not _COLLETTER.fullmatch(t) and not isinstance(sh.values[(r, c)], bool):
+        elif not _COLLETTER.fullmatch(t) and not isinstance(v, bool):
             return False
     return len(nums) >= 3 and all(b == a + 1 for a, b in itertools.pairwise(nums))
 
 
-@_row_memo
-def _first_value_col(sh: _Sheet, r: int) -> int | None:
-    cs = sh.cols(r)
-    if len(cs) < 2:
-        return None
-    for c in cs[1:]:
-        if sh.vlike(r, c):
-            return c
-    return None
+def _first_value_cols(sh: _Sheet) -> dict[int, int | None]:
+    """First value-like column of each row after its first cell (None: no value in the row)."""
+    values = sh.values
+    vlike = sh.vlike
+    out: dict[int, int | None] = {}
+    for r, cs in sh.rows.items():
+        first = None
+        for c in itertools.islice(cs, 1, None):
+            v = values[(r, c)]
+            if v.__class__ is float or v.__class__ is int or vlike(r, c):
+                first = c
+                break
+        out[r] = first
+    return out
 
 
-@_row_memo
-def _is_data_row(sh: _Sheet, r: int) -> bool:
-    if _first_value_col(sh, r) is None:
-        return False
-    return not (_is_period_header(sh, r) or _is_numbering_row(sh, r) or _is_note_row(sh, r))
+def _data_rows(sh: _Sheet) -> set[int]:
+    """Rows holding a label and values that are not a header, numbering or note row."""
+    return {
+        r
+        for r, first in sh.first_value.items()
+        if first is not None
+        # the cheapest test first (a label cell ends the numbering test)
+        and not (_is_numbering_row(sh, r) or _is_period_header(sh, r) or _is_note_row(sh, r))
+    }
 
 
 def find_tables(grid: SheetGrid, resolver=None) -> list[Table]:
@@ -324,7 +361,7 @@ def find_tables(grid: SheetGrid, resolver=None) -> list[Table]:
 
 def _find(grid: SheetGrid, resolver, depth: int) -> list[Table]:
     sh = _Sheet(grid)
-    data = {r for r in sh.rows if _is_data_row(sh, r)}
+    data = sh.data = _data_rows(sh)
     bodies = _bodies(sh, data)
     tables = []
     boundary = -1
@@ -416,7 +453,7 @@ def _bodies(sh: _Sheet, data: set[int]) -> list[list[int]]:
             if cur and gap:
                 cur.extend(pending)
             cur.append(r)
-            starts.append(_first_value_col(sh, r))
+            starts.append(sh.first_value[r])
             counts[starts[-1]] += 1
             gap = 0
             pending = []
@@ -460,8 +497,8 @@ def _default_area_test(label: str) -> bool:
 
 
 def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area) -> Table:
-    data_rows = [r for r in body if _first_value_col(sh, r) is not None and _is_data_row(sh, r)]
-    vstart = Counter(_first_value_col(sh, r) for r in data_rows).most_common()
+    data_rows = [r for r in body if r in sh.data]
+    vstart = Counter(sh.first_value[r] for r in data_rows).most_common()
     vstart = min(c for c, n in vstart if n == vstart[0][1])
     # header band
     band: list[int] = []
@@ -575,7 +612,7 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
     for c in label_cols:
         texts = filled = 0
         for r in data_rows:
-            t_ = all_texts.get((r, c), "")
+            t_ = all_texts[(r, c)]
             if t_:
                 filled += 1
                 if not sh.vlike(r, c) and parse_unit(t_) is None:
