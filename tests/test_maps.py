@@ -144,7 +144,7 @@ def test_choropleth_english_continuous_and_labels(bounds):
         unit="criteria",
     )
     ax = plot_commune_map(
-        obs, "ntm_criteria_met_count", 2021, boundaries=g, scheme=None, lang="en", labels=True
+        obs, "ntm_criteria_met_count", 2021, boundaries=g, scheme=None, lang="en", labels="all"
     )
     cbar_axes = [a for a in ax.figure.axes if a is not ax]
     assert cbar_axes and cbar_axes[0].get_ylabel() == "Unit: criteria"
