@@ -281,7 +281,7 @@ _GRID_STEP_PT = 1.0  # spacing of the candidate label centres
 _LEADER_RADIUS_PT = 108.0  # how far from its commune a number may be put (with a leader)
 _MAX_LAYOUT_PASSES = 4
 _GAP_PT = 0.8  # free space between two labels' halos
-_MIN_LEADER_PT = 3.0  # a number nearer than this to its commune's centre needs no line
+_MIN_LEADER_PT = 1.0  # a number nearer than this to its commune's centre needs no line
 _MIN_SHARE_INSIDE = 0.6  # share of a label's box that must lie over its own commune
 
 
@@ -358,20 +358,22 @@ def _anchor(geom):
         return part.representative_point()
 
 
-def _candidate_centres(bounds, w: float, h: float, anchor, inset: bool) -> np.ndarray:
+def _candidate_centres(
+    bounds, w: float, h: float, anchor, inset: bool, max_count: int = 1200
+) -> np.ndarray:
     """Grid of label centres over *bounds*, nearest to *anchor* first (ties: north, west)."""
     minx, miny, maxx, maxy = bounds
     if inset:
         minx, maxx, miny, maxy = minx + w / 2, maxx - w / 2, miny + h / 2, maxy - h / 2
     if maxx < minx or maxy < miny:
         return np.empty((0, 2))
-    xs = anchor.x + _GRID_STEP_PT * np.arange(
-        math.floor((minx - anchor.x) / _GRID_STEP_PT),
-        math.ceil((maxx - anchor.x) / _GRID_STEP_PT) + 1,
+    # a fine grid in a small commune, at most ~max_count centres in a large one
+    step = max(_GRID_STEP_PT, math.sqrt((maxx - minx) * (maxy - miny) / max_count))
+    xs = anchor.x + step * np.arange(
+        math.floor((minx - anchor.x) / step), math.ceil((maxx - anchor.x) / step) + 1
     )
-    ys = anchor.y + _GRID_STEP_PT * np.arange(
-        math.floor((miny - anchor.y) / _GRID_STEP_PT),
-        math.ceil((maxy - anchor.y) / _GRID_STEP_PT) + 1,
+    ys = anchor.y + step * np.arange(
+        math.floor((miny - anchor.y) / step), math.ceil((maxy - anchor.y) / step) + 1
     )
     gx, gy = np.meshgrid(xs, ys)
     c = np.column_stack([gx.ravel(), gy.ravel()])
@@ -412,14 +414,17 @@ class _Placed:
         """Index of the first of *boxes* inside the frame overlapping no taken box, or None."""
         import shapely
 
-        if len(boxes) == 0:
-            return None
-        free = shapely.contains(self.frame, boxes)
-        if self.boxes:
-            hit, _ = shapely.STRtree(self.boxes).query(boxes, predicate="intersects")
-            free[hit] = False
-        where = np.flatnonzero(free)
-        return int(where[0]) if len(where) else None
+        tree = shapely.STRtree(self.boxes) if self.boxes else None
+        for start in range(0, len(boxes), 128):  # nearest first: most stop in the first chunk
+            chunk = boxes[start : start + 128]
+            free = shapely.contains(self.frame, chunk)
+            if tree is not None:
+                hit, _ = tree.query(chunk, predicate="intersects")
+                free[hit] = False
+            where = np.flatnonzero(free)
+            if len(where):
+                return start + int(where[0])
+        return None
 
 
 def plan_labels(
@@ -507,11 +512,14 @@ def plan_labels(
     # they may spill over a neighbour but never hide the centre of another commune
     anchor_tree = shapely.STRtree(anchors)
 
-    def hides_other(boxes, i: int) -> np.ndarray:
+    def hides_other(boxes, i: int, named_too: bool = True) -> np.ndarray:
         hit = np.zeros(len(boxes), bool)
         if len(boxes):
             b, a = anchor_tree.query(boxes, predicate="contains")
-            hit[b[a != i]] = True
+            keep = a != i
+            if not named_too:  # a commune whose name is written is found by its name
+                keep &= np.array([plans[k] is None or plans[k]["kind"] != "name" for k in a], bool)
+            hit[b[keep]] = True
         return hit
 
     rest = [i for i in range(len(geoms)) if plans[i] is None and variants[i]]
@@ -522,9 +530,12 @@ def plan_labels(
             c = c[shapely.contains_xy(geom, c[:, 0], c[:, 1])] if len(c) else c
             if not len(c):
                 continue
-            ok = _share_inside(geom, c, w, h) >= _MIN_SHARE_INSIDE
+            share = np.round(_share_inside(geom, c, w, h), 1)
+            # the least spill over the neighbours first, then the nearest its centre
+            order = np.argsort(-share, kind="stable")
+            c, share = c[order], share[order]
             boxes = _boxes(c, w, h)
-            ok &= ~hides_other(boxes, i)
+            ok = (share >= _MIN_SHARE_INSIDE) & ~hides_other(boxes, i)
             if ok.any() and take(i, text, w, h, c[ok], boxes[ok]):
                 break
     # 3. numbers for the others, listed in a key
@@ -558,7 +569,7 @@ def plan_labels(
                 for start in range(0, len(c), 512):  # nearest first: most stop early
                     chunk = c[start : start + 512]
                     boxes = _boxes(chunk, w, h)
-                    ok = shapely.contains(placed.frame, boxes) & ~hides_other(boxes, i)
+                    ok = shapely.contains(placed.frame, boxes) & ~hides_other(boxes, i, False)
                     if tree is not None:
                         hit, _ = tree.query(boxes, predicate="intersects")
                         ok[hit] = False
