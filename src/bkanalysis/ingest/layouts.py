@@ -20,6 +20,7 @@ layout                       rows                value columns
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 import re
@@ -297,11 +298,16 @@ def _is_period_header(sh: _Sheet, r: int) -> bool:
 def _is_numbering_row(sh: _Sheet, r: int) -> bool:
     """Column-numbering row under a header: (1) (2) … or A B 1 2 3."""
     nums = []
-    texts = sh.texts
     values = sh.values
     for c in sh.cols(r):
         v = values[(r, c)]
-        t = v.strip() if v.__class__ is str else texts[(r, c)]
+        if v.__class__ is int or v.__class__ is float:
+            # a number is a column number when its text would be one or two digits
+            if not (0 <= v <= 99 and float(v).is_integer()):
+                return False
+            nums.append(int(v))
+            continue
+        t = v.strip() if v.__class__ is str else sh.texts[(r, c)]
         if len(t) > 4 and v.__class__ is not bool:
             return False  # longer than any "(12)" or "(A)"
         m = _COLNUM.fullmatch(t)
@@ -496,6 +502,16 @@ def _default_area_test(label: str) -> bool:
     return False
 
 
+def _before(cs: list[int], col: int) -> list[int]:
+    """Return the columns of the sorted list *cs* left of *col*."""
+    return cs[: bisect.bisect_left(cs, col)]
+
+
+def _from(cs: list[int], col: int) -> list[int]:
+    """Return the columns of the sorted list *cs* from *col* on."""
+    return cs[bisect.bisect_left(cs, col) :]
+
+
 def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area) -> Table:
     data_rows = [r for r in body if r in sh.data]
     vstart = Counter(sh.first_value[r] for r in data_rows).most_common()
@@ -551,7 +567,7 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
             continue
         break
     band = [b for b in band if not _is_numbering_row(sh, b)]
-    right = max(max(sh.cols(x)) for x in [*band, *body] if sh.cols(x))
+    right = max(sh.rows[x][-1] for x in [*band, *body] if x in sh.rows)  # columns are sorted
     width = right - vstart + 1
     # peel title rows from the top of the band
     while len(band) >= 2:
@@ -606,7 +622,7 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
                 continue
             title_lines.extend(split_bilingual(t) if "\n" in t else [t])
     # label region
-    label_cols = sorted({c for r in body for c in sh.cols(r) if c < vstart})
+    label_cols = sorted({c for r in body for c in _before(sh.cols(r), vstart)})
     scores = {}
     all_texts = sh.texts
     for c in label_cols:
@@ -643,7 +659,7 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
                 if t_ and isinstance(sh.value(b, c), str) and not parse_unit_line(t_):
                     title_lines.append(t_)
     value_cols = sorted(
-        {c for r in [*band, *data_rows] for c in sh.cols(r) if c >= vstart}
+        {c for r in [*band, *data_rows] for c in _from(sh.cols(r), vstart)}
         | {
             c
             for r in band

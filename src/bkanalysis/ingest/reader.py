@@ -8,6 +8,7 @@ half-read. See docs/ingestion.md for the reject-reason vocabulary.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -347,6 +348,18 @@ class _Problem(Exception):  # noqa: N818 - internal control flow
     pass
 
 
+class _ColumnPlan(NamedTuple):
+    """What a value column decides for all its cells (see ``_TableReader._column_plan``)."""
+
+    col: object  # the Column (None: no header over the cell)
+    problem: str | None  # reject every cell: no header, a derived or remarks column
+    tick_ind: str | None = None  # commune-count indicator of a tick-mark column
+    period: Period | None = None  # None: the row's period
+    period_problem: str | None = None
+    ind: str | None = None  # indicator when the row names none
+    ind_problem: str | None = None  # reject reason when the row names none
+
+
 class _TableReader:
     def __init__(self, grid: SheetGrid, t: Table, src: str, conv_sheet: str | None):
         self.grid = grid
@@ -374,6 +387,12 @@ class _TableReader:
         self.tick_ind: dict[int, str | None] = {}
         self.district_cache: dict[str, str | None] = {}
         self._tconv: tuple | None = None
+        self.plans: dict[int, _ColumnPlan] = {}
+        self.areas: dict[tuple, tuple | str] = {}
+        self.vintages: dict[int, str] = {}
+        self.title_period: Period | None = None
+        self.title_period_problem: str | None = None
+        self.sheet_name = _nfc(grid.name)
 
     # ---------------------------------------------------------------- context
     def _title_indicator(self, vi, en):
@@ -516,9 +535,8 @@ class _TableReader:
         district = None
         district_header = False
         section_ctx: tuple[str, ...] = ()
-        title_period, title_period_problem = (None, None)
         if t.layout == "communes_x_measures":
-            title_period, title_period_problem = self._title_year()
+            self.title_period, self.title_period_problem = self._title_year()
         for r in t.rows:
             lab = row_label(self.grid, t, r)
             if r not in data:
@@ -598,8 +616,6 @@ class _TableReader:
                         row_unit,
                         area_label,
                         district,
-                        title_period,
-                        title_period_problem,
                     )
                 except _Problem as p:
                     self.rej.append(_reject(self.src, self.grid.name, addr, _raw(cell), str(p)))
@@ -614,6 +630,57 @@ class _TableReader:
         out = self.district_cache[label] = _district_name(label)
         return out
 
+    def _column_plan(self, c: int) -> _ColumnPlan:
+        """Return what column *c* decides for all its cells (computed once per column)."""
+        plan = self.plans.get(c)
+        if plan is not None:
+            return plan
+        t = self.t
+        col = t.columns.get(c)
+        if col is None or (not col.has_header and t.layout != "areas_x_years"):
+            plan = _ColumnPlan(col, "value in a column without header")
+            self.plans[c] = plan
+            return plan
+        tick_ind = self._tick_indicator(c) if col.tick is not None else None
+        problem = col.derived if col.derived and tick_ind is None else None
+        # period (None with no problem: the row's period)
+        period = period_problem = None
+        if t.layout in ("areas_x_years", "indicators_x_periods"):
+            if col.period is None:
+                if col.period_problem:
+                    period_problem = col.period_problem
+                elif not col.has_header:
+                    period_problem = "value in a column without header"
+                else:
+                    own = _short(" ".join(col.own or col.own_en))
+                    period_problem = f"column header '{own}' is not a period"
+            period = col.period
+        elif t.layout == "years_x_measures":
+            if col.period is not None:
+                period_problem = "period both in the row and the column header"
+        else:
+            period = col.period or self.title_period
+            if period is None:
+                period_problem = (
+                    col.period_problem or self.title_period_problem or "no reference year"
+                )
+        # indicator of the column's cells when neither a tick nor the row names one
+        ind = ind_problem = None
+        if col.own or col.own_en or (col.parents and not col.period_group):
+            ind, why = self._column_indicator(c)
+            if ind is None:
+                ind_problem = why or "column has no indicator label"
+        elif col.parents and self._column_indicator(c)[0]:
+            ind = self._column_indicator(c)[0]
+        elif self.title_id:
+            ind = self.title_id
+        else:
+            why = _with_cands(self.title_reason or "no indicator", self.title_cands)
+            ind_problem = f"no indicator for the table: title {why}"
+        plan = _ColumnPlan(col, problem, tick_ind, period, period_problem, ind, ind_problem)
+        self.plans[c] = plan
+        return plan
+
     def _cell(
         self,
         addr,
@@ -625,59 +692,73 @@ class _TableReader:
         row_unit,
         area_label,
         district,
-        title_period,
-        title_period_problem,
     ):
-        t = self.t
-        col = t.columns.get(c)
-        if col is None or (not col.has_header and t.layout != "areas_x_years"):
-            raise _Problem("value in a column without header")
-        tick_ind = self._tick_indicator(c) if col.tick is not None else None
-        if col.derived and tick_ind is None:
-            raise _Problem(col.derived)
+        plan = self.plans.get(c) or self._column_plan(c)
+        if plan.problem:
+            raise _Problem(plan.problem)
         if row_problem:
             raise _Problem(row_problem)
-        # period
-        if t.layout in ("areas_x_years", "indicators_x_periods"):
-            if col.period is None:
-                if col.period_problem:
-                    raise _Problem(col.period_problem)
-                if not col.has_header:
-                    raise _Problem("value in a column without header")
-                raise _Problem(
-                    f"column header '{_short(' '.join(col.own or col.own_en))}' is not a period"
-                )
-            period = col.period
-        elif t.layout == "years_x_measures":
-            if col.period is not None:
-                raise _Problem("period both in the row and the column header")
-            period = row_period
-        else:
-            period = col.period or title_period
-            if period is None:
-                raise _Problem(col.period_problem or title_period_problem or "no reference year")
+        if plan.period_problem:
+            raise _Problem(plan.period_problem)
+        period = plan.period or row_period
+        col = plan.col
         # indicator
-        if tick_ind is not None:
+        if plan.tick_ind is not None:
             # a tick-mark column: only the count of ticked communes of the province or
             # of a district row is an observation; the ticks themselves are not
             self._tick_count_row(cell, col, area_label, period.year, district)
-            ind = tick_ind
+            ind = plan.tick_ind
         elif row_ind is not None:
             ind = row_ind
-        elif col.own or col.own_en or (col.parents and not col.period_group):
-            ind, why = self._column_indicator(c)
-            if ind is None:
-                raise _Problem(why or "column has no indicator label")
-        elif col.parents and self._column_indicator(c)[0]:
-            ind = self._column_indicator(c)[0]
-        elif self.title_id:
-            ind = self.title_id
+        elif plan.ind_problem:
+            raise _Problem(plan.ind_problem)
         else:
-            why = _with_cands(self.title_reason or "no indicator", self.title_cands)
-            raise _Problem(f"no indicator for the table: title {why}")
+            ind = plan.ind
         # value
-        pv = parse_cell(cell, self._convention(c))
         canon = indicator_unit(ind)
+        v = cell.value
+        if (
+            (v.__class__ is float or v.__class__ is int)
+            and not (cell.is_percent or cell.is_error or (cell.is_formula and not cell.has_cached))
+            and math.isfinite(v)
+        ):
+            # a plain number (the common case): what parse_cell would return
+            value, percent = float(v), False
+        else:
+            value, percent = self._parse(cell, c, ind, canon, row_unit, col)
+        factor = self._unit_factor(ind, canon, row_unit, col.units, percent)
+        if factor != 1.0:
+            value = float(Decimal(repr(value)) * Decimal(repr(factor)))
+        # area
+        year = period.year
+        vintage = self.vintages.get(year) or self._vintage(year)
+        area = self.areas.get((area_label, vintage, district)) or self._area(
+            area_label, year, district
+        )
+        if area.__class__ is str:
+            raise _Problem(area)
+        _check_range(ind, canon, value, year)
+        code, level, vintage, name = area
+        self.obs.append(
+            {
+                "indicator_id": ind,
+                "area_code": code,
+                "area_level": level,
+                "admin_vintage": vintage,
+                "area_name": name,
+                "year": int(year),
+                "value": value,
+                "unit": canon,
+                "status": period.status,
+                "source_file": self.src,
+                "source_sheet": self.sheet_name,
+                "source_cell": addr,
+            }
+        )
+
+    def _parse(self, cell, c, ind, canon, row_unit, col) -> tuple[float, bool]:
+        """Return ``(value, percent)`` of a cell that is not a plain number, or raise."""
+        pv = parse_cell(cell, self._convention(c))
         if pv.reason == R_AMBIGUOUS:
             # a count in persons/households/communes cannot be fractional: the one whole
             # reading decides (when the unit carries no multiplier); otherwise the
@@ -694,45 +775,36 @@ class _TableReader:
             pv = parse_cell(cell, conv or self._table_convention())
         if pv.reason:
             raise _Problem(pv.reason)
-        factor = self._unit_factor(ind, canon, row_unit, col.units, pv.percent)
-        value = (
-            pv.value if factor == 1.0 else float(Decimal(repr(pv.value)) * Decimal(repr(factor)))
-        )
-        # area
+        return pv.value, pv.percent
+
+    def _area(self, area_label: str | None, year: int, district: str | None):
+        """``(code, level, vintage, name)`` of a cell's area or a reject reason.
+
+        Memoised by label, vintage and district: the resolution depends on the year
+        through its administrative vintage only.
+        """
         if area_label is not None:
             if is_total(area_label):
-                res, why = self._province(period.year)
+                res, why = self._province(year)
             else:
-                res, why = self._resolve(area_label, period.year, district)
+                res, why = self._resolve(area_label, year, district)
                 if res is None and _ROMAN.match(area_label):
-                    raise _Problem("group row (not an observation)")
-            if res is None:
-                raise _Problem(why)
+                    why = "group row (not an observation)"
+        elif self.other_area:
+            res, why = (
+                None,
+                (f"no area column and the title names '{self.other_area}', not the province"),
+            )
         else:
-            if self.other_area:
-                raise _Problem(
-                    f"no area column and the title names '{self.other_area}', not the province"
-                )
-            res, why = self._province(period.year)
-            if res is None:
-                raise _Problem(why)
-        _check_range(ind, canon, value, period.year)
-        self.obs.append(
-            {
-                "indicator_id": ind,
-                "area_code": res.code,
-                "area_level": res.level,
-                "admin_vintage": vintage_for_year(period.year),
-                "area_name": _nfc(res.name),
-                "year": int(period.year),
-                "value": value,
-                "unit": canon,
-                "status": period.status,
-                "source_file": self.src,
-                "source_sheet": _nfc(self.grid.name),
-                "source_cell": addr,
-            }
-        )
+            res, why = self._province(year)
+        vintage = vintage_for_year(year)
+        out = why if res is None else (res.code, res.level, vintage, _nfc(res.name))
+        self.areas[(area_label, vintage, district)] = out
+        return out
+
+    def _vintage(self, year: int) -> str:
+        out = self.vintages[year] = vintage_for_year(year)
+        return out
 
     def _tick_indicator(self, c: int) -> str | None:
         """Commune-count indicator of the tick-mark column *c* of an areas table, or None.
@@ -934,6 +1006,8 @@ def _match_pieces(pieces: list[str], ctx, *, strict: bool) -> tuple[str | None, 
 
 def _nonblank(cell) -> bool:
     v = cell.value
+    if v.__class__ is float or v.__class__ is int:
+        return True  # a number always has a text
     if v.__class__ is str:
         return bool(v.strip()) or cell.is_error or cell.is_formula
     return bool(cell_text(v)) or cell.is_error or cell.is_formula
