@@ -351,24 +351,39 @@ def _cell_order(cell: str) -> tuple[int, int]:
     return (int(m.group(2)), col)
 
 
-def _sort_obs(df: pd.DataFrame) -> pd.DataFrame:
+def _sorted_by(df: pd.DataFrame, last: str) -> pd.DataFrame:
+    """Rows of *df* sorted by file, sheet, cell (row, then column) and *last*; stable.
+
+    The reader emits rows nearly in this order already, which Python's sort (stable,
+    like a mergesort) finishes in about linear time.
+    """
     if df.empty:
-        return df
-    order = [_cell_order(c) for c in df["source_cell"]]
-    tmp = df.assign(_r=[t[0] for t in order], _c=[t[1] for t in order])
-    tmp = tmp.sort_values(
-        ["source_file", "source_sheet", "_r", "_c", "indicator_id"], kind="mergesort"
+        return df.reset_index(drop=True)
+
+    def texts(col: str) -> list[str]:  # missing text sorts first, as ""
+        return ["" if v is None or v != v else str(v) for v in df[col].tolist()]
+
+    order = [_cell_order(c) for c in df["source_cell"].tolist()]
+    keys = list(
+        zip(
+            texts("source_file"),
+            texts("source_sheet"),
+            [t[0] for t in order],
+            [t[1] for t in order],
+            texts(last),
+            strict=True,
+        )
     )
-    return tmp.drop(columns=["_r", "_c"]).reset_index(drop=True)
+    idx = sorted(range(len(keys)), key=keys.__getitem__)
+    return df.take(idx).reset_index(drop=True)
+
+
+def _sort_obs(df: pd.DataFrame) -> pd.DataFrame:
+    return _sorted_by(df, "indicator_id")
 
 
 def _sort_rejects(df: pd.DataFrame) -> pd.DataFrame:
-    if df.empty:
-        return df.reset_index(drop=True)
-    order = [_cell_order(c) for c in df["source_cell"]]
-    tmp = df.assign(_r=[t[0] for t in order], _c=[t[1] for t in order])
-    tmp = tmp.sort_values(["source_file", "source_sheet", "_r", "_c", "reason"], kind="mergesort")
-    return tmp.drop(columns=["_r", "_c"]).reset_index(drop=True)
+    return _sorted_by(df, "reason")
 
 
 def find_conflicts(obs: pd.DataFrame) -> pd.DataFrame:
@@ -398,9 +413,9 @@ def find_conflicts(obs: pd.DataFrame) -> pd.DataFrame:
     nvals = g["_v"].transform("nunique")
     nfiles = g["source_file"].transform("nunique")
     out = obs[(nvals > 1) & (nfiles > 1)]
-    return out.sort_values([*_KEY, "source_file", "source_cell"], kind="mergesort").reset_index(
-        drop=True
-    )
+    columns = [out[c].tolist() for c in (*_KEY, "source_file", "source_cell")]
+    keys = list(zip(*columns, strict=True))
+    return out.take(sorted(range(len(keys)), key=keys.__getitem__)).reset_index(drop=True)
 
 
 def _md_table(df: pd.DataFrame) -> str:
