@@ -165,13 +165,13 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
 
     for col, kind in OBSERVATION_COLUMNS.items():
         s = out[col]
-        null = s.isna()
-        if null.any():
+        # NOTE: text columns repeat a few values many times; check each distinct
+        # value once and only locate the offending row when one fails.
+        distinct = pd.unique(s.to_numpy(dtype=object)) if kind == "str" else None
+        null = s.isna() if distinct is None or pd.isna(distinct).any() else None
+        if null is not None and null.any():
             raise SchemaError(f"column {col!r}: missing value at {_first_bad(out, null)}")
         if kind == "str":
-            # NOTE: text columns repeat a few values many times; check each distinct
-            # value once and only locate the offending row when one fails.
-            distinct = pd.unique(s.to_numpy(dtype=object))
             bad_values = [v for v in distinct if not isinstance(v, str)]
             if bad_values:
                 not_str = ~s.map(lambda v: isinstance(v, str))
@@ -207,14 +207,20 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
                 f"at {_first_bad(out, bad)}"
             )
 
-    lengths = out["area_level"].map(_CODE_LENGTH)
-    bad = (out["area_code"].str.len() != lengths) | ~out["area_code"].str.isdigit()
-    if bad.any():
+    # codes and years repeat: check each distinct (code, level) pair and year once
+    bad_pairs = {
+        (code, level)
+        for code, level in set(zip(out["area_code"], out["area_level"], strict=True))
+        if len(code) != _CODE_LENGTH[level] or not code.isdigit()
+    }
+    if bad_pairs:
+        lengths = out["area_level"].map(_CODE_LENGTH)
+        bad = (out["area_code"].str.len() != lengths) | ~out["area_code"].str.isdigit()
         raise SchemaError(
             "column 'area_code': code does not fit its level (2/3/5 digits for "
             f"province/district/commune) at {_first_bad(out, bad)}"
         )
-    expected = out["year"].map(vintage_for_year)
+    expected = out["year"].map({y: vintage_for_year(y) for y in out["year"].unique()})
     bad = out["admin_vintage"] != expected
     if bad.any():
         raise SchemaError(
@@ -232,8 +238,9 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
             raise SchemaError(
                 f"column 'indicator_id': unknown id {value!r} at {_first_bad(out, unknown)}"
             )
-        bad = out["unit"] != out["indicator_id"].map(units)
-        if bad.any():
+        pairs = set(zip(out["indicator_id"], out["unit"], strict=True))
+        if any(unit != units[ind] for ind, unit in pairs):
+            bad = out["unit"] != out["indicator_id"].map(units)
             raise SchemaError(
                 f"column 'unit': not the indicator's canonical unit at {_first_bad(out, bad)}"
             )
