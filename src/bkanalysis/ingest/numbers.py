@@ -50,6 +50,7 @@ class ParsedValue:
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200b": ""})
 _SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
 _FOOTNOTE = re.compile(r"\s*(?:\(\s*\*+\s*\)|\*+|\(\s*\d{1,2}\s*\)|[¹²³⁰⁴-⁹]+)\s*$")
+_SIGN_SPACE = re.compile(r"^([-+])\s+")
 _CORE = re.compile(r"^[-+]?\d[\d., ]*$")
 _QUALIFIER = re.compile(
     r"^(khoảng|trên|dưới|gần|hơn|đạt|tăng|giảm|từ|tối thiểu|tối đa|ít nhất|về|>|<|≥|≤|~|±|≈)",
@@ -113,7 +114,13 @@ def classify_number_text(text: str) -> tuple[float | None, float | None, str]:
     return vi, en, ("vi" if vi is not None else "en")
 
 
+@lru_cache(maxsize=65536)
 def _strip_decorations(text: str) -> tuple[str | None, bool]:
+    """Return number text without footnote marks and ``%`` (None: not number text), and the ``%``.
+
+    Pure, so memoised: :func:`_parse_text` asks again for a text
+    :func:`classify_number_text` has just read.
+    """
     s = _clean_text(text).translate(_SIGNS)
     prev = None
     while prev != s:
@@ -122,7 +129,8 @@ def _strip_decorations(text: str) -> tuple[str | None, bool]:
     pct = s.endswith("%")
     if pct:
         s = s[:-1].rstrip()
-    s = re.sub(r"^([-+])\s+", r"\1", s)
+    if s[:1] in ("-", "+"):
+        s = _SIGN_SPACE.sub(r"\1", s)
     if not s or not _CORE.match(s):
         return None, pct
     return s, pct
@@ -139,7 +147,7 @@ def _read(s: str, *, thousands: str, decimal: str) -> float | None:
             return None
     else:
         int_part, frac = body, ""
-    groups = re.split(r"[ " + re.escape(thousands) + "]", int_part)
+    groups = int_part.replace(thousands, " ").split(" ")
     if len(groups) > 1:
         if not (1 <= len(groups[0]) <= 3 and groups[0].isdigit()):
             return None
