@@ -166,7 +166,6 @@ class _Sheet:
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
                     self.anchor[(r, c)] = (r0, c0, r1, c1)
-        self._vlike: dict[tuple[int, int], bool] = {}
         self.memo: dict[str, dict] = {}
         # the value of every cell (looked up many times); texts when first needed
         self.values = dict(zip(cells, map(_first, cells.values()), strict=True))
@@ -187,27 +186,20 @@ class _Sheet:
         return self.texts[(r, c)]
 
     def vlike(self, r: int, c: int) -> bool:
-        k = (r, c)
-        out = self._vlike.get(k)
-        if out is not None:
-            return out
-        cell = self.grid.cells.get(k)
+        """Tell whether the cell at (*r*, *c*) holds a value (number, number text, error …)."""
+        cell = self.grid.cells.get((r, c))
         if cell is None:
-            out = False
-        elif cell.value.__class__ is float or cell.value.__class__ is int:
-            out = True  # a number (whatever its flags: those also make it value-like)
-        elif cell.is_error or (cell.is_formula and not cell.has_cached):
-            out = True
-        elif isinstance(cell.value, bool):
-            out = False
-        elif isinstance(cell.value, (int, float)):
-            out = True
-        elif isinstance(cell.value, str):
-            out = _text_vlike(cell.value)
-        else:
-            out = False
-        self._vlike[k] = out
-        return out
+            return False
+        v = cell.value
+        if v.__class__ is float or v.__class__ is int:
+            return True  # a number (whatever its flags: those also make it value-like)
+        if cell.is_error or (cell.is_formula and not cell.has_cached):
+            return True
+        if v.__class__ is str:
+            return _text_vlike(v)  # memoised per text
+        if isinstance(v, bool):
+            return False
+        return isinstance(v, (int, float)) or (isinstance(v, str) and _text_vlike(v))
 
     def is_period(self, r: int, c: int) -> bool:
         v = self.value(r, c)
@@ -625,10 +617,11 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
     label_cols = sorted({c for r in body for c in _before(sh.cols(r), vstart)})
     scores = {}
     all_texts = sh.texts
+    values = sh.values
     for c in label_cols:
         texts = filled = 0
         for r in data_rows:
-            t_ = all_texts[(r, c)]
+            t_ = all_texts[(r, c)] if (r, c) in values else ""
             if t_:
                 filled += 1
                 if not sh.vlike(r, c) and parse_unit(t_) is None:
@@ -641,7 +634,7 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
             continue
         head = " ".join(sh.text(b, c) for b in band)
         hk = key(head)
-        vals = [sh.text(r, c) for r in data_rows if sh.text(r, c)]
+        vals = [t_ for r in data_rows if (t_ := sh.text(r, c))]
         if c > label_col and (
             _UNIT_HEADER.match(hk)
             or (vals and sum(parse_unit(v) is not None for v in vals) >= 0.6 * len(vals))
