@@ -621,7 +621,10 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
     for c in label_cols:
         texts = filled = 0
         for r in data_rows:
-            t_ = all_texts[(r, c)] if (r, c) in values else ""
+            v = values.get((r, c))
+            if v is None:
+                continue
+            t_ = v.strip() if v.__class__ is str else all_texts[(r, c)]
             if t_:
                 filled += 1
                 if not sh.vlike(r, c) and parse_unit(t_) is None:
