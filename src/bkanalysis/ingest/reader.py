@@ -927,8 +927,12 @@ _SUBUNIT = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def _names_other_area(title: str) -> str | None:
-    """Return a unit other than Bắc Kạn province named in a title (``… huyện Ba Bể``), or None."""
+    """Return a unit other than Bắc Kạn province named in a title (``… huyện Ba Bể``), or None.
+
+    Pure (titles repeat from workbook to workbook), so memoised.
+    """
     text = unicodedata.normalize("NFC", title)
     for m in _SUBUNIT.finditer(text):
         name = m.group(2).strip()
