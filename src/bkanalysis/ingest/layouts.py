@@ -231,6 +231,7 @@ def _row_memo(fn):
 
     wrapper.__name__ = name
     wrapper.__doc__ = fn.__doc__
+    wrapper.compute = fn  # without the memo, for rows asked about once
     return wrapper
 
 
@@ -328,12 +329,17 @@ def _first_value_cols(sh: _Sheet) -> dict[int, int | None]:
 
 def _data_rows(sh: _Sheet) -> set[int]:
     """Rows holding a label and values that are not a header, numbering or note row."""
+    # each row is classified once here (the tests are memoised for the other rows, which
+    # the table builder asks about again)
+    numbering = _is_numbering_row.compute
+    period_header = _is_period_header.compute
+    note = _is_note_row.compute
     return {
         r
         for r, first in sh.first_value.items()
         if first is not None
         # the cheapest test first (a label cell ends the numbering test)
-        and not (_is_numbering_row(sh, r) or _is_period_header(sh, r) or _is_note_row(sh, r))
+        and not (numbering(sh, r) or period_header(sh, r) or note(sh, r))
     }
 
 
