@@ -146,3 +146,25 @@ def test_stale_temporaries_of_a_killed_build_are_cleared(tmp_path):
         "rejects.csv",
         "validation.md",
     ]
+
+
+def test_build_restores_the_garbage_collector_thresholds(raw, tmp_path, monkeypatch):
+    import gc
+
+    from bkanalysis import pipeline
+
+    before = gc.get_threshold()
+    seen = []
+    real_read_all = pipeline._read_all
+
+    def spy(*args):
+        seen.append(gc.get_threshold()[0])  # while reading: fewer young collections
+        yield from real_read_all(*args)
+
+    monkeypatch.setattr(pipeline, "_read_all", spy)
+    build(raw, tmp_path / "out", progress=False)
+    assert seen and seen[0] >= 50_000 > before[0]
+    assert gc.get_threshold() == before
+    with pytest.raises(BkError):
+        build(tmp_path / "missing", tmp_path / "out2", progress=False)
+    assert gc.get_threshold() == before

@@ -128,6 +128,14 @@ def build(
     >>> len(res.observations), sorted(p.name for p in (d / "out").iterdir())
     (0, ['observations.csv', 'observations.parquet', 'rejects.csv', 'validation.md'])
     """
+    from ._gc import relaxed_gc
+
+    with relaxed_gc():
+        return _build(raw, out, progress=progress)
+
+
+def _build(raw, out, *, progress: bool) -> BuildResult:
+    """Do the work of :func:`build` (called with fewer garbage-collector passes)."""
     import pandas as pd
 
     from .config import get_paths

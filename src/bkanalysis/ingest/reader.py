@@ -154,20 +154,23 @@ def workbook_records(path, *, raw_root=None, specs=None) -> tuple[list, list, li
 
     Used by ``build`` to assemble one frame for all workbooks.
     """
+    from .._gc import relaxed_gc
+
     path = Path(path)
     root = Path(raw_root) if raw_root is not None else path.parent
     try:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         rel = path.name
-    kind = _sniff(path)
-    grids = load_workbook_grids(path, kind)
-    if specs is None and (root / "specs").is_dir():
-        specs = root / "specs"
-    from .specs import load_specs
+    with relaxed_gc():
+        kind = _sniff(path)
+        grids = load_workbook_grids(path, kind)
+        if specs is None and (root / "specs").is_dir():
+            specs = root / "specs"
+        from .specs import load_specs
 
-    loaded = load_specs(specs) if specs is not None else []
-    return grid_records(grids, source_file=rel, specs=loaded)
+        loaded = load_specs(specs) if specs is not None else []
+        return grid_records(grids, source_file=rel, specs=loaded)
 
 
 def _sniff(path: Path) -> str:
