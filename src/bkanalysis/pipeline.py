@@ -372,18 +372,14 @@ def _sorted_by(df: pd.DataFrame, last: str) -> pd.DataFrame:
         return ["" if v is None or v != v else str(v) for v in df[col].tolist()]
 
     order = [_cell_order(c) for c in df["source_cell"].tolist()]
-    keys = list(
-        zip(
-            texts("source_file"),
-            texts("source_sheet"),
-            [t[0] for t in order],
-            [t[1] for t in order],
-            texts(last),
-            strict=True,
-        )
-    )
-    idx = sorted(range(len(keys)), key=keys.__getitem__)
-    return df.take(idx).reset_index(drop=True)
+    columns = [texts("source_file"), texts("source_sheet"), [t[0] for t in order]]
+    return _take_sorted(df, [*columns, [t[1] for t in order], texts(last)])
+
+
+def _take_sorted(df: pd.DataFrame, key_columns: list[list]) -> pd.DataFrame:
+    """Rows of *df* in the (stable) order of the row tuples of *key_columns*."""
+    keys = list(zip(*key_columns, strict=True))
+    return df.take(sorted(range(len(keys)), key=keys.__getitem__)).reset_index(drop=True)
 
 
 def _sort_obs(df: pd.DataFrame) -> pd.DataFrame:
@@ -421,9 +417,7 @@ def find_conflicts(obs: pd.DataFrame) -> pd.DataFrame:
     nvals = g["_v"].transform("nunique")
     nfiles = g["source_file"].transform("nunique")
     out = obs[(nvals > 1) & (nfiles > 1)]
-    columns = [out[c].tolist() for c in (*_KEY, "source_file", "source_cell")]
-    keys = list(zip(*columns, strict=True))
-    return out.take(sorted(range(len(keys)), key=keys.__getitem__)).reset_index(drop=True)
+    return _take_sorted(out, [out[c].tolist() for c in (*_KEY, "source_file", "source_cell")])
 
 
 def _md_table(df: pd.DataFrame) -> str:
