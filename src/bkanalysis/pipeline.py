@@ -14,10 +14,12 @@ stderr, a row in ``rejects.csv``, a line in the report) and the build goes on.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -307,15 +309,10 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
     columns = []
     for name in df.columns:
         s = df[name]
-        kind = s.dtype.kind
-        if kind == "f":
-            columns.append(["" if x != x else repr(x) for x in s.tolist()])
-        elif kind in "iub":
-            columns.append([str(x) for x in s.tolist()])
-        else:
-            columns.append(
-                ["" if x is None or (x.__class__ is float and x != x) else x for x in s.tolist()]
-            )
+        values = s.tolist()  # the csv module writes str(x) (repr for floats), as pandas does
+        if s.dtype.kind not in "iub" and s.isna().any():
+            values = ["" if x is None or (x.__class__ is float and x != x) else x for x in values]
+        columns.append(values)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([str(c) for c in df.columns])
@@ -408,30 +405,61 @@ def find_conflicts(obs: pd.DataFrame) -> pd.DataFrame:
     """
     if obs.empty:
         return obs.iloc[0:0]
-    # only observations whose key occurs more than once can conflict (usually few)
-    obs = obs[obs.duplicated(_KEY, keep=False)]
-    if obs.empty:
-        return obs.reset_index(drop=True)
-    tmp = obs.assign(_v=obs["value"].round(9))
-    g = tmp.groupby(_KEY, sort=False, dropna=False)
-    nvals = g["_v"].transform("nunique")
-    nfiles = g["source_file"].transform("nunique")
-    out = obs[(nvals > 1) & (nfiles > 1)]
-    return _take_sorted(out, [out[c].tolist() for c in (*_KEY, "source_file", "source_cell")])
+    # group row positions by key in plain Python (keys are a few short texts and a year;
+    # missing key parts group together, as groupby(dropna=False) does)
+    missing = obs[_KEY].isna().any()
+    keys = zip(
+        *(_group_keys(obs[c].tolist()) if missing[c] else obs[c].tolist() for c in _KEY),
+        strict=True,
+    )
+    groups: dict[tuple, list[int]] = {}
+    for i, k in enumerate(keys):
+        g = groups.get(k)
+        if g is None:
+            groups[k] = [i]
+        else:
+            g.append(i)
+    values = obs["value"].round(9).tolist()
+    files = obs["source_file"].tolist()
+    cells = obs["source_cell"].tolist()
+    conflicting = [
+        (k, g)
+        for k, g in groups.items()
+        if len(g) > 1
+        and len({files[i] for i in g}) > 1
+        and len({values[i] for i in g if values[i] == values[i]}) > 1  # NaN aside
+    ]
+    # sorted by key, then file and cell, stable (as the rows of a group are in order)
+    conflicting.sort(key=operator.itemgetter(0))
+    rows = []
+    for _k, g in conflicting:
+        rows.extend(sorted(g, key=lambda i: (files[i], cells[i])))
+    return obs.take(rows).reset_index(drop=True)
+
+
+def _group_keys(values: list) -> list:
+    """*values* with every missing value (None, NaN) as None, so that they group together."""
+    return [None if v is None or v != v else v for v in values]
 
 
 def _md_table(df: pd.DataFrame) -> str:
     if df.empty:
         return "_none_\n"
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    return _md_rows(list(df.columns), [df[c].tolist() for c in df.columns])
+
+
+def _md_rows(cols: list[str], columns: list[list]) -> str:
+    """Return a Markdown table of *columns* (lists of values) under the headers *cols*."""
+    if not columns or not columns[0]:
+        return "_none_\n"
     texts = []
-    for c in cols:
-        col = list(map(str, df[c].tolist()))
+    for values in columns:
+        col = list(map(str, values))
         joined = "".join(col)
         if "|" in joined or "\n" in joined:
             col = [_md_cell(t) for t in col]
         texts.append(col)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines.extend(["| " + x + " |" for x in map(" | ".join, zip(*texts, strict=True))])
     return "\n".join(lines) + "\n"
 
@@ -443,15 +471,24 @@ def _md_cell(v) -> str:
     return t
 
 
+def _counted(keys) -> tuple[list[list], list[int]]:
+    """Distinct *keys* (tuples) in sorted order as columns, and how often each occurs.
+
+    Keys with a missing part are left out, as :meth:`pandas.DataFrame.groupby` does.
+    """
+    counts = Counter(k for k in keys if not any(x is None or x != x for x in k))
+    distinct = sorted(counts)
+    columns = [list(c) for c in zip(*distinct, strict=True)] if distinct else []
+    return columns, [counts[k] for k in distinct]
+
+
 def validation_report(obs, rejects, sheets, files, conflicts) -> str:
     """Render the validation report (Markdown) of a build."""
-    import pandas as pd
-
     out = ["# Validation report", ""]
-    n_failed = int((files["status"] == "failed").sum()) if len(files) else 0
+    status = files["status"].tolist() if len(files) else []
     out.append(
-        f"{len(files[files['status'] == 'read'])} workbook(s) read, {n_failed} failed, "
-        f"{len(files[files['status'] == 'skipped'])} other file(s) skipped; "
+        f"{status.count('read')} workbook(s) read, {status.count('failed')} failed, "
+        f"{status.count('skipped')} other file(s) skipped; "
         f"{len(obs)} observations, {len(rejects)} rejects, {len(conflicts)} conflicting values."
     )
     out.append("")
@@ -460,34 +497,30 @@ def validation_report(obs, rejects, sheets, files, conflicts) -> str:
     out.append("## Sheets and tables\n")
     out.append(_md_table(sheets))
     out.append("## Rejects by file and reason\n")
-    if len(rejects):
-        reason = rejects["reason"].map(_reason_class)
-        by = (
-            rejects.assign(reason_class=reason)
-            .groupby(["source_file", "source_sheet", "reason_class"], sort=True)
-            .size()
-            .reset_index(name="cells")
+    reasons = rejects["reason"].tolist() if len(rejects) else []
+    if reasons:
+        classes = [_reason_class(r) for r in reasons]
+        keys = zip(
+            rejects["source_file"].tolist(), rejects["source_sheet"].tolist(), classes, strict=True
         )
-        out.append(_md_table(by))
+        columns, cells = _counted(keys)
+        out.append(
+            _md_rows(["source_file", "source_sheet", "reason_class", "cells"], [*columns, cells])
+        )
         out.append("\n### Distinct reasons\n")
-        d = rejects.groupby("reason", sort=True).size().reset_index(name="cells")
-        out.append(_md_table(d))
+        columns, cells = _counted((r,) for r in reasons)
+        out.append(_md_rows(["reason", "cells"], [*columns, cells]))
     else:
         out.append("_none_\n")
     out.append("## Range problems\n")
-    rp = (
-        rejects[rejects["reason"].astype(str).str.startswith("out of range")]
-        if len(rejects)
-        else rejects
-    )
-    out.append(_md_table(rp) if len(rp) else "_none_\n")
+    in_range = [isinstance(r, str) and r.startswith("out of range") for r in reasons]
+    out.append(_md_table(rejects[in_range]) if any(in_range) else "_none_\n")
     out.append("## Conflicting duplicates across files\n")
     if len(conflicts):
         cols = [*_KEY, "value", "source_file", "source_sheet", "source_cell"]
         out.append(_md_table(conflicts[cols]))
     else:
         out.append("_none_\n")
-    del pd
     return "\n".join(out)
 
 

@@ -30,9 +30,11 @@ import operator
 import os
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 from bkanalysis.errors import UnreadableFileError
@@ -240,46 +242,13 @@ class _XlsxXml:
     def __init__(self, zf: zipfile.ZipFile, names: set[str]):
         self.zf = zf
         self.names = names
-        self.sheet_paths = self._sheet_paths()
-        self.formats = self._formats()
-        self._pct_styles: set[bytes] | None = None
+        self.sheet_paths = _sheet_paths(
+            self._read("xl/_rels/workbook.xml.rels"), self._read("xl/workbook.xml")
+        )
+        self.formats, self._pct_styles = _formats(self._read("xl/styles.xml"))
 
     def _read(self, name: str) -> bytes:
         return self.zf.read(name) if name in self.names else b""
-
-    def _sheet_paths(self) -> dict[str, str]:
-        rels = {}
-        for blob in _REL_RE.findall(self._read("xl/_rels/workbook.xml.rels")):
-            a = _attrs(blob)
-            target = a.get("Target", "")
-            if target.startswith("/"):
-                target = target[1:]
-            elif not target.startswith("xl/"):
-                target = "xl/" + target
-            rels[a.get("Id", "")] = target
-        out = {}
-        for blob in _SHEET_RE.findall(self._read("xl/workbook.xml")):
-            raw = {k.decode(): html.unescape(v.decode()) for k, v in _ATTR_RE.findall(blob)}
-            rid = next((v for k, v in raw.items() if k.endswith(":id")), None)
-            if "name" in raw and rid in rels:
-                out[raw["name"]] = rels[rid]
-        return out
-
-    def _formats(self) -> list[str]:
-        styles = self._read("xl/styles.xml")
-        custom = {}
-        for blob in _NUMFMT_RE.findall(styles):
-            a = _attrs(blob)
-            if "numFmtId" in a:
-                custom[int(a["numFmtId"])] = a.get("formatCode", "")
-        out = []
-        block = _CELLXFS_RE.search(styles)
-        if block:
-            for blob in _XF_RE.findall(block.group(0)[8:]):
-                a = _attrs(blob)
-                fid = int(a.get("numFmtId", "0") or 0)
-                out.append(custom.get(fid, _BUILTIN_PERCENT.get(fid, "")))
-        return out
 
     def overrides(self, sheet: str) -> dict[tuple[int, int], tuple[str, str | None, bool, bool]]:
         """Return (row, col) -> (number_format, error_text, is_formula, has_cached).
@@ -291,10 +260,6 @@ class _XlsxXml:
         data = self._read(self.sheet_paths.get(sheet, ""))
         if not data:
             return {}
-        if self._pct_styles is None:
-            self._pct_styles = {
-                str(i).encode() for i, f in enumerate(self.formats) if is_percent_format(f)
-            }
         pct_styles = self._pct_styles
         scans = []
         if pct_styles:
@@ -355,6 +320,47 @@ class _XlsxXml:
                 err = "#ERROR"
             out[cell_pos] = (fmt, err, is_formula, cached)
         return out
+
+
+# workbooks made from one template share these parts: each distinct part is parsed once
+@lru_cache(maxsize=64)
+def _sheet_paths(rels_xml: bytes, workbook_xml: bytes) -> Mapping[str, str]:
+    """Return sheet name -> path of its XML part (from ``workbook.xml`` and its rels)."""
+    rels = {}
+    for blob in _REL_RE.findall(rels_xml):
+        a = _attrs(blob)
+        target = a.get("Target", "")
+        if target.startswith("/"):
+            target = target[1:]
+        elif not target.startswith("xl/"):
+            target = "xl/" + target
+        rels[a.get("Id", "")] = target
+    out = {}
+    for blob in _SHEET_RE.findall(workbook_xml):
+        raw = {k.decode(): html.unescape(v.decode()) for k, v in _ATTR_RE.findall(blob)}
+        rid = next((v for k, v in raw.items() if k.endswith(":id")), None)
+        if "name" in raw and rid in rels:
+            out[raw["name"]] = rels[rid]
+    return MappingProxyType(out)  # shared between workbooks: read-only
+
+
+@lru_cache(maxsize=64)
+def _formats(styles: bytes) -> tuple[tuple[str, ...], frozenset[bytes]]:
+    """Return the number format of each cell style of ``styles.xml`` and the percent styles."""
+    custom = {}
+    for blob in _NUMFMT_RE.findall(styles):
+        a = _attrs(blob)
+        if "numFmtId" in a:
+            custom[int(a["numFmtId"])] = a.get("formatCode", "")
+    out = []
+    block = _CELLXFS_RE.search(styles)
+    if block:
+        for blob in _XF_RE.findall(block.group(0)[8:]):
+            a = _attrs(blob)
+            fid = int(a.get("numFmtId", "0") or 0)
+            out.append(custom.get(fid, _BUILTIN_PERCENT.get(fid, "")))
+    pct = frozenset(str(i).encode() for i, f in enumerate(out) if is_percent_format(f))
+    return tuple(out), pct
 
 
 def _load_calamine(path: Path, xml: _XlsxXml | None) -> list[SheetGrid]:

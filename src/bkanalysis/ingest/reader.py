@@ -158,10 +158,7 @@ def workbook_records(path, *, raw_root=None, specs=None) -> tuple[list, list, li
 
     path = Path(path)
     root = Path(raw_root) if raw_root is not None else path.parent
-    try:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        rel = path.name
+    rel = _relative_name(path, root)
     with relaxed_gc():
         kind = _sniff(path)
         grids = load_workbook_grids(path, kind)
@@ -171,6 +168,24 @@ def workbook_records(path, *, raw_root=None, specs=None) -> tuple[list, list, li
 
         loaded = load_specs(specs) if specs is not None else []
         return grid_records(grids, source_file=rel, specs=loaded)
+
+
+def _relative_name(path: Path, root: Path) -> str:
+    """Return *path* relative to *root* as ``a/b.xlsx`` (its name alone if outside *root*).
+
+    A path written under *root* (as ``build`` lists them) is taken as it is; otherwise both
+    are resolved (symbolic links, ``..``), which costs a few system calls.
+    """
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        rel = None
+    if rel is not None and ".." not in rel.parts:
+        return rel.as_posix()
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def _sniff(path: Path) -> str:
