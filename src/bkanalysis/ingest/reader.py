@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -44,6 +44,8 @@ from .layouts import Table, cell_text, find_tables, is_subtotal, is_total, row_l
 from .numbers import R_AMBIGUOUS, classify_number_text, parse_cell, text_convention
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
 __all__ = [
@@ -326,9 +328,13 @@ def _read_sheet(grid: SheetGrid, src: str, obs: list, rej: list, sheets: list) -
         rej += r
         sheets.append(_sheet_row(src, grid.name, "unrecognised", 0, [], r, msg))
         return
-    conv_sheet = text_convention(
-        v.value for v in grid.cells.values() if isinstance(v.value, str) and len(v.value) < 30
-    )
+
+    @cache
+    def conv_sheet() -> str | None:  # the sheet's number convention, when a table has none
+        return text_convention(
+            v.value for v in grid.cells.values() if isinstance(v.value, str) and len(v.value) < 30
+        )
+
     for t in tables:
         if t.layout == "unrecognised":
             first, last = t.rows[0], t.rows[-1]
@@ -379,7 +385,7 @@ class _ColumnPlan(NamedTuple):
 
 
 class _TableReader:
-    def __init__(self, grid: SheetGrid, t: Table, src: str, conv_sheet: str | None):
+    def __init__(self, grid: SheetGrid, t: Table, src: str, conv_sheet: Callable[[], str | None]):
         self.grid = grid
         self.t = t
         self.src = src
@@ -503,7 +509,7 @@ class _TableReader:
                 for c in self.t.value_cols
                 if (x := get((r, c))) is not None and isinstance(x.value, str)
             ]
-            self._tconv = (text_convention(texts) or self.conv_sheet,)
+            self._tconv = (text_convention(texts) or self.conv_sheet(),)
         return self._tconv[0]
 
     def _title_year(self) -> tuple[Period | None, str | None]:
