@@ -168,3 +168,62 @@ def test_build_restores_the_garbage_collector_thresholds(raw, tmp_path, monkeypa
     with pytest.raises(BkError):
         build(tmp_path / "missing", tmp_path / "out2", progress=False)
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Bắc Kạn", "Ba Bể", "x"],  # nothing to quote: fields joined directly
+        ["a,b", "x", "y"],
+        ['say "hi"', "x", ""],
+        ["two\nlines", "cr\r", None],
+        ["", "", ""],
+    ],
+)
+def test_csv_bytes_are_those_of_pandas(texts):
+    from bkanalysis.pipeline import _csv_bytes
+
+    df = pd.DataFrame(
+        {
+            "text": pd.Series(texts, dtype=object),
+            "year": [2019, 2020, 2025],
+            "value": [0.1 + 0.2, float("nan"), 1e-05],
+            "big": [1e16, -0.0, float("inf")],
+            "flag": [True, False, True],
+        }
+    )
+    want = "\ufeff" + df.to_csv(index=False, lineterminator="\n")
+    assert _csv_bytes(df) == want.encode("utf-8")
+    one = df[["text"]]  # a lone empty field is written as "" by the csv module
+    assert _csv_bytes(one) == ("\ufeff" + one.to_csv(index=False, lineterminator="\n")).encode()
+
+
+def test_conflicts_are_sorted_and_need_two_files_and_two_values(tmp_path):
+    from bkanalysis.pipeline import find_conflicts
+
+    base = {
+        "indicator_id": "forest_cover_pct",
+        "area_code": "06",
+        "admin_vintage": "2020",
+        "status": "actual",
+        "source_sheet": "S",
+    }
+    rows = [
+        {**base, "year": 2021, "value": 1.0, "source_file": "b.xlsx", "source_cell": "C2"},
+        {**base, "year": 2021, "value": 2.0, "source_file": "a.xlsx", "source_cell": "B2"},
+        {**base, "year": 2020, "value": 5.0, "source_file": "a.xlsx", "source_cell": "B3"},
+        {**base, "year": 2020, "value": 5.0, "source_file": "b.xlsx", "source_cell": "B3"},
+        {**base, "year": 2022, "value": 1.0, "source_file": "a.xlsx", "source_cell": "B4"},
+        {**base, "year": 2022, "value": 3.0, "source_file": "a.xlsx", "source_cell": "B5"},
+        {**base, "year": 2019, "value": 7.0, "source_file": "c.xlsx", "source_cell": "A1"},
+        {**base, "year": 2019, "value": 8.0, "source_file": "a.xlsx", "source_cell": "A1"},
+    ]
+    out = find_conflicts(pd.DataFrame(rows))
+    # 2020: same value in two files; 2022: two values in one file; neither conflicts
+    assert out[["year", "source_file", "value"]].values.tolist() == [
+        [2019, "a.xlsx", 8.0],
+        [2019, "c.xlsx", 7.0],
+        [2021, "a.xlsx", 2.0],
+        [2021, "b.xlsx", 1.0],
+    ]
+    assert list(out.index) == [0, 1, 2, 3]

@@ -164,17 +164,7 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
     ):
         rel = path.relative_to(raw).as_posix()
         if res is None:
-            rej.append(
-                [
-                    dict(
-                        zip(
-                            REJECT_COLUMNS,
-                            [rel, "", "", "", f"unreadable file: {reason}"],
-                            strict=True,
-                        )
-                    )
-                ]
-            )
+            rej.append([(rel, "", "", "", f"unreadable file: {reason}")])  # REJECT_COLUMNS
             files.append(
                 {
                     "source_file": rel,
@@ -215,11 +205,12 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
                 "message": "not a workbook (.xlsx/.xlsm/.xls)",
             }
         )
-    all_obs = [x for o in obs for x in o]
+    all_obs = _sorted_records([x for o in obs for x in o], OBSERVATION_COLUMNS, "indicator_id")
     obs_df = _frame(all_obs, OBSERVATION_COLUMNS) if all_obs else empty_observations()
-    obs_df = validate_observations(_sort_obs(obs_df))
-    rej_df = _sort_rejects(
-        _frame([x for r in rej for x in r], dict.fromkeys(REJECT_COLUMNS, "str"))
+    obs_df = validate_observations(obs_df)
+    rej_df = _frame(
+        _sorted_records([x for r in rej for x in r], REJECT_COLUMNS, "reason"),
+        dict.fromkeys(REJECT_COLUMNS, "str"),
     )
     sheets_df = _frame([x for sh in sheets for x in sh], SHEET_DTYPES)
     files_df = pd.DataFrame(
@@ -302,10 +293,14 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
     ...                    "c": [0.1 + 0.2, float("nan"), 1e-05]})
     >>> _csv_bytes(df) == ("\ufeff" + df.to_csv(index=False, lineterminator="\n")).encode()
     True
+    >>> plain = pd.DataFrame({"a": ["Bắc Kạn", "x"], "b": [1, 2], "c": [0.5, True]})
+    >>> _csv_bytes(plain) == ("\ufeff" + plain.to_csv(index=False, lineterminator="\n")).encode()
+    True
     """
     import csv
     import io
 
+    header = [str(c) for c in df.columns]
     columns = []
     for name in df.columns:
         s = df[name]
@@ -313,11 +308,27 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
         if s.dtype.kind not in "iub" and s.isna().any():
             values = ["" if x is None or (x.__class__ is float and x != x) else x for x in values]
         columns.append(values)
+    # no field to quote (no comma, quote or line break anywhere): join the fields directly
+    texts = [[v if v.__class__ is str else _csv_text(v) for v in col] for col in columns]
+    if len(header) > 1 and not any(_CSV_SPECIAL.search("".join(col)) for col in [header, *texts]):
+        lines = map(",".join, zip(*texts, strict=True))
+        return ("\ufeff" + ",".join(header) + "\n" + "".join(x + "\n" for x in lines)).encode()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([str(c) for c in df.columns])
+    writer.writerow(header)
     writer.writerows(zip(*columns, strict=True))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+#: Characters that make the csv module quote a field (delimiter, quote, line breaks).
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def _csv_text(v) -> str:
+    """Return the text the csv module writes for the non-text field *v*."""
+    if v is None:
+        return ""
+    return repr(v) if v.__class__ is float else str(v)
 
 
 def _write_outputs(out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: str) -> None:
@@ -356,35 +367,26 @@ def _cell_order(cell: str) -> tuple[int, int]:
     return (int(m.group(2)), col)
 
 
-def _sorted_by(df: pd.DataFrame, last: str) -> pd.DataFrame:
-    """Rows of *df* sorted by file, sheet, cell (row, then column) and *last*; stable.
+def _sorted_records(records: list[tuple], columns, last: str) -> list[tuple]:
+    """Return *records* (tuples in the order of *columns*) by file, sheet, cell and *last*.
 
-    The reader emits rows nearly in this order already, which Python's sort (stable,
-    like a mergesort) finishes in about linear time.
+    Cells sort by row, then column (``B10`` after ``C9``); missing text sorts first, as
+    ``""``. The sort is stable, and the reader emits records nearly in this order already,
+    which Python's sort finishes in about linear time.
     """
-    if df.empty:
-        return df.reset_index(drop=True)
+    names = list(columns)
+    i_file, i_sheet = names.index("source_file"), names.index("source_sheet")
+    i_cell, i_last = names.index("source_cell"), names.index(last)
 
-    def texts(col: str) -> list[str]:  # missing text sorts first, as ""
-        return ["" if v is None or v != v else str(v) for v in df[col].tolist()]
+    def key(rec: tuple) -> tuple:
+        row, col = _cell_order(rec[i_cell])
+        return (_text(rec[i_file]), _text(rec[i_sheet]), row, col, _text(rec[i_last]))
 
-    order = [_cell_order(c) for c in df["source_cell"].tolist()]
-    columns = [texts("source_file"), texts("source_sheet"), [t[0] for t in order]]
-    return _take_sorted(df, [*columns, [t[1] for t in order], texts(last)])
-
-
-def _take_sorted(df: pd.DataFrame, key_columns: list[list]) -> pd.DataFrame:
-    """Rows of *df* in the (stable) order of the row tuples of *key_columns*."""
-    keys = list(zip(*key_columns, strict=True))
-    return df.take(sorted(range(len(keys)), key=keys.__getitem__)).reset_index(drop=True)
+    return sorted(records, key=key)
 
 
-def _sort_obs(df: pd.DataFrame) -> pd.DataFrame:
-    return _sorted_by(df, "indicator_id")
-
-
-def _sort_rejects(df: pd.DataFrame) -> pd.DataFrame:
-    return _sorted_by(df, "reason")
+def _text(v) -> str:
+    return v if v.__class__ is str else ("" if v is None or v != v else str(v))
 
 
 def find_conflicts(obs: pd.DataFrame) -> pd.DataFrame:

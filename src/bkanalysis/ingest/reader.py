@@ -154,7 +154,9 @@ def read_workbook(
 def workbook_records(path, *, raw_root=None, specs=None) -> tuple[list, list, list]:
     """Like :func:`read_workbook` but return plain record lists (obs, rejects, sheets).
 
-    Used by ``build`` to assemble one frame for all workbooks.
+    Observations are tuples in the order of ``OBSERVATION_COLUMNS``, rejects tuples in the
+    order of ``REJECT_COLUMNS``, sheets dicts. Used by ``build`` to assemble one frame for
+    all workbooks.
     """
     from .._gc import relaxed_gc
 
@@ -216,8 +218,8 @@ def read_grids(
 
 def grid_records(grids: list[SheetGrid], *, source_file: str, specs=()) -> tuple[list, list, list]:
     """Record lists (observations, rejects, sheets) of already-loaded grids."""
-    obs: list[dict] = []
-    rej: list[dict] = []
+    obs: list[tuple] = []
+    rej: list[tuple] = []
     sheets: list[dict] = []
     for grid in grids:
         spec = _find_spec(specs, source_file, grid.name)
@@ -229,8 +231,8 @@ def grid_records(grids: list[SheetGrid], *, source_file: str, specs=()) -> tuple
             rej += r
             sheets.append(_sheet_row(source_file, grid.name, f"spec:{spec['name']}", 0, o, r, ""))
             continue
-        o_sheet: list[dict] = []
-        r_sheet: list[dict] = []
+        o_sheet: list[tuple] = []
+        r_sheet: list[tuple] = []
         s_sheet: list[dict] = []
         try:
             _read_sheet(grid, source_file, o_sheet, r_sheet, s_sheet)
@@ -265,14 +267,22 @@ def _to_result(obs: list, rej: list, sheets: list, *, validate: bool = True) -> 
     return WorkbookResult(odf, rdf, sdf)
 
 
-def _frame(records: list[dict], dtypes: dict[str, str]) -> pd.DataFrame:
-    """Build a frame from dicts with the given dtypes (text as object), without inference."""
+def _frame(records: list, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Build a frame with the given dtypes (text as object), without inference.
+
+    *records* are dicts keyed by column, or tuples in the order of *dtypes*.
+    """
     import numpy as np
     import pandas as pd
 
+    if records and records[0].__class__ is dict:
+        columns = [[rec[c] for rec in records] for c in dtypes]
+    elif records:
+        columns = list(zip(*records, strict=True))
+    else:
+        columns = [[] for _ in dtypes]
     cols = {}
-    for c, t in dtypes.items():
-        values = [rec[c] for rec in records]
+    for (c, t), values in zip(dtypes.items(), columns, strict=True):
         if t == "str":
             arr = np.empty(len(values), dtype=object)
             arr[:] = values
@@ -349,14 +359,9 @@ def _read_sheet(grid: SheetGrid, src: str, obs: list, rej: list, sheets: list) -
         sheets.append(_sheet_row(src, grid.name, t.layout, t.index, o, r, ""))
 
 
-def _reject(src, sheet, cell, raw, reason) -> dict:
-    return {
-        "source_file": src,
-        "source_sheet": sheet,
-        "source_cell": cell,
-        "raw_value": raw,
-        "reason": reason,
-    }
+def _reject(src, sheet, cell, raw, reason) -> tuple:
+    """Return a reject record (a tuple in the order of ``REJECT_COLUMNS``)."""
+    return (src, sheet, cell, raw, reason)
 
 
 def _raw(cell) -> str:
@@ -390,8 +395,8 @@ class _TableReader:
         self.t = t
         self.src = src
         self.conv_sheet = conv_sheet
-        self.obs: list[dict] = []
-        self.rej: list[dict] = []
+        self.obs: list[tuple] = []
+        self.rej: list[tuple] = []
         vi = [x for line in t.title_lines for x in split_bilingual(line) if not is_english(x)]
         en = [x for line in t.title_lines for x in split_bilingual(line) if is_english(x)]
         self.title_vi = " ".join(vi)
@@ -763,21 +768,21 @@ class _TableReader:
             raise _Problem(area)
         _check_range(ind, canon, value, year)
         code, level, vintage, name = area
-        self.obs.append(
-            {
-                "indicator_id": ind,
-                "area_code": code,
-                "area_level": level,
-                "admin_vintage": vintage,
-                "area_name": name,
-                "year": int(year),
-                "value": value,
-                "unit": canon,
-                "status": period.status,
-                "source_file": self.src,
-                "source_sheet": self.sheet_name,
-                "source_cell": addr,
-            }
+        self.obs.append(  # in the order of OBSERVATION_COLUMNS
+            (
+                ind,
+                code,
+                level,
+                vintage,
+                name,
+                int(year),
+                value,
+                canon,
+                period.status,
+                self.src,
+                self.sheet_name,
+                addr,
+            )
         )
 
     def _parse(self, cell, c, ind, canon, row_unit, col) -> tuple[float, bool]:

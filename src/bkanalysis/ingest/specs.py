@@ -169,7 +169,10 @@ def spec_matches(spec: dict, source_file: str, sheet: str) -> bool:
 
 
 def apply_spec(spec: dict, grid: SheetGrid, source_file: str):
-    """Read *grid* with *spec*; return (observation dicts, reject dicts)."""
+    """Read *grid* with *spec*; return (observation records, reject records).
+
+    Records are tuples in the order of ``OBSERVATION_COLUMNS`` and ``REJECT_COLUMNS``.
+    """
     from . import reader as _r
 
     obs, rej = [], []
@@ -230,19 +233,19 @@ def apply_spec(spec: dict, grid: SheetGrid, source_file: str):
                 bad(str(p))
                 continue
             obs.append(
-                {
-                    "indicator_id": ind,
-                    "area_code": res.code,
-                    "area_level": res.level,
-                    "admin_vintage": vintage_for_year(year),
-                    "area_name": res.name,
-                    "year": year,
-                    "value": value,
-                    "unit": canon,
-                    "status": cs["status"],
-                    "source_file": source_file,
-                    "source_sheet": grid.name,
-                    "source_cell": a1(r, c),
-                }
+                (
+                    ind,
+                    res.code,
+                    res.level,
+                    vintage_for_year(year),
+                    res.name,
+                    year,
+                    value,
+                    canon,
+                    cs["status"],
+                    source_file,
+                    grid.name,
+                    a1(r, c),
+                )
             )
     return obs, rej
