@@ -227,3 +227,17 @@ def test_conflicts_are_sorted_and_need_two_files_and_two_values(tmp_path):
         [2021, "b.xlsx", 1.0],
     ]
     assert list(out.index) == [0, 1, 2, 3]
+
+
+def test_csv_bytes_of_missing_markers_and_numpy_scalars():
+    import numpy as np
+
+    from bkanalysis.pipeline import _csv_bytes
+
+    df = pd.DataFrame(
+        {
+            "a": pd.Series([pd.NA, None, np.float64(0.25), pd.NaT], dtype=object),
+            "b": ["x", "y", "z", "w"],
+        }
+    )
+    assert _csv_bytes(df) == ("\ufeff" + df.to_csv(index=False, lineterminator="\n")).encode()

@@ -301,22 +301,16 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
     import io
 
     header = [str(c) for c in df.columns]
-    columns = []
-    for name in df.columns:
-        s = df[name]
-        values = s.tolist()  # the csv module writes str(x) (repr for floats), as pandas does
-        if s.dtype.kind not in "iub" and s.isna().any():
-            values = ["" if x is None or (x.__class__ is float and x != x) else x for x in values]
-        columns.append(values)
-    # no field to quote (no comma, quote or line break anywhere): join the fields directly
-    texts = [[v if v.__class__ is str else _csv_text(v) for v in col] for col in columns]
+    # every field as the text pandas writes: str(x), floats by repr, missing values empty
+    texts = [[v if v.__class__ is str else _csv_text(v) for v in df[c].tolist()] for c in df]
     if len(header) > 1 and not any(_CSV_SPECIAL.search("".join(col)) for col in [header, *texts]):
-        lines = map(",".join, zip(*texts, strict=True))
-        return ("\ufeff" + ",".join(header) + "\n" + "".join(x + "\n" for x in lines)).encode()
+        # no field to quote (no comma, quote or line break anywhere): join the fields
+        lines = [",".join(header), *map(",".join, zip(*texts, strict=True))]
+        return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\n")  # quotes the fields that need it
     writer.writerow(header)
-    writer.writerows(zip(*columns, strict=True))
+    writer.writerows(zip(*texts, strict=True))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -325,10 +319,17 @@ _CSV_SPECIAL = re.compile(r'[,"\r\n]')
 
 
 def _csv_text(v) -> str:
-    """Return the text the csv module writes for the non-text field *v*."""
+    """Return the text pandas writes for the non-text field *v* ('' when missing)."""
+    cls = v.__class__
+    if cls is float:
+        return "" if v != v else repr(v)
+    if cls is int or cls is bool:
+        return str(v)
     if v is None:
         return ""
-    return repr(v) if v.__class__ is float else str(v)
+    import pandas as pd
+
+    return "" if pd.isna(v) is True else str(v)  # pd.NA, NaT, numpy scalars
 
 
 def _write_outputs(out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: str) -> None:
