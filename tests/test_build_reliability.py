@@ -219,29 +219,42 @@ def test_interrupted_build_leaves_previous_outputs_intact(tmp_path):
     previous = {name: (out / name).read_bytes() for name in OUTPUTS}
     visible_before = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
 
-    # more input, so that a completed build would change the outputs
+    # more input, so that a completed build changes the outputs: what an uninterrupted
+    # build of it writes, and how long it takes
     make_archive(raw / "new", 30, seed=2, jobs=1)
-    killed_at = []
+    ref = tmp_path / "ref"
+    t0 = time.perf_counter()
+    subprocess.run(_build_cmd(raw, ref), check=True, capture_output=True, timeout=600)
+    duration = time.perf_counter() - t0
+    complete = {name: (ref / name).read_bytes() for name in OUTPUTS}
+    assert complete["observations.csv"] != previous["observations.csv"]
+    killed_before_writing = []
     for fraction in (0.3, 0.8):
         proc = subprocess.Popen(_build_cmd(raw, out), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
         time.sleep(max(duration * fraction, 0.2))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-            killed_at.append(fraction)
         proc.wait(timeout=60)
         if proc.returncode != -signal.SIGKILL:
             continue  # finished before the kill: nothing to check for this fraction
-        for name in OUTPUTS:
-            assert (out / name).read_bytes() == previous[name], (
-                f"{name} changed by a build killed at {fraction:.0%}"
-            )
+        state = {name: (out / name).read_bytes() for name in OUTPUTS}
+        # all or nothing: the previous outputs or, when the kill came as the process was
+        # ending, the complete new ones; never some of each
+        mixed = [name for name in OUTPUTS if state[name] != previous[name]]
+        assert state in (previous, complete), (
+            f"a build killed at {fraction:.0%} left a mix: {mixed} changed, the rest not"
+        )
+        if state == previous:
+            killed_before_writing.append(fraction)
         visible = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
         assert visible == visible_before, f"partial files after a kill at {fraction:.0%}"
         if fraction <= 0.5:
             hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
             assert not hidden, f"temporary files after a kill at {fraction:.0%}: {hidden}"
-    assert killed_at, f"every build finished before being killed (first build: {duration:.1f} s)"
+    assert killed_before_writing, (
+        f"no build was killed before writing its outputs (uninterrupted: {duration:.1f} s)"
+    )
     # the next build completes and replaces the outputs
     subprocess.run(_build_cmd(raw, out), check=True, capture_output=True, timeout=600)
-    assert (out / "observations.csv").read_bytes() != previous["observations.csv"]
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == complete

@@ -773,6 +773,39 @@ def _period_words(text: str) -> bool:
     return _PERIOD_WORDS_CACHE[text]
 
 
+@lru_cache(maxsize=16384)
+def _header_text(t: str) -> tuple:
+    """Return what the header text *t* says about its column (pure, memoised).
+
+    One of ``("unit line",)``, ``("derived", reason, tick text or None)`` (remarks,
+    tick-mark and derived columns), ``("period",)`` or ``("parts", of_which, parts)``
+    where each part of a bilingual text is ``(period text or None, units, label or None)``.
+    """
+    k = key(t)
+    if parse_unit_line(t):
+        return ("unit line",)
+    if _REMARKS.match(k):
+        return ("derived", f"remarks column '{_short(t)}' (not an observation)", None)
+    if _TICK.search(t):
+        tick = " ".join(_TICK.sub(" ", t).split())
+        return ("derived", f"tick-mark column '{_short(t)}' (not an observation)", tick)
+    if _DERIVED.search(k) or _TWO_YEARS_SLASH.search(fold(t)):
+        return ("derived", f"derived column '{_short(t)}' (not an observation)", None)
+    if _period_words(t):
+        return ("period",)
+    parts = []
+    for part in split_bilingual(t):
+        if _period_words(part):
+            parts.append((part, (), None))
+            continue
+        rest, units = split_units(part)
+        if parse_unit(rest) is not None and label_key(rest) != "":
+            parts.append((None, (*units, rest), None))
+        else:
+            parts.append((None, tuple(units), rest if rest and label_key(rest) else None))
+    return ("parts", bool(_OF_WHICH.match(k)), tuple(parts))
+
+
 def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Column:
     col = Column(c)
     pieces = _pieces(sh, band, c)
@@ -789,37 +822,29 @@ def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Col
                 labels.append((cell_text(v), span, r))
             continue
         t = str(v).strip()
-        k = key(t)
-        if parse_unit_line(t):
+        kind, *info = _header_text(t)
+        if kind == "unit line":
             continue
-        if _REMARKS.match(k):
-            col.derived = f"remarks column '{_short(t)}' (not an observation)"
+        if kind == "derived":
+            col.derived, tick = info
+            if tick is not None:
+                col.tick = tick
             continue
-        if _TICK.search(t):
-            col.derived = f"tick-mark column '{_short(t)}' (not an observation)"
-            col.tick = " ".join(_TICK.sub(" ", t).split())
-            continue
-        if _DERIVED.search(k) or _TWO_YEARS_SLASH.search(fold(t)):
-            col.derived = f"derived column '{_short(t)}' (not an observation)"
-            continue
-        if _period_words(t):
+        if kind == "period":
             periodish.append(t)
             period_span = min(period_span, span)
             continue
-        if span > 1 and _OF_WHICH.match(k):
+        of_which, parts = info
+        if span > 1 and of_which:
             col.group_start = lo
-        for part in split_bilingual(t):
-            if _period_words(part):
-                periodish.append(part)
+        for period_text, units, label in parts:
+            if period_text is not None:
+                periodish.append(period_text)
                 period_span = min(period_span, span)
                 continue
-            rest, units = split_units(part)
             col.units.extend(units)
-            if parse_unit(rest) is not None and label_key(rest) != "":
-                col.units.append(rest)
-                continue
-            if rest and label_key(rest):
-                labels.append((rest, span, r))
+            if label is not None:
+                labels.append((label, span, r))
     if periodish:
         p = parse_period(" ".join(periodish))
         if p is None:
