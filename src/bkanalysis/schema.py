@@ -162,11 +162,11 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
     if missing:
         raise SchemaError(f"missing column(s): {', '.join(missing)}")
     out = df.loc[:, list(OBSERVATION_COLUMNS)].copy()
-
+    # NOTE: columns repeat a few values many times: each check looks at the distinct
+    # values (or pairs) and locates the offending row only when one fails.
+    distinct_text: dict[str, set] = {}
     for col, kind in OBSERVATION_COLUMNS.items():
         s = out[col]
-        # NOTE: text columns repeat a few values many times; check each distinct
-        # value once and only locate the offending row when one fails.
         distinct = pd.unique(s.to_numpy(dtype=object)) if kind == "str" else None
         null = s.isna() if distinct is None or pd.isna(distinct).any() else None
         if null is not None and null.any():
@@ -180,7 +180,9 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
             if bad_values:
                 not_nfc = s.isin(bad_values)
                 raise SchemaError(f"column {col!r}: text not in NFC at {_first_bad(out, not_nfc)}")
-            out[col] = s.astype(object)
+            distinct_text[col] = set(distinct)
+            if s.dtype != object:
+                out[col] = s.astype(object)
         else:
             try:
                 num = pd.to_numeric(s, errors="raise")
@@ -192,25 +194,30 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
                     raise SchemaError(
                         f"column {col!r}: not a whole number at {_first_bad(out, frac)}"
                     )
-            out[col] = num.astype(kind)
+            if num.dtype != kind:
+                out[col] = num.astype(kind)
+            elif num is not s:
+                out[col] = num
 
     for col, allowed in (
         ("area_level", AREA_LEVELS),
         ("admin_vintage", VINTAGES),
         ("status", OBSERVATION_STATUSES),
     ):
+        if distinct_text[col] <= set(allowed):
+            continue
         bad = ~out[col].isin(allowed)
-        if bad.any():
-            value = out.loc[bad[bad].index[0], col]
-            raise SchemaError(
-                f"column {col!r}: {value!r} is not one of {', '.join(allowed)} "
-                f"at {_first_bad(out, bad)}"
-            )
+        value = out.loc[bad[bad].index[0], col]
+        raise SchemaError(
+            f"column {col!r}: {value!r} is not one of {', '.join(allowed)} "
+            f"at {_first_bad(out, bad)}"
+        )
 
-    # codes and years repeat: check each distinct (code, level) pair and year once
     bad_pairs = {
         (code, level)
-        for code, level in set(zip(out["area_code"], out["area_level"], strict=True))
+        for code, level in set(
+            zip(out["area_code"].tolist(), out["area_level"].tolist(), strict=True)
+        )
         if len(code) != _CODE_LENGTH[level] or not code.isdigit()
     }
     if bad_pairs:
@@ -220,9 +227,10 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
             "column 'area_code': code does not fit its level (2/3/5 digits for "
             f"province/district/commune) at {_first_bad(out, bad)}"
         )
-    expected = out["year"].map({y: vintage_for_year(y) for y in out["year"].unique()})
-    bad = out["admin_vintage"] != expected
-    if bad.any():
+    year_vintages = set(zip(out["year"].tolist(), out["admin_vintage"].tolist(), strict=True))
+    if any(vintage_for_year(y) != v for y, v in year_vintages):
+        expected = out["year"].map({y: vintage_for_year(y) for y in out["year"].unique()})
+        bad = out["admin_vintage"] != expected
         raise SchemaError(
             "column 'admin_vintage': not the vintage in force on 31 December of the year "
             f"at {_first_bad(out, bad)}"
@@ -231,14 +239,15 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
     if catalog:
         from .catalog import load_indicators
 
-        units = load_indicators().set_index("id")["unit"]
-        unknown = ~out["indicator_id"].isin(units.index)
-        if unknown.any():
+        cat = load_indicators()
+        units = dict(zip(cat["id"].tolist(), cat["unit"].tolist(), strict=True))
+        if not distinct_text["indicator_id"] <= units.keys():
+            unknown = ~out["indicator_id"].isin(list(units))
             value = out.loc[unknown[unknown].index[0], "indicator_id"]
             raise SchemaError(
                 f"column 'indicator_id': unknown id {value!r} at {_first_bad(out, unknown)}"
             )
-        pairs = set(zip(out["indicator_id"], out["unit"], strict=True))
+        pairs = set(zip(out["indicator_id"].tolist(), out["unit"].tolist(), strict=True))
         if any(unit != units[ind] for ind, unit in pairs):
             bad = out["unit"] != out["indicator_id"].map(units)
             raise SchemaError(

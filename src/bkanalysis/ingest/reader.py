@@ -418,6 +418,7 @@ class _TableReader:
         self._tconv: tuple | None = None
         self.plans: dict[int, _ColumnPlan] = {}
         self.areas: dict[tuple, tuple | str] = {}
+        self.factors: dict[tuple, float | str] = {}  # unit factor or reject reason
         self.vintages: dict[int, str] = {}
         self.title_period: Period | None = None
         self.title_period_problem: str | None = None
@@ -755,7 +756,17 @@ class _TableReader:
             value, percent = float(v), False
         else:
             value, percent = self._parse(cell, c, ind, canon, row_unit, col)
-        factor = self._unit_factor(ind, canon, row_unit, col.units, percent)
+        # the factor depends on the indicator, the row's and the column's units only
+        fkey = (ind, row_unit, c, percent)
+        factor = self.factors.get(fkey)
+        if factor is None:
+            try:
+                factor = self._unit_factor(ind, canon, row_unit, col.units, percent)
+            except _Problem as p:
+                factor = str(p)
+            self.factors[fkey] = factor
+        if factor.__class__ is str:
+            raise _Problem(factor)
         if factor != 1.0:
             value = float(Decimal(repr(value)) * Decimal(repr(factor)))
         # area
@@ -812,21 +823,20 @@ class _TableReader:
         Memoised by label, vintage and district: the resolution depends on the year
         through its administrative vintage only.
         """
+        vintage = vintage_for_year(year)
         if area_label is not None:
-            if is_total(area_label):
-                res, why = self._province(year)
-            else:
-                res, why = self._resolve(area_label, year, district)
-                if res is None and _ROMAN.match(area_label):
-                    why = "group row (not an observation)"
-        elif self.other_area:
+            # the same labels come back in every workbook of a series: memoised
+            out = self.areas[(area_label, vintage, district)] = _labelled_area(
+                area_label, vintage, district
+            )
+            return out
+        if self.other_area:
             res, why = (
                 None,
                 (f"no area column and the title names '{self.other_area}', not the province"),
             )
         else:
             res, why = self._province(year)
-        vintage = vintage_for_year(year)
         out = why if res is None else (res.code, res.level, vintage, _nfc(res.name))
         self.areas[(area_label, vintage, district)] = out
         return out
@@ -894,6 +904,18 @@ class _TableReader:
         if pu[0] != canon:
             raise _Problem(f"unit mismatch: '{declared}' is not {canon} ({ind})")
         return pu[1]
+
+
+@lru_cache(maxsize=65536)
+def _labelled_area(label: str, vintage: str, district: str | None) -> tuple | str:
+    """``(code, level, vintage, name)`` of the area a row label names, or a reject reason."""
+    if is_total(label):
+        res, why = _resolve_area("Tỉnh Bắc Kạn", vintage, None, "province")
+    else:
+        res, why = _resolve_area(label, vintage, district, None)
+        if res is None and _ROMAN.match(label):
+            why = "group row (not an observation)"
+    return why if res is None else (res.code, res.level, vintage, _nfc(res.name))
 
 
 @lru_cache(maxsize=65536)
