@@ -42,7 +42,7 @@ from .labels import (
     split_bilingual,
     split_units,
 )
-from .numbers import looks_like_value
+from .numbers import classify_number_text, looks_like_value
 
 __all__ = ["Column", "Table", "cell_text", "find_tables"]
 
@@ -124,7 +124,11 @@ class Table:
 
 @lru_cache(maxsize=65536)
 def _text_vlike(text: str) -> bool:
-    return looks_like_value(text) and parse_unit(text) is None
+    # number text is never a unit (unit names hold letters, or are "%"): only other
+    # value-like text (markers, ranges, qualified numbers) is looked up as a unit
+    return looks_like_value(text) and (
+        classify_number_text(text)[2] != "none" or parse_unit(text) is None
+    )
 
 
 class _Texts(dict):
