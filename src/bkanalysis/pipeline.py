@@ -516,8 +516,8 @@ def validation_report(obs, rejects, sheets, files, conflicts) -> str:
     else:
         out.append("_none_\n")
     out.append("## Range problems\n")
-    in_range = [isinstance(r, str) and r.startswith("out of range") for r in reasons]
-    out.append(_md_table(rejects[in_range]) if any(in_range) else "_none_\n")
+    out_of_range = [isinstance(r, str) and r.startswith("out of range") for r in reasons]
+    out.append(_md_table(rejects[out_of_range]) if any(out_of_range) else "_none_\n")
     out.append("## Conflicting duplicates across files\n")
     if len(conflicts):
         cols = [*_KEY, "value", "source_file", "source_sheet", "source_cell"]
