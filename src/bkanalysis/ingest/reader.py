@@ -546,7 +546,7 @@ class _TableReader:
 
     # ---------------------------------------------------------------- areas
     def _province(self, year: int):
-        return self._resolve("Tỉnh Bắc Kạn", year, None, level="province")
+        return self._resolve(_PROVINCE_LABEL, year, None, level="province")
 
     def _resolve(self, label: str, year: int, district: str | None, level=None):
         v = vintage_for_year(year)
@@ -826,18 +826,11 @@ class _TableReader:
         vintage = vintage_for_year(year)
         if area_label is not None:
             # the same labels come back in every workbook of a series: memoised
-            out = self.areas[(area_label, vintage, district)] = _labelled_area(
-                area_label, vintage, district
-            )
-            return out
-        if self.other_area:
-            res, why = (
-                None,
-                (f"no area column and the title names '{self.other_area}', not the province"),
-            )
+            out = _labelled_area(area_label, vintage, district)
+        elif self.other_area:
+            out = f"no area column and the title names '{self.other_area}', not the province"
         else:
-            res, why = self._province(year)
-        out = why if res is None else (res.code, res.level, vintage, _nfc(res.name))
+            out = _area_record(*_resolve_area(_PROVINCE_LABEL, vintage, None, "province"), vintage)
         self.areas[(area_label, vintage, district)] = out
         return out
 
@@ -906,15 +899,22 @@ class _TableReader:
         return pu[1]
 
 
+_PROVINCE_LABEL = "Tỉnh Bắc Kạn"
+
+
 @lru_cache(maxsize=65536)
 def _labelled_area(label: str, vintage: str, district: str | None) -> tuple | str:
     """``(code, level, vintage, name)`` of the area a row label names, or a reject reason."""
     if is_total(label):
-        res, why = _resolve_area("Tỉnh Bắc Kạn", vintage, None, "province")
-    else:
-        res, why = _resolve_area(label, vintage, district, None)
-        if res is None and _ROMAN.match(label):
-            why = "group row (not an observation)"
+        return _area_record(*_resolve_area(_PROVINCE_LABEL, vintage, None, "province"), vintage)
+    res, why = _resolve_area(label, vintage, district, None)
+    if res is None and _ROMAN.match(label):
+        why = "group row (not an observation)"
+    return _area_record(res, why, vintage)
+
+
+def _area_record(res, why: str | None, vintage: str) -> tuple | str:
+    """``(code, level, vintage, name)`` of a resolved area, or the reason it is not one."""
     return why if res is None else (res.code, res.level, vintage, _nfc(res.name))
 
 
