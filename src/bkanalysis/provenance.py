@@ -9,6 +9,7 @@ it, when it was received, its SHA-256 and its citations)::
         publisher: "…"          # published files
         kind: published         # published | synthetic
         received: 2026-11-24
+        published: 2026-11-20   # optional: the date the source was published
         sha256: "…"
         sources: ["https://…"]  # citations; may be empty for synthetic files
         generator: "scripts/make_example_data.py --seed 1635"   # synthetic files
@@ -25,6 +26,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SOURCES_FILE",
     "SOURCE_COLUMNS",
+    "SourceProblem",
+    "check_sources",
     "describe_sources",
     "is_synthetic",
     "load_sources",
@@ -52,6 +56,7 @@ SOURCE_COLUMNS: tuple[str, ...] = (
     "publisher",
     "kind",
     "received",
+    "published",
     "sha256",
     "sources",
     "generator",
@@ -96,46 +101,70 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
         raise ProvenanceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
     kind = raw.get("kind")
     if kind not in _KINDS:
-        raise ProvenanceError(f"{where}: 'kind' must be published or synthetic, got {kind!r}")
+        raise ProvenanceError(
+            f"{where}: 'kind' must be published or synthetic, got {kind!r}; write "
+            "kind: published (values as published, each cited) or kind: synthetic (generated)"
+        )
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise ProvenanceError(f"{where}: 'title' is missing or empty")
-    received = raw.get("received")
-    if isinstance(received, _dt.datetime):
-        received = received.date()
-    if isinstance(received, str):
-        try:
-            received = _dt.date.fromisoformat(received.strip())
-        except ValueError:
-            raise ProvenanceError(
-                f"{where}: 'received' must be a date YYYY-MM-DD, got {received!r}"
-            ) from None
-    if not isinstance(received, _dt.date):
-        raise ProvenanceError(f"{where}: 'received' must be a date YYYY-MM-DD, got {received!r}")
+        raise ProvenanceError(
+            f"{where}: 'title' is missing or empty; write title: \"<the table's title>\""
+        )
+    received = _date(raw.get("received"), where, "received")
+    if received is None:
+        raise ProvenanceError(
+            f"{where}: 'received' is missing; write the date the file arrived, "
+            "e.g. received: 2026-03-15"
+        )
+    published = _date(raw.get("published"), where, "published")
     sha = raw.get("sha256")
     if isinstance(sha, int | float):
         # NOTE: YAML reads an all-digit hash as a number; it must be quoted.
-        raise ProvenanceError(f"{where}: 'sha256' must be a quoted string of 64 hexadecimal digits")
+        raise ProvenanceError(
+            f"{where}: 'sha256' must be a quoted string of 64 hexadecimal digits; "
+            'write sha256: "<output of sha256sum>" with the quotes'
+        )
     if not isinstance(sha, str) or not _SHA256.match(sha.strip().lower()):
-        raise ProvenanceError(f"{where}: 'sha256' must be 64 hexadecimal digits, got {sha!r}")
+        raise ProvenanceError(
+            f"{where}: 'sha256' must be 64 hexadecimal digits, got {sha!r}; "
+            f'write sha256: "<output of sha256sum data/raw/{path}>"'
+        )
     sources = raw.get("sources", [])
     if sources is None:
         sources = []
     if isinstance(sources, str) or not isinstance(sources, list):
-        raise ProvenanceError(f"{where}: 'sources' must be a list of citations, got {sources!r}")
+        raise ProvenanceError(
+            f"{where}: 'sources' must be a list of citations, got {sources!r}; "
+            'write sources: ["<URL or publication, table, page>"]'
+        )
     if not all(isinstance(s, str) and s.strip() for s in sources):
-        raise ProvenanceError(f"{where}: 'sources' holds an empty or non-text citation")
+        raise ProvenanceError(
+            f"{where}: 'sources' holds an empty or non-text citation; "
+            'write each citation as quoted text: sources: ["https://…"]'
+        )
     publisher = raw.get("publisher") or ""
     generator = raw.get("generator") or ""
     if not isinstance(publisher, str) or not isinstance(generator, str):
-        raise ProvenanceError(f"{where}: 'publisher' and 'generator' must be text")
+        raise ProvenanceError(
+            f"{where}: 'publisher' and 'generator' must be text; write them in quotes"
+        )
     if kind == "published":
         if not publisher.strip():
-            raise ProvenanceError(f"{where}: a published file needs a 'publisher'")
+            raise ProvenanceError(
+                f"{where}: 'publisher': a published file needs a 'publisher'; "
+                'write publisher: "<the office that published it>"'
+            )
         if not sources:
-            raise ProvenanceError(f"{where}: a published file needs at least one citation")
+            raise ProvenanceError(
+                f"{where}: 'sources': a published file needs at least one citation; write "
+                'sources: ["<URL, or publication with table and page>"] (or kind: synthetic '
+                "if the values are not published)"
+            )
     elif not generator.strip():
-        raise ProvenanceError(f"{where}: a synthetic file needs a 'generator'")
+        raise ProvenanceError(
+            f"{where}: 'generator': a synthetic file needs a 'generator'; "
+            'write generator: "<script and seed that made it>"'
+        )
     note = raw.get("note") or ""
     return {
         "path": path,
@@ -143,11 +172,30 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
         "publisher": _nfc(publisher),
         "kind": kind,
         "received": received.isoformat(),
+        "published": published.isoformat() if published is not None else "",
         "sha256": sha.strip().lower(),
         "sources": tuple(_nfc(s) for s in sources),
         "generator": _nfc(generator),
         "note": _nfc(note),
     }
+
+
+def _date(value: Any, where: str, field: str) -> _dt.date | None:
+    """Return the date *value* of *field* (None when absent), or raise naming the field."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ProvenanceError(
+        f"{where}: '{field}' must be a date YYYY-MM-DD, got {value!r}; write e.g. {field}: 2026-03-15"
+    )
 
 
 def parse_sources(text: str, *, origin: str = SOURCES_FILE) -> pd.DataFrame:
@@ -188,27 +236,61 @@ def parse_sources(text: str, *, origin: str = SOURCES_FILE) -> pd.DataFrame:
     ...
     bkanalysis.provenance.ProvenanceError: SOURCES.yml: entry 'a.xlsx': 'kind' must be ...
     """
+    rows, errors = _parse_entries(text, origin)
+    if errors:
+        raise errors[0]
+    return _table(rows)
+
+
+def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     import pandas as pd
+
+    df = pd.DataFrame(rows, columns=list(SOURCE_COLUMNS))
+    return df.sort_values("path", kind="stable").reset_index(drop=True)
+
+
+def _parse_entries(text: str, origin: str) -> tuple[list[dict[str, Any]], list[ProvenanceError]]:
+    """Return the valid entries of the YAML *text* and one error per invalid entry."""
     import yaml
 
     try:
         # the C loader (libyaml) when available: same safe subset, ~10x faster
         doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        raise ProvenanceError(f"{origin}: not valid YAML ({exc})") from None
+        msg = " ".join(str(exc).split())
+        return [], [ProvenanceError(f"{origin}: not valid YAML ({msg})")]
     if not isinstance(doc, dict) or "files" not in doc:
-        raise ProvenanceError(f"{origin}: expected a mapping with a 'files' list")
+        return [], [
+            ProvenanceError(
+                f"{origin}: expected a mapping with a 'files' list; start the file with "
+                "files: and list one entry per raw file under it"
+            )
+        ]
     files = doc["files"] or []
     if not isinstance(files, list):
-        raise ProvenanceError(f"{origin}: 'files' must be a list")
-    rows = [_entry(item, i, origin) for i, item in enumerate(files)]
+        return [], [ProvenanceError(f"{origin}: 'files' must be a list (entries start with -)")]
+    rows, errors = [], []
+    for i, item in enumerate(files):
+        try:
+            rows.append(_entry(item, i, origin))
+        except ProvenanceError as exc:
+            # NOTE: keep the path of a bad entry, so that its file is not also "unlisted"
+            named = item.get("path") if isinstance(item, dict) else None
+            exc.path = _norm_path(named) if isinstance(named, str) else None
+            errors.append(exc)
     seen: set[str] = set()
+    unique = []
     for row in rows:
         if row["path"] in seen:
-            raise ProvenanceError(f"{origin}: entry {row['path']!r} is listed twice")
+            errors.append(
+                ProvenanceError(
+                    f"{origin}: entry {row['path']!r} is listed twice; keep one entry per file"
+                )
+            )
+            continue
         seen.add(row["path"])
-    df = pd.DataFrame(rows, columns=list(SOURCE_COLUMNS))
-    return df.sort_values("path", kind="stable").reset_index(drop=True)
+        unique.append(row)
+    return unique, errors
 
 
 def _raw_dir(raw: str | Path | None) -> Path:
@@ -462,3 +544,139 @@ def verify_hashes(raw: str | Path | None = None) -> pd.DataFrame:
         ):
             rows.append((_norm_path(rel), "unlisted", "", _sha256(path)))
     return pd.DataFrame(rows, columns=["path", "problem", "expected_sha256", "actual_sha256"])
+
+
+#: Files of ``data/raw`` that are the researcher's corrections, not raw data (DESIGN §6).
+_NOT_RAW = {"aliases.csv"}
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """One problem found in ``SOURCES.yml`` by :func:`check_sources`.
+
+    Attributes
+    ----------
+    severity : {'error', 'warning'}
+        ``error`` stops the build; ``warning`` is reported and the build goes on.
+    message : str
+        One line naming the file, the field and what to write.
+    """
+
+    severity: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.message}"
+
+
+def check_sources(
+    raw: str | Path, files: Iterable[str | Path]
+) -> tuple[pd.DataFrame, list[SourceProblem]]:
+    r"""Check ``<raw>/SOURCES.yml`` against the files found under *raw*, all problems at once.
+
+    Errors (the build stops before reading anything):
+
+    * the file is not valid YAML or has no ``files`` list;
+    * an entry that :func:`load_sources` would refuse (bad ``kind``, missing ``title``,
+      a published file without ``publisher`` or citations, …): every figure asks for its
+      sources, so such an entry would make every notebook fail after the build;
+    * a listed file whose SHA-256 differs: the file is not the one described (raw files
+      are never edited), so its provenance would be claimed for other numbers.
+
+    Warnings (the build goes on and reports them; ``--strict`` fails on them):
+
+    * a file under *raw* that no entry lists: it is read, so that a new workbook is not
+      lost, and its values count as of unknown source (illustrative) until it is listed;
+    * a listed file that is not under *raw*;
+    * no ``SOURCES.yml`` at all (every file is then of unknown source).
+
+    Parameters
+    ----------
+    raw : path
+        The raw-data folder.
+    files : iterable of path
+        The files found under *raw* (absolute, or relative to *raw*).
+
+    Returns
+    -------
+    (pandas.DataFrame, list of SourceProblem)
+        The valid entries (columns :data:`SOURCE_COLUMNS`) and the problems, errors first.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.xlsx").write_bytes(b"x")
+    >>> _ = (d / "SOURCES.yml").write_text(
+    ...     "files:\n  - path: a.xlsx\n    title: A\n    kind: published\n"
+    ...     "    publisher: P\n    received: 2026-03-15\n    sources: []\n"
+    ...     '    sha256: "' + "0" * 64 + '"\n')
+    >>> table, problems = check_sources(d, [d / "a.xlsx"])
+    >>> [p.severity for p in problems]
+    ['error']
+    >>> "citation" in problems[0].message and "a.xlsx" in problems[0].message
+    True
+    """
+    root = Path(raw)
+    rels = sorted(
+        {_norm_path(Path(f).relative_to(root).as_posix() if Path(f).is_absolute() else str(f))
+         for f in files}
+    )  # fmt: skip
+    rels = [r for r in rels if PurePosixPath(r).name not in _NOT_RAW]
+    path = root / SOURCES_FILE
+    if not path.is_file():
+        problems = []
+        if rels:
+            problems.append(
+                SourceProblem(
+                    "warning",
+                    f"{SOURCES_FILE}: not found in {root}; every file is of unknown source: "
+                    "create it with one entry per file (docs/data.md, 'Adding a new year's "
+                    "workbook')",
+                )
+            )
+        return _table([]), problems
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"{SOURCES_FILE}: cannot be read ({exc}); save it as UTF-8 text"
+        return _table([]), [SourceProblem("error", msg)]
+    rows, errors = _parse_entries(text, SOURCES_FILE)
+    problems = [SourceProblem("error", str(e)) for e in errors]
+    warnings = []
+    listed = {getattr(e, "path", None) for e in errors}
+    for row in rows:
+        listed.add(row["path"])
+        target = root / row["path"]
+        if not target.is_file():
+            warnings.append(
+                SourceProblem(
+                    "warning",
+                    f"{SOURCES_FILE}: entry {row['path']!r}: 'path': no such file under "
+                    f"{root.name}/; restore the file, correct the path or remove the entry",
+                )
+            )
+            continue
+        actual = _sha256(target)
+        if actual != row["sha256"]:
+            problems.append(
+                SourceProblem(
+                    "error",
+                    f"{SOURCES_FILE}: entry {row['path']!r}: 'sha256': the file's hash is "
+                    f"{actual}, not the one listed; if the file is a new copy as received, "
+                    f'write sha256: "{actual}" and its received date; if it was edited, '
+                    "restore the original (raw files are never edited)",
+                )
+            )
+    for rel in rels:
+        if rel not in listed:
+            warnings.append(
+                SourceProblem(
+                    "warning",
+                    f"{SOURCES_FILE}: {rel!r} is not listed (read, but of unknown source); "
+                    f"add an entry: path: {rel}, title, kind, received, "
+                    f'sha256: "{_sha256(root / rel)}", and publisher + sources (published) '
+                    "or generator (synthetic)",
+                )
+            )
+    return _table(rows), problems + warnings
