@@ -21,7 +21,14 @@ pipeline = pytest.importorskip("bkanalysis.pipeline", reason="bkanalysis.pipelin
 
 HERE = Path(__file__).parent
 BAD = HERE / "data" / "bad"
-OUTPUTS = ("observations.csv", "observations.parquet", "rejects.csv", "validation.md")
+OUTPUTS = (
+    "observations.csv",
+    "observations.parquet",
+    "rejects.csv",
+    "superseded.csv",
+    "superseded.parquet",
+    "validation.md",
+)
 
 
 def _load(name: str, path: Path):
