@@ -61,9 +61,20 @@ def write_good_workbook(path: Path) -> Path:
 
 
 def read_outputs(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the values read (observations, and those another file superseded) and rejects.
+
+    The bad files are variants of the good workbook: where their values differ from the good
+    file's, the precedence between sources keeps one and moves the other to superseded.csv
+    (issue 13). Both were read; neither is lost.
+    """
     obs = pd.read_csv(
         out / "observations.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
     )
+    if (out / "superseded.csv").is_file():
+        sup = pd.read_csv(
+            out / "superseded.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+        obs = pd.concat([obs, sup[list(obs.columns)]], ignore_index=True)
     rej = pd.read_csv(out / "rejects.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     return obs, rej
 

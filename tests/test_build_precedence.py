@@ -16,7 +16,7 @@ import pytest
 from bkanalysis.pipeline import build
 
 FOREST = "Tỷ lệ che phủ rừng - Forest cover rate"
-LATRINE = "Tỷ lệ hộ gia đình nông thôn có nhà tiêu hợp vệ sinh"
+LATRINE = "Tỷ lệ hộ nông thôn có nhà tiêu hợp vệ sinh - Rural households with hygienic latrine"
 
 
 def write_province_sheet(path: Path, title: str, values: dict[int, float]) -> Path:

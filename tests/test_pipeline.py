@@ -52,6 +52,8 @@ def test_build_outputs_and_determinism(raw, tmp_path, capsys):
         "observations.parquet",
         "observations.csv",
         "rejects.csv",
+        "superseded.csv",
+        "superseded.parquet",
         "validation.md",
     }
     obs = load_observations(out)
@@ -69,7 +71,7 @@ def test_build_outputs_and_determinism(raw, tmp_path, capsys):
         "spec:free_form_forest",
         "missing marker",
         "Range problems",
-        "Conflicting duplicates",
+        "Conflicting values across files",
         "notes.txt",
     ):
         assert part in report, part
@@ -127,6 +129,7 @@ def test_parallel_build_is_identical(raw, tmp_path, monkeypatch):
 
 
 def test_stale_temporaries_of_a_killed_build_are_cleared(tmp_path):
+    from bkanalysis.conflicts import resolve_conflicts
     from bkanalysis.pipeline import _write_outputs
     from bkanalysis.schema import empty_observations, empty_rejects
 
@@ -136,7 +139,8 @@ def test_stale_temporaries_of_a_killed_build_are_cleared(tmp_path):
     stale.write_text("half a file", encoding="utf-8")
     keep = out / "notes.txt"
     keep.write_text("mine", encoding="utf-8")
-    _write_outputs(out, empty_observations(), empty_rejects(), "# report\n")
+    none = resolve_conflicts(empty_observations()).superseded
+    _write_outputs(out, empty_observations(), empty_rejects(), "# report\n", none)
     assert not stale.exists()
     assert keep.exists()
     assert sorted(p.name for p in out.iterdir()) == [
@@ -144,6 +148,8 @@ def test_stale_temporaries_of_a_killed_build_are_cleared(tmp_path):
         "observations.csv",
         "observations.parquet",
         "rejects.csv",
+        "superseded.csv",
+        "superseded.parquet",
         "validation.md",
     ]
 

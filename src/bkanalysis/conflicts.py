@@ -42,6 +42,7 @@ __all__ = [
     "KEY",
     "SUPERSEDED_EXTRA",
     "Resolution",
+    "conflicts_section",
     "resolve_conflicts",
     "revision_marker",
 ]
@@ -216,11 +217,8 @@ def resolve_conflicts(obs: pd.DataFrame, sources: pd.DataFrame | None = None) ->
     >>> res.superseded[["value", "winner_file", "rule"]].values.tolist()
     [[73.34, 'b_new.xlsx', 'date']]
     """
-    import pandas as pd
-
-    extra_cols = list(obs.columns) + SUPERSEDED_EXTRA
     if obs.empty:
-        return Resolution(obs, pd.DataFrame(columns=extra_cols), 0, 0)
+        return Resolution(obs, _empty_superseded(obs), 0, 0)
     groups: dict[tuple, list[int]] = {}
     cols = [[None if v is None or v != v else v for v in obs[c].tolist()] for c in KEY]
     for i, k in enumerate(zip(*cols, strict=True)):
@@ -262,7 +260,7 @@ def resolve_conflicts(obs: pd.DataFrame, sources: pd.DataFrame | None = None) ->
         else:
             resolved += 1
     if not losers:
-        return Resolution(obs, pd.DataFrame(columns=extra_cols), resolved, unresolved)
+        return Resolution(obs, _empty_superseded(obs), resolved, unresolved)
     lose_rows = [x[0] for x in losers]
     sup = obs.take(lose_rows).reset_index(drop=True)
     sup["winner_value"] = [raw_values[w] for _, w, _, _ in losers]
@@ -276,6 +274,41 @@ def resolve_conflicts(obs: pd.DataFrame, sources: pd.DataFrame | None = None) ->
     return Resolution(kept, sup, resolved, unresolved)
 
 
+def _empty_superseded(obs: pd.DataFrame) -> pd.DataFrame:
+    """Return an empty superseded table with the observations' columns and dtypes."""
+    import pandas as pd
+
+    extra = {
+        c: pd.Series(dtype="float64" if c == "winner_value" else "object") for c in SUPERSEDED_EXTRA
+    }
+    return obs.iloc[0:0].reset_index(drop=True).assign(**extra)
+
+
 def _sort_key(key: tuple) -> tuple:
     """Sort key of a group key whose parts may be None (None first)."""
     return tuple((0, "") if v is None else (1, v) for v in key)
+
+
+def conflicts_section(res) -> str:
+    """Markdown section of ``validation.md``: every conflict with its winner and the reason.
+
+    *res* is a :class:`bkanalysis.pipeline.BuildResult` (``superseded`` and the counts).
+    """
+    from .pipeline import _md_table
+
+    sup = res.superseded
+    lines = [
+        "## Conflicting values across files\n",
+        f"{res.resolved_conflicts} resolved, {res.unresolved_conflicts} unresolved "
+        f"(decided by the tie-break only: a person must decide); {len(sup)} superseded "
+        "value(s), kept in `superseded.csv`. Rule: published over synthetic, then the newer "
+        "source (SOURCES.yml `published`, else `received`), then a revision named in the "
+        "file, then the first file by path (docs/data.md).\n",
+    ]
+    if sup is None or sup.empty:
+        lines.append("_none_\n")
+        return "\n".join(lines)
+    cols = [*KEY, "value", "source_file", "source_cell", "winner_value", "winner_file"]
+    cols += ["winner_cell", "rule", "reason"]
+    lines.append(_md_table(sup[cols]))
+    return "\n".join(lines)

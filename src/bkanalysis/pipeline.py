@@ -5,8 +5,13 @@ Outputs (written atomically into ``data/processed/`` or ``--out``):
 * ``observations.parquet`` and ``observations.csv`` (UTF-8 with BOM) — the tidy table;
 * ``rejects.csv`` (UTF-8 with BOM) — every cell that did not become an observation, and
   one row per file that could not be read or sheet that could not be placed;
+* ``superseded.parquet`` and ``superseded.csv`` — the values that lost a conflict between
+  files (:mod:`bkanalysis.conflicts`), each with the winner's value, file, cell and the reason;
 * ``validation.md`` — per file and sheet: layout, observations, rejects by reason, range
-  problems and conflicting duplicates across files.
+  problems, conflicts between files with their winner, and ``SOURCES.yml`` warnings.
+
+``SOURCES.yml`` is checked first (:func:`bkanalysis.provenance.check_sources`): an error
+stops the build before anything is read or written.
 
 Raw files are only read. A bad file does not stop the build: it is reported (one line on
 stderr, a row in ``rejects.csv``, a line in the report) and the build goes on.
@@ -20,7 +25,7 @@ import re
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,9 +54,15 @@ class BuildResult:
         observations, rejects, message``.
     conflicts : pandas.DataFrame
         Observations with the same indicator/area/vintage/year/status and different
-        values in different files.
+        values in different files (winners and losers, as read).
     out : pathlib.Path
         Where the outputs were written.
+    superseded : pandas.DataFrame or None
+        The values that lost a conflict (:func:`bkanalysis.conflicts.resolve_conflicts`).
+    source_problems : list of bkanalysis.provenance.SourceProblem
+        The ``SOURCES.yml`` warnings (errors stop the build).
+    resolved_conflicts, unresolved_conflicts : int
+        Conflicts decided by a stated rule, and by the tie-break only.
     """
 
     observations: pd.DataFrame
@@ -60,6 +71,10 @@ class BuildResult:
     files: pd.DataFrame
     conflicts: pd.DataFrame
     out: Path
+    superseded: pd.DataFrame | None = None
+    source_problems: list = field(default_factory=list)
+    resolved_conflicts: int = 0
+    unresolved_conflicts: int = 0
 
     @property
     def failed(self) -> int:
@@ -107,10 +122,10 @@ def build(
     out : path-like, optional
         Output folder (default: ``get_paths().processed``); created if needed.
     strict : bool, default False
-        Kept for the command line (``--strict`` turns any reject into a failing exit);
-        the outputs are the same.
+        Kept for the command line (``--strict`` fails on what needs a person, see
+        :mod:`bkanalysis.build_summary`); the outputs are the same.
     progress : bool, default True
-        One line per file on stderr.
+        One line per file and a summary on stderr.
 
     Returns
     -------
@@ -119,7 +134,8 @@ def build(
     Raises
     ------
     BkError
-        If *raw* is not a folder or a sheet spec is malformed.
+        If *raw* is not a folder, a sheet spec is malformed or ``SOURCES.yml`` has an
+        error (:func:`bkanalysis.provenance.check_sources`; nothing is written then).
 
     Examples
     --------
@@ -127,8 +143,11 @@ def build(
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> (d / "raw").mkdir()
     >>> res = build(d / "raw", d / "out", progress=False)
-    >>> len(res.observations), sorted(p.name for p in (d / "out").iterdir())
-    (0, ['observations.csv', 'observations.parquet', 'rejects.csv', 'validation.md'])
+    >>> len(res.observations)
+    0
+    >>> sorted(p.name for p in (d / "out").iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['observations.csv', 'observations.parquet', 'rejects.csv', 'superseded.csv',
+     'superseded.parquet', 'validation.md']
     """
     from ._gc import relaxed_gc
 
@@ -157,6 +176,7 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
         raise BkError(f"raw data folder not found: {raw}")
     specs = load_specs(raw / "specs") if (raw / "specs").is_dir() else []
     books, others = find_workbooks(raw)
+    sources, source_problems = _checked_sources(raw, books, others)
     obs, rej, sheets, files = [], [], [], []
     t0 = time.perf_counter()
     for i, (path, (res, reason)) in enumerate(
@@ -217,15 +237,48 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
         files, columns=["source_file", "status", "observations", "rejects", "message"]
     )
     conflicts = find_conflicts(obs_df)
-    report = validation_report(obs_df, rej_df, sheets_df, files_df, conflicts)
-    _write_outputs(out, obs_df, rej_df, report)
+    res = _resolved(obs_df, rej_df, sheets_df, files_df, conflicts, out, sources, source_problems)
+    report = validation_report(res.observations, rej_df, sheets_df, files_df, conflicts, res)
+    _write_outputs(out, res.observations, rej_df, report, res.superseded)
     if progress:
-        print(
-            f"built {len(obs_df)} observations, {len(rej_df)} rejects from {len(books)} "
-            f"workbook(s) in {time.perf_counter() - t0:.1f} s → {out}",
-            file=sys.stderr,
+        from .build_summary import summary_lines
+
+        for line in summary_lines(res, time.perf_counter() - t0, len(books)):
+            print(line, file=sys.stderr)
+    return res
+
+
+def _checked_sources(raw: Path, books: list[Path], others: list[Path]):
+    """Check ``SOURCES.yml``; return ``(entries, warnings)`` or raise on an error."""
+    from .provenance import ProvenanceError, check_sources
+
+    sources, problems = check_sources(raw, [*books, *others])
+    errors = [p.message for p in problems if p.severity == "error"]
+    if errors:
+        raise ProvenanceError(
+            f"{len(errors)} problem(s) in {raw / 'SOURCES.yml'} stop the build "
+            "(nothing was read or written):\n" + "\n".join(f"  {e}" for e in errors)
         )
-    return BuildResult(obs_df, rej_df, sheets_df, files_df, conflicts, out)
+    return sources, problems
+
+
+def _resolved(obs, rejects, sheets, files, conflicts, out, sources, problems) -> BuildResult:
+    """Apply the precedence between sources; return the build's result."""
+    from .conflicts import resolve_conflicts
+
+    r = resolve_conflicts(obs, sources)
+    return BuildResult(
+        r.observations,
+        rejects,
+        sheets,
+        files,
+        conflicts,
+        out,
+        superseded=r.superseded,
+        source_problems=problems,
+        resolved_conflicts=r.resolved,
+        unresolved_conflicts=r.unresolved,
+    )
 
 
 #: Read workbooks in this many processes when there are at least _PARALLEL_MIN of them
@@ -332,8 +385,10 @@ def _csv_text(v) -> str:
     return "" if pd.isna(v) is True else str(v)  # pd.NA, NaT, numpy scalars
 
 
-def _write_outputs(out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: str) -> None:
-    """Write the four outputs all-or-nothing.
+def _write_outputs(
+    out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: str, superseded: pd.DataFrame
+) -> None:
+    """Write the six outputs all-or-nothing.
 
     Every file goes to a temporary path first; the targets are replaced only once all of
     them were written.
@@ -342,7 +397,14 @@ def _write_outputs(out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: 
 
     from .io import atomic_path
 
-    names = ("observations.parquet", "observations.csv", "rejects.csv", "validation.md")
+    names = (
+        "observations.parquet",
+        "observations.csv",
+        "rejects.csv",
+        "superseded.parquet",
+        "superseded.csv",
+        "validation.md",
+    )
     out.mkdir(parents=True, exist_ok=True)
     # NOTE: a build killed while renaming can leave hidden temporaries behind
     # (`.observations.csv.<random>.tmp`); nothing reads them, so clear them here.
@@ -354,6 +416,8 @@ def _write_outputs(out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: 
         obs.to_parquet(tmp["observations.parquet"], index=False, engine="pyarrow")
         tmp["observations.csv"].write_bytes(_csv_bytes(obs))
         tmp["rejects.csv"].write_bytes(_csv_bytes(rejects))
+        superseded.to_parquet(tmp["superseded.parquet"], index=False, engine="pyarrow")
+        tmp["superseded.csv"].write_bytes(_csv_bytes(superseded))
         tmp["validation.md"].write_text(report, encoding="utf-8", newline="\n")
 
 
@@ -485,8 +549,8 @@ def _counted(keys) -> tuple[list[list], list[int]]:
     return columns, [counts[k] for k in distinct]
 
 
-def validation_report(obs, rejects, sheets, files, conflicts) -> str:
-    """Render the validation report (Markdown) of a build."""
+def validation_report(obs, rejects, sheets, files, conflicts, res=None) -> str:
+    """Render the validation report (Markdown) of a build (*res*: its :class:`BuildResult`)."""
     out = ["# Validation report", ""]
     status = files["status"].tolist() if len(files) else []
     out.append(
@@ -511,19 +575,28 @@ def validation_report(obs, rejects, sheets, files, conflicts) -> str:
             _md_rows(["source_file", "source_sheet", "reason_class", "cells"], [*columns, cells])
         )
         out.append("\n### Distinct reasons\n")
-        columns, cells = _counted((r,) for r in reasons)
-        out.append(_md_rows(["reason", "cells"], [*columns, cells]))
+        from .reject_reasons import classify_reason
+
+        columns, cells = _counted((r, classify_reason(r)) for r in reasons)
+        out.append(_md_rows(["reason", "category", "cells"], [*columns, cells]))
     else:
         out.append("_none_\n")
     out.append("## Range problems\n")
     out_of_range = [isinstance(r, str) and r.startswith("out of range") for r in reasons]
     out.append(_md_table(rejects[out_of_range]) if any(out_of_range) else "_none_\n")
-    out.append("## Conflicting duplicates across files\n")
-    if len(conflicts):
-        cols = [*_KEY, "value", "source_file", "source_sheet", "source_cell"]
-        out.append(_md_table(conflicts[cols]))
+    if res is not None:
+        from .conflicts import conflicts_section
+
+        out.append(conflicts_section(res))
+        out.append("## Provenance (SOURCES.yml)\n")
+        out.append("".join(f"- {p}\n" for p in res.source_problems) or "_none_\n")
     else:
-        out.append("_none_\n")
+        out.append("## Conflicting duplicates across files\n")
+        if len(conflicts):
+            cols = [*_KEY, "value", "source_file", "source_sheet", "source_cell"]
+            out.append(_md_table(conflicts[cols]))
+        else:
+            out.append("_none_\n")
     return "\n".join(out)
 
 
@@ -552,13 +625,15 @@ def build_command(args) -> int:
             file=sys.stderr,
         )
         return 1
-    if getattr(args, "strict", False) and len(res.rejects):
-        print(
-            f"bkanalysis build --strict: {len(res.rejects)} rejected cell(s) "
-            f"(see {res.out / 'rejects.csv'})",
-            file=sys.stderr,
-        )
-        return 2
+    if getattr(args, "strict", False):
+        from .build_summary import strict_problems
+
+        problems = strict_problems(res)
+        if problems:
+            print("bkanalysis build --strict: needs review:", file=sys.stderr)
+            for line in problems:
+                print(f"  {line}", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -556,8 +556,10 @@ class SourceProblem:
 
     Attributes
     ----------
-    severity : {'error', 'warning'}
-        ``error`` stops the build; ``warning`` is reported and the build goes on.
+    severity : {'error', 'warning', 'notice'}
+        ``error`` stops the build; ``warning`` is reported, the build goes on and
+        ``--strict`` fails; ``notice`` (no ``SOURCES.yml`` at all: a scratch folder) is
+        only reported.
     message : str
         One line naming the file, the field and what to write.
     """
@@ -587,8 +589,10 @@ def check_sources(
 
     * a file under *raw* that no entry lists: it is read, so that a new workbook is not
       lost, and its values count as of unknown source (illustrative) until it is listed;
-    * a listed file that is not under *raw*;
-    * no ``SOURCES.yml`` at all (every file is then of unknown source).
+    * a listed file that is not under *raw*.
+
+    A notice (reported only): no ``SOURCES.yml`` at all, as in a scratch folder (every file
+    is then of unknown source).
 
     Parameters
     ----------
@@ -629,7 +633,7 @@ def check_sources(
         if rels:
             problems.append(
                 SourceProblem(
-                    "warning",
+                    "notice",
                     f"{SOURCES_FILE}: not found in {root}; every file is of unknown source: "
                     "create it with one entry per file (docs/data.md, 'Adding a new year's "
                     "workbook')",
