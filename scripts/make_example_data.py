@@ -1988,6 +1988,11 @@ def _entry_lines(e: dict) -> list[str]:
         f"    publisher: {_q(str(e['publisher']))}",
         f"    kind: {e['kind']}",
         f"    received: {e['received']}",
+    ]
+    if e.get("published"):
+        # NOTE: optional source date (docs/data.md, precedence between sources)
+        lines.append(f"    published: {e['published']}")
+    lines += [
         f'    sha256: "{e["sha256"]}"',
         "    sources: [" + ", ".join(_q(str(s)) for s in e.get("sources") or []) + "]",
     ]

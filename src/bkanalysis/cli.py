@@ -43,7 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--raw", default=None, help="folder of raw workbooks (default: data/raw)")
     p.add_argument("--out", default=None, help="output folder (default: data/processed)")
-    p.add_argument("--strict", action="store_true", help="exit non-zero if any cell is rejected")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit non-zero on what needs review: rejected cells other than sub-totals, "
+        "derived/remarks columns and missing markers; conflicts without a winner; "
+        "SOURCES.yml warnings",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
     p = sub.add_parser("status", help="progress of every target, in the terminal")
