@@ -260,3 +260,14 @@ def test_summary_counts_and_lists_files_skipped(tmp_path, capsys):
     # --quiet: nothing but problems
     assert build_command(_args(raw, out, quiet=True)) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_sources_checked_with_a_relative_raw_path(tmp_path, monkeypatch, capsys):
+    """`bkanalysis build --raw raw` from the project folder: paths relative to the cwd."""
+    write_province_sheet(tmp_path / "raw" / "a.xlsx", FOREST, {2024: 73.2})
+    write_sources(tmp_path / "raw", {"a.xlsx": {}})
+    monkeypatch.chdir(tmp_path)
+    assert build_command(_args(Path("raw"), Path("out"), strict=True, quiet=True)) == 0
+    (tmp_path / "raw" / "a.xlsx").write_bytes(b"edited")
+    with pytest.raises(BkError, match="'sha256'"):
+        build(Path("raw"), Path("out"), progress=False)

@@ -571,6 +571,15 @@ class SourceProblem:
         return f"{self.severity}: {self.message}"
 
 
+def _relative(path: str | Path, root: Path) -> str:
+    """*path* relative to *root* when it lies under it (as given otherwise), POSIX form."""
+    p = Path(path)
+    try:
+        return p.relative_to(root).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
 def check_sources(
     raw: str | Path, files: Iterable[str | Path]
 ) -> tuple[pd.DataFrame, list[SourceProblem]]:
@@ -599,7 +608,7 @@ def check_sources(
     raw : path
         The raw-data folder.
     files : iterable of path
-        The files found under *raw* (absolute, or relative to *raw*).
+        The files found under *raw* (paths under *raw*, or relative to it).
 
     Returns
     -------
@@ -622,10 +631,7 @@ def check_sources(
     True
     """
     root = Path(raw)
-    rels = sorted(
-        {_norm_path(Path(f).relative_to(root).as_posix() if Path(f).is_absolute() else str(f))
-         for f in files}
-    )  # fmt: skip
+    rels = sorted({_norm_path(_relative(f, root)) for f in files})
     rels = [r for r in rels if PurePosixPath(r).name not in _NOT_RAW]
     path = root / SOURCES_FILE
     if not path.is_file():
