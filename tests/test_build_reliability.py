@@ -128,6 +128,65 @@ def test_failure_while_writing_leaves_previous_outputs_intact(tmp_path, monkeypa
     assert not changed, f"a failed build replaced {changed} but not the other outputs"
 
 
+def test_build_killed_while_replacing_outputs_is_completed_never_mixed(tmp_path, monkeypatch):
+    """Killed between two renames: the next reader or build completes the new set."""
+    from bkanalysis import commit
+
+    raw, out, ref = tmp_path / "raw", tmp_path / "out", tmp_path / "ref"
+    write_good_workbook(raw / "good.xlsx")
+    pipeline.build(raw, out, progress=False)
+    previous = {name: (out / name).read_bytes() for name in OUTPUTS}
+    shutil.copy2(BAD / "error_cells.xlsx", raw / "error_cells.xlsx")  # new outputs differ
+    pipeline.build(raw, ref, progress=False)
+    complete = {name: (ref / name).read_bytes() for name in OUTPUTS}
+    assert complete != previous
+    real_rename, renamed = commit._rename, []
+
+    def killed_after_two(src, dst):
+        if Path(dst).name in OUTPUTS and len(renamed) == 2:
+            raise KeyboardInterrupt  # stands for SIGKILL: nothing after this runs
+        real_rename(src, dst)
+        renamed.append(Path(dst).name)
+
+    monkeypatch.setattr(commit, "_rename", killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(raw, out, progress=False)
+    monkeypatch.undo()
+    assert (out / commit.COMMIT_RECORD).is_file()
+    # a reader completes the commit before it reads anything
+    obs = pipeline.load_observations(out)
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == complete
+    assert len(obs) == len(pd_read(out))
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_interrupted_commit_is_completed_by_the_next_build(tmp_path, monkeypatch):
+    from bkanalysis import commit
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_good_workbook(raw / "good.xlsx")
+    real_rename = commit._rename
+
+    def killed(src, dst):
+        if Path(dst).name == "rejects.csv":
+            raise KeyboardInterrupt
+        real_rename(src, dst)
+
+    monkeypatch.setattr(commit, "_rename", killed)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(raw, out, progress=False)
+    monkeypatch.undo()
+    assert commit.finish_commit(out) is True  # what the next build does first
+    assert set(OUTPUTS) <= {p.name for p in out.iterdir()}
+    assert not (out / commit.COMMIT_RECORD).exists()
+
+
+def pd_read(out: Path):
+    import pandas as pd
+
+    return pd.read_parquet(out / "observations.parquet")
+
+
 def _patch_everywhere(monkeypatch, module_name: str, attr: str, wrapper_factory) -> None:
     """Replace *attr* of *module_name* and every bkanalysis module that imported it by name."""
     module = importlib.import_module(module_name)

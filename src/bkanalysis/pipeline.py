@@ -388,37 +388,28 @@ def _csv_text(v) -> str:
 def _write_outputs(
     out: Path, obs: pd.DataFrame, rejects: pd.DataFrame, report: str, superseded: pd.DataFrame
 ) -> None:
-    """Write the six outputs all-or-nothing.
+    """Write the six outputs all-or-nothing (:func:`bkanalysis.commit.write_together`).
 
     Every file goes to a temporary path first; the targets are replaced only once all of
-    them were written.
+    them were written, and a build killed while replacing them is completed by the next
+    build or by :func:`load_observations`.
     """
-    from contextlib import ExitStack
+    from .commit import write_together
 
-    from .io import atomic_path
+    def parquet(df):
+        return lambda p: df.to_parquet(p, index=False, engine="pyarrow")
 
-    names = (
-        "observations.parquet",
-        "observations.csv",
-        "rejects.csv",
-        "superseded.parquet",
-        "superseded.csv",
-        "validation.md",
+    write_together(
+        out,
+        {
+            "observations.parquet": parquet(obs),
+            "observations.csv": lambda p: p.write_bytes(_csv_bytes(obs)),
+            "rejects.csv": lambda p: p.write_bytes(_csv_bytes(rejects)),
+            "superseded.parquet": parquet(superseded),
+            "superseded.csv": lambda p: p.write_bytes(_csv_bytes(superseded)),
+            "validation.md": lambda p: p.write_text(report, encoding="utf-8", newline="\n"),
+        },
     )
-    out.mkdir(parents=True, exist_ok=True)
-    # NOTE: a build killed while renaming can leave hidden temporaries behind
-    # (`.observations.csv.<random>.tmp`); nothing reads them, so clear them here.
-    for name in names:
-        for stale in out.glob(f".{name}.*.tmp"):
-            stale.unlink(missing_ok=True)
-    with ExitStack() as stack:
-        tmp = {name: stack.enter_context(atomic_path(out / name)) for name in names}
-        obs.to_parquet(tmp["observations.parquet"], index=False, engine="pyarrow")
-        tmp["observations.csv"].write_bytes(_csv_bytes(obs))
-        tmp["rejects.csv"].write_bytes(_csv_bytes(rejects))
-        superseded.to_parquet(tmp["superseded.parquet"], index=False, engine="pyarrow")
-        tmp["superseded.csv"].write_bytes(_csv_bytes(superseded))
-        tmp["validation.md"].write_text(report, encoding="utf-8", newline="\n")
 
 
 @lru_cache(maxsize=65536)
@@ -647,10 +638,12 @@ def load_observations(processed: str | os.PathLike | None = None) -> pd.DataFram
     """
     import pandas as pd
 
+    from .commit import finish_commit
     from .config import get_paths
     from .schema import validate_observations
 
     folder = Path(processed) if processed is not None else get_paths().processed
+    finish_commit(folder)  # a build killed while replacing its outputs: complete it
     path = folder / "observations.parquet"
     if not path.is_file():
         raise BkError(f"{path} not found: run `bkanalysis build` first")
