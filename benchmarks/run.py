@@ -150,8 +150,11 @@ def _run_kind(kind: str, files: list[Path], raw: Path, out: Path) -> int:
 
         shutil.rmtree(out, ignore_errors=True)
         build(raw, out, progress=False)
-        with open(out / "observations.csv", encoding="utf-8-sig") as fh:
-            count = sum(1 for _ in fh) - 1
+        # every value read: the observations and those another file's value superseded
+        # (the archive's workbooks overlap; docs/data.md, "Which value wins")
+        for name in ("observations.csv", "superseded.csv"):
+            with open(out / name, encoding="utf-8-sig") as fh:
+                count += sum(1 for _ in fh) - 1
     else:
         raise SystemExit(f"unknown worker kind {kind!r}")
     return count
