@@ -271,3 +271,13 @@ def test_sources_checked_with_a_relative_raw_path(tmp_path, monkeypatch, capsys)
     (tmp_path / "raw" / "a.xlsx").write_bytes(b"edited")
     with pytest.raises(BkError, match="'sha256'"):
         build(Path("raw"), Path("out"), progress=False)
+
+
+def test_an_unlisted_file_that_is_not_a_workbook_is_not_called_read(tmp_path):
+    raw = tmp_path / "raw"
+    write_province_sheet(raw / "a.xlsx", FOREST, {2024: 73.2})
+    write_sources(raw, {"a.xlsx": {}})
+    (raw / "cong_van.docx").write_bytes(b"PK\x03\x04")
+    res = build(raw, tmp_path / "out", progress=False)
+    (line,) = [str(p) for p in res.source_problems]
+    assert "'cong_van.docx' is not listed (not read: not a workbook)" in line

@@ -252,7 +252,7 @@ def _checked_sources(raw: Path, books: list[Path], others: list[Path]):
     """Check ``SOURCES.yml``; return ``(entries, warnings)`` or raise on an error."""
     from .provenance import ProvenanceError, check_sources
 
-    sources, problems = check_sources(raw, [*books, *others])
+    sources, problems = check_sources(raw, [*books, *others], not_read=others)
     errors = [p.message for p in problems if p.severity == "error"]
     if errors:
         raise ProvenanceError(

@@ -581,7 +581,7 @@ def _relative(path: str | Path, root: Path) -> str:
 
 
 def check_sources(
-    raw: str | Path, files: Iterable[str | Path]
+    raw: str | Path, files: Iterable[str | Path], *, not_read: Iterable[str | Path] = ()
 ) -> tuple[pd.DataFrame, list[SourceProblem]]:
     r"""Check ``<raw>/SOURCES.yml`` against the files found under *raw*, all problems at once.
 
@@ -609,6 +609,9 @@ def check_sources(
         The raw-data folder.
     files : iterable of path
         The files found under *raw* (paths under *raw*, or relative to it).
+    not_read : iterable of path, optional
+        Those of *files* that the build does not read (not workbooks): an unlisted one is
+        reported without the remark that its values are of unknown source.
 
     Returns
     -------
@@ -632,6 +635,7 @@ def check_sources(
     """
     root = Path(raw)
     rels = sorted({_norm_path(_relative(f, root)) for f in files})
+    skipped = {_norm_path(_relative(f, root)) for f in not_read}
     rels = [r for r in rels if PurePosixPath(r).name not in _NOT_RAW]
     path = root / SOURCES_FILE
     if not path.is_file():
@@ -683,8 +687,13 @@ def check_sources(
             warnings.append(
                 SourceProblem(
                     "warning",
-                    f"{SOURCES_FILE}: {rel!r} is not listed (read, but of unknown source); "
-                    f"add an entry: path: {rel}, title, kind, received, "
+                    f"{SOURCES_FILE}: {rel!r} is not listed "
+                    + (
+                        "(not read: not a workbook); "
+                        if rel in skipped
+                        else "(read, but of unknown source); "
+                    )
+                    + f"add an entry: path: {rel}, title, kind, received, "
                     f'sha256: "{_sha256(root / rel)}", and publisher + sources (published) '
                     "or generator (synthetic)",
                 )
