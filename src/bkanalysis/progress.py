@@ -698,14 +698,9 @@ def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dic
     """One series under :func:`opensdg_progress`, in the columns of :func:`assess`."""
     comp = target["comparator"]
     deadline = int(target["deadline"])
-    if comp == "range":
-        goal = target["low"]
-    else:
-        goal = target["value"]
+    goal = target["low"] if comp == "range" else target["value"]
     goal = None if _isna(goal) else float(goal)
-    direction = d
-    if comp == "range":
-        direction = 1
+    direction = 1 if comp == "range" else d
     reg_base = target.get("baseline_year")
     base_year = params.get("base_year")
     if base_year is None:
@@ -1028,6 +1023,16 @@ def _assess_any(series, statuses, target, d, as_of, method, params) -> dict:
     """Dispatch one series to its method; every result has the same keys."""
     if method == "opensdg":
         return _assess_opensdg(series, statuses, target, d, params)
+    if target["comparator"] != "range" and _isna(target["value"]):
+        res = _assess_series(series.iloc[:0], {}, target, d, as_of, method)
+        res.update(
+            n_years=len(series),
+            series=tuple((int(y), float(v)) for y, v in series.items()),
+            note="no target value: only method 'opensdg' assesses a series without a target",
+            opensdg_status="",
+            score=math.nan,
+        )
+        return res
     res = _assess_series(series, statuses, target, d, as_of, method, params.get("base_year"))
     res.setdefault("opensdg_status", "")
     res.setdefault("score", math.nan)
@@ -1036,7 +1041,7 @@ def _assess_any(series, statuses, target, d, as_of, method, params) -> dict:
 
 @cache
 def _units_of_type(vintage: str, unit_type: str) -> int:
-    """Number of communes of *unit_type* (``xã``) in the gazetteer of *vintage*."""
+    """Return the number of communes of *unit_type* (``xã``) in the gazetteer of *vintage*."""
     from .admin.gazetteer import gazetteer
 
     g = gazetteer(vintage)
@@ -1044,7 +1049,7 @@ def _units_of_type(vintage: str, unit_type: str) -> int:
 
 
 def _share_target(target: dict, reading: dict) -> dict:
-    """The target as a share: ``ref_count`` of the ``ref_units`` units of its time."""
+    """Return the target as a share: ``ref_count`` of the ``ref_units`` units of its time."""
     share = 100.0 * float(reading["ref_count"]) / float(reading["ref_units"])
     return {**target, "value": share}
 
@@ -1336,8 +1341,8 @@ def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = N
     cat = _catalog_rows()
 
     def indicator_label(i: str) -> str:
-        row = cat[i]
-        return f"{row[f'name_{lang}']} ({row['unit']})"
+        row = cat.get(i)
+        return f"{row[f'name_{lang}']} ({row['unit']})" if row else i
 
     reg = (load_targets() if targets is None else targets).set_index("target_id", drop=False)
     labels = _status_labels(lang)

@@ -353,7 +353,7 @@ def target_readings() -> dict[str, dict[str, str]]:
 
 
 def _as_year(x, name: str, *, required: bool) -> int | None:
-    """An int year from an int or a numpy integer (never a bool or a float)."""
+    """Return an int year from an int or a numpy integer (never a bool or a float)."""
     import numbers
 
     if x is None:
