@@ -686,3 +686,79 @@ def test_empty_observations_give_insufficient_data(tmp_path):
     assert set(res["status"]) == {"insufficient_data"}
     assert f"Insufficient data: {len(res)}  ({len(res)} targets)" in format_assessment(res, "en")
     write_progress_workbook(res, tmp_path / "p.xlsx")
+
+
+# ---------------------------------------------------------------- NTM 2030: the unit change
+def test_ntm_2030_share_of_the_years_own_xa():
+    # 'trên 60 xã' set for the 110 xã of 2019 -> more than 60/110 = 54.545 % of xã.
+    # 2017: 10 of 110 xã = 9.0909 %; 2022: 30 of the 95 xã of the 2020 units = 31.579 %.
+    # CAGR_obs = (31.579/9.0909)^(1/5) - 1 = 0.282797; CAGR_req = 6^(1/13) - 1 = 0.147778;
+    # ratio 1.91367 -> on track
+    r = one(obs("ntm_communes_count", {2017: 10, 2022: 30}), "ntm_communes_2030")
+    assert r["reading"] == "share_of_units"
+    assert r["target_value"] == pytest.approx(100 * 60 / 110)
+    assert r["baseline_value"] == pytest.approx(100 * 10 / 110)
+    assert r["latest_value"] == pytest.approx(100 * 30 / 95)
+    assert r["measure"] == pytest.approx(1.91367, abs=1e-5)
+    assert r["status"] == "on_track"
+    assert "95 xã" in r["note"] and "110 xã" in r["note"] and "units changed" in r["note"]
+    # 2025 (35 xã + 2 phường): 20 of 35 xã = 57.14 % > 54.55 % -> achieved, though 20 < 60
+    later = obs("ntm_communes_count", {2017: 10, 2022: 30, 2025: 20})
+    r = one(later, "ntm_communes_2030")
+    assert r["latest_value"] == pytest.approx(100 * 20 / 35)
+    assert r["status"] == "achieved"
+    assert "35 xã" in r["note"]
+    # read as a count, 20 < 60 and the note says the units are not comparable
+    r = one(later, "ntm_communes_2030", count_reading="count")
+    assert r["status"] != "achieved" and "not comparable" in r["note"]
+    with pytest.raises(ValueError, match="count_reading"):
+        one(later, "ntm_communes_2030", count_reading="both")
+
+
+def test_chart_path_is_the_judged_path():
+    # the required path runs from the base to the target with the required CAGR, and the
+    # status agrees with the latest value against it: latest above the path -> on track
+    r = one(obs("ntm_communes_count", {2017: 10, 2022: 30}), "ntm_communes_2030")
+    path = dict(r["path"])
+    assert r["path_kind"] == "required" and r["rate_kind"] == "cagr"
+    assert path[2017] == pytest.approx(100 * 10 / 110)
+    assert path[2030] == pytest.approx(100 * 60 / 110)
+    assert path[2022] == pytest.approx(100 * 10 / 110 * 1.147778**5, rel=1e-5)
+    assert r["latest_value"] > path[2022]
+    assert dict(r["series"]) == pytest.approx({2017: 100 * 10 / 110, 2022: 100 * 30 / 95})
+
+
+# ---------------------------------------------------------------- ad-hoc targets
+def test_adhoc_target_validated_and_assessed():
+    import numpy as np
+
+    from bkanalysis.targets import Target
+
+    t = Target(indicator_id="forest_cover_pct", comparator=">=", value=72, year=np.int64(2020))
+    assert t.year == 2020 and isinstance(t.year, int)
+    r = assess(obs("forest_cover_pct", {2017: 70, 2019: 71.5}), targets=[t]).iloc[0]
+    # same as the registry's forest_cover_2020 (hand-computed ratio 1.12963)
+    assert r["measure"] == pytest.approx(1.12963, abs=1e-5)
+    assert (r["target_id"], r["status"]) == ("forest_cover_pct_2020", "on_track")
+    r = assess(
+        obs("forest_cover_pct", {2017: 70, 2019: 71.5}), targets=[t], as_of=np.int64(2019)
+    ).iloc[0]
+    assert r["as_of"] == 2019
+    for bad in (
+        {"comparator": "≥", "value": 72, "year": 2020},
+        {"comparator": ">=", "value": 72, "year": 2020.0},
+        {"comparator": ">=", "value": "72", "year": 2020},
+        {"comparator": "<=", "value": 72, "year": 2020},  # contradicts 'increase'
+        {"comparator": "range", "low": 5, "high": 3, "year": 2020},
+        {"comparator": "=", "year": 2020},
+    ):
+        with pytest.raises(ValueError):
+            Target(indicator_id="forest_cover_pct", **bad)
+    with pytest.raises(ValueError, match="direction"):
+        Target(indicator_id="unknown_series", comparator="=", value=1, year=2030)
+    with pytest.raises(ValueError, match="as_of"):
+        assess(obs("forest_cover_pct", {2017: 70}), targets=[t], as_of=2019.5)
+    # a target without a value: only the opensdg method assesses it
+    nv = Target(indicator_id="forest_cover_pct", comparator=">=", year=2030)
+    r = assess(obs("forest_cover_pct", {2017: 70, 2019: 71.5}), targets=[nv]).iloc[0]
+    assert r["status"] == "insufficient_data" and "opensdg" in r["note"]
