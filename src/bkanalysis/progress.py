@@ -574,7 +574,7 @@ def opensdg_progress(
     --------
     >>> r = opensdg_progress({2015: 50.0, 2020: 60.0}, target=80.0, direction=1)
     >>> r["status"], round(r["progress_value"], 4)
-    ('substantial_progress', 1.1809)
+    ('substantial_progress', 1.1668)
     >>> opensdg_progress({2015: 5.0, 2020: -1.0}, direction=1)["status"]
     'not_available'
     """
