@@ -725,7 +725,10 @@ def test_chart_path_is_the_judged_path():
     assert path[2030] == pytest.approx(100 * 60 / 110)
     assert path[2022] == pytest.approx(100 * 10 / 110 * 1.147778**5, rel=1e-5)
     assert r["latest_value"] > path[2022]
-    assert dict(r["series"]) == pytest.approx({2017: 100 * 10 / 110, 2022: 100 * 30 / 95})
+    assert {y: v for y, v, _ in r["series"]} == pytest.approx(
+        {2017: 100 * 10 / 110, 2022: 100 * 30 / 95}
+    )
+    assert [s for _, _, s in r["series"]] == ["actual", "actual"]
 
 
 # ---------------------------------------------------------------- ad-hoc targets

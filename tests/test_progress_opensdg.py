@@ -265,4 +265,4 @@ def test_assessment_carries_the_required_path():
     assert path[2030] == pytest.approx(80)
     # CAGR path: 50 * 1.6^(5/15) in 2020 = 58.480
     assert path[2020] == pytest.approx(58.480, abs=1e-3)
-    assert dict(row["series"]) == {2015: 50.0, 2020: 60.0}
+    assert [p[:2] for p in row["series"]] == [(2015, 50.0), (2020, 60.0)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import textwrap
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ __all__ = [
     "format_assessment",
     "opensdg_progress",
     "preferred_values",
+    "reading_text",
     "status_command",
     "write_progress_workbook",
 ]
@@ -223,6 +225,11 @@ def _range_note(x: float, comp: str, high: float) -> str:
     return ""
 
 
+def _points(series, statuses) -> tuple:
+    """Return (year, value, data status) of each point of the judged series."""
+    return tuple((int(y), float(v), statuses.get(int(y), "")) for y, v in series.items())
+
+
 def _required_path(base_year, base, goal, deadline, rate, absolute) -> tuple:
     """Points (year, value) of the required path from the base to the target."""
     if math.isnan(rate) or deadline <= base_year:
@@ -298,7 +305,7 @@ def _assess_series(
         "rate_kind": "",
         "path_kind": "",
         "path": (),
-        "series": tuple((int(y), float(v)) for y, v in series.items()),
+        "series": _points(series, statuses),
     }
     notes = []
     if series.empty:
@@ -330,7 +337,7 @@ def _assess_series(
             series = series[series.index <= deadline]
         elif not at_deadline.empty:
             series = at_deadline
-        out["series"] = tuple((int(y), float(v)) for y, v in series.items())
+        out["series"] = _points(series, statuses)
     latest_year = int(series.index[-1])
     latest = float(series.iloc[-1])
     out.update(
@@ -741,7 +748,7 @@ def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dic
         "rate_kind": "cagr" if r["observed_growth"] is not None else "",
         "path_kind": "",
         "path": (),
-        "series": tuple((int(y), float(v)) for y, v in series.items()),
+        "series": _points(series, statuses),
     }
     if latest is not None and goal is not None:
         out["gap"] = direction * (goal - latest)
@@ -1027,7 +1034,7 @@ def _assess_any(series, statuses, target, d, as_of, method, params) -> dict:
         res = _assess_series(series.iloc[:0], {}, target, d, as_of, method)
         res.update(
             n_years=len(series),
-            series=tuple((int(y), float(v)) for y, v in series.items()),
+            series=_points(series, statuses),
             note="no target value: only method 'opensdg' assesses a series without a target",
             opensdg_status="",
             score=math.nan,
@@ -1087,6 +1094,81 @@ def _count_note(series, reading: dict) -> str:
         f"count as reported: the target ({reading['ref_count']}) was set for "
         f"{reading['ref_units']} {reading['unit_type']} ({reading['ref_vintage']} units); "
         f"the units changed ({', '.join(later)} units), so the count is not comparable"
+    )
+
+
+def _vi_number(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def reading_text(row, lang: str = "vi") -> str:
+    """Return how the target of an assessment row was read, in *lang* ('' if plainly).
+
+    Used alike by the status table, ``reports/progress.xlsx`` and the charts: the
+    reach-at-least reading of a range, a conditional part of an emission target, a count
+    target read as a share of each year's own units (with the unit change).
+
+    Examples
+    --------
+    >>> reading_text({"reading": "at_least_range", "target_low": 3.0, "target_high": 4.0}, "en")
+    'reach at least 3–4: a value above the range is achieved too'
+    """
+    from .schema import vintage_for_year
+    from .targets import target_readings
+
+    if lang not in {"vi", "en"}:
+        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
+    kind = row.get("reading", "") if hasattr(row, "get") else ""
+    vi = lang == "vi"
+    if kind == "at_least_range":
+        lo, hi = f"{row['target_low']:g}", f"{row['target_high']:g}"
+        if vi:
+            return f"đạt tối thiểu {lo}–{hi}: vượt trên khoảng này cũng là đạt"
+        return f"reach at least {lo}–{hi}: a value above the range is achieved too"
+    if kind == "conditional":
+        if vi:
+            return (
+                "phần có điều kiện: chỉ thực hiện khi có hỗ trợ quốc gia/quốc tế, và chỉ tính "
+                "sau khi phần tự nguyện đã đầy — không phải nghĩa vụ bắt buộc"
+            )
+        return (
+            "conditional part: only with national/international support, and it fills only "
+            "once the voluntary part is full — not an obligation"
+        )
+    if kind == "partly_conditional":
+        if vi:
+            return "gồm phần tự nguyện và các phần có điều kiện (cần hỗ trợ quốc gia/quốc tế)"
+        return "voluntary part plus parts conditional on national/international support"
+    if kind not in {"share_of_units", "count_as_reported"}:
+        return ""
+    r = target_readings().get(row.get("target_id", ""), {})
+    if not r:
+        return ""
+    unit, n, total, vint = r["unit_type"], r["ref_count"], r["ref_units"], r["ref_vintage"]
+    share = 100 * float(n) / float(total)
+    years = [int(p[0]) for p in (row.get("series") or ())]
+    used = sorted({vintage_for_year(y) for y in years} | {vint})
+    dens = ", ".join(f"{v}: {_units_of_type(v, unit)} {unit}" for v in used)
+    if kind == "share_of_units":
+        if vi:
+            return (
+                f"“trên {n} {unit}” đặt khi tỉnh có {total} {unit} (đơn vị {vint}) → đọc là "
+                f"trên {n}/{total} = {_vi_number(share)} % số {unit}; mỗi năm so với số {unit} "
+                f"của chính năm đó ({dens}); đơn vị hành chính đã thay đổi"
+            )
+        return (
+            f"'more than {n} {unit}' was set for {total} {unit} ({vint} units) → read as more "
+            f"than {n}/{total} = {share:.1f} % of {unit}; each year against that year's own "
+            f"{unit} ({dens}); the administrative units changed"
+        )
+    if vi:
+        return (
+            f"số {unit} theo báo cáo; mục tiêu {n} đặt cho {total} {unit} (đơn vị {vint}), "
+            f"đơn vị hành chính đã thay đổi ({dens}) nên số đếm không so sánh được"
+        )
+    return (
+        f"count as reported; the target {n} was set for {total} {unit} ({vint} units) and "
+        f"the units changed ({dens}), so the count is not comparable"
     )
 
 
@@ -1307,6 +1389,7 @@ _HEADERS = {
     "method": ("Phương pháp", "Method"),
     "as_of": ("Năm đánh giá", "Assessed as of"),
     "note": ("Ghi chú", "Note"),
+    "reading": ("Cách đọc mục tiêu", "Reading of the target"),
     "clause": ("Nội dung mục tiêu (Quyết định 1635)", "Target clause (Decision 1635)"),
 }
 _PROGRESS = {
@@ -1324,6 +1407,7 @@ _PROGRESS = {
     "regression": ("thụt lùi", "regression"),
     "no required change": ("không cần thay đổi", "no change required"),
     "NTM": ("xã đã đạt chuẩn NTM", "NTM commune"),
+    "conditional": ("chờ hỗ trợ (có điều kiện)", "awaits support (conditional)"),
 }
 _DATA_STATUS = {
     "actual": ("chính thức", "actual"),
@@ -1335,7 +1419,7 @@ _DATA_STATUS = {
 
 def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None):
     """Rows of display values (list of dicts keyed as _HEADERS) for *lang*."""
-    from .targets import _catalog_rows, describe_target, load_targets
+    from .targets import _catalog_rows, load_targets
 
     k = 0 if lang == "vi" else 1
     cat = _catalog_rows()
@@ -1358,7 +1442,7 @@ def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = N
                 "area_code": r["area_code"],
                 "area_name": r["area_name"],
                 "admin_vintage": r["admin_vintage"],
-                "target": describe_target(t, lang) if t is not None else "",
+                "target": _target_text(r, t, lang),
                 "deadline": r["deadline"],
                 "baseline_year": r["baseline_year"],
                 "baseline_value": r["baseline_value"],
@@ -1375,12 +1459,32 @@ def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = N
                 "method": r["method"],
                 "as_of": r["as_of"],
                 "note": r["note"],
+                "reading": reading_text(r, lang),
                 "clause": (t["clause_vi"] if lang == "vi" else t["clause_en"])
                 if t is not None
                 else "",
             }
         )
     return out
+
+
+def _target_text(r: dict, t, lang: str) -> str:
+    """Return the target as assessed: the registry's text, or the share it was read as."""
+    from .targets import describe_target, target_readings
+
+    if r.get("reading") == "share_of_units":
+        sign = {">": ">", ">=": "≥"}.get(r["comparator"], r["comparator"])
+        unit = target_readings()[r["target_id"]]["unit_type"]
+        value = f"{r['target_value']:.1f}"
+        if lang == "vi":
+            return f"{sign} {value.replace('.', ',')} % số {unit}"
+        return f"{sign} {value} % of {unit}"
+    if t is None:
+        return ""
+    text = describe_target(t, lang)
+    if r.get("reading") == "at_least_range":
+        text = "≥ " + text
+    return text
 
 
 def _num(x, digits: int = 4) -> str:
@@ -1459,6 +1563,14 @@ def format_assessment(assessment: pd.DataFrame, lang: str = "vi", *, width: int 
             "gap": _num(r["gap"], 3),
         }
         lines.append("  ".join(cells[c].ljust(w)[:w] for c, w in cols).rstrip())
+        if r["reading"]:
+            # NOTE: conditional parts, reach-at-least ranges and unit changes are said here.
+            lead = "      ↳ "
+            lines.extend(
+                textwrap.wrap(
+                    r["reading"], width, initial_indent=lead, subsequent_indent=" " * len(lead)
+                )
+            )
     counts = assessment[assessment["area_code"] == "06"]["status"].value_counts()
     labels = _status_labels(lang)
     lines.append("")
