@@ -165,7 +165,7 @@ def _assessment_row(assessment, target, area_code) -> dict | None:
 
 
 def _judged_points(a_row) -> pd.DataFrame | None:
-    """The (year, value, status) points an assessment row judged, or None if it has none."""
+    """Return the (year, value, status) points an assessment row judged, or None if it has none."""
     if not a_row or not isinstance(a_row.get("series"), tuple | list):
         return None
     pts = [p for p in a_row["series"] if len(p) >= 2]
