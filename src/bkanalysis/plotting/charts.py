@@ -645,12 +645,33 @@ def plot_emissions_vs_bau(
             cum = cum + pct
             lower = bau * (1 - cum / 100)
             ok = ~np.isnan(lower)
+            name = word(key, lang)
+            if key != "tier_voluntary":
+                # NOTE: the national/international tiers depend on support (plan wording).
+                name += f" ({word('conditional', lang)})"
             handles.append(
                 ax.fill_between(
                     years, lower, upper, where=ok, color=colour, alpha=0.55, linewidth=0,
-                    gid=key, label=word(key, lang),
+                    gid=key, label=name,
                 )
             )  # fmt: skip
+        if "target_kind" in em.columns:
+            # years between two target years carry an interpolated path, never a target
+            kinds = em["target_kind"].fillna("").to_numpy(dtype=object)
+            between = kinds == "path"
+            for i in np.flatnonzero(kinds == "path"):  # join the path to its target years
+                for j in (i - 1, i + 1):
+                    if 0 <= j < len(kinds) and kinds[j] == "target":
+                        between[j] = True
+            if (kinds == "path").any():
+                top = bau * (1 - cum / 100)
+                handles.append(
+                    ax.fill_between(
+                        years, top, bau, where=between & ~np.isnan(top), facecolor="none",
+                        edgecolor=(0, 0, 0, 0.35), hatch="////", linewidth=0, gid="tier_path",
+                        label=word("tier_path", lang),
+                    )
+                )  # fmt: skip
         (h_bau,) = ax.plot(
             years, bau, "-", color="#000000", linewidth=1.2, gid="bau", label=word("bau", lang)
         )
@@ -699,8 +720,13 @@ def plot_emissions_vs_bau(
         labelled = [i for i in np.flatnonzero(seen) if int(years[i]) == 2020]
         if seen.any() and np.flatnonzero(seen)[-1] not in labelled:
             labelled.append(np.flatnonzero(seen)[-1])
+        reduction = (
+            em["reduction_pct"].to_numpy(float)
+            if "reduction_pct" in em.columns
+            else 100 * (bau - act) / bau
+        )
         for i in labelled:
-            red = 100 * (bau[i] - act[i]) / bau[i]
+            red = reduction[i]
             ax.annotate(
                 f"{format_number(red, lang, 1)} % {word('below_bau', lang)} ({int(years[i])})",
                 (years[i], act[i]), xytext=(6, 0), textcoords="offset points",
