@@ -1716,7 +1716,7 @@ def _load_processed(processed) -> pd.DataFrame:
 
 
 def status_command(args: argparse.Namespace) -> int:
-    """``bkanalysis status [--year Y] [--lang vi|en] [--processed DIR] [--method M]``.
+    """``bkanalysis status [--year Y] [--lang vi|en] [--processed DIR] [--method M] [--count-reading R]``.
 
     Prints the table of every target and writes ``reports/progress.xlsx``; emission
     messages (no BAU data) are printed too.
@@ -1731,9 +1731,14 @@ def status_command(args: argparse.Namespace) -> int:
     method = getattr(args, "method", None) or "plan"
     if method not in METHODS:
         raise BkError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+    reading = getattr(args, "count_reading", None) or "share"
+    if reading not in COUNT_READINGS:
+        raise BkError(f"unknown count reading {reading!r}: choose {' or '.join(COUNT_READINGS)}")
     processed = Path(getattr(args, "processed", None) or paths.processed)
     observations = _load_processed(processed)
-    assessment = assess(observations, as_of=getattr(args, "year", None), method=method)
+    assessment = assess(
+        observations, as_of=getattr(args, "year", None), method=method, count_reading=reading
+    )
     print(format_assessment(assessment, lang))
     emissions = emissions_vs_bau(observations)
     if emissions.empty and "message" in emissions.attrs:
