@@ -765,3 +765,49 @@ def test_adhoc_target_validated_and_assessed():
     nv = Target(indicator_id="forest_cover_pct", comparator=">=", year=2030)
     r = assess(obs("forest_cover_pct", {2017: 70, 2019: 71.5}), targets=[nv]).iloc[0]
     assert r["status"] == "insufficient_data" and "opensdg" in r["note"]
+
+
+# ---------------------------------------------------------------- table, terminal, workbook
+def _wording_data():
+    return pd.concat(
+        [
+            obs("ntm_communes_count", {2017: 10, 2022: 30, 2025: 20}),
+            obs("ghg_emissions_tco2e", {2018: 1000, 2020: 955}),
+            obs("ghg_bau_tco2e", {2018: 1000, 2020: 1000}, status="plan"),
+            obs("public_green_space_m2_per_person", {2017: 8, 2020: 17}),
+        ],
+        ignore_index=True,
+    )
+
+
+def test_status_table_shows_conditional_parts_ranges_and_unit_change(tmp_path):
+    res = assess(_wording_data())
+    for lang, words in (
+        ("vi", ["Phần có điều kiện", "đạt tối thiểu 10–15", "110 xã", "95 xã", "35 xã"]),
+        ("en", ["Conditional part", "reach at least 10–15", "110 xã", "95 xã", "35 xã"]),
+    ):
+        text = format_assessment(res, lang)
+        for w in words:
+            assert w in text, (lang, w)
+    text = format_assessment(res, "vi")
+    line = next(x for x in text.splitlines() if x.startswith("ntm_communes_2030 "))
+    assert "54,5 % số xã" in line and "Đã đạt" in line
+    path = write_progress_workbook(res, tmp_path / "progress.xlsx")
+    ws = openpyxl.load_workbook(path)["Progress (en)"]
+    head = [c.value for c in ws[1]]
+    rows = {
+        r[0]: dict(zip(head, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)
+    }
+    assert rows["ghg_reduction_2020_national"]["Status"] == "Conditional part"
+    assert "not an obligation" in rows["ghg_reduction_2020_national"]["Reading of the target"]
+    assert rows["public_green_space"]["Status"] == "Met at deadline"
+    assert "above the range" in rows["public_green_space"]["Note"]
+    assert "reach at least" in rows["public_green_space"]["Reading of the target"]
+    ntm = rows["ntm_communes_2030"]
+    assert ntm["Target"] == "> 54.5 % of xã"
+    assert "units changed" in ntm["Reading of the target"]
+
+
+def test_status_command_count_reading(fake_pipeline, capsys):
+    assert main(["status", "--processed", str(fake_pipeline), "--count-reading", "count"]) == 0
+    assert main(["status", "--processed", str(fake_pipeline), "--count-reading", "x"]) == 1
