@@ -266,3 +266,16 @@ def test_assessment_carries_the_required_path():
     # CAGR path: 50 * 1.6^(5/15) in 2020 = 58.480
     assert path[2020] == pytest.approx(58.480, abs=1e-3)
     assert [p[:2] for p in row["series"]] == [(2015, 50.0), (2020, 60.0)]
+
+
+def test_direction_words_of_sdg_build_accepted():
+    # 'positive' / 'negative' as in sdg-build's progress_calculation_options
+    up = Target("ref_series", ">=", None, 2030, direction="positive")
+    down = Target("ref_series", "<=", None, 2030, direction="negative")
+    assert (up.direction, down.direction) == ("increase", "decrease")
+    with pytest.raises(ValueError, match="contradicts"):
+        Target("ref_series", ">=", None, 2030, direction="negative")
+    # a registry-like frame with a direction column works as well
+    frame = pd.DataFrame([{**down.as_record(), "direction": "negative"}])
+    r = assess(series_obs({2020: 100, 2021: 120}), targets=frame, method="opensdg").iloc[0]
+    assert r["opensdg_status"] == "deterioration"

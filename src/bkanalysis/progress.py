@@ -930,11 +930,8 @@ def assess(
 
     rows = []
     for target in targets.to_dict("records"):
-        own = target.get("direction")
-        if isinstance(own, str) and own in {"increase", "decrease"}:
-            d = 1 if own == "increase" else -1
-        else:
-            d = _direction(target["indicator_id"], directions)
+        own = _DIRECTION_WORDS.get(target.get("direction")) if _hashable(target) else None
+        d = own if own is not None else _direction(target["indicator_id"], directions)
         reading = readings.get(target["target_id"], {})
         kind = reading.get("reading", "")
         if kind == "share_of_units":
@@ -1024,6 +1021,13 @@ def assess(
     for col in ("opensdg_status", "reading", "rate_kind", "path_kind"):
         df[col] = df[col].fillna("").astype(str)
     return df
+
+
+_DIRECTION_WORDS = {"increase": 1, "decrease": -1, "positive": 1, "negative": -1}
+
+
+def _hashable(target: dict) -> bool:
+    return isinstance(target.get("direction"), str)
 
 
 def _assess_any(series, statuses, target, d, as_of, method, params) -> dict:

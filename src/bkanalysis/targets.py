@@ -401,7 +401,8 @@ class Target:
     target_id : str, optional
         Default ``"<indicator_id>_<year>"``.
     direction : {'increase', 'decrease'}, optional
-        Desirable direction; default: the catalog's, else the comparator's.
+        Desirable direction (``'positive'``/``'negative'`` or +1/−1 accepted); default:
+        the catalog's, else the comparator's.
     limit : float, optional
         A natural limit (e.g. 100 %) for Open SDG's method without a target value.
 
@@ -464,6 +465,10 @@ class Target:
                 raise ValueError(f"a range needs low <= high, got {low!r}, {high!r}")
         elif comparator in {"=", "maintain"} and math.isnan(self.value):
             raise ValueError(f"comparator {comparator!r} needs a value")
+        # NOTE: sdg-build's vocabulary (positive/negative) and +1/-1 are accepted too.
+        aliases = {"positive": "increase", "negative": "decrease", 1: "increase", -1: "decrease"}
+        if not isinstance(direction, bool) and direction in aliases:
+            direction = aliases[direction]
         if direction not in {None, "increase", "decrease"}:
             raise ValueError(f"direction must be 'increase' or 'decrease', got {direction!r}")
         try:
