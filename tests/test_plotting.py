@@ -385,8 +385,10 @@ def test_emissions_tiers_stack_below_bau():
     assert _band_at(intl, 2020) == pytest.approx((bau2020 * 0.94, bau2020 * 0.95))
     assert _band_at(intl, 2030)[0] == pytest.approx(bau2030 * 0.86)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    # issue 16: the supported tiers are labelled conditional (was without the suffix)
     assert labels == ["Business as usual (BAU)", "Actual emissions", "Preliminary / estimate", "Voluntary reduction",
-                      "Reduction with national support", "Reduction with international support"]  # fmt: skip
+                      "Reduction with national support (conditional)",
+                      "Reduction with international support (conditional)"]  # fmt: skip
     assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "target_pct") == [
         "−14 %",
         "−6 %",
@@ -821,3 +823,24 @@ def test_target_series_fits_brief_widths(width):
     title_box = ax.title.get_window_extent(renderer)
     badge_box = _by_gid(ax, "status")[0].get_window_extent(renderer)
     assert not title_box.overlaps(badge_box)
+
+
+def test_emissions_chart_path_years_hatched_and_no_target_before_2020():
+    # issue 16: no tier band before 2020 (no target); 2021–2022 hatched as an interpolated
+    # path, never a target
+    from bkanalysis.emissions import emissions_vs_bau
+
+    rows = []
+    for year, actual, bau in [(2018, 980.0, 1000.0), (2020, 960.0, 1020.0), (2022, 990.0, 1060.0)]:
+        rows.append(_obs("ghg_emissions_tco2e", [(year, actual, "actual")]))
+        rows.append(_obs("ghg_bau_tco2e", [(year, bau, "plan")]))
+    em = emissions_vs_bau(pd.concat(rows))
+    assert em["target_kind"].tolist() == ["", "target", "path"]
+    ax = plot_emissions_vs_bau(em, lang="en")
+    (path,) = _by_gid(ax, "tier_path")
+    xs = {round(float(x)) for p in path.get_paths() for x, _ in p.vertices}
+    assert 2018 not in xs and {2020, 2022} <= xs
+    (vol,) = _by_gid(ax, "tier_voluntary")
+    assert 2018 not in {round(float(x)) for p in vol.get_paths() for x, _ in p.vertices}
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Between the target years: interpolated path, not a plan target" in labels

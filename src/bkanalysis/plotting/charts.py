@@ -279,6 +279,8 @@ def plot_target_series(
         target_text = comparator_text(comparator, tgt["value"], tgt["low"], tgt["high"], unit, lang)
         if reading == "share_of_units":
             target_text += " " + word("of_communes", lang)
+        elif comparator == "range":
+            target_text = "≥ " + target_text  # the plan's "đạt 3 – 4 %": reach at least
         label = f"{word('target', lang)} {int(deadline) if not math.isnan(deadline) else ''}: {target_text}"
         years = series["year"].tolist() + plan["year"].tolist()
         start = float(min(years)) if years else deadline - 1
