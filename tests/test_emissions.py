@@ -10,6 +10,7 @@ from bkanalysis.emissions import (
     emissions_vs_bau,
     project_emissions,
     reduction_observations,
+    target_kind,
     tier_caps,
     tier_split,
 )
@@ -30,12 +31,22 @@ def rows(indicator_id, points, status="actual"):
 
 
 def test_tier_caps_from_registry_and_interpolated():
-    assert tier_caps(2015) == (3, 2, 1)
+    # issue 16: no target before 2020 or after 2030 (were the nearest target's caps);
+    # the years in between are an interpolated path, labelled as such
+    assert all(math.isnan(c) for c in tier_caps(2015))
+    assert all(math.isnan(c) for c in tier_caps(2035))
     assert tier_caps(2020) == (3, 2, 1)
     assert tier_caps(2021) == pytest.approx((3.4, 2.2, 1.2))
     assert tier_caps(2025) == pytest.approx((5, 3, 2))
     assert tier_caps(2030) == (7, 4, 3)
-    assert tier_caps(2035) == (7, 4, 3)
+    assert [target_kind(y) for y in (2019, 2020, 2021, 2029, 2030, 2031)] == [
+        "",
+        "target",
+        "path",
+        "path",
+        "target",
+        "",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -81,15 +92,16 @@ def test_emissions_vs_bau_hand_computed():
     assert total20["tier_international_pct"] == 0
     assert total20["target_pct"] == 6
     assert total20["bau_status"] == "plan"
+    assert total20["target_kind"] == "target"
     energy = df.iloc[1]
     assert energy["reduction_pct"] == pytest.approx(20)
-    assert (
-        energy["tier_voluntary_pct"],
-        energy["tier_national_pct"],
-        energy["tier_international_pct"],
-    ) == (3, 2, 1)
+    # issue 16: the plan sets no per-sector split of the tiers: none for a sector
+    cols = ["tier_voluntary_pct", "tier_national_pct", "cap_voluntary_pct", "target_pct"]
+    assert energy[cols].isna().all()
+    assert energy["target_kind"] == ""
     total25 = df.iloc[2]
-    # 2025: 10% below BAU; caps 5 + 3 + 2 = 10
+    # 2025: 10% below BAU; caps 5 + 3 + 2 = 10 on the interpolated path (not a target)
+    assert total25["target_kind"] == "path"
     assert total25["reduction_pct"] == pytest.approx(10)
     assert total25["target_pct"] == pytest.approx(10)
     assert total25[

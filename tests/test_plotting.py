@@ -385,8 +385,10 @@ def test_emissions_tiers_stack_below_bau():
     assert _band_at(intl, 2020) == pytest.approx((bau2020 * 0.94, bau2020 * 0.95))
     assert _band_at(intl, 2030)[0] == pytest.approx(bau2030 * 0.86)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    # issue 16: the supported tiers are labelled conditional (was without the suffix)
     assert labels == ["Business as usual (BAU)", "Actual emissions", "Preliminary / estimate", "Voluntary reduction",
-                      "Reduction with national support", "Reduction with international support"]  # fmt: skip
+                      "Reduction with national support (conditional)",
+                      "Reduction with international support (conditional)"]  # fmt: skip
     assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "target_pct") == [
         "−14 %",
         "−6 %",
@@ -697,40 +699,87 @@ def test_every_exported_pdf_embeds_its_fonts(tmp_path):
         _assert_pdf_embeds_fonts(pdf)
 
 
-def test_target_series_assesses_registry_target_by_default():
+def test_target_series_draws_what_was_assessed_and_never_assesses():
+    # issue 16 (replaces "assesses the registry target by default"): the chart draws the
+    # status, the judged series and the judged path of the assessment given to it, and
+    # without an assessment it shows no status (it never calls assess itself)
     pytest.importorskip("bkanalysis.progress")
-    ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", lang="en")
-    (badge,) = _by_gid(ax, "status")
     from bkanalysis.progress import assess
     from bkanalysis.targets import load_targets
 
+    obs = _obs("forest_cover_pct", FOREST)
+    ax = plot_target_series(obs, "forest_cover_2020", lang="en")
+    assert _by_gid(ax, "status") == []
     t = load_targets()
-    expected = assess(_obs("forest_cover_pct", FOREST), t[t["target_id"] == "forest_cover_2020"])
-    status = expected["status"].iloc[0]
-    assert badge.get_text() == f"Status: {STATUSES.loc[status, 'label_en']}"
-    assert _same_colour(badge.get_bbox_patch().get_facecolor(), STATUSES.loc[status, "colour"])
+    expected = assess(obs, t[t["target_id"] == "forest_cover_2020"], as_of=2019)
+    row = expected.iloc[0]
+    ax = plot_target_series(obs, "forest_cover_2020", lang="en", assessment=expected)
+    (badge,) = _by_gid(ax, "status")
+    assert badge.get_text() == f"Status: {STATUSES.loc[row['status'], 'label_en']}"
+    assert _same_colour(
+        badge.get_bbox_patch().get_facecolor(), STATUSES.loc[row["status"], "colour"]
+    )
+    (traj,) = _by_gid(ax, "trajectory")
+    assert list(traj.get_xdata()) == [p[0] for p in row["path"]]
+    assert list(traj.get_ydata()) == pytest.approx([p[1] for p in row["path"]])
+    (actual,) = _by_gid(ax, "series_actual")
+    assert list(actual.get_xdata()) == [p[0] for p in row["series"] if p[2] == "actual"]
 
 
-def test_target_series_without_data_states_insufficient_data():
+def test_target_series_without_assessment_has_no_status():
     pytest.importorskip("bkanalysis.progress")
     from bkanalysis.schema import empty_observations
 
     ax = plot_target_series(empty_observations(), "forest_cover_2020")
-    (badge,) = _by_gid(ax, "status")
-    assert badge.get_text() == "Tình trạng: Thiếu dữ liệu"
+    assert _by_gid(ax, "status") == []
     (target,) = _by_gid(ax, "target")
     assert list(target.get_ydata()) == [72.0]
 
 
-def test_target_series_derives_reduction_below_bau():
+def test_target_series_draws_the_assessed_reduction_below_bau():
+    # the reduction below BAU is derived by assess (not by the chart): drawn from its row
     pytest.importorskip("bkanalysis.emissions")
+    from bkanalysis.progress import assess
+    from bkanalysis.targets import load_targets
+
     rows = []
     for year, actual, bau in [(2018, 960.0, 1000.0), (2020, 990.0, 1060.0)]:
         rows.append(_obs("ghg_emissions_tco2e", [(year, actual, "actual")]))
         rows.append(_obs("ghg_bau_tco2e", [(year, bau, "plan")]))
-    ax = plot_target_series(pd.concat(rows), "ghg_reduction_2020", lang="en")
+    data = pd.concat(rows)
+    t = load_targets()
+    assessment = assess(data, t[t["target_id"] == "ghg_reduction_2020"])
+    ax = plot_target_series(data, "ghg_reduction_2020", lang="en", assessment=assessment)
     (actual,) = _by_gid(ax, "series_actual")
     assert list(actual.get_ydata()) == pytest.approx([4.0, 100 * 70 / 1060])
+    ax = plot_target_series(data, "ghg_reduction_2020", lang="en")
+    assert _by_gid(ax, "series_actual") == []  # nothing derived by the chart
+
+
+def test_ntm_2030_chart_agrees_with_its_status():
+    # issue 16: the NTM 2030 chart draws the share judged, the required CAGR path and the
+    # unit change; the status agrees with the picture (latest above the path -> on track)
+    pytest.importorskip("bkanalysis.progress")
+    from bkanalysis.progress import assess
+    from bkanalysis.targets import load_targets
+
+    data = _obs("ntm_communes_count", [(2017, 10.0, "actual"), (2022, 30.0, "actual")])
+    t = load_targets()
+    a = assess(data, t[t["target_id"] == "ntm_communes_2030"])
+    row = a.iloc[0]
+    assert row["status"] == "on_track"
+    ax = plot_target_series(data, "ntm_communes_2030", lang="en", assessment=a)
+    (traj,) = _by_gid(ax, "trajectory")
+    path = dict(zip(traj.get_xdata(), traj.get_ydata(), strict=True))
+    (actual,) = _by_gid(ax, "series_actual")
+    latest = dict(zip(actual.get_xdata(), actual.get_ydata(), strict=True))
+    assert latest[2022] == pytest.approx(100 * 30 / 95)
+    assert latest[2022] > path[2022]  # on track: above the required path
+    (target,) = _by_gid(ax, "target")
+    assert list(target.get_ydata()) == pytest.approx([100 * 60 / 110])
+    (note,) = _by_gid(ax, "reading")
+    assert "110" in note.get_text() and "95" in note.get_text()
+    assert "xã" in ax.get_ylabel()
 
 
 @pytest.mark.slow
@@ -774,3 +823,24 @@ def test_target_series_fits_brief_widths(width):
     title_box = ax.title.get_window_extent(renderer)
     badge_box = _by_gid(ax, "status")[0].get_window_extent(renderer)
     assert not title_box.overlaps(badge_box)
+
+
+def test_emissions_chart_path_years_hatched_and_no_target_before_2020():
+    # issue 16: no tier band before 2020 (no target); 2021–2022 hatched as an interpolated
+    # path, never a target
+    from bkanalysis.emissions import emissions_vs_bau
+
+    rows = []
+    for year, actual, bau in [(2018, 980.0, 1000.0), (2020, 960.0, 1020.0), (2022, 990.0, 1060.0)]:
+        rows.append(_obs("ghg_emissions_tco2e", [(year, actual, "actual")]))
+        rows.append(_obs("ghg_bau_tco2e", [(year, bau, "plan")]))
+    em = emissions_vs_bau(pd.concat(rows))
+    assert em["target_kind"].tolist() == ["", "target", "path"]
+    ax = plot_emissions_vs_bau(em, lang="en")
+    (path,) = _by_gid(ax, "tier_path")
+    xs = {round(float(x)) for p in path.get_paths() for x, _ in p.vertices}
+    assert 2018 not in xs and {2020, 2022} <= xs
+    (vol,) = _by_gid(ax, "tier_voluntary")
+    assert 2018 not in {round(float(x)) for p in vol.get_paths() for x, _ in p.vertices}
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Between the target years: interpolated path, not a plan target" in labels

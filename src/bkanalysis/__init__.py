@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "load_boundaries": "bkanalysis.admin",
     # targets and progress
     "load_targets": "bkanalysis.targets",
+    "Target": "bkanalysis.targets",
     "assess": "bkanalysis.progress",
     "write_progress_workbook": "bkanalysis.progress",
     "emissions_vs_bau": "bkanalysis.emissions",

@@ -58,7 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument("--processed", default=None, help="folder of the built observations")
-    p.add_argument("--method", default=None, help="progress method (default: the Open SDG measure)")
+    p.add_argument(
+        "--method",
+        default=None,
+        help="progress method: plan (default: met/missed at the deadline), opensdg "
+        "(Open SDG's published measure), escap",
+    )
+    p.add_argument(
+        "--count-reading",
+        default=None,
+        help="NTM 2030 target set for 110 xã: share (default: share of each year's xã) "
+        "or count (as reported)",
+    )
 
     p = sub.add_parser("report", help="build, execute every notebook, export figures and tables")
     p.add_argument("--lang", choices=["vi", "en"], default="vi")

@@ -15,9 +15,16 @@ Rules
 * Actual emissions use the preferred value per year (actual > preliminary > estimate);
   ``plan`` rows are never actual emissions. BAU is a scenario, so BAU rows of any status,
   ``plan`` included, are accepted (still preferring actual > preliminary > estimate > plan).
-* Tier caps per year: the registry's parts for the 2020 target apply to every year up to
-  2020, those of the 2030 target to 2030 and later; a year in between gets caps linearly
-  interpolated between the two (2025: 5% + 3% + 2% = 10%). ``target_pct`` is the sum.
+* Tier caps per year: the registry's parts of the 2020 target in 2020 and of the 2030
+  target in 2030 (``target_kind == 'target'``). The plan sets nothing for the years in
+  between: they get caps linearly interpolated between the two (2025: 5% + 3% + 2% = 10%),
+  labelled ``target_kind == 'path'`` — a path drawn to judge being on track, never a
+  target. Years before 2020 and after 2030 get no caps (NaN, ``target_kind == ''``).
+  ``target_pct`` is the sum.
+* The national and international tiers are conditional on support (the plan: "khi có hỗ
+  trợ từ quốc gia … và quốc tế"); the voluntary tier is the province's own commitment.
+* The plan defines no per-sector split of the tiers: caps, tiers and ``target_pct`` are
+  given for the ``total`` rows only (NaN for a sector).
 * The achieved reduction is placed in the tiers in order: voluntary first up to its cap,
   then national up to its cap, then international up to its cap; a reduction beyond the
   target is reported in ``reduction_pct`` but in no tier; a negative reduction (emissions
@@ -45,6 +52,7 @@ __all__ = [
     "emissions_vs_bau",
     "project_emissions",
     "reduction_observations",
+    "target_kind",
     "tier_caps",
     "tier_split",
 ]
@@ -68,6 +76,7 @@ EMISSIONS_COLUMNS: tuple[str, ...] = (
     "cap_national_pct",
     "cap_international_pct",
     "target_pct",
+    "target_kind",
     "actual_status",
     "bau_status",
     "is_projection",
@@ -112,28 +121,49 @@ def _anchors(targets: pd.DataFrame | None = None) -> list[tuple[int, tuple[float
 def tier_caps(year: int, targets: pd.DataFrame | None = None) -> tuple[float, float, float]:
     """Return the (voluntary, national, international) caps in % for *year*.
 
-    Caps are the registry's parts of the emission targets; before the first deadline the
-    first target's caps apply, after the last the last's, and in between they are
-    interpolated linearly.
+    Caps are the registry's parts of the emission targets in their deadline years; a year
+    between two deadlines gets caps interpolated linearly (a path, see
+    :func:`target_kind`); before the first deadline and after the last there is no target
+    (NaN).
 
     Examples
     --------
-    >>> tier_caps(2018), tier_caps(2030)
+    >>> tier_caps(2020), tier_caps(2030)
     ((3.0, 2.0, 1.0), (7.0, 4.0, 3.0))
     >>> tier_caps(2025)
     (5.0, 3.0, 2.0)
+    >>> tier_caps(2018)
+    (nan, nan, nan)
     """
     year = int(year)
     anchors = _anchors(targets)
-    if year <= anchors[0][0]:
-        return anchors[0][1]
-    if year >= anchors[-1][0]:
-        return anchors[-1][1]
+    if year < anchors[0][0] or year > anchors[-1][0]:
+        return (math.nan, math.nan, math.nan)
+    for y0, caps in anchors:
+        if year == y0:
+            return caps
     for (y0, c0), (y1, c1) in itertools.pairwise(anchors):
         if y0 <= year <= y1:
             w = (year - y0) / (y1 - y0)
             return tuple(round(a + w * (b - a), 10) for a, b in zip(c0, c1, strict=True))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def target_kind(year: int, targets: pd.DataFrame | None = None) -> str:
+    """Return ``'target'`` in a deadline year, ``'path'`` between two, else ``''``.
+
+    Examples
+    --------
+    >>> target_kind(2020), target_kind(2024), target_kind(2019)
+    ('target', 'path', '')
+    """
+    year = int(year)
+    deadlines = [y for y, _ in _anchors(targets)]
+    if year in deadlines:
+        return "target"
+    if deadlines[0] < year < deadlines[-1]:
+        return "path"
+    return ""
 
 
 def tier_split(reduction_pct: float, caps) -> tuple[float, float, float]:
@@ -147,6 +177,8 @@ def tier_split(reduction_pct: float, caps) -> tuple[float, float, float]:
     ((3.0, 2.0, 1.0), (0.0, 0.0, 0.0))
     """
     if reduction_pct is None or (isinstance(reduction_pct, float) and math.isnan(reduction_pct)):
+        return (math.nan, math.nan, math.nan)
+    if any(math.isnan(float(c)) for c in caps):  # no target that year: no tiers
         return (math.nan, math.nan, math.nan)
     rest = max(float(reduction_pct), 0.0)
     out = []
@@ -184,7 +216,7 @@ def _province_pairs(observations: pd.DataFrame) -> pd.DataFrame:
 def _empty(columns, message: dict[str, str]) -> pd.DataFrame:
     import pandas as pd
 
-    text = {"sector", "actual_status", "bau_status", "method", "bau_source"}
+    text = {"sector", "actual_status", "bau_status", "method", "bau_source", "target_kind"}
     dtypes = {c: object if c in text else "float64" for c in columns}
     dtypes.update(year="int64", is_projection="bool")
     df = pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in columns})
@@ -196,11 +228,24 @@ def _empty(columns, message: dict[str, str]) -> pd.DataFrame:
 
 def _finish(df: pd.DataFrame, targets=None) -> pd.DataFrame:
     """Add reduction, tiers, caps and target to a frame with year, sector, actual, bau."""
+    import pandas as pd
+
     df = df.copy()
     df["reduction_tco2e"] = df["bau_tco2e"] - df["actual_tco2e"]
     bau = df["bau_tco2e"].where(df["bau_tco2e"] > 0)
     df["reduction_pct"] = 100.0 * df["reduction_tco2e"] / bau
-    caps = df["year"].map(lambda y: tier_caps(int(y), targets))
+    none = (math.nan, math.nan, math.nan)
+    total = df["sector"] == "total"
+    # NOTE: the plan defines no per-sector split of the tiers: caps for the total only.
+    caps = [
+        tier_caps(int(y), targets) if is_total else none
+        for y, is_total in zip(df["year"].tolist(), total.tolist(), strict=True)
+    ]
+    df["target_kind"] = [
+        target_kind(int(y), targets) if is_total else ""
+        for y, is_total in zip(df["year"].tolist(), total.tolist(), strict=True)
+    ]
+    caps = pd.Series(caps, index=df.index, dtype=object)
     for k, tier in enumerate(TIERS):
         df[f"cap_{tier}_pct"] = caps.map(lambda c, k=k: c[k]).astype("float64")
     split = [
@@ -208,7 +253,7 @@ def _finish(df: pd.DataFrame, targets=None) -> pd.DataFrame:
     ]
     for k, tier in enumerate(TIERS):
         df[f"tier_{tier}_pct"] = [s[k] for s in split]
-    df["target_pct"] = df[[f"cap_{t}_pct" for t in TIERS]].sum(axis=1)
+    df["target_pct"] = df[[f"cap_{t}_pct" for t in TIERS]].sum(axis=1, min_count=3)
     return df
 
 

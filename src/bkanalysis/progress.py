@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import textwrap
+from functools import cache
 from typing import TYPE_CHECKING
 
 from .errors import BkError, CatalogError
@@ -18,15 +20,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASSESSMENT_COLUMNS",
+    "COUNT_READINGS",
     "METHODS",
     "assess",
     "format_assessment",
+    "opensdg_progress",
     "preferred_values",
+    "reading_text",
     "status_command",
     "write_progress_workbook",
 ]
 
-METHODS: tuple[str, ...] = ("opensdg", "escap")
+#: ``plan`` (default): met/missed once the deadline passed; ``opensdg``: Open SDG's
+#: published progress measure, exactly; ``escap``: ESCAP anticipated progress.
+METHODS: tuple[str, ...] = ("plan", "opensdg", "escap")
+#: How a count target set in units that later changed is read (``data/target_readings.csv``).
+COUNT_READINGS: tuple[str, ...] = ("share", "count")
 #: Columns of :func:`assess`, in order.
 ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "target_id",
@@ -59,6 +68,16 @@ ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "section",
     "theme",
     "note",
+    "reading",
+    "conditional",
+    "opensdg_status",
+    "score",
+    "required_rate",
+    "observed_rate",
+    "rate_kind",
+    "path_kind",
+    "path",
+    "series",
 )
 #: The year before the plan period (2018–2020): the default baseline.
 PLAN_BASE_YEAR = 2017
@@ -185,7 +204,9 @@ def _satisfies(x: float, comp: str, value: float, low: float, high: float, d: in
     if comp == "=":
         return abs(x - value) <= tol
     if comp == "range":
-        return low - tol <= x <= high + tol
+        # NOTE: the plan's "đạt 3 – 4 %" / "đạt mức 10 – 15 m²/người" means reach at
+        # least the range: a value above it is achieved too (noted, see _range_note).
+        return x >= low - tol
     if comp == "maintain":
         return d * (x - value) >= -tol
     raise ValueError(f"unknown comparator {comp!r}")
@@ -194,10 +215,31 @@ def _satisfies(x: float, comp: str, value: float, low: float, high: float, d: in
 def _goal(x: float, comp: str, value: float, low: float, high: float, d: int):
     """Return (progress target value, progress direction) seen from value *x*."""
     if comp == "range":
-        if x > high:
-            return high, -1
         return low, 1
     return value, d
+
+
+def _range_note(x: float, comp: str, high: float) -> str:
+    if comp == "range" and not math.isnan(high) and x > high + _EPS * max(1.0, abs(high)):
+        return f"above the range (reach at least the range): {x:g} > {high:g}"
+    return ""
+
+
+def _points(series, statuses) -> tuple:
+    """Return (year, value, data status) of each point of the judged series."""
+    return tuple((int(y), float(v), statuses.get(int(y), "")) for y, v in series.items())
+
+
+def _required_path(base_year, base, goal, deadline, rate, absolute) -> tuple:
+    """Points (year, value) of the required path from the base to the target."""
+    if math.isnan(rate) or deadline <= base_year:
+        return ()
+    pts = []
+    for y in range(int(base_year), int(deadline) + 1):
+        n = y - base_year
+        v = base + rate * n if absolute else base * (1.0 + rate) ** n
+        pts.append((y, float(v)))
+    return tuple(pts)
 
 
 def _growth(y0: float, y1: float, years: float, *, absolute: bool) -> float:
@@ -235,7 +277,9 @@ def _baseline(series, registry_year) -> tuple[int, float]:
     return year, float(series[year])
 
 
-def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -> dict:
+def _assess_series(
+    series, statuses, target: dict, d: int, as_of, method: str, base_year: int | None = None
+) -> dict:
     """Assess one yearly series (pandas Series year -> value, years ≤ as_of, sorted)."""
     comp = target["comparator"]
     value, low, high = target["value"], target["low"], target["high"]
@@ -256,6 +300,12 @@ def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -
         "projected_value": math.nan,
         "n_years": len(series),
         "note": "",
+        "required_rate": math.nan,
+        "observed_rate": math.nan,
+        "rate_kind": "",
+        "path_kind": "",
+        "path": (),
+        "series": _points(series, statuses),
     }
     notes = []
     if series.empty:
@@ -277,6 +327,7 @@ def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -
         elif deadline in series.index:
             x = float(series[deadline])
             out["status"] = "met" if _satisfies(x, comp, value, low, high, d) else "missed"
+            notes.append(_range_note(x, comp, high))
         else:
             notes.append(
                 f"deadline {deadline} passed but no value for {deadline} "
@@ -286,6 +337,7 @@ def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -
             series = series[series.index <= deadline]
         elif not at_deadline.empty:
             series = at_deadline
+        out["series"] = _points(series, statuses)
     latest_year = int(series.index[-1])
     latest = float(series.iloc[-1])
     out.update(
@@ -301,18 +353,21 @@ def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -
         out["gap"] = dp * (goal - latest)
     if comp in {">", "<"} and abs(goal - latest) <= _EPS * max(1.0, abs(goal)):
         notes.append("strict target: the value must exceed the figure")
-    base_year, base = _baseline(series, reg_base)
+    base_year, base = _baseline(series, reg_base if base_year is None else base_year)
     out["baseline_year"], out["baseline_value"] = base_year, base
     if latest_year > base_year:
         out["actual_annual_change"] = (latest - base) / (latest_year - base_year)
     if not passed and deadline > latest_year:
         out["required_annual_change"] = (goal - latest) / (deadline - latest_year)
 
+    if comp == "maintain":
+        start = int(reg_base or base_year)
+        out["path_kind"], out["path"] = "level", ((start, value), (deadline, value))
     if comp == "maintain" and not passed:
         window = series[series.index >= (reg_base or base_year)]
         if window.empty:
             notes.append(f"no value since {reg_base}")
-            out["note"] = "; ".join(notes)
+            out["note"] = "; ".join(filter(None, notes))
             return out
         fails = [y for y, x in window.items() if not _satisfies(x, comp, value, low, high, d)]
         if not _satisfies(latest, comp, value, low, high, d):
@@ -332,16 +387,17 @@ def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -
                 if not _satisfies(projected, comp, value, low, high, d):
                     out["status"], out["progress"] = "off_track", "trend below level"
                     notes.append(f"linear trend gives {projected:.4g} in {deadline}")
-        out["note"] = "; ".join(notes)
+        out["note"] = "; ".join(filter(None, notes))
         return out
     if passed:
         # met / missed / insufficient set above; still report the measure below
         pass
     elif _satisfies(latest, comp, value, low, high, d):
         out["status"], out["progress"] = "achieved", "achieved"
+        notes.append(_range_note(latest, comp, high))
 
     if latest_year > base_year:
-        if method == "opensdg":
+        if method == "plan":
             absolute = not (base > 0 and latest > 0 and goal > 0)
             if absolute:
                 notes.append("absolute change used (a growth rate is undefined at or below 0)")
@@ -351,6 +407,10 @@ def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -
                 if deadline > base_year
                 else math.nan
             )
+            out["observed_rate"], out["required_rate"] = actual, required
+            out["rate_kind"] = "absolute" if absolute else "cagr"
+            out["path_kind"] = "required"
+            out["path"] = _required_path(base_year, base, goal, deadline, required, absolute)
             if not math.isnan(required) and abs(required) > _EPS:
                 out["measure"] = dp * actual / abs(required)
         else:  # escap
@@ -359,15 +419,22 @@ def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -
             a, b = _ols(years, vals)
             projected = a + b * deadline
             out["projected_value"] = projected
+            out["observed_rate"], out["rate_kind"] = b, "linear"
+            if deadline > base_year:
+                out["required_rate"] = (goal - base) / (deadline - base_year)
+            out["path_kind"] = "projection"
+            out["path"] = tuple(
+                (y, float(a + b * y)) for y in range(int(base_year), max(deadline, latest_year) + 1)
+            )
             if abs(goal - base) > _EPS:
                 out["measure"] = dp * (projected - base) / abs(goal - base)
     if out["status"] != "insufficient_data" or passed:
-        out["note"] = "; ".join(notes)
+        out["note"] = "; ".join(filter(None, notes))
         return out
     # before the deadline, not yet achieved: classify the progress
     if latest_year <= base_year:
         notes.append("one year of data: no trend")
-    elif method == "opensdg":
+    elif method == "plan":
         ratio = out["measure"]
         if math.isnan(ratio):
             change = d * (latest - base)
@@ -386,7 +453,314 @@ def _assess_series(series, statuses, target: dict, d: int, as_of, method: str) -
             out["status"], out["progress"] = "deteriorating", "regression"
         else:
             out["status"], out["progress"] = "off_track", "acceleration needed"
-    out["note"] = "; ".join(notes)
+    out["note"] = "; ".join(filter(None, notes))
+    return out
+
+
+# --------------------------------------------------------------------------- Open SDG
+#: Published defaults of sdg-build (``sdg/ProgressMeasure.py``, ``SeriesProgress``).
+OPENSDG_BASE_YEAR = 2015
+OPENSDG_ZERO_SUBSTITUTE = 0.001
+#: ``SeriesProgress.get_progress_thresholds``: no target (method 1) / target (method 2).
+OPENSDG_THRESHOLDS_NO_TARGET = {"high": 0.015, "med": 0.005, "low": 0.0}
+OPENSDG_THRESHOLDS_TARGET = {"high": 0.95, "med": 0.6, "low": 0.0}
+#: Exponent of the limit coefficient (``get_progress_thresholds``: ``a = 4.44``).
+_LIMIT_EXPONENT = 4.44
+#: Published status -> (project status, progress category).
+_OPENSDG_TO_STATUS = {
+    "target_achieved": ("achieved", "achieved"),
+    "substantial_progress": ("on_track", "substantial"),
+    "moderate_progress": ("off_track", "moderate"),
+    "limited_progress": ("off_track", "limited"),
+    "deterioration": ("deteriorating", "deterioration"),
+    "not_available": ("insufficient_data", ""),
+}
+
+
+def _cagr(val1: float, val2: float, t1: float, t2: float):
+    """sdg-build ``growth_calculation``: ((val1 / val2) ** (1 / (t1 − t2))) − 1."""
+    return ((val1 / val2) ** (1 / (t1 - t2))) - 1
+
+
+def _opensdg_score(value: float, method: int, thresholds: dict) -> float:
+    """sdg-build ``SeriesProgress.get_score`` for a computed progress value."""
+    high, med, low = thresholds["high"], thresholds["med"], thresholds["low"]
+    if method == 1:
+        coeff = thresholds.get("coefficient", 1)
+        if value < low:
+            return max(125 * value - 2.5, -5)
+        if coeff == 0:
+            return 5
+        if value >= high:
+            return min(500 * value / coeff - 5, 5)
+        if value >= med:
+            return 250 * value / coeff - 1.25
+        return 500 * value / coeff - 2.5
+    if value >= med:
+        return min((7.1429 * value) - 4.2857, 5)
+    return max((4.1667 * value) - 2.5, -5)
+
+
+def _status_from_score(score: float | None) -> str:
+    """sdg-build ``get_progress_status_from_score`` (the indicator's published status)."""
+    if score is None:
+        return "not_available"
+    if 2.5 <= score <= 5:
+        return "substantial_progress"
+    if 0 <= score < 2.5:
+        return "moderate_progress"
+    if -2.5 <= score < 0:
+        return "limited_progress"
+    return "deterioration"
+
+
+def _status_from_value(value: float | None, thresholds: dict) -> str:
+    """sdg-build ``get_progress_status``: the progress value against the thresholds."""
+    if value is None:
+        return "not_available"
+    if value >= thresholds["high"]:
+        return "substantial_progress"
+    if value >= thresholds["med"]:
+        return "moderate_progress"
+    if value >= thresholds["low"]:
+        return "limited_progress"
+    return "deterioration"
+
+
+def opensdg_progress(
+    series,
+    *,
+    target: float | None = None,
+    target_year: int = 2030,
+    direction: int = -1,
+    base_year: int = OPENSDG_BASE_YEAR,
+    limit: float | None = None,
+    thresholds: dict | None = None,
+    zero_substitute: float = OPENSDG_ZERO_SUBSTITUTE,
+) -> dict:
+    """Open SDG's published progress measure of one series, as sdg-build computes it.
+
+    A faithful port of ``SeriesProgress`` in sdg-build ``sdg/ProgressMeasure.py`` (the
+    Statistics Canada method used by the Open SDG platform); every rule below names the
+    function it comes from.
+
+    Parameters
+    ----------
+    series : mapping or pandas.Series
+        Year -> value. Missing values are dropped (``filter_data``).
+    target : float, optional
+        Target value; None runs the method without a target (method 1). A target of 0
+        becomes *zero_substitute* (``SeriesProgress.__init__``).
+    target_year : int
+        Year of the target (published default 2030).
+    direction : {1, -1}
+        +1 when an increase is desirable, −1 when a decrease is (published default −1).
+    base_year : int
+        Base year (published default 2015). When it has no value, the first later year
+        with a value is used; when no later year has one the measure is not available.
+    limit : float, optional
+        Natural limit (e.g. 100 %) of a series without a target: the thresholds are
+        reduced by ``1 − (base/limit)^4.44`` near it (``get_progress_thresholds``).
+    thresholds : dict, optional
+        ``{'high', 'med', 'low'}`` overriding the published ones (method 1: 0.015,
+        0.005, 0; method 2: 0.95, 0.6, 0).
+    zero_substitute : float
+        Replaces a base value (and a target) of exactly 0 (published 0.001).
+
+    Returns
+    -------
+    dict
+        ``status`` (``target_achieved``, ``substantial_progress``, ``moderate_progress``,
+        ``limited_progress``, ``deterioration`` or ``not_available``), ``score`` (−5..5,
+        None when not available), ``progress_value``, ``method`` (1 or 2), ``base_year``,
+        ``base_value`` (after substitution), ``current_year``, ``current_value``,
+        ``target``, ``sign``, ``coefficient`` (limit), ``observed_growth``,
+        ``required_growth`` and ``notes`` (why a measure is not available, substitutions).
+
+    Examples
+    --------
+    >>> r = opensdg_progress({2015: 50.0, 2020: 60.0}, target=80.0, direction=1)
+    >>> r["status"], round(r["progress_value"], 4)
+    ('substantial_progress', 1.1668)
+    >>> opensdg_progress({2015: 5.0, 2020: -1.0}, direction=1)["status"]
+    'not_available'
+    """
+    import pandas as pd
+
+    notes: list[str] = []
+    s = pd.Series(series, dtype="float64").dropna().sort_index()
+    s.index = [int(y) for y in s.index]
+    method = 1 if target is None else 2
+    if target is not None and target == 0:
+        notes.append(f"target 0 replaced by {zero_substitute:g}")
+        target = zero_substitute
+    d = 1 if direction == 1 else -1
+    out = {
+        "status": "not_available",
+        "score": None,
+        "progress_value": None,
+        "method": method,
+        "base_year": None,
+        "base_value": None,
+        "current_year": None,
+        "current_value": None,
+        "target": target,
+        "target_year": int(target_year),
+        "direction": d,
+        "sign": None,
+        "coefficient": None,
+        "observed_growth": None,
+        "required_growth": None,
+        "notes": notes,
+    }
+    if s.empty:
+        notes.append("no data")
+        return out
+    current_year = int(s.index.max())
+    current = float(s[current_year])
+    base_year = int(base_year)
+    if base_year not in s.index:
+        later = [y for y in s.index if y > base_year]
+        if not later:
+            notes.append(f"base year {base_year} is after the latest data ({current_year})")
+            out.update(current_year=current_year, current_value=current)
+            return out
+        notes.append(f"no value for base year {base_year}: the next year with data used")
+        base_year = min(later)
+    base = float(s[base_year])
+    sign = -1 if base < 0 else 1
+    user = dict(thresholds or {})
+    if method == 1:
+        th = {**OPENSDG_THRESHOLDS_NO_TARGET, **user}
+        if limit is not None:
+            b, lim = abs(base), abs(float(limit))
+            if b >= 2 * lim:
+                coeff = 1.0
+            elif b <= lim:
+                coeff = 1 - (b / lim) ** _LIMIT_EXPONENT
+            else:
+                coeff = 1 - ((2 * lim - b) / lim) ** _LIMIT_EXPONENT
+            for key in ("high", "med", "low"):
+                th[key] *= coeff
+            th["coefficient"] = coeff
+            out["coefficient"] = coeff
+    else:
+        th = {**OPENSDG_THRESHOLDS_TARGET, **user}
+        if limit is not None:
+            notes.append("limit ignored: a target is given")
+    achieved = target is not None and (
+        (d == -1 and current <= target) or (d == 1 and current >= target)
+    )
+    out.update(
+        base_year=base_year,
+        base_value=base,
+        current_year=current_year,
+        current_value=current,
+        sign=sign,
+        thresholds=th,
+    )
+    value = None
+    if base == 0:
+        notes.append(f"base value 0 replaced by {zero_substitute:g}")
+        base = zero_substitute
+        out["base_value"] = base
+    if (base > 0 and current < 0) or (base < 0 and current > 0):
+        notes.append("the series crosses zero: the growth rate cannot be computed")
+    elif current_year - base_year < 1:
+        notes.append("one year of data: no growth")
+    else:
+        observed = _cagr(current, base, current_year, base_year)
+        out["observed_growth"] = observed
+        if method == 1:
+            value = sign * d * observed
+        else:
+            try:
+                required = _cagr(target, base, target_year, base_year)
+            except ZeroDivisionError:
+                required = None
+            if isinstance(required, complex) or required is None or required == 0:
+                notes.append("the required growth cannot be computed")
+            else:
+                out["required_growth"] = required
+                value = sign * d * observed / abs(required)
+        if isinstance(value, complex):
+            notes.append("the growth rate cannot be computed")
+            value = None
+    out["progress_value"] = value
+    if achieved:
+        out["status"], out["score"] = "target_achieved", 5
+        return out
+    if value is None:
+        return out
+    score = _opensdg_score(value, method, th)
+    out["score"] = score
+    if user:
+        out["status"] = _status_from_value(value, th)
+    else:
+        out["status"] = _status_from_score(score)
+    return out
+
+
+def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dict:
+    """One series under :func:`opensdg_progress`, in the columns of :func:`assess`."""
+    comp = target["comparator"]
+    deadline = int(target["deadline"])
+    goal = target["low"] if comp == "range" else target["value"]
+    goal = None if _isna(goal) else float(goal)
+    direction = 1 if comp == "range" else d
+    reg_base = target.get("baseline_year")
+    base_year = params.get("base_year")
+    if base_year is None:
+        base_year = OPENSDG_BASE_YEAR if _isna(reg_base) else int(reg_base)
+    limit = target.get("limit")
+    r = opensdg_progress(
+        series,
+        target=goal,
+        target_year=deadline,
+        direction=direction,
+        base_year=base_year,
+        limit=None if _isna(limit) else float(limit),
+        thresholds=params.get("thresholds"),
+        zero_substitute=params.get("zero_substitute", OPENSDG_ZERO_SUBSTITUTE),
+    )
+    status, progress = _OPENSDG_TO_STATUS[r["status"]]
+    latest_year = r["current_year"]
+    latest = r["current_value"]
+    out = {
+        "status": status,
+        "progress": progress,
+        "baseline_year": r["base_year"],
+        "baseline_value": math.nan if r["base_value"] is None else r["base_value"],
+        "latest_year": latest_year,
+        "latest_value": math.nan if latest is None else latest,
+        "data_status": statuses.get(latest_year, "") if latest_year is not None else "",
+        "gap": math.nan,
+        "required_annual_change": math.nan,
+        "actual_annual_change": math.nan,
+        "measure": math.nan if r["progress_value"] is None else r["progress_value"],
+        "projected_value": math.nan,
+        "n_years": len(series),
+        "note": "; ".join(r["notes"]),
+        "opensdg_status": r["status"],
+        "score": math.nan if r["score"] is None else float(r["score"]),
+        "required_rate": math.nan if r["required_growth"] is None else r["required_growth"],
+        "observed_rate": math.nan if r["observed_growth"] is None else r["observed_growth"],
+        "rate_kind": "cagr" if r["observed_growth"] is not None else "",
+        "path_kind": "",
+        "path": (),
+        "series": _points(series, statuses),
+    }
+    if latest is not None and goal is not None:
+        out["gap"] = direction * (goal - latest)
+        if deadline > latest_year:
+            out["required_annual_change"] = (goal - latest) / (deadline - latest_year)
+    if latest is not None and r["base_year"] is not None and latest_year > r["base_year"]:
+        out["actual_annual_change"] = (latest - r["base_value"]) / (latest_year - r["base_year"])
+    if r["required_growth"] is not None:
+        out["path_kind"] = "required"
+        out["path"] = _required_path(
+            r["base_year"], r["base_value"], goal, deadline, r["required_growth"], False
+        )
     return out
 
 
@@ -404,11 +778,15 @@ def _isna(x) -> bool:
 # --------------------------------------------------------------------------- assess
 def assess(
     observations: pd.DataFrame,
-    targets: pd.DataFrame | None = None,
+    targets=None,
     *,
     as_of: int | None = None,
-    method: str = "opensdg",
+    method: str = "plan",
     area_level: str = "province",
+    base_year: int | None = None,
+    thresholds: dict | None = None,
+    zero_substitute: float = OPENSDG_ZERO_SUBSTITUTE,
+    count_reading: str = "share",
 ) -> pd.DataFrame:
     """Assess every target against the observations: status, gap, required change.
 
@@ -418,16 +796,34 @@ def assess(
         Tidy observations (DESIGN §2). Required columns: indicator_id, area_code,
         area_level, year, value, status; admin_vintage, area_name and source_* are used
         when present.
-    targets : pandas.DataFrame, optional
-        The registry (default :func:`bkanalysis.targets.load_targets`) or a subset of it.
+    targets : pandas.DataFrame or list of Target, optional
+        The registry (default :func:`bkanalysis.targets.load_targets`), a subset of it, or
+        ad-hoc :class:`bkanalysis.targets.Target` objects.
     as_of : int, optional
-        Assessment year: only observations of years ≤ *as_of* are used, and a deadline
-        ≤ *as_of* has passed. Default: the latest year of any non-plan observation.
-    method : {'opensdg', 'escap'}
-        Progress method for targets not yet achieved, before their deadline.
+        Assessment year (an int or a numpy integer): only observations of years ≤
+        *as_of* are used, and a deadline ≤ *as_of* has passed. Default: the latest year
+        of any non-plan observation.
+    method : {'plan', 'opensdg', 'escap'}
+        ``plan`` (default): the plan's deadlines: met/missed once a deadline passed,
+        before it the ratio of observed to required growth. ``opensdg``: Open SDG's
+        published progress measure exactly (:func:`opensdg_progress`), also after the
+        target year. ``escap``: ESCAP anticipated progress.
     area_level : {'province', 'district', 'commune'}
         Level at which province-scope targets are assessed (one row per area at that
         level). Per-commune floors are always assessed per commune.
+    base_year : int, optional
+        Base year. Default: the registry's ``baseline_year`` when set, else 2015 for
+        ``opensdg`` (the published default) and the latest year ≤ 2017 (else the first
+        year) for ``plan``/``escap``.
+    thresholds : dict, optional
+        ``opensdg`` only: ``{'high', 'med', 'low'}`` overriding the published thresholds.
+    zero_substitute : float
+        ``opensdg`` only: replaces a zero base value or target (published 0.001).
+    count_reading : {'share', 'count'}
+        For a count target set in units that later changed (``share_of_units`` in
+        ``data/target_readings.csv``: more than 60 NTM xã by 2030, set for 110 xã):
+        ``share`` (default) compares the share of xã recognised among each year's own xã
+        with the target's share (60/110 = 54.5 %); ``count`` takes the count as reported.
 
     Returns
     -------
@@ -436,66 +832,57 @@ def assess(
         per-commune floor one row per commune plus a province summary row (area code
         ``06``). A target with no data at *area_level* keeps one row (empty area code,
         ``insufficient_data``). ``status`` is one of
-        :data:`bkanalysis.schema.ASSESSMENT_STATUSES`.
+        :data:`bkanalysis.schema.ASSESSMENT_STATUSES`. ``series`` holds the (year, value)
+        pairs judged and ``path`` the (year, value) points of the path judged against
+        (``path_kind``: ``required`` growth path, ESCAP ``projection``, ``level`` to
+        maintain); charts draw these two and never recompute them.
 
     Notes
     -----
     Data used
-        Plan rows (``status == 'plan'``: KH, mục tiêu) never count: they are dropped.
-        Per year the preferred value is actual > preliminary > estimate; its status is
+        Plan rows (``status == 'plan'``: KH, mục tiêu) never count. Per year the
+        preferred value is actual > preliminary > estimate; its status is
         ``data_status``. Province rows of every administrative vintage form one series
         (code 06); district and commune series are keyed by (admin_vintage, area_code).
         ``ghg_reduction_below_bau_pct`` is derived from ghg_emissions_tco2e and
-        ghg_bau_tco2e (:func:`bkanalysis.emissions.reduction_observations`) where not
-        reported; the tier parts (voluntary, national, international) are that reduction
-        placed in the tiers sized by the parent target's parts
-        (:func:`bkanalysis.emissions.tier_split`).
+        ghg_bau_tco2e where not reported; the tier parts are that reduction placed in the
+        tiers (voluntary first, :func:`bkanalysis.emissions.tier_split`).
     Direction
-        From the catalog (``increase``/``decrease``); a missing direction is an error.
-        For a range the direction is towards the range (up to ``low`` from below, down
-        to ``high`` from above).
+        From the catalog (``increase``/``decrease``) or an ad-hoc target's ``direction``.
     Achievement
         ``>=``/``<=`` include the figure, ``>``/``<`` are strict ("trên" = more than),
-        ``=`` holds within 1e-9 (100% or 0), ``range`` includes both bounds, ``maintain``
+        ``=`` holds within 1e-9, ``range`` is *reach at least the range* ("đạt 3 – 4 %":
+        achieved from ``low`` on; above ``high`` is achieved with a note), ``maintain``
         holds when every yearly value from ``baseline_year`` stays at or beyond the level.
-    Deadline passed (as_of ≥ deadline)
-        ``met`` or ``missed`` judged on the value of the deadline year itself
-        (``latest_year``/``latest_value`` then show that value); no value for the
-        deadline year → ``insufficient_data`` with a note. A maintain target is
-        ``missed`` as soon as one year of the window falls short.
-    Before the deadline
-        No value → ``insufficient_data``. Latest value satisfies the target →
-        ``achieved``. One year only → ``insufficient_data`` (no trend).
-        Otherwise, method ``'opensdg'`` (Open SDG platform / Statistics Canada): with
-        base year t0 (the latest year ≤ 2017, the year before the plan, else the first
-        year with data), observed CAGR = (y_i/y_0)^(1/(t_i−t_0)) − 1, required CAGR =
-        (y_T/y_0)^(1/(T−t_0)) − 1, ``measure`` R = d·CAGR_obs/|CAGR_req| (d = +1 for
-        increase, −1 for decrease). R ≥ 0.95 → ``on_track`` (progress 'substantial');
-        0.60 ≤ R < 0.95 → ``off_track`` ('moderate'); 0 ≤ R < 0.60 → ``off_track``
-        ('limited'); R < 0 → ``deteriorating``. When y_0, y_i or the target is ≤ 0
-        (counts, a zero target, a negative reduction) the CAGRs are undefined and
-        absolute annual changes are used in the same ratio. If the required change is 0
-        (the base sits on a strict bound) the sign of the observed change decides.
-        Method ``'escap'`` (ESCAP anticipated progress): a least-squares line through the
-        values from the base year projected to the deadline (``projected_value``);
-        projection satisfies the target → ``on_track``; moving towards it but short →
-        ``off_track``; moving away → ``deteriorating``; ``measure`` is the share of the
-        base-to-target distance the projection covers.
-        A maintain target is ``on_track`` while every value holds and the linear trend
-        still holds at the deadline, ``off_track`` if it dipped or the trend falls
-        below, ``deteriorating`` if the latest value is below the level and falling.
-    Per-commune floors (``area_scope == 'commune_floor'``, e.g. every non-NTM commune
-        has ≥ 10 criteria): a commune is NTM in year Y if its ``ntm_recognised_year`` is
-        ≤ Y or it meets ≥ 19 criteria; NTM communes are reported ``achieved``/``met``
-        with a note (the floor does not bind them). Each other commune is assessed on its
-        own series (same vintage as the evaluation year); the province summary row
-        assesses the yearly minimum over non-NTM communes (the floor holds iff the
-        minimum does) and notes how many communes meet it.
-    Columns
-        ``gap`` = target − latest, signed so that positive = still to go (0 inside a
-        range); ``required_annual_change`` = (target − latest)/(deadline − latest year)
-        in the indicator's unit per year; ``actual_annual_change`` = (latest − base)/
-        (latest year − base year); ``measure`` = the method's ratio.
+    Method ``plan``
+        Deadline passed: ``met``/``missed`` on the deadline year's value (no value →
+        ``insufficient_data``). Before: achieved → ``achieved``; one year → no trend;
+        else R = d·CAGR_obs/|CAGR_req| with CAGR_req from the base to the target at the
+        deadline: R ≥ 0.95 ``on_track``, ≥ 0.60 / ≥ 0 ``off_track`` (moderate /
+        limited), < 0 ``deteriorating``; absolute changes replace CAGRs when a value or
+        the target is ≤ 0. The required path drawn is the CAGR (or linear) path.
+    Method ``opensdg``
+        :func:`opensdg_progress` on the series (target = ``value``, or ``low`` of a
+        range; target year = deadline; direction from the catalog); ``opensdg_status``
+        and ``score`` are the published ones; ``status`` maps target_achieved →
+        ``achieved``, substantial → ``on_track``, moderate and limited → ``off_track``,
+        deterioration → ``deteriorating``, not_available → ``insufficient_data``.
+        No met/missed: the band is given after the target year too.
+    Method ``escap``
+        A least-squares line from the base year projected to the deadline; reaching the
+        target → ``on_track``; moving towards it → ``off_track``; away → ``deteriorating``.
+    Conditional parts
+        The national- and international-support parts of the emission targets
+        (``conditional`` in ``data/target_readings.csv``) are never ``missed``,
+        ``off_track`` or ``deteriorating``: unfilled they are ``conditional`` (they wait
+        for support, and cannot fill before the voluntary part is full). A total that
+        includes them (``partly_conditional``) whose voluntary part is met, achieved or on
+        track is ``conditional`` instead of missed/off track. ``conditional`` is True on
+        these rows.
+    Per-commune floors
+        A commune is NTM in year Y if its ``ntm_recognised_year`` ≤ Y or it meets ≥ 19
+        criteria; NTM communes are ``achieved``/``met`` with a note; the province row
+        assesses the yearly minimum over non-NTM communes.
 
     Examples
     --------
@@ -514,15 +901,18 @@ def assess(
     import pandas as pd
 
     from .schema import AREA_LEVELS, PROVINCE_CODE, vintage_for_year
-    from .targets import TARGET_COLUMNS, load_targets
+    from .targets import TARGET_COLUMNS, _as_year, load_targets, target_readings, targets_frame
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if area_level not in AREA_LEVELS:
         raise ValueError(f"area_level must be one of {AREA_LEVELS}, got {area_level!r}")
-    if as_of is not None and (isinstance(as_of, bool) or not isinstance(as_of, int)):
-        raise ValueError(f"as_of must be a year (int), got {as_of!r}")
-    targets = load_targets() if targets is None else targets
+    if count_reading not in COUNT_READINGS:
+        raise ValueError(f"count_reading must be one of {COUNT_READINGS}, got {count_reading!r}")
+    as_of = _as_year(as_of, "as_of", required=False)
+    base_year = _as_year(base_year, "base_year", required=False)
+    params = {"base_year": base_year, "thresholds": thresholds, "zero_substitute": zero_substitute}
+    targets = load_targets() if targets is None else targets_frame(targets)
     missing = [c for c in TARGET_COLUMNS if c not in targets.columns]
     if missing:
         raise ValueError(f"targets lack column(s): {', '.join(missing)}")
@@ -536,10 +926,19 @@ def assess(
     best = preferred_values(obs)
     by_indicator = dict(tuple(best.groupby("indicator_id", sort=False)))
     directions = _directions()
+    readings = target_readings()
 
     rows = []
     for target in targets.to_dict("records"):
-        d = _direction(target["indicator_id"], directions)
+        own = _DIRECTION_WORDS.get(target.get("direction")) if _hashable(target) else None
+        d = own if own is not None else _direction(target["indicator_id"], directions)
+        reading = readings.get(target["target_id"], {})
+        kind = reading.get("reading", "")
+        if kind == "share_of_units":
+            target = _share_target(target, reading) if count_reading == "share" else target
+            kind = "share_of_units" if count_reading == "share" else "count_as_reported"
+        elif target["comparator"] == "range":
+            kind = "at_least_range"
         base = {
             "target_id": target["target_id"],
             "parent_id": target["parent_id"],
@@ -553,9 +952,11 @@ def assess(
             "method": method,
             "section": target["section"],
             "theme": target["theme"],
+            "reading": kind,
+            "conditional": kind in {"conditional", "partly_conditional"},
         }
         if target["area_scope"] == "commune_floor":
-            rows.extend(_assess_floor(best, target, d, as_of, method, base))
+            rows.extend(_assess_floor(best, target, d, as_of, method, base, params))
             continue
         series_rows = _series_for(by_indicator, best.iloc[:0], targets, target)
         level_rows = series_rows[series_rows["area_level"] == area_level]
@@ -569,7 +970,14 @@ def assess(
         for key, grp in groups:
             grp = grp.sort_values("year")
             series, statuses = _series(grp)
-            result = _assess_series(series, statuses, target, d, as_of, method)
+            extra = ""
+            if kind == "share_of_units":
+                series, extra = _as_share(series, reading)
+            elif kind == "count_as_reported":
+                extra = _count_note(series, reading)
+            result = _assess_any(series, statuses, target, d, as_of, method, params)
+            if extra:
+                result["note"] = "; ".join(filter(None, [extra, result["note"]]))
             year = result["latest_year"] or as_of
             code = key.split(":")[-1]
             name = grp["area_name"].iloc[-1] if not grp.empty else ""
@@ -589,6 +997,7 @@ def assess(
                     ),
                 }
             )
+    _apply_conditional(rows, targets)
     df = pd.DataFrame(rows, columns=list(ASSESSMENT_COLUMNS))
     for col in ("baseline_year", "latest_year", "as_of", "deadline", "n_years"):
         df[col] = df[col].astype("Int64")
@@ -603,9 +1012,206 @@ def assess(
         "actual_annual_change",
         "measure",
         "projected_value",
+        "score",
+        "required_rate",
+        "observed_rate",
     ):
         df[col] = df[col].astype("float64")
+    df["conditional"] = df["conditional"].fillna(False).astype(bool)
+    for col in ("opensdg_status", "reading", "rate_kind", "path_kind"):
+        df[col] = df[col].fillna("").astype(str)
     return df
+
+
+_DIRECTION_WORDS = {"increase": 1, "decrease": -1, "positive": 1, "negative": -1}
+
+
+def _hashable(target: dict) -> bool:
+    return isinstance(target.get("direction"), str)
+
+
+def _assess_any(series, statuses, target, d, as_of, method, params) -> dict:
+    """Dispatch one series to its method; every result has the same keys."""
+    if method == "opensdg":
+        return _assess_opensdg(series, statuses, target, d, params)
+    if target["comparator"] != "range" and _isna(target["value"]):
+        res = _assess_series(series.iloc[:0], {}, target, d, as_of, method)
+        res.update(
+            n_years=len(series),
+            series=_points(series, statuses),
+            note="no target value: only method 'opensdg' assesses a series without a target",
+            opensdg_status="",
+            score=math.nan,
+        )
+        return res
+    res = _assess_series(series, statuses, target, d, as_of, method, params.get("base_year"))
+    res.setdefault("opensdg_status", "")
+    res.setdefault("score", math.nan)
+    return res
+
+
+@cache
+def _units_of_type(vintage: str, unit_type: str) -> int:
+    """Return the number of communes of *unit_type* (``xã``) in the gazetteer of *vintage*."""
+    from .admin.gazetteer import gazetteer
+
+    g = gazetteer(vintage)
+    return int(((g["area_level"] == "commune") & (g["unit_type"] == unit_type)).sum())
+
+
+def _share_target(target: dict, reading: dict) -> dict:
+    """Return the target as a share: ``ref_count`` of the ``ref_units`` units of its time."""
+    share = 100.0 * float(reading["ref_count"]) / float(reading["ref_units"])
+    return {**target, "value": share}
+
+
+def _as_share(series, reading: dict):
+    """Series of counts -> share (%) of each year's own units of ``unit_type``."""
+    from .schema import vintage_for_year
+
+    unit = reading["unit_type"]
+    dens = {int(y): _units_of_type(vintage_for_year(int(y)), unit) for y in series.index}
+    share = series.copy()
+    for y in series.index:
+        share[y] = 100.0 * float(series[y]) / dens[int(y)] if dens[int(y)] else math.nan
+    share = share.dropna()
+    used = sorted({(vintage_for_year(int(y)), dens[int(y)]) for y in series.index})
+    denominators = ", ".join(f"{v} units: {n} {unit}" for v, n in used)
+    note = (
+        f"share of {unit} recognised among the year's own {unit} ({denominators}); target: "
+        f"more than {reading['ref_count']} of the {reading['ref_units']} {unit} of "
+        f"{reading['ref_vintage']} = {100 * float(reading['ref_count']) / float(reading['ref_units']):.1f} %"
+    )
+    changed = [v for v, _ in used if v != reading["ref_vintage"]]
+    if changed:
+        note += f"; units changed since the target was set ({', '.join(changed)} units)"
+    return share, note
+
+
+def _count_note(series, reading: dict) -> str:
+    from .schema import vintage_for_year
+
+    later = sorted({vintage_for_year(int(y)) for y in series.index} - {reading["ref_vintage"]})
+    if not later:
+        return ""
+    return (
+        f"count as reported: the target ({reading['ref_count']}) was set for "
+        f"{reading['ref_units']} {reading['unit_type']} ({reading['ref_vintage']} units); "
+        f"the units changed ({', '.join(later)} units), so the count is not comparable"
+    )
+
+
+def _vi_number(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def reading_text(row, lang: str = "vi") -> str:
+    """Return how the target of an assessment row was read, in *lang* ('' if plainly).
+
+    Used alike by the status table, ``reports/progress.xlsx`` and the charts: the
+    reach-at-least reading of a range, a conditional part of an emission target, a count
+    target read as a share of each year's own units (with the unit change).
+
+    Examples
+    --------
+    >>> reading_text({"reading": "at_least_range", "target_low": 3.0, "target_high": 4.0}, "en")
+    'reach at least 3–4: a value above the range is achieved too'
+    """
+    from .schema import vintage_for_year
+    from .targets import target_readings
+
+    if lang not in {"vi", "en"}:
+        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
+    kind = row.get("reading", "") if hasattr(row, "get") else ""
+    vi = lang == "vi"
+    if kind == "at_least_range":
+        lo, hi = f"{row['target_low']:g}", f"{row['target_high']:g}"
+        if vi:
+            return f"đạt tối thiểu {lo}–{hi}: vượt trên khoảng này cũng là đạt"
+        return f"reach at least {lo}–{hi}: a value above the range is achieved too"
+    if kind == "conditional":
+        if vi:
+            return (
+                "phần có điều kiện: chỉ thực hiện khi có hỗ trợ quốc gia/quốc tế, và chỉ tính "
+                "sau khi phần tự nguyện đã đầy — không phải nghĩa vụ bắt buộc"
+            )
+        return (
+            "conditional part: only with national/international support, and it fills only "
+            "once the voluntary part is full — not an obligation"
+        )
+    if kind == "partly_conditional":
+        if vi:
+            return "gồm phần tự nguyện và các phần có điều kiện (cần hỗ trợ quốc gia/quốc tế)"
+        return "voluntary part plus parts conditional on national/international support"
+    if kind not in {"share_of_units", "count_as_reported"}:
+        return ""
+    r = target_readings().get(row.get("target_id", ""), {})
+    if not r:
+        return ""
+    unit, n, total, vint = r["unit_type"], r["ref_count"], r["ref_units"], r["ref_vintage"]
+    share = 100 * float(n) / float(total)
+    years = [int(p[0]) for p in (row.get("series") or ())]
+    used = sorted({vintage_for_year(y) for y in years} | {vint})
+    dens = ", ".join(f"{v}: {_units_of_type(v, unit)} {unit}" for v in used)
+    if kind == "share_of_units":
+        if vi:
+            return (
+                f"“trên {n} {unit}” đặt khi tỉnh có {total} {unit} (đơn vị {vint}) → đọc là "
+                f"trên {n}/{total} = {_vi_number(share)} % số {unit}; mỗi năm so với số {unit} "
+                f"của chính năm đó ({dens}); đơn vị hành chính đã thay đổi"
+            )
+        return (
+            f"'more than {n} {unit}' was set for {total} {unit} ({vint} units) → read as more "
+            f"than {n}/{total} = {share:.1f} % of {unit}; each year against that year's own "
+            f"{unit} ({dens}); the administrative units changed"
+        )
+    if vi:
+        return (
+            f"số {unit} theo báo cáo; mục tiêu {n} đặt cho {total} {unit} (đơn vị {vint}), "
+            f"đơn vị hành chính đã thay đổi ({dens}) nên số đếm không so sánh được"
+        )
+    return (
+        f"count as reported; the target {n} was set for {total} {unit} ({vint} units) and "
+        f"the units changed ({dens}), so the count is not comparable"
+    )
+
+
+_SHORT = {"missed", "off_track", "deteriorating"}
+_FINE = {"achieved", "met", "on_track"}
+
+
+def _apply_conditional(rows: list[dict], targets: pd.DataFrame) -> None:
+    """Conditional parts (and totals whose voluntary part holds) are never 'missed'."""
+    by = {(r["target_id"], r["area_code"]): r for r in rows}
+    parents = dict(zip(targets["target_id"], targets["parent_id"], strict=True))
+    voluntary = {
+        p: tid
+        for tid, p, ind in zip(
+            targets["target_id"], targets["parent_id"], targets["indicator_id"], strict=True
+        )
+        if ind == "ghg_reduction_voluntary_pct" and p
+    }
+    for r in rows:
+        if r["reading"] not in {"conditional", "partly_conditional"}:
+            continue
+        parent = (
+            r["target_id"] if r["reading"] == "partly_conditional" else parents.get(r["target_id"])
+        )
+        vol = by.get((voluntary.get(parent, ""), r["area_code"]))
+        vol_status = vol["status"] if vol is not None else ""
+        extra = []
+        if r["reading"] == "conditional":
+            extra.append("conditional on national/international support: not an obligation")
+            if r["status"] in _SHORT:
+                r["status"], r["progress"] = "conditional", "conditional"
+                if vol_status not in {"achieved", "met"}:
+                    extra.append("cannot fill before the voluntary part is full")
+        else:
+            extra.append("includes parts conditional on support")
+            if r["status"] in _SHORT and vol_status in _FINE:
+                r["status"], r["progress"] = "conditional", "conditional"
+                extra.append(f"voluntary part {vol_status}; the rest depends on support")
+        r["note"] = "; ".join(filter(None, [r["note"], *extra]))
 
 
 def _series(rows: pd.DataFrame):
@@ -660,7 +1266,7 @@ def _ntm_by(best: pd.DataFrame) -> dict[str, float]:
     return rec.groupby("area_key")["value"].min().to_dict()
 
 
-def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
+def _assess_floor(best, target, d, as_of, method, base, params) -> list[dict]:
     import pandas as pd
 
     from .schema import PROVINCE_CODE
@@ -686,7 +1292,7 @@ def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
     summary = {**base, "area_code": PROVINCE_CODE, "area_level": "province", "area_name": "Bắc Kạn"}
     non = crit[~crit["ntm"]]
     if crit.empty:
-        res = _assess_series(pd.Series(dtype=float), {}, target, d, as_of, method)
+        res = _assess_any(pd.Series(dtype=float), {}, target, d, as_of, method, params)
         res["note"] = "no commune-level observation of " + target["indicator_id"]
         summary.update(res, admin_vintage="")
         return [summary]
@@ -699,7 +1305,7 @@ def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
     mins_status = (
         non.groupby("year")["status"].agg(lambda s: max(s, key=_STATUS_RANK.get)).to_dict()
     )
-    res = _assess_series(mins, mins_status, target, d, as_of, method)
+    res = _assess_any(mins, mins_status, target, d, as_of, method, params)
     year_used = res["latest_year"]
     if year_used is not None:
         at = non[non["year"] == year_used]
@@ -732,7 +1338,7 @@ def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
         }
         if last["ntm"]:
             rec = recognised.get(c["area_key"])
-            res = _assess_series(*_series(own), target, d, as_of, method)
+            res = _assess_any(*_series(own), target, d, as_of, method, params)
             if not passed:
                 res["status"] = "achieved"
             elif eval_year <= deadline or (rec is not None and rec <= deadline):
@@ -743,7 +1349,7 @@ def _assess_floor(best, target, d, as_of, method, base) -> list[dict]:
             when = f" (recognised {int(rec)})" if rec is not None else ""
             res["note"] = f"NTM commune{when}: the floor does not bind it"
         else:
-            res = _assess_series(*_series(own[~own["ntm"]]), target, d, as_of, method)
+            res = _assess_any(*_series(own[~own["ntm"]]), target, d, as_of, method, params)
         row.update(res)
         rows.append(row)
     return rows
@@ -787,6 +1393,7 @@ _HEADERS = {
     "method": ("Phương pháp", "Method"),
     "as_of": ("Năm đánh giá", "Assessed as of"),
     "note": ("Ghi chú", "Note"),
+    "reading": ("Cách đọc mục tiêu", "Reading of the target"),
     "clause": ("Nội dung mục tiêu (Quyết định 1635)", "Target clause (Decision 1635)"),
 }
 _PROGRESS = {
@@ -804,6 +1411,7 @@ _PROGRESS = {
     "regression": ("thụt lùi", "regression"),
     "no required change": ("không cần thay đổi", "no change required"),
     "NTM": ("xã đã đạt chuẩn NTM", "NTM commune"),
+    "conditional": ("chờ hỗ trợ (có điều kiện)", "awaits support (conditional)"),
 }
 _DATA_STATUS = {
     "actual": ("chính thức", "actual"),
@@ -815,14 +1423,14 @@ _DATA_STATUS = {
 
 def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None):
     """Rows of display values (list of dicts keyed as _HEADERS) for *lang*."""
-    from .targets import _catalog_rows, describe_target, load_targets
+    from .targets import _catalog_rows, load_targets
 
     k = 0 if lang == "vi" else 1
     cat = _catalog_rows()
 
     def indicator_label(i: str) -> str:
-        row = cat[i]
-        return f"{row[f'name_{lang}']} ({row['unit']})"
+        row = cat.get(i)
+        return f"{row[f'name_{lang}']} ({row['unit']})" if row else i
 
     reg = (load_targets() if targets is None else targets).set_index("target_id", drop=False)
     labels = _status_labels(lang)
@@ -838,7 +1446,7 @@ def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = N
                 "area_code": r["area_code"],
                 "area_name": r["area_name"],
                 "admin_vintage": r["admin_vintage"],
-                "target": describe_target(t, lang) if t is not None else "",
+                "target": _target_text(r, t, lang),
                 "deadline": r["deadline"],
                 "baseline_year": r["baseline_year"],
                 "baseline_value": r["baseline_value"],
@@ -855,12 +1463,32 @@ def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = N
                 "method": r["method"],
                 "as_of": r["as_of"],
                 "note": r["note"],
+                "reading": reading_text(r, lang),
                 "clause": (t["clause_vi"] if lang == "vi" else t["clause_en"])
                 if t is not None
                 else "",
             }
         )
     return out
+
+
+def _target_text(r: dict, t, lang: str) -> str:
+    """Return the target as assessed: the registry's text, or the share it was read as."""
+    from .targets import describe_target, target_readings
+
+    if r.get("reading") == "share_of_units":
+        sign = {">": ">", ">=": "≥"}.get(r["comparator"], r["comparator"])
+        unit = target_readings()[r["target_id"]]["unit_type"]
+        value = f"{r['target_value']:.1f}"
+        if lang == "vi":
+            return f"{sign} {value.replace('.', ',')} % số {unit}"
+        return f"{sign} {value} % of {unit}"
+    if t is None:
+        return ""
+    text = describe_target(t, lang)
+    if r.get("reading") == "at_least_range":
+        text = "≥ " + text
+    return text
 
 
 def _num(x, digits: int = 4) -> str:
@@ -939,6 +1567,14 @@ def format_assessment(assessment: pd.DataFrame, lang: str = "vi", *, width: int 
             "gap": _num(r["gap"], 3),
         }
         lines.append("  ".join(cells[c].ljust(w)[:w] for c, w in cols).rstrip())
+        if r["reading"]:
+            # NOTE: conditional parts, reach-at-least ranges and unit changes are said here.
+            lead = "      ↳ "
+            lines.extend(
+                textwrap.wrap(
+                    r["reading"], width, initial_indent=lead, subsequent_indent=" " * len(lead)
+                )
+            )
     counts = assessment[assessment["area_code"] == "06"]["status"].value_counts()
     labels = _status_labels(lang)
     lines.append("")
@@ -1084,7 +1720,7 @@ def _load_processed(processed) -> pd.DataFrame:
 
 
 def status_command(args: argparse.Namespace) -> int:
-    """``bkanalysis status [--year Y] [--lang vi|en] [--processed DIR] [--method M]``.
+    """``bkanalysis status [--year Y] [--lang vi|en] [--processed DIR] [--method M] [--count-reading R]``.
 
     Prints the table of every target and writes ``reports/progress.xlsx``; emission
     messages (no BAU data) are printed too.
@@ -1096,12 +1732,17 @@ def status_command(args: argparse.Namespace) -> int:
 
     paths = get_paths()
     lang = getattr(args, "lang", None) or "vi"
-    method = getattr(args, "method", None) or "opensdg"
+    method = getattr(args, "method", None) or "plan"
     if method not in METHODS:
         raise BkError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+    reading = getattr(args, "count_reading", None) or "share"
+    if reading not in COUNT_READINGS:
+        raise BkError(f"unknown count reading {reading!r}: choose {' or '.join(COUNT_READINGS)}")
     processed = Path(getattr(args, "processed", None) or paths.processed)
     observations = _load_processed(processed)
-    assessment = assess(observations, as_of=getattr(args, "year", None), method=method)
+    assessment = assess(
+        observations, as_of=getattr(args, "year", None), method=method, count_reading=reading
+    )
     print(format_assessment(assessment, lang))
     emissions = emissions_vs_bau(observations)
     if emissions.empty and "message" in emissions.attrs:

@@ -65,6 +65,7 @@ ASSESSMENT_STATUSES: tuple[str, ...] = (
     "insufficient_data",
     "met",
     "missed",
+    "conditional",
 )
 #: GSO code of Bắc Kạn province (before the 2025 merger into Thái Nguyên).
 PROVINCE_CODE = "06"

@@ -29,7 +29,8 @@ Columns (see :data:`TARGET_COLUMNS`):
     For a per-commune floor, which communes it binds (``non-NTM communes``).
 ``comparator``
     ``>=``, ``>`` (strict: the plan's "trên", *more than*), ``=``, ``<=``, ``<``,
-    ``range`` (``low`` ≤ value ≤ ``high``) or ``maintain`` (every yearly value from
+    ``range`` (reach at least the range: the plan's "đạt 3 – 4 %" is achieved from
+    ``low`` on, a value above ``high`` is achieved too, with a note) or ``maintain`` (every yearly value from
     ``baseline_year`` to ``deadline`` stays at or beyond ``value`` in the indicator's
     direction).
 ``value``, ``low``, ``high``
@@ -65,9 +66,12 @@ __all__ = [
     "AREA_SCOPES",
     "COMPARATORS",
     "TARGET_COLUMNS",
+    "Target",
     "describe_target",
     "load_targets",
+    "target_readings",
     "targets_command",
+    "targets_frame",
 ]
 
 #: Columns of the registry, in order.
@@ -310,3 +314,247 @@ def targets_command(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", None) or "vi"
     print(format_targets(load_targets(), lang))
     return 0
+
+
+@lru_cache(maxsize=1)
+def target_readings() -> dict[str, dict[str, str]]:
+    """Return how the plan's wording of some targets is read (``data/target_readings.csv``).
+
+    ``reading`` is ``conditional`` (a part that depends on national or international
+    support: never a missed obligation), ``partly_conditional`` (a total that includes
+    such parts) or ``share_of_units`` (a count of units set when the province had
+    ``ref_units`` units of type ``unit_type`` in vintage ``ref_vintage``, compared as a
+    share of each year's own units). ``reason`` quotes the plan.
+
+    Examples
+    --------
+    >>> r = target_readings()
+    >>> r["ntm_communes_2030"]["reading"], r["ntm_communes_2030"]["ref_units"]
+    ('share_of_units', '110')
+    >>> r["ghg_reduction_2030_national"]["reading"]
+    'conditional'
+    """
+    df = read_package_csv("target_readings.csv")
+    kinds = {"conditional", "partly_conditional", "share_of_units"}
+    out = {}
+    for row in df.to_dict("records"):
+        where = f"target_readings.csv: target {row['target_id']!r}"
+        if row["reading"] not in kinds:
+            raise CatalogError(f"{where}: unknown reading {row['reading']!r}")
+        if row["reading"] == "share_of_units":
+            for col in ("ref_count", "ref_units"):
+                _number(row[col], where, col)
+            if not row["unit_type"] or not row["ref_vintage"]:
+                raise CatalogError(f"{where}: share_of_units needs unit_type and ref_vintage")
+        if not row["reason"]:
+            raise CatalogError(f"{where}: a reading needs its reason")
+        out[row["target_id"]] = row
+    return out
+
+
+def _as_year(x, name: str, *, required: bool) -> int | None:
+    """Return an int year from an int or a numpy integer (never a bool or a float)."""
+    import numbers
+
+    if x is None:
+        if required:
+            raise ValueError(f"{name} is required (a year)")
+        return None
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise ValueError(f"{name} must be a year (int), got {x!r}")
+    year = int(x)
+    if not 1900 <= year <= 2200:
+        raise ValueError(f"{name} must be a year between 1900 and 2200, got {year}")
+    return year
+
+
+def _as_float(x, name: str) -> float:
+    import numbers
+
+    if x is None:
+        return math.nan
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {x!r}")
+    return float(x)
+
+
+class Target:
+    """An ad-hoc target, for researchers: validated on creation, accepted by ``assess``.
+
+    Parameters
+    ----------
+    indicator_id : str
+        An indicator of the catalog, or any id of the observations when *direction* is
+        given.
+    comparator : str
+        One of :data:`COMPARATORS` (``range`` needs *low* and *high*).
+    value : float, optional
+        The figure. None (with ``>=``/``>``/``<=``/``<`` giving the direction) means "no
+        target value": only ``method='opensdg'`` can assess it (observed growth against
+        the published 1.5 % / 0.5 % thresholds).
+    year : int
+        The deadline (target year); numpy integers are accepted.
+    low, high : float, optional
+        Bounds of a range.
+    baseline_year : int, optional
+        Base year (required for ``maintain``).
+    target_id : str, optional
+        Default ``"<indicator_id>_<year>"``.
+    direction : {'increase', 'decrease'}, optional
+        Desirable direction (``'positive'``/``'negative'`` or +1/−1 accepted); default:
+        the catalog's, else the comparator's.
+    limit : float, optional
+        A natural limit (e.g. 100 %) for Open SDG's method without a target value.
+
+    Examples
+    --------
+    >>> t = Target(indicator_id="forest_cover_pct", comparator=">=", value=75, year=2030)
+    >>> t.target_id, t.direction, t.as_record()["deadline"]
+    ('forest_cover_pct_2030', 'increase', 2030)
+    >>> Target(indicator_id="forest_cover_pct", comparator="<=", value=75, year=2030)
+    Traceback (most recent call last):
+    ...
+    ValueError: comparator '<=' contradicts the direction 'increase' of 'forest_cover_pct'
+    """
+
+    __slots__ = (
+        "baseline_year",
+        "comparator",
+        "direction",
+        "high",
+        "indicator_id",
+        "limit",
+        "low",
+        "target_id",
+        "value",
+        "year",
+    )
+
+    def __init__(
+        self,
+        indicator_id: str,
+        comparator: str,
+        value: float | None = None,
+        year: int | None = None,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        baseline_year: int | None = None,
+        target_id: str | None = None,
+        direction: str | None = None,
+        limit: float | None = None,
+    ):
+        if not isinstance(indicator_id, str) or not indicator_id.strip():
+            raise ValueError(f"indicator_id must be a non-empty string, got {indicator_id!r}")
+        if comparator not in COMPARATORS:
+            raise ValueError(f"comparator must be one of {COMPARATORS}, got {comparator!r}")
+        self.indicator_id = indicator_id.strip()
+        self.comparator = comparator
+        self.value = _as_float(value, "value")
+        self.low = _as_float(low, "low")
+        self.high = _as_float(high, "high")
+        self.limit = _as_float(limit, "limit")
+        self.year = _as_year(year, "year", required=True)
+        self.baseline_year = _as_year(
+            baseline_year, "baseline_year", required=comparator == "maintain"
+        )
+        if self.baseline_year is not None and self.baseline_year > self.year:
+            raise ValueError(f"baseline_year {self.baseline_year} is after year {self.year}")
+        if comparator == "range":
+            if math.isnan(self.low) or math.isnan(self.high) or self.low > self.high:
+                raise ValueError(f"a range needs low <= high, got {low!r}, {high!r}")
+        elif comparator in {"=", "maintain"} and math.isnan(self.value):
+            raise ValueError(f"comparator {comparator!r} needs a value")
+        # NOTE: sdg-build's vocabulary (positive/negative) and +1/-1 are accepted too.
+        aliases = {"positive": "increase", "negative": "decrease", 1: "increase", -1: "decrease"}
+        if not isinstance(direction, bool) and direction in aliases:
+            direction = aliases[direction]
+        if direction not in {None, "increase", "decrease"}:
+            raise ValueError(f"direction must be 'increase' or 'decrease', got {direction!r}")
+        try:
+            catalog_direction = indicator(self.indicator_id)["direction"]
+        except CatalogError:
+            catalog_direction = ""
+        implied = (
+            "increase"
+            if comparator in _INCREASING
+            else "decrease"
+            if comparator in _DECREASING
+            else ""
+        )
+        chosen = direction or catalog_direction or implied
+        if chosen not in {"increase", "decrease"}:
+            raise ValueError(
+                f"no direction for {self.indicator_id!r}: give direction='increase' or 'decrease'"
+            )
+        if implied and implied != chosen:
+            raise ValueError(
+                f"comparator {comparator!r} contradicts the direction {chosen!r} "
+                f"of {self.indicator_id!r}"
+            )
+        self.direction = chosen
+        self.target_id = target_id or f"{self.indicator_id}_{self.year}"
+
+    def __repr__(self) -> str:
+        return (
+            f"Target(indicator_id={self.indicator_id!r}, comparator={self.comparator!r}, "
+            f"value={self.value!r}, year={self.year!r})"
+        )
+
+    def as_record(self) -> dict:
+        """Return the target as a registry row (:data:`TARGET_COLUMNS` + direction, limit)."""
+        return {
+            "target_id": self.target_id,
+            "parent_id": "",
+            "plan_ref": self.target_id,
+            "indicator_id": self.indicator_id,
+            "area_scope": "province",
+            "condition": "",
+            "comparator": self.comparator,
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "baseline_year": self.baseline_year,
+            "deadline": self.year,
+            "section": "",
+            "theme": "",
+            "clause_vi": "",
+            "clause_en": "",
+            "note": "ad-hoc target",
+            "direction": self.direction,
+            "limit": self.limit,
+        }
+
+
+def targets_frame(targets) -> pd.DataFrame:
+    """Return *targets* (a registry frame, or a list of :class:`Target`/registry rows).
+
+    Examples
+    --------
+    >>> f = targets_frame([Target("forest_cover_pct", ">=", 75, 2030)])
+    >>> list(f["target_id"]), int(f["deadline"].iloc[0])
+    (['forest_cover_pct_2030'], 2030)
+    """
+    import pandas as pd
+
+    if isinstance(targets, pd.DataFrame):
+        return targets
+    if isinstance(targets, Target):
+        targets = [targets]
+    rows = []
+    for t in targets:
+        if isinstance(t, Target):
+            rows.append(t.as_record())
+        elif isinstance(t, dict):
+            rows.append(dict(t))
+        else:
+            raise TypeError(f"a target must be a Target or a dict, got {type(t).__name__}")
+    df = pd.DataFrame(rows)
+    ids = df["target_id"] if "target_id" in df.columns else pd.Series(dtype=str)
+    if ids.duplicated().any():
+        raise ValueError(f"duplicate target_id {ids[ids.duplicated()].iloc[0]!r}")
+    if "deadline" in df.columns:
+        df["deadline"] = df["deadline"].astype("int64")
+    if "baseline_year" in df.columns:
+        df["baseline_year"] = df["baseline_year"].astype("Int64")
+    return df

@@ -43,6 +43,12 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Greenhouse-gas emissions against business as usual",
     },
     "below_bau": {"vi": "dưới BAU", "en": "below BAU"},
+    "of_communes": {"vi": "số xã", "en": "of rural communes (xã)"},
+    "conditional": {"vi": "có điều kiện", "en": "conditional"},
+    "tier_path": {
+        "vi": "Giữa hai năm mục tiêu: lộ trình nội suy, không phải mục tiêu",
+        "en": "Between the target years: interpolated path, not a plan target",
+    },
     "projection": {"vi": "Dự báo theo xu hướng", "en": "Trend projection"},
     "target_map_meets": {"vi": "Đạt", "en": "Meets"},
     "target_map_fails": {"vi": "Chưa đạt", "en": "Does not meet"},

@@ -153,18 +153,6 @@ def _series_lines(ax, series: pd.DataFrame, colour: str, label_prefix: str = "",
     return handles
 
 
-def _assess_one(observations, tgt: dict, targets, area_level: str) -> pd.DataFrame | None:
-    """Assess one registry target with :func:`bkanalysis.progress.assess` (None if not in it)."""
-    from ..progress import assess
-    from ..targets import load_targets
-
-    registry = load_targets() if targets is None else targets
-    sub = registry[registry["target_id"] == tgt["target_id"]]
-    if sub.empty:
-        return None
-    return assess(observations, sub, area_level=area_level)
-
-
 def _assessment_row(assessment, target, area_code) -> dict | None:
     if assessment is None:
         return None
@@ -174,6 +162,20 @@ def _assessment_row(assessment, target, area_code) -> dict | None:
         return None
     here = rows[rows["area_code"] == area_code]
     return (here if not here.empty else rows).iloc[0].to_dict()
+
+
+def _judged_points(a_row) -> pd.DataFrame | None:
+    """Return the (year, value, status) points an assessment row judged, or None if it has none."""
+    if not a_row or not isinstance(a_row.get("series"), tuple | list):
+        return None
+    pts = [p for p in a_row["series"] if len(p) >= 2]
+    return pd.DataFrame(
+        {
+            "year": [int(p[0]) for p in pts],
+            "value": [float(p[1]) for p in pts],
+            "status": [(p[2] if len(p) > 2 and p[2] else "actual") for p in pts],
+        }
+    )
 
 
 def plot_target_series(
@@ -201,9 +203,11 @@ def plot_target_series(
     target : str, pandas.Series or dict
         A target id or a registry row (see :func:`resolve_target`).
     assessment : pandas.DataFrame, optional
-        Output of :func:`bkanalysis.progress.assess`; gives the status and baseline.
-        Default: a registry target is assessed here with ``assess`` (a target row that is
-        not in the registry is drawn without a status).
+        Output of :func:`bkanalysis.progress.assess`. Its row gives the status, the
+        series it judged (a derived reduction, a tier part, the NTM share …) and the path
+        it judged against, which are drawn as they are: the chart never assesses nor
+        derives anything itself. Without it (or with a row lacking ``path``) the chart
+        shows no status and a straight dotted line from the baseline to the target.
     area_code : str, optional
         The area to plot (default: the province rows).
     targets : pandas.DataFrame, optional
@@ -234,26 +238,34 @@ def plot_target_series(
     ind = tgt["indicator_id"]
     unit = indicator(ind)["unit"]
     obs = observations[observations["indicator_id"] == ind]
-    if obs.empty and ind == "ghg_reduction_below_bau_pct":
-        # NOTE: the reduction below BAU is usually derived from actual and BAU totals.
-        from ..emissions import reduction_observations
-
-        obs = reduction_observations(observations)
     if area_code is None:
         obs = obs[obs["area_level"] == "province"]
-        area_code = obs["area_code"].iloc[0] if not obs.empty else None
+        area_code = obs["area_code"].iloc[0] if not obs.empty else "06"
     else:
         obs = obs[obs["area_code"] == area_code]
-    if assessment is None and tgt.get("target_id"):
-        level = obs["area_level"].iloc[0] if not obs.empty else "province"
-        assessment = _assess_one(observations, tgt, targets, level)
     a_row = _assessment_row(assessment, tgt, area_code)
+    judged = _judged_points(a_row)
+    reading = (a_row or {}).get("reading", "") or ""
+    if a_row is not None and reading == "share_of_units":
+        # NOTE: the target was judged as a share of each year's own units: draw that.
+        tgt = {
+            **tgt,
+            "comparator": a_row["comparator"],
+            "value": _nan(a_row.get("target_value")),
+        }
+        unit = "%"
 
     with theme_context():
         ax = _new_ax(ax)
         remember_data(ax.figure, obs)
         plan = obs[obs["status"] == "plan"].sort_values("year")
-        series = best_per_year(obs[obs["status"] != "plan"], ["area_code"])
+        if reading == "share_of_units":
+            plan = plan.iloc[:0]  # plan counts are not shares
+        if judged is not None:
+            # the series the assessment judged (derived, share, tier part …), as it judged it
+            series = judged
+        else:
+            series = best_per_year(obs[obs["status"] != "plan"], ["area_code"])
         handles = _series_lines(ax, series, _SERIES_COLOUR, lang=lang)
         if not plan.empty:
             (h,) = ax.plot(
@@ -265,6 +277,10 @@ def plot_target_series(
         deadline = tgt["deadline"]
         comparator = tgt["comparator"]
         target_text = comparator_text(comparator, tgt["value"], tgt["low"], tgt["high"], unit, lang)
+        if reading == "share_of_units":
+            target_text += " " + word("of_communes", lang)
+        elif comparator == "range":
+            target_text = "≥ " + target_text  # the plan's "đạt 3 – 4 %": reach at least
         label = f"{word('target', lang)} {int(deadline) if not math.isnan(deadline) else ''}: {target_text}"
         years = series["year"].tolist() + plan["year"].tolist()
         start = float(min(years)) if years else deadline - 1
@@ -288,33 +304,43 @@ def plot_target_series(
             ax.plot(
                 [deadline], [tgt["value"]], "*", color=_TARGET_COLOUR, markersize=10, gid="target"
             )
-        else:
+        elif not math.isnan(tgt["value"]):
             (h,) = ax.plot(
                 [deadline], [tgt["value"]], "*", color=_TARGET_COLOUR, markersize=10,
                 linestyle="none", gid="target", label=label,
             )  # fmt: skip
             handles.append(h)
 
-        # trajectory from the baseline to the target
-        base_year = _nan((a_row or {}).get("baseline_year"))
-        base_value = _nan((a_row or {}).get("baseline_value"))
-        if math.isnan(base_year):
-            base_year = tgt["baseline_year"]
-        if math.isnan(base_value) and not math.isnan(base_year):
-            hit = series[series["year"] == base_year]
-            base_value = float(hit["value"].iloc[0]) if not hit.empty else math.nan
-        if comparator == "range":
-            aim = min(max(base_value, tgt["low"]), tgt["high"])
+        # the path the status was judged against: drawn from the assessment, never rebuilt
+        path = tuple((a_row or {}).get("path") or ())
+        kind = (a_row or {}).get("path_kind", "") or ""
+        if a_row is not None and "path" in a_row:
+            if path and kind in {"required", "projection"}:
+                px, py = zip(*path, strict=True)
+                (h,) = ax.plot(
+                    list(px), list(py), ":", color="#555555", linewidth=1.1, gid="trajectory",
+                    label=word("trajectory" if kind == "required" else "projection", lang),
+                )  # fmt: skip
+                handles.append(h)
         else:
-            aim = tgt["value"]
-        if comparator != "maintain" and not (
-            math.isnan(base_year) or math.isnan(base_value) or base_year >= deadline
-        ):
-            (h,) = ax.plot(
-                [base_year, deadline], [base_value, aim], ":", color="#555555",
-                linewidth=1.1, gid="trajectory", label=word("trajectory", lang),
-            )  # fmt: skip
-            handles.append(h)
+            # a minimal assessment (status and baseline only) or none: a straight line
+            # from the baseline to the target, as before
+            base_year = _nan((a_row or {}).get("baseline_year"))
+            base_value = _nan((a_row or {}).get("baseline_value"))
+            if math.isnan(base_year):
+                base_year = tgt["baseline_year"]
+            if math.isnan(base_value) and not math.isnan(base_year):
+                hit = series[series["year"] == base_year]
+                base_value = float(hit["value"].iloc[0]) if not hit.empty else math.nan
+            aim = tgt["low"] if comparator == "range" else tgt["value"]
+            if comparator != "maintain" and not (
+                math.isnan(base_year) or math.isnan(base_value) or base_year >= deadline
+            ):
+                (h,) = ax.plot(
+                    [base_year, deadline], [base_value, aim], ":", color="#555555",
+                    linewidth=1.1, gid="trajectory", label=word("trajectory", lang),
+                )  # fmt: skip
+                handles.append(h)
 
         # NOTE: the layout adapts to the width of the Axes, so a half-width (8 cm)
         # figure keeps a readable title, legend and year axis.
@@ -334,8 +360,23 @@ def plot_target_series(
             pad = 22 if narrow else 14
         chars = max(24, min(50, int(width_in * 72 / (mpl.rcParams["axes.titlesize"] * 0.62))))
         ax.set_title("\n".join(textwrap.wrap(indicator_label(ind, lang), chars)), pad=pad)
-        ax.set_ylabel(f"{word('unit', lang)}: {unit_label(unit, lang)}")
+        unit_text = unit_label(unit, lang)
+        if reading == "share_of_units":
+            unit_text += " " + word("of_communes", lang)
+        ax.set_ylabel(f"{word('unit', lang)}: {unit_text}")
         ax.set_xlim(start - 0.6, max([deadline, *years]) + 0.6)
+        if reading in {"share_of_units", "count_as_reported", "conditional"}:
+            from ..progress import reading_text
+
+            # NOTE: the unit change / the conditional part is stated on the figure itself.
+            text = reading_text(a_row, lang)
+            chars = max(40, int(width_in * 72 / (mpl.rcParams["font.size"] * 0.5)))
+            ax.text(
+                0.01, 0.99, "\n".join(textwrap.wrap(text, chars)), transform=ax.transAxes,
+                ha="left", va="top", fontsize="x-small", color="#333333", gid="reading",
+                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "alpha": 0.85,
+                      "edgecolor": "#BBBBBB"},
+            )  # fmt: skip
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4 if narrow else "auto"))
         ax.yaxis.set_major_formatter(axis_formatter(lang))
         ax.legend(
@@ -606,12 +647,33 @@ def plot_emissions_vs_bau(
             cum = cum + pct
             lower = bau * (1 - cum / 100)
             ok = ~np.isnan(lower)
+            name = word(key, lang)
+            if key != "tier_voluntary":
+                # NOTE: the national/international tiers depend on support (plan wording).
+                name += f" ({word('conditional', lang)})"
             handles.append(
                 ax.fill_between(
                     years, lower, upper, where=ok, color=colour, alpha=0.55, linewidth=0,
-                    gid=key, label=word(key, lang),
+                    gid=key, label=name,
                 )
             )  # fmt: skip
+        if "target_kind" in em.columns:
+            # years between two target years carry an interpolated path, never a target
+            kinds = em["target_kind"].fillna("").to_numpy(dtype=object)
+            between = kinds == "path"
+            for i in np.flatnonzero(kinds == "path"):  # join the path to its target years
+                for j in (i - 1, i + 1):
+                    if 0 <= j < len(kinds) and kinds[j] == "target":
+                        between[j] = True
+            if (kinds == "path").any():
+                top = bau * (1 - cum / 100)
+                handles.append(
+                    ax.fill_between(
+                        years, top, bau, where=between & ~np.isnan(top), facecolor="none",
+                        edgecolor=(0, 0, 0, 0.35), hatch="////", linewidth=0, gid="tier_path",
+                        label=word("tier_path", lang),
+                    )
+                )  # fmt: skip
         (h_bau,) = ax.plot(
             years, bau, "-", color="#000000", linewidth=1.2, gid="bau", label=word("bau", lang)
         )
@@ -660,8 +722,13 @@ def plot_emissions_vs_bau(
         labelled = [i for i in np.flatnonzero(seen) if int(years[i]) == 2020]
         if seen.any() and np.flatnonzero(seen)[-1] not in labelled:
             labelled.append(np.flatnonzero(seen)[-1])
+        reduction = (
+            em["reduction_pct"].to_numpy(float)
+            if "reduction_pct" in em.columns
+            else 100 * (bau - act) / bau
+        )
         for i in labelled:
-            red = 100 * (bau[i] - act[i]) / bau[i]
+            red = reduction[i]
             ax.annotate(
                 f"{format_number(red, lang, 1)} % {word('below_bau', lang)} ({int(years[i])})",
                 (years[i], act[i]), xytext=(6, 0), textcoords="offset points",
