@@ -2,10 +2,16 @@
 
 :func:`save_figure` writes ``<name>.png`` (300 dpi), ``<name>.svg`` (text as text),
 ``<name>.pdf`` (TrueType fonts embedded, text editable) and ``<name>.csv`` (the data
-behind the figure, UTF-8 with BOM) into ``reports/figures/``, and upserts the figure's
-row in ``reports/figures/manifest.csv``. Before saving it writes a footer naming the
-sources on the figure and, when any input is synthetic or undocumented, the words
+behind the figure, UTF-8 with BOM) into a folder, and upserts the figure's row in that
+folder's ``manifest.csv``. Before saving it writes a footer naming the sources on the
+figure and, when any input is synthetic or undocumented, the words
 "Dữ liệu minh hoạ / Illustrative data" on its face.
+
+The folder, unless given, is :func:`bkanalysis.config.export_dir`: inside
+``bkanalysis report`` the report's staging folder of the notebook (published to
+``reports/<lang>/figures/`` when the notebook succeeds), anywhere else
+``reports/scratch/<notebook>/<lang>/figures/`` -- a notebook run by hand never writes into
+the report's folders.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
+from ..config import notebook_name
 from ..errors import BkError
 from ..io import write_bytes_atomic, write_csv_atomic
 from ._common import check_lang, recorded_data, word
@@ -29,7 +36,8 @@ from .theme import theme_context
 
 __all__ = ["FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
 
-#: Columns of ``reports/figures/manifest.csv``.
+#: Columns of ``manifest.csv`` (``lang``: language of the figure files; ``notebook``: the
+#: notebook that exported them, empty outside a notebook).
 MANIFEST_COLUMNS: tuple[str, ...] = (
     "name",
     "title_vi",
@@ -39,7 +47,11 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
     "sources",
     "synthetic",
     "files",
+    "lang",
+    "notebook",
 )
+#: Columns added after manifests were first written: empty when an older manifest lacks them.
+_LATER_COLUMNS = ("lang", "notebook")
 #: Image formats written by :func:`save_figure`.
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _NAME = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
@@ -157,7 +169,10 @@ def _figure_title(fig) -> str:
 
 
 def read_manifest(out_dir: str | Path | None = None) -> pd.DataFrame:
-    """Read ``manifest.csv`` of *out_dir* (default ``reports/figures``); empty if absent.
+    """Read ``manifest.csv`` of *out_dir* (default ``reports/vi/figures``); empty if absent.
+
+    A manifest written before the ``lang`` and ``notebook`` columns existed is read with
+    those columns empty.
 
     Examples
     --------
@@ -170,6 +185,9 @@ def read_manifest(out_dir: str | Path | None = None) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=list(MANIFEST_COLUMNS))
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for column in _LATER_COLUMNS:
+        if column not in df.columns:
+            df[column] = ""
     missing = [c for c in MANIFEST_COLUMNS if c not in df.columns]
     if missing:
         raise BkError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -284,9 +302,9 @@ def _write_images(fig, name: str, formats, bbox, out: Path, written: dict) -> No
 
 
 def _default_dir() -> Path:
-    from ..config import get_paths
+    from ..config import figures_dir
 
-    return get_paths().figures
+    return figures_dir("vi")
 
 
 def save_figure(
@@ -336,7 +354,10 @@ def save_figure(
     title : str or dict, optional
         Title for the manifest (default: the figure's suptitle or first Axes title).
     out_dir : path, optional
-        Default ``get_paths().figures`` (``reports/figures``).
+        Default :func:`bkanalysis.config.export_dir` of *lang*: the report's staging
+        folder when run by ``bkanalysis report``, else
+        ``reports/scratch/<notebook>/<lang>/figures`` (a hand run never writes into the
+        report's folders).
     formats : tuple of str, default ('png', 'svg', 'pdf')
         Image formats to write (a subset of :data:`FORMATS`).
 
@@ -388,7 +409,12 @@ def save_figure(
     if not titles[lang]:
         titles[lang] = _figure_title(fig)
 
-    out = Path(out_dir) if out_dir is not None else _default_dir()
+    if out_dir is not None:
+        out = Path(out_dir)
+    else:
+        from ..config import export_dir
+
+        out = export_dir(lang)
     written: dict[str, Path] = {}
     with theme_context():
         _mark_figure(fig, lines, bool(synthetic), lang)
@@ -406,6 +432,8 @@ def save_figure(
         "sources": " | ".join(cited),
         "synthetic": "true" if synthetic else "false",
         "files": ";".join(p.name for k, p in written.items()),
+        "lang": lang,
+        "notebook": notebook_name(),
     }
     with _locked(out / "manifest.csv"):
         manifest = read_manifest(out)
