@@ -538,3 +538,36 @@ def test_a_report_killed_at_any_point_leaves_each_notebook_old_or_new(project):
     assert new["figures/00-first_vi.csv"] == new["figures/01-second_vi.csv"] == b"2,None,None"
     assert set(new) == set(old)
     assert not (paths.reports / ".staging").exists() and not list(journal.glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[1] / "notebooks").glob("0*.ipynb")), ids=lambda p: p.stem
+)
+def test_shipped_notebooks_declare_what_they_read(path):
+    """A themed notebook's declaration covers every theme and indicator its code names."""
+    import ast
+
+    from bkanalysis.catalog import load_indicators
+
+    nb = nbformat.read(path, as_version=4)
+    reads = rp.notebook_reads(path)
+    if path.stem == "00-overview":
+        assert reads == {"all": True}  # it shows every target
+        return
+    assert not reads["all"], f"{path.stem}: a themed notebook declares its themes"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    catalog = load_indicators()
+    texts = {
+        node.value
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    named = {t for t in texts if t in set(catalog["id"])}
+    themes = {m for t in texts for m in re.findall(r"theme == '(\w+)'", t)}
+    declared = set(nb.metadata["bkanalysis"]["reads"]["themes"])
+    assert themes and themes <= declared
+    assert named <= set(reads["indicators"]), named - set(reads["indicators"])
+    # prefixes of built names (f"ghg_emissions_{s}_tco2e") stay within the declaration
+    for prefix in {t for t in texts if t.endswith("_") and t.count("_") >= 1}:
+        ids = set(catalog.loc[catalog["id"].str.startswith(prefix), "id"])
+        assert ids <= set(reads["indicators"]), prefix
