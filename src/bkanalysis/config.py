@@ -39,6 +39,7 @@ from pathlib import Path
 
 __all__ = [
     "LANGS",
+    "MANIFEST_COLUMNS",
     "Paths",
     "export_dir",
     "figures_dir",
@@ -50,6 +51,20 @@ __all__ = [
 
 #: Languages of the report, each with its own folder under ``reports/``.
 LANGS: tuple[str, ...] = ("vi", "en")
+#: Columns of a figures folder's ``manifest.csv`` (``lang``: language of the figure files;
+#: ``notebook``: the notebook that exported them, empty outside a notebook).
+MANIFEST_COLUMNS: tuple[str, ...] = (
+    "name",
+    "title_vi",
+    "title_en",
+    "caption_vi",
+    "caption_en",
+    "sources",
+    "synthetic",
+    "files",
+    "lang",
+    "notebook",
+)
 #: Set by ``bkanalysis report`` for its kernels: the staging folder of the figures.
 EXPORT_ENV = "BKANALYSIS_EXPORT_DIR"
 #: Set by ``bkanalysis report`` for its kernels: the stem of the notebook executed.

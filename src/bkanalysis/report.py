@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -43,7 +45,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .config import EXPORT_ENV, LANGS, NOTEBOOK_ENV, Paths, get_paths
+from .config import EXPORT_ENV, LANGS, MANIFEST_COLUMNS, NOTEBOOK_ENV, Paths, get_paths
 from .errors import BkError
 from .io import write_bytes_atomic, write_text_atomic
 
@@ -538,17 +540,25 @@ def _why_rerun(old: dict, new: dict, lang_dir: Path) -> str | None:
     if parts:
         return "; ".join(parts)
     missing, tampered = [], []
+    stats = old.get("stat", {})
     for rel, digest in sorted(old.get("outputs", {}).items()):
         path = lang_dir / rel
         if not path.is_file():
             missing.append(rel)
-        elif _sha256_file(path) != digest:
+        elif _stat(path) != stats.get(rel) and _sha256_file(path) != digest:
+            # NOTE: the same size and modification time as when the report wrote it means
+            # the same file; otherwise its content decides
             tampered.append(rel)
     if missing:
         return f"outputs missing: {_list_some(missing)}"
     if tampered:
         return f"outputs changed outside the report: {_list_some(tampered)}"
     return None
+
+
+def _stat(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
 
 
 # --------------------------------------------------------------------------- transactions
@@ -571,7 +581,7 @@ def _staged_rows(staging: Path, name: str, lang: str) -> list[dict[str, str]]:
     manifest = staging / "figures" / "manifest.csv"
     if not manifest.is_file():
         return []
-    from .plotting.export import MANIFEST_COLUMNS, read_manifest
+    from .plotting.export import read_manifest
 
     rows = read_manifest(manifest.parent)
     rows["notebook"] = name
@@ -580,18 +590,24 @@ def _staged_rows(staging: Path, name: str, lang: str) -> list[dict[str, str]]:
 
 
 def _write_manifest(lang_dir: Path, records: dict) -> None:
-    """Write ``figures/manifest.csv`` from the rows of the notebooks' records (if it differs)."""
-    import pandas as pd
+    """Write ``figures/manifest.csv`` from the rows of the notebooks' records (if it differs).
 
-    from .plotting.export import MANIFEST_COLUMNS
-
+    The CSV is written as pandas writes it (UTF-8 with BOM, minimal quoting, LF).
+    """
     rows = [row for name in sorted(records) for row in records[name].get("rows", [])]
-    df = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS)).astype(str)
     # NOTE: two notebooks may export the same figure (same name, same files): one row
-    df = df.sort_values(["name", "notebook"], kind="stable").drop_duplicates("name")
+    rows.sort(key=lambda r: (str(r.get("name", "")), str(r.get("notebook", ""))))
+    seen: set[str] = set()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for row in rows:
+        if row.get("name") in seen:
+            continue
+        seen.add(row.get("name"))
+        writer.writerow([str(row.get(c, "")) for c in MANIFEST_COLUMNS])
     target = lang_dir / "figures" / "manifest.csv"
-    text = df.to_csv(index=False, lineterminator="\n")
-    data = "\ufeff".encode() + text.encode("utf-8")
+    data = "\ufeff".encode() + buf.getvalue().encode("utf-8")
     if not (target.is_file() and target.read_bytes() == data):
         write_bytes_atomic(target, data)
 
@@ -618,6 +634,7 @@ def _apply_journal(lang_dir: Path, journal: dict, records: dict) -> None:
         for rel in set(r.get("outputs", {})) & set(record["outputs"]):
             if n != name:
                 r["outputs"][rel] = record["outputs"][rel]
+                r.setdefault("stat", {})[rel] = record.get("stat", {}).get(rel)
     records[name] = record
 
 
@@ -752,7 +769,6 @@ def report(
     t_start = time.perf_counter()
     paths = paths or get_paths()
     notebooks = list_notebooks(paths.notebooks)
-    reads = {p.stem: notebook_reads(p) for p in notebooks}
     cache_path = paths.reports / CACHE_NAME
     cache = _load_cache(cache_path)
     cache.setdefault("langs", {})
@@ -789,7 +805,35 @@ def report(
     cache["build"] = {"key": build_key}
     save()
 
-    fingerprints, default_year = _observation_fingerprints(observations_file, paths.raw)
+    # what each notebook reads and the observations' fingerprints are worked out again
+    # only when the notebook, the package or the observations changed (no pandas import
+    # when nothing changed)
+    memo = cache.setdefault("memo", {})
+    nb_digests = {p.stem: _sha256_file(p) for p in notebooks}
+    reads_memo = memo.get("reads", {})
+    reads = {}
+    for nb_path in notebooks:
+        key = _digest([nb_digests[nb_path.stem], source])
+        entry = reads_memo.get(nb_path.stem, {})
+        reads[nb_path.stem] = entry["reads"] if entry.get("key") == key else notebook_reads(nb_path)
+        reads_memo[nb_path.stem] = {"key": key, "reads": reads[nb_path.stem]}
+    memo["reads"] = reads_memo
+    sources_file = paths.raw / "SOURCES.yml"
+    obs_key = _digest(
+        [
+            _sha256_file(observations_file) if observations_file.is_file() else "",
+            _sha256_file(sources_file) if sources_file.is_file() else "",
+            source,
+        ]
+    )
+    if memo.get("observations", {}).get("key") == obs_key:
+        fingerprints = memo["observations"]["fingerprints"]
+        default_year = memo["observations"]["year"]
+    else:
+        fingerprints, default_year = _observation_fingerprints(observations_file, paths.raw)
+        memo["observations"] = {
+            "key": obs_key, "fingerprints": fingerprints, "year": default_year,
+        }  # fmt: skip
     # NOTE: the maps fall back to the local mirror when data/external/boundaries is empty
     boundaries_digest = _digest([_tree_hashes(paths.boundaries), _tree_hashes(paths.geo_mirror)])
 
@@ -804,7 +848,7 @@ def report(
             name = nb_path.stem
             new = {
                 "inputs": {
-                    "notebook": _sha256_file(nb_path),
+                    "notebook": nb_digests[name],
                     "source": source,
                     "params": params,
                     "boundaries": boundaries_digest,
@@ -856,6 +900,7 @@ def report(
                 record = {
                     **new,
                     "outputs": {rel: _sha256_file(path) for rel, path in files.items()},
+                    "stat": {rel: _stat(path) for rel, path in files.items()},
                     "rows": _staged_rows(staging, name, lg),
                     "seconds": round(seconds, 1),
                 }

@@ -28,7 +28,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
-from ..config import notebook_name
+from ..config import MANIFEST_COLUMNS, notebook_name
 from ..errors import BkError
 from ..io import write_bytes_atomic, write_csv_atomic
 from ._common import check_lang, recorded_data, word
@@ -36,20 +36,6 @@ from .theme import theme_context
 
 __all__ = ["FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
 
-#: Columns of ``manifest.csv`` (``lang``: language of the figure files; ``notebook``: the
-#: notebook that exported them, empty outside a notebook).
-MANIFEST_COLUMNS: tuple[str, ...] = (
-    "name",
-    "title_vi",
-    "title_en",
-    "caption_vi",
-    "caption_en",
-    "sources",
-    "synthetic",
-    "files",
-    "lang",
-    "notebook",
-)
 #: Columns added after manifests were first written: empty when an older manifest lacks them.
 _LATER_COLUMNS = ("lang", "notebook")
 #: Image formats written by :func:`save_figure`.
