@@ -571,3 +571,55 @@ def test_shipped_notebooks_declare_what_they_read(path):
     for prefix in {t for t in texts if t.endswith("_") and t.count("_") >= 1}:
         ids = set(catalog.loc[catalog["id"].str.startswith(prefix), "id"])
         assert ids <= set(reads["indicators"]), prefix
+
+
+def _small_figure(values):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([2019, 2020], values)
+    ax.set_title("Tỷ lệ che phủ rừng")
+    return fig
+
+
+def test_report_export_copies_images_of_an_unchanged_figure(tmp_path, monkeypatch):
+    """Inside the report, an unchanged figure (same SVG) is not drawn again as PNG and PDF."""
+    import matplotlib.pyplot as plt
+
+    from bkanalysis.plotting import save_figure
+
+    data = pd.DataFrame({"year": [2019, 2020], "value": [71.0, 72.6]})
+    kw = {"caption": "Che phủ", "sources": ["Niên giám"], "synthetic": True, "data": data}
+    for var in ("BKANALYSIS_REUSE_DIR", "BKANALYSIS_NOTEBOOK", "JPY_SESSION_NAME"):
+        monkeypatch.delenv(var, raising=False)
+    first, again, reuse = tmp_path / "first", tmp_path / "again", tmp_path / "reuse"
+    monkeypatch.setenv("BKANALYSIS_EXPORT_DIR", str(first))
+    fig = _small_figure([71.0, 72.6])
+    save_figure(fig, "forest", **kw)
+    plt.close(fig)
+    reuse.mkdir()
+    (reuse / "forest.svg").write_bytes((first / "forest.svg").read_bytes())
+    (reuse / "forest.png").write_bytes(b"previous png")  # marks a copy, not a redraw
+    (reuse / "forest.pdf").write_bytes(b"previous pdf")
+    monkeypatch.setenv("BKANALYSIS_EXPORT_DIR", str(again))
+    monkeypatch.setenv("BKANALYSIS_REUSE_DIR", str(reuse))
+    fig = _small_figure([71.0, 72.6])
+    save_figure(fig, "forest", **kw)
+    plt.close(fig)
+    assert (again / "forest.png").read_bytes() == b"previous png"
+    assert (again / "forest.pdf").read_bytes() == b"previous pdf"
+    assert (again / "forest.svg").read_bytes() == (first / "forest.svg").read_bytes()
+    assert (again / "manifest.csv").read_bytes() == (first / "manifest.csv").read_bytes()
+    # a changed figure is drawn again, as a hand run would draw it
+    fig = _small_figure([71.0, 73.0])
+    save_figure(fig, "forest", **kw)
+    plt.close(fig)
+    assert (again / "forest.png").read_bytes()[:4] == b"\x89PNG"
+    monkeypatch.delenv("BKANALYSIS_REUSE_DIR")
+    monkeypatch.setenv("BKANALYSIS_EXPORT_DIR", str(tmp_path / "hand"))
+    fig = _small_figure([71.0, 73.0])
+    save_figure(fig, "forest", **kw)
+    plt.close(fig)
+    for fmt in ("png", "svg", "pdf"):
+        hand = (tmp_path / "hand" / f"forest.{fmt}").read_bytes()
+        assert (again / f"forest.{fmt}").read_bytes() == hand, fmt

@@ -47,6 +47,7 @@ __all__ = [
     "notebook_name",
     "notebooks_dir",
     "project_root",
+    "reuse_dir",
 ]
 
 #: Languages of the report, each with its own folder under ``reports/``.
@@ -67,6 +68,9 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
 )
 #: Set by ``bkanalysis report`` for its kernels: the staging folder of the figures.
 EXPORT_ENV = "BKANALYSIS_EXPORT_DIR"
+#: Set by ``bkanalysis report`` for its kernels: the previous files of the notebook's
+#: figures, checked against the hashes the report recorded (see :func:`reuse_dir`).
+REUSE_ENV = "BKANALYSIS_REUSE_DIR"
 #: Set by ``bkanalysis report`` for its kernels: the stem of the notebook executed.
 NOTEBOOK_ENV = "BKANALYSIS_NOTEBOOK"
 
@@ -194,6 +198,17 @@ def notebook_name() -> str:
         return name
     session = os.environ.get("JPY_SESSION_NAME", "").strip()
     return Path(session).stem if session else ""
+
+
+def reuse_dir() -> Path | None:
+    """Folder of figure files the report made last time and checked, or None.
+
+    Set only by ``bkanalysis report`` (``BKANALYSIS_REUSE_DIR``): when a figure's SVG is
+    byte-identical to the one there, :func:`bkanalysis.plotting.save_figure` copies its
+    PNG and PDF instead of drawing them again. A hand run has none and draws everything.
+    """
+    env = os.environ.get(REUSE_ENV, "").strip()
+    return Path(env) if env else None
 
 
 def export_dir(lang: str = "vi", paths: Paths | None = None) -> Path:

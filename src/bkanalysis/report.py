@@ -45,7 +45,15 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .config import EXPORT_ENV, LANGS, MANIFEST_COLUMNS, NOTEBOOK_ENV, Paths, get_paths
+from .config import (
+    EXPORT_ENV,
+    LANGS,
+    MANIFEST_COLUMNS,
+    NOTEBOOK_ENV,
+    REUSE_ENV,
+    Paths,
+    get_paths,
+)
 from .errors import BkError
 from .io import write_bytes_atomic, write_text_atomic
 
@@ -638,6 +646,32 @@ def _apply_journal(lang_dir: Path, journal: dict, records: dict) -> None:
     records[name] = record
 
 
+def _link_previous_images(lang_dir: Path, old: dict, staging: Path) -> Path:
+    """Link the images the notebook published last time into ``<staging>/.reuse``.
+
+    Only files still as the report wrote them (size and modification time, else SHA-256)
+    are linked: ``save_figure`` may copy them instead of drawing a figure whose SVG is
+    unchanged, and must never copy a file the report did not make.
+    """
+    reuse = staging / ".reuse"
+    reuse.mkdir(parents=True, exist_ok=True)
+    stats = old.get("stat", {})
+    for rel, digest in old.get("outputs", {}).items():
+        if not rel.startswith("figures/") or not rel.endswith((".svg", ".png", ".pdf")):
+            continue
+        path = lang_dir / rel
+        if not path.is_file():
+            continue
+        if _stat(path) != stats.get(rel) and _sha256_file(path) != digest:
+            continue
+        target = reuse / Path(rel).name
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)
+    return reuse
+
+
 def _journal_dir(lang_dir: Path) -> Path:
     return lang_dir / ".journal"
 
@@ -939,7 +973,15 @@ def report(
             staging = staging_root / lg / name
             shutil.rmtree(staging, ignore_errors=True)
             (staging / "figures").mkdir(parents=True)
-            env = {**base_env, EXPORT_ENV: str(staging / "figures"), NOTEBOOK_ENV: name}
+            reuse = _link_previous_images(
+                paths.report_dir(lg), cache["langs"][lg]["notebooks"].get(name, {}), staging
+            )
+            env = {
+                **base_env,
+                EXPORT_ENV: str(staging / "figures"),
+                NOTEBOOK_ENV: name,
+                REUSE_ENV: str(reuse),
+            }
             params = new["inputs"]["params"]
             jobs_args[key] = (
                 str(nb_path), str(staging / "notebooks"), params, str(nb_path.parent), env,

@@ -273,9 +273,22 @@ def _layout_frozen(fig) -> Iterator[None]:
         fig.set_layout_engine(engine)
 
 
-def _write_images(fig, name: str, formats, bbox, out: Path, written: dict) -> None:
-    """Write *fig* as each of *formats* into *out* (bounding box *bbox*)."""
-    for fmt in formats:
+def _write_images(fig, name: str, formats, bbox, out: Path, written: dict, reuse=None) -> None:
+    """Write *fig* as each of *formats* into *out* (bounding box *bbox*).
+
+    With *reuse* (a folder of this figure's previous files, given by the report), the SVG
+    is drawn first; when it is byte-identical to the previous SVG, the previous PNG and PDF
+    are copied instead of being drawn again (the SVG holds every mark, text and colour of
+    the figure, and the same figure gives the same PNG and PDF bytes).
+    """
+    order = sorted(formats, key=lambda f: f != "svg") if reuse and "svg" in formats else formats
+    same = False
+    made: dict[str, Path] = {}
+    for fmt in order:
+        previous = Path(reuse) / f"{name}.{fmt}" if reuse else None
+        if same and previous is not None and previous.is_file():
+            made[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", previous.read_bytes())
+            continue
         buf = io.BytesIO()
         # NOTE: fixed metadata and svg.hashsalt (set by the theme) keep the files
         # byte-identical across runs; pdf.fonttype 42 embeds TrueType fonts.
@@ -284,7 +297,11 @@ def _write_images(fig, name: str, formats, bbox, out: Path, written: dict) -> No
                 buf, format=fmt, dpi=300, bbox_inches=bbox, pad_inches=0.08,
                 metadata=_METADATA[fmt], facecolor="white",
             )  # fmt: skip
-        written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", buf.getvalue())
+        data = buf.getvalue()
+        if fmt == "svg" and previous is not None:
+            same = previous.is_file() and previous.read_bytes() == data
+        made[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", data)
+    written.update((fmt, made[fmt]) for fmt in formats)
 
 
 def _default_dir() -> Path:
@@ -395,18 +412,20 @@ def save_figure(
     if not titles[lang]:
         titles[lang] = _figure_title(fig)
 
+    reuse = None
     if out_dir is not None:
         out = Path(out_dir)
     else:
-        from ..config import export_dir
+        from ..config import export_dir, reuse_dir
 
         out = export_dir(lang)
+        reuse = reuse_dir()
     written: dict[str, Path] = {}
     with theme_context():
         _mark_figure(fig, lines, bool(synthetic), lang)
         bbox = _tight_bbox(fig, 0.08)
         with _layout_frozen(fig):
-            _write_images(fig, name, formats, bbox, out, written)
+            _write_images(fig, name, formats, bbox, out, written, reuse)
     written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
 
     row = {
