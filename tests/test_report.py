@@ -623,3 +623,18 @@ def test_report_export_copies_images_of_an_unchanged_figure(tmp_path, monkeypatc
     for fmt in ("png", "svg", "pdf"):
         hand = (tmp_path / "hand" / f"forest.{fmt}").read_bytes()
         assert (again / f"forest.{fmt}").read_bytes() == hand, fmt
+
+
+def test_command_line_takes_lang_all_and_explain(monkeypatch):
+    from bkanalysis.cli import build_parser
+
+    seen = {}
+
+    def fake_report(**kwargs):
+        seen.update(kwargs)
+        return rp.ReportResult(built=False, progress_workbook=None, langs=("vi", "en"))
+
+    monkeypatch.setattr(rp, "report", fake_report)
+    args = build_parser().parse_args(["report", "--lang", "all", "--explain", "--quiet"])
+    assert rp.report_command(args) == 0
+    assert seen["lang"] == "all" and seen["explain"] is True
