@@ -183,9 +183,12 @@ def test_rerun_skips_unchanged_work_and_force_redoes_it(project):
     assert "skipped" in log
     assert len(second.figures) == 4
 
+    html = {p.name: p.read_bytes() for p in paths.notebooks_dir("vi").glob("*.html")}
     forced, _ = run(paths, force=True)
     assert forced.executed == ["00-first", "01-second"]
     assert calls == {"build": 2, "workbook": 2}
+    # the same inputs give the same HTML (papermill's injected cell has a fixed id)
+    assert {p.name: p.read_bytes() for p in paths.notebooks_dir("vi").glob("*.html")} == html
 
 
 def test_only_what_changed_is_redone(project, monkeypatch):

@@ -385,6 +385,13 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
     except Exception as exc:  # a failing cell: keep the executed notebook, then re-raise
         error = exc
     if tmp.is_file() and tmp.stat().st_size > 0:
+        nb = nbformat.read(tmp, as_version=4)
+        for cell in nb.cells:
+            # NOTE: papermill gives the cell it injects a random id; a fixed one keeps the
+            # HTML of the same notebook with the same inputs byte-identical
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["id"] = "injected-parameters"
+        nbformat.write(nb, tmp)
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o666 & ~umask)  # mkstemp makes the file private
@@ -392,7 +399,6 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
     else:
         tmp.unlink(missing_ok=True)
         raise error if error is not None else BkError(f"papermill wrote nothing for {source.name}")
-    nb = nbformat.read(output, as_version=4)
     body, _ = HTMLExporter().from_notebook_node(nb)
     write_text_atomic(html, body)
     if error is not None:
