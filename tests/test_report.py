@@ -641,3 +641,18 @@ def test_command_line_takes_lang_all_and_explain(monkeypatch):
     args = build_parser().parse_args(["report", "--lang", "all", "--explain", "--quiet"])
     assert rp.report_command(args) == 0
     assert seen["lang"] == "all" and seen["explain"] is True
+
+
+def test_two_reports_never_write_the_same_folders_at_once(project, in_process):
+    paths, _ = project
+    paths.reports.mkdir(parents=True)
+    lock = paths.reports / ".report.lock"
+    lock.write_text(str(os.getpid()))  # a report that is running (this process)
+    with pytest.raises(BkError, match="another bkanalysis report"):
+        run(paths)
+    assert not (paths.reports / "vi").exists()
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    lock.write_text(done.stdout.strip())  # left by a report that was killed
+    assert run(paths)[0].ok
+    assert not lock.exists()

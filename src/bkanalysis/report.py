@@ -806,8 +806,73 @@ def report(
         raise BkError(f"vintage must be '2019', '2020' or '2025', got {vintage!r}")
     if year is not None and not isinstance(year, int):
         raise BkError(f"year must be an integer, got {year!r}")
-    t_start = time.perf_counter()
     paths = paths or get_paths()
+    with _report_lock(paths.reports):
+        return _report(
+            langs, force=force, progress=progress, year=year, vintage=vintage, paths=paths,
+            jobs=jobs, stream=stream, explain=explain,
+        )  # fmt: skip
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # pragma: no cover - os.kill(pid, 0) is not a probe on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _report_lock(reports: Path):
+    """Hold ``reports/.report.lock``: two reports never swap outputs in the same folders.
+
+    A lock left by a process that no longer runs (killed) is taken over.
+    """
+    reports.mkdir(parents=True, exist_ok=True)
+    lock = reports / ".report.lock"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text(encoding="ascii").strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _pid_alive(pid):
+                raise BkError(
+                    f"another bkanalysis report (process {pid}) is writing to {reports}; "
+                    f"wait for it, or delete {lock} if no report is running"
+                ) from None
+            lock.unlink(missing_ok=True)  # left by a killed report
+            continue
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(str(os.getpid()))
+        break
+    else:  # pragma: no cover - lost the race twice
+        raise BkError(f"could not take {lock}")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _report(
+    langs: tuple[str, ...],
+    *,
+    force: bool,
+    progress: bool,
+    year: int | None,
+    vintage: str | None,
+    paths: Paths,
+    jobs: int | None,
+    stream: TextIO | None,
+    explain: bool,
+) -> ReportResult:
+    t_start = time.perf_counter()
     notebooks = list_notebooks(paths.notebooks)
     cache_path = paths.reports / CACHE_NAME
     cache = _load_cache(cache_path)
