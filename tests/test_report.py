@@ -656,3 +656,18 @@ def test_two_reports_never_write_the_same_folders_at_once(project, in_process):
     lock.write_text(done.stdout.strip())  # left by a report that was killed
     assert run(paths)[0].ok
     assert not lock.exists()
+
+
+def test_a_removed_notebook_takes_its_figures_out_of_the_report(project, in_process):
+    paths, _ = project
+    assert run(paths)[0].ok
+    (paths.notebooks / "01-second.ipynb").unlink()
+    result, _ = run(paths)
+    assert [r.name for r in result.notebooks] == ["00-first"]
+    assert sorted(snapshot(paths.figures)) == [
+        "00-first_series.csv", "00-first_vi.csv", "manifest.csv",
+    ]  # fmt: skip
+    assert manifest_rows(paths)["notebook"].tolist() == ["00-first"]
+    stray = paths.scratch / "stray" / "vi"
+    assert (stray / "figures" / "01-second_vi.csv").is_file()
+    assert (stray / "notebooks" / "01-second.html").is_file()

@@ -1081,9 +1081,14 @@ def _report(
         shutil.rmtree(staging_root, ignore_errors=True)
 
     figures: set[Path] = set()
+    current = {p.stem for p in notebooks}
     for lg in langs:
         records = cache["langs"][lg]["notebooks"]
         lang_dir = paths.report_dir(lg)
+        # a notebook removed (or renamed) since: its outputs are no longer the report's
+        # (they go to reports/scratch/stray below, with its manifest rows dropped)
+        for name in sorted(set(records) - current):
+            del records[name]
         _write_manifest(lang_dir, records)
         strays = _set_aside_strays(lang_dir, paths.scratch / "stray" / lg, records)
         if strays and progress:
