@@ -38,7 +38,7 @@ report: $(STAMP) ## Build, execute every notebook, export figures and tables (= 
 	-@$(BIN)/bkanalysis boundaries --mirror $(GEO_MIRROR) --quiet
 	$(BIN)/bkanalysis report --lang $(LANG_ARG)
 
-gallery: $(STAMP) ## Refresh the README gallery (docs/gallery) from reports/figures
+gallery: $(STAMP) ## Refresh the README gallery (docs/gallery) from reports/vi/figures
 	$(BIN)/python scripts/make_gallery.py
 
 status: $(STAMP) ## Print the progress of every target

@@ -121,7 +121,7 @@ def test_every_notebook_runs_on_the_example_data(tmp_path, monkeypatch):
     result = rp.report(lang="en", progress=False, paths=paths)
     assert result.ok, "; ".join(f"{r.name}: {r.error}" for r in result.failed)
     assert result.executed == EXPECTED
-    out = tmp_path / "reports"
+    out = tmp_path / "reports" / "en"  # the English report, beside the Vietnamese one
     for name in EXPECTED:
         executed = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
         images = [
@@ -132,7 +132,7 @@ def test_every_notebook_runs_on_the_example_data(tmp_path, monkeypatch):
         ]
         assert images, f"{name}: no chart in the executed notebook"
         assert (out / "notebooks" / f"{name}.html").stat().st_size > 10_000
-    assert (out / "progress.xlsx").is_file()
+    assert (tmp_path / "reports" / "progress.xlsx").is_file()
     pngs = {p.stem for p in (out / "figures").glob("*.png")}
     assert any(n.startswith("target_dashboard_") for n in pngs)
     assert {"forest_cover_2020_as_of", "ntm_communes_2020_as_of"} <= {

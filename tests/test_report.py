@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import subprocess
+import sys
 from argparse import Namespace
 from pathlib import Path
 
@@ -21,23 +25,43 @@ from bkanalysis import report as rp
 from bkanalysis.config import Paths
 from bkanalysis.errors import BkError
 
+# NOTE: a notebook as the report's notebooks are: it reads the observations (of its
+# themes, if it declares some), exports a "figure" and its manifest row through the
+# folder save_figure uses (bkanalysis.config.export_dir)
 WRITES_FIGURE = """import os, pathlib
-fig_dir = pathlib.Path(os.environ["BKANALYSIS_REPORTS"]) / "figures"
+from bkanalysis.catalog import load_indicators
+from bkanalysis.config import export_dir
+obs = pd.read_parquet(pathlib.Path(os.environ["BKANALYSIS_PROCESSED"]) / "observations.parquet")
+if themes:
+    obs = obs[obs["indicator_id"].isin(load_indicators().query("theme in @themes")["id"])]
+fig_dir = export_dir(lang)
 fig_dir.mkdir(parents=True, exist_ok=True)
-n = len(pd.read_parquet(pathlib.Path(os.environ["BKANALYSIS_PROCESSED"]) / "observations.parquet"))
-(fig_dir / f"{name}_{lang}.csv").write_text(f"{n},{year},{vintage}")"""
+series = obs.sort_values(["indicator_id", "year"])[["indicator_id", "year", "value"]]
+(fig_dir / f"{name}_{lang}.csv").write_text(f"{len(obs)},{year},{vintage}")
+(fig_dir / f"{name}_series.csv").write_text(series.to_csv(index=False))
+row = {"name": f"{name}_{lang}", "title_vi": "", "title_en": "", "caption_vi": "chú thích",
+       "caption_en": "caption", "sources": "s", "synthetic": "true",
+       "files": f"{name}_{lang}.csv", "lang": lang, "notebook": ""}
+pd.DataFrame([row]).to_csv(fig_dir / "manifest.csv", index=False)"""
 
 
-def make_notebook(path: Path, body: str) -> Path:
+def raw_rows(*rows: tuple[str, int, float]) -> bytes:
+    """The text of a fake raw workbook: one ``indicator_id,year,value`` line per row."""
+    return "".join(f"{i},{y},{v}\n" for i, y, v in rows).encode("utf-8")
+
+
+def make_notebook(path: Path, body: str, themes: list[str] | None = None) -> Path:
     params = new_code_cell('year = None\nlang = "vi"\nvintage = None')
     params.metadata["tags"] = ["parameters"]
     nb = new_notebook(
         cells=[
             params,
-            new_code_cell(f"import pandas as pd\nname = {path.stem!r}"),
+            new_code_cell(f"import pandas as pd\nname = {path.stem!r}\nthemes = {themes!r}"),
             new_code_cell(body),
         ]
     )
+    if themes is not None:
+        nb.metadata["bkanalysis"] = {"reads": {"themes": themes}}
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -47,17 +71,8 @@ def make_notebook(path: Path, body: str) -> Path:
     return path
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    """A tmp project: two notebooks, one raw file, fake build and progress workbook."""
-    root = tmp_path / "proj"
-    (root / "notebooks").mkdir(parents=True)
-    (root / "data" / "raw").mkdir(parents=True)
-    (root / "data" / "raw" / "a.xlsx").write_bytes(b"raw one")
-    make_notebook(root / "notebooks" / "00-first.ipynb", WRITES_FIGURE)
-    make_notebook(root / "notebooks" / "01-second.ipynb", WRITES_FIGURE)
-    (root / "notebooks" / "scratch.ipynb").write_text("not a report notebook")
-    paths = Paths(
+def project_paths(root: Path) -> Paths:
+    return Paths(
         root=root,
         raw=root / "data" / "raw",
         processed=root / "data" / "processed",
@@ -66,23 +81,53 @@ def project(tmp_path, monkeypatch):
         geo_mirror=root / "geo",
         reports=root / "reports",
     )
+
+
+def fake_build(p: Paths, progress: bool = False) -> None:
+    """Stand-in for the build: every raw file holds ``indicator_id,year,value`` lines."""
+    rows = []
+    for f in sorted(p.raw.iterdir()):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            indicator, year, value = line.split(",")
+            rows.append((indicator, "06", int(year), float(value), "actual", f.name))
+    columns = ["indicator_id", "area_code", "year", "value", "status", "source_file"]
+    p.processed.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=columns).to_parquet(p.processed / "observations.parquet")
+
+
+def fake_workbook(p: Paths, target: Path, year) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"xlsx")
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A tmp project: two notebooks, one raw file, fake build and progress workbook."""
+    root = tmp_path / "proj"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "data" / "raw").mkdir(parents=True)
+    (root / "data" / "raw" / "a.xlsx").write_bytes(raw_rows(("forest_cover_pct", 2020, 70.1)))
+    make_notebook(root / "notebooks" / "00-first.ipynb", WRITES_FIGURE)
+    make_notebook(root / "notebooks" / "01-second.ipynb", WRITES_FIGURE)
+    (root / "notebooks" / "scratch.ipynb").write_text("not a report notebook")
+    paths = project_paths(root)
     calls = {"build": 0, "workbook": 0}
 
-    def fake_build(p, progress):
+    def counted_build(p, progress):
         calls["build"] += 1
-        n = len(list(p.raw.iterdir()))
-        p.processed.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame({"value": range(n)}).to_parquet(p.processed / "observations.parquet")
+        fake_build(p, progress)
 
-    def fake_workbook(p, target, year):
+    def counted_workbook(p, target, year):
         calls["workbook"] += 1
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(b"xlsx")
+        fake_workbook(p, target, year)
 
     # NOTE: the package source is an input too; pin it so edits elsewhere do not interfere
     monkeypatch.setattr(rp, "_source_digest", lambda: "source-v1")
-    monkeypatch.setattr(rp, "_build", fake_build)
-    monkeypatch.setattr(rp, "_assessment_workbook", fake_workbook)
+    monkeypatch.setattr(rp, "_build", counted_build)
+    monkeypatch.setattr(rp, "_assessment_workbook", counted_workbook)
+    # a hand run must not find the report's variables in this process
+    for var in ("BKANALYSIS_EXPORT_DIR", "BKANALYSIS_NOTEBOOK", "JPY_SESSION_NAME"):
+        monkeypatch.delenv(var, raising=False)
     return paths, calls
 
 
@@ -119,12 +164,14 @@ def test_rerun_skips_unchanged_work_and_force_redoes_it(project):
     assert first.built and calls == {"build": 1, "workbook": 1}
     assert first.executed == ["00-first", "01-second"]  # scratch.ipynb is not a report notebook
     for name in first.executed:
-        assert (paths.reports / "notebooks" / f"{name}.ipynb").is_file()
-        html = (paths.reports / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
+        assert (paths.notebooks_dir("vi") / f"{name}.ipynb").is_file()
+        html = (paths.notebooks_dir("vi") / f"{name}.html").read_text(encoding="utf-8")
         assert "<html" in html
         # the parameters reached the kernel, and so did the folders
         assert (paths.figures / f"{name}_vi.csv").read_text() == "1,None,None"
-    assert sorted(p.name for p in first.figures) == ["00-first_vi.csv", "01-second_vi.csv"]
+    assert sorted(p.name for p in first.figures) == [
+        "00-first_series.csv", "00-first_vi.csv", "01-second_series.csv", "01-second_vi.csv",
+    ]  # fmt: skip
     # one progress line per step, with a timing
     lines = log.strip().splitlines()
     assert any(line.startswith("[1/4] build") for line in lines)
@@ -134,11 +181,14 @@ def test_rerun_skips_unchanged_work_and_force_redoes_it(project):
     assert second.executed == [] and second.skipped == ["00-first", "01-second"]
     assert not second.built and calls == {"build": 1, "workbook": 1}
     assert "skipped" in log
-    assert len(second.figures) == 2
+    assert len(second.figures) == 4
 
+    html = {p.name: p.read_bytes() for p in paths.notebooks_dir("vi").glob("*.html")}
     forced, _ = run(paths, force=True)
     assert forced.executed == ["00-first", "01-second"]
     assert calls == {"build": 2, "workbook": 2}
+    # the same inputs give the same HTML (papermill's injected cell has a fixed id)
+    assert {p.name: p.read_bytes() for p in paths.notebooks_dir("vi").glob("*.html")} == html
 
 
 def test_only_what_changed_is_redone(project, monkeypatch):
@@ -153,7 +203,7 @@ def test_only_what_changed_is_redone(project, monkeypatch):
     result, _ = run(paths)
     assert result.executed == ["01-second"] and calls["build"] == 1
     # a new raw file rebuilds; the observations change, so every notebook reruns
-    (paths.raw / "b.xlsx").write_bytes(b"raw two")
+    (paths.raw / "b.xlsx").write_bytes(raw_rows(("urban_waste_collected_pct", 2020, 80.0)))
     result, _ = run(paths)
     assert calls["build"] == 2 and result.executed == ["00-first", "01-second"]
     assert (paths.figures / "00-first_vi.csv").read_text().startswith("2,")
@@ -162,13 +212,13 @@ def test_only_what_changed_is_redone(project, monkeypatch):
     result, _ = run(paths)
     assert calls["build"] == 3 and result.executed == ["00-first", "01-second"]
     # a deleted output is made again
-    (paths.reports / "notebooks" / "00-first.html").unlink()
+    (paths.notebooks_dir("vi") / "00-first.html").unlink()
     result, _ = run(paths)
     assert result.executed == ["00-first"]
     # other parameters are other inputs
     result, _ = run(paths, lang="en", year=2020, vintage="2020")
     assert result.executed == ["00-first", "01-second"]
-    assert (paths.figures / "00-first_en.csv").read_text() == "2,2020,2020"
+    assert (paths.figures_dir("en") / "00-first_en.csv").read_text() == "2,2020,2020"
 
 
 def test_longest_notebook_is_started_first(project, monkeypatch):
@@ -185,12 +235,13 @@ def test_longest_notebook_is_started_first(project, monkeypatch):
     assert order == ["00-first", "01-second"]  # nothing timed yet: notebook order
     cache_path = paths.reports / rp.CACHE_NAME
     cache = json.loads(cache_path.read_text(encoding="utf-8"))
-    assert all("seconds" in entry for entry in cache["notebooks"].values())
-    cache["notebooks"]["00-first"]["seconds"] = 1.0
-    cache["notebooks"]["01-second"]["seconds"] = 30.0
+    assert all("seconds" in entry for entry in cache["langs"]["vi"]["notebooks"].values())
+    cache["langs"]["vi"]["notebooks"]["00-first"]["seconds"] = 1.0
+    cache["langs"]["vi"]["notebooks"]["01-second"]["seconds"] = 30.0
     cache_path.write_text(json.dumps(cache), encoding="utf-8")
     order.clear()
-    (paths.raw / "b.xlsx").write_bytes(b"raw two")  # new data: both notebooks rerun
+    # new data: both notebooks rerun
+    (paths.raw / "b.xlsx").write_bytes(raw_rows(("urban_waste_collected_pct", 2020, 80.0)))
     result, _ = run(paths)
     assert order == ["01-second", "00-first"]
     assert result.executed == ["00-first", "01-second"]  # results stay in notebook order
@@ -210,10 +261,12 @@ def test_failing_notebook_is_reported_in_one_line_and_others_still_run(
     # In[4]: papermill injects a cell after the parameters cell
     assert failed.error == "cell In[4]: ValueError: no such indicator: xyz"
     assert "FAILED: cell In[4]: ValueError" in log
-    # the failed notebook is kept for inspection, and is not cached as done
-    assert (paths.reports / "notebooks" / "00-first.ipynb").is_file()
+    # the failed notebook is kept aside for inspection, and is not cached as done
+    assert failed.failed_notebook == paths.scratch / "failed" / "vi" / "00-first.ipynb"
+    assert failed.failed_notebook.is_file()
+    assert not (paths.notebooks_dir("vi") / "00-first.ipynb").exists()
     cache = json.loads((paths.reports / rp.CACHE_NAME).read_text(encoding="utf-8"))
-    assert set(cache["notebooks"]) == {"01-second"}
+    assert set(cache["langs"]["vi"]["notebooks"]) == {"01-second"}
     again, _ = run(paths)
     assert [r.name for r in again.failed] == ["00-first"] and again.skipped == ["01-second"]
 
@@ -223,7 +276,9 @@ def test_failing_notebook_is_reported_in_one_line_and_others_still_run(
     err = capsys.readouterr().err
     assert status == 1
     assert err.strip() == (
-        "bkanalysis report: notebook 00-first failed: cell In[4]: ValueError: no such indicator: xyz"
+        "bkanalysis report: notebook 00-first (vi) failed: cell In[4]: ValueError: no such "
+        "indicator: xyz; its previous outputs are kept, the failed run is in "
+        f"{paths.scratch / 'failed' / 'vi' / '00-first.ipynb'}"
     )
 
 
@@ -255,3 +310,364 @@ def test_hidden_and_lock_files_are_not_inputs(tmp_path):
 def test_error_line_is_one_line():
     exc = ValueError("first line\nsecond line")
     assert rp._error_line(exc) == "ValueError: first line"
+
+
+# --------------------------------------------------------------------------- issue 13, 18
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every visible file under *folder*, by relative path (dot-files are bookkeeping)."""
+    out = {}
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        rel = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            out[rel.as_posix()] = path.read_bytes()
+    return out
+
+
+def manifest_rows(paths: Paths, lang: str = "vi") -> pd.DataFrame:
+    path = paths.figures_dir(lang) / "manifest.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+@pytest.fixture
+def in_process(monkeypatch):
+    """Notebooks run one at a time in this process (see fake_execute)."""
+    monkeypatch.setattr(rp, "_execute_notebook", fake_execute)
+    monkeypatch.setattr(rp, "_default_jobs", lambda: 1)
+
+
+def test_failed_notebook_keeps_every_previous_output_and_manifest_row(project, in_process):
+    paths, _ = project
+    assert run(paths)[0].ok
+    before = snapshot(paths.report_dir("vi"))
+    rows_before = manifest_rows(paths)
+    assert rows_before["notebook"].tolist() == ["00-first", "01-second"]
+    # new data (both notebooks rerun); 00-first now fails after exporting its new figures
+    (paths.raw / "b.xlsx").write_bytes(raw_rows(("urban_waste_collected_pct", 2020, 80.0)))
+    make_notebook(paths.notebooks / "00-first.ipynb", WRITES_FIGURE + "\nraise ValueError('x')")
+    result, log = run(paths)
+    assert [r.name for r in result.failed] == ["00-first"] and result.executed == ["01-second"]
+    assert "previous outputs kept (4 files)" in log
+    after = snapshot(paths.report_dir("vi"))
+    mine = {rel: data for rel, data in before.items() if "00-first" in rel}
+    assert len(mine) == 4  # two figure files, the notebook and its HTML
+    assert {rel: after.get(rel) for rel in mine} == mine
+    rows_after = manifest_rows(paths)
+    first = rows_before["notebook"] == "00-first"
+    assert rows_after[rows_after["notebook"] == "00-first"].equals(rows_before[first])
+    # the other notebook's new outputs did replace its old ones
+    assert after["figures/01-second_vi.csv"] == b"2,None,None"
+    # nothing of the failed run leaked in; the next run retries the notebook
+    assert set(after) == set(before)
+    make_notebook(paths.notebooks / "00-first.ipynb", WRITES_FIGURE)
+    result, _ = run(paths)
+    assert result.executed == ["00-first"]
+    assert (paths.figures / "00-first_vi.csv").read_text() == "2,None,None"
+
+
+def test_a_hand_run_never_mixes_into_the_report(project, in_process, monkeypatch, tmp_path):
+    """Finding 3: a notebook run by hand for another year and language wrote into the report."""
+    paths, _ = project
+    assert run(paths)[0].ok
+    before = snapshot(paths.reports / "vi")
+    # the notebook run by hand (papermill, JupyterLab) with the project's folders
+    monkeypatch.setenv("BKANALYSIS_PROCESSED", str(paths.processed))
+    monkeypatch.setenv("BKANALYSIS_REPORTS", str(paths.reports))
+    monkeypatch.setenv("JPY_SESSION_NAME", str(paths.notebooks / "00-first.ipynb"))
+    nb = paths.notebooks / "00-first.ipynb"
+    params = {"lang": "en", "year": 2019, "vintage": "2019"}
+    fake_execute(nb, tmp_path / "hand.ipynb", tmp_path / "hand.html", params, nb.parent)
+    assert snapshot(paths.reports / "vi") == before
+    assert not (paths.reports / "en").exists()
+    scratch = paths.scratch / "00-first" / "en" / "figures"
+    assert (scratch / "00-first_en.csv").read_text() == "1,2019,2019"
+
+    # what hand runs used to do: write straight into the report's folder, figure and row
+    (paths.figures / "00-first_vi.csv").write_text("1,2019,2019")
+    (paths.figures / "stale_en.csv").write_text("stale")
+    with open(paths.figures / "manifest.csv", "a", encoding="utf-8") as fh:
+        fh.write("stale_en,,,,,,true,stale_en.csv,en,\n")
+    result, log = run(paths, explain=True)
+    # the report does not reuse what it did not make: it reruns the notebook it belongs to
+    assert result.executed == ["00-first"] and result.skipped == ["01-second"]
+    assert (
+        "00-first (vi): reran: outputs changed outside the report: figures/00-first_vi.csv" in log
+    )
+    assert "01-second (vi): skipped:" in log
+    assert snapshot(paths.reports / "vi") == before
+    assert (paths.scratch / "stray" / "vi" / "figures" / "stale_en.csv").read_text() == "stale"
+
+
+def test_languages_are_kept_side_by_side(project, in_process):
+    paths, _ = project
+    assert run(paths)[0].ok
+    vi = snapshot(paths.reports / "vi")
+    result, _ = run(paths, lang="en")
+    assert result.ok and result.executed == ["00-first", "01-second"]
+    assert snapshot(paths.reports / "vi") == vi
+    assert (paths.figures_dir("en") / "00-first_en.csv").is_file()
+    assert set(manifest_rows(paths, "en")["lang"]) == {"en"}
+    assert set(manifest_rows(paths, "vi")["lang"]) == {"vi"}
+    both, _ = run(paths, lang="all")
+    assert both.executed == [] and len(both.skipped) == 4
+    assert [(r.lang, r.name) for r in both.notebooks] == [
+        ("vi", "00-first"), ("vi", "01-second"), ("en", "00-first"), ("en", "01-second"),
+    ]  # fmt: skip
+    forced, _ = run(paths, lang="all", force=True)
+    assert len(forced.executed) == 4 and snapshot(paths.reports / "vi") == vi
+
+
+@pytest.fixture
+def themed(project):
+    """Three notebooks as the report's: the overview reads all, two read one theme each."""
+    paths, calls = project
+    for nb in paths.notebooks.glob("0*.ipynb"):
+        nb.unlink()
+    make_notebook(paths.notebooks / "00-overview.ipynb", WRITES_FIGURE)
+    make_notebook(paths.notebooks / "02-waste.ipynb", WRITES_FIGURE, themes=["waste"])
+    make_notebook(paths.notebooks / "04-forest-water.ipynb", WRITES_FIGURE, themes=["forest_water"])
+    (paths.raw / "a.xlsx").write_bytes(
+        raw_rows(
+            ("forest_cover_pct", 2024, 72.0),
+            ("urban_waste_collected_pct", 2024, 90.0),
+            ("urban_waste_collected_pct", 2025, 91.0),
+        )
+    )
+    return paths, calls
+
+
+def test_new_workbook_reruns_only_the_notebooks_that_read_it(themed, in_process, tmp_path):
+    paths, _ = themed
+    first, _ = run(paths)
+    assert first.ok and len(first.executed) == 3
+    # a workbook touching only forest indicators
+    (paths.raw / "forest.xlsx").write_bytes(raw_rows(("forest_cover_pct", 2025, 73.5)))
+    result, log = run(paths, explain=True)
+    assert result.executed == ["00-overview", "04-forest-water"]
+    assert result.skipped == ["02-waste"]
+    assert "04-forest-water (vi): reran: new values for forest_cover_pct 2025" in log
+    assert "02-waste (vi): skipped:" in log
+    # a changed value in a series reruns the notebook that draws it (and the overview)
+    (paths.raw / "a.xlsx").write_bytes(
+        raw_rows(
+            ("forest_cover_pct", 2024, 72.0),
+            ("urban_waste_collected_pct", 2024, 90.5),
+            ("urban_waste_collected_pct", 2025, 91.0),
+        )
+    )
+    result, log = run(paths, explain=True)
+    assert result.executed == ["00-overview", "02-waste"]
+    assert "02-waste (vi): reran: changed values for urban_waste_collected_pct 2024" in log
+    # a new latest year changes what every notebook assesses by default
+    (paths.raw / "forest.xlsx").write_bytes(raw_rows(("forest_cover_pct", 2026, 74.0)))
+    result, log = run(paths, explain=True)
+    assert len(result.executed) == 3
+    assert "02-waste (vi): reran: the latest year with data is now 2026 (was 2025)" in log
+    incremental = snapshot(paths.reports / "vi")
+
+    # the same as a full run from scratch
+    full = project_paths(paths.root)
+    full = Paths(**{**full.__dict__, "reports": tmp_path / "full-reports"})
+    assert run(full)[0].ok
+    assert snapshot(full.reports / "vi") == incremental
+
+
+def test_notebook_reads_declared_themes_and_weights(tmp_path):
+    nb = make_notebook(tmp_path / "04-forest-water.ipynb", "pass", themes=["forest_water"])
+    reads = rp.notebook_reads(nb)
+    assert not reads["all"] and "forest_cover_pct" in reads["indicators"]
+    assert "urban_waste_collected_pct" not in reads["indicators"]
+    assert rp.notebook_reads(make_notebook(tmp_path / "00-all.ipynb", "pass")) == {"all": True}
+    make_notebook(tmp_path / "05-bad.ipynb", "pass", themes=["forests"])
+    with pytest.raises(BkError, match="unknown theme"):
+        rp.notebook_reads(tmp_path / "05-bad.ipynb")
+
+
+KILL_SCRIPT = """
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+import test_report as t
+from bkanalysis import report as rp
+rp._build, rp._assessment_workbook = t.fake_build, t.fake_workbook
+rp._source_digest = lambda: "source-v1"
+rp._execute_notebook, rp._default_jobs = t.fake_execute, lambda: 1
+moves = int(os.environ.get("DIE_AFTER_MOVES", "-1"))
+if os.environ.get("DIE_BEFORE_COMMIT"):  # killed once the first notebook ran, before its swap
+    rp._commit = lambda *args: os._exit(9)
+if moves >= 0:  # killed in the middle of a swap, after that many files were moved in
+    real = Path.replace
+    def replace(self, target):
+        global moves
+        if "/.staging/" in str(self) and "/.staging/" not in str(target):
+            if moves == 0:
+                os._exit(9)
+            moves -= 1
+        return real(self, target)
+    Path.replace = replace
+rp.report(paths=t.project_paths(Path({root!r})), progress=False)
+"""
+
+
+def _run_killable(paths: Paths, env: dict | None = None) -> int:
+    script = KILL_SCRIPT.format(tests=str(Path(__file__).parent), root=str(paths.root))
+    env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-c", script], env=env, timeout=300).returncode
+
+
+@pytest.mark.slow
+def test_a_report_killed_at_any_point_leaves_each_notebook_old_or_new(project):
+    """Killed before a swap: the previous set. During a swap: finished by the next run."""
+    paths, _ = project
+    assert _run_killable(paths) == 0
+    old = snapshot(paths.reports / "vi")
+    journal = paths.reports / "vi" / ".journal"
+    (paths.raw / "b.xlsx").write_bytes(raw_rows(("urban_waste_collected_pct", 2020, 80.0)))
+
+    # killed after a notebook ran, before its swap: the previous set, exactly
+    assert _run_killable(paths, {"DIE_BEFORE_COMMIT": "1"}) == 9
+    assert snapshot(paths.reports / "vi") == old and not list(journal.glob("*.json"))
+    # killed once the swap was decided (journal written), before any file moved
+    assert _run_killable(paths, {"DIE_AFTER_MOVES": "0"}) == 9
+    assert snapshot(paths.reports / "vi") == old and len(list(journal.glob("*.json"))) == 1
+    # killed in the middle of the swap: one notebook is half moved, and its journal says so
+    assert _run_killable(paths, {"DIE_AFTER_MOVES": "1"}) == 9
+    state = snapshot(paths.reports / "vi")
+    changed = {re.match(r"\w+/(\d\d-\w+?)[._]", rel)[1] for rel in old if state[rel] != old[rel]}
+    assert len(changed) == 1 and [j.stem for j in journal.glob("*.json")] == sorted(changed)
+
+    # the next run finishes the swap it finds, then does the rest
+    assert _run_killable(paths) == 0
+    new = snapshot(paths.reports / "vi")
+    assert new["figures/00-first_vi.csv"] == new["figures/01-second_vi.csv"] == b"2,None,None"
+    assert set(new) == set(old)
+    assert not (paths.reports / ".staging").exists() and not list(journal.glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[1] / "notebooks").glob("0*.ipynb")), ids=lambda p: p.stem
+)
+def test_shipped_notebooks_declare_what_they_read(path):
+    """A themed notebook's declaration covers every theme and indicator its code names."""
+    import ast
+
+    from bkanalysis.catalog import load_indicators
+
+    nb = nbformat.read(path, as_version=4)
+    reads = rp.notebook_reads(path)
+    if path.stem == "00-overview":
+        assert reads == {"all": True}  # it shows every target
+        return
+    assert not reads["all"], f"{path.stem}: a themed notebook declares its themes"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    catalog = load_indicators()
+    texts = {
+        node.value
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    named = {t for t in texts if t in set(catalog["id"])}
+    themes = {m for t in texts for m in re.findall(r"theme == '(\w+)'", t)}
+    declared = set(nb.metadata["bkanalysis"]["reads"]["themes"])
+    assert themes and themes <= declared
+    assert named <= set(reads["indicators"]), named - set(reads["indicators"])
+    # prefixes of built names (f"ghg_emissions_{s}_tco2e") stay within the declaration
+    for prefix in {t for t in texts if t.endswith("_") and t.count("_") >= 1}:
+        ids = set(catalog.loc[catalog["id"].str.startswith(prefix), "id"])
+        assert ids <= set(reads["indicators"]), prefix
+
+
+def _small_figure(values):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([2019, 2020], values)
+    ax.set_title("Tỷ lệ che phủ rừng")
+    return fig
+
+
+def test_report_export_copies_images_of_an_unchanged_figure(tmp_path, monkeypatch):
+    """Inside the report, an unchanged figure (same SVG) is not drawn again as PNG and PDF."""
+    import matplotlib.pyplot as plt
+
+    from bkanalysis.plotting import save_figure
+
+    data = pd.DataFrame({"year": [2019, 2020], "value": [71.0, 72.6]})
+    kw = {"caption": "Che phủ", "sources": ["Niên giám"], "synthetic": True, "data": data}
+    for var in ("BKANALYSIS_REUSE_DIR", "BKANALYSIS_NOTEBOOK", "JPY_SESSION_NAME"):
+        monkeypatch.delenv(var, raising=False)
+    first, again, reuse = tmp_path / "first", tmp_path / "again", tmp_path / "reuse"
+    monkeypatch.setenv("BKANALYSIS_EXPORT_DIR", str(first))
+    fig = _small_figure([71.0, 72.6])
+    save_figure(fig, "forest", **kw)
+    plt.close(fig)
+    reuse.mkdir()
+    (reuse / "forest.svg").write_bytes((first / "forest.svg").read_bytes())
+    (reuse / "forest.png").write_bytes(b"previous png")  # marks a copy, not a redraw
+    (reuse / "forest.pdf").write_bytes(b"previous pdf")
+    monkeypatch.setenv("BKANALYSIS_EXPORT_DIR", str(again))
+    monkeypatch.setenv("BKANALYSIS_REUSE_DIR", str(reuse))
+    fig = _small_figure([71.0, 72.6])
+    save_figure(fig, "forest", **kw)
+    plt.close(fig)
+    assert (again / "forest.png").read_bytes() == b"previous png"
+    assert (again / "forest.pdf").read_bytes() == b"previous pdf"
+    assert (again / "forest.svg").read_bytes() == (first / "forest.svg").read_bytes()
+    assert (again / "manifest.csv").read_bytes() == (first / "manifest.csv").read_bytes()
+    # a changed figure is drawn again, as a hand run would draw it
+    fig = _small_figure([71.0, 73.0])
+    save_figure(fig, "forest", **kw)
+    plt.close(fig)
+    assert (again / "forest.png").read_bytes()[:4] == b"\x89PNG"
+    monkeypatch.delenv("BKANALYSIS_REUSE_DIR")
+    monkeypatch.setenv("BKANALYSIS_EXPORT_DIR", str(tmp_path / "hand"))
+    fig = _small_figure([71.0, 73.0])
+    save_figure(fig, "forest", **kw)
+    plt.close(fig)
+    for fmt in ("png", "svg", "pdf"):
+        hand = (tmp_path / "hand" / f"forest.{fmt}").read_bytes()
+        assert (again / f"forest.{fmt}").read_bytes() == hand, fmt
+
+
+def test_command_line_takes_lang_all_and_explain(monkeypatch):
+    from bkanalysis.cli import build_parser
+
+    seen = {}
+
+    def fake_report(**kwargs):
+        seen.update(kwargs)
+        return rp.ReportResult(built=False, progress_workbook=None, langs=("vi", "en"))
+
+    monkeypatch.setattr(rp, "report", fake_report)
+    args = build_parser().parse_args(["report", "--lang", "all", "--explain", "--quiet"])
+    assert rp.report_command(args) == 0
+    assert seen["lang"] == "all" and seen["explain"] is True
+
+
+def test_two_reports_never_write_the_same_folders_at_once(project, in_process):
+    paths, _ = project
+    paths.reports.mkdir(parents=True)
+    lock = paths.reports / ".report.lock"
+    lock.write_text(str(os.getpid()))  # a report that is running (this process)
+    with pytest.raises(BkError, match="another bkanalysis report"):
+        run(paths)
+    assert not (paths.reports / "vi").exists()
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    lock.write_text(done.stdout.strip())  # left by a report that was killed
+    assert run(paths)[0].ok
+    assert not lock.exists()
+
+
+def test_a_removed_notebook_takes_its_figures_out_of_the_report(project, in_process):
+    paths, _ = project
+    assert run(paths)[0].ok
+    (paths.notebooks / "01-second.ipynb").unlink()
+    result, _ = run(paths)
+    assert [r.name for r in result.notebooks] == ["00-first"]
+    assert sorted(snapshot(paths.figures)) == [
+        "00-first_series.csv", "00-first_vi.csv", "manifest.csv",
+    ]  # fmt: skip
+    assert manifest_rows(paths)["notebook"].tolist() == ["00-first"]
+    stray = paths.scratch / "stray" / "vi"
+    assert (stray / "figures" / "01-second_vi.csv").is_file()
+    assert (stray / "notebooks" / "01-second.html").is_file()

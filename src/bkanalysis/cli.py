@@ -72,9 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("report", help="build, execute every notebook, export figures and tables")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument(
+        "--lang",
+        choices=["vi", "en", "all"],
+        default="vi",
+        help="language of the figures (all: both, in reports/vi and reports/en)",
+    )
     p.add_argument(
         "--force", action="store_true", help="redo every step even if its inputs are unchanged"
+    )
+    p.add_argument(
+        "--explain", action="store_true", help="say for each notebook whether it reran and why"
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 

@@ -15,6 +15,20 @@ variable                   default                          holds
 ``BKANALYSIS_GEO_MIRROR``  ``<root>/../shared/geo``         local mirror of boundaries
 ``BKANALYSIS_REPORTS``     ``<root>/reports``               figures, tables, notebooks
 =========================  ===============================  =========================
+
+The report keeps one folder per language side by side, and this module is the one place
+that says where (:func:`figures_dir`, :func:`notebooks_dir`):
+
+* ``reports/<lang>/figures/`` -- figures exported by ``bkanalysis report`` in *lang*
+  (``vi`` or ``en``) and their ``manifest.csv``;
+* ``reports/<lang>/notebooks/`` -- the executed notebooks and their HTML;
+* ``reports/scratch/<notebook>/<lang>/figures/`` -- figures of a notebook run by hand
+  (JupyterLab, papermill): a hand run never writes into the report's folders
+  (:func:`export_dir`).
+
+Only the report sets ``BKANALYSIS_EXPORT_DIR`` (its private staging folder, from which a
+notebook's outputs are swapped in when the notebook succeeds) and ``BKANALYSIS_NOTEBOOK``
+for the kernels it starts.
 """
 
 from __future__ import annotations
@@ -23,7 +37,50 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Paths", "get_paths", "project_root"]
+__all__ = [
+    "LANGS",
+    "MANIFEST_COLUMNS",
+    "Paths",
+    "export_dir",
+    "figures_dir",
+    "get_paths",
+    "notebook_name",
+    "notebooks_dir",
+    "project_root",
+    "reuse_dir",
+]
+
+#: Languages of the report, each with its own folder under ``reports/``.
+LANGS: tuple[str, ...] = ("vi", "en")
+#: Columns of a figures folder's ``manifest.csv`` (``lang``: language of the figure files;
+#: ``notebook``: the notebook that exported them, empty outside a notebook).
+MANIFEST_COLUMNS: tuple[str, ...] = (
+    "name",
+    "title_vi",
+    "title_en",
+    "caption_vi",
+    "caption_en",
+    "sources",
+    "synthetic",
+    "files",
+    "lang",
+    "notebook",
+)
+#: Set by ``bkanalysis report`` for its kernels: the staging folder of the figures.
+EXPORT_ENV = "BKANALYSIS_EXPORT_DIR"
+#: Set by ``bkanalysis report`` for its kernels: the previous files of the notebook's
+#: figures, checked against the hashes the report recorded (see :func:`reuse_dir`).
+REUSE_ENV = "BKANALYSIS_REUSE_DIR"
+#: Set by ``bkanalysis report`` for its kernels: the stem of the notebook executed.
+NOTEBOOK_ENV = "BKANALYSIS_NOTEBOOK"
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        from .errors import BkError
+
+        raise BkError(f"lang must be one of {LANGS}, got {lang!r}")
+    return lang
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -58,8 +115,25 @@ class Paths:
 
     @property
     def figures(self) -> Path:
-        """Folder of exported figures and their manifest."""
-        return self.reports / "figures"
+        """The report's Vietnamese figures (``figures_dir("vi")``)."""
+        return self.figures_dir("vi")
+
+    def report_dir(self, lang: str) -> Path:
+        """Folder of the report in *lang*: ``reports/<lang>``."""
+        return self.reports / _check_lang(lang)
+
+    def figures_dir(self, lang: str = "vi") -> Path:
+        """Return the folder of the figures of the report in *lang*, with ``manifest.csv``."""
+        return self.report_dir(lang) / "figures"
+
+    def notebooks_dir(self, lang: str = "vi") -> Path:
+        """Return the folder of the executed notebooks (``.ipynb``, ``.html``) in *lang*."""
+        return self.report_dir(lang) / "notebooks"
+
+    @property
+    def scratch(self) -> Path:
+        """Outputs of hand runs (``reports/scratch``); never read by the report."""
+        return self.reports / "scratch"
 
     @property
     def notebooks(self) -> Path:
@@ -92,3 +166,71 @@ def get_paths(root: Path | None = None) -> Paths:
         geo_mirror=_env_path("BKANALYSIS_GEO_MIRROR", root.parent / "shared" / "geo"),
         reports=_env_path("BKANALYSIS_REPORTS", root / "reports"),
     )
+
+
+def figures_dir(lang: str = "vi", paths: Paths | None = None) -> Path:
+    """Return the folder of the report's figures in *lang* (``reports/<lang>/figures``).
+
+    This is where ``bkanalysis report`` publishes figures (and ``manifest.csv``) and where
+    other commands (e.g. a policy brief) read them from.
+
+    Examples
+    --------
+    >>> figures_dir("en").parts[-3:]
+    ('reports', 'en', 'figures')
+    """
+    return (paths or get_paths()).figures_dir(lang)
+
+
+def notebooks_dir(lang: str = "vi", paths: Paths | None = None) -> Path:
+    """Return the folder of the report's executed notebooks in *lang*."""
+    return (paths or get_paths()).notebooks_dir(lang)
+
+
+def notebook_name() -> str:
+    """Name of the notebook being run: set by the report, else by Jupyter, else ``""``.
+
+    ``BKANALYSIS_NOTEBOOK`` is set by ``bkanalysis report``; JupyterLab sets
+    ``JPY_SESSION_NAME`` (the notebook's path) in the kernels it starts.
+    """
+    name = os.environ.get(NOTEBOOK_ENV, "").strip()
+    if name:
+        return name
+    session = os.environ.get("JPY_SESSION_NAME", "").strip()
+    return Path(session).stem if session else ""
+
+
+def reuse_dir() -> Path | None:
+    """Folder of figure files the report made last time and checked, or None.
+
+    Set only by ``bkanalysis report`` (``BKANALYSIS_REUSE_DIR``): when a figure's SVG is
+    byte-identical to the one there, :func:`bkanalysis.plotting.save_figure` copies its
+    PNG and PDF instead of drawing them again. A hand run has none and draws everything.
+    """
+    env = os.environ.get(REUSE_ENV, "").strip()
+    return Path(env) if env else None
+
+
+def export_dir(lang: str = "vi", paths: Paths | None = None) -> Path:
+    """Folder where :func:`bkanalysis.plotting.save_figure` writes when not told.
+
+    Inside ``bkanalysis report`` this is the report's staging folder of the notebook
+    (``BKANALYSIS_EXPORT_DIR``); the report moves the files into :func:`figures_dir` only
+    when the whole notebook succeeded. Anywhere else (a notebook opened in JupyterLab, run
+    with papermill or from a script) it is ``reports/scratch/<notebook>/<lang>/figures``,
+    where ``<notebook>`` is the notebook's name when Jupyter tells it, else
+    ``interactive``: a hand run never mixes into the report's figures.
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = {k: os.environ.pop(k, None) for k in (EXPORT_ENV, NOTEBOOK_ENV, "JPY_SESSION_NAME")}
+    >>> export_dir("en").parts[-4:]
+    ('scratch', 'interactive', 'en', 'figures')
+    >>> os.environ.update({k: v for k, v in saved.items() if v is not None})
+    """
+    env = os.environ.get(EXPORT_ENV, "").strip()
+    if env:
+        return Path(env).expanduser().resolve()
+    lang = _check_lang(lang)
+    return (paths or get_paths()).scratch / (notebook_name() or "interactive") / lang / "figures"

@@ -135,8 +135,11 @@ def tier_caps(year: int, targets: pd.DataFrame | None = None) -> tuple[float, fl
     >>> tier_caps(2018)
     (nan, nan, nan)
     """
-    year = int(year)
-    anchors = _anchors(targets)
+    return _caps_at(int(year), _anchors(targets))
+
+
+def _caps_at(year: int, anchors: list[tuple[int, tuple[float, ...]]]) -> tuple[float, ...]:
+    """Return the caps of *year* from the registry's *anchors* (see :func:`tier_caps`)."""
     if year < anchors[0][0] or year > anchors[-1][0]:
         return (math.nan, math.nan, math.nan)
     for y0, caps in anchors:
@@ -157,8 +160,11 @@ def target_kind(year: int, targets: pd.DataFrame | None = None) -> str:
     >>> target_kind(2020), target_kind(2024), target_kind(2019)
     ('target', 'path', '')
     """
-    year = int(year)
-    deadlines = [y for y, _ in _anchors(targets)]
+    return _kind_at(int(year), [y for y, _ in _anchors(targets)])
+
+
+def _kind_at(year: int, deadlines: list[int]) -> str:
+    """Return :func:`target_kind` of *year* given the registry's *deadlines*."""
     if year in deadlines:
         return "target"
     if deadlines[0] < year < deadlines[-1]:
@@ -236,14 +242,19 @@ def _finish(df: pd.DataFrame, targets=None) -> pd.DataFrame:
     df["reduction_pct"] = 100.0 * df["reduction_tco2e"] / bau
     none = (math.nan, math.nan, math.nan)
     total = df["sector"] == "total"
-    # NOTE: the plan defines no per-sector split of the tiers: caps for the total only.
+    # NOTE: the registry's anchors are read once, not once per row (each read filters
+    # the targets table: 60 rows took seconds). The plan defines no per-sector split of
+    # the tiers: caps for the total only.
+    anchors = _anchors(targets)
+    deadlines = [y for y, _ in anchors]
+    years = [int(y) for y in df["year"].tolist()]
     caps = [
-        tier_caps(int(y), targets) if is_total else none
-        for y, is_total in zip(df["year"].tolist(), total.tolist(), strict=True)
+        _caps_at(y, anchors) if is_total else none
+        for y, is_total in zip(years, total.tolist(), strict=True)
     ]
     df["target_kind"] = [
-        target_kind(int(y), targets) if is_total else ""
-        for y, is_total in zip(df["year"].tolist(), total.tolist(), strict=True)
+        _kind_at(y, deadlines) if is_total else ""
+        for y, is_total in zip(years, total.tolist(), strict=True)
     ]
     caps = pd.Series(caps, index=df.index, dtype=object)
     for k, tier in enumerate(TIERS):

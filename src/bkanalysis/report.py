@@ -5,25 +5,33 @@ The report is a small, cached pipeline of steps, each run only when its inputs c
 1. **build** – ``data/raw`` → ``data/processed`` (:func:`bkanalysis.pipeline.build`),
    skipped when every raw file and the package source are unchanged since the last build
    and the processed observations exist;
-2. **progress workbook** – ``reports/progress.xlsx`` from the assessment of every target;
-3. **notebooks** – every ``notebooks/NN-*.ipynb``, in name order, executed with papermill
-   (parameters ``lang``, ``year``, ``vintage``) into ``reports/notebooks/<name>.ipynb`` and
-   exported to ``reports/notebooks/<name>.html``; the notebooks write their figures to
-   ``reports/figures`` themselves (:func:`bkanalysis.plotting.save_figure`).
+2. **notebooks** – every ``notebooks/NN-*.ipynb``, in each language asked for, executed
+   with papermill (parameters ``lang``, ``year``, ``vintage``); the executed notebook, its
+   HTML and the figures it exports (:func:`bkanalysis.plotting.save_figure`) go first to
+   a staging folder of their own and are swapped into ``reports/<lang>/notebooks`` and
+   ``reports/<lang>/figures`` only when the notebook succeeded (a journal makes the swap
+   all or nothing, even across a kill). A failed notebook leaves its previous outputs
+   and manifest rows as they were;
+3. **progress workbook** – ``reports/progress.xlsx`` from the assessment of every target.
 
-The cache manifest ``reports/.report-cache.json`` records, for each step, the SHA-256 of its
-inputs (raw files, processed observations, the notebook file, the boundaries, the source of
-the ``bkanalysis`` package and the parameters) and the files it produced. A step whose
-inputs hash matches and whose outputs all exist is skipped; ``force=True`` redoes
-everything. A failing notebook is reported on one line (notebook, cell, error) and does not
-stop the others.
+The cache ``reports/.report-cache.json`` records, per language and notebook, the SHA-256
+of its inputs (the notebook file, the package source, the parameters, the boundaries), a
+fingerprint of the observations it reads (per indicator and year: the indicators of
+the themes it declares in its metadata, or all), the SHA-256 of every file it published
+and its manifest rows. A notebook is rerun only when one of these changed, when one of
+its outputs is missing or was changed by something else than the report, or when it
+failed last time; ``force=True`` redoes everything. The manifest of a language folder is
+rewritten from the recorded rows, and files in the report's folders that no notebook of
+the report made (e.g. from a hand run) are moved to ``reports/scratch/stray/``.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -37,9 +45,17 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .config import Paths, get_paths
+from .config import (
+    EXPORT_ENV,
+    LANGS,
+    MANIFEST_COLUMNS,
+    NOTEBOOK_ENV,
+    REUSE_ENV,
+    Paths,
+    get_paths,
+)
 from .errors import BkError
-from .io import write_csv_atomic, write_text_atomic
+from .io import write_bytes_atomic, write_text_atomic
 
 __all__ = [
     "CACHE_NAME",
@@ -47,17 +63,18 @@ __all__ = [
     "NotebookRun",
     "ReportResult",
     "list_notebooks",
+    "notebook_reads",
     "report",
     "report_command",
 ]
 
 CACHE_NAME = ".report-cache.json"
 KERNEL_NAME = "python3"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
+_STAGING = ".staging"
 _NOTEBOOK_PATTERN = re.compile(r"^\d\d-[\w-]+\.ipynb$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints"}
-_LANGS = ("vi", "en")
 
 
 @dataclass(frozen=True)
@@ -65,7 +82,10 @@ class NotebookRun:
     """What happened to one notebook during a report.
 
     ``status`` is ``executed``, ``skipped`` (inputs unchanged, outputs present) or
-    ``failed``; ``error`` is the one-line reason of a failure.
+    ``failed``; ``error`` is the one-line reason of a failure, ``reason`` why the notebook
+    was rerun (or skipped), ``failed_notebook`` the executed notebook of a failed run
+    (kept aside in ``reports/scratch/failed/<lang>/``; *output* is the report's copy from
+    the last successful run).
     """
 
     name: str
@@ -74,6 +94,9 @@ class NotebookRun:
     output: Path
     html: Path
     error: str | None = None
+    lang: str = "vi"
+    reason: str = ""
+    failed_notebook: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +109,7 @@ class ReportResult:
     figures: tuple[Path, ...] = field(default_factory=tuple)
     seconds: float = 0.0
     workbook_error: str | None = None
+    langs: tuple[str, ...] = ("vi",)
 
     @property
     def executed(self) -> list[str]:
@@ -160,10 +184,6 @@ def _load_cache(path: Path) -> dict:
 
 def _save_cache(path: Path, cache: dict) -> None:
     write_text_atomic(path, json.dumps(cache, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-
-
-def _outputs_exist(root: Path, outputs: list[str]) -> bool:
-    return all((root / rel).is_file() for rel in outputs)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -321,57 +341,6 @@ def _timed_notebook(source: str, out_dir: str, params: dict, cwd: str) -> tuple[
     return time.perf_counter() - t0, None
 
 
-def _drop_figures(reports: Path, stale: set[str]) -> None:
-    """Remove stale figure files (paths relative to *reports*) and their manifest rows."""
-    if not stale:
-        return
-    for rel in stale:
-        (reports / rel).unlink(missing_ok=True)
-    main = reports / "figures" / "manifest.csv"
-    if main.is_file():
-        import pandas as pd
-
-        rows = pd.read_csv(main, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        gone = {Path(rel).stem for rel in stale} - {p.stem for p in main.parent.iterdir()}
-        if gone & set(rows["name"]):
-            write_csv_atomic(rows[~rows["name"].isin(gone)], main)
-
-
-def _collect_figures(work: Path, figures: Path) -> list[str]:
-    """Move the figures a notebook wrote under *work* into *figures*; merge the manifests.
-
-    Each notebook writes into its own folder, so notebooks can run at the same time
-    without two of them rewriting ``manifest.csv`` at once; the rows are merged here
-    (a figure's row replaces the row of the same name).
-    """
-    src = work / "figures"
-    if not src.is_dir():
-        return []
-    moved = []
-    for path in sorted(src.rglob("*")):
-        rel = path.relative_to(src)
-        if not path.is_file() or _is_hidden(rel) or rel.as_posix() == "manifest.csv":
-            continue
-        target = figures / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path.replace(target)
-        moved.append(f"figures/{rel.as_posix()}")
-    new_rows = src / "manifest.csv"
-    if new_rows.is_file():
-        import pandas as pd
-
-        read = {"dtype": str, "keep_default_na": False, "encoding": "utf-8-sig"}
-        rows = pd.read_csv(new_rows, **read)
-        main = figures / "manifest.csv"
-        if main.is_file():
-            old = pd.read_csv(main, **read)
-            rows = pd.concat([old[~old["name"].isin(rows["name"])], rows], ignore_index=True)
-        rows = rows.sort_values("name", kind="stable").reset_index(drop=True)
-        write_csv_atomic(rows, main)
-    shutil.rmtree(work, ignore_errors=True)
-    return moved
-
-
 def _error_line(exc: BaseException) -> str:
     """One line naming the failing cell and its error."""
     ename = getattr(exc, "ename", None)
@@ -416,6 +385,13 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
     except Exception as exc:  # a failing cell: keep the executed notebook, then re-raise
         error = exc
     if tmp.is_file() and tmp.stat().st_size > 0:
+        nb = nbformat.read(tmp, as_version=4)
+        for cell in nb.cells:
+            # NOTE: papermill gives the cell it injects a random id; a fixed one keeps the
+            # HTML of the same notebook with the same inputs byte-identical
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["id"] = "injected-parameters"
+        nbformat.write(nb, tmp)
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o666 & ~umask)  # mkstemp makes the file private
@@ -423,7 +399,6 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
     else:
         tmp.unlink(missing_ok=True)
         raise error if error is not None else BkError(f"papermill wrote nothing for {source.name}")
-    nb = nbformat.read(output, as_version=4)
     body, _ = HTMLExporter().from_notebook_node(nb)
     write_text_atomic(html, body)
     if error is not None:
@@ -445,7 +420,331 @@ def _assessment_workbook(paths: Paths, target: Path, year: int | None) -> None:
     write_progress_workbook(assessment, target)
 
 
+# --------------------------------------------------------------------------- what a notebook reads
+def notebook_reads(path: Path) -> dict:
+    """Return what the notebook *path* declares it reads, from its metadata.
+
+    A report notebook declares, in its metadata ``bkanalysis.reads``, either ``"all"``
+    (every observation, e.g. the overview) or ``{"themes": [...], "indicators": [...]}``:
+    the indicators of those themes of the catalog, the listed indicators, and the weights
+    of their aggregation rules (``weighted_mean:<weight id>``). A notebook without the
+    declaration reads everything.
+
+    Returns
+    -------
+    dict
+        ``{"all": True}`` or ``{"all": False, "indicators": [sorted ids]}``.
+    """
+    try:
+        meta = json.loads(Path(path).read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError) as exc:
+        raise BkError(f"{path}: not a readable notebook ({exc})") from None
+    spec = (meta.get("bkanalysis") or {}).get("reads", "all")
+    if spec == "all":
+        return {"all": True}
+    if not isinstance(spec, dict) or set(spec) - {"themes", "indicators"}:
+        raise BkError(
+            f'{Path(path).name}: metadata bkanalysis.reads must be "all" or '
+            '{"themes": [...], "indicators": [...]}'
+        )
+    from .catalog import load_indicators
+
+    catalog = load_indicators()
+    themes = set(spec.get("themes") or [])
+    unknown = themes - set(catalog["theme"])
+    if unknown:
+        raise BkError(f"{Path(path).name}: unknown theme(s) in bkanalysis.reads: {sorted(unknown)}")
+    ids = set(catalog.loc[catalog["theme"].isin(themes), "id"]) | set(spec.get("indicators") or [])
+    rules = catalog.loc[catalog["id"].isin(ids), "aggregation"].astype(str)
+    ids |= {r.split(":", 1)[1] for r in rules if r.startswith("weighted_mean:")}
+    return {"all": False, "indicators": sorted(ids)}
+
+
+def _source_entries(raw: Path) -> dict[str, str]:
+    """``{file: digest of its SOURCES.yml entry}`` (a figure's footer cites the entry)."""
+    path = raw / "SOURCES.yml"
+    if not path.is_file():
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        entries = {str(e["path"]): _digest(e) for e in data.get("files", [])}
+    except (ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError):
+        # unreadable: every file counts as changed whenever the file changes
+        return {"*": _sha256_file(path)}
+    return entries
+
+
+def _observation_fingerprints(observations: Path, raw: Path) -> tuple[dict[str, str], int | None]:
+    """Fingerprint the observations per ``"<indicator_id> <year>"``; return the default year.
+
+    A fingerprint covers every column of the group's rows (areas, values, statuses,
+    provenance) and the ``SOURCES.yml`` entries of their files, independent of row order.
+    The default year is the one the notebooks assess when ``year`` is None: the latest
+    year of an observation that is not a plan.
+    """
+    if not observations.is_file():
+        return {}, None
+    import numpy as np
+    import pandas as pd
+
+    df = pd.read_parquet(observations)
+    if df.empty or not {"indicator_id", "year"} <= set(df.columns):
+        return {"observations": _sha256_file(observations)}, None
+    entries = _source_entries(raw)
+    hashed = pd.util.hash_pandas_object(df, index=False).to_numpy()
+    keys = df["indicator_id"].astype(str) + " " + df["year"].astype(str)
+    files = df["source_file"].astype(str) if "source_file" in df.columns else None
+    out: dict[str, str] = {}
+    for key, index in sorted(keys.groupby(keys, sort=False).indices.items()):
+        h = hashlib.sha256(np.sort(hashed[index]).tobytes())  # row order does not count
+        if files is not None:
+            cited = sorted(set(files.iloc[index]))
+            h.update(_digest([entries.get(f, entries.get("*", "")) for f in cited]).encode())
+        out[key] = h.hexdigest()
+    year = None
+    if "status" in df.columns:
+        years = df.loc[df["status"].astype(str) != "plan", "year"]
+        year = int(years.max()) if len(years) else None
+    return out, year
+
+
+def _select_reads(fingerprints: dict[str, str], reads: dict) -> dict[str, str]:
+    if reads.get("all"):
+        return dict(fingerprints)
+    wanted = set(reads["indicators"])
+    return {k: v for k, v in fingerprints.items() if k.split(" ", 1)[0] in wanted}
+
+
+def _list_some(keys: list[str], limit: int = 3) -> str:
+    shown = ", ".join(keys[:limit])
+    return shown + (f" (+{len(keys) - limit} more)" if len(keys) > limit else "")
+
+
+def _why_rerun(old: dict, new: dict, lang_dir: Path) -> str | None:
+    """Why a notebook must run again (None: its outputs stand)."""
+    if not old:
+        return "not run before"
+    if old.get("failed"):
+        return f"failed last time ({old['failed']})"
+    labels = {
+        "notebook": "the notebook changed",
+        "source": "the bkanalysis package changed",
+        "params": "other parameters",
+        "boundaries": "the commune boundaries changed",
+        "kernel": "another kernel",
+    }
+    for part, label in labels.items():
+        if old.get("inputs", {}).get(part) != new["inputs"][part]:
+            return label
+    if new["inputs"]["params"]["year"] is None and old.get("year") != new["year"]:
+        return f"the latest year with data is now {new['year']} (was {old.get('year')})"
+    before, after = old.get("reads", {}), new["reads"]
+    added = sorted(set(after) - set(before))
+    changed = sorted(k for k in set(after) & set(before) if after[k] != before[k])
+    removed = sorted(set(before) - set(after))
+    parts = []
+    if added:
+        parts.append(f"new values for {_list_some(added)}")
+    if changed:
+        parts.append(f"changed values for {_list_some(changed)}")
+    if removed:
+        parts.append(f"no more values for {_list_some(removed)}")
+    if parts:
+        return "; ".join(parts)
+    missing, tampered = [], []
+    stats = old.get("stat", {})
+    for rel, digest in sorted(old.get("outputs", {}).items()):
+        path = lang_dir / rel
+        if not path.is_file():
+            missing.append(rel)
+        elif _stat(path) != stats.get(rel) and _sha256_file(path) != digest:
+            # NOTE: the same size and modification time as when the report wrote it means
+            # the same file; otherwise its content decides
+            tampered.append(rel)
+    if missing:
+        return f"outputs missing: {_list_some(missing)}"
+    if tampered:
+        return f"outputs changed outside the report: {_list_some(tampered)}"
+    return None
+
+
+def _stat(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+# --------------------------------------------------------------------------- transactions
+def _staged_files(staging: Path) -> dict[str, Path]:
+    """Files a notebook wrote into its staging folder, by path relative to the language folder."""
+    out = {}
+    for path in sorted(staging.rglob("*")):
+        rel = path.relative_to(staging)
+        if (
+            path.is_file()
+            and not _is_hidden(rel)
+            and rel.as_posix() != "figures/manifest.csv"
+            and not rel.name.endswith(".lock")
+        ):
+            out[rel.as_posix()] = path
+    return out
+
+
+def _staged_rows(staging: Path, name: str, lang: str) -> list[dict[str, str]]:
+    manifest = staging / "figures" / "manifest.csv"
+    if not manifest.is_file():
+        return []
+    from .plotting.export import read_manifest
+
+    rows = read_manifest(manifest.parent)
+    rows["notebook"] = name
+    rows["lang"] = lang
+    return rows.loc[:, list(MANIFEST_COLUMNS)].to_dict(orient="records")
+
+
+def _write_manifest(lang_dir: Path, records: dict) -> None:
+    """Write ``figures/manifest.csv`` from the rows of the notebooks' records (if it differs).
+
+    The CSV is written as pandas writes it (UTF-8 with BOM, minimal quoting, LF).
+    """
+    rows = [row for name in sorted(records) for row in records[name].get("rows", [])]
+    # NOTE: two notebooks may export the same figure (same name, same files): one row
+    rows.sort(key=lambda r: (str(r.get("name", "")), str(r.get("notebook", ""))))
+    seen: set[str] = set()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for row in rows:
+        if row.get("name") in seen:
+            continue
+        seen.add(row.get("name"))
+        writer.writerow([str(row.get(c, "")) for c in MANIFEST_COLUMNS])
+    target = lang_dir / "figures" / "manifest.csv"
+    data = "\ufeff".encode() + buf.getvalue().encode("utf-8")
+    if not (target.is_file() and target.read_bytes() == data):
+        write_bytes_atomic(target, data)
+
+
+def _apply_journal(lang_dir: Path, journal: dict, records: dict) -> None:
+    """Move a committed notebook's staged files into place and update *records*.
+
+    Idempotent: after a kill, applying the same journal again finishes the swap.
+    """
+    name, record = journal["name"], journal["record"]
+    staging = Path(journal["staging"])
+    for rel in sorted(record["outputs"]):
+        src = staging / rel
+        if src.is_file():
+            dst = lang_dir / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            src.replace(dst)
+    others = {rel for n, r in records.items() if n != name for rel in r.get("outputs", {})}
+    old = records.get(name, {})
+    for rel in sorted(set(old.get("outputs", {})) - set(record["outputs"]) - others):
+        (lang_dir / rel).unlink(missing_ok=True)
+    # a file two notebooks export is the report's whichever wrote it last
+    for n, r in records.items():
+        for rel in set(r.get("outputs", {})) & set(record["outputs"]):
+            if n != name:
+                r["outputs"][rel] = record["outputs"][rel]
+                r.setdefault("stat", {})[rel] = record.get("stat", {}).get(rel)
+    records[name] = record
+
+
+def _link_previous_images(lang_dir: Path, old: dict, staging: Path) -> Path:
+    """Link the images the notebook published last time into ``<staging>/.reuse``.
+
+    Only files still as the report wrote them (size and modification time, else SHA-256)
+    are linked: ``save_figure`` may copy them instead of drawing a figure whose SVG is
+    unchanged, and must never copy a file the report did not make.
+    """
+    reuse = staging / ".reuse"
+    reuse.mkdir(parents=True, exist_ok=True)
+    stats = old.get("stat", {})
+    for rel, digest in old.get("outputs", {}).items():
+        if not rel.startswith("figures/") or not rel.endswith((".svg", ".png", ".pdf")):
+            continue
+        path = lang_dir / rel
+        if not path.is_file():
+            continue
+        if _stat(path) != stats.get(rel) and _sha256_file(path) != digest:
+            continue
+        target = reuse / Path(rel).name
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)
+    return reuse
+
+
+def _journal_dir(lang_dir: Path) -> Path:
+    return lang_dir / ".journal"
+
+
+def _commit(lang_dir: Path, journal: dict, records: dict, save) -> None:
+    """Swap a succeeded notebook's staged outputs in, all or nothing (journal, then moves)."""
+    jpath = _journal_dir(lang_dir) / f"{journal['name']}.json"
+    write_text_atomic(jpath, json.dumps(journal, sort_keys=True, ensure_ascii=False))
+    _apply_journal(lang_dir, journal, records)
+    save()
+    _write_manifest(lang_dir, records)
+    jpath.unlink(missing_ok=True)
+    shutil.rmtree(journal["staging"], ignore_errors=True)
+
+
+def _recover(lang_dir: Path, staging_root: Path, records: dict, save) -> list[str]:
+    """Finish the swaps a killed report had committed; drop staging it had not. Return names."""
+    done = []
+    jdir = _journal_dir(lang_dir)
+    for jpath in sorted(jdir.glob("*.json")) if jdir.is_dir() else []:
+        try:
+            journal = json.loads(jpath.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            jpath.unlink(missing_ok=True)  # torn write: the swap had not started
+            continue
+        _apply_journal(lang_dir, journal, records)
+        save()
+        _write_manifest(lang_dir, records)
+        jpath.unlink(missing_ok=True)
+        shutil.rmtree(journal["staging"], ignore_errors=True)
+        done.append(journal["name"])
+    shutil.rmtree(staging_root, ignore_errors=True)
+    return done
+
+
+def _set_aside_strays(lang_dir: Path, scratch: Path, records: dict) -> list[str]:
+    """Move files of the language folder that no notebook of the report made to *scratch*."""
+    made = {rel for r in records.values() for rel in r.get("outputs", {})}
+    moved = []
+    for sub in ("figures", "notebooks"):
+        folder = lang_dir / sub
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            rel = path.relative_to(lang_dir)
+            if (
+                not path.is_file()
+                or rel.as_posix() in made
+                or rel.as_posix() == "figures/manifest.csv"
+            ):
+                continue
+            if _is_hidden(rel.relative_to(sub)):
+                continue
+            target = scratch / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+            moved.append(rel.as_posix())
+    return moved
+
+
 # --------------------------------------------------------------------------- report
+def _langs_of(lang: str) -> tuple[str, ...]:
+    if lang == "all":
+        return LANGS
+    if lang not in LANGS:
+        raise BkError(f"lang must be one of {(*LANGS, 'all')}, got {lang!r}")
+    return (lang,)
+
+
 def report(
     *,
     lang: str = "vi",
@@ -456,13 +755,15 @@ def report(
     paths: Paths | None = None,
     jobs: int | None = None,
     stream: TextIO | None = None,
+    explain: bool = False,
 ) -> ReportResult:
     """Build the data, execute every notebook and export figures and the progress workbook.
 
     Parameters
     ----------
-    lang : {'vi', 'en'}
-        Language of the notebooks' figures and text.
+    lang : {'vi', 'en', 'all'}
+        Language of the notebooks' figures and text; ``'all'``: both, side by side in
+        ``reports/vi/`` and ``reports/en/``.
     force : bool
         Redo every step even if its inputs are unchanged.
     progress : bool
@@ -479,12 +780,14 @@ def report(
         ``BKANALYSIS_JOBS`` or twice the number of CPUs, at most 8).
     stream : file-like, optional
         Where progress lines go.
+    explain : bool
+        Also print, for each notebook, whether it reran and why.
 
     Returns
     -------
     ReportResult
-        What was built, executed, skipped or failed. A failing notebook does not raise:
-        check :attr:`ReportResult.ok`.
+        What was built, executed, skipped or failed. A failing notebook does not raise
+        (its previous outputs are kept): check :attr:`ReportResult.ok`.
 
     Raises
     ------
@@ -496,131 +799,278 @@ def report(
     >>> report(lang="fr")
     Traceback (most recent call last):
     ...
-    bkanalysis.errors.BkError: lang must be one of ('vi', 'en'), got 'fr'
+    bkanalysis.errors.BkError: lang must be one of ('vi', 'en', 'all'), got 'fr'
     """
-    if lang not in _LANGS:
-        raise BkError(f"lang must be one of {_LANGS}, got {lang!r}")
+    langs = _langs_of(lang)
     if vintage is not None and str(vintage) not in ("2019", "2020", "2025"):
         raise BkError(f"vintage must be '2019', '2020' or '2025', got {vintage!r}")
     if year is not None and not isinstance(year, int):
         raise BkError(f"year must be an integer, got {year!r}")
-    t_start = time.perf_counter()
     paths = paths or get_paths()
+    with _report_lock(paths.reports):
+        return _report(
+            langs, force=force, progress=progress, year=year, vintage=vintage, paths=paths,
+            jobs=jobs, stream=stream, explain=explain,
+        )  # fmt: skip
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # pragma: no cover - os.kill(pid, 0) is not a probe on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _report_lock(reports: Path):
+    """Hold ``reports/.report.lock``: two reports never swap outputs in the same folders.
+
+    A lock left by a process that no longer runs (killed) is taken over.
+    """
+    reports.mkdir(parents=True, exist_ok=True)
+    lock = reports / ".report.lock"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text(encoding="ascii").strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _pid_alive(pid):
+                raise BkError(
+                    f"another bkanalysis report (process {pid}) is writing to {reports}; "
+                    f"wait for it, or delete {lock} if no report is running"
+                ) from None
+            lock.unlink(missing_ok=True)  # left by a killed report
+            continue
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(str(os.getpid()))
+        break
+    else:  # pragma: no cover - lost the race twice
+        raise BkError(f"could not take {lock}")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _report(
+    langs: tuple[str, ...],
+    *,
+    force: bool,
+    progress: bool,
+    year: int | None,
+    vintage: str | None,
+    paths: Paths,
+    jobs: int | None,
+    stream: TextIO | None,
+    explain: bool,
+) -> ReportResult:
+    t_start = time.perf_counter()
     notebooks = list_notebooks(paths.notebooks)
-    out_dir = paths.reports / "notebooks"
     cache_path = paths.reports / CACHE_NAME
-    cache = {} if force else _load_cache(cache_path)
-    new_cache: dict = {"format": _CACHE_FORMAT, "notebooks": {}}
-    steps = _Progress(progress, total=2 + len(notebooks), stream=stream)
+    cache = _load_cache(cache_path)
+    cache.setdefault("langs", {})
+    cache["format"] = _CACHE_FORMAT
+    for lg in LANGS:
+        cache["langs"].setdefault(lg, {"notebooks": {}})
+    steps = _Progress(progress, total=2 + len(langs) * len(notebooks), stream=stream)
     source = _source_digest()
     observations_file = paths.processed / "observations.parquet"
+    staging_root = paths.reports / _STAGING
+
+    def save() -> None:
+        _save_cache(cache_path, cache)
+
+    # 0. finish what a killed report had committed, drop what it had not -----------------
+    for lg in LANGS:
+        _recover(paths.report_dir(lg), staging_root / lg, cache["langs"][lg]["notebooks"], save)
+    shutil.rmtree(staging_root, ignore_errors=True)
 
     # 1. build ---------------------------------------------------------------------------
     t0 = steps.start("build data/processed", announce=False)
     raw_hashes = _tree_hashes(paths.raw)
     build_key = _digest({"raw": raw_hashes, "source": source, "processed": str(paths.processed)})
-    built = not (cache.get("build", {}).get("key") == build_key and observations_file.is_file())
+    built = force or not (
+        cache.get("build", {}).get("key") == build_key and observations_file.is_file()
+    )
     if built:
+        cache.pop("build", None)
+        save()
         _build(paths, progress)  # the build prints its own progress lines
         steps.done(t0, f"built from {len(raw_hashes)} raw files", announced=False)
     else:
         steps.done(t0, "skipped (raw files unchanged)", announced=False)
-    new_cache["build"] = {"key": build_key}
-    _save_cache(cache_path, {**cache, "format": _CACHE_FORMAT, "build": new_cache["build"]})
+    cache["build"] = {"key": build_key}
+    save()
 
-    processed_digest = _sha256_file(observations_file) if observations_file.is_file() else ""
+    # what each notebook reads and the observations' fingerprints are worked out again
+    # only when the notebook, the package or the observations changed (no pandas import
+    # when nothing changed)
+    memo = cache.setdefault("memo", {})
+    nb_digests = {p.stem: _sha256_file(p) for p in notebooks}
+    reads_memo = memo.get("reads", {})
+    reads = {}
+    for nb_path in notebooks:
+        key = _digest([nb_digests[nb_path.stem], source])
+        entry = reads_memo.get(nb_path.stem, {})
+        reads[nb_path.stem] = entry["reads"] if entry.get("key") == key else notebook_reads(nb_path)
+        reads_memo[nb_path.stem] = {"key": key, "reads": reads[nb_path.stem]}
+    memo["reads"] = reads_memo
+    sources_file = paths.raw / "SOURCES.yml"
+    obs_key = _digest(
+        [
+            _sha256_file(observations_file) if observations_file.is_file() else "",
+            _sha256_file(sources_file) if sources_file.is_file() else "",
+            source,
+        ]
+    )
+    if memo.get("observations", {}).get("key") == obs_key:
+        fingerprints = memo["observations"]["fingerprints"]
+        default_year = memo["observations"]["year"]
+    else:
+        fingerprints, default_year = _observation_fingerprints(observations_file, paths.raw)
+        memo["observations"] = {
+            "key": obs_key, "fingerprints": fingerprints, "year": default_year,
+        }  # fmt: skip
     # NOTE: the maps fall back to the local mirror when data/external/boundaries is empty
     boundaries_digest = _digest([_tree_hashes(paths.boundaries), _tree_hashes(paths.geo_mirror)])
-    params = {"lang": lang, "year": year, "vintage": None if vintage is None else str(vintage)}
 
     # 2. notebooks -------------------------------------------------------------------------
-    runs: dict[str, NotebookRun] = {}
-    figures_made: set[str] = set()
-    old_nbs = dict(cache.get("notebooks", {}))
-    todo: dict[str, tuple[Path, str]] = {}
-    for nb_path in notebooks:
-        name = nb_path.stem
-        output, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
-        key = _digest(
-            {
-                "notebook": _sha256_file(nb_path),
-                "observations": processed_digest,
-                "boundaries": boundaries_digest,
-                "source": source,
-                "params": params,
-                "kernel": KERNEL_NAME,
+    runs: dict[tuple[str, str], NotebookRun] = {}
+    todo: dict[tuple[str, str], tuple[Path, dict, str]] = {}
+    for lg in langs:
+        records = cache["langs"][lg]["notebooks"]
+        lang_dir = paths.report_dir(lg)
+        params = {"lang": lg, "year": year, "vintage": None if vintage is None else str(vintage)}
+        for nb_path in notebooks:
+            name = nb_path.stem
+            new = {
+                "inputs": {
+                    "notebook": nb_digests[name],
+                    "source": source,
+                    "params": params,
+                    "boundaries": boundaries_digest,
+                    "kernel": KERNEL_NAME,
+                },
+                "reads": _select_reads(fingerprints, reads[name]),
+                "year": default_year,
             }
-        )
-        old = old_nbs.get(name, {})
-        if (
-            old.get("key") == key
-            and output.is_file()
-            and html.is_file()
-            and _outputs_exist(paths.reports, old.get("figures", []))
-        ):
-            t0 = steps.start(f"notebook {name}", announce=False)
-            seconds = steps.done(t0, "skipped (inputs unchanged)", announced=False)
-            runs[name] = NotebookRun(name, "skipped", seconds, output, html)
-            new_cache["notebooks"][name] = old
-            figures_made.update(old.get("figures", []))
-        else:
-            todo[name] = (nb_path, key)
+            old = records.get(name, {})
+            why = "forced (--force)" if force else _why_rerun(old, new, lang_dir)
+            output = paths.notebooks_dir(lg) / f"{name}.ipynb"
+            html = output.with_suffix(".html")
+            if why is None:
+                t0 = steps.start(f"notebook {name} ({lg})", announce=False)
+                seconds = steps.done(t0, "skipped (inputs unchanged)", announced=False)
+                runs[(lg, name)] = NotebookRun(
+                    name, "skipped", seconds, output, html, lang=lg,
+                    reason="the observations it reads, its code, parameters and the package "
+                    "are unchanged",
+                )  # fmt: skip
+            else:
+                todo[(lg, name)] = (nb_path, new, why)
+
     if todo:
         # longest first (as timed last time), so that no long notebook starts last
-        todo = dict(sorted(todo.items(), key=lambda kv: -_last_seconds(old_nbs, kv[0])))
+        def last(key: tuple[str, str]) -> float:
+            return _last_seconds(cache["langs"][key[0]]["notebooks"], key[1])
+
+        todo = dict(sorted(todo.items(), key=lambda kv: -last(kv[0])))
         workers = max(1, min(jobs or _default_jobs(), len(todo)))
         base_env = _kernel_env(paths)
-        work_root = paths.reports / ".work"
         if progress:
-            names = ", ".join(todo)
+            names = ", ".join(f"{n} ({lg})" if len(langs) > 1 else n for lg, n in todo)
             print(
                 f"executing {len(todo)} notebooks ({workers} at a time): {names}", file=steps.stream
             )
 
-        def finish(name: str, seconds: float, error: str | None) -> None:
-            output, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
-            t0 = steps.start(f"notebook {name}", announce=False)
-            made = _collect_figures(work_root / name, paths.figures)
-            # figures this notebook made last time but not this time are stale
-            _drop_figures(paths.reports, set(old_nbs.get(name, {}).get("figures", [])) - set(made))
-            figures_made.update(made)
+        def finish(key: tuple[str, str], seconds: float, error: str | None) -> None:
+            lg, name = key
+            _nb_path, new, why = todo[key]
+            lang_dir = paths.report_dir(lg)
+            records = cache["langs"][lg]["notebooks"]
+            staging = staging_root / lg / name
+            output = paths.notebooks_dir(lg) / f"{name}.ipynb"
+            html = output.with_suffix(".html")
+            t0 = steps.start(f"notebook {name} ({lg})", announce=False)
             if error is None:
-                steps.done(t0 - seconds, f"executed, {len(made)} figure files", announced=False)
-                runs[name] = NotebookRun(name, "executed", seconds, output, html)
-                new_cache["notebooks"][name] = {
-                    "key": todo[name][1],
-                    "figures": made,
+                files = _staged_files(staging)
+                record = {
+                    **new,
+                    "outputs": {rel: _sha256_file(path) for rel, path in files.items()},
+                    "stat": {rel: _stat(path) for rel, path in files.items()},
+                    "rows": _staged_rows(staging, name, lg),
                     "seconds": round(seconds, 1),
                 }
+                journal = {"name": name, "staging": str(staging), "record": record}
+                _commit(lang_dir, journal, records, save)
+                n_fig = sum(rel.startswith("figures/") for rel in files)
+                steps.done(t0 - seconds, f"executed, {n_fig} figure files", announced=False)
+                runs[key] = NotebookRun(
+                    name, "executed", seconds, output, html, lang=lg, reason=why
+                )
             else:
-                steps.done(t0 - seconds, f"FAILED: {error}", announced=False)
-                runs[name] = NotebookRun(name, "failed", seconds, output, html, error=error)
-                old_nbs.pop(name, None)
-            _save_cache(
-                cache_path,
-                {**cache, **new_cache, "notebooks": {**old_nbs, **new_cache["notebooks"]}},
-            )
+                # the previous outputs stay; the failed run is kept aside for inspection
+                failed_dir = paths.scratch / "failed" / lg
+                for suffix in (".ipynb", ".html"):
+                    src = staging / "notebooks" / f"{name}{suffix}"
+                    if src.is_file():
+                        failed_dir.mkdir(parents=True, exist_ok=True)
+                        src.replace(failed_dir / src.name)
+                shutil.rmtree(staging, ignore_errors=True)
+                kept = len(records.get(name, {}).get("outputs", {}))
+                if name in records:
+                    records[name]["failed"] = error
+                    save()
+                steps.done(
+                    t0 - seconds, f"FAILED: {error}; previous outputs kept ({kept} files)",
+                    announced=False,
+                )  # fmt: skip
+                runs[key] = NotebookRun(
+                    name, "failed", seconds, output, html, error=error, lang=lg, reason=why,
+                    failed_notebook=failed_dir / f"{name}.ipynb",
+                )  # fmt: skip
 
         jobs_args = {}
-        for name, (nb_path, _key) in todo.items():
-            work = work_root / name
-            shutil.rmtree(work, ignore_errors=True)
-            env = {**base_env, "BKANALYSIS_REPORTS": str(work)}
-            jobs_args[name] = (str(nb_path), str(out_dir), params, str(nb_path.parent), env)
+        for key, (nb_path, new, _why) in todo.items():
+            lg, name = key
+            staging = staging_root / lg / name
+            shutil.rmtree(staging, ignore_errors=True)
+            (staging / "figures").mkdir(parents=True)
+            reuse = _link_previous_images(
+                paths.report_dir(lg), cache["langs"][lg]["notebooks"].get(name, {}), staging
+            )
+            env = {
+                **base_env,
+                EXPORT_ENV: str(staging / "figures"),
+                NOTEBOOK_ENV: name,
+                REUSE_ENV: str(reuse),
+            }
+            params = new["inputs"]["params"]
+            jobs_args[key] = (
+                str(nb_path), str(staging / "notebooks"), params, str(nb_path.parent), env,
+            )  # fmt: skip
         if workers == 1:
             # NOTE: one at a time runs here: no worker process to start (papermill and
             # nbconvert are imported once), the kernel is still a process of its own
-            for name, job in jobs_args.items():
+            for key, job in jobs_args.items():
                 try:
                     seconds, error = _run_notebook(*job)
                 except Exception as exc:
                     seconds, error = 0.0, _error_line(exc)
-                finish(name, seconds, error)
+                finish(key, seconds, error)
         else:
             ctx = multiprocessing.get_context("spawn")
             with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
                 futures = {
-                    pool.submit(_worker_run_notebook, *job): name for name, job in jobs_args.items()
+                    pool.submit(_worker_run_notebook, *job): key for key, job in jobs_args.items()
                 }
                 for future in concurrent.futures.as_completed(futures):
                     try:
@@ -628,17 +1078,43 @@ def report(
                     except Exception as exc:  # the worker itself died
                         seconds, error = 0.0, _error_line(exc)
                     finish(futures[future], seconds, error)
-        shutil.rmtree(work_root, ignore_errors=True)
+        shutil.rmtree(staging_root, ignore_errors=True)
+
+    figures: set[Path] = set()
+    current = {p.stem for p in notebooks}
+    for lg in langs:
+        records = cache["langs"][lg]["notebooks"]
+        lang_dir = paths.report_dir(lg)
+        # a notebook removed (or renamed) since: its outputs are no longer the report's
+        # (they go to reports/scratch/stray below, with its manifest rows dropped)
+        for name in sorted(set(records) - current):
+            del records[name]
+        _write_manifest(lang_dir, records)
+        strays = _set_aside_strays(lang_dir, paths.scratch / "stray" / lg, records)
+        if strays and progress:
+            print(
+                f"moved {len(strays)} files the report did not make out of {lang_dir} "
+                f"into {paths.scratch / 'stray' / lg}: {_list_some(strays)}",
+                file=steps.stream,
+            )
+        figures.update(
+            lang_dir / rel
+            for r in records.values()
+            for rel in r.get("outputs", {})
+            if rel.startswith("figures/")
+        )
+    save()
 
     # 3. progress workbook -----------------------------------------------------------------
     t0 = steps.start("progress workbook")
     workbook = paths.reports / "progress.xlsx"
+    processed_digest = _sha256_file(observations_file) if observations_file.is_file() else ""
     wb_key = _digest({"observations": processed_digest, "source": source, "year": year})
     workbook_error = None
-    if cache.get("progress", {}).get("key") == wb_key and workbook.is_file():
+    if not force and cache.get("progress", {}).get("key") == wb_key and workbook.is_file():
         steps.done(t0, "skipped (observations unchanged)")
-        new_cache["progress"] = {"key": wb_key}
     else:
+        cache.pop("progress", None)
         try:
             _assessment_workbook(paths, workbook, year)
         except Exception as exc:  # reported on one line; the notebooks' results still count
@@ -646,23 +1122,32 @@ def report(
             steps.done(t0, f"FAILED: {workbook_error}")
         else:
             steps.done(t0, f"wrote {workbook}")
-            new_cache["progress"] = {"key": wb_key}
-    _save_cache(cache_path, new_cache)
+            cache["progress"] = {"key": wb_key}
+    save()
 
+    ordered = tuple(runs[(lg, p.stem)] for lg in langs for p in notebooks)
+    if explain:
+        out = stream if stream is not None else sys.stderr
+        for run in ordered:
+            verb = {"executed": "reran", "skipped": "skipped", "failed": "FAILED"}[run.status]
+            print(f"{run.name} ({run.lang}): {verb}: {run.reason}", file=out)
     return ReportResult(
         built=built,
         progress_workbook=None if workbook_error else workbook,
         workbook_error=workbook_error,
-        notebooks=tuple(runs[p.stem] for p in notebooks),
-        figures=tuple(paths.reports / rel for rel in sorted(figures_made)),
+        notebooks=ordered,
+        figures=tuple(sorted(figures)),
         seconds=time.perf_counter() - t_start,
+        langs=langs,
     )
 
 
 def report_command(args) -> int:
     """Run ``bkanalysis report`` from parsed arguments; return the exit status.
 
-    Exit status 1 if any notebook failed (one line per failure on stderr), else 0.
+    Exit status 1 if any notebook failed (one line per failure on stderr, saying that
+    its previous outputs were kept), else 0. ``--explain`` prints, for each notebook,
+    whether it reran and why.
     """
     _skip_slow_optional_imports()
     result = report(
@@ -671,18 +1156,24 @@ def report_command(args) -> int:
         progress=not getattr(args, "quiet", False),
         year=getattr(args, "year", None),
         vintage=getattr(args, "vintage", None),
+        explain=bool(getattr(args, "explain", False)),
     )
     if result.workbook_error:
         print(
             f"bkanalysis report: progress workbook failed: {result.workbook_error}", file=sys.stderr
         )
     for run in result.failed:
-        print(f"bkanalysis report: notebook {run.name} failed: {run.error}", file=sys.stderr)
+        print(
+            f"bkanalysis report: notebook {run.name} ({run.lang}) failed: {run.error}; "
+            f"its previous outputs are kept, the failed run is in {run.failed_notebook}",
+            file=sys.stderr,
+        )
     if not getattr(args, "quiet", False):
+        folders = ", ".join(str(get_paths().figures_dir(lg)) for lg in result.langs)
         print(
             f"bkanalysis report: {len(result.executed)} notebooks executed, "
             f"{len(result.skipped)} skipped, {len(result.failed)} failed, "
-            f"{len(result.figures)} figure files in {get_paths().figures} "
+            f"{len(result.figures)} figure files in {folders} "
             f"({result.seconds:.1f} s)",
             file=sys.stderr,
         )

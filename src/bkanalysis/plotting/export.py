@@ -2,10 +2,16 @@
 
 :func:`save_figure` writes ``<name>.png`` (300 dpi), ``<name>.svg`` (text as text),
 ``<name>.pdf`` (TrueType fonts embedded, text editable) and ``<name>.csv`` (the data
-behind the figure, UTF-8 with BOM) into ``reports/figures/``, and upserts the figure's
-row in ``reports/figures/manifest.csv``. Before saving it writes a footer naming the
-sources on the figure and, when any input is synthetic or undocumented, the words
+behind the figure, UTF-8 with BOM) into a folder, and upserts the figure's row in that
+folder's ``manifest.csv``. Before saving it writes a footer naming the sources on the
+figure and, when any input is synthetic or undocumented, the words
 "Dữ liệu minh hoạ / Illustrative data" on its face.
+
+The folder, unless given, is :func:`bkanalysis.config.export_dir`: inside
+``bkanalysis report`` the report's staging folder of the notebook (published to
+``reports/<lang>/figures/`` when the notebook succeeds), anywhere else
+``reports/scratch/<notebook>/<lang>/figures/`` -- a notebook run by hand never writes into
+the report's folders.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
+from ..config import MANIFEST_COLUMNS, notebook_name
 from ..errors import BkError
 from ..io import write_bytes_atomic, write_csv_atomic
 from ._common import check_lang, recorded_data, word
@@ -29,17 +36,8 @@ from .theme import theme_context
 
 __all__ = ["FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
 
-#: Columns of ``reports/figures/manifest.csv``.
-MANIFEST_COLUMNS: tuple[str, ...] = (
-    "name",
-    "title_vi",
-    "title_en",
-    "caption_vi",
-    "caption_en",
-    "sources",
-    "synthetic",
-    "files",
-)
+#: Columns added after manifests were first written: empty when an older manifest lacks them.
+_LATER_COLUMNS = ("lang", "notebook")
 #: Image formats written by :func:`save_figure`.
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _NAME = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
@@ -157,7 +155,10 @@ def _figure_title(fig) -> str:
 
 
 def read_manifest(out_dir: str | Path | None = None) -> pd.DataFrame:
-    """Read ``manifest.csv`` of *out_dir* (default ``reports/figures``); empty if absent.
+    """Read ``manifest.csv`` of *out_dir* (default ``reports/vi/figures``); empty if absent.
+
+    A manifest written before the ``lang`` and ``notebook`` columns existed is read with
+    those columns empty.
 
     Examples
     --------
@@ -170,6 +171,9 @@ def read_manifest(out_dir: str | Path | None = None) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=list(MANIFEST_COLUMNS))
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for column in _LATER_COLUMNS:
+        if column not in df.columns:
+            df[column] = ""
     missing = [c for c in MANIFEST_COLUMNS if c not in df.columns]
     if missing:
         raise BkError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -269,9 +273,22 @@ def _layout_frozen(fig) -> Iterator[None]:
         fig.set_layout_engine(engine)
 
 
-def _write_images(fig, name: str, formats, bbox, out: Path, written: dict) -> None:
-    """Write *fig* as each of *formats* into *out* (bounding box *bbox*)."""
-    for fmt in formats:
+def _write_images(fig, name: str, formats, bbox, out: Path, written: dict, reuse=None) -> None:
+    """Write *fig* as each of *formats* into *out* (bounding box *bbox*).
+
+    With *reuse* (a folder of this figure's previous files, given by the report), the SVG
+    is drawn first; when it is byte-identical to the previous SVG, the previous PNG and PDF
+    are copied instead of being drawn again (the SVG holds every mark, text and colour of
+    the figure, and the same figure gives the same PNG and PDF bytes).
+    """
+    order = sorted(formats, key=lambda f: f != "svg") if reuse and "svg" in formats else formats
+    same = False
+    made: dict[str, Path] = {}
+    for fmt in order:
+        previous = Path(reuse) / f"{name}.{fmt}" if reuse else None
+        if same and previous is not None and previous.is_file():
+            made[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", previous.read_bytes())
+            continue
         buf = io.BytesIO()
         # NOTE: fixed metadata and svg.hashsalt (set by the theme) keep the files
         # byte-identical across runs; pdf.fonttype 42 embeds TrueType fonts.
@@ -280,13 +297,17 @@ def _write_images(fig, name: str, formats, bbox, out: Path, written: dict) -> No
                 buf, format=fmt, dpi=300, bbox_inches=bbox, pad_inches=0.08,
                 metadata=_METADATA[fmt], facecolor="white",
             )  # fmt: skip
-        written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", buf.getvalue())
+        data = buf.getvalue()
+        if fmt == "svg" and previous is not None:
+            same = previous.is_file() and previous.read_bytes() == data
+        made[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", data)
+    written.update((fmt, made[fmt]) for fmt in formats)
 
 
 def _default_dir() -> Path:
-    from ..config import get_paths
+    from ..config import figures_dir
 
-    return get_paths().figures
+    return figures_dir("vi")
 
 
 def save_figure(
@@ -336,7 +357,10 @@ def save_figure(
     title : str or dict, optional
         Title for the manifest (default: the figure's suptitle or first Axes title).
     out_dir : path, optional
-        Default ``get_paths().figures`` (``reports/figures``).
+        Default :func:`bkanalysis.config.export_dir` of *lang*: the report's staging
+        folder when run by ``bkanalysis report``, else
+        ``reports/scratch/<notebook>/<lang>/figures`` (a hand run never writes into the
+        report's folders).
     formats : tuple of str, default ('png', 'svg', 'pdf')
         Image formats to write (a subset of :data:`FORMATS`).
 
@@ -388,13 +412,20 @@ def save_figure(
     if not titles[lang]:
         titles[lang] = _figure_title(fig)
 
-    out = Path(out_dir) if out_dir is not None else _default_dir()
+    reuse = None
+    if out_dir is not None:
+        out = Path(out_dir)
+    else:
+        from ..config import export_dir, reuse_dir
+
+        out = export_dir(lang)
+        reuse = reuse_dir()
     written: dict[str, Path] = {}
     with theme_context():
         _mark_figure(fig, lines, bool(synthetic), lang)
         bbox = _tight_bbox(fig, 0.08)
         with _layout_frozen(fig):
-            _write_images(fig, name, formats, bbox, out, written)
+            _write_images(fig, name, formats, bbox, out, written, reuse)
     written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
 
     row = {
@@ -406,6 +437,8 @@ def save_figure(
         "sources": " | ".join(cited),
         "synthetic": "true" if synthetic else "false",
         "files": ";".join(p.name for k, p in written.items()),
+        "lang": lang,
+        "notebook": notebook_name(),
     }
     with _locked(out / "manifest.csv"):
         manifest = read_manifest(out)
