@@ -54,6 +54,7 @@ from .config import (
     Paths,
     get_paths,
 )
+from .commit import finish_commit
 from .errors import BkError
 from .io import write_bytes_atomic, write_text_atomic
 
@@ -892,6 +893,8 @@ def _report(
     for lg in LANGS:
         _recover(paths.report_dir(lg), staging_root / lg, cache["langs"][lg]["notebooks"], save)
     shutil.rmtree(staging_root, ignore_errors=True)
+    # a build killed between its renames is completed before its outputs are hashed
+    finish_commit(paths.processed)
 
     # 1. build ---------------------------------------------------------------------------
     t0 = steps.start("build data/processed", announce=False)
