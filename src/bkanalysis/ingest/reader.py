@@ -31,6 +31,7 @@ from .labels import (
     indicator_unit,
     is_component,
     is_english,
+    is_part_label,
     key,
     label_key,
     match_indicator,
@@ -38,6 +39,7 @@ from .labels import (
     parse_unit,
     split_bilingual,
     split_units,
+    themes_of,
     title_key,
 )
 from .layouts import Table, cell_text, find_tables, is_subtotal, is_total, row_label
@@ -387,6 +389,7 @@ class _ColumnPlan(NamedTuple):
     period_problem: str | None = None
     ind: str | None = None  # indicator when the row names none
     ind_problem: str | None = None  # reject reason when the row names none
+    label: str = ""  # the header, tick or title text the column's indicator is read from
 
 
 class _TableReader:
@@ -401,7 +404,6 @@ class _TableReader:
         en = [x for line in t.title_lines for x in split_bilingual(line) if is_english(x)]
         self.title_vi = " ".join(vi)
         self.title_all = " ".join(t.title_lines)
-        self.title_id, self.title_reason, self.title_cands = self._title_indicator(vi, en)
         self.table_unit = t.unit_line[0] if t.unit_line else None
         if self.table_unit is None:
             for line in t.title_lines:
@@ -409,6 +411,10 @@ class _TableReader:
                 if units:
                     self.table_unit = units[0]
                     break
+        # the table's theme (an emission table) is evidence for the labels in it
+        self.themes = themes_of(key(self.title_all))
+        self.title_id, self.title_reason, self.title_cands = self._title_indicator(vi, en)
+        self.title_label = " / ".join(self.title_src) if self.title_id else ""
         self.other_area = _names_other_area(self.title_all)
         self.col_ind: dict[int, tuple[str | None, str | None]] = {}
         self.conv: dict[int, str | None] = {}
@@ -426,19 +432,24 @@ class _TableReader:
 
     # ---------------------------------------------------------------- context
     def _title_indicator(self, vi, en):
+        self.title_src: list[str] = []
         if not vi and not en:
             return None, "no title", ()
         found_vi, found_en, reasons = set(), set(), []
+        unit = _canon_unit(self.table_unit)
         for lines, found in ((vi, found_vi), (en, found_en)):
             if not lines:
                 continue
-            keys = [title_key(x) for x in lines]
-            keys = [k for k in keys if k]
-            joined = " ".join(keys)
-            for k in dict.fromkeys([joined, *keys]):
-                m = match_indicator(k)
+            keyed = [(title_key(x), x) for x in lines]
+            keyed = [(k, x) for k, x in keyed if k]
+            joined = " ".join(k for k, _ in keyed)
+            texts = {joined: " ".join(x for _, x in keyed), **{k: x for k, x in keyed}}
+            for k in dict.fromkeys([joined, *texts]):
+                m = match_indicator(k, self.themes, unit)
                 if m.id:
                     found.add(m.id)
+                    if texts[k] not in self.title_src:
+                        self.title_src.append(texts[k])
                 elif k == joined:
                     reasons.append(m)
         if len(found_vi) > 1:
@@ -462,8 +473,9 @@ class _TableReader:
         self.col_ind[c] = (None, "circular group header")
         col = self.t.columns[c]
         ctx = []
+        unit = _canon_unit(col.units[0] if col.units else self.table_unit)
         for p in col.parents:
-            m = match_indicator(label_key(p))
+            m = match_indicator(label_key(p), self.themes, unit)
             if m.id:
                 ctx.append(m.id)
         if col.group_start is not None and (col.group_start - 1) in self.t.columns:
@@ -474,20 +486,20 @@ class _TableReader:
                     ctx.append(lid)
         if self.title_id:
             ctx.append(self.title_id)
-        ctx = tuple(ctx)
+        ctx = tuple(ctx) + self.themes
         out: tuple[str | None, str | None]
         if col.own:
-            out = _match_pieces(col.own, ctx, strict=True)
+            out = _match_pieces(col.own, ctx, strict=True, unit=unit)
             if out[0] and col.own_en:
-                me = _match_pieces(col.own_en, ctx, strict=False)
+                me = _match_pieces(col.own_en, ctx, strict=False, unit=unit)
                 if me[0] and me[0] != out[0]:
                     out = (None, f"column labels disagree: {out[0]} vs {me[0]}")
         elif col.own_en:
-            out = _match_pieces(col.own_en, ctx, strict=False)
-        elif ctx and col.parents:
+            out = _match_pieces(col.own_en, ctx, strict=False, unit=unit)
+        elif ctx and col.parents and not ctx[0].startswith("theme:"):
             out = (ctx[0], None)
         elif col.parents:
-            m = match_indicator(label_key(col.parents[0]))
+            m = match_indicator(label_key(col.parents[0]), self.themes, unit)
             out = (None, _with_cands(m.reason, m.candidates))
         else:
             out = (None, None)
@@ -565,6 +577,8 @@ class _TableReader:
         district = None
         district_header = False
         section_ctx: tuple[str, ...] = ()
+        section_label = ""  # the row label that set section_ctx
+        parent_label = None  # the last indicator-row label that is not a part (- Đô thị)
         if t.layout == "communes_x_measures":
             self.title_period, self.title_period_problem = self._title_year()
         for r in t.rows:
@@ -579,8 +593,11 @@ class _TableReader:
                             district = d
                             district_header = True
                     if t.row_kind == "indicator":
-                        m = match_indicator(label_key(lab))
+                        m = match_indicator(label_key(lab), self.themes)
                         section_ctx = (m.id,) if m.id else ()
+                        section_label = lab if m.id else ""
+                        if not is_english(lab) and not is_part_label(lab):
+                            parent_label = lab
                 continue
             get = self.grid.cells.get
             cells = [
@@ -603,6 +620,7 @@ class _TableReader:
             row_period = None
             row_ind = None
             row_unit = None
+            row_source = ""
             area_label = None
             if t.row_kind == "area":
                 if not eff:
@@ -627,12 +645,29 @@ class _TableReader:
                 if row_unit is None:
                     units = split_units(lab)[1]
                     row_unit = units[0] if units else None
-                row_ind, why = _match_label(lab, section_ctx + _opt(self.title_id))
+                unit = _canon_unit(row_unit or self.table_unit)
+                ctx = section_ctx + _opt(self.title_id) + self.themes
+                row_ind, why = _match_label(lab, ctx, unit)
+                row_source = lab
+                if row_ind and section_label and _match_label(lab, self.themes, unit)[0] is None:
+                    row_source = f"{section_label} › {lab}"  # a sector under its total
+                if row_ind is None and parent_label and lab and is_part_label(lab):
+                    # "- Đô thị" under "Tỷ lệ CTR được thu gom": the parent's indicator
+                    # for that part, when one exists
+                    part = re.sub(r"^\s*[-+•*]\s*", "", lab)
+                    joined, why2 = _match_label(f"{parent_label} {part}", ctx, unit)
+                    if joined:
+                        row_ind, row_source = joined, f"{parent_label} › {lab}"
+                    else:
+                        why = f"{why}; with its parent row: {why2}"
                 if row_ind:
                     if _has_children(row_ind):
                         section_ctx = (row_ind,)
+                        section_label = lab
                 else:
                     row_problem = why
+                if lab and not is_english(lab) and not is_part_label(lab):
+                    parent_label = lab
             for c, cell in cells:
                 addr = a1(r, c)
                 try:
@@ -646,6 +681,7 @@ class _TableReader:
                         row_unit,
                         area_label,
                         district,
+                        row_source,
                     )
                 except _Problem as p:
                     self.rej.append(_reject(self.src, self.grid.name, addr, _raw(cell), str(p)))
@@ -696,18 +732,26 @@ class _TableReader:
                 )
         # indicator of the column's cells when neither a tick nor the row names one
         ind = ind_problem = None
+        label = ""
         if col.own or col.own_en or (col.parents and not col.period_group):
             ind, why = self._column_indicator(c)
             if ind is None:
                 ind_problem = why or "column has no indicator label"
+            label = _column_label(col)
         elif col.parents and self._column_indicator(c)[0]:
             ind = self._column_indicator(c)[0]
+            label = _column_label(col)
         elif self.title_id:
             ind = self.title_id
+            label = self.title_label
         else:
             why = _with_cands(self.title_reason or "no indicator", self.title_cands)
             ind_problem = f"no indicator for the table: title {why}"
-        plan = _ColumnPlan(col, problem, tick_ind, period, period_problem, ind, ind_problem)
+        if tick_ind is not None:
+            label = _nfc(col.tick)
+        plan = _ColumnPlan(
+            col, problem, tick_ind, period, period_problem, ind, ind_problem, _nfc(label)
+        )
         self.plans[c] = plan
         return plan
 
@@ -722,6 +766,7 @@ class _TableReader:
         row_unit,
         area_label,
         district,
+        row_source="",
     ):
         plan = self.plans.get(c) or self._column_plan(c)
         if plan.problem:
@@ -738,12 +783,15 @@ class _TableReader:
             # of a district row is an observation; the ticks themselves are not
             self._tick_count_row(cell, col, area_label, period.year, district)
             ind = plan.tick_ind
+            source_label = plan.label
         elif row_ind is not None:
             ind = row_ind
+            source_label = row_source
         elif plan.ind_problem:
             raise _Problem(plan.ind_problem)
         else:
             ind = plan.ind
+            source_label = plan.label
         # value
         canon = indicator_unit(ind)
         v = cell.value
@@ -793,6 +841,7 @@ class _TableReader:
                 self.src,
                 self.sheet_name,
                 addr,
+                _label_text(source_label),
             )
         )
 
@@ -953,6 +1002,12 @@ def _resolve_area(label: str, v: str, district: str | None, level):
     return out
 
 
+@lru_cache(maxsize=16384)
+def _label_text(text: str) -> str:
+    """A ``source_label`` as stored: NFC, line breaks and runs of spaces as one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
 @lru_cache(maxsize=4096)
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
@@ -1021,24 +1076,40 @@ def _translates(english: str, vietnamese: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _match_label(text: str, ctx) -> tuple[str | None, str | None]:
+def _match_label(text: str, ctx, unit: str | None = None) -> tuple[str | None, str | None]:
     """Match a (possibly bilingual) row label: the Vietnamese half decides."""
     parts = split_bilingual(text) or [text]
     vi = [p for p in parts if not is_english(p)]
     en = [p for p in parts if is_english(p)]
     if vi:
-        out = _match_pieces(vi, ctx, strict=True)
+        out = _match_pieces(vi, ctx, strict=True, unit=unit)
         if out[0] and en:
-            me = _match_pieces(en, ctx, strict=False)
+            me = _match_pieces(en, ctx, strict=False, unit=unit)
             if me[0] and me[0] != out[0]:
                 return None, f"row labels disagree: {out[0]} vs {me[0]}"
         return out
-    return _match_pieces(en, ctx, strict=False)
+    return _match_pieces(en, ctx, strict=False, unit=unit)
 
 
-def _match_pieces(pieces: list[str], ctx, *, strict: bool) -> tuple[str | None, str | None]:
+def _canon_unit(text: str | None) -> str | None:
+    """Canonical unit of a declared unit text (None when absent or unknown)."""
+    if not text:
+        return None
+    pu = parse_unit(text)
+    return pu[0] if pu else None
+
+
+def _column_label(col) -> str:
+    """The header text a column's indicator is read from (group headers › own label)."""
+    own = " / ".join([*col.own, *col.own_en])
+    return " › ".join(x for x in [*col.parents, own] if x)
+
+
+def _match_pieces(
+    pieces: list[str], ctx, *, strict: bool, unit: str | None = None
+) -> tuple[str | None, str | None]:
     """Match joined label pieces, then each piece; *strict*: every piece must match."""
-    joined = match_indicator(label_key(" ".join(pieces)), ctx)
+    joined = match_indicator(label_key(" ".join(pieces)), ctx, unit)
     if joined.id or len(pieces) == 1:
         return (
             (joined.id, None)
@@ -1047,7 +1118,7 @@ def _match_pieces(pieces: list[str], ctx, *, strict: bool) -> tuple[str | None, 
         )
     ids, failed = set(), False
     for p in pieces:
-        m = match_indicator(label_key(p), ctx)
+        m = match_indicator(label_key(p), ctx, unit)
         if m.id:
             ids.add(m.id)
         elif label_key(p):
