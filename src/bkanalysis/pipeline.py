@@ -217,7 +217,11 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
         files, columns=["source_file", "status", "observations", "rejects", "message"]
     )
     conflicts = find_conflicts(obs_df)
-    report = validation_report(obs_df, rej_df, sheets_df, files_df, conflicts)
+    from .ingest.aliases import load_aliases
+
+    report = validation_report(
+        obs_df, rej_df, sheets_df, files_df, conflicts, aliases=load_aliases(raw)
+    )
     _write_outputs(out, obs_df, rej_df, report)
     if progress:
         print(
@@ -485,8 +489,11 @@ def _counted(keys) -> tuple[list[list], list[int]]:
     return columns, [counts[k] for k in distinct]
 
 
-def validation_report(obs, rejects, sheets, files, conflicts) -> str:
-    """Render the validation report (Markdown) of a build."""
+def validation_report(obs, rejects, sheets, files, conflicts, *, aliases=()) -> str:
+    """Render the validation report (Markdown) of a build.
+
+    *aliases* are the researcher's alias rows (``data/raw/aliases.csv``) the build read.
+    """
     out = ["# Validation report", ""]
     status = files["status"].tolist() if len(files) else []
     out.append(
@@ -499,6 +506,10 @@ def validation_report(obs, rejects, sheets, files, conflicts) -> str:
     out.append(_md_table(files))
     out.append("## Sheets and tables\n")
     out.append(_md_table(sheets))
+    out.append("## Labels matched other than exactly\n")
+    from .review import inexact_matches_markdown
+
+    out.append(inexact_matches_markdown(obs, aliases))
     out.append("## Rejects by file and reason\n")
     reasons = rejects["reason"].tolist() if len(rejects) else []
     if reasons:

@@ -791,6 +791,26 @@ def match_by_synonyms(
     )
 
 
+def suggest_indicator(text: str, n: int = 3) -> list[tuple[str, float]]:
+    """The *n* indicators whose aliases are closest to a label, with rapidfuzz scores.
+
+    A suggestion for a person to confirm (``bkanalysis review``), never used to read.
+
+    Examples
+    --------
+    >>> suggest_indicator("Tỷ lệ hộ có nước máy")[0][0]
+    'clean_water_households_pct'
+    """
+    words = frozenset(canonical(label_key(text)))
+    if not words:
+        return []
+    scores: dict[str, float] = {}
+    for ind, _u, alias, _k in _canon_index():
+        scores[ind] = max(scores.get(ind, 0.0), _score(words, alias))
+    ranked = sorted(scores, key=lambda i: (-scores[i], i))[:n]
+    return [(i, scores[i]) for i in ranked]
+
+
 def explain_match(source_label: str, indicator_id: str) -> tuple[str, float, str | None, float]:
     """How an observation's ``source_label`` gives its indicator, for the validation report.
 
@@ -803,15 +823,18 @@ def explain_match(source_label: str, indicator_id: str) -> tuple[str, float, str
     keys = []
     for p in [*pieces, " ".join(pieces)]:
         for part in [p, *split_bilingual(p)]:
-            keys += [label_key(part), title_key(part)]
-    for k in keys:
+            # a tick column (Đạt chuẩn NTM (x)) is read as "Số xã …" / "Xã …"
+            for prefix in ("", "Số xã ", "Xã "):
+                keys += [label_key(prefix + part), title_key(prefix + part)]
+    for k in dict.fromkeys(keys):
         if not k:
             continue
         if _USER_ALIASES.get(k) == indicator_id:
             return "alias", 100.0, None, 0.0
-        if indicator_id in index.get(k, ()) or any(
-            kids.get(k) == indicator_id for kids in children.values()
-        ):
+        if any(kids.get(k) == indicator_id for kids in children.values()):
+            return "exact", 100.0, None, 0.0
+        m = _match_cached(k, (), None)
+        if m.id == indicator_id and m.how == "exact":
             return "exact", 100.0, None, 0.0
     joined = frozenset(canonical(label_key(" ".join(pieces))))
     scores: dict[str, float] = {}

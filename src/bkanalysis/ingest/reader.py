@@ -170,10 +170,11 @@ def workbook_records(path, *, raw_root=None, specs=None) -> tuple[list, list, li
         grids = load_workbook_grids(path, kind)
         if specs is None and (root / "specs").is_dir():
             specs = root / "specs"
+        from .aliases import load_aliases
         from .specs import load_specs
 
         loaded = load_specs(specs) if specs is not None else []
-        return grid_records(grids, source_file=rel, specs=loaded)
+        return grid_records(grids, source_file=rel, specs=loaded, aliases=load_aliases(root))
 
 
 def _relative_name(path: Path, root: Path) -> str:
@@ -218,8 +219,19 @@ def read_grids(
     return _to_result(*grid_records(grids, source_file=source_file, specs=specs), validate=validate)
 
 
-def grid_records(grids: list[SheetGrid], *, source_file: str, specs=()) -> tuple[list, list, list]:
-    """Record lists (observations, rejects, sheets) of already-loaded grids."""
+def grid_records(
+    grids: list[SheetGrid], *, source_file: str, specs=(), aliases=()
+) -> tuple[list, list, list]:
+    """Record lists (observations, rejects, sheets) of already-loaded grids.
+
+    *aliases* are a researcher's alias rows (:func:`bkanalysis.ingest.aliases.load_aliases`);
+    those whose ``file`` glob fits *source_file* are in force while it is read.
+    """
+    from .aliases import aliases_for
+    from .labels import use_aliases
+
+    if use_aliases(aliases_for(aliases, source_file) if aliases else {}):
+        _match_label.cache_clear()  # its answers depend on the aliases in force
     obs: list[tuple] = []
     rej: list[tuple] = []
     sheets: list[dict] = []
@@ -665,7 +677,7 @@ class _TableReader:
                         section_ctx = (row_ind,)
                         section_label = lab
                 else:
-                    row_problem = why
+                    row_problem = _labelled(why, lab)
                 if lab and not is_english(lab) and not is_part_label(lab):
                     parent_label = lab
             for c, cell in cells:
@@ -735,9 +747,9 @@ class _TableReader:
         label = ""
         if col.own or col.own_en or (col.parents and not col.period_group):
             ind, why = self._column_indicator(c)
-            if ind is None:
-                ind_problem = why or "column has no indicator label"
             label = _column_label(col)
+            if ind is None:
+                ind_problem = _labelled(why or "column has no indicator label", label)
         elif col.parents and self._column_indicator(c)[0]:
             ind = self._column_indicator(c)[0]
             label = _column_label(col)
@@ -746,7 +758,9 @@ class _TableReader:
             label = self.title_label
         else:
             why = _with_cands(self.title_reason or "no indicator", self.title_cands)
-            ind_problem = f"no indicator for the table: title {why}"
+            ind_problem = _labelled(
+                f"no indicator for the table: title {why}", " / ".join(t.title_lines)
+            )
         if tick_ind is not None:
             label = _nfc(col.tick)
         plan = _ColumnPlan(
@@ -1089,6 +1103,12 @@ def _match_label(text: str, ctx, unit: str | None = None) -> tuple[str | None, s
                 return None, f"row labels disagree: {out[0]} vs {me[0]}"
         return out
     return _match_pieces(en, ctx, strict=False, unit=unit)
+
+
+def _labelled(reason: str, label: str | None) -> str:
+    """A reject reason with the raw label it is about (``bkanalysis review`` reads it)."""
+    text = _label_text(label) if label else ""
+    return f"{reason} [label: {text}]" if text else reason
 
 
 def _canon_unit(text: str | None) -> str | None:
