@@ -753,6 +753,18 @@ def match_by_synonyms(
             refused_unit.add(ind)
             continue
         qualified[ind] = max(qualified.get(ind, 0.0), sc)
+    # under a total with components (a BAU total), its own sectors come first: the
+    # row's place in the table decides between the actual and the BAU sector
+    for parent in context:
+        kids = {c for k2, c in children.get(parent, {}).items() if k2.startswith("\0")}
+        if kids & qualified.keys():
+            qualified = {i: v for i, v in qualified.items() if i in kids}
+            # the other totals' sectors are out of the running (also for the margin)
+            other = {
+                c for p2, ks in children.items() if p2 != parent for k2, c in ks.items()
+            } - kids
+            best = {i: v for i, v in best.items() if i not in other}
+            break
     ranked = sorted(best, key=lambda i: (-best[i], i))
     shown = ", ".join(f"{i} {best[i]:g}" for i in ranked[:3])
     if len(qualified) == 1:
