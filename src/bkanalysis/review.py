@@ -185,7 +185,7 @@ def inexact_matches(obs, aliases=()) -> list[tuple]:
 
 
 def inexact_matches_markdown(obs, aliases=()) -> str:
-    """The validation report's section on labels matched other than exactly (Markdown)."""
+    """Render the validation section of labels matched other than exactly (Markdown)."""
     rows = inexact_matches(obs, aliases)
     if not rows:
         return "_none_\n"

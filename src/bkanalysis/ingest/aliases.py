@@ -26,7 +26,7 @@ from bkanalysis.errors import BkError
 
 from .labels import label_key, title_key
 
-__all__ = ["ALIAS_COLUMNS", "ALIASES_FILE", "aliases_for", "append_aliases", "load_aliases"]
+__all__ = ["ALIASES_FILE", "ALIAS_COLUMNS", "aliases_for", "append_aliases", "load_aliases"]
 
 ALIASES_FILE = "aliases.csv"
 ALIAS_COLUMNS = ("label", "indicator_id", "file", "note")

@@ -1,9 +1,12 @@
 """Labels: comparison keys, period labels (→ year + status), units, indicator matching.
 
-Matching is strict: after removing known noise words (``Tổng số``, ``Chia ra - Of
-which``, ``phân theo huyện…``), a label must *equal* a catalog alias (diacritic- and
-case-insensitive, ``đ``→``d``, ``ƣ``→``ư``, NFC/NFD alike). A label matching no alias, or
-aliases of two indicators, is reported with candidates — never guessed.
+Matching, in order: a researcher's alias (``data/raw/aliases.csv``); a catalogue alias
+*equal* to the label once noise words are removed (``Tổng số``, ``Chia ra - Of which``,
+``phân theo huyện…``; diacritic- and case-insensitive, ``đ``→``d``, ``ƣ``→``ư``, NFC/NFD
+alike); then :func:`match_by_synonyms`, which compares the labels' words after synonym
+classes and stop-words (package data) are applied, takes the declared unit and the
+table's theme as evidence, and accepts only one qualifying indicator that beats the
+runner-up by a margin. Anything else is reported with ranked candidates — never guessed.
 """
 
 from __future__ import annotations
@@ -16,14 +19,21 @@ from functools import lru_cache
 __all__ = [
     "IndicatorMatch",
     "Period",
+    "canonical",
+    "explain_match",
     "fold",
+    "is_part_label",
     "key",
+    "match_by_synonyms",
     "match_indicator",
     "parse_period",
     "parse_unit",
     "parse_unit_line",
     "split_bilingual",
+    "suggest_indicator",
+    "themes_of",
     "title_key",
+    "use_aliases",
 ]
 
 _PDF = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\u00a0": " ", "\u202f": " ", "\u200b": ""})
@@ -559,7 +569,7 @@ def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
 
 @lru_cache(maxsize=65536)
 def canonical(label_k: str) -> tuple[str, ...]:
-    """Normal form of a label key: synonyms replaced by one word, stop-words dropped.
+    """Return the normal form of a label key: synonyms as one word, stop-words dropped.
 
     The classes are package data (``ingest/label_synonyms.csv``): ``hộ gia đình``/``hộ
     dân``/``hộ`` are one word, ``rác``/``rác thải``/``CTR``/``chất thải rắn sinh hoạt``
@@ -647,7 +657,7 @@ def themes_of(text_k: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _canon_index() -> tuple[tuple[str, str, frozenset[str], str], ...]:
-    """``(indicator id, unit, canonical alias words, alias key)`` of every non-sector alias."""
+    """Return ``(id, unit, canonical alias words, alias key)`` of every non-sector alias."""
     from bkanalysis.catalog import load_indicators
 
     contextual = _catalog()[3]["contextual"]
@@ -804,7 +814,7 @@ def match_by_synonyms(
 
 
 def suggest_indicator(text: str, n: int = 3) -> list[tuple[str, float]]:
-    """The *n* indicators whose aliases are closest to a label, with rapidfuzz scores.
+    """Return the *n* indicators whose aliases are closest to a label, with scores.
 
     A suggestion for a person to confirm (``bkanalysis review``), never used to read.
 
@@ -831,7 +841,7 @@ def explain_match(source_label: str, indicator_id: str) -> tuple[str, float, str
     of the indicator or of one of its component labels, else ``synonyms``/``alias``.
     """
     pieces = [p for p in str(source_label).split(" › ") if p.strip()]
-    index, _units_, children, _extra = _catalog()
+    children = _catalog()[2]
     keys = []
     for p in [*pieces, " ".join(pieces)]:
         for part in [p, *split_bilingual(p)]:

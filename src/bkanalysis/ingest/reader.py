@@ -455,7 +455,7 @@ class _TableReader:
             keyed = [(title_key(x), x) for x in lines]
             keyed = [(k, x) for k, x in keyed if k]
             joined = " ".join(k for k, _ in keyed)
-            texts = {joined: " ".join(x for _, x in keyed), **{k: x for k, x in keyed}}
+            texts = {joined: " ".join(x for _, x in keyed), **dict(keyed)}
             for k in dict.fromkeys([joined, *texts]):
                 m = match_indicator(k, self.themes, unit)
                 if m.id:
@@ -1018,7 +1018,7 @@ def _resolve_area(label: str, v: str, district: str | None, level):
 
 @lru_cache(maxsize=16384)
 def _label_text(text: str) -> str:
-    """A ``source_label`` as stored: NFC, line breaks and runs of spaces as one space."""
+    """Return a ``source_label`` as stored: NFC, whitespace runs as one space."""
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
@@ -1106,7 +1106,7 @@ def _match_label(text: str, ctx, unit: str | None = None) -> tuple[str | None, s
 
 
 def _labelled(reason: str, label: str | None) -> str:
-    """A reject reason with the raw label it is about (``bkanalysis review`` reads it)."""
+    """Return a reject reason naming the raw label (``bkanalysis review`` reads it)."""
     text = _label_text(label) if label else ""
     return f"{reason} [label: {text}]" if text else reason
 
@@ -1120,7 +1120,7 @@ def _canon_unit(text: str | None) -> str | None:
 
 
 def _column_label(col) -> str:
-    """The header text a column's indicator is read from (group headers › own label)."""
+    """Return the header text a column's indicator is read from (parents › own)."""
     own = " / ".join([*col.own, *col.own_en])
     return " › ".join(x for x in [*col.parents, own] if x)
 

@@ -246,7 +246,9 @@ def apply_spec(spec: dict, grid: SheetGrid, source_file: str):
                     source_file,
                     grid.name,
                     a1(r, c),
-                    _r._label_text(f"spec {spec['name']}"),  # source_label: the spec names the indicator
+                    _r._label_text(
+                        f"spec {spec['name']}"
+                    ),  # source_label: the spec names the indicator
                 )
             )
     return obs, rej

@@ -139,7 +139,11 @@ ROWS = {
         "Người",
         (300000, 330000, 0),
     ),
-    "households_count": (["Tổng số hộ gia đình", "Số hộ dân", "Tổng số hộ"], "Hộ", (70000, 90000, 0)),
+    "households_count": (
+        ["Tổng số hộ gia đình", "Số hộ dân", "Tổng số hộ"],
+        "Hộ",
+        (70000, 90000, 0),
+    ),
     "climate_awareness_pct": (
         [
             "Tỷ lệ người dân có kiến thức cơ bản về ứng phó với biến đổi khí hậu",
@@ -205,7 +209,11 @@ SECTORS = [
     (["Chất thải", "Lĩnh vực chất thải"], "waste"),
     (["Sử dụng đất, thay đổi sử dụng đất và lâm nghiệp", "Lâm nghiệp và sử dụng đất"], "lulucf"),
 ]
-REDUCTION = ["Mức giảm so với BAU", "Mức giảm phát thải KNK so với BAU", "Tỷ lệ giảm phát thải so với BAU"]
+REDUCTION = [
+    "Mức giảm so với BAU",
+    "Mức giảm phát thải KNK so với BAU",
+    "Tỷ lệ giảm phát thải so với BAU",
+]
 
 
 def _value(rng, lo_hi):
@@ -234,9 +242,21 @@ def _areas_x_years(rng, ws, truth):
 def _years_x_measures(rng, ws, truth):
     ws.append([rng.choice(["Hiện trạng rừng tỉnh Bắc Kạn", "HIỆN TRẠNG RỪNG QUA CÁC NĂM"])])
     cols = [
-        (rng.choice(["Diện tích có rừng (ha)", "Tổng diện tích rừng hiện có (ha)"]), "forest_area_ha", (300000, 400000, 1)),
-        (rng.choice(["Rừng tự nhiên (ha)", "Diện tích rừng tự nhiên hiện có (ha)"]), "natural_forest_area_ha", (250000, 300000, 1)),
-        (rng.choice(["Rừng trồng (ha)", "Diện tích rừng trồng (ha)"]), "planted_forest_area_ha", (50000, 90000, 1)),
+        (
+            rng.choice(["Diện tích có rừng (ha)", "Tổng diện tích rừng hiện có (ha)"]),
+            "forest_area_ha",
+            (300000, 400000, 1),
+        ),
+        (
+            rng.choice(["Rừng tự nhiên (ha)", "Diện tích rừng tự nhiên hiện có (ha)"]),
+            "natural_forest_area_ha",
+            (250000, 300000, 1),
+        ),
+        (
+            rng.choice(["Rừng trồng (ha)", "Diện tích rừng trồng (ha)"]),
+            "planted_forest_area_ha",
+            (50000, 90000, 1),
+        ),
         (rng.choice(["Độ che phủ rừng (%)", "Tỉ lệ che phủ (%)"]), "forest_cover_pct", (70, 75, 1)),
     ]
     ws.append(["Năm", *[c[0] for c in cols]])
@@ -250,7 +270,12 @@ def _years_x_measures(rng, ws, truth):
             truth[(ws.title, f"{'BCDE'[j]}{r}")] = (c[1], "06", y, status, float(v))
 
 
-_PERIODS = [("TH 2022", 2022, "actual"), ("TH 2023", 2023, "actual"), ("KH 2024", 2024, "plan"), ("Ước TH 2024", 2024, "estimate")]
+_PERIODS = [
+    ("TH 2022", 2022, "actual"),
+    ("TH 2023", 2023, "actual"),
+    ("KH 2024", 2024, "plan"),
+    ("Ước TH 2024", 2024, "estimate"),
+]
 
 
 def _indicator_rows(rng, ws, truth, items):
@@ -286,7 +311,9 @@ def _emissions(rng, ws, truth):
     for totals, total_id, sector_id in EMISSION_TOTALS:
         items.append((rng.choice(totals), "Tấn CO2tđ", total_id, (1e6, 3e6, 0)))
         for variants, sector in SECTORS:
-            items.append((rng.choice(variants), "Tấn CO2tđ", sector_id.format(sector), (1e4, 9e5, 0)))
+            items.append(
+                (rng.choice(variants), "Tấn CO2tđ", sector_id.format(sector), (1e4, 9e5, 0))
+            )
     items.append((rng.choice(REDUCTION), "%", "ghg_reduction_below_bau_pct", (5, 30, 1)))
     ws.append(["KẾT QUẢ KIỂM KÊ KHÍ NHÀ KÍNH TỈNH BẮC KẠN"])
     ws.append(["STT", "Nội dung", "Đơn vị tính", *[p[0] for p in _PERIODS]])
@@ -303,10 +330,31 @@ def _communes(rng, ws, truth):
     from bkanalysis.catalog import read_package_csv
 
     units = read_package_csv("admin_units_2019.csv")
-    ws.append([rng.choice(["KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI CẤP XÃ NĂM 2019", "Kết quả thực hiện tiêu chí NTM các xã năm 2019"])])
+    ws.append(
+        [
+            rng.choice(
+                [
+                    "KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI CẤP XÃ NĂM 2019",
+                    "Kết quả thực hiện tiêu chí NTM các xã năm 2019",
+                ]
+            )
+        ]
+    )
     cols = [
-        (rng.choice(["Số tiêu chí đạt", "Số tiêu chí đã đạt được", "Tổng số tiêu chí đạt chuẩn"]), "ntm_criteria_met_count", (5, 19, 0)),
-        (rng.choice(["Tỷ lệ hộ dùng nước hợp vệ sinh (%)", "Tỷ lệ hộ nông thôn sử dụng nước HVS (%)"]), "rural_hygienic_water_households_pct", (70, 99, 1)),
+        (
+            rng.choice(
+                ["Số tiêu chí đạt", "Số tiêu chí đã đạt được", "Tổng số tiêu chí đạt chuẩn"]
+            ),
+            "ntm_criteria_met_count",
+            (5, 19, 0),
+        ),
+        (
+            rng.choice(
+                ["Tỷ lệ hộ dùng nước hợp vệ sinh (%)", "Tỷ lệ hộ nông thôn sử dụng nước HVS (%)"]
+            ),
+            "rural_hygienic_water_households_pct",
+            (70, 99, 1),
+        ),
     ]
     ws.append(["Tên xã", *[c[0] for c in cols]])
     for dcode, dname in (("060", "Huyện Pác Nặm"), ("064", "Huyện Chợ Đồn")):
