@@ -47,6 +47,13 @@ def test_a_part_is_refused(part):
         assert _match(part, unit).id is None
 
 
+def test_male_population_is_not_the_population():
+    # folded, "nam" (male) is "năm" (year), a noise word
+    assert _match("Dân số nam", "Người").id is None
+    assert _match("Dân số nữ", "Người").id is None
+    assert _match("Dân số", "Người").id == "population_persons"
+
+
 def test_new_planting_is_not_the_planted_forest():
     m = _match("Rừng trồng mới", "Ha")
     assert m.id is None
@@ -286,6 +293,42 @@ def test_the_report_cache_sees_aliases_csv(tmp_path):
 
     (tmp_path / "aliases.csv").write_text("label,indicator_id\n", encoding="utf-8")
     assert "aliases.csv" in _tree_hashes(tmp_path)
+
+
+def _title_book(path, top, header, rows):
+    return _book(path, [*top, header, *rows])
+
+
+def test_reference_line_and_agency_block_are_no_part_of_the_title(tmp_path):
+    top = [
+        ["UBND TỈNH BẮC KẠN", None, "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
+        ["SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", None, "Độc lập - Tự do - Hạnh phúc"],
+        [],
+        ["SỐ TIÊU CHÍ NÔNG THÔN MỚI ĐẠT ĐƯỢC CỦA CÁC XÃ NĂM 2019"],
+        ["(Kèm theo Báo cáo số 112/BC-UBND ngày 05/02/2024)"],
+    ]
+    path = _title_book(
+        tmp_path / "c.xlsx",
+        top,
+        ["Tên xã", "Số tiêu chí đạt"],
+        [["Huyện Pác Nặm"], ["Công Bằng", 12], ["Bộc Bố", 15], ["Cộng", 27]],
+    )
+    obs, rej = read_workbook(path)
+    got = {r.source_cell: (r.area_code, r.year, r.value) for r in obs.itertuples()}
+    assert got == {"B8": ("01867", 2019, 12.0), "B9": ("01864", 2019, 15.0)}
+    assert rej.reason.tolist() == ["subtotal row (not an observation)"]
+
+
+def test_two_period_title_gives_the_columns_their_years(tmp_path):
+    path = _title_book(
+        tmp_path / "p.xlsx",
+        [["ƯỚC THỰC HIỆN NĂM 2024 VÀ KẾ HOẠCH NĂM 2025"]],
+        ["STT", "Chỉ tiêu", "ĐVT", "TH 2023", "Ước thực hiện", "Kế hoạch"],
+        [["1", "Tỷ lệ che phủ rừng", "%", 72.9, 73.1, 73.5]],
+    )
+    obs, _rej = read_workbook(path)
+    got = {r.source_cell: (r.year, r.status) for r in obs.itertuples()}
+    assert got == {"D3": (2023, "actual"), "E3": (2024, "estimate"), "F3": (2025, "plan")}
 
 
 # ---------------------------------------------------------------- unseen workbooks

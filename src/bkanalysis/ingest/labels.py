@@ -396,6 +396,9 @@ def indicator_unit(indicator_id: str) -> str:
     return _catalog()[1][indicator_id]
 
 
+_MALE = re.compile(r"(?<!\w)nam(?!\w)", re.IGNORECASE)
+
+
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """Key of a label with unit parentheticals, numbering and noise words removed.
@@ -404,8 +407,14 @@ def label_key(text: str) -> str:
     --------
     >>> label_key("1.2. Tỷ lệ che phủ rừng (%)"), label_key("Tổng số - Total")
     ('ty le che phu rung', '')
+    >>> label_key("Dân số nam"), label_key("Dân số năm 2020")
+    ('dan so nam gioi', 'dan so nam 2020')
     """
     rest = split_units(text)[0]
+    if not rest.isascii():
+        # NOTE: folded, "nam" (male) is "năm" (year, a noise word): in a label typed with
+        # diacritics a bare "nam" is the part "male" (Dân số nam), never the year
+        rest = _MALE.sub("nam giới", unicodedata.normalize("NFC", rest))
     rest = re.sub(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])\s*[.):]\s*", "", rest)
     rest = re.sub(r"^\s*[-+•*]\s*", "", rest)
     k = key(rest)

@@ -412,10 +412,15 @@ class _TableReader:
         self.conv_sheet = conv_sheet
         self.obs: list[tuple] = []
         self.rej: list[tuple] = []
-        vi = [x for line in t.title_lines for x in split_bilingual(line) if not is_english(x)]
-        en = [x for line in t.title_lines for x in split_bilingual(line) if is_english(x)]
+        # document references are no part of the title; agency blocks (UBND TỈNH …, the
+        # national motto) name no indicator and no year but may name the reporting unit
+        lines = [x for x in t.title_lines if _title_line_kind(x) != "reference"]
+        own = [x for x in lines if _title_line_kind(x) is None]
+        vi = [x for line in own for x in split_bilingual(line) if not is_english(x)]
+        en = [x for line in own for x in split_bilingual(line) if is_english(x)]
         self.title_vi = " ".join(vi)
-        self.title_all = " ".join(t.title_lines)
+        self.title_all = " ".join(lines)
+        self.title_text = " ".join(own)
         self.table_unit = t.unit_line[0] if t.unit_line else None
         if self.table_unit is None:
             for line in t.title_lines:
@@ -543,7 +548,7 @@ class _TableReader:
         return self._tconv[0]
 
     def _title_year(self) -> tuple[Period | None, str | None]:
-        text = fold(self.title_all)
+        text = fold(self.title_text)
         years = set(re.findall(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)", text))
         pref = set(re.findall(r"(?:nam|den|het|in|/)\s*((?:19[5-9]|20\d)\d)(?!\d)", text))
         cand = pref if len(pref) == 1 else years
@@ -724,7 +729,12 @@ class _TableReader:
         # period (None with no problem: the row's period)
         period = period_problem = None
         if t.layout in ("areas_x_years", "indicators_x_periods"):
-            if col.period is None:
+            so = col.status_only
+            years = _title_periods(self.title_text).get(so.status) if so is not None else None
+            if col.period is None and years and len(years) == 1:
+                # a column "Kế hoạch" under a title "… và kế hoạch năm 2025"
+                period = Period(next(iter(years)), so.status)
+            elif col.period is None:
                 if col.period_problem:
                     period_problem = col.period_problem
                 elif not col.has_header:
@@ -732,7 +742,7 @@ class _TableReader:
                 else:
                     own = _short(" ".join(col.own or col.own_en))
                     period_problem = f"column header '{own}' is not a period"
-            period = col.period
+            period = period or col.period
         elif t.layout == "years_x_measures":
             if col.period is not None:
                 period_problem = "period both in the row and the column header"
@@ -963,6 +973,64 @@ class _TableReader:
 
 
 _PROVINCE_LABEL = "Tỉnh Bắc Kạn"
+
+
+@lru_cache(maxsize=1)
+def _title_line_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/title_lines.csv")
+    return tuple(
+        (k, c, re.compile(p))
+        for k, c, p in zip(df["kind"], df["compare"], df["pattern"], strict=True)
+    )
+
+
+@lru_cache(maxsize=16384)
+def _title_line_kind(line: str) -> str | None:
+    """Tell what a title line is: ``reference`` (a cited document), ``agency`` or None.
+
+    Patterns are package data (``ingest/title_lines.csv``), compared folded or, where
+    the tone marks decide (``Sở`` / ``Số``), with them.
+
+    Examples
+    --------
+    >>> _title_line_kind("(Kèm theo Báo cáo số 112/BC-UBND ngày 05/02/2024)")
+    'reference'
+    >>> _title_line_kind("SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG"), _title_line_kind("Độc lập - Tự do - Hạnh phúc")
+    ('agency', 'agency')
+    >>> _title_line_kind("Số hộ nghèo") is None, _title_line_kind("Tỷ lệ che phủ rừng") is None
+    (True, True)
+    """
+    folded = " ".join(re.sub(r"[,;:–—]", " ", fold(line)).split())
+    toned = " ".join(re.sub(r"[,;:–—]", " ", _nfc(line).casefold()).split())
+    for kind, compare, pat in _title_line_patterns():
+        if pat.search(folded if compare == "folded" else toned):
+            return kind
+    return None
+
+
+_TITLE_PERIOD = re.compile(
+    r"\b(uoc thuc hien|uoc th|uoc tinh|uoc|uth|ke hoach|kh|thuc hien|th|so bo|muc tieu)"
+    r"\s+(?:nam\s+)?((?:19|20)\d\d)\b"
+)
+
+
+@lru_cache(maxsize=4096)
+def _title_periods(title: str) -> dict[str, frozenset[int]]:
+    """Return status -> years a title pairs (``ƯỚC THỰC HIỆN NĂM 2024 VÀ KẾ HOẠCH NĂM 2025``).
+
+    Examples
+    --------
+    >>> sorted(_title_periods("ƯỚC THỰC HIỆN NĂM 2024 VÀ KẾ HOẠCH NĂM 2025").items())
+    [('estimate', frozenset({2024})), ('plan', frozenset({2025}))]
+    """
+    out: dict[str, set[int]] = {}
+    for m in _TITLE_PERIOD.finditer(fold(title)):
+        p = parse_period(f"{m.group(1)} {m.group(2)}")
+        if p is not None:
+            out.setdefault(p.status, set()).add(p.year)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 @lru_cache(maxsize=65536)

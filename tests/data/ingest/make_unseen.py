@@ -222,9 +222,28 @@ def _value(rng, lo_hi):
     return round(v, nd) if nd else int(v)
 
 
+def _agency_block(rng, ws):
+    """The issuing agency and the national motto above a report's title (or nothing)."""
+    if rng.random() < 0.5:
+        return
+    ws.append(["UBND TỈNH BẮC KẠN", None, None, "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"])
+    agency = rng.choice(["SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG"])
+    ws.append([agency, None, None, "Độc lập - Tự do - Hạnh phúc"])
+    ws.append([])
+
+
+def _reference(rng, ws):
+    """A line citing the report the table is attached to (its date is no year of the table)."""
+    if rng.random() < 0.5:
+        n = rng.randint(10, 300)
+        ws.append([f"(Kèm theo Báo cáo số {n}/BC-UBND ngày 05/02/2025 của UBND tỉnh)"])
+
+
 def _areas_x_years(rng, ws, truth):
     ind, (titles, unit, rng_v) = rng.choice(sorted(AREA_TITLES.items()))
+    _agency_block(rng, ws)
     ws.append([rng.choice(titles)])
+    _reference(rng, ws)
     ws.append([unit])
     years = [2020, 2021, 2022, 2023]
     ws.append(["", *years, "Sơ bộ 2024"])
@@ -278,17 +297,31 @@ _PERIODS = [
 ]
 
 
+_TWO_PERIODS = [
+    ("TH 2023", 2023, "actual"),
+    ("Ước thực hiện", 2024, "estimate"),
+    ("Kế hoạch", 2025, "plan"),
+]
+
+
 def _indicator_rows(rng, ws, truth, items):
-    ws.append(["BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU TĂNG TRƯỞNG XANH"])
-    ws.append(["STT", "Chỉ tiêu", "ĐVT", *[p[0] for p in _PERIODS]])
+    _agency_block(rng, ws)
+    periods = _PERIODS
+    if rng.random() < 0.5:
+        ws.append(["BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU TĂNG TRƯỞNG XANH"])
+    else:  # the title names the periods that the columns carry without their years
+        ws.append(["ƯỚC THỰC HIỆN NĂM 2024 VÀ KẾ HOẠCH NĂM 2025 CÁC CHỈ TIÊU MÔI TRƯỜNG"])
+        periods = _TWO_PERIODS
+    _reference(rng, ws)
+    ws.append(["STT", "Chỉ tiêu", "ĐVT", *[p[0] for p in periods]])
     for n, (label, unit, ind, rng_v) in enumerate(items, 1):
         r = ws.max_row + 1
         if ind == "header":
             ws.append([n, label, unit])
             continue
-        vals = [_value(rng, rng_v) for _ in _PERIODS]
+        vals = [_value(rng, rng_v) for _ in periods]
         ws.append([n, label, unit, *vals])
-        for j, (v, (_t, y, st)) in enumerate(zip(vals, _PERIODS, strict=True)):
+        for j, (v, (_t, y, st)) in enumerate(zip(vals, periods, strict=True)):
             truth[(ws.title, f"{'DEFG'[j]}{r}")] = (ind, "06", y, st, float(v)) if ind else None
 
 
@@ -330,6 +363,7 @@ def _communes(rng, ws, truth):
     from bkanalysis.catalog import read_package_csv
 
     units = read_package_csv("admin_units_2019.csv")
+    _agency_block(rng, ws)
     ws.append(
         [
             rng.choice(
@@ -340,6 +374,7 @@ def _communes(rng, ws, truth):
             )
         ]
     )
+    _reference(rng, ws)
     cols = [
         (
             rng.choice(
