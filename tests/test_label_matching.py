@@ -386,3 +386,38 @@ def test_unseen_workbooks_recall_and_no_wrong_value(tmp_path):
     print("\n".join(lines))
     assert not wrong, wrong[:5]
     assert total["read"] / total["expected"] >= 0.95
+
+
+# ---------------------------------------------------------------- bilingual area names
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([["Bắc Kạn - Bac Kan city", 10.0]], {"B4": "058"}),
+        ([["Chợ Mới - Cho Moi district", 10.0]], {"B4": "065"}),
+        ([["Bắc Kạn\nBac Kan city", 10.0]], {"B4": "058"}),
+        ([["Bắc Kạn"], ["Bac Kan city", 10.0]], {"B5": "058"}),
+        ([["Bắc Kạn", 10.0], ["Bac Kan city"]], {"B4": "058"}),
+        ([["Bắc Kạn - Bac Kan province", 10.0]], {"B4": "06"}),
+    ],
+)
+def test_the_english_half_settles_an_ambiguous_vietnamese_half(tmp_path, rows, expected):
+    top = [["Tỷ lệ che phủ rừng phân theo huyện"], ["Đơn vị tính: %"], ["", 2019]]
+    obs, _rej = read_workbook(_book(tmp_path / "b.xlsx", [*top, *rows]))
+    assert dict(zip(obs.source_cell, obs.area_code, strict=True)) == expected
+
+
+@pytest.mark.parametrize(
+    ("label", "year"),
+    [
+        ("Chợ Mới - Cho Moi town", 2020),
+        ("Chợ Mới - Cho Moi district", 2025),
+        ("Ba Bể - Na Ri district", 2020),
+    ],
+)
+def test_the_english_half_never_contradicts(tmp_path, label, year):
+    top = [["Tỷ lệ che phủ rừng phân theo huyện"], ["Đơn vị tính: %"], ["", year]]
+    obs, rej = read_workbook(_book(tmp_path / "b.xlsx", [*top, [label, 10.0]]))
+    assert obs.empty
+    assert rej.reason.str.startswith("unresolved area").all()

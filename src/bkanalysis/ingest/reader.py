@@ -632,7 +632,17 @@ class _TableReader:
                 and r - prev_row <= 2
                 and _translates(lab, prev_label)
             ):
-                eff = prev_label
+                # the two-line form: both lines decide together (Bắc Kạn / Bac Kan city)
+                eff = f"{prev_label}\n{lab}"
+            elif t.row_kind == "area" and lab and not is_english(lab):
+                nxt = _nfc(cell_text(self.grid.value(r + 1, t.label_col)))
+                if (
+                    nxt
+                    and is_english(nxt)
+                    and _translates(nxt, lab)
+                    and not self._has_values(r + 1)
+                ):
+                    eff = f"{lab}\n{nxt}"  # the English line under the values' row
             row_problem = None
             row_period = None
             row_ind = None
@@ -706,6 +716,10 @@ class _TableReader:
                 (lab, r) if lab and not is_english(lab) else (prev_label, prev_row)
             )
         return self.obs, self.rej
+
+    def _has_values(self, r: int) -> bool:
+        get = self.grid.cells.get
+        return any((x := get((r, c))) is not None and _nonblank(x) for c in self.t.value_cols)
 
     def _district_of(self, label: str) -> str | None:
         if label in self.district_cache:
