@@ -331,6 +331,59 @@ def test_two_period_title_gives_the_columns_their_years(tmp_path):
     assert got == {"D3": (2023, "actual"), "E3": (2024, "estimate"), "F3": (2025, "plan")}
 
 
+# ---------------------------------------------------------------- footnote status marks
+
+
+def test_a_marked_column_takes_the_status_of_its_note(tmp_path):
+    rows = [
+        ["Tỷ lệ che phủ rừng"],
+        ["Đơn vị tính: %"],
+        ["", 2023, "2024(*)", "2025 (**)"],
+        ["Toàn tỉnh", 72.9, 73.1, 73.4],
+        [],
+        ["(*) Số liệu sơ bộ"],
+        ["(**) Ước thực hiện"],
+    ]
+    obs, _rej = read_workbook(_book(tmp_path / "m.xlsx", rows))
+    got = {r.source_cell: (r.year, r.status) for r in obs.itertuples()}
+    assert got == {
+        "B4": (2023, "actual"),
+        "C4": (2024, "preliminary"),
+        "D4": (2025, "estimate"),
+    }
+
+
+def test_a_marked_value_takes_the_status_of_its_note(tmp_path):
+    rows = [
+        ["STT", "Chỉ tiêu", "ĐVT", "TH 2024"],
+        ["1", "Tỷ lệ che phủ rừng", "%", "73,4*"],
+        ["2", "Số xã đạt chuẩn NTM", "Xã", 40],
+        [],
+        ["* Ước thực hiện"],
+    ]
+    obs, _rej = read_workbook(_book(tmp_path / "v.xlsx", rows))
+    got = {r.source_cell: (r.value, r.status) for r in obs.itertuples()}
+    assert got == {"D2": (73.4, "estimate"), "D3": (40.0, "actual")}
+
+
+def test_a_mark_without_a_note_keeps_the_label_status(tmp_path):
+    rows = [["Tỷ lệ che phủ rừng"], ["Đơn vị tính: %"], ["", "2024(*)"], ["Toàn tỉnh", 73.1]]
+    obs, _rej = read_workbook(_book(tmp_path / "n.xlsx", rows))
+    assert obs.status.tolist() == ["actual"]
+
+
+def test_a_mark_contradicting_the_label_is_rejected(tmp_path):
+    rows = [
+        ["STT", "Chỉ tiêu", "ĐVT", "KH 2024 (*)"],
+        ["1", "Tỷ lệ che phủ rừng", "%", 73.4],
+        [],
+        ["(*) Số liệu sơ bộ"],
+    ]
+    obs, rej = read_workbook(_book(tmp_path / "c.xlsx", rows))
+    assert obs.empty
+    assert rej.reason.tolist() == ["footnote mark says preliminary but the label says plan"]
+
+
 # ---------------------------------------------------------------- unseen workbooks
 
 

@@ -446,6 +446,8 @@ class _TableReader:
         self.title_period: Period | None = None
         self.title_period_problem: str | None = None
         self.sheet_name = _nfc(grid.name)
+        # footnote marks defined under the table: "(*) Số liệu sơ bộ" → {"*": "preliminary"}
+        self.marks = _footnote_statuses(grid, t.rows[-1]) if t.rows else {}
 
     # ---------------------------------------------------------------- context
     def _title_indicator(self, vi, en):
@@ -666,6 +668,9 @@ class _TableReader:
                 row_period = parse_period(v if isinstance(v, (int, float)) else lab)
                 if row_period is None:
                     row_problem = f"row label '{_short(lab)}' is not a period"
+                elif self.marks:
+                    row_period, why = _marked(row_period, _marks_in([lab]), self.marks)
+                    row_problem = why
             elif t.row_kind == "indicator":
                 if t.unit_col is not None:
                     row_unit = cell_text(self.grid.value(r, t.unit_col)) or None
@@ -717,6 +722,20 @@ class _TableReader:
             )
         return self.obs, self.rej
 
+    def _header_texts(self, c: int) -> list[str]:
+        """Texts of the header cells over column *c* (merged cells by their anchor)."""
+        out = []
+        for r in self.t.header_rows:
+            v = self.grid.value(r, c)
+            if v is None:
+                for r0, c0, r1, c1 in self.grid.merged:
+                    if r0 <= r <= r1 and c0 <= c <= c1:
+                        v = self.grid.value(r0, c0)
+                        break
+            if isinstance(v, str):
+                out.append(v)
+        return out
+
     def _has_values(self, r: int) -> bool:
         get = self.grid.cells.get
         return any((x := get((r, c))) is not None and _nonblank(x) for c in self.t.value_cols)
@@ -757,11 +776,17 @@ class _TableReader:
                     own = _short(" ".join(col.own or col.own_en))
                     period_problem = f"column header '{own}' is not a period"
             period = period or col.period
+            if period is not None and self.marks:
+                period, why = _marked(period, _marks_in(self._header_texts(c)), self.marks)
+                period_problem = period_problem or why
         elif t.layout == "years_x_measures":
             if col.period is not None:
                 period_problem = "period both in the row and the column header"
         else:
             period = col.period or self.title_period
+            if col.period is not None and self.marks:
+                period, why = _marked(period, _marks_in(self._header_texts(c)), self.marks)
+                period_problem = period_problem or why
             if period is None:
                 period_problem = (
                     col.period_problem or self.title_period_problem or "no reference year"
@@ -814,6 +839,11 @@ class _TableReader:
         if plan.period_problem:
             raise _Problem(plan.period_problem)
         period = plan.period or row_period
+        if self.marks and cell.value.__class__ is str and "*" in cell.value:
+            # a value marked "73,4*" under a note "(*) Ước thực hiện"
+            period, why = _marked(period, _marks_in([cell.value]), self.marks)
+            if why:
+                raise _Problem(why)
         col = plan.col
         # indicator
         if plan.tick_ind is not None:
@@ -987,6 +1017,70 @@ class _TableReader:
 
 
 _PROVINCE_LABEL = "Tỉnh Bắc Kạn"
+
+_NOTE_MARK = re.compile(r"^\s*(?:ghi chú\s*:?\s*)?(\(\s*\*+\s*\)|\*+)\s*[:.\-–]?\s*(\S.*)$", re.I)
+_NOTE_STATUS = (
+    ("preliminary", re.compile(r"\b(so bo|prel\w*|preliminary)\b")),
+    ("estimate", re.compile(r"\b(uoc|uth|estimated?|est)\b")),
+    ("plan", re.compile(r"\b(ke hoach|muc tieu|plan|target)\b")),
+)
+
+
+def _footnote_statuses(grid: SheetGrid, last_row: int) -> dict[str, str]:
+    """Return the marks defined under a table and their status (``{"*": "preliminary"}``).
+
+    A note line ``(*) Số liệu sơ bộ`` / ``* Ước thực hiện`` / ``(**) Kế hoạch`` in the 15
+    rows under the table's last row. A note naming no status (``(*) Nguồn: …``) or two
+    gives none.
+
+    Examples
+    --------
+    >>> from bkanalysis.ingest.cells import Cell
+    >>> g = SheetGrid("S", {(5, 0): Cell("(*) Số liệu sơ bộ"), (6, 0): Cell("(**): Ước tính")})
+    >>> _footnote_statuses(g, 4)
+    {'*': 'preliminary', '**': 'estimate'}
+    """
+    out: dict[str, str | None] = {}
+    for (r, _c), cell in grid.cells.items():
+        if not (last_row < r <= last_row + 15) or not isinstance(cell.value, str):
+            continue
+        for line in cell.value.splitlines():
+            m = _NOTE_MARK.match(unicodedata.normalize("NFC", line))
+            if not m:
+                continue
+            mark = m.group(1).replace("(", "").replace(")", "").strip()
+            text = fold(m.group(2))
+            found = {st for st, pat in _NOTE_STATUS if pat.search(text)}
+            st = found.pop() if len(found) == 1 else None
+            if mark in out and out[mark] != st:
+                st = None  # the same mark defined twice, differently
+            out[mark] = st
+    return {k: v for k, v in out.items() if v}
+
+
+def _marks_in(texts) -> set[str]:
+    """Return the footnote marks (``*``, ``**``) in texts such as ``2024(*)``, ``73,4*``."""
+    return {m for t in texts for m in re.findall(r"\*+", str(t))}
+
+
+def _marked(period: Period | None, marks: set[str], defined: dict[str, str]):
+    """``(period, problem)``: the period with the status its footnote mark defines.
+
+    An unmarked label, or a mark the notes do not define, keeps its period. A label whose
+    own words give another status than its mark (``KH 2024 (*)`` with ``(*) Sơ bộ``) is
+    a problem, never a guess.
+    """
+    if period is None or not marks:
+        return period, None
+    statuses = {defined[m] for m in marks if m in defined}
+    if not statuses:
+        return period, None
+    if len(statuses) > 1:
+        return None, f"footnote marks {', '.join(sorted(marks))} give several statuses"
+    st = statuses.pop()
+    if period.status in ("actual", st):
+        return Period(period.year, st), None
+    return None, f"footnote mark says {st} but the label says {period.status}"
 
 
 @lru_cache(maxsize=1)

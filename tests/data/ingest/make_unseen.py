@@ -246,7 +246,9 @@ def _areas_x_years(rng, ws, truth):
     _reference(rng, ws)
     ws.append([unit])
     years = [2020, 2021, 2022, 2023]
-    ws.append(["", *years, "Sơ bộ 2024"])
+    # the last year is preliminary: said in its header, or by a footnote mark (*)
+    marked = rng.random() < 0.5
+    ws.append(["", *years, "2024(*)" if marked else "Sơ bộ 2024"])
     rows = [("06", "TỔNG SỐ - TOTAL"), *DISTRICTS]
     for code, label in rows:
         r = ws.max_row + 1
@@ -256,6 +258,9 @@ def _areas_x_years(rng, ws, truth):
             year = 2024 if j == 4 else years[j]
             status = "preliminary" if j == 4 else "actual"
             truth[(ws.title, f"{'BCDEF'[j]}{r}")] = (ind, code, year, status, float(v))
+    if marked:
+        ws.append([])
+        ws.append([rng.choice(["(*) Số liệu sơ bộ", "Ghi chú: (*) số liệu sơ bộ năm 2024"])])
 
 
 def _years_x_measures(rng, ws, truth):
