@@ -474,3 +474,75 @@ def test_the_english_half_never_contradicts(tmp_path, label, year):
     obs, rej = read_workbook(_book(tmp_path / "b.xlsx", [*top, [label, 10.0]]))
     assert obs.empty
     assert rej.reason.str.startswith("unresolved area").all()
+
+
+# ---------------------------------------------------------------- row specs
+
+
+def test_a_spec_maps_rows_to_indicators_and_several_specs_match_one_sheet(tmp_path):
+    rows = [
+        ["BÁO CÁO CỦA SỞ"],
+        ["STT", "Nội dung", "ĐVT", "TH 2024", "KH 2025"],
+        ["1", "Chỉ số lạ A", "%", 72.5, 73],
+        ["2", "Chỉ số lạ B", "Xã", 41, 45],
+        ["3", "Dòng không khai báo", "%", 1, 2],
+        [],
+        ["Bảng 2"],
+        ["Huyện", "Diện tích rừng (ha)"],
+        ["Ba Bể", "1.234,5"],
+    ]
+    path = _book(tmp_path / "s.xlsx", rows, title="Bao cao")
+    specs = [
+        {
+            "name": "rows_by_label_and_number",
+            "match": {"file": "s.xlsx", "sheet": "Bao cao"},
+            "area": "06",
+            "label_column": "B",
+            "data_rows": "3-5",
+            "rows": {
+                3: {"indicator": "forest_cover_pct", "unit": "%"},
+                "Chỉ số lạ B": {"indicator": "ntm_communes_count"},
+            },
+            "columns": {"D": {"year": 2024}, "E": {"year": 2025, "status": "plan"}},
+        },
+        {
+            "name": "second_table",
+            "match": {"file": "s.xlsx", "sheet": "Bao cao"},
+            "area_column": "A",
+            "data_rows": "9",
+            "year": 2024,
+            "columns": {"B": {"indicator": "forest_area_ha"}},
+        },
+    ]
+    obs, rej = read_workbook(path, specs=specs)
+    got = {
+        r.source_cell: (r.indicator_id, r.area_code, r.year, r.status, r.value)
+        for r in obs.itertuples()
+    }
+    assert got == {
+        "D3": ("forest_cover_pct", "06", 2024, "actual", 72.5),
+        "E3": ("forest_cover_pct", "06", 2025, "plan", 73.0),
+        "D4": ("ntm_communes_count", "06", 2024, "actual", 41.0),
+        "E4": ("ntm_communes_count", "06", 2025, "plan", 45.0),
+        "B9": ("forest_area_ha", "061", 2024, "actual", 1234.5),
+    }
+    labels = dict(zip(obs.source_cell, obs.source_label, strict=True))
+    assert labels["D4"] == "spec rows_by_label_and_number: Chỉ số lạ B"
+    reasons = dict(zip(rej.source_cell, rej.reason, strict=True))
+    assert reasons == {
+        "D5": "row not mapped by the spec 'rows_by_label_and_number'",
+        "E5": "row not mapped by the spec 'rows_by_label_and_number'",
+    }
+
+
+def test_a_row_spec_is_checked_when_loaded():
+    from bkanalysis.errors import CatalogError
+    from bkanalysis.ingest.specs import validate_spec
+
+    base = {"name": "x", "area": "06", "columns": {"D": {"year": 2024}}}
+    with pytest.raises(CatalogError, match="unknown indicator"):
+        validate_spec({**base, "rows": {3: {"indicator": "nope"}}})
+    with pytest.raises(CatalogError, match="need 'label_column'"):
+        validate_spec({**base, "rows": {"Nhãn": {"indicator": "forest_cover_pct"}}})
+    with pytest.raises(CatalogError, match="does not convert"):
+        validate_spec({**base, "rows": {3: {"indicator": "forest_cover_pct", "unit": "ha"}}})

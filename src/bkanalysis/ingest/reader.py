@@ -236,14 +236,17 @@ def grid_records(
     rej: list[tuple] = []
     sheets: list[dict] = []
     for grid in grids:
-        spec = _find_spec(specs, source_file, grid.name)
-        if spec is not None:
+        matching = _find_specs(specs, source_file, grid.name)
+        if matching:
             from .specs import apply_spec
 
-            o, r = apply_spec(spec, grid, source_file)
-            obs += o
-            rej += r
-            sheets.append(_sheet_row(source_file, grid.name, f"spec:{spec['name']}", 0, o, r, ""))
+            claimed: set = set()  # a cell is read by the first spec covering it
+            for spec in matching:
+                o, r = apply_spec(spec, grid, source_file, claimed)
+                obs += o
+                rej += r
+                row = _sheet_row(source_file, grid.name, f"spec:{spec['name']}", 0, o, r, "")
+                sheets.append(row)
             continue
         o_sheet: list[tuple] = []
         r_sheet: list[tuple] = []
@@ -306,13 +309,11 @@ def _frame(records: list, dtypes: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(cols, columns=list(dtypes))
 
 
-def _find_spec(specs, source_file: str, sheet: str):
+def _find_specs(specs, source_file: str, sheet: str) -> list:
+    """Every spec that applies to the sheet, in the order given (several tables, several specs)."""
     from .specs import spec_matches
 
-    for spec in specs or ():
-        if spec_matches(spec, source_file, sheet):
-            return spec
-    return None
+    return [spec for spec in specs or () if spec_matches(spec, source_file, sheet)]
 
 
 def _sheet_row(src, sheet, layout, table, o, r, message):
