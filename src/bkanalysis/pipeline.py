@@ -70,8 +70,8 @@ class BuildResult:
 def find_workbooks(raw: str | os.PathLike) -> tuple[list[Path], list[Path]]:
     """Return ``(workbooks, other_files)`` under *raw*, sorted by relative path.
 
-    Hidden files and folders, Office lock files (``~$*``), ``SOURCES.yml`` and the
-    ``specs/`` folder are ignored; anything else that is not ``.xlsx``/``.xlsm``/``.xls``
+    Hidden files and folders, Office lock files (``~$*``), ``SOURCES.yml``, the
+    researcher's ``aliases.csv`` and the ``specs/`` folder are ignored; anything else that is not ``.xlsx``/``.xlsm``/``.xls``
     is returned as *other_files* (reported, not read).
     """
     raw = Path(raw)
@@ -84,7 +84,7 @@ def find_workbooks(raw: str | os.PathLike) -> tuple[list[Path], list[Path]]:
             continue
         if p.is_dir():
             continue
-        if rel.as_posix() in ("SOURCES.yml", "SOURCES.yaml", "README.md"):
+        if rel.as_posix() in ("SOURCES.yml", "SOURCES.yaml", "README.md", "aliases.csv"):
             continue
         (books if p.suffix.lower() in WORKBOOK_SUFFIXES else others).append(p)
     return books, others
