@@ -250,10 +250,27 @@ def _areas_x_years(rng, ws, truth):
     marked = rng.random() < 0.5
     ws.append(["", *years, "2024(*)" if marked else "Sơ bộ 2024"])
     rows = [("06", "TỔNG SỐ - TOTAL"), *DISTRICTS]
+    form = rng.choice(["one line", "bare", "two rows, values first", "two rows, values second"])
     for code, label in rows:
-        r = ws.max_row + 1
         vals = [_value(rng, rng_v) for _ in range(5)]
-        ws.append([label, *vals])
+        vi, _, en = label.partition(" - ")
+        if form == "bare" and code != "06":
+            # the name without its type word: "Bắc Kạn - Bac Kan city" (the English half
+            # tells the city from the province), "Chợ Mới - Cho Moi district"
+            vi = vi.split(" ", 1)[1] if vi.startswith("Huyện ") else vi.replace("Thành phố ", "")
+            label = f"{vi} - {en}"
+        if form.startswith("two rows") and code != "06":
+            if form.endswith("first"):
+                ws.append([vi, *vals])
+                r = ws.max_row
+                ws.append([en])
+            else:
+                ws.append([vi])
+                ws.append([en, *vals])
+                r = ws.max_row
+        else:
+            ws.append([label, *vals])
+            r = ws.max_row
         for j, v in enumerate(vals):
             year = 2024 if j == 4 else years[j]
             status = "preliminary" if j == 4 else "actual"
@@ -395,6 +412,21 @@ def _communes(rng, ws, truth):
             "rural_hygienic_water_households_pct",
             (70, 99, 1),
         ),
+        (
+            rng.choice(["Năm được công nhận đạt chuẩn NTM", "Năm công nhận", "Năm đạt chuẩn"]),
+            "ntm_recognised_year",
+            (2012, 2019, 0),
+        ),
+        (
+            rng.choice(
+                [
+                    "Tỷ lệ hộ nông thôn có nhà tiêu HVS (%)",
+                    "Tỷ lệ hộ nông thôn sử dụng hố xí hợp vệ sinh (%)",
+                ]
+            ),
+            "hygienic_latrine_rural_households_pct",
+            (50, 99, 1),
+        ),
     ]
     ws.append(["Tên xã", *[c[0] for c in cols]])
     for dcode, dname in (("060", "Huyện Pác Nặm"), ("064", "Huyện Chợ Đồn")):
@@ -405,11 +437,17 @@ def _communes(rng, ws, truth):
             vals = [_value(rng, c[2]) for c in cols]
             ws.append([rng.choice(["Xã ", "", "X. "]) + row.short_name, *vals])
             for j, (v, c) in enumerate(zip(vals, cols, strict=True)):
-                truth[(ws.title, f"{'BC'[j]}{r}")] = (c[1], row.area_code, 2019, "actual", float(v))
+                truth[(ws.title, f"{'BCDE'[j]}{r}")] = (
+                    c[1],
+                    row.area_code,
+                    2019,
+                    "actual",
+                    float(v),
+                )
         r = ws.max_row + 1
-        ws.append(["Cộng", 0, 0])
-        truth[(ws.title, f"B{r}")] = None
-        truth[(ws.title, f"C{r}")] = None
+        ws.append(["Cộng", 0, 0, 0, 0])
+        for col in "BCDE":
+            truth[(ws.title, f"{col}{r}")] = None
 
 
 LAYOUTS = [
