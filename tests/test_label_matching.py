@@ -96,6 +96,8 @@ def test_an_ambiguous_label_is_refused_with_candidates():
 
 def test_a_sector_without_its_total_is_refused():
     assert _match("Lĩnh vực năng lượng", "tấn CO2tđ").id is None
+    # in an emission table too: the actual or the BAU sector?
+    assert _match("Lĩnh vực năng lượng", "tấn CO2tđ", ("theme:emissions",)).id is None
 
 
 # ---------------------------------------------------------------- what generalises

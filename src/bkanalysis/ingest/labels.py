@@ -748,13 +748,18 @@ def match_by_synonyms(
         for k2, child in children.get(parent, {}).items():
             if not k2.startswith("\0"):
                 pool.append((child, _units_[child], frozenset(canonical(k2)), k2))
+    components = {c for ks in children.values() for k2, c in ks.items() if k2.startswith("\0")}
+    under = {c for p in context for k2, c in children.get(p, {}).items() if k2.startswith("\0")}
     for ind, ind_unit, alias, _k in pool:
         implied = set()
         if unit == ind_unit:
             implied |= implied_tab.get(f"unit:{ind_unit}", frozenset())
-        for th in ctx_themes:
-            if th == "theme:" + themes[ind]:
-                implied |= implied_tab.get(th, frozenset())
+        # a sector (a component) takes the theme's words only under its own total: with
+        # no total above, "Lĩnh vực năng lượng" could be the actual or the BAU sector
+        if ind not in components or ind in under:
+            for th in ctx_themes:
+                if th == "theme:" + themes[ind]:
+                    implied |= implied_tab.get(th, frozenset())
         full = lab | (alias & implied)
         sc = _score(full, alias)
         if sc > best.get(ind, -1):
