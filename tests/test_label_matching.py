@@ -548,3 +548,16 @@ def test_a_row_spec_is_checked_when_loaded():
         validate_spec({**base, "rows": {"Nhãn": {"indicator": "forest_cover_pct"}}})
     with pytest.raises(CatalogError, match="does not convert"):
         validate_spec({**base, "rows": {3: {"indicator": "forest_cover_pct", "unit": "ha"}}})
+
+
+def test_a_reference_inside_the_title_line_is_cut_out(tmp_path):
+    rows = [
+        [
+            "Số tiêu chí NTM đạt được của các xã năm 2019 (Kèm theo Báo cáo số 7/BC-UBND ngày 05/02/2024)"
+        ],
+        ["Tên xã", "Số tiêu chí đạt"],
+        ["Huyện Pác Nặm"],
+        ["Xã Bộc Bố", 15],
+    ]
+    obs, _rej = read_workbook(_book(tmp_path / "t.xlsx", rows))
+    assert obs[["area_code", "year", "value"]].values.tolist() == [["01864", 2019, 15.0]]

@@ -415,7 +415,7 @@ class _TableReader:
         self.rej: list[tuple] = []
         # document references are no part of the title; agency blocks (UBND TỈNH …, the
         # national motto) name no indicator and no year but may name the reporting unit
-        lines = [x for x in t.title_lines if _title_line_kind(x) != "reference"]
+        lines = [y for x in t.title_lines if (y := _without_reference(x))]
         own = [x for x in lines if _title_line_kind(x) is None]
         vi = [x for line in own for x in split_bilingual(line) if not is_english(x)]
         en = [x for line in own for x in split_bilingual(line) if is_english(x)]
@@ -1117,6 +1117,28 @@ def _title_line_kind(line: str) -> str | None:
         if pat.search(folded if compare == "folded" else toned):
             return kind
     return None
+
+
+@lru_cache(maxsize=16384)
+def _without_reference(line: str) -> str:
+    """Return a title line without the document it cites ('' when it is nothing else).
+
+    Examples
+    --------
+    >>> _without_reference("TỶ LỆ CHE PHỦ RỪNG NĂM 2023 (Kèm theo Báo cáo số 112/BC-UBND)")
+    'TỶ LỆ CHE PHỦ RỪNG NĂM 2023'
+    >>> _without_reference("(Kèm theo Báo cáo số 112/BC-UBND ngày 05/02/2024)")
+    ''
+    """
+    if _title_line_kind(line) != "reference":
+        return line
+    rest = re.sub(
+        r"\([^()]*\)",
+        lambda m: " " if _title_line_kind(m.group(0)) == "reference" else m.group(0),
+        line,
+    )
+    rest = " ".join(rest.split())
+    return "" if not rest or _title_line_kind(rest) == "reference" else rest
 
 
 _TITLE_PERIOD = re.compile(
