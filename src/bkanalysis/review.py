@@ -171,10 +171,13 @@ def inexact_matches(obs, aliases=()) -> list[tuple]:
         )
     )
     rows: dict[tuple[str, str], list] = {}
+    in_force: dict[str, dict] = {}
     for (label, ind, src), n in sorted(counts.items()):
         if not label or label.startswith("spec "):
             continue
-        use_aliases(aliases_for(aliases, src) if aliases else {})
+        if aliases and src not in in_force:
+            in_force[src] = aliases_for(aliases, src)
+        use_aliases(in_force.get(src, {}))
         how, score, runner, rs = explain_match(label, ind)
         if how == "exact":
             continue

@@ -850,28 +850,40 @@ def suggest_indicator(text: str, n: int = 3) -> list[tuple[str, float]]:
 def explain_match(source_label: str, indicator_id: str) -> tuple[str, float, str | None, float]:
     """How an observation's ``source_label`` gives its indicator, for the validation report.
 
-    Returns ``(how, score, runner_up, runner_score)``: ``how`` is ``exact`` when the label
-    (or one of its `` › ``-separated pieces, or one of its bilingual halves) is an alias
-    of the indicator or of one of its component labels, else ``synonyms``/``alias``.
+    Returns ``(how, score, runner_up, runner_score)``: ``how`` is ``alias`` when a
+    researcher's alias in force names it, ``exact`` when the label (or one of its
+    `` › ``-separated pieces, or one of its bilingual halves) is an alias of the indicator
+    or of one of its component labels, else ``synonyms``.
     """
+    if _USER_ALIASES:
+        for k in _explain_keys(source_label):
+            if _USER_ALIASES.get(k) == indicator_id:
+                return "alias", 100.0, None, 0.0
+    return _explain_cached(source_label, indicator_id)
+
+
+@lru_cache(maxsize=16384)
+def _explain_keys(source_label: str) -> tuple[str, ...]:
     pieces = [p for p in str(source_label).split(" › ") if p.strip()]
-    children = _catalog()[2]
     keys = []
     for p in [*pieces, " ".join(pieces)]:
         for part in [p, *split_bilingual(p)]:
             # a tick column (Đạt chuẩn NTM (x)) is read as "Số xã …" / "Xã …"
             for prefix in ("", "Số xã ", "Xã "):
                 keys += [label_key(prefix + part), title_key(prefix + part)]
-    for k in dict.fromkeys(keys):
-        if not k:
-            continue
-        if _USER_ALIASES.get(k) == indicator_id:
-            return "alias", 100.0, None, 0.0
+    return tuple(k for k in dict.fromkeys(keys) if k)
+
+
+@lru_cache(maxsize=16384)
+def _explain_cached(source_label: str, indicator_id: str) -> tuple[str, float, str | None, float]:
+    children = _catalog()[2]
+    for k in _explain_keys(source_label):
         if any(kids.get(k) == indicator_id for kids in children.values()):
             return "exact", 100.0, None, 0.0
         m = _match_cached(k, (), None)
         if m.id == indicator_id and m.how == "exact":
             return "exact", 100.0, None, 0.0
+    pieces = [p for p in str(source_label).split(" › ") if p.strip()]
     joined = frozenset(canonical(label_key(" ".join(pieces))))
     scores: dict[str, float] = {}
     for ind, _u, alias, _k in _canon_index():
