@@ -884,14 +884,51 @@ def _explain_cached(source_label: str, indicator_id: str) -> tuple[str, float, s
         if m.id == indicator_id and m.how == "exact":
             return "exact", 100.0, None, 0.0
     pieces = [p for p in str(source_label).split(" › ") if p.strip()]
+    # the matcher again, with the evidence the reader had: the indicator's unit, its
+    # theme, and for "parent › row" the parent's indicator as context
+    from bkanalysis.catalog import load_indicators
+
+    cat = load_indicators()
+    theme = "theme:" + dict(zip(cat["id"], cat["theme"], strict=True))[indicator_id]
+    unit = _catalog()[1][indicator_id]
+    tries: list[tuple[str, tuple[str, ...]]] = []
+    if len(pieces) > 1:
+        parent = _match_cached(label_key(pieces[0]), (theme,), None).id
+        if parent is None:
+            parent = _match_cached(title_key(pieces[0]), (theme,), None).id
+        tries.append((label_key(pieces[-1]), (*_opt_id(parent), theme)))
+    for text in (" ".join(pieces), *pieces):
+        for k in (label_key(text), title_key(text)):
+            tries.append((k, (theme,)))
+    for k, ctx in tries:
+        if not k:
+            continue
+        m = _match_cached(k, ctx, unit)
+        if m.id == indicator_id:
+            return m.how, m.score, m.runner_up, m.runner_score
     joined = frozenset(canonical(label_key(" ".join(pieces))))
+    # scored as the matcher did: with the words its unit and theme imply (the reader
+    # accepted the label, so that evidence was there)
+    from bkanalysis.catalog import load_indicators
+
+    cat = load_indicators()
+    themes = dict(zip(cat["id"], cat["theme"], strict=True))
+    implied_tab = _implied()
     scores: dict[str, float] = {}
-    for ind, _u, alias, _k in _canon_index():
-        scores[ind] = max(scores.get(ind, 0.0), _score(joined, alias))
+    for ind, unit, alias, _k in _canon_index():
+        implied = implied_tab.get(f"unit:{unit}", frozenset()) | implied_tab.get(
+            f"theme:{themes[ind]}", frozenset()
+        )
+        full = joined | (alias & implied)
+        scores[ind] = max(scores.get(ind, 0.0), _score(full, alias))
     own = scores.get(indicator_id, 0.0)
     others = sorted((i for i in scores if i != indicator_id), key=lambda i: (-scores[i], i))
     runner = others[0] if others else None
     return "synonyms", own, runner, scores.get(runner, 0.0) if runner else 0.0
+
+
+def _opt_id(x: str | None) -> tuple[str, ...]:
+    return (x,) if x else ()
 
 
 @lru_cache(maxsize=4096)
