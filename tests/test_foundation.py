@@ -40,6 +40,7 @@ def good_row(**kw):
         "source_file": "a.xlsx",
         "source_sheet": "S1",
         "source_cell": "B5",
+        "source_label": "Tỷ lệ che phủ rừng",
     }
     row.update(kw)
     return row

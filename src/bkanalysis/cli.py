@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "report": "bkanalysis.report:report_command",
     "targets": "bkanalysis.targets:targets_command",
     "boundaries": "bkanalysis.admin.boundaries:boundaries_command",
+    "review": "bkanalysis.review:review_command",
 }
 
 
@@ -85,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain", action="store_true", help="say for each notebook whether it reran and why"
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = sub.add_parser(
+        "review", help="rejected labels with suggested indicators → data/raw/aliases.csv"
+    )
+    p.add_argument(
+        "--accept",
+        default=None,
+        metavar="all|1,3,…",
+        help="write these suggestions (all, or by number) into data/raw/aliases.csv",
+    )
+    p.add_argument("--processed", default=None, help="folder of the built rejects.csv")
+    p.add_argument("--raw", default=None, help="folder of raw workbooks (default: data/raw)")
 
     p = sub.add_parser("targets", help="print the targets registry")
     p.add_argument("--lang", choices=["vi", "en"], default="vi")

@@ -85,8 +85,8 @@ class BuildResult:
 def find_workbooks(raw: str | os.PathLike) -> tuple[list[Path], list[Path]]:
     """Return ``(workbooks, other_files)`` under *raw*, sorted by relative path.
 
-    Hidden files and folders, Office lock files (``~$*``), ``SOURCES.yml`` and the
-    ``specs/`` folder are ignored; anything else that is not ``.xlsx``/``.xlsm``/``.xls``
+    Hidden files and folders, Office lock files (``~$*``), ``SOURCES.yml``, the
+    researcher's ``aliases.csv`` and the ``specs/`` folder are ignored; anything else that is not ``.xlsx``/``.xlsm``/``.xls``
     is returned as *other_files* (reported, not read).
     """
     raw = Path(raw)
@@ -99,7 +99,7 @@ def find_workbooks(raw: str | os.PathLike) -> tuple[list[Path], list[Path]]:
             continue
         if p.is_dir():
             continue
-        if rel.as_posix() in ("SOURCES.yml", "SOURCES.yaml", "README.md"):
+        if rel.as_posix() in ("SOURCES.yml", "SOURCES.yaml", "README.md", "aliases.csv"):
             continue
         (books if p.suffix.lower() in WORKBOOK_SUFFIXES else others).append(p)
     return books, others
@@ -237,8 +237,12 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
         files, columns=["source_file", "status", "observations", "rejects", "message"]
     )
     conflicts = find_conflicts(obs_df)
+    from .ingest.aliases import load_aliases
+
     res = _resolved(obs_df, rej_df, sheets_df, files_df, conflicts, out, sources, source_problems)
-    report = validation_report(res.observations, rej_df, sheets_df, files_df, conflicts, res)
+    report = validation_report(
+        res.observations, rej_df, sheets_df, files_df, conflicts, res, aliases=load_aliases(raw)
+    )
     _write_outputs(out, res.observations, rej_df, report, res.superseded)
     if progress:
         from .build_summary import summary_lines
@@ -540,8 +544,11 @@ def _counted(keys) -> tuple[list[list], list[int]]:
     return columns, [counts[k] for k in distinct]
 
 
-def validation_report(obs, rejects, sheets, files, conflicts, res=None) -> str:
-    """Render the validation report (Markdown) of a build (*res*: its :class:`BuildResult`)."""
+def validation_report(obs, rejects, sheets, files, conflicts, res=None, *, aliases=()) -> str:
+    """Render the validation report (Markdown) of a build (*res*: its :class:`BuildResult`).
+
+    *aliases* are the researcher's alias rows (``data/raw/aliases.csv``) the build read.
+    """
     out = ["# Validation report", ""]
     status = files["status"].tolist() if len(files) else []
     out.append(
@@ -554,6 +561,10 @@ def validation_report(obs, rejects, sheets, files, conflicts, res=None) -> str:
     out.append(_md_table(files))
     out.append("## Sheets and tables\n")
     out.append(_md_table(sheets))
+    out.append("## Labels matched other than exactly\n")
+    from .review import inexact_matches_markdown
+
+    out.append(inexact_matches_markdown(obs, aliases))
     out.append("## Rejects by file and reason\n")
     reasons = rejects["reason"].tolist() if len(rejects) else []
     if reasons:

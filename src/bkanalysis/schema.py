@@ -19,6 +19,7 @@ __all__ = [
     "ASSESSMENT_STATUSES",
     "OBSERVATION_COLUMNS",
     "OBSERVATION_STATUSES",
+    "OPTIONAL_COLUMNS",
     "PROVINCE_CODE",
     "REJECT_COLUMNS",
     "VINTAGES",
@@ -42,7 +43,12 @@ OBSERVATION_COLUMNS: dict[str, str] = {
     "source_file": "str",
     "source_sheet": "str",
     "source_cell": "str",
+    "source_label": "str",
 }
+
+#: Columns a frame may lack (made by code other than the reader, e.g. a derived or
+#: harmonised series): :func:`validate_observations` adds them with this value.
+OPTIONAL_COLUMNS: dict[str, str] = {"source_label": ""}
 
 #: Columns of ``rejects.csv``.
 REJECT_COLUMNS: tuple[str, ...] = (
@@ -149,7 +155,7 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
     ...     "year": 2020, "value": 73.4, "unit": "%", "status": "actual",
     ...     "source_file": "a.xlsx", "source_sheet": "S1", "source_cell": "B5"}])
     >>> validate_observations(ok).shape
-    (1, 12)
+    (1, 13)
     >>> validate_observations(ok.assign(area_level="village"))
     Traceback (most recent call last):
     ...
@@ -160,6 +166,9 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(f"expected a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in OBSERVATION_COLUMNS if c not in df.columns]
+    if set(missing) <= set(OPTIONAL_COLUMNS) and missing:
+        df = df.assign(**{c: OPTIONAL_COLUMNS[c] for c in missing})
+        missing = []
     if missing:
         raise SchemaError(f"missing column(s): {', '.join(missing)}")
     out = df.loc[:, list(OBSERVATION_COLUMNS)].copy()

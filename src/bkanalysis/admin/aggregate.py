@@ -158,6 +158,7 @@ def aggregate(
             continue
         value_of = _values(snap)
         cell_of = dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True))
+        label_of = dict(zip(snap["area_code"], snap["source_label"].astype(str), strict=True))
         present = set(value_of)
         for parent, codes in members.items():
             if not present & set(codes):
@@ -184,6 +185,7 @@ def aggregate(
                     "area_name": g.at[parent, "area_name"],
                     "value": value,
                     "source_cell": ";".join(cell_of[c] for c in codes),
+                    "source_label": ";".join(dict.fromkeys(label_of[c] for c in codes)),
                     "converted": True,
                     "conversion_note": f"{how} of {len(codes)} {level}s",
                 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..schema import OBSERVATION_COLUMNS, VINTAGES
+from ..schema import OBSERVATION_COLUMNS, OPTIONAL_COLUMNS, VINTAGES
 from .crosswalk import crosswalk
 from .gazetteer import check_vintage, gazetteer
 from .rules import WeightTable, combine, rule_for
@@ -32,6 +32,9 @@ def check_observations(observations) -> pd.DataFrame:
     if not isinstance(observations, pd.DataFrame):
         raise TypeError(f"observations must be a DataFrame, got {type(observations).__name__}")
     missing = [c for c in OBSERVATION_COLUMNS if c not in observations.columns]
+    if missing and set(missing) <= set(OPTIONAL_COLUMNS):
+        observations = observations.assign(**{c: OPTIONAL_COLUMNS[c] for c in missing})
+        missing = []
     if missing:
         raise ValueError(f"observations lack column(s): {', '.join(missing)}")
     bad = ~observations["admin_vintage"].astype(str).isin(VINTAGES)
@@ -220,6 +223,7 @@ def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
         rule = rule_for(key[0])
         value_of = dict(zip(snap["area_code"], snap["value"].astype(float), strict=True))
         cell_of = dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True))
+        label_of = dict(zip(snap["area_code"], snap["source_label"].astype(str), strict=True))
         present = set(value_of)
         left: dict[str, str] = {}
         for sources, targets in components:
@@ -265,6 +269,7 @@ def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
                         "area_name": target_names[target],
                         "value": value,
                         "source_cell": ";".join(cell_of[c] for c in codes),
+                        "source_label": ";".join(dict.fromkeys(label_of[c] for c in codes)),
                         "converted": not unchanged,
                         "conversion_note": note,
                     }

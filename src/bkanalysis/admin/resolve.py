@@ -11,7 +11,9 @@ Rules (see docs/admin.md):
    ``i``/``y`` normalised), then — only if nothing matched — on the ASCII key.
 4. ``level`` and ``district`` hints filter the candidates. Exactly one unit must remain;
    otherwise :class:`AreaResolutionError` says why (``unknown``, ``ambiguous`` or
-   ``not_in_vintage``) and lists the candidates. Parts that resolve must agree.
+   ``not_in_vintage``) and lists the candidates. Parts that resolve must agree: the unit
+   every resolving part can mean wins (``Bắc Kạn - Bac Kan city`` is the city, the
+   English half settling the ambiguous Vietnamese one); none in common is an error.
 
 Never a guess: no fuzzy matching is used to *return* a code; close names only appear as
 candidates in the error.
@@ -240,11 +242,34 @@ def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
     parts = list(dict.fromkeys((label, *split_parts(label))))
     kept_all: set[_Entry] = set()
     excluded_all: set[tuple[_Entry, str]] = set()
+    per_part: list[set[str]] = []
+    other_type = False
     for part in parts:
         kept, excluded = _resolve_part(part, idx, level, districts)
         kept_all |= kept
         excluded_all |= excluded
+        if kept:
+            per_part.append({e.code for e in kept})
+        elif part.isascii() and any(why == "type" for _, why in excluded):
+            other_type = True  # an English half naming the unit as another type
     codes = {e.code for e in kept_all}
+    if codes and other_type:
+        # NOTE: "Chợ Mới - Cho Moi district" in 2025 (no districts) is not Xã Chợ Mới
+        raise AreaResolutionError(
+            name,
+            vintage,
+            "ambiguous",
+            _candidates(kept_all | {e for e, _ in excluded_all}),
+            detail="the English half names another type of unit than the Vietnamese half",
+        )
+    if len(codes) > 1 and len(per_part) > 1:
+        # NOTE: halves of a bilingual label (Bắc Kạn - Bac Kan city) each name candidates;
+        # the unit both halves can mean decides (the English half settles an ambiguous
+        # Vietnamese half and can never contradict it: no common unit is an error)
+        common = set.intersection(*per_part)
+        if len(common) == 1:
+            codes = common
+            kept_all = {e for e in kept_all if e.code in common}
     if len(codes) == 1:
         e = next(iter(kept_all))
         return AreaMatch(e.code, e.level, e.name, vintage)

@@ -1,9 +1,12 @@
 """Labels: comparison keys, period labels (→ year + status), units, indicator matching.
 
-Matching is strict: after removing known noise words (``Tổng số``, ``Chia ra - Of
-which``, ``phân theo huyện…``), a label must *equal* a catalog alias (diacritic- and
-case-insensitive, ``đ``→``d``, ``ƣ``→``ư``, NFC/NFD alike). A label matching no alias, or
-aliases of two indicators, is reported with candidates — never guessed.
+Matching, in order: a researcher's alias (``data/raw/aliases.csv``); a catalogue alias
+*equal* to the label once noise words are removed (``Tổng số``, ``Chia ra - Of which``,
+``phân theo huyện…``; diacritic- and case-insensitive, ``đ``→``d``, ``ƣ``→``ư``, NFC/NFD
+alike); then :func:`match_by_synonyms`, which compares the labels' words after synonym
+classes and stop-words (package data) are applied, takes the declared unit and the
+table's theme as evidence, and accepts only one qualifying indicator that beats the
+runner-up by a margin. Anything else is reported with ranked candidates — never guessed.
 """
 
 from __future__ import annotations
@@ -16,14 +19,21 @@ from functools import lru_cache
 __all__ = [
     "IndicatorMatch",
     "Period",
+    "canonical",
+    "explain_match",
     "fold",
+    "is_part_label",
     "key",
+    "match_by_synonyms",
     "match_indicator",
     "parse_period",
     "parse_unit",
     "parse_unit_line",
     "split_bilingual",
+    "suggest_indicator",
+    "themes_of",
     "title_key",
+    "use_aliases",
 ]
 
 _PDF = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\u00a0": " ", "\u202f": " ", "\u200b": ""})
@@ -319,11 +329,22 @@ def is_english(text: str) -> bool:
 
 @dataclass(frozen=True)
 class IndicatorMatch:
-    """Outcome of :func:`match_indicator`: an id, or a reason with candidates."""
+    """Outcome of :func:`match_indicator`: an id, or a reason with candidates.
+
+    ``how`` says how the id was found: ``exact`` (the label is a catalogue alias),
+    ``alias`` (a researcher's alias, ``data/raw/aliases.csv``) or ``synonyms`` (equal to an
+    alias once synonyms and stop-words are normalised, see :func:`canonical`); ``score``
+    is the rapidfuzz similarity (0–100) of the label to the winner's closest alias and
+    ``runner_up``/``runner_score`` the best other indicator.
+    """
 
     id: str | None
     reason: str | None = None
     candidates: tuple[str, ...] = field(default_factory=tuple)
+    how: str = "exact"
+    score: float = 100.0
+    runner_up: str | None = None
+    runner_score: float = 0.0
 
 
 @lru_cache(maxsize=1)
@@ -375,6 +396,9 @@ def indicator_unit(indicator_id: str) -> str:
     return _catalog()[1][indicator_id]
 
 
+_MALE = re.compile(r"(?<!\w)nam(?!\w)", re.IGNORECASE)
+
+
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """Key of a label with unit parentheticals, numbering and noise words removed.
@@ -383,8 +407,14 @@ def label_key(text: str) -> str:
     --------
     >>> label_key("1.2. Tỷ lệ che phủ rừng (%)"), label_key("Tổng số - Total")
     ('ty le che phu rung', '')
+    >>> label_key("Dân số nam"), label_key("Dân số năm 2020")
+    ('dan so nam gioi', 'dan so nam 2020')
     """
     rest = split_units(text)[0]
+    if not rest.isascii():
+        # NOTE: folded, "nam" (male) is "năm" (year, a noise word): in a label typed with
+        # diacritics a bare "nam" is the part "male" (Dân số nam), never the year
+        rest = _MALE.sub("nam giới", unicodedata.normalize("NFC", rest))
     rest = re.sub(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])\s*[.):]\s*", "", rest)
     rest = re.sub(r"^\s*[-+•*]\s*", "", rest)
     k = key(rest)
@@ -438,13 +468,36 @@ def title_key(text: str) -> str:
     return s
 
 
-@lru_cache(maxsize=65536)
-def match_indicator(label_k: str, context: tuple[str, ...] = ()) -> IndicatorMatch:
+#: A researcher's aliases (``data/raw/aliases.csv``) in force: label key -> indicator id.
+_USER_ALIASES: dict[str, str] = {}
+
+
+def use_aliases(aliases: dict[str, str]) -> bool:
+    """Put a researcher's aliases (label key -> indicator id) in force; tell if they changed.
+
+    They are looked up before the package catalogue by :func:`match_indicator`. The
+    reader calls this once per workbook with the aliases whose ``file`` glob fits it.
+    """
+    if aliases == _USER_ALIASES:
+        return False
+    _USER_ALIASES.clear()
+    _USER_ALIASES.update(aliases)
+    return True
+
+
+def match_indicator(
+    label_k: str, context: tuple[str, ...] = (), unit: str | None = None
+) -> IndicatorMatch:
     """Match a label key (from :func:`label_key`/:func:`title_key`) to one indicator.
 
     *context* lists indicator ids of enclosing group headers/titles (nearest first); a
     context-dependent label such as ``Năng lượng`` (a sector of either the actual or the
-    BAU emissions) only matches through such a context.
+    BAU emissions) only matches through such a context. *unit* is the canonical unit
+    declared for the label's cells (row, column or table), if any: evidence for a match
+    that is not exact (see :func:`match_by_synonyms`).
+
+    A researcher's alias (:func:`use_aliases`) wins; then a catalogue alias equal to the
+    label; then :func:`match_by_synonyms`, which accepts only a clear winner.
 
     Examples
     --------
@@ -456,7 +509,19 @@ def match_indicator(label_k: str, context: tuple[str, ...] = ()) -> IndicatorMat
     "label 'nang luong' is a sector: needs a group header naming actual or BAU emissions"
     >>> match_indicator(label_key("Mới trồng")).id is None
     True
+    >>> m = match_indicator(label_key("Tỷ lệ hộ gia đình được dùng nước sạch"), unit="%")
+    >>> m.id, m.how
+    ('clean_water_households_pct', 'synonyms')
     """
+    if _USER_ALIASES:
+        hit = _USER_ALIASES.get(label_k)
+        if hit is not None:
+            return IndicatorMatch(hit, how="alias")
+    return _match_cached(label_k, context, unit)
+
+
+@lru_cache(maxsize=65536)
+def _match_cached(label_k: str, context: tuple[str, ...], unit: str | None) -> IndicatorMatch:
     index, _units_, children, extra = _catalog()
     if not label_k:
         return IndicatorMatch(None, "empty label")
@@ -475,9 +540,11 @@ def match_indicator(label_k: str, context: tuple[str, ...] = ()) -> IndicatorMat
     if not ids:
         alt = strip_noise_ends(label_k)
         if alt != label_k:
-            return match_indicator(alt, context)
+            m = _match_cached(alt, context, unit)
+            if m.id or m.how == "exact":
+                return m
         if label_k.startswith("ty le ") and len(label_k) > 12:
-            m = match_indicator(label_k[6:], context)
+            m = _match_cached(label_k[6:], context, unit)
             if m.id and _units_[m.id] == "%":
                 return m
     if ids and len(ids) == 1:
@@ -486,7 +553,382 @@ def match_indicator(label_k: str, context: tuple[str, ...] = ()) -> IndicatorMat
         return IndicatorMatch(
             None, f"label {label_k!r} matches several indicators", tuple(sorted(ids))
         )
-    return IndicatorMatch(None, f"no indicator matches label {label_k!r}", _candidates(label_k))
+    return match_by_synonyms(label_k, context, unit)
+
+
+# ------------------------------------------------------------------ synonyms
+
+#: a synonym match must beat the best other indicator by this many rapidfuzz points
+MARGIN = 5.0
+_COUNT_UNITS = frozenset({"communes", "households", "facilities", "criteria", "persons"})
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/label_synonyms.csv")
+    out = []
+    for phrase, canon in zip(df["phrase"], df["canonical"], strict=True):
+        words = tuple(key(phrase).split())
+        if words:
+            out.append((words, tuple(key(canon).split()) if canon else ()))
+    return tuple(sorted(out, key=lambda t: -len(t[0])))
+
+
+@lru_cache(maxsize=65536)
+def canonical(label_k: str) -> tuple[str, ...]:
+    """Return the normal form of a label key: synonyms as one word, stop-words dropped.
+
+    The classes are package data (``ingest/label_synonyms.csv``): ``hộ gia đình``/``hộ
+    dân``/``hộ`` are one word, ``rác``/``rác thải``/``CTR``/``chất thải rắn sinh hoạt``
+    another; verbs of access (``được sử dụng``, ``dùng``) and fillers (``các``, ``của``)
+    are dropped. Words are returned sorted and without repetition (order does not
+    decide: ``thu gom rác`` = ``rác được thu gom``).
+
+    Examples
+    --------
+    >>> canonical(label_key("Tỷ lệ hộ gia đình được dùng nước sạch (%)"))
+    ('ho', 'le', 'nuoc', 'sach', 'ty')
+    >>> canonical(key("Tỷ lệ CTR sinh hoạt đô thị được thu gom và xử lý"))
+    ('do', 'le', 'ly', 'rac', 'thi', 'ty', 'xu')
+    """
+    toks = label_k.split()
+    syn = _synonyms()
+    for _ in range(3):  # a replacement may complete a longer phrase (sửdụngđất)
+        out: list[str] = []
+        i = 0
+        while i < len(toks):
+            for words, rep in syn:
+                if toks[i] == words[0] and tuple(toks[i : i + len(words)]) == words:
+                    out.extend(rep)
+                    i += len(words)
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
+        if out == toks:
+            break
+        toks = out
+    return tuple(sorted(set(toks)))
+
+
+@lru_cache(maxsize=1)
+def _implied() -> dict[str, frozenset[str]]:
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/label_implied.csv")
+    out: dict[str, set[str]] = {}
+    for when, words in zip(df["when"], df["words"], strict=True):
+        out.setdefault(when, set()).update(canonical(key(words)))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _parts() -> frozenset[tuple[str, ...]]:
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/label_parts.csv")
+    return frozenset(canonical(key(p)) for p in df["phrase"])
+
+
+def is_part_label(text: str) -> bool:
+    """Tell whether a row label only names a part of its parent row (``- Đô thị``).
+
+    Examples
+    --------
+    >>> is_part_label("- Khu vực thành thị"), is_part_label("Tỷ lệ hộ nông thôn")
+    (True, False)
+    """
+    c = canonical(label_key(text))
+    return bool(c) and c in _parts()
+
+
+@lru_cache(maxsize=4096)
+def themes_of(text_k: str) -> tuple[str, ...]:
+    """Themes a title key names by their implied words (``… khí nhà kính`` → emissions).
+
+    Examples
+    --------
+    >>> themes_of(key("Kết quả kiểm kê khí nhà kính năm 2024"))
+    ('theme:emissions',)
+    """
+    words = set(canonical(text_k))
+    out = []
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/label_implied.csv")
+    for when, phrase in zip(df["when"], df["words"], strict=True):
+        if when.startswith("title:") and set(canonical(key(phrase))) <= words:
+            out.append("theme:" + when.split(":", 1)[1])
+    return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def _canon_index() -> tuple[tuple[str, str, frozenset[str], str], ...]:
+    """Return ``(id, unit, canonical alias words, alias key)`` of every non-sector alias."""
+    from bkanalysis.catalog import load_indicators
+
+    contextual = _catalog()[3]["contextual"]
+    out = []
+    seen = set()
+    for row in load_indicators().itertuples(index=False):
+        for alias in [row.name_vi, row.name_en, *str(row.aliases).split("|")]:
+            k = key(split_units(alias)[0]) if alias else ""
+            if not k or k in contextual:
+                continue  # a bare sector name only matches under its parent
+            c = frozenset(canonical(k))
+            if c and (row.id, c) not in seen:
+                seen.add((row.id, c))
+                out.append((row.id, row.unit, c, k))
+    return tuple(out)
+
+
+def _polarity(label_k: str) -> str | None:
+    toks = label_k.split()
+    if "ty le" in label_k or "ty trong" in label_k or "%" in toks:
+        return "rate"
+    if toks[:1] == ["so"] or toks[:2] in (["tong", "so"], ["so", "luong"]):
+        return "count" if toks[:2] != ["so", "lieu"] else None
+    return None
+
+
+def _unit_kind(unit: str) -> str:
+    return "rate" if unit == "%" else ("count" if unit in _COUNT_UNITS else "quantity")
+
+
+def _score(a: frozenset[str], b: frozenset[str]) -> float:
+    from rapidfuzz import fuzz
+
+    return round(fuzz.token_sort_ratio(" ".join(sorted(a)), " ".join(sorted(b))), 1)
+
+
+@lru_cache(maxsize=16384)
+def match_by_synonyms(
+    label_k: str, context: tuple[str, ...] = (), unit: str | None = None
+) -> IndicatorMatch:
+    """Match a label that equals no alias, by its :func:`canonical` words.
+
+    An indicator qualifies when the label's canonical words are those of one of its
+    aliases, except words the evidence implies: ``tỷ lệ`` when the cells are declared in
+    %, ``số`` for a count in its unit, ``phát thải khí nhà kính`` in an emission table
+    (*context* holds ``theme:emissions`` or an emission indicator). Every word of the
+    label must be in the alias: an extra word (``tăng``, ``mật độ``, ``mới``, ``Nam``)
+    refuses. The unit must agree: the declared *unit* is the indicator's, or with none
+    declared the label's kind (``Tỷ lệ`` → %, ``Số …`` → a count) is. The match is
+    accepted only when one indicator qualifies and its rapidfuzz score beats the best
+    other indicator's by :data:`MARGIN`; otherwise the reason lists the ranked candidates
+    with their scores.
+
+    Examples
+    --------
+    >>> match_by_synonyms(key("Tỷ lệ thu gom CTR sinh hoạt khu vực đô thị"), (), "%").id
+    'urban_waste_collected_pct'
+    >>> match_by_synonyms(key("Tỷ lệ tăng dân số"), (), "%").id is None
+    True
+    """
+    from bkanalysis.catalog import load_indicators
+
+    lab = frozenset(canonical(label_k))
+    if not lab:
+        return IndicatorMatch(None, "empty label", how="synonyms")
+    implied_tab = _implied()
+    cat = load_indicators()
+    themes = dict(zip(cat["id"], cat["theme"], strict=True))
+    ctx_themes = {c for c in context if c.startswith("theme:")}
+    ctx_themes |= {"theme:" + themes[c] for c in context if c in themes}
+    polarity = _polarity(label_k)
+    best: dict[str, float] = {}
+    qualified: dict[str, float] = {}
+    refused_unit: set[str] = set()
+    _index, _units_, children, _extra = _catalog()
+    pool = list(_canon_index())
+    # under a parent with components (an emission total), its sector labels count too
+    for parent in context:
+        for k2, child in children.get(parent, {}).items():
+            if not k2.startswith("\0"):
+                pool.append((child, _units_[child], frozenset(canonical(k2)), k2))
+    components = {c for ks in children.values() for k2, c in ks.items() if k2.startswith("\0")}
+    under = {c for p in context for k2, c in children.get(p, {}).items() if k2.startswith("\0")}
+    for ind, ind_unit, alias, _k in pool:
+        implied = set()
+        if unit == ind_unit:
+            implied |= implied_tab.get(f"unit:{ind_unit}", frozenset())
+        # a sector (a component) takes the theme's words only under its own total: with
+        # no total above, "Lĩnh vực năng lượng" could be the actual or the BAU sector
+        if ind not in components or ind in under:
+            for th in ctx_themes:
+                if th == "theme:" + themes[ind]:
+                    implied |= implied_tab.get(th, frozenset())
+        full = lab | (alias & implied)
+        sc = _score(full, alias)
+        if sc > best.get(ind, -1):
+            best[ind] = sc
+        if full != alias:
+            continue
+        kind = _unit_kind(ind_unit)
+        if unit is not None and unit != ind_unit:
+            refused_unit.add(ind)
+            continue
+        if polarity is not None and polarity != kind:
+            refused_unit.add(ind)
+            continue
+        if unit is None and polarity is None and kind != "quantity":
+            refused_unit.add(ind)
+            continue
+        qualified[ind] = max(qualified.get(ind, 0.0), sc)
+    # under a total with components (a BAU total), its own sectors come first: the
+    # row's place in the table decides between the actual and the BAU sector
+    for parent in context:
+        kids = {c for k2, c in children.get(parent, {}).items() if k2.startswith("\0")}
+        if kids & qualified.keys():
+            qualified = {i: v for i, v in qualified.items() if i in kids}
+            # the other totals' sectors are out of the running (also for the margin)
+            other = {
+                c for p2, ks in children.items() if p2 != parent for k2, c in ks.items()
+            } - kids
+            best = {i: v for i, v in best.items() if i not in other}
+            break
+    ranked = sorted(best, key=lambda i: (-best[i], i))
+    shown = ", ".join(f"{i} {best[i]:g}" for i in ranked[:3])
+    if len(qualified) == 1:
+        ind = next(iter(qualified))
+        others = [i for i in ranked if i != ind]
+        runner = others[0] if others else None
+        rs = best[runner] if runner else 0.0
+        if qualified[ind] - rs >= MARGIN:
+            return IndicatorMatch(
+                ind, how="synonyms", score=qualified[ind], runner_up=runner, runner_score=rs
+            )
+        return IndicatorMatch(
+            None,
+            f"no indicator matches label {label_k!r}: {ind} wins by less than {MARGIN:g} "
+            f"points (scores: {shown})",
+            tuple(ranked[:3]),
+            how="synonyms",
+        )
+    if len(qualified) > 1:
+        both = ", ".join(sorted(qualified))
+        return IndicatorMatch(
+            None,
+            f"label {label_k!r} matches several indicators ({both})",
+            tuple(sorted(qualified)),
+            how="synonyms",
+        )
+    why = ""
+    if refused_unit:
+        got = unit or "none declared"
+        why = f"; the unit ({got}) or the label's kind disagrees with {', '.join(sorted(refused_unit))}"
+    return IndicatorMatch(
+        None,
+        f"no indicator matches label {label_k!r}{why} (scores: {shown or 'none'})",
+        tuple(ranked[:3]) if best and best[ranked[0]] >= 50 else (),
+        how="synonyms",
+    )
+
+
+def suggest_indicator(text: str, n: int = 3) -> list[tuple[str, float]]:
+    """Return the *n* indicators whose aliases are closest to a label, with scores.
+
+    A suggestion for a person to confirm (``bkanalysis review``), never used to read.
+
+    Examples
+    --------
+    >>> suggest_indicator("Tỷ lệ hộ có nước máy")[0][0]
+    'clean_water_households_pct'
+    """
+    words = frozenset(canonical(label_key(text)))
+    if not words:
+        return []
+    scores: dict[str, float] = {}
+    for ind, _u, alias, _k in _canon_index():
+        scores[ind] = max(scores.get(ind, 0.0), _score(words, alias))
+    ranked = sorted(scores, key=lambda i: (-scores[i], i))[:n]
+    return [(i, scores[i]) for i in ranked]
+
+
+def explain_match(source_label: str, indicator_id: str) -> tuple[str, float, str | None, float]:
+    """How an observation's ``source_label`` gives its indicator, for the validation report.
+
+    Returns ``(how, score, runner_up, runner_score)``: ``how`` is ``alias`` when a
+    researcher's alias in force names it, ``exact`` when the label (or one of its
+    `` › ``-separated pieces, or one of its bilingual halves) is an alias of the indicator
+    or of one of its component labels, else ``synonyms``.
+    """
+    if _USER_ALIASES:
+        for k in _explain_keys(source_label):
+            if _USER_ALIASES.get(k) == indicator_id:
+                return "alias", 100.0, None, 0.0
+    return _explain_cached(source_label, indicator_id)
+
+
+@lru_cache(maxsize=16384)
+def _explain_keys(source_label: str) -> tuple[str, ...]:
+    pieces = [p for p in str(source_label).split(" › ") if p.strip()]
+    keys = []
+    for p in [*pieces, " ".join(pieces)]:
+        for part in [p, *split_bilingual(p)]:
+            # a tick column (Đạt chuẩn NTM (x)) is read as "Số xã …" / "Xã …"
+            for prefix in ("", "Số xã ", "Xã "):
+                keys += [label_key(prefix + part), title_key(prefix + part)]
+    return tuple(k for k in dict.fromkeys(keys) if k)
+
+
+@lru_cache(maxsize=16384)
+def _explain_cached(source_label: str, indicator_id: str) -> tuple[str, float, str | None, float]:
+    children = _catalog()[2]
+    for k in _explain_keys(source_label):
+        if any(kids.get(k) == indicator_id for kids in children.values()):
+            return "exact", 100.0, None, 0.0
+        m = _match_cached(k, (), None)
+        if m.id == indicator_id and m.how == "exact":
+            return "exact", 100.0, None, 0.0
+    pieces = [p for p in str(source_label).split(" › ") if p.strip()]
+    # the matcher again, with the evidence the reader had: the indicator's unit, its
+    # theme, and for "parent › row" the parent's indicator as context
+    from bkanalysis.catalog import load_indicators
+
+    cat = load_indicators()
+    theme = "theme:" + dict(zip(cat["id"], cat["theme"], strict=True))[indicator_id]
+    unit = _catalog()[1][indicator_id]
+    tries: list[tuple[str, tuple[str, ...]]] = []
+    if len(pieces) > 1:
+        parent = _match_cached(label_key(pieces[0]), (theme,), None).id
+        if parent is None:
+            parent = _match_cached(title_key(pieces[0]), (theme,), None).id
+        tries.append((label_key(pieces[-1]), (*_opt_id(parent), theme)))
+    for text in (" ".join(pieces), *pieces):
+        for k in (label_key(text), title_key(text)):
+            tries.append((k, (theme,)))
+    for k, ctx in tries:
+        if not k:
+            continue
+        m = _match_cached(k, ctx, unit)
+        if m.id == indicator_id:
+            return m.how, m.score, m.runner_up, m.runner_score
+    joined = frozenset(canonical(label_key(" ".join(pieces))))
+    # scored as the matcher did: with the words its unit and theme imply (the reader
+    # accepted the label, so that evidence was there)
+    from bkanalysis.catalog import load_indicators
+
+    cat = load_indicators()
+    themes = dict(zip(cat["id"], cat["theme"], strict=True))
+    implied_tab = _implied()
+    scores: dict[str, float] = {}
+    for ind, unit, alias, _k in _canon_index():
+        implied = implied_tab.get(f"unit:{unit}", frozenset()) | implied_tab.get(
+            f"theme:{themes[ind]}", frozenset()
+        )
+        full = joined | (alias & implied)
+        scores[ind] = max(scores.get(ind, 0.0), _score(full, alias))
+    own = scores.get(indicator_id, 0.0)
+    others = sorted((i for i in scores if i != indicator_id), key=lambda i: (-scores[i], i))
+    runner = others[0] if others else None
+    return "synonyms", own, runner, scores.get(runner, 0.0) if runner else 0.0
+
+
+def _opt_id(x: str | None) -> tuple[str, ...]:
+    return (x,) if x else ()
 
 
 @lru_cache(maxsize=4096)

@@ -24,6 +24,7 @@ import bisect
 import itertools
 import operator
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -948,13 +949,38 @@ def _classify(sh: _Sheet, t: Table, is_area) -> None:
 _TOTAL = re.compile(
     r"^(tong so|tong cong|toan tinh|ca tinh|tong|total|grand total)( total| ca tinh| toan tinh)?$"
 )
-_SUBTOTAL = re.compile(r"^(cong|sub ?total)\b")
+#: "Cộng" with its tone marks: folded, it is also "Công" (the commune Công Bằng)
+_SUBTOTAL_TONED = re.compile(r"^(cộng|sub ?total)(\s|$)")
+_SUBTOTAL_ASCII = re.compile(r"^(cong|sub ?total)( (huyen|thanh pho|thi xa|tp|h)\b.*)?$")
+
+
+def _toned(label: str) -> str:
+    """Lower-case NFC text with diacritics kept, punctuation as spaces (PDF ``ƣ`` → ``ư``)."""
+    s = unicodedata.normalize("NFC", label).translate(_TONED_PDF).casefold()
+    return " ".join(re.sub(r"[^\w%]+", " ", s).split())
+
+
+_TONED_PDF = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\u00a0": " "})
+
+
+@lru_cache(maxsize=65536)
+def _subtotal_word(label: str) -> bool:
+    """Tell whether a label starts with the sub-total word ``Cộng`` (or ``Sub-total``).
+
+    Folding is not used where the tone marks decide: ``Công Bằng`` (a commune) is not
+    ``Cộng``. A label typed without any diacritics is a sub-total only as ``Cong`` alone
+    or ``Cong huyen …`` (ambiguous otherwise, so read as a name).
+    """
+    rest = split_units(label)[0]
+    if rest.isascii():
+        return bool(_SUBTOTAL_ASCII.match(key(rest)))
+    return bool(_SUBTOTAL_TONED.match(_toned(rest)))
 
 
 @lru_cache(maxsize=65536)
 def _is_total_or_subtotal(label: str) -> bool:
     k = key(split_units(label)[0])
-    return bool(_TOTAL.match(k) or _SUBTOTAL.match(k))
+    return bool(_TOTAL.match(k) or _subtotal_word(label))
 
 
 @lru_cache(maxsize=65536)
@@ -965,5 +991,11 @@ def is_total(label: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def is_subtotal(label: str) -> bool:
-    """Tell whether a label is a sub-total row label (``Cộng``, ``Cộng huyện Ba Bể``)."""
-    return bool(_SUBTOTAL.match(key(split_units(label)[0])))
+    """Tell whether a label is a sub-total row label (``Cộng``, ``Cộng huyện Ba Bể``).
+
+    Examples
+    --------
+    >>> is_subtotal("Cộng"), is_subtotal("CỘNG HUYỆN BA BỂ"), is_subtotal("Công Bằng")
+    (True, True, False)
+    """
+    return _subtotal_word(label)

@@ -31,6 +31,7 @@ from .labels import (
     indicator_unit,
     is_component,
     is_english,
+    is_part_label,
     key,
     label_key,
     match_indicator,
@@ -38,6 +39,7 @@ from .labels import (
     parse_unit,
     split_bilingual,
     split_units,
+    themes_of,
     title_key,
 )
 from .layouts import Table, cell_text, find_tables, is_subtotal, is_total, row_label
@@ -168,10 +170,11 @@ def workbook_records(path, *, raw_root=None, specs=None) -> tuple[list, list, li
         grids = load_workbook_grids(path, kind)
         if specs is None and (root / "specs").is_dir():
             specs = root / "specs"
+        from .aliases import load_aliases
         from .specs import load_specs
 
         loaded = load_specs(specs) if specs is not None else []
-        return grid_records(grids, source_file=rel, specs=loaded)
+        return grid_records(grids, source_file=rel, specs=loaded, aliases=load_aliases(root))
 
 
 def _relative_name(path: Path, root: Path) -> str:
@@ -216,20 +219,34 @@ def read_grids(
     return _to_result(*grid_records(grids, source_file=source_file, specs=specs), validate=validate)
 
 
-def grid_records(grids: list[SheetGrid], *, source_file: str, specs=()) -> tuple[list, list, list]:
-    """Record lists (observations, rejects, sheets) of already-loaded grids."""
+def grid_records(
+    grids: list[SheetGrid], *, source_file: str, specs=(), aliases=()
+) -> tuple[list, list, list]:
+    """Record lists (observations, rejects, sheets) of already-loaded grids.
+
+    *aliases* are a researcher's alias rows (:func:`bkanalysis.ingest.aliases.load_aliases`);
+    those whose ``file`` glob fits *source_file* are in force while it is read.
+    """
+    from .aliases import aliases_for
+    from .labels import use_aliases
+
+    if use_aliases(aliases_for(aliases, source_file) if aliases else {}):
+        _match_label.cache_clear()  # its answers depend on the aliases in force
     obs: list[tuple] = []
     rej: list[tuple] = []
     sheets: list[dict] = []
     for grid in grids:
-        spec = _find_spec(specs, source_file, grid.name)
-        if spec is not None:
+        matching = _find_specs(specs, source_file, grid.name)
+        if matching:
             from .specs import apply_spec
 
-            o, r = apply_spec(spec, grid, source_file)
-            obs += o
-            rej += r
-            sheets.append(_sheet_row(source_file, grid.name, f"spec:{spec['name']}", 0, o, r, ""))
+            claimed: set = set()  # a cell is read by the first spec covering it
+            for spec in matching:
+                o, r = apply_spec(spec, grid, source_file, claimed)
+                obs += o
+                rej += r
+                row = _sheet_row(source_file, grid.name, f"spec:{spec['name']}", 0, o, r, "")
+                sheets.append(row)
             continue
         o_sheet: list[tuple] = []
         r_sheet: list[tuple] = []
@@ -292,13 +309,11 @@ def _frame(records: list, dtypes: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(cols, columns=list(dtypes))
 
 
-def _find_spec(specs, source_file: str, sheet: str):
+def _find_specs(specs, source_file: str, sheet: str) -> list:
+    """Every spec that applies to the sheet, in the order given (several tables, several specs)."""
     from .specs import spec_matches
 
-    for spec in specs or ():
-        if spec_matches(spec, source_file, sheet):
-            return spec
-    return None
+    return [spec for spec in specs or () if spec_matches(spec, source_file, sheet)]
 
 
 def _sheet_row(src, sheet, layout, table, o, r, message):
@@ -387,6 +402,7 @@ class _ColumnPlan(NamedTuple):
     period_problem: str | None = None
     ind: str | None = None  # indicator when the row names none
     ind_problem: str | None = None  # reject reason when the row names none
+    label: str = ""  # the header, tick or title text the column's indicator is read from
 
 
 class _TableReader:
@@ -397,11 +413,15 @@ class _TableReader:
         self.conv_sheet = conv_sheet
         self.obs: list[tuple] = []
         self.rej: list[tuple] = []
-        vi = [x for line in t.title_lines for x in split_bilingual(line) if not is_english(x)]
-        en = [x for line in t.title_lines for x in split_bilingual(line) if is_english(x)]
+        # document references are no part of the title; agency blocks (UBND TỈNH …, the
+        # national motto) name no indicator and no year but may name the reporting unit
+        lines = [y for x in t.title_lines if (y := _without_reference(x))]
+        own = [x for x in lines if _title_line_kind(x) is None]
+        vi = [x for line in own for x in split_bilingual(line) if not is_english(x)]
+        en = [x for line in own for x in split_bilingual(line) if is_english(x)]
         self.title_vi = " ".join(vi)
-        self.title_all = " ".join(t.title_lines)
-        self.title_id, self.title_reason, self.title_cands = self._title_indicator(vi, en)
+        self.title_all = " ".join(lines)
+        self.title_text = " ".join(own)
         self.table_unit = t.unit_line[0] if t.unit_line else None
         if self.table_unit is None:
             for line in t.title_lines:
@@ -409,6 +429,10 @@ class _TableReader:
                 if units:
                     self.table_unit = units[0]
                     break
+        # the table's theme (an emission table) is evidence for the labels in it
+        self.themes = themes_of(key(self.title_all))
+        self.title_id, self.title_reason, self.title_cands = self._title_indicator(vi, en)
+        self.title_label = " / ".join(self.title_src) if self.title_id else ""
         self.other_area = _names_other_area(self.title_all)
         self.col_ind: dict[int, tuple[str | None, str | None]] = {}
         self.conv: dict[int, str | None] = {}
@@ -423,22 +447,29 @@ class _TableReader:
         self.title_period: Period | None = None
         self.title_period_problem: str | None = None
         self.sheet_name = _nfc(grid.name)
+        # footnote marks defined under the table: "(*) Số liệu sơ bộ" → {"*": "preliminary"}
+        self.marks = _footnote_statuses(grid, t.rows[-1]) if t.rows else {}
 
     # ---------------------------------------------------------------- context
     def _title_indicator(self, vi, en):
+        self.title_src: list[str] = []
         if not vi and not en:
             return None, "no title", ()
         found_vi, found_en, reasons = set(), set(), []
+        unit = _canon_unit(self.table_unit)
         for lines, found in ((vi, found_vi), (en, found_en)):
             if not lines:
                 continue
-            keys = [title_key(x) for x in lines]
-            keys = [k for k in keys if k]
-            joined = " ".join(keys)
-            for k in dict.fromkeys([joined, *keys]):
-                m = match_indicator(k)
+            keyed = [(title_key(x), x) for x in lines]
+            keyed = [(k, x) for k, x in keyed if k]
+            joined = " ".join(k for k, _ in keyed)
+            texts = {joined: " ".join(x for _, x in keyed), **dict(keyed)}
+            for k in dict.fromkeys([joined, *texts]):
+                m = match_indicator(k, self.themes, unit)
                 if m.id:
                     found.add(m.id)
+                    if texts[k] not in self.title_src:
+                        self.title_src.append(texts[k])
                 elif k == joined:
                     reasons.append(m)
         if len(found_vi) > 1:
@@ -462,8 +493,9 @@ class _TableReader:
         self.col_ind[c] = (None, "circular group header")
         col = self.t.columns[c]
         ctx = []
+        unit = _canon_unit(col.units[0] if col.units else self.table_unit)
         for p in col.parents:
-            m = match_indicator(label_key(p))
+            m = match_indicator(label_key(p), self.themes, unit)
             if m.id:
                 ctx.append(m.id)
         if col.group_start is not None and (col.group_start - 1) in self.t.columns:
@@ -474,20 +506,20 @@ class _TableReader:
                     ctx.append(lid)
         if self.title_id:
             ctx.append(self.title_id)
-        ctx = tuple(ctx)
+        ctx = tuple(ctx) + self.themes
         out: tuple[str | None, str | None]
         if col.own:
-            out = _match_pieces(col.own, ctx, strict=True)
+            out = _match_pieces(col.own, ctx, strict=True, unit=unit)
             if out[0] and col.own_en:
-                me = _match_pieces(col.own_en, ctx, strict=False)
+                me = _match_pieces(col.own_en, ctx, strict=False, unit=unit)
                 if me[0] and me[0] != out[0]:
                     out = (None, f"column labels disagree: {out[0]} vs {me[0]}")
         elif col.own_en:
-            out = _match_pieces(col.own_en, ctx, strict=False)
-        elif ctx and col.parents:
+            out = _match_pieces(col.own_en, ctx, strict=False, unit=unit)
+        elif ctx and col.parents and not ctx[0].startswith("theme:"):
             out = (ctx[0], None)
         elif col.parents:
-            m = match_indicator(label_key(col.parents[0]))
+            m = match_indicator(label_key(col.parents[0]), self.themes, unit)
             out = (None, _with_cands(m.reason, m.candidates))
         else:
             out = (None, None)
@@ -519,7 +551,7 @@ class _TableReader:
         return self._tconv[0]
 
     def _title_year(self) -> tuple[Period | None, str | None]:
-        text = fold(self.title_all)
+        text = fold(self.title_text)
         years = set(re.findall(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)", text))
         pref = set(re.findall(r"(?:nam|den|het|in|/)\s*((?:19[5-9]|20\d)\d)(?!\d)", text))
         cand = pref if len(pref) == 1 else years
@@ -565,6 +597,8 @@ class _TableReader:
         district = None
         district_header = False
         section_ctx: tuple[str, ...] = ()
+        section_label = ""  # the row label that set section_ctx
+        parent_label = None  # the last indicator-row label that is not a part (- Đô thị)
         if t.layout == "communes_x_measures":
             self.title_period, self.title_period_problem = self._title_year()
         for r in t.rows:
@@ -579,8 +613,11 @@ class _TableReader:
                             district = d
                             district_header = True
                     if t.row_kind == "indicator":
-                        m = match_indicator(label_key(lab))
+                        m = match_indicator(label_key(lab), self.themes)
                         section_ctx = (m.id,) if m.id else ()
+                        section_label = lab if m.id else ""
+                        if not is_english(lab) and not is_part_label(lab):
+                            parent_label = lab
                 continue
             get = self.grid.cells.get
             cells = [
@@ -598,11 +635,22 @@ class _TableReader:
                 and r - prev_row <= 2
                 and _translates(lab, prev_label)
             ):
-                eff = prev_label
+                # the two-line form: both lines decide together (Bắc Kạn / Bac Kan city)
+                eff = f"{prev_label}\n{lab}"
+            elif t.row_kind == "area" and lab and not is_english(lab):
+                nxt = _nfc(cell_text(self.grid.value(r + 1, t.label_col)))
+                if (
+                    nxt
+                    and is_english(nxt)
+                    and _translates(nxt, lab)
+                    and not self._has_values(r + 1)
+                ):
+                    eff = f"{lab}\n{nxt}"  # the English line under the values' row
             row_problem = None
             row_period = None
             row_ind = None
             row_unit = None
+            row_source = ""
             area_label = None
             if t.row_kind == "area":
                 if not eff:
@@ -621,18 +669,38 @@ class _TableReader:
                 row_period = parse_period(v if isinstance(v, (int, float)) else lab)
                 if row_period is None:
                     row_problem = f"row label '{_short(lab)}' is not a period"
+                elif self.marks:
+                    row_period, why = _marked(row_period, _marks_in([lab]), self.marks)
+                    row_problem = why
             elif t.row_kind == "indicator":
                 if t.unit_col is not None:
                     row_unit = cell_text(self.grid.value(r, t.unit_col)) or None
                 if row_unit is None:
                     units = split_units(lab)[1]
                     row_unit = units[0] if units else None
-                row_ind, why = _match_label(lab, section_ctx + _opt(self.title_id))
+                unit = _canon_unit(row_unit or self.table_unit)
+                ctx = section_ctx + _opt(self.title_id) + self.themes
+                row_ind, why = _match_label(lab, ctx, unit)
+                row_source = lab
+                if row_ind and section_label and _match_label(lab, self.themes, unit)[0] is None:
+                    row_source = f"{section_label} › {lab}"  # a sector under its total
+                if row_ind is None and parent_label and lab and is_part_label(lab):
+                    # "- Đô thị" under "Tỷ lệ CTR được thu gom": the parent's indicator
+                    # for that part, when one exists
+                    part = re.sub(r"^\s*[-+•*]\s*", "", lab)
+                    joined, why2 = _match_label(f"{parent_label} {part}", ctx, unit)
+                    if joined:
+                        row_ind, row_source = joined, f"{parent_label} › {lab}"
+                    else:
+                        why = f"{why}; with its parent row: {why2}"
                 if row_ind:
                     if _has_children(row_ind):
                         section_ctx = (row_ind,)
+                        section_label = lab
                 else:
-                    row_problem = why
+                    row_problem = _labelled(why, lab)
+                if lab and not is_english(lab) and not is_part_label(lab):
+                    parent_label = lab
             for c, cell in cells:
                 addr = a1(r, c)
                 try:
@@ -646,6 +714,7 @@ class _TableReader:
                         row_unit,
                         area_label,
                         district,
+                        row_source,
                     )
                 except _Problem as p:
                     self.rej.append(_reject(self.src, self.grid.name, addr, _raw(cell), str(p)))
@@ -653,6 +722,24 @@ class _TableReader:
                 (lab, r) if lab and not is_english(lab) else (prev_label, prev_row)
             )
         return self.obs, self.rej
+
+    def _header_texts(self, c: int) -> list[str]:
+        """Texts of the header cells over column *c* (merged cells by their anchor)."""
+        out = []
+        for r in self.t.header_rows:
+            v = self.grid.value(r, c)
+            if v is None:
+                for r0, c0, r1, c1 in self.grid.merged:
+                    if r0 <= r <= r1 and c0 <= c <= c1:
+                        v = self.grid.value(r0, c0)
+                        break
+            if isinstance(v, str):
+                out.append(v)
+        return out
+
+    def _has_values(self, r: int) -> bool:
+        get = self.grid.cells.get
+        return any((x := get((r, c))) is not None and _nonblank(x) for c in self.t.value_cols)
 
     def _district_of(self, label: str) -> str | None:
         if label in self.district_cache:
@@ -676,7 +763,12 @@ class _TableReader:
         # period (None with no problem: the row's period)
         period = period_problem = None
         if t.layout in ("areas_x_years", "indicators_x_periods"):
-            if col.period is None:
+            so = col.status_only
+            years = _title_periods(self.title_text).get(so.status) if so is not None else None
+            if col.period is None and years and len(years) == 1:
+                # a column "Kế hoạch" under a title "… và kế hoạch năm 2025"
+                period = Period(next(iter(years)), so.status)
+            elif col.period is None:
                 if col.period_problem:
                     period_problem = col.period_problem
                 elif not col.has_header:
@@ -684,30 +776,46 @@ class _TableReader:
                 else:
                     own = _short(" ".join(col.own or col.own_en))
                     period_problem = f"column header '{own}' is not a period"
-            period = col.period
+            period = period or col.period
+            if period is not None and self.marks:
+                period, why = _marked(period, _marks_in(self._header_texts(c)), self.marks)
+                period_problem = period_problem or why
         elif t.layout == "years_x_measures":
             if col.period is not None:
                 period_problem = "period both in the row and the column header"
         else:
             period = col.period or self.title_period
+            if col.period is not None and self.marks:
+                period, why = _marked(period, _marks_in(self._header_texts(c)), self.marks)
+                period_problem = period_problem or why
             if period is None:
                 period_problem = (
                     col.period_problem or self.title_period_problem or "no reference year"
                 )
         # indicator of the column's cells when neither a tick nor the row names one
         ind = ind_problem = None
+        label = ""
         if col.own or col.own_en or (col.parents and not col.period_group):
             ind, why = self._column_indicator(c)
+            label = _column_label(col)
             if ind is None:
-                ind_problem = why or "column has no indicator label"
+                ind_problem = _labelled(why or "column has no indicator label", label)
         elif col.parents and self._column_indicator(c)[0]:
             ind = self._column_indicator(c)[0]
+            label = _column_label(col)
         elif self.title_id:
             ind = self.title_id
+            label = self.title_label
         else:
             why = _with_cands(self.title_reason or "no indicator", self.title_cands)
-            ind_problem = f"no indicator for the table: title {why}"
-        plan = _ColumnPlan(col, problem, tick_ind, period, period_problem, ind, ind_problem)
+            ind_problem = _labelled(
+                f"no indicator for the table: title {why}", " / ".join(t.title_lines)
+            )
+        if tick_ind is not None:
+            label = _nfc(col.tick)
+        plan = _ColumnPlan(
+            col, problem, tick_ind, period, period_problem, ind, ind_problem, _nfc(label)
+        )
         self.plans[c] = plan
         return plan
 
@@ -722,6 +830,7 @@ class _TableReader:
         row_unit,
         area_label,
         district,
+        row_source="",
     ):
         plan = self.plans.get(c) or self._column_plan(c)
         if plan.problem:
@@ -731,6 +840,11 @@ class _TableReader:
         if plan.period_problem:
             raise _Problem(plan.period_problem)
         period = plan.period or row_period
+        if self.marks and cell.value.__class__ is str and "*" in cell.value:
+            # a value marked "73,4*" under a note "(*) Ước thực hiện"
+            period, why = _marked(period, _marks_in([cell.value]), self.marks)
+            if why:
+                raise _Problem(why)
         col = plan.col
         # indicator
         if plan.tick_ind is not None:
@@ -738,12 +852,15 @@ class _TableReader:
             # of a district row is an observation; the ticks themselves are not
             self._tick_count_row(cell, col, area_label, period.year, district)
             ind = plan.tick_ind
+            source_label = plan.label
         elif row_ind is not None:
             ind = row_ind
+            source_label = row_source
         elif plan.ind_problem:
             raise _Problem(plan.ind_problem)
         else:
             ind = plan.ind
+            source_label = plan.label
         # value
         canon = indicator_unit(ind)
         v = cell.value
@@ -793,6 +910,7 @@ class _TableReader:
                 self.src,
                 self.sheet_name,
                 addr,
+                _label_text(source_label),
             )
         )
 
@@ -901,6 +1019,150 @@ class _TableReader:
 
 _PROVINCE_LABEL = "Tỉnh Bắc Kạn"
 
+_NOTE_MARK = re.compile(r"^\s*(?:ghi chú\s*:?\s*)?(\(\s*\*+\s*\)|\*+)\s*[:.\-–]?\s*(\S.*)$", re.I)
+_NOTE_STATUS = (
+    ("preliminary", re.compile(r"\b(so bo|prel\w*|preliminary)\b")),
+    ("estimate", re.compile(r"\b(uoc|uth|estimated?|est)\b")),
+    ("plan", re.compile(r"\b(ke hoach|muc tieu|plan|target)\b")),
+)
+
+
+def _footnote_statuses(grid: SheetGrid, last_row: int) -> dict[str, str]:
+    """Return the marks defined under a table and their status (``{"*": "preliminary"}``).
+
+    A note line ``(*) Số liệu sơ bộ`` / ``* Ước thực hiện`` / ``(**) Kế hoạch`` in the 15
+    rows under the table's last row. A note naming no status (``(*) Nguồn: …``) or two
+    gives none.
+
+    Examples
+    --------
+    >>> from bkanalysis.ingest.cells import Cell
+    >>> g = SheetGrid("S", {(5, 0): Cell("(*) Số liệu sơ bộ"), (6, 0): Cell("(**): Ước tính")})
+    >>> _footnote_statuses(g, 4)
+    {'*': 'preliminary', '**': 'estimate'}
+    """
+    out: dict[str, str | None] = {}
+    for (r, _c), cell in grid.cells.items():
+        if not (last_row < r <= last_row + 15) or not isinstance(cell.value, str):
+            continue
+        for line in cell.value.splitlines():
+            m = _NOTE_MARK.match(unicodedata.normalize("NFC", line))
+            if not m:
+                continue
+            mark = m.group(1).replace("(", "").replace(")", "").strip()
+            text = fold(m.group(2))
+            found = {st for st, pat in _NOTE_STATUS if pat.search(text)}
+            st = found.pop() if len(found) == 1 else None
+            if mark in out and out[mark] != st:
+                st = None  # the same mark defined twice, differently
+            out[mark] = st
+    return {k: v for k, v in out.items() if v}
+
+
+def _marks_in(texts) -> set[str]:
+    """Return the footnote marks (``*``, ``**``) in texts such as ``2024(*)``, ``73,4*``."""
+    return {m for t in texts for m in re.findall(r"\*+", str(t))}
+
+
+def _marked(period: Period | None, marks: set[str], defined: dict[str, str]):
+    """``(period, problem)``: the period with the status its footnote mark defines.
+
+    An unmarked label, or a mark the notes do not define, keeps its period. A label whose
+    own words give another status than its mark (``KH 2024 (*)`` with ``(*) Sơ bộ``) is
+    a problem, never a guess.
+    """
+    if period is None or not marks:
+        return period, None
+    statuses = {defined[m] for m in marks if m in defined}
+    if not statuses:
+        return period, None
+    if len(statuses) > 1:
+        return None, f"footnote marks {', '.join(sorted(marks))} give several statuses"
+    st = statuses.pop()
+    if period.status in ("actual", st):
+        return Period(period.year, st), None
+    return None, f"footnote mark says {st} but the label says {period.status}"
+
+
+@lru_cache(maxsize=1)
+def _title_line_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/title_lines.csv")
+    return tuple(
+        (k, c, re.compile(p))
+        for k, c, p in zip(df["kind"], df["compare"], df["pattern"], strict=True)
+    )
+
+
+@lru_cache(maxsize=16384)
+def _title_line_kind(line: str) -> str | None:
+    """Tell what a title line is: ``reference`` (a cited document), ``agency`` or None.
+
+    Patterns are package data (``ingest/title_lines.csv``), compared folded or, where
+    the tone marks decide (``Sở`` / ``Số``), with them.
+
+    Examples
+    --------
+    >>> _title_line_kind("(Kèm theo Báo cáo số 112/BC-UBND ngày 05/02/2024)")
+    'reference'
+    >>> _title_line_kind("SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG"), _title_line_kind("Độc lập - Tự do - Hạnh phúc")
+    ('agency', 'agency')
+    >>> _title_line_kind("Số hộ nghèo") is None, _title_line_kind("Tỷ lệ che phủ rừng") is None
+    (True, True)
+    """
+    folded = " ".join(re.sub(r"[,;:–—]", " ", fold(line)).split())
+    toned = " ".join(re.sub(r"[,;:–—]", " ", _nfc(line).casefold()).split())
+    for kind, compare, pat in _title_line_patterns():
+        if pat.search(folded if compare == "folded" else toned):
+            return kind
+    return None
+
+
+@lru_cache(maxsize=16384)
+def _without_reference(line: str) -> str:
+    """Return a title line without the document it cites ('' when it is nothing else).
+
+    Examples
+    --------
+    >>> _without_reference("TỶ LỆ CHE PHỦ RỪNG NĂM 2023 (Kèm theo Báo cáo số 112/BC-UBND)")
+    'TỶ LỆ CHE PHỦ RỪNG NĂM 2023'
+    >>> _without_reference("(Kèm theo Báo cáo số 112/BC-UBND ngày 05/02/2024)")
+    ''
+    """
+    if _title_line_kind(line) != "reference":
+        return line
+    rest = re.sub(
+        r"\([^()]*\)",
+        lambda m: " " if _title_line_kind(m.group(0)) == "reference" else m.group(0),
+        line,
+    )
+    rest = " ".join(rest.split())
+    return "" if not rest or _title_line_kind(rest) == "reference" else rest
+
+
+_TITLE_PERIOD = re.compile(
+    r"\b(uoc thuc hien|uoc th|uoc tinh|uoc|uth|ke hoach|kh|thuc hien|th|so bo|muc tieu)"
+    r"\s+(?:nam\s+)?((?:19|20)\d\d)\b"
+)
+
+
+@lru_cache(maxsize=4096)
+def _title_periods(title: str) -> dict[str, frozenset[int]]:
+    """Return status -> years a title pairs (``ƯỚC THỰC HIỆN NĂM 2024 VÀ KẾ HOẠCH NĂM 2025``).
+
+    Examples
+    --------
+    >>> sorted(_title_periods("ƯỚC THỰC HIỆN NĂM 2024 VÀ KẾ HOẠCH NĂM 2025").items())
+    [('estimate', frozenset({2024})), ('plan', frozenset({2025}))]
+    """
+    out: dict[str, set[int]] = {}
+    for m in _TITLE_PERIOD.finditer(fold(title)):
+        p = parse_period(f"{m.group(1)} {m.group(2)}")
+        if p is not None:
+            out.setdefault(p.status, set()).add(p.year)
+    return {k: frozenset(v) for k, v in out.items()}
+
 
 @lru_cache(maxsize=65536)
 def _labelled_area(label: str, vintage: str, district: str | None) -> tuple | str:
@@ -951,6 +1213,12 @@ def _resolve_area(label: str, v: str, district: str | None, level):
     except Exception as exc:
         out = (None, f"unresolved area '{label}' ({exc})")
     return out
+
+
+@lru_cache(maxsize=16384)
+def _label_text(text: str) -> str:
+    """Return a ``source_label`` as stored: NFC, whitespace runs as one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 @lru_cache(maxsize=4096)
@@ -1021,24 +1289,46 @@ def _translates(english: str, vietnamese: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _match_label(text: str, ctx) -> tuple[str | None, str | None]:
+def _match_label(text: str, ctx, unit: str | None = None) -> tuple[str | None, str | None]:
     """Match a (possibly bilingual) row label: the Vietnamese half decides."""
     parts = split_bilingual(text) or [text]
     vi = [p for p in parts if not is_english(p)]
     en = [p for p in parts if is_english(p)]
     if vi:
-        out = _match_pieces(vi, ctx, strict=True)
+        out = _match_pieces(vi, ctx, strict=True, unit=unit)
         if out[0] and en:
-            me = _match_pieces(en, ctx, strict=False)
+            me = _match_pieces(en, ctx, strict=False, unit=unit)
             if me[0] and me[0] != out[0]:
                 return None, f"row labels disagree: {out[0]} vs {me[0]}"
         return out
-    return _match_pieces(en, ctx, strict=False)
+    return _match_pieces(en, ctx, strict=False, unit=unit)
 
 
-def _match_pieces(pieces: list[str], ctx, *, strict: bool) -> tuple[str | None, str | None]:
+def _labelled(reason: str, label: str | None) -> str:
+    """Return a reject reason naming the raw label (``bkanalysis review`` reads it)."""
+    text = _label_text(label) if label else ""
+    return f"{reason} [label: {text}]" if text else reason
+
+
+def _canon_unit(text: str | None) -> str | None:
+    """Canonical unit of a declared unit text (None when absent or unknown)."""
+    if not text:
+        return None
+    pu = parse_unit(text)
+    return pu[0] if pu else None
+
+
+def _column_label(col) -> str:
+    """Return the header text a column's indicator is read from (parents › own)."""
+    own = " / ".join([*col.own, *col.own_en])
+    return " › ".join(x for x in [*col.parents, own] if x)
+
+
+def _match_pieces(
+    pieces: list[str], ctx, *, strict: bool, unit: str | None = None
+) -> tuple[str | None, str | None]:
     """Match joined label pieces, then each piece; *strict*: every piece must match."""
-    joined = match_indicator(label_key(" ".join(pieces)), ctx)
+    joined = match_indicator(label_key(" ".join(pieces)), ctx, unit)
     if joined.id or len(pieces) == 1:
         return (
             (joined.id, None)
@@ -1047,7 +1337,7 @@ def _match_pieces(pieces: list[str], ctx, *, strict: bool) -> tuple[str | None, 
         )
     ids, failed = set(), False
     for p in pieces:
-        m = match_indicator(label_key(p), ctx)
+        m = match_indicator(label_key(p), ctx, unit)
         if m.id:
             ids.add(m.id)
         elif label_key(p):

@@ -20,6 +20,25 @@ A spec file (``data/raw/specs/*.yml``) holds one spec or a list of specs::
 
 Every non-empty cell of the listed columns in the data rows becomes one observation or
 one reject (same reasons as the automatic reader).
+
+A department report whose *rows* are indicators is described with ``rows`` (by 1-based
+row number or by the label in ``label_column``); its columns then give the periods::
+
+    name: bao_cao_2025
+    match: {file: "bao_cao_*.xlsx"}
+    area: "06"
+    label_column: B                  # where row labels are read (rows given by label)
+    data_rows: "5-12"                # optional: rows by number alone need none
+    rows:
+      5: {indicator: forest_cover_pct}
+      "Tỷ lệ hộ có nước máy": {indicator: clean_water_households_pct, unit: "%"}
+    columns:
+      D: {year: 2024, status: actual}
+      E: {year: 2025, status: plan}
+
+A row of ``data_rows`` that no ``rows`` entry names is rejected (``row not mapped by the
+spec``); in such a spec the unit is given per row. Several specs may match one sheet
+(one per table); a cell two specs cover is read by the first of them only.
 """
 
 from __future__ import annotations
@@ -95,21 +114,60 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
         "unit",
         "columns",
         "range",
+        "rows",
+        "label_column",
     }
     extra = set(spec) - known
     if extra:
         raise CatalogError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
     if ("area_column" in spec) == ("area" in spec):
         raise CatalogError(f"{where}: give exactly one of 'area_column' or 'area'")
-    if "data_rows" not in spec or not spec.get("columns"):
-        raise CatalogError(f"{where}: 'data_rows' and 'columns' are required")
+    by_row = dict(spec.get("rows") or {})
+    if not spec.get("columns") or ("data_rows" not in spec and not by_row):
+        raise CatalogError(f"{where}: 'columns' and 'data_rows' (or 'rows') are required")
     ids = set(load_indicators()["id"])
+    row_inds: dict[int, dict] = {}
+    row_labels: dict[str, dict] = {}
+    for k, rs in by_row.items():
+        rs = dict(rs or {})
+        if rs.get("indicator") not in ids:
+            raise CatalogError(f"{where}: row {k!r}: unknown indicator {rs.get('indicator')!r}")
+        if rs.get("status") is not None and rs["status"] not in OBSERVATION_STATUSES:
+            raise CatalogError(f"{where}: row {k!r}: bad status {rs['status']!r}")
+        if rs.get("unit") is not None:
+            pu = parse_unit(str(rs["unit"]))
+            if pu is None or pu[0] != indicator_unit(rs["indicator"]):
+                raise CatalogError(f"{where}: row {k!r}: unit {rs['unit']!r} does not convert")
+        if isinstance(k, int) or str(k).strip().isdigit():
+            if int(k) < 1:
+                raise CatalogError(f"{where}: bad row number {k!r}")
+            row_inds[int(k) - 1] = rs
+        else:
+            from .labels import label_key
+
+            lk = label_key(str(k))
+            if not lk:
+                raise CatalogError(f"{where}: row label {k!r} is empty once normalised")
+            row_labels[lk] = rs
+    if row_labels and "label_column" not in spec:
+        raise CatalogError(f"{where}: rows given by label need 'label_column'")
     cols = {}
     for letter, cs in dict(spec["columns"]).items():
         cs = dict(cs or {})
         merged = {k: spec.get(k) for k in ("year", "status", "unit", "range")}
         merged.update({k: v for k, v in cs.items() if v is not None})
         ind = cs.get("indicator", spec.get("indicator"))
+        if ind is None and by_row:
+            # the rows give the indicator; the unit is checked per row
+            if merged.get("year") is None:
+                raise CatalogError(f"{where}: column {letter}: no year")
+            merged["year"] = int(merged["year"])
+            merged["status"] = merged.get("status") or "actual"
+            if merged["status"] not in OBSERVATION_STATUSES:
+                raise CatalogError(f"{where}: column {letter}: bad status {merged['status']!r}")
+            merged["indicator"] = None
+            cols[_col(letter, where)] = merged
+            continue
         if ind not in ids:
             raise CatalogError(f"{where}: column {letter}: unknown indicator {ind!r}")
         if merged.get("year") is None:
@@ -130,9 +188,13 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
     out = dict(spec)
     match = dict(spec.get("match") or {})
     out["match"] = {"file": match.get("file", "*"), "sheet": match.get("sheet", "*")}
-    out["rows"] = _rows(spec["data_rows"], where)
+    out["rows"] = _rows(spec["data_rows"], where) if "data_rows" in spec else sorted(row_inds)
     out["skip"] = {r - 1 for r in spec.get("skip_rows") or []}
     out["cols"] = cols
+    out["row_inds"] = row_inds
+    out["row_labels"] = row_labels
+    if "label_column" in spec:
+        out["label_col"] = _col(spec["label_column"], where)
     if "area_column" in spec:
         out["area_col"] = _col(spec["area_column"], where)
     return out
@@ -168,30 +230,63 @@ def spec_matches(spec: dict, source_file: str, sheet: str) -> bool:
     return fnmatch.fnmatchcase(source_file, m["file"]) and fnmatch.fnmatchcase(sheet, m["sheet"])
 
 
-def apply_spec(spec: dict, grid: SheetGrid, source_file: str):
+def apply_spec(spec: dict, grid: SheetGrid, source_file: str, claimed: set | None = None):
     """Read *grid* with *spec*; return (observation records, reject records).
 
     Records are tuples in the order of ``OBSERVATION_COLUMNS`` and ``REJECT_COLUMNS``.
+    *claimed* holds the (row, column) cells already read by another spec of the sheet;
+    the cells this spec reads are added to it.
     """
+    claimed = set() if claimed is None else claimed
     from . import reader as _r
+    from .labels import label_key
 
     obs, rej = [], []
     tr = _r._TableReader.__new__(_r._TableReader)
     tr.area_cache = {}
+    by_number, by_label = spec.get("row_inds") or {}, spec.get("row_labels") or {}
+    row_spec: dict[int, dict | None] = {}
+    row_text: dict[int, str] = {}
+    if by_number or by_label:
+        for r in spec["rows"]:
+            label = ""
+            if "label_col" in spec:
+                label = _r.cell_text(grid.value(r, spec["label_col"]))
+            row_spec[r] = by_number.get(r) or (by_label.get(label_key(label)) if label else None)
+            row_text[r] = label
     for c, cs in spec["cols"].items():
         texts = [grid.value(r, c) for r in spec["rows"] if isinstance(grid.value(r, c), str)]
         conv = text_convention(texts)
         for r in spec["rows"]:
-            if r in spec["skip"]:
+            if r in spec["skip"] or (r, c) in claimed:
                 continue
             cell = grid.cells.get((r, c))
             if cell is None or not _r._nonblank(cell):
                 continue
+            claimed.add((r, c))
 
             def bad(reason, r=r, c=c, cell=cell):
                 rej.append(_r._reject(source_file, grid.name, a1(r, c), _r._raw(cell), reason))
 
             ind, year = cs["indicator"], cs["year"]
+            status, unit = cs["status"], cs.get("unit")
+            label = f"spec {spec['name']}"
+            if row_spec:
+                rs = row_spec.get(r)
+                if rs is None:
+                    bad(f"row not mapped by the spec {spec['name']!r}")
+                    continue
+                ind = rs["indicator"]
+                year = int(rs.get("year") or year)
+                status = rs.get("status") or status
+                unit = rs.get("unit", unit if cs["indicator"] == ind else None)
+                if row_text.get(r):
+                    label = f"spec {spec['name']}: {row_text[r]}"
+                if unit is not None:
+                    pu = parse_unit(str(unit))
+                    if pu is None or pu[0] != indicator_unit(ind):
+                        bad(f"unit mismatch: '{unit}' is not {indicator_unit(ind)} ({ind})")
+                        continue
             if "area_col" in spec:
                 label = _r.cell_text(grid.value(r, spec["area_col"]))
                 if not label:
@@ -218,8 +313,8 @@ def apply_spec(spec: dict, grid: SheetGrid, source_file: str):
             if pv.percent and canon != "%":
                 bad(f"unit mismatch: percentage value for {ind} (unit {canon})")
                 continue
-            if cs.get("unit") is not None and not pv.percent:
-                factor = parse_unit(str(cs["unit"]))[1]
+            if unit is not None and not pv.percent:
+                factor = parse_unit(str(unit))[1]
             from decimal import Decimal
 
             value = float(Decimal(repr(pv.value)) * Decimal(repr(factor)))
@@ -242,10 +337,11 @@ def apply_spec(spec: dict, grid: SheetGrid, source_file: str):
                     year,
                     value,
                     canon,
-                    cs["status"],
+                    status,
                     source_file,
                     grid.name,
                     a1(r, c),
+                    _r._label_text(label),  # source_label: the spec (and the row's label)
                 )
             )
     return obs, rej

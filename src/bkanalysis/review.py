@@ -1,0 +1,200 @@
+"""``bkanalysis review``: rejected labels with suggested indicators → ``data/raw/aliases.csv``.
+
+A label the reader refused (no indicator, or no clear winner) is listed once with the
+number of cells it cost, most cells first, and the indicator whose aliases are closest to
+it. ``--accept all`` or ``--accept 1,3`` writes the confirmed suggestions into the
+researcher's ``aliases.csv`` beside the data; the next ``bkanalysis build`` reads them.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BkError
+
+__all__ = ["ReviewItem", "accept", "rejected_labels", "review_command"]
+
+_LABEL = re.compile(r"\[label: (.*)\]\s*$")
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One rejected label: its text, cells, files and the suggested indicator."""
+
+    label: str
+    cells: int
+    files: tuple[str, ...]
+    suggestion: str | None
+    score: float
+    reason: str
+
+
+def rejected_labels(rejects) -> list[ReviewItem]:
+    """Group the rejects (a ``rejects.csv`` frame) whose reason names a label.
+
+    Sorted by cells (most first), then label. Pure: no I/O.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rej = pd.DataFrame({"source_file": ["a.xlsx"] * 3, "source_sheet": "S",
+    ...     "source_cell": ["C5", "D5", "C6"], "raw_value": "1",
+    ...     "reason": ["no indicator matches label 'x' [label: Tỷ lệ hộ có nước máy]"] * 2
+    ...               + ["out of range: …"]})
+    >>> [(i.label, i.cells, i.suggestion) for i in rejected_labels(rej)]
+    [('Tỷ lệ hộ có nước máy', 2, 'clean_water_households_pct')]
+    """
+    from .ingest.labels import suggest_indicator
+
+    groups: dict[str, list] = {}
+    for f, reason in zip(rejects["source_file"].tolist(), rejects["reason"].tolist(), strict=True):
+        m = _LABEL.search(str(reason))
+        if m:
+            groups.setdefault(m.group(1).strip(), []).append((f, str(reason)))
+    items = []
+    for label, hits in groups.items():
+        sug = suggest_indicator(label, 1)
+        reason = _LABEL.sub("", hits[0][1]).strip()
+        items.append(
+            ReviewItem(
+                label,
+                len(hits),
+                tuple(sorted({f for f, _ in hits})),
+                sug[0][0] if sug else None,
+                sug[0][1] if sug else 0.0,
+                reason,
+            )
+        )
+    return sorted(items, key=lambda i: (-i.cells, i.label))
+
+
+def _chosen(spec: str, n: int) -> list[int]:
+    """Numbers (1-based) chosen by ``all`` or ``1,3,5``; raise on a bad number."""
+    if spec.strip().lower() == "all":
+        return list(range(1, n + 1))
+    out = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= n:
+            raise BkError(f"--accept: {part!r} is not a number between 1 and {n}")
+        out.append(int(part))
+    return sorted(set(out))
+
+
+def accept(items: list[ReviewItem], spec: str, raw: Path) -> list[ReviewItem]:
+    """Write the suggestions of the chosen items into ``raw/aliases.csv``; return them."""
+    from .ingest.aliases import append_aliases
+
+    chosen = [items[i - 1] for i in _chosen(spec, len(items))]
+    chosen = [i for i in chosen if i.suggestion]
+    if chosen:
+        append_aliases(
+            raw,
+            [
+                (
+                    i.label,
+                    i.suggestion,
+                    "",
+                    f"accepted in bkanalysis review (score {i.score:g}, {i.cells} cells)",
+                )
+                for i in chosen
+            ],
+        )
+    return chosen
+
+
+def review_command(args) -> int:
+    """Run ``bkanalysis review [--accept all|1,3]``; return the exit status."""
+    import pandas as pd
+
+    from .config import get_paths
+
+    paths = get_paths()
+    processed = Path(args.processed) if getattr(args, "processed", None) else paths.processed
+    raw = Path(args.raw) if getattr(args, "raw", None) else paths.raw
+    path = processed / "rejects.csv"
+    if not path.is_file():
+        raise BkError(f"{path} not found: run `bkanalysis build` first")
+    rejects = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    items = rejected_labels(rejects)
+    out = sys.stdout
+    if not items:
+        print("Không có nhãn nào bị từ chối — no rejected labels.", file=out)
+        return 0
+    print(f"{len(items)} nhãn bị từ chối / rejected labels (most cells first):", file=out)
+    for n, i in enumerate(items, 1):
+        sug = f"{i.suggestion} (score {i.score:g})" if i.suggestion else "no suggestion"
+        files = ", ".join(i.files[:3]) + (" …" if len(i.files) > 3 else "")
+        print(f"{n:>3}. {i.label!r}: {i.cells} cell(s) in {files}", file=out)
+        print(f"     → {sug}", file=out)
+    if getattr(args, "accept", None):
+        done = accept(items, args.accept, raw)
+        print(
+            f"wrote {len(done)} alias(es) to {raw / 'aliases.csv'}; "
+            "run `bkanalysis build` to read them",
+            file=out,
+        )
+    else:
+        print(
+            "Check the suggestions, then `bkanalysis review --accept all` (or --accept 1,3) "
+            "writes them into data/raw/aliases.csv.",
+            file=out,
+        )
+    return 0
+
+
+def inexact_matches(obs, aliases=()) -> list[tuple]:
+    """Labels whose indicator was not found by equality with a catalogue alias.
+
+    One row per distinct (source_label, indicator_id): ``(label, indicator_id, how, score,
+    runner_up, runner_score, cells)``, ``how`` being ``synonyms`` (the matcher) or ``alias``
+    (the researcher's ``aliases.csv``). Sorted by label. Pure: no I/O.
+    """
+    from collections import Counter
+
+    from .ingest.aliases import aliases_for
+    from .ingest.labels import explain_match, use_aliases
+
+    if not len(obs):
+        return []
+    counts = Counter(
+        zip(
+            obs["source_label"].tolist(),
+            obs["indicator_id"].tolist(),
+            obs["source_file"].tolist(),
+            strict=True,
+        )
+    )
+    rows: dict[tuple[str, str], list] = {}
+    in_force: dict[str, dict] = {}
+    for (label, ind, src), n in sorted(counts.items()):
+        if not label or label.startswith("spec "):
+            continue
+        if aliases and src not in in_force:
+            in_force[src] = aliases_for(aliases, src)
+        use_aliases(in_force.get(src, {}))
+        how, score, runner, rs = explain_match(label, ind)
+        if how == "exact":
+            continue
+        hit = rows.setdefault((label, ind), [label, ind, how, score, runner or "", rs, 0])
+        hit[6] += n
+    use_aliases({})
+    return [tuple(r) for _, r in sorted(rows.items())]
+
+
+def inexact_matches_markdown(obs, aliases=()) -> str:
+    """Render the validation section of labels matched other than exactly (Markdown)."""
+    rows = inexact_matches(obs, aliases)
+    if not rows:
+        return "_none_\n"
+    head = "| source_label | indicator_id | how | score | runner_up | runner_score | cells |"
+    lines = [head, "|" + "---|" * 7]
+    for label, ind, how, score, runner, rs, n in rows:
+        text = str(label).replace("|", "\\|")
+        lines.append(f"| {text} | {ind} | {how} | {score:g} | {runner} | {rs:g} | {n} |")
+    return "\n".join(lines) + "\n"
