@@ -166,7 +166,9 @@ def _status_counts(rows: pd.DataFrame, lang: str) -> str:
 
     labels = _status_labels(lang)
     counts = rows["status"].value_counts()
-    parts = [f"{labels[s][0].lower()} {int(counts[s])}" for s in ASSESSMENT_STATUSES if s in counts]
+    # NOTE: in the order of statuses.csv (achieved … insufficient data), as on the dashboard
+    order = [s for s in labels if s in ASSESSMENT_STATUSES]
+    parts = [f"{labels[s][0].lower()} {int(counts[s])}" for s in order if s in counts]
     return ", ".join(parts)
 
 
@@ -187,26 +189,9 @@ def _value_text(value: float, unit: str, lang: str) -> str:
 
 def _target_text(target: dict, info: dict, lang: str) -> str:
     """Return the indicator name and the condition, units in *lang* (``≥ 10 tiêu chí``)."""
-    from .labels import format_number, unit_label
+    from .labels import target_condition
 
-    unit = info["unit"]
-    name = info[f"name_{lang}"]
-
-    def num(x: float) -> str:
-        return format_number(float(x), 2, lang)
-
-    label = unit_label(unit, lang)
-    comp = target["comparator"]
-    if comp == "range":
-        cond = f"{num(target['low'])}–{num(target['high'])} {label}"
-    elif comp == "maintain":
-        sign = "≥" if info["direction"] == "increase" else "≤"
-        word, since = ("duy trì", "từ năm") if lang == "vi" else ("keep", "from")
-        cond = f"{word} {sign} {num(target['value'])} {label} {since} {target['baseline_year']}"
-    else:
-        symbol = {">=": "≥", ">": ">", "=": "=", "<=": "≤", "<": "<"}[comp]
-        cond = f"{symbol} {num(target['value'])} {label}"
-    return f"{name}: {cond}"
+    return f"{info[f'name_{lang}']}: {target_condition(target, info, lang)}"
 
 
 def _status_rows(rows: pd.DataFrame, targets: pd.DataFrame, lang: str) -> list[dict]:
@@ -472,6 +457,7 @@ def _add_notice(doc, lang: str, n_synthetic: int) -> None:
 
 def _add_status_table(doc, rows: list[dict], lang: str) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt, RGBColor
 
     widths = (6.6, 1.5, 3.3, 2.8, 2.3)  # cm, 16.5 cm = the text width
@@ -484,12 +470,15 @@ def _add_status_table(doc, rows: list[dict], lang: str) -> None:
     for column, w in zip(table.columns, widths, strict=True):
         column.width = Cm(w)
 
-    def fill(cell, text: str, *, bold=False, width=None, colour=None, white=False, indent=False):
+    def fill(
+        cell, text, *, bold=False, width=None, colour=None, white=False, indent=False, align=None
+    ):
+        align = WD_ALIGN_PARAGRAPH.LEFT if align is None else align
         cell.width = Cm(width)
         para = cell.paragraphs[0]
         para.paragraph_format.first_line_indent = Cm(0)
         para.paragraph_format.space_after = Pt(0)
-        para.paragraph_format.alignment = None
+        para.paragraph_format.alignment = align
         if indent:
             para.paragraph_format.left_indent = Cm(0.4)
         run = para.add_run(text)
@@ -521,6 +510,7 @@ def _add_status_table(doc, rows: list[dict], lang: str) -> None:
                 colour=r["colour"] if i == 3 else None,
                 white=i == 3 and r["status"] in _DARK_STATUS,
                 indent=i == 0 and r["part"],
+                align=WD_ALIGN_PARAGRAPH.CENTER if i == 1 else None,
             )
 
 
