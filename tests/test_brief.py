@@ -424,3 +424,53 @@ def test_pdf_with_libreoffice(tmp_path):
 
 def test_module_exports():
     assert set(brief.THEMES) == {"all", "emissions", "waste", "rural_development", "forest_water"}
+
+
+# ---------------------------------------------------------------- brief-ready figures
+def _figure_with_title(width="full"):
+    import matplotlib.pyplot as plt
+
+    from bkanalysis.plotting import figsize
+
+    fig, ax = plt.subplots(figsize=figsize(width), layout="constrained")
+    ax.plot([2019, 2020], [71.0, 72.6])
+    ax.set_title("Tỷ lệ che phủ rừng")
+    return fig
+
+
+@pytest.mark.parametrize(("width", "cm"), [("full", "16.0"), ("half", "8.0")])
+def test_manifest_records_the_drawn_width(tmp_path, width, cm):
+    from bkanalysis.plotting import read_manifest, save_figure
+
+    fig = _figure_with_title(width)
+    save_figure(fig, "forest_cover_example", caption={"vi": "Che phủ", "en": "Cover"},
+                sources="Niên giám", synthetic=True, out_dir=tmp_path, formats=("png",),
+                data=pd.DataFrame({"year": [2019, 2020]}))  # fmt: skip
+    row = read_manifest(tmp_path).set_index("name").loc["forest_cover_example"]
+    assert row["width_cm"] == cm
+    with Image.open(tmp_path / "forest_cover_example.png") as im:
+        drawn_cm = im.size[0] / 300 * 2.54
+    assert abs(drawn_cm - float(cm)) < 0.6  # the tight box: the drawn width, give or take
+
+
+def test_an_older_manifest_without_width_still_reads(tmp_path):
+    from bkanalysis.plotting import read_manifest
+
+    cols = [c for c in MANIFEST_COLUMNS if c != "width_cm"]
+    pd.DataFrame([dict.fromkeys(cols, "x")]).to_csv(tmp_path / "manifest.csv", index=False)
+    assert read_manifest(tmp_path)["width_cm"].tolist() == [""]
+
+
+def test_plain_figure_has_no_title_or_footer_but_keeps_the_stamp(tmp_path):
+    from bkanalysis.plotting import read_manifest, save_figure
+
+    fig = _figure_with_title()
+    save_figure(fig, "plain_example", caption="Che phủ", sources="Niên giám", synthetic=True,
+                out_dir=tmp_path, formats=("svg",), plain=True,
+                data=pd.DataFrame({"year": [2019]}))  # fmt: skip
+    svg = (tmp_path / "plain_example.svg").read_text(encoding="utf-8")
+    assert "Dữ liệu minh hoạ / Illustrative data" in svg
+    assert "Niên giám" not in svg and "Tỷ lệ che phủ rừng" not in svg
+    assert fig.axes[0].title.get_visible()  # the figure itself is left as it was
+    row = read_manifest(tmp_path).set_index("name").loc["plain_example"]
+    assert row["title_vi"] == "Tỷ lệ che phủ rừng" and row["sources"] == "Niên giám"

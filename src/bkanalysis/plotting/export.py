@@ -39,7 +39,10 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
     "sources",
     "synthetic",
     "files",
+    "width_cm",
 )
+#: Columns added after the first release: an older manifest without them reads as empty.
+_LATER_COLUMNS = ("width_cm",)
 #: Image formats written by :func:`save_figure`.
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _NAME = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
@@ -118,7 +121,10 @@ def _clear_marks(fig) -> None:
 
 
 def _mark_figure(fig, lines: list[str], synthetic: bool, lang: str) -> None:
-    """Write the sources footer and, if synthetic, the illustrative-data stamp above it."""
+    """Write the sources footer and, if synthetic, the illustrative-data stamp above it.
+
+    No *lines*: no footer (a plain figure), the stamp alone.
+    """
     from matplotlib.transforms import offset_copy
 
     _clear_marks(fig)
@@ -139,6 +145,8 @@ def _mark_figure(fig, lines: list[str], synthetic: bool, lang: str) -> None:
                   "linewidth": 0.8},
         )  # fmt: skip
         drop = stamp_size * 1.9 + 4
+    if not lines:
+        return
     fig.text(
         0.01, 0.0, wrapped, ha="left", va="top", fontsize=size, color="#444444",
         gid=_GID_FOOTER, transform=offset_copy(fig.transFigure, fig=fig, y=-4 - drop, units="points"),
@@ -170,6 +178,9 @@ def read_manifest(out_dir: str | Path | None = None) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=list(MANIFEST_COLUMNS))
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for col in _LATER_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
     missing = [c for c in MANIFEST_COLUMNS if c not in df.columns]
     if missing:
         raise BkError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -283,6 +294,25 @@ def _write_images(fig, name: str, formats, bbox, out: Path, written: dict) -> No
         written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", buf.getvalue())
 
 
+@contextlib.contextmanager
+def _titles_hidden(fig, hide: bool) -> Iterator[None]:
+    """Hide the figure's suptitle and Axes titles while it is saved (if *hide*)."""
+    if not hide:
+        yield
+        return
+    texts = [fig._suptitle] if getattr(fig, "_suptitle", None) is not None else []
+    for ax in fig.axes:
+        texts.extend(t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text())
+    shown = [t.get_visible() for t in texts]
+    for t in texts:
+        t.set_visible(False)
+    try:
+        yield
+    finally:
+        for t, visible in zip(texts, shown, strict=True):
+            t.set_visible(visible)
+
+
 def _default_dir() -> Path:
     from ..config import get_paths
 
@@ -302,6 +332,7 @@ def save_figure(
     title: str | dict | None = None,
     out_dir: str | Path | None = None,
     formats: tuple[str, ...] = FORMATS,
+    plain: bool = False,
 ) -> dict[str, Path]:
     """Save *fig* for a brief, with its data, footer and manifest row.
 
@@ -339,6 +370,10 @@ def save_figure(
         Default ``get_paths().figures`` (``reports/figures``).
     formats : tuple of str, default ('png', 'svg', 'pdf')
         Image formats to write (a subset of :data:`FORMATS`).
+    plain : bool, default False
+        Draw neither the title nor the sources footer, for a document that sets them
+        as a caption (the manifest still records both). The *Dữ liệu minh hoạ /
+        Illustrative data* stamp stays on a synthetic figure.
 
     Returns
     -------
@@ -390,8 +425,8 @@ def save_figure(
 
     out = Path(out_dir) if out_dir is not None else _default_dir()
     written: dict[str, Path] = {}
-    with theme_context():
-        _mark_figure(fig, lines, bool(synthetic), lang)
+    with theme_context(), _titles_hidden(fig, plain):
+        _mark_figure(fig, [] if plain else lines, bool(synthetic), lang)
         bbox = _tight_bbox(fig, 0.08)
         with _layout_frozen(fig):
             _write_images(fig, name, formats, bbox, out, written)
@@ -406,6 +441,8 @@ def save_figure(
         "sources": " | ".join(cited),
         "synthetic": "true" if synthetic else "false",
         "files": ";".join(p.name for k, p in written.items()),
+        # the width the figure is drawn for (16 cm full, 8 cm half): insert it at that width
+        "width_cm": f"{fig.get_figwidth() * 2.54:.1f}",
     }
     with _locked(out / "manifest.csv"):
         manifest = read_manifest(out)
