@@ -79,6 +79,8 @@ _MISSING_STYLE = {
     "linewidth": 0.3,
 }
 _PREFIX = re.compile(r"^(Xã|Phường|Thị trấn)\s+")
+#: Units a commune-only indicator does not apply to (wards, towns): plain light grey.
+_NOT_APPLICABLE_STYLE = {"facecolor": "#DDDDDD", "edgecolor": "white", "linewidth": 0.3}
 
 
 def _check_vintage(vintage: str) -> str:
@@ -1029,6 +1031,27 @@ def _meets(values: pd.Series, tgt: dict) -> pd.Series:
     return pd.Series(ops[c], index=values.index)
 
 
+def _not_applicable(merged, indicator_id: str, vintage: str) -> pd.Series:
+    """Return True for units without a value whose type the indicator excludes.
+
+    ``commune_only_indicators.csv`` (package data) names the indicators that apply to
+    some unit types only (the new-rural criteria: ``xã``); a ward or town without a
+    value is then *not applicable*, not missing data.
+    """
+    from ..admin import gazetteer
+    from ..catalog import read_package_csv
+
+    rules = read_package_csv("commune_only_indicators.csv").set_index("indicator_id")
+    no_value = merged["value"].isna()
+    if indicator_id not in rules.index:
+        return pd.Series(False, index=merged.index)
+    types = set(rules.loc[indicator_id, "unit_types"].split("|"))
+    units = gazetteer(vintage)
+    kind = dict(zip(units["area_code"].astype(str), units["unit_type"], strict=True))
+    other = merged["area_code"].map(lambda c: c in kind and kind[c] not in types)
+    return no_value & other.astype(bool)
+
+
 def plot_target_map(
     observations: pd.DataFrame,
     target: str | pd.Series | dict | tuple,
@@ -1048,7 +1071,9 @@ def plot_target_map(
     Before the deadline a commune that meets the target is "achieved", one that does
     not is "off track"; from the deadline year on they are "met" and "missed" (the
     statuses of :func:`bkanalysis.progress.assess`); a commune without a value is
-    hatched as "insufficient data". With an *assessment* holding commune rows for the
+    hatched as "insufficient data", except a ward or town for an indicator that applies
+    to communes only (``commune_only_indicators.csv``): that unit is plain grey, "không
+    áp dụng / not applicable". With an *assessment* holding commune rows for the
     target, its statuses are used instead.
 
     Parameters
@@ -1083,6 +1108,7 @@ def plot_target_map(
     late = not math.isnan(tgt.get("deadline", math.nan)) and int(year) >= tgt["deadline"]
     status = np.where(meets, "met" if late else "achieved", "missed" if late else "off_track")
     merged["target_status"] = np.where(merged["value"].isna(), "insufficient_data", status)
+    not_applicable = _not_applicable(merged, ind, vintage)
     if assessment is not None and tgt.get("target_id"):
         require_columns(assessment, ["target_id", "area_code", "status"], "assessment")
         a = assessment[assessment["target_id"] == tgt["target_id"]]
@@ -1107,8 +1133,17 @@ def plot_target_map(
                     if s == "insufficient_data"
                     else {"facecolor": status_colour(s), "edgecolor": "white", "linewidth": 0.3}
                 )
+                if s == "insufficient_data":
+                    part = part[~not_applicable.loc[part.index]]
+                    if part.empty:
+                        continue
                 part.plot(ax=ax, gid=f"status:{s}", **style)
                 handles.append(Patch(**style, label=f"{status_label(s, lang)} ({len(part)})"))
+            if not_applicable.any():
+                part = merged[not_applicable]
+                part.plot(ax=ax, gid="status:not_applicable", **_NOT_APPLICABLE_STYLE)
+                label = f"{word('not_applicable', lang)} ({len(part)})"
+                handles.append(Patch(**_NOT_APPLICABLE_STYLE, label=label))
             _outlines(ax, gdf, district_outlines)
             rule = comparator_text(
                 tgt["comparator"], tgt["value"], tgt["low"], tgt["high"], unit, lang
