@@ -437,7 +437,8 @@ def plan_labels(
     Everything is in points (the polygons already scaled to the map as printed). A
     name is put inside its polygon, as near its pole of inaccessibility as it fits
     (on one line, else on two); a polygon too small for its name gets a number inside
-    it (or, with no room at all, beside it with a leader line) and is listed in a key.
+    it (or, with no room at all, beside it with a leader line that crosses no other
+    commune where such a place exists) and is listed in a key.
 
     Parameters
     ----------
@@ -543,6 +544,13 @@ def plan_labels(
     # 3. numbers for the others, listed in a key
     rest = [i for i in range(len(geoms)) if plans[i] is None]
     rest.sort(key=lambda i: (-round(anchors[i].y, 3), round(anchors[i].x, 3), i))
+    cores: list = []
+
+    def interiors():
+        if not cores:
+            cores.append(shapely.STRtree([g.buffer(-_HALO_PT) for g in geoms]))
+        return cores[0]
+
     digits = "0" * len(str(max(len(rest), 1)))
     w, h = _text_extent_pt(digits, size, "bold")
     w, h = float(w + pad), float(h + pad)
@@ -563,11 +571,11 @@ def plan_labels(
             j = placed.first_free(_boxes(c_ok, w, h))
         leader = None
         if j is None:  # beside the polygon, with a leader line from its anchor that
-            # crosses no label (at last, crossing labels if it must)
+            # crosses no other commune and no label where it can, else no label, else any
             r = _LEADER_RADIUS_PT
             c = _candidate_centres((a.x - r, a.y - r, a.x + r, a.y + r), w, h, a, inset=False)
             tree = shapely.STRtree(placed.boxes) if placed.boxes else None
-            for strict in (True, False):
+            for level in (2, 1, 0):
                 for start in range(0, len(c), 512):  # nearest first: most stop early
                     chunk = c[start : start + 512]
                     boxes = _boxes(chunk, w, h)
@@ -575,7 +583,7 @@ def plan_labels(
                     if tree is not None:
                         hit, _ = tree.query(boxes, predicate="intersects")
                         ok[hit] = False
-                    if strict and tree is not None and ok.any():
+                    if level and ok.any():
                         idx = np.flatnonzero(ok)
                         ends = np.column_stack([
                             np.clip(a.x, chunk[idx, 0] - w / 2, chunk[idx, 0] + w / 2),
@@ -583,8 +591,15 @@ def plan_labels(
                         ])  # fmt: skip
                         starts = np.broadcast_to([a.x, a.y], ends.shape)
                         lines = shapely.linestrings(np.stack([starts, ends], axis=1))
-                        hit, _ = tree.query(lines, predicate="intersects")
-                        ok[idx[hit]] = False
+                        if tree is not None:
+                            hit, _ = tree.query(lines, predicate="intersects")
+                            ok[idx[hit]] = False
+                        if level == 2:
+                            # NOTE: a line through a neighbour reads as pointing at it;
+                            # the cores (borders shrunk by the halo) let a line run along
+                            # a shared border or leave through a corner.
+                            hit, poly = interiors().query(lines, predicate="intersects")
+                            ok[idx[hit[poly != i]]] = False
                     if ok.any():
                         c_ok, j, leader = chunk, int(np.flatnonzero(ok)[0]), (a.x, a.y)
                         break
