@@ -474,3 +474,19 @@ def test_plain_figure_has_no_title_or_footer_but_keeps_the_stamp(tmp_path):
     assert fig.axes[0].title.get_visible()  # the figure itself is left as it was
     row = read_manifest(tmp_path).set_index("name").loc["plain_example"]
     assert row["title_vi"] == "Tỷ lệ che phủ rừng" and row["sources"] == "Niên giám"
+
+
+def test_brief_without_any_observation(tmp_path):
+    from bkanalysis.schema import empty_observations
+
+    inputs = BriefInputs(
+        assessment=assess(empty_observations()),
+        observations=empty_observations(),
+        sources=_sources(),
+    )
+    document, notes, _ = _read(tmp_path, inputs, "en")
+    texts = [p.text for p in document.paragraphs]
+    assert "None" not in " ".join(texts)
+    assert "Dữ liệu minh hoạ / Illustrative data" in texts  # no provenance at all
+    assert sum(len(t.rows) - 1 for t in _status_tables(document, "en")) == len(load_targets())
+    assert notes  # no figures

@@ -636,6 +636,7 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
     rows = _province_rows(assessment)
     as_of_values = assessment["as_of"].dropna()
     as_of = int(as_of_values.iloc[0]) if not as_of_values.empty else None
+    as_of_text = str(as_of) if as_of is not None else "–"
     themes = _THEME_ORDER if theme == "all" else (theme,)
     files = _used_files(inputs.observations)
     synthetic_files = [f for f in files if is_synthetic([f], inputs.sources)]
@@ -650,7 +651,7 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
     props.created = props.modified = props.last_printed = fixed
     props.author = props.last_modified_by = "bkanalysis"
     props.title = title
-    props.subject = _t("subtitle", lang, year=as_of if as_of is not None else "–")
+    props.subject = _t("subtitle", lang, year=as_of_text)
     props.language = "vi-VN" if lang == "vi" else "en-GB"
     props.revision = 1
     props.comments = ""
@@ -659,9 +660,7 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
 
     # title block -------------------------------------------------------------------
     doc.add_paragraph(title, style="Title")
-    doc.add_paragraph(
-        _t("subtitle", lang, year=as_of if as_of is not None else "–"), style="Subtitle"
-    )
+    doc.add_paragraph(_t("subtitle", lang, year=as_of_text), style="Subtitle")
     date = _data_date(files, inputs.sources)
     if date is not None:
         month = _t("month_names", "en").split("|")[date.month - 1]
@@ -688,7 +687,13 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         doc.add_paragraph(_t("no_targets", lang))
     else:
         doc.add_paragraph(
-            _t("overall", lang, as_of=as_of, n=len(chosen), counts=_status_counts(chosen, lang))
+            _t(
+                "overall",
+                lang,
+                as_of=as_of_text,
+                n=len(chosen),
+                counts=_status_counts(chosen, lang),
+            )
         )
     for th in themes:
         sub = rows[rows["theme"] == th]
@@ -760,7 +765,7 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         ratio_text = {k: f"{v:g}".replace(".", ",") for k, v in ratio.items()}
     else:
         ratio_text = {k: f"{v:g}" for k, v in ratio.items()}
-    doc.add_paragraph(_t("method_1", lang, as_of=as_of))
+    doc.add_paragraph(_t("method_1", lang, as_of=as_of_text))
     doc.add_paragraph(_t("method_2", lang, **ratio_text))
     doc.add_paragraph(_t("method_3", lang, method=method))
     doc.add_heading(_t("h_sources", lang), level=2)
