@@ -460,7 +460,7 @@ def _add_status_table(doc, rows: list[dict], lang: str) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt, RGBColor
 
-    widths = (6.6, 1.5, 3.3, 2.8, 2.3)  # cm, 16.5 cm = the text width
+    widths = (6.3, 1.8, 3.3, 2.8, 2.3)  # cm, 16.5 cm = the text width
     heads = ("col_target", "col_deadline", "col_latest", "col_status", "col_gap")
     table = doc.add_table(rows=1, cols=len(heads))
     table.style = doc.styles["Table Grid"]
@@ -674,11 +674,18 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         _add_notice(doc, lang, len(synthetic_files))
 
     counter = _Counter()
+    have_figures_note = False
     figures_dir, manifest = inputs.figures_dir, inputs.manifest
     have_figures = figures_dir is not None and manifest is not None and not manifest.empty
     if not have_figures:
         line = _t("figures_missing", lang)
         inputs.notes.append(line)
+    elif "lang" in manifest.columns and (set(manifest["lang"]) - {"", lang}):
+        # NOTE: one folder of figures for both languages until the report writes
+        # reports/<lang>/figures: say so rather than pass Vietnamese figures off as English
+        line = _t("figures_other_lang", lang)
+        inputs.notes.append(line)
+        have_figures_note = True
 
     # summary -----------------------------------------------------------------------
     doc.add_heading(_t("h_summary", lang), level=1)
@@ -712,9 +719,9 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
             ),
             style="List Bullet",
         )
-    if not have_figures:
+    if not have_figures or have_figures_note:
         doc.add_paragraph(line).runs[0].italic = True
-    else:
+    if have_figures:
         for fig in _theme_figures(manifest, "all", as_of):
             if not _add_figure(doc, fig, figures_dir, lang, counter):
                 inputs.notes.append(_t("figure_missing_file", lang, name=fig["name"]))

@@ -40,9 +40,10 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
     "synthetic",
     "files",
     "width_cm",
+    "lang",
 )
 #: Columns added after the first release: an older manifest without them reads as empty.
-_LATER_COLUMNS = ("width_cm",)
+_LATER_COLUMNS = ("width_cm", "lang")
 #: Image formats written by :func:`save_figure`.
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _NAME = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
@@ -443,6 +444,7 @@ def save_figure(
         "files": ";".join(p.name for k, p in written.items()),
         # the width the figure is drawn for (16 cm full, 8 cm half): insert it at that width
         "width_cm": f"{fig.get_figwidth() * 2.54:.1f}",
+        "lang": lang,  # the language drawn on the figure
     }
     with _locked(out / "manifest.csv"):
         manifest = read_manifest(out)
