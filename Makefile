@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 GEO_MIRROR ?= ../shared/geo
 LANG_ARG ?= vi
 
-.PHONY: help install boundaries example-data gallery data report status targets test test-fast lint format benchmark clean
+.PHONY: help install boundaries example-data gallery data report brief status targets test test-fast lint format benchmark clean
 
 help: ## List the targets with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,6 +37,9 @@ data: $(STAMP) ## Build data/processed from data/raw (= bkanalysis build)
 report: $(STAMP) ## Build, execute every notebook, export figures and tables (= bkanalysis report)
 	-@$(BIN)/bkanalysis boundaries --mirror $(GEO_MIRROR) --quiet
 	$(BIN)/bkanalysis report --lang $(LANG_ARG)
+
+brief: $(STAMP) ## Write the Word policy brief reports/brief_<lang>_<year>.docx (after make report)
+	$(BIN)/bkanalysis brief --lang $(LANG_ARG)
 
 gallery: $(STAMP) ## Refresh the README gallery (docs/gallery) from reports/vi/figures
 	$(BIN)/python scripts/make_gallery.py

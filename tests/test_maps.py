@@ -297,7 +297,9 @@ def test_target_map_status_colours(bounds):
     g = bounds["2020"]
     n = len(g)
     criteria = [float(5 + (i % 15)) for i in range(n)]  # 5..19
-    criteria[0] = None
+    # NOTE (issue 19): the unit without a value must be a commune (xã); a ward or town
+    # without one is "not applicable" (test_target_map_wards_not_applicable)
+    criteria[_first_of_type(g, "xã")] = None
     obs = _commune_obs(g, "ntm_criteria_met_count", 2020, criteria, unit="criteria")
     ax = plot_target_map(obs, ("ntm_criteria_met_count", ">=", 10), 2020, boundaries=g)
     by_gid = {c.get_gid(): c for c in ax.collections if (c.get_gid() or "").startswith("status:")}
@@ -311,6 +313,42 @@ def test_target_map_status_colours(bounds):
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == [f"Đã đạt ({n_meet})", f"Chậm tiến độ ({n_fail})", "Thiếu dữ liệu (1)"]
     assert ax.get_legend().get_title().get_text() == "≥ 10 tiêu chí"
+
+
+def _first_of_type(g, unit_type):
+    from bkanalysis import gazetteer
+
+    kind = gazetteer("2020").set_index("area_code")["unit_type"]
+    return next(i for i, c in enumerate(g["area_code"]) if kind.get(c) == unit_type)
+
+
+def test_target_map_wards_not_applicable(bounds):
+    from bkanalysis import gazetteer
+
+    g = bounds["2020"]
+    kind = gazetteer("2020").set_index("area_code")["unit_type"]
+    urban = [kind.get(c) in ("phường", "thị trấn") for c in g["area_code"]]
+    # communes have values, wards and towns none; one commune has none too
+    criteria = [None if u else 12.0 for u in urban]
+    criteria[_first_of_type(g, "xã")] = None
+    obs = _commune_obs(g, "ntm_criteria_met_count", 2020, criteria, unit="criteria")
+    for lang, word in (("vi", "Không áp dụng"), ("en", "Not applicable")):
+        ax = plot_target_map(
+            obs, ("ntm_criteria_met_count", ">=", 10), 2020, boundaries=g, lang=lang
+        )
+        by_gid = {
+            c.get_gid(): c for c in ax.collections if (c.get_gid() or "").startswith("status:")
+        }
+        assert by_gid["status:not_applicable"].get_hatch() is None
+        assert by_gid["status:insufficient_data"].get_hatch() == HATCH
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert f"{word} ({sum(urban)})" in labels
+        assert labels[-2].endswith("(1)")  # the one commune without a value: missing data
+    # an indicator for every unit keeps a ward without a value as missing data
+    water = _commune_obs(g, "forest_cover_pct", 2020, [None if u else 50.0 for u in urban])
+    ax = plot_target_map(water, ("forest_cover_pct", ">=", 40), 2020, boundaries=g)
+    gids = {c.get_gid() for c in ax.collections}
+    assert "status:not_applicable" not in gids and "status:insufficient_data" in gids
 
 
 def test_target_map_registry_target_after_deadline_and_assessment(bounds):

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 from bkanalysis.errors import BkError
 from bkanalysis.plotting import plot_commune_map, plot_target_map
@@ -213,3 +213,24 @@ def test_plan_labels_crowded_row_never_overlaps():
     assert not any(a.intersects(b) for a, b in itertools.combinations(placed, 2))
     numbered = [p for p in plan if p["kind"] == "number"]
     assert sorted(int(p["text"]) for p in numbered) == list(range(1, len(numbered) + 1))
+
+
+def test_plan_labels_leader_lines_cross_no_other_commune():
+    # three 2 pt wards on the east edge of a large commune: no number fits on its ward
+    # without hiding a neighbour, so each goes beside it with a leader line; east of the
+    # wards is free, so no line runs through the large commune (or another ward)
+    big = box(0, 0, 100, 60)
+    wards = [box(100, 27 + 2 * j, 102, 29 + 2 * j) for j in range(3)]
+    geoms = [big, *wards]
+    plan = plan_labels(geoms, ["Bằng Thành", "Phường 1", "Phường 2", "Phường 3"], 5)
+    assert [p["kind"] for p in plan] == ["name", "number", "number", "number"]
+    assert all(p["leader"] is not None for p in plan[1:])
+    for k, p in enumerate(plan[1:], start=1):
+        end = (
+            min(max(p["leader"][0], p["x"] - p["w"] / 2), p["x"] + p["w"] / 2),
+            min(max(p["leader"][1], p["y"] - p["h"] / 2), p["y"] + p["h"] / 2),
+        )
+        line = LineString([p["leader"], end])
+        assert geoms[k].contains(Point(p["leader"]))
+        crossed = [m for m, g in enumerate(geoms) if m != k and line.intersects(g.buffer(-1.0))]
+        assert crossed == [], (p, crossed)

@@ -538,24 +538,78 @@ def test_workbook_formatting_and_text_cells(tmp_path):
     assert wb.sheetnames == ["Tiến độ (vi)", "Progress (en)"]
     colours = read_package_csv("statuses.csv").set_index("label_en")["colour"]
     ws = wb["Progress (en)"]
-    head = [c.value for c in ws[1]]
-    assert ws.freeze_panes == "B2"
-    assert ws.auto_filter.ref == ws.dimensions
-    assert all(c.font.b for c in ws[1])
+    # NOTE (issue 19): row 1 names the sheet (and carries the illustrative notice), the
+    # header is row 2, so the frozen pane and the autofilter start one row lower.
+    head = [c.value for c in ws[2]]
+    assert ws.freeze_panes == "B3"
+    assert ws.auto_filter.ref == ws.dimensions.replace("A1:", "A2:")
+    assert all(c.font.b for c in ws[2])
     status_col = head.index("Status") + 1
-    for row in range(2, ws.max_row + 1):
+    for row in range(3, ws.max_row + 1):
         cell = ws.cell(row=row, column=status_col)
         assert cell.fill.fgColor.rgb[-6:] == colours[cell.value].lstrip("#").upper()
     note_col = head.index("Note") + 1
-    cell = ws.cell(row=2, column=note_col)
+    cell = ws.cell(row=3, column=note_col)
     assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")
-    assert ws.cell(row=3, column=head.index("Area") + 1).value == "+1+2"
-    assert ws.cell(row=5, column=note_col).value == "@SUM(A1)"
+    assert ws.cell(row=4, column=head.index("Area") + 1).value == "+1+2"
+    assert ws.cell(row=6, column=note_col).value == "@SUM(A1)"
     with zipfile.ZipFile(path) as z:
         for name in z.namelist():
             if name.startswith("xl/worksheets/"):
                 assert "<f>" not in z.read(name).decode("utf-8")
     assert ws.column_dimensions["A"].width > 10
+
+
+def test_workbook_reads_in_the_sheets_language(tmp_path):
+    data = pd.concat(
+        [
+            obs("forest_cover_pct", {2017: 70, 2019: 71.56789}),
+            obs("ntm_criteria_met_count", {2019: 8, 2020: 12}, code="01843", level="commune"),
+        ],
+        ignore_index=True,
+    )
+    res = assess(data)
+    path = write_progress_workbook(res, tmp_path / "p.xlsx", source_files=["t.xlsx"])
+    wb = openpyxl.load_workbook(path)
+    for title, lang in (("Tiến độ (vi)", "vi"), ("Progress (en)", "en")):
+        ws = wb[title]
+        head = [c.value for c in ws[2]]
+        # names first, ids last (in a column group that hides them)
+        assert head[:2] == (["Chỉ tiêu", "Mục tiêu"] if lang == "vi" else ["Indicator", "Target"])
+        assert head[-4:] == (
+            ["Mã mục tiêu", "Thuộc mục tiêu", "Mã địa bàn", "Phiên bản địa giới"]
+            if lang == "vi"
+            else ["Target id", "Part of", "Area code", "Admin vintage"]
+        )
+        ids_col = openpyxl.utils.get_column_letter(len(head) - 3)
+        assert ws.column_dimensions[ids_col].outlineLevel == 1
+        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
+        col = {h: i for i, h in enumerate(head)}
+        target = col["Mục tiêu" if lang == "vi" else "Target"]
+        latest = col["Giá trị mới nhất" if lang == "vi" else "Latest value"]
+        note = col["Ghi chú" if lang == "vi" else "Note"]
+        floors = [r for r in rows if r[col[head[-4]]] == "ntm_communes_2020_floor"]
+        assert floors and all(
+            r[target] == ("≥ 10 tiêu chí" if lang == "vi" else "≥ 10 criteria") for r in floors
+        )
+        forest = next(r for r in rows if r[col[head[-4]]] == "forest_cover_2020")
+        assert forest[latest] == 71.56789  # full precision in the cell
+        cell = ws.cell(row=3 + rows.index(forest), column=latest + 1)
+        assert cell.number_format == "#,##0.0#"
+        texts = " ".join(str(r[note] or "") for r in rows)
+        if lang == "vi":
+            assert "non-NTM" not in texts and "xã chưa đạt chuẩn NTM" in texts
+            assert "criteria" not in " ".join(str(v) for r in rows for v in r[: col["Ghi chú"]])
+        assert ws["A1"].value.startswith("Tiến độ thực hiện" if lang == "vi" else "Progress of the")
+        # t.xlsx is not in SOURCES.yml: the inputs count as illustrative
+        assert "Dữ liệu minh hoạ / Illustrative data" in [c.value for c in ws[1]]
+
+
+def test_workbook_notice_only_for_synthetic_inputs(tmp_path):
+    res = assess(obs("forest_cover_pct", {2017: 70, 2019: 71.5}))
+    path = write_progress_workbook(res, tmp_path / "p.xlsx", synthetic=False)
+    ws = openpyxl.load_workbook(path)["Tiến độ (vi)"]
+    assert "Dữ liệu minh hoạ / Illustrative data" not in [c.value for c in ws[1]]
 
 
 def test_workbook_is_deterministic(tmp_path):

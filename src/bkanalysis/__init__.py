@@ -50,8 +50,9 @@ _EXPORTS: dict[str, str] = {
     "write_progress_workbook": "bkanalysis.progress",
     "emissions_vs_bau": "bkanalysis.emissions",
     "project_emissions": "bkanalysis.emissions",
-    # figures
+    # figures and tables
     "save_figure": "bkanalysis.plotting",
+    "use_table_format": "bkanalysis.display",
     "use_theme": "bkanalysis.plotting",
 }
 

@@ -1,4 +1,4 @@
-"""Command-line interface: ``bkanalysis build | status | report | targets | boundaries``.
+"""Command-line interface: ``bkanalysis build | status | report | targets | boundaries | brief``.
 
 The parser lives here; each command's work lives in its own module and is imported
 only when that command runs, so ``bkanalysis --help`` is instant. A command returns an
@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "targets": "bkanalysis.targets:targets_command",
     "boundaries": "bkanalysis.admin.boundaries:boundaries_command",
     "review": "bkanalysis.review:review_command",
+    "brief": "bkanalysis.brief:brief_command",
 }
 
 
@@ -108,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--download", action="store_true", help="download GADM 4.1 when no mirror is present"
     )
     p.add_argument("--quiet", action="store_true")
+
+    p = sub.add_parser("brief", help="an editable Word policy-brief draft (reports/brief_*.docx)")
+    p.add_argument(
+        "--year", type=int, default=None, help="assess as of this year (default: latest data)"
+    )
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument(
+        "--theme",
+        choices=["all", "emissions", "waste", "rural_development", "forest_water"],
+        default="all",
+        help="limit the brief to one theme (default: all)",
+    )
+    p.add_argument(
+        "--out", default=None, help="output file (default: reports/brief_<lang>_<year>.docx)"
+    )
     return parser
 
 

@@ -52,7 +52,8 @@ __all__ = [
 
 #: Languages of the report, each with its own folder under ``reports/``.
 LANGS: tuple[str, ...] = ("vi", "en")
-#: Columns of a figures folder's ``manifest.csv`` (``lang``: language of the figure files;
+#: Columns of a figures folder's ``manifest.csv`` (``width_cm``: the width the figure is
+#: drawn for, 16 cm full or 8 cm half; ``lang``: language of the figure files;
 #: ``notebook``: the notebook that exported them, empty outside a notebook).
 MANIFEST_COLUMNS: tuple[str, ...] = (
     "name",
@@ -63,6 +64,7 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
     "sources",
     "synthetic",
     "files",
+    "width_cm",
     "lang",
     "notebook",
 )

@@ -1596,7 +1596,78 @@ _FORMULA_START = ("=", "+", "-", "@")
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 
-def _workbook_bytes(assessment: pd.DataFrame, targets: pd.DataFrame | None = None) -> bytes:
+#: Column order of a progress sheet: names in the sheet's language first, ids last.
+_SHEET_COLUMNS: tuple[str, ...] = (
+    "indicator",
+    "target",
+    "area_name",
+    "deadline",
+    "latest_value",
+    "latest_year",
+    "data_status",
+    "status",
+    "progress",
+    "gap",
+    "required_annual_change",
+    "actual_annual_change",
+    "baseline_year",
+    "baseline_value",
+    "measure",
+    "method",
+    "as_of",
+    "section",
+    "note",
+    "clause",
+    "target_id",
+    "parent_id",
+    "area_code",
+    "admin_vintage",
+)
+#: Columns in the indicator's unit (number format by the unit's decimals).
+_UNIT_VALUES = {
+    "baseline_value",
+    "latest_value",
+    "gap",
+    "required_annual_change",
+    "actual_annual_change",
+}
+_YEAR_COLUMNS = {"deadline", "latest_year", "baseline_year", "as_of"}
+_SHEET_TITLE = (
+    "Tiến độ thực hiện các mục tiêu của Quyết định 1635/QĐ-UBND",
+    "Progress of the Decision 1635/QĐ-UBND targets",
+)
+_AS_OF = ("năm đánh giá", "as of")
+
+
+def _number_format(decimals: int) -> str:
+    """Excel format showing *decimals* (at least 1, at most 2 for non-counts) decimals."""
+    if decimals <= 0:
+        return "#,##0"
+    return "#,##0." + "0" * min(decimals, 1) + "#" * max(0, 2 - min(decimals, 1))
+
+
+def _sheet_rows(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None):
+    """Display rows of a progress sheet: units, conditions and notes in *lang*."""
+    from .labels import target_condition, translate_note, unit_decimals, unit_label
+    from .targets import _catalog_rows, load_targets
+
+    cat = _catalog_rows()
+    reg = (load_targets() if targets is None else targets).set_index("target_id", drop=False)
+    rows = _table(assessment, lang, targets)
+    for row, rec in zip(rows, assessment.to_dict("records"), strict=True):
+        info = cat[rec["indicator_id"]]
+        unit = info["unit"]
+        row["indicator"] = f"{info[f'name_{lang}']} ({unit_label(unit, lang)})"
+        if rec["target_id"] in reg.index:
+            row["target"] = target_condition(reg.loc[rec["target_id"]], info, lang)
+        row["note"] = translate_note(str(row["note"] or ""), lang)
+        row["_decimals"] = unit_decimals(unit)
+    return rows
+
+
+def _workbook_bytes(
+    assessment: pd.DataFrame, targets: pd.DataFrame | None = None, *, synthetic: bool = True
+) -> bytes:
     import datetime
     import io
     import zipfile
@@ -1608,15 +1679,9 @@ def _workbook_bytes(assessment: pd.DataFrame, targets: pd.DataFrame | None = Non
 
     wb = Workbook()
     wb.remove(wb.active)
-    keys = list(_HEADERS)
-    numeric = {
-        "baseline_value",
-        "latest_value",
-        "gap",
-        "required_annual_change",
-        "actual_annual_change",
-        "measure",
-    }
+    keys = list(_SHEET_COLUMNS)
+    ids = {"target_id", "parent_id", "area_code", "admin_vintage"}
+    as_of = assessment["as_of"].dropna()
     for lang, title in (("vi", "Tiến độ (vi)"), ("en", "Progress (en)")):
         k = 0 if lang == "vi" else 1
         ws = wb.create_sheet(title)
@@ -1625,18 +1690,28 @@ def _workbook_bytes(assessment: pd.DataFrame, targets: pd.DataFrame | None = Non
             lab: PatternFill("solid", fgColor=colour.lstrip("#").upper())
             for lab, colour in labels.values()
         }
+        # row 1: what the sheet is, and the illustrative-data notice when inputs are synthetic
+        heading = _SHEET_TITLE[k]
+        if not as_of.empty:
+            heading += f" — {_AS_OF[k]} {int(as_of.iloc[0])}"
+        ws.cell(row=1, column=1, value=heading).font = Font(bold=True, size=13)
+        if synthetic:
+            from .plotting._common import word
+
+            notice = ws.cell(row=1, column=4, value=word("illustrative", lang))
+            notice.font = Font(bold=True, color="D55E00", size=13)
         ws.append([_HEADERS[c][k] for c in keys])
-        for cell in ws[1]:
+        for cell in ws[2]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         widths = [len(_HEADERS[c][k]) for c in keys]
-        for r_i, row in enumerate(_table(assessment, lang, targets), start=2):
+        for r_i, row in enumerate(_sheet_rows(assessment, lang, targets), start=3):
             for c_i, key in enumerate(keys, start=1):
                 value = row[key]
                 if value is None or _isna(value):
                     value = None
-                elif key in numeric:
-                    value = round(float(value), 6)
+                elif key in _UNIT_VALUES or key == "measure":
+                    value = float(value)  # full precision; the number format rounds
                 elif not isinstance(value, str):
                     value = int(value) if float(value).is_integer() else float(value)
                 cell = ws.cell(row=r_i, column=c_i)
@@ -1648,15 +1723,24 @@ def _workbook_bytes(assessment: pd.DataFrame, targets: pd.DataFrame | None = Non
                         cell.quotePrefix = True
                     widths[c_i - 1] = max(widths[c_i - 1], min(len(value), 60))
                 elif value is not None:
-                    widths[c_i - 1] = max(widths[c_i - 1], len(str(value)))
+                    if key in _UNIT_VALUES:
+                        cell.number_format = _number_format(row["_decimals"])
+                    elif key == "measure":
+                        cell.number_format = "0.00"
+                    elif key in _YEAR_COLUMNS:
+                        cell.number_format = "0"
+                    widths[c_i - 1] = max(widths[c_i - 1], min(len(str(value)), 12))
                 if key == "status" and value in fills:
                     cell.fill = fills[value]
                     if row["_status"] in {"deteriorating", "missed"}:
                         cell.font = Font(color="FFFFFF")
-        ws.freeze_panes = "B2"
-        ws.auto_filter.ref = ws.dimensions
-        for c_i, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(c_i)].width = min(max(w + 2, 8), 62)
+        ws.freeze_panes = "B3"
+        ws.auto_filter.ref = f"A2:{get_column_letter(len(keys))}{max(ws.max_row, 2)}"
+        for c_i, (key, w) in enumerate(zip(keys, widths, strict=True), start=1):
+            dim = ws.column_dimensions[get_column_letter(c_i)]
+            dim.width = min(max(w + 2, 8), 62)
+            if key in ids:
+                dim.outlineLevel = 1  # grouped: one click hides the ids
     fixed = datetime.datetime(*_FIXED_TIME)
     wb.properties.created = fixed
     wb.properties.modified = fixed
@@ -1675,15 +1759,41 @@ def _workbook_bytes(assessment: pd.DataFrame, targets: pd.DataFrame | None = Non
 
 
 def write_progress_workbook(
-    assessment: pd.DataFrame, path: str | Path, targets: pd.DataFrame | None = None
+    assessment: pd.DataFrame,
+    path: str | Path,
+    targets: pd.DataFrame | None = None,
+    *,
+    source_files=None,
+    synthetic: bool | None = None,
 ) -> Path:
     """Write the assessment as a formatted Excel workbook, one sheet per language.
 
-    Status cells are filled with the colours of ``statuses.csv``; the header is bold and
-    frozen, an autofilter covers the table, columns are sized to their content. Text
-    from the input is always written as text: a cell starting with ``=``, ``+``, ``-`` or
-    ``@`` is never a formula. The file is written atomically and is byte-identical for
-    the same assessment (fixed document and zip timestamps).
+    Each sheet reads in its own language: the indicator name and the target (with units
+    such as ``≥ 10 tiêu chí``) come first, the ids (target, parent, area code, vintage)
+    last in a column group that one click hides; notes are in the sheet's language.
+    Row 1 names the sheet and, when any input is synthetic, says *Dữ liệu minh hoạ /
+    Illustrative data*; row 2 is the header (bold, frozen, with an autofilter). Values
+    keep their full precision and are shown by number format with the unit's decimals
+    (1–2 for rates, none for counts); status cells are filled with the colours of
+    ``statuses.csv``. Text from the input is always written as text: a cell starting
+    with ``=``, ``+``, ``-`` or ``@`` is never a formula. The file is written atomically
+    and is byte-identical for the same assessment (fixed document and zip timestamps).
+
+    Parameters
+    ----------
+    assessment : pandas.DataFrame
+        The output of :func:`assess`.
+    path : path
+        Where to write the workbook.
+    targets : pandas.DataFrame, optional
+        The registry (default :func:`bkanalysis.targets.load_targets`).
+    source_files : iterable of str, optional
+        The raw files the assessment derives from (``observations["source_file"]``);
+        used to decide *synthetic* from ``SOURCES.yml``.
+    synthetic : bool, optional
+        Whether to show the illustrative-data notice. ``None``: True unless every
+        *source_files* is a published file in ``SOURCES.yml`` (no *source_files*: True,
+        data without provenance count as illustrative).
 
     Examples
     --------
@@ -1703,7 +1813,15 @@ def write_progress_workbook(
     missing = [c for c in ASSESSMENT_COLUMNS if c not in assessment.columns]
     if missing:
         raise ValueError(f"assessment lacks column(s): {', '.join(missing)}")
-    return write_bytes_atomic(Path(path), _workbook_bytes(assessment, targets))
+    if synthetic is None:
+        if source_files is None:
+            synthetic = True
+        else:
+            from .provenance import is_synthetic
+
+            synthetic = is_synthetic([f for f in source_files if isinstance(f, str)])
+    data = _workbook_bytes(assessment, targets, synthetic=bool(synthetic))
+    return write_bytes_atomic(Path(path), data)
 
 
 def _load_processed(processed) -> pd.DataFrame:
@@ -1748,7 +1866,11 @@ def status_command(args: argparse.Namespace) -> int:
     if emissions.empty and "message" in emissions.attrs:
         print()
         print(emissions.attrs[f"message_{lang}"])
-    out = write_progress_workbook(assessment, Path(paths.reports) / "progress.xlsx")
+    out = write_progress_workbook(
+        assessment,
+        Path(paths.reports) / "progress.xlsx",
+        source_files=observations["source_file"].dropna().unique(),
+    )
     print()
     print(("Đã ghi" if lang == "vi" else "Written") + f": {out}")
     return 0

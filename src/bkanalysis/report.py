@@ -418,7 +418,7 @@ def _assessment_workbook(paths: Paths, target: Path, year: int | None) -> None:
 
     observations = load_observations(paths.processed)
     assessment = assess(observations, as_of=year)
-    write_progress_workbook(assessment, target)
+    write_progress_workbook(assessment, target, source_files=observations["source_file"].unique())
 
 
 # --------------------------------------------------------------------------- what a notebook reads

@@ -22,6 +22,7 @@ WORDS: dict[str, dict[str, str]] = {
     "status": {"vi": "Tình trạng", "en": "Status"},
     "year": {"vi": "Năm", "en": "Year"},
     "no_data": {"vi": "Không có số liệu", "en": "No data"},
+    "not_applicable": {"vi": "Không áp dụng", "en": "Not applicable"},
     "unit": {"vi": "Đơn vị", "en": "Unit"},
     "source": {"vi": "Nguồn", "en": "Source"},
     "sources": {"vi": "Nguồn", "en": "Sources"},

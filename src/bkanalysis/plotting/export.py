@@ -37,7 +37,7 @@ from .theme import theme_context
 __all__ = ["FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
 
 #: Columns added after manifests were first written: empty when an older manifest lacks them.
-_LATER_COLUMNS = ("lang", "notebook")
+_LATER_COLUMNS = ("width_cm", "lang", "notebook")
 #: Image formats written by :func:`save_figure`.
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _NAME = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
@@ -116,7 +116,10 @@ def _clear_marks(fig) -> None:
 
 
 def _mark_figure(fig, lines: list[str], synthetic: bool, lang: str) -> None:
-    """Write the sources footer and, if synthetic, the illustrative-data stamp above it."""
+    """Write the sources footer and, if synthetic, the illustrative-data stamp above it.
+
+    No *lines*: no footer (a plain figure), the stamp alone.
+    """
     from matplotlib.transforms import offset_copy
 
     _clear_marks(fig)
@@ -137,6 +140,8 @@ def _mark_figure(fig, lines: list[str], synthetic: bool, lang: str) -> None:
                   "linewidth": 0.8},
         )  # fmt: skip
         drop = stamp_size * 1.9 + 4
+    if not lines:
+        return
     fig.text(
         0.01, 0.0, wrapped, ha="left", va="top", fontsize=size, color="#444444",
         gid=_GID_FOOTER, transform=offset_copy(fig.transFigure, fig=fig, y=-4 - drop, units="points"),
@@ -304,6 +309,25 @@ def _write_images(fig, name: str, formats, bbox, out: Path, written: dict, reuse
     written.update((fmt, made[fmt]) for fmt in formats)
 
 
+@contextlib.contextmanager
+def _titles_hidden(fig, hide: bool) -> Iterator[None]:
+    """Hide the figure's suptitle and Axes titles while it is saved (if *hide*)."""
+    if not hide:
+        yield
+        return
+    texts = [fig._suptitle] if getattr(fig, "_suptitle", None) is not None else []
+    for ax in fig.axes:
+        texts.extend(t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text())
+    shown = [t.get_visible() for t in texts]
+    for t in texts:
+        t.set_visible(False)
+    try:
+        yield
+    finally:
+        for t, visible in zip(texts, shown, strict=True):
+            t.set_visible(visible)
+
+
 def _default_dir() -> Path:
     from ..config import figures_dir
 
@@ -323,6 +347,7 @@ def save_figure(
     title: str | dict | None = None,
     out_dir: str | Path | None = None,
     formats: tuple[str, ...] = FORMATS,
+    plain: bool = False,
 ) -> dict[str, Path]:
     """Save *fig* for a brief, with its data, footer and manifest row.
 
@@ -363,6 +388,10 @@ def save_figure(
         report's folders).
     formats : tuple of str, default ('png', 'svg', 'pdf')
         Image formats to write (a subset of :data:`FORMATS`).
+    plain : bool, default False
+        Draw neither the title nor the sources footer, for a document that sets them
+        as a caption (the manifest still records both). The *Dữ liệu minh hoạ /
+        Illustrative data* stamp stays on a synthetic figure.
 
     Returns
     -------
@@ -421,8 +450,8 @@ def save_figure(
         out = export_dir(lang)
         reuse = reuse_dir()
     written: dict[str, Path] = {}
-    with theme_context():
-        _mark_figure(fig, lines, bool(synthetic), lang)
+    with theme_context(), _titles_hidden(fig, plain):
+        _mark_figure(fig, [] if plain else lines, bool(synthetic), lang)
         bbox = _tight_bbox(fig, 0.08)
         with _layout_frozen(fig):
             _write_images(fig, name, formats, bbox, out, written, reuse)
@@ -437,7 +466,9 @@ def save_figure(
         "sources": " | ".join(cited),
         "synthetic": "true" if synthetic else "false",
         "files": ";".join(p.name for k, p in written.items()),
-        "lang": lang,
+        # the width the figure is drawn for (16 cm full, 8 cm half): insert it at that width
+        "width_cm": f"{fig.get_figwidth() * 2.54:.1f}",
+        "lang": lang,  # the language drawn on the figure
         "notebook": notebook_name(),
     }
     with _locked(out / "manifest.csv"):

@@ -79,6 +79,8 @@ _MISSING_STYLE = {
     "linewidth": 0.3,
 }
 _PREFIX = re.compile(r"^(Xã|Phường|Thị trấn)\s+")
+#: Units a commune-only indicator does not apply to (wards, towns): plain light grey.
+_NOT_APPLICABLE_STYLE = {"facecolor": "#DDDDDD", "edgecolor": "white", "linewidth": 0.3}
 
 
 def _check_vintage(vintage: str) -> str:
@@ -435,7 +437,8 @@ def plan_labels(
     Everything is in points (the polygons already scaled to the map as printed). A
     name is put inside its polygon, as near its pole of inaccessibility as it fits
     (on one line, else on two); a polygon too small for its name gets a number inside
-    it (or, with no room at all, beside it with a leader line) and is listed in a key.
+    it (or, with no room at all, beside it with a leader line that crosses no other
+    commune where such a place exists) and is listed in a key.
 
     Parameters
     ----------
@@ -541,6 +544,13 @@ def plan_labels(
     # 3. numbers for the others, listed in a key
     rest = [i for i in range(len(geoms)) if plans[i] is None]
     rest.sort(key=lambda i: (-round(anchors[i].y, 3), round(anchors[i].x, 3), i))
+    cores: list = []
+
+    def interiors():
+        if not cores:
+            cores.append(shapely.STRtree([g.buffer(-_HALO_PT) for g in geoms]))
+        return cores[0]
+
     digits = "0" * len(str(max(len(rest), 1)))
     w, h = _text_extent_pt(digits, size, "bold")
     w, h = float(w + pad), float(h + pad)
@@ -561,11 +571,11 @@ def plan_labels(
             j = placed.first_free(_boxes(c_ok, w, h))
         leader = None
         if j is None:  # beside the polygon, with a leader line from its anchor that
-            # crosses no label (at last, crossing labels if it must)
+            # crosses no other commune and no label where it can, else no label, else any
             r = _LEADER_RADIUS_PT
             c = _candidate_centres((a.x - r, a.y - r, a.x + r, a.y + r), w, h, a, inset=False)
             tree = shapely.STRtree(placed.boxes) if placed.boxes else None
-            for strict in (True, False):
+            for level in (2, 1, 0):
                 for start in range(0, len(c), 512):  # nearest first: most stop early
                     chunk = c[start : start + 512]
                     boxes = _boxes(chunk, w, h)
@@ -573,7 +583,7 @@ def plan_labels(
                     if tree is not None:
                         hit, _ = tree.query(boxes, predicate="intersects")
                         ok[hit] = False
-                    if strict and tree is not None and ok.any():
+                    if level and ok.any():
                         idx = np.flatnonzero(ok)
                         ends = np.column_stack([
                             np.clip(a.x, chunk[idx, 0] - w / 2, chunk[idx, 0] + w / 2),
@@ -581,8 +591,15 @@ def plan_labels(
                         ])  # fmt: skip
                         starts = np.broadcast_to([a.x, a.y], ends.shape)
                         lines = shapely.linestrings(np.stack([starts, ends], axis=1))
-                        hit, _ = tree.query(lines, predicate="intersects")
-                        ok[idx[hit]] = False
+                        if tree is not None:
+                            hit, _ = tree.query(lines, predicate="intersects")
+                            ok[idx[hit]] = False
+                        if level == 2:
+                            # NOTE: a line through a neighbour reads as pointing at it;
+                            # the cores (borders shrunk by the halo) let a line run along
+                            # a shared border or leave through a corner.
+                            hit, poly = interiors().query(lines, predicate="intersects")
+                            ok[idx[hit[poly != i]]] = False
                     if ok.any():
                         c_ok, j, leader = chunk, int(np.flatnonzero(ok)[0]), (a.x, a.y)
                         break
@@ -1029,6 +1046,27 @@ def _meets(values: pd.Series, tgt: dict) -> pd.Series:
     return pd.Series(ops[c], index=values.index)
 
 
+def _not_applicable(merged, indicator_id: str, vintage: str) -> pd.Series:
+    """Return True for units without a value whose type the indicator excludes.
+
+    ``commune_only_indicators.csv`` (package data) names the indicators that apply to
+    some unit types only (the new-rural criteria: ``xã``); a ward or town without a
+    value is then *not applicable*, not missing data.
+    """
+    from ..admin import gazetteer
+    from ..catalog import read_package_csv
+
+    rules = read_package_csv("commune_only_indicators.csv").set_index("indicator_id")
+    no_value = merged["value"].isna()
+    if indicator_id not in rules.index:
+        return pd.Series(False, index=merged.index)
+    types = set(rules.loc[indicator_id, "unit_types"].split("|"))
+    units = gazetteer(vintage)
+    kind = dict(zip(units["area_code"].astype(str), units["unit_type"], strict=True))
+    other = merged["area_code"].map(lambda c: c in kind and kind[c] not in types)
+    return no_value & other.astype(bool)
+
+
 def plot_target_map(
     observations: pd.DataFrame,
     target: str | pd.Series | dict | tuple,
@@ -1048,7 +1086,9 @@ def plot_target_map(
     Before the deadline a commune that meets the target is "achieved", one that does
     not is "off track"; from the deadline year on they are "met" and "missed" (the
     statuses of :func:`bkanalysis.progress.assess`); a commune without a value is
-    hatched as "insufficient data". With an *assessment* holding commune rows for the
+    hatched as "insufficient data", except a ward or town for an indicator that applies
+    to communes only (``commune_only_indicators.csv``): that unit is plain grey, "không
+    áp dụng / not applicable". With an *assessment* holding commune rows for the
     target, its statuses are used instead.
 
     Parameters
@@ -1083,6 +1123,7 @@ def plot_target_map(
     late = not math.isnan(tgt.get("deadline", math.nan)) and int(year) >= tgt["deadline"]
     status = np.where(meets, "met" if late else "achieved", "missed" if late else "off_track")
     merged["target_status"] = np.where(merged["value"].isna(), "insufficient_data", status)
+    not_applicable = _not_applicable(merged, ind, vintage)
     if assessment is not None and tgt.get("target_id"):
         require_columns(assessment, ["target_id", "area_code", "status"], "assessment")
         a = assessment[assessment["target_id"] == tgt["target_id"]]
@@ -1107,8 +1148,17 @@ def plot_target_map(
                     if s == "insufficient_data"
                     else {"facecolor": status_colour(s), "edgecolor": "white", "linewidth": 0.3}
                 )
+                if s == "insufficient_data":
+                    part = part[~not_applicable.loc[part.index]]
+                    if part.empty:
+                        continue
                 part.plot(ax=ax, gid=f"status:{s}", **style)
                 handles.append(Patch(**style, label=f"{status_label(s, lang)} ({len(part)})"))
+            if not_applicable.any():
+                part = merged[not_applicable]
+                part.plot(ax=ax, gid="status:not_applicable", **_NOT_APPLICABLE_STYLE)
+                label = f"{word('not_applicable', lang)} ({len(part)})"
+                handles.append(Patch(**_NOT_APPLICABLE_STYLE, label=label))
             _outlines(ax, gdf, district_outlines)
             rule = comparator_text(
                 tgt["comparator"], tgt["value"], tgt["low"], tgt["high"], unit, lang
