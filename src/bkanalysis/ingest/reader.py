@@ -323,6 +323,15 @@ def _read_sheet(grid: SheetGrid, src: str, obs: list, rej: list, sheets: list) -
     if _NOTES_SHEET.match(key(grid.name)):
         sheets.append(_sheet_row(src, grid.name, "empty", 0, [], [], "notes sheet (by its name)"))
         return
+    from .national import read_national_sheet  # issue 15: tables beyond the study area
+
+    beyond = read_national_sheet(grid, src)
+    if beyond is not None:
+        o, r, msg = beyond
+        obs += o
+        rej += r
+        sheets.append(_sheet_row(src, grid.name, "beyond_study_area", 0, o, r, msg))
+        return
     tables = find_tables(grid)
     if not tables:
         has_numbers = any(

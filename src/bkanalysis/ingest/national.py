@@ -1,0 +1,758 @@
+"""Tables that reach beyond the study area: the statistics office's downloads (DESIGN.md §4.5).
+
+Two kinds of sheets are read here instead of by the generic table reader:
+
+- **Lists of the country's units**: rows ``CẢ NƯỚC``, the six regions and the provinces
+  (the office's all-province tables), or the census cubes (hierarchical area columns,
+  ``(Tổng số)`` rows, communes of every province). Every row of the country, a region or
+  a province is an observation at its own level (``VN``, ``VN-R1``…, the province code);
+  districts and communes are observations only inside Bắc Kạn (they are the study area's
+  units; others are rejected as ``outside the study area``).
+- **Another province's own tables** (a title naming ``tỉnh Thái Nguyên`` …): their total
+  row is that province, never ``06``; their units are rejected as outside the study area,
+  except, from 1 July 2025, the 37 units of the former Bắc Kạn inside the merged Thái
+  Nguyên, which are read in vintage ``2025``; the former province's series (``06``) is
+  then derived from them (see :func:`derive_study_area`).
+
+The value columns are read from their whole header path (every header row above them):
+a column is read only when the path holds a period or none, the table's measure (or a
+total word ``Tổng số``/``Chung``) and a unit; a part (``Nam``, ``Nữ``, ``Thành thị``,
+``0 - 04`` …), another measure (``Tỷ lệ tăng dân số``) or a derived column is rejected
+with its header. Rows nested under an area that are not units (age groups, ethnic groups)
+are rejected as parts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+
+from bkanalysis.schema import OBSERVATION_COLUMNS, PROVINCE_CODE, vintage_for_year
+
+from .cells import SheetGrid, a1
+from .labels import (
+    Period,
+    fold,
+    indicator_unit,
+    key,
+    label_key,
+    match_indicator,
+    parse_period,
+    parse_unit,
+    parse_unit_line,
+    split_units,
+    title_key,
+)
+from .numbers import looks_like_value, parse_cell, text_convention
+
+__all__ = ["derive_study_area", "read_national_sheet"]
+
+_MAX_LABEL_COLS = 6
+_TOTAL_WORDS = re.compile(r"^(tong so|tong cong|tong|chung|total|grand total|toan bo|cong chung)$")
+_AREA_TOTAL_WORDS = re.compile(
+    r"^(tong so|tong cong|toan tinh|ca tinh|total|grand total|toan thanh pho|toan quoc|ca nuoc)$"
+)
+_TOTAL_MARK = re.compile(r"\(\s*(tổng số|tổng|total)\s*\)\s*$", re.IGNORECASE)
+_UNIT_PREFIX = re.compile(
+    r"^\s*(?:\d+[.)]\s*)?(huyện|quận|thị xã|thành phố|thị trấn|phường|xã|tp\.|tx\.|tt\.|h\.|x\.|"
+    r"p\.|huyen|quan|thi xa|thanh pho|thi tran|phuong|xa)\s",
+    re.IGNORECASE,
+)
+_DERIVED = re.compile(
+    r"\b(so sanh|so voi|tang giam|tang/giam|chenh lech|toc do|ty le tang|chi so phat trien|"
+    r"growth|change|index)\b"
+)
+_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*((?:19|20)\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)")
+_TITLE_CUT = re.compile(r"\s+(?:phân theo|chia theo|theo)\s+|,|\(|:", re.IGNORECASE)
+_PROVINCE_IN_TITLE = re.compile(r"(?:tỉnh|thành phố|tp\.?)\s+", re.IGNORECASE)
+_WHOLE = {"persons", "households", "communes", "facilities"}
+
+
+def _record(**kw) -> tuple:
+    """An observation record in the order of ``OBSERVATION_COLUMNS`` ('' for others)."""
+    return tuple(kw.get(c, "") for c in OBSERVATION_COLUMNS)
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return unicodedata.normalize("NFC", str(v)).strip()
+
+
+def _is_value(cell) -> bool:
+    v = cell.value
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float)) or cell.is_error or cell.is_formula:
+        return True
+    return isinstance(v, str) and bool(v.strip()) and looks_like_value(v.strip())
+
+
+def _short(t: str, n: int = 60) -> str:
+    t = " ".join(str(t).split())
+    return t if len(t) <= n else t[: n - 1] + "…"
+
+
+# ------------------------------------------------------------------ areas
+@lru_cache(maxsize=65536)
+def _national(label: str, vintage: str):
+    from bkanalysis.admin.provinces import resolve_national
+
+    return resolve_national(label, vintage)
+
+
+def _clean_area(label: str) -> tuple[str, bool]:
+    """(label without a ``(Tổng số)`` mark, whether it had one)."""
+    s = unicodedata.normalize("NFC", label).strip()
+    m = _TOTAL_MARK.search(s)
+    return (s[: m.start()].strip(), True) if m else (s, False)
+
+
+def _is_area_total(label: str) -> bool:
+    return bool(_AREA_TOTAL_WORDS.match(key(label)))
+
+
+@lru_cache(maxsize=65536)
+def _study_unit(label: str, vintage: str, district: str | None):
+    """(AreaMatch, None) for a district/commune of the study area, else (None, reason)."""
+    from bkanalysis.admin import AreaResolutionError, resolve_area
+
+    for lvl in ("district", "commune") if vintage != "2025" else ("commune",):
+        try:
+            return resolve_area(label, vintage=vintage, level=lvl), None
+        except AreaResolutionError as err:
+            if err.reason == "ambiguous" and district and lvl == "commune":
+                try:
+                    return resolve_area(label, vintage=vintage, level=lvl, district=district), None
+                except AreaResolutionError:
+                    pass
+            last = err
+    cands = "; ".join(f"{c} {n}" for c, n in (last.candidates or [])[:5]) or "none"
+    return None, f"unresolved area '{label}' in vintage {vintage} ({last.reason}; candidates: {cands})"
+
+
+@lru_cache(maxsize=256)
+def _units_of(province: str, vintage: str) -> frozenset[str]:
+    """Tone keys of the short names of the units of another *province* (vietnamadminunits)."""
+    from bkanalysis.admin.gazetteer import query
+    from bkanalysis.admin.names import tone_key
+
+    if vintage == "2025":
+        rows = query(
+            f"SELECT wardShort AS s FROM admin_units WHERE provinceCode = '{province}'"
+        )
+    else:
+        rows = query(
+            "SELECT wardShort AS s FROM admin_units_legacy WHERE provinceCode = "
+            f"'{province}' UNION SELECT districtShort FROM admin_units_legacy "
+            f"WHERE provinceCode = '{province}'"
+        )
+    return frozenset(tone_key(r["s"].lower()) for r in rows if r["s"])
+
+
+def _unit_short(label: str) -> str:
+    from bkanalysis.admin.names import clean_label, tone_key
+
+    s = clean_label(label)
+    m = _UNIT_PREFIX.match(s + " ")
+    if m:
+        s = s[m.end() :]
+    return tone_key(s.strip().lower())
+
+
+# ------------------------------------------------------------------ the sheet
+class _Layout:
+    """Where the labels, headers and values of a beyond-the-study-area sheet are."""
+
+    def __init__(self, grid: SheetGrid, label_cols, value_start, first_row, title_province):
+        self.grid = grid
+        self.label_cols = label_cols
+        self.value_start = value_start
+        self.first_row = first_row
+        self.title_province = title_province
+
+
+def _label_texts(grid: SheetGrid) -> dict[tuple[int, int], str]:
+    out = {}
+    for (r, c), cell in grid.cells.items():
+        if c < _MAX_LABEL_COLS and isinstance(cell.value, str):
+            t = cell.value.strip()
+            if t and not looks_like_value(t):
+                out[(r, c)] = t
+    return out
+
+
+def _title_lines(grid: SheetGrid, first_row: int, value_start: int) -> list[str]:
+    lines = []
+    for (r, _c), cell in sorted(grid.cells.items()):
+        if r >= first_row:
+            break
+        t = _text(cell.value)
+        if t and isinstance(cell.value, str) and not looks_like_value(t):
+            # header cells over the value columns are not title lines
+            row_cols = [c for (rr, c) in grid.cells if rr == r]
+            if any(c >= value_start for c in row_cols) and len(row_cols) > 1:
+                continue
+            lines.append(t)
+    return lines
+
+
+def _title_province(lines: list[str], vintage_guess: str):
+    """The province other than Bắc Kạn a title names (``… tỉnh Thái Nguyên năm 2026``)."""
+    for line in lines:
+        for m in _PROVINCE_IN_TITLE.finditer(line):
+            words = re.findall(r"[^\W\d_]+", line[m.end() :])[:4]
+            for k in range(len(words), 0, -1):
+                cand = m.group(0) + " ".join(words[:k])
+                res = _national(cand, vintage_guess)
+                if res is not None and res.level == "province":
+                    return res
+    return None
+
+
+def _detect(grid: SheetGrid, file_year: int | None):
+    texts = _label_texts(grid)
+    if not texts:
+        return None
+    distinct = set(texts.values())
+    codes = set()
+    for t in distinct:
+        for v in ("2020", "2025"):
+            res = _national(_clean_area(t)[0], v)
+            if res is not None:
+                codes.add(res.code)
+    national = len(codes - {PROVINCE_CODE}) >= 2 and len(codes) >= 3
+    rows_with_values = {}
+    for (r, c), cell in grid.cells.items():
+        if _is_value(cell) and (r not in rows_with_values or c < rows_with_values[r]):
+            rows_with_values[r] = c
+    if not rows_with_values:
+        return None
+    # the first row that is an area with values to its right
+    first_row = None
+    label_start = None
+    for r in sorted(rows_with_values):
+        labs = [(c, t) for (rr, c), t in texts.items() if rr == r and c < rows_with_values[r]]
+        for c, t in sorted(labs):
+            lab, _ = _clean_area(t)
+            if _is_area_total(lab) or _national(lab, "2020") or _national(lab, "2025"):
+                first_row, label_start = r, c
+                break
+            if not national and _UNIT_PREFIX.match(lab + " "):
+                first_row, label_start = r, c
+                break
+        if first_row is not None:
+            break
+    if first_row is None:
+        return None
+    data_rows = [r for r in rows_with_values if r >= first_row]
+    value_start = min(rows_with_values[r] for r in data_rows)
+    if value_start <= label_start:
+        return None
+    title_province = None
+    if not national:
+        lines = _title_lines(grid, first_row, value_start)
+        guess = vintage_for_year(file_year) if file_year else "2020"
+        yrs = {int(y) for line in lines for y in _YEAR.findall(line)}
+        if len(yrs) == 1:
+            guess = vintage_for_year(yrs.pop())
+        title_province = _title_province(lines, guess)
+        if title_province is None or title_province.code == PROVINCE_CODE:
+            return None
+    label_cols = list(range(label_start, value_start))
+    return _Layout(grid, label_cols, value_start, first_row, title_province)
+
+
+def read_national_sheet(grid: SheetGrid, source_file: str):
+    """Read *grid* when it is a table beyond the study area, else return None.
+
+    Parameters
+    ----------
+    grid : SheetGrid
+        The sheet.
+    source_file : str
+        ``source_file`` of the records (relative to the raw directory).
+
+    Returns
+    -------
+    tuple or None
+        ``(observations, rejects, message)``: record tuples in the order of
+        ``OBSERVATION_COLUMNS`` / ``REJECT_COLUMNS`` and a one-line description; None when
+        the sheet lists neither the country's units nor another province's.
+    """
+    file_year = _single_year(source_file.rsplit("/", 1)[-1])
+    lay = _detect(grid, file_year)
+    if lay is None:
+        return None
+    return _Reader(lay, source_file, file_year).read()
+
+
+def _single_year(text: str) -> int | None:
+    ys = set(_YEAR.findall(text))
+    return int(ys.pop()) if len(ys) == 1 else None
+
+
+class _Plan:
+    __slots__ = ("period", "indicator", "factor", "problem", "header")
+
+    def __init__(self, period=None, indicator=None, factor=1.0, problem=None, header=""):
+        self.period = period
+        self.indicator = indicator
+        self.factor = factor
+        self.problem = problem
+        self.header = header
+
+
+class _Reader:
+    def __init__(self, lay: _Layout, src: str, file_year: int | None):
+        self.lay = lay
+        self.grid = lay.grid
+        self.src = src
+        self.sheet = unicodedata.normalize("NFC", lay.grid.name)
+        self.file_year = file_year
+        self.obs: list[tuple] = []
+        self.rej: list[tuple] = []
+        cells = self.grid.cells
+        self.header_rows = sorted(
+            {r for (r, c) in cells if r < lay.first_row and c >= lay.value_start}
+        )
+        self.title = _title_lines(self.grid, lay.first_row, lay.value_start)
+        self.title_ind, self.title_unit = self._title_measure()
+        self.title_period, self.title_period_problem = self._title_period()
+        self.value_cols = sorted({c for (r, c) in cells if c >= lay.value_start})
+        self.merged = {}
+        for r0, c0, r1, c1 in self.grid.merged:
+            if (r1 - r0 + 1) * (c1 - c0 + 1) <= 5000:
+                for r in range(r0, r1 + 1):
+                    for c in range(c0, c1 + 1):
+                        self.merged[(r, c)] = (r0, c0)
+        labels = [
+            t for (r, c), t in _label_texts(self.grid).items() if r >= lay.first_row
+        ]
+        from bkanalysis.admin.provinces import province_list_vintage
+
+        self.list_vintage = province_list_vintage(tuple(_clean_area(t)[0] for t in labels))
+        self.plans: dict[int, _Plan] = {}
+
+    # ------------------------------------------------------------- title
+    def _title_measure(self):
+        ind = unit = None
+        for line in self.title:
+            u = parse_unit_line(line)
+            if u and unit is None and len(line) < 40:
+                unit = u[0]
+                continue
+            for inner in re.findall(r"\(([^()]*)\)", line):
+                u = parse_unit_line(inner)
+                if u and unit is None:
+                    unit = u[0]
+            if ind is None:
+                head = _TITLE_CUT.split(line, maxsplit=1)[0]
+                head = _DATE.sub(" ", head)
+                for k in (label_key(head), title_key(head), title_key(line)):
+                    if k:
+                        m = match_indicator(k)
+                        if m.id:
+                            ind = m.id
+                            break
+        return ind, unit
+
+    def _title_period(self):
+        text = " ".join(self.title)
+        dates = {int(y) for _d, _m, y in _DATE.findall(text)}
+        if len(dates) == 1:
+            return Period(dates.pop(), "actual"), None
+        years = {int(y) for y in _YEAR.findall(_DATE.sub(" ", text))} | dates
+        if len(years) == 1:
+            status = "preliminary" if re.search(r"\b(so bo|prel)\b", fold(text)) else "actual"
+            return Period(years.pop(), status), None
+        if len(years) > 1:
+            return None, f"several years in the title ({', '.join(map(str, sorted(years)))})"
+        for name in (self.grid.name,):
+            y = _single_year(name)
+            if y:
+                return Period(y, "actual"), None
+        if self.file_year:
+            return Period(self.file_year, "actual"), None
+        return None, "no reference year: neither the title, the sheet nor the file names a year"
+
+    # ------------------------------------------------------------- columns
+    def _path(self, c: int) -> list[str]:
+        out = []
+        cells = self.grid.cells
+        rows = self.header_rows
+        for i, r in enumerate(rows):
+            pos = self.merged.get((r, c), (r, c))
+            cell = cells.get(pos)
+            t = _text(cell.value) if cell is not None else ""
+            if not t and any(_text(cells[(rr, c)].value) for rr in rows[i + 1 :] if (rr, c) in cells):
+                # a spanning header written once over its columns (no merge recorded)
+                for cc in range(c - 1, self.lay.value_start - 1, -1):
+                    left = cells.get((r, cc))
+                    if left is not None and _text(left.value):
+                        t = _text(left.value)
+                        break
+            if t and t not in out:
+                out.append(t)
+        return out
+
+    def _plan(self, c: int) -> _Plan:
+        plan = self.plans.get(c)
+        if plan is not None:
+            return plan
+        path = self._path(c)
+        header = " | ".join(path)
+        period = None
+        measure = None
+        unit = None
+        problem = None
+        for piece in path:
+            k = key(piece)
+            p = parse_period(piece) if _YEAR.search(piece) or not k else None
+            if p is None and re.fullmatch(r"\s*(?:19|20)\d\d\s*(?:\(\s*\*+\s*\)|\*+)?\s*", piece):
+                p = parse_period(re.sub(r"[()*]", " ", piece))
+            if p is not None:
+                if period is not None and period != p:
+                    problem = f"several periods in the column header '{_short(header)}'"
+                period = p
+                continue
+            if _DERIVED.search(fold(piece)):
+                problem = f"derived column '{_short(piece)}' (not an observation)"
+                break
+            rest, units = split_units(piece)
+            rest_k = key(_TOTAL_MARK.sub("", rest))
+            u = parse_unit_line(piece)
+            if u:
+                unit = u[0]
+                continue
+            if units:
+                unit = units[0]
+            if not rest_k:
+                continue
+            if parse_unit(rest) is not None:
+                unit = rest
+                continue
+            if _TOTAL_WORDS.match(rest_k) and not _TOTAL_MARK.search(rest):
+                continue
+            m = match_indicator(label_key(rest)) if label_key(rest) else None
+            if m is not None and m.id:
+                if measure is not None and measure != m.id:
+                    problem = f"column header names several measures ({measure}, {m.id})"
+                measure = m.id
+                continue
+            problem = f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"
+            break
+        ind = measure or self.title_ind
+        factor = 1.0
+        if problem is None:
+            if period is None:
+                period = self.title_period
+                if period is None:
+                    problem = self.title_period_problem
+        if problem is None and ind is None:
+            problem = "no indicator: neither the column header nor the title names one"
+        if problem is None:
+            canon = indicator_unit(ind)
+            declared = unit or self.title_unit
+            if declared is None:
+                problem = f"unit mismatch: no unit stated for {ind} (unit {canon})"
+            else:
+                pu = parse_unit(declared)
+                if pu is None:
+                    problem = f"unit mismatch: unknown unit '{declared}' for {ind} (unit {canon})"
+                elif pu[0] != canon:
+                    problem = f"unit mismatch: '{declared}' is not {canon} ({ind})"
+                else:
+                    factor = pu[1]
+        plan = self.plans[c] = _Plan(period, ind, factor, problem, header)
+        return plan
+
+    # ------------------------------------------------------------- rows
+    def read(self):
+        lay = self.lay
+        cells = self.grid.cells
+        rows = sorted({r for (r, _c) in cells if r >= lay.first_row})
+        ctx: dict[int, str] = {}
+        group = None  # (area record or reason, label) of the last area row without values
+        current_province = None  # NationalMatch of the last province row
+        n_rows = 0
+        for r in rows:
+            labels = {c: _text(cells[(r, c)].value) for c in lay.label_cols if (r, c) in cells}
+            labels = {c: t for c, t in labels.items() if t}
+            values = [
+                (c, cells[(r, c)])
+                for c in self.value_cols
+                if (r, c) in cells and _text(cells[(r, c)].value) != ""
+            ]
+            if labels:
+                deepest = max(labels)
+                for c in list(ctx):
+                    if c >= min(labels):
+                        del ctx[c]
+                ctx.update(labels)
+            if not values:
+                if labels:
+                    lab = labels[max(labels)]
+                    res = self._national_row(lab)
+                    if res is not None and res.level == "province":
+                        current_province = res
+                    group = lab
+                continue
+            n_rows += 1
+            if not labels:
+                self._reject_row(r, values, "row without label")
+                continue
+            lab = labels[deepest]
+            depth = lay.label_cols.index(deepest)
+            parents = [ctx[c] for c in lay.label_cols if c < deepest and c in ctx]
+            area, province = self._area(lab, depth, parents, current_province, group)
+            if province is not None:
+                current_province = province
+            group = None
+            for c, cell in values:
+                self._cell(r, c, cell, area, lab)
+        msg = (
+            f"{'country/regions/provinces' if lay.title_province is None else lay.title_province.name}"
+            f" table: {n_rows} data rows"
+        )
+        return self.obs, self.rej, msg
+
+    def _national_row(self, lab: str):
+        name, _ = _clean_area(lab)
+        if self.lay.title_province is not None:
+            return None
+        return _national(name, self.list_vintage or "2020") or _national(name, "2025")
+
+    def _area(self, lab, depth, parents, current_province, group):
+        """Return (area decision, province row) for a data row.
+
+        The decision is a callable of the year giving ``(code, level, vintage, name)`` or a
+        reject reason.
+        """
+        name, _marked = _clean_area(lab)
+        tp = self.lay.title_province
+        if tp is not None:
+            if _is_area_total(name):
+                return self._fixed(tp, "province"), None
+            return self._sub_unit(name, tp, parents), None
+        res = self._national_row(lab)
+        if res is not None and depth == 0:
+            return self._national_decision(res), (res if res.level == "province" else None)
+        if res is not None and res.level == "province":
+            return self._national_decision(res), res
+        if _is_area_total(name) and depth == 0:
+            if current_province is None and group is None:
+                return self._national_decision(_country()), None
+            gres = self._national_row(group) if group else None
+            if gres is not None:
+                return self._national_decision(gres), None
+            return (lambda y, n=name: f"total row '{_short(n)}' under a row that is not an area"), None
+        # a district/commune or a part under its province
+        province = None
+        for p in reversed(parents):
+            province = self._national_row(p)
+            if province is not None:
+                break
+        if province is None and depth == 0:
+            province = current_province
+        if province is None or province.level != "province":
+            return (lambda y, n=name: f"part row '{_short(n)}' (not an area: a breakdown of the row above)"), None
+        return self._sub_unit(name, province, parents), None
+
+    def _fixed(self, res, level):
+        def decide(year, res=res):
+            v = vintage_for_year(year)
+            if res.vintage != v and not (res.code == PROVINCE_CODE):
+                other = _national(res.name, v)
+                if other is None or other.code != res.code:
+                    return f"'{res.name}' is not a province of vintage {v} (year {year})"
+            return (res.code, level, v, res.name)
+
+        return decide
+
+    def _national_decision(self, res):
+        lv = self.list_vintage
+
+        def decide(year, res=res):
+            v = vintage_for_year(year)
+            if res.level == "country":
+                return (res.code, "country", v, res.name)
+            table_after = lv == "2025"
+            year_after = v == "2025"
+            if lv is not None and table_after != year_after:
+                if not (res.code == PROVINCE_CODE and year_after):
+                    which = "34 provinces (from 1 July 2025)" if table_after else "63 provinces (to 30 June 2025)"
+                    return (
+                        f"'{res.name}' of the list of {which} in a {year} column: "
+                        "not the unit in force that year"
+                    )
+            if res.level == "province" and not year_after:
+                again = _national(res.name, v)
+                if again is None or again.code != res.code:
+                    return f"'{res.name}' is not a province in vintage {v}"
+            return (res.code, res.level, v, res.name)
+
+        return decide
+
+    def _sub_unit(self, name, province, parents):
+        district = parents[-1] if parents else None
+
+        def decide(year, name=name, province=province, district=district):
+            v = vintage_for_year(year)
+            in_study = province.code == PROVINCE_CODE or (v == "2025" and province.code == "19")
+            if province.code == "19" and province.vintage != "2025" and v == "2025":
+                in_study = True
+            if in_study and _UNIT_PREFIX.match(name + " "):
+                d = district if v != "2025" else None
+                res, why = _study_unit(name, v, d)
+                if res is not None:
+                    return (res.code, res.level, v, res.name)
+                if province.code == PROVINCE_CODE:
+                    return why
+            if not _UNIT_PREFIX.match(name + " "):
+                return f"part row '{_short(name)}' under '{province.name}' (not an area)"
+            if not in_study or _unit_short(name) in _units_of(province.code, v):
+                # under another province's row (or one of the merged province's own units)
+                return f"outside the study area: '{_short(name)}' ({province.name})"
+            return (
+                f"unresolved area '{_short(name)}' in vintage {v} "
+                f"(neither a unit of the study area nor of {province.name})"
+            )
+
+        return decide
+
+    # ------------------------------------------------------------- cells
+    def _reject_row(self, r, values, reason):
+        for c, cell in values:
+            self.rej.append((self.src, self.sheet, a1(r, c), _raw(cell), reason))
+
+    def _cell(self, r, c, cell, area, lab):
+        addr = a1(r, c)
+        plan = self._plan(c)
+        try:
+            if plan.problem:
+                raise _Skip(plan.problem)
+            rec = area(plan.period.year)
+            if isinstance(rec, str):
+                raise _Skip(rec)
+            conv = self._convention(c)
+            pv = parse_cell(cell, conv)
+            if pv.reason:
+                raise _Skip(pv.reason)
+            if pv.percent and indicator_unit(plan.indicator) != "%":
+                raise _Skip(f"unit mismatch: percentage value for {plan.indicator}")
+            value = pv.value
+            if plan.factor != 1.0:
+                value = float(Decimal(repr(value)) * Decimal(repr(plan.factor)))
+            _check(plan.indicator, value)
+        except _Skip as s:
+            self.rej.append((self.src, self.sheet, addr, _raw(cell), str(s)))
+            return
+        code, level, vintage, name = rec
+        self.obs.append(
+            _record(
+                indicator_id=plan.indicator,
+                area_code=code,
+                area_level=level,
+                admin_vintage=vintage,
+                area_name=unicodedata.normalize("NFC", name),
+                year=int(plan.period.year),
+                value=float(value),
+                unit=indicator_unit(plan.indicator),
+                status=plan.period.status,
+                source_file=self.src,
+                source_sheet=self.sheet,
+                source_cell=addr,
+                source_label=_short(f"{lab} | {plan.header or ' '.join(self.title)}", 200),
+            )
+        )
+
+    def _convention(self, c):
+        key_ = ("conv", c)
+        if key_ not in self.plans:
+            texts = [
+                cell.value
+                for (r, cc), cell in self.grid.cells.items()
+                if cc == c and r >= self.lay.first_row and isinstance(cell.value, str)
+            ]
+            self.plans[key_] = text_convention(texts)  # type: ignore[assignment]
+        return self.plans[key_]
+
+
+def _country():
+    return _national("Cả nước", "2020")
+
+
+class _Skip(Exception):  # noqa: N818 - internal control flow
+    pass
+
+
+def _raw(cell) -> str:
+    v = cell.value
+    if isinstance(v, float):
+        return repr(v) if not v.is_integer() else str(int(v))
+    return _text(v)
+
+
+def _check(ind: str, value: float) -> None:
+    unit = indicator_unit(ind)
+    if not math.isfinite(value):
+        raise _Skip("not a number (not finite)")
+    if unit == "%" and not 0 <= value <= 100:
+        raise _Skip(f"out of range: {ind} = {value:g} % outside 0–100")
+    if value < 0:
+        raise _Skip(f"out of range: {ind} = {value:g} is negative")
+    if unit in _WHOLE and not float(value).is_integer():
+        raise _Skip(f"out of range: {ind} = {value:g} is not a whole number")
+
+
+def derive_study_area(observations):
+    """Derive the former province's series (``06``) from its 2025 units.
+
+    From 1 July 2025 the province's figures arrive as the 37 units of the former Bắc Kạn
+    inside Thái Nguyên; ``06`` then stands for their area (DESIGN.md §2). For every
+    series snapshot (indicator, year, status, source file and sheet) of vintage ``2025``
+    that holds all 37 units and no ``06`` row, the ``06`` value is the aggregate of the
+    units with the indicator's aggregation rule (:func:`bkanalysis.admin.aggregate`).
+    The derived rows are marked in their provenance: ``source_cell`` is
+    ``derived:<cells of the parts>``.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        Tidy observations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The derived rows only (schema columns), possibly empty.
+    """
+    import pandas as pd
+
+    from bkanalysis.admin import aggregate
+
+    obs = observations
+    units = obs[(obs["admin_vintage"] == "2025") & (obs["area_level"] == "commune")]
+    if units.empty:
+        return obs.iloc[0:0][list(obs.columns)]
+    keys = ["indicator_id", "year", "status", "source_file", "source_sheet"]
+    have = obs[(obs["area_code"] == PROVINCE_CODE) & (obs["admin_vintage"] == "2025")]
+    have_keys = set(map(tuple, have[keys].astype(str).to_numpy()))
+    todo = units[[tuple(map(str, k)) not in have_keys for k in units[keys].to_numpy()]]
+    if todo.empty:
+        return obs.iloc[0:0][list(obs.columns)]
+    weights = obs[(obs["admin_vintage"] == "2025") & (obs["area_level"] == "commune")]
+    agg = aggregate(todo, to_level="province", weights=weights)
+    if agg.empty:
+        return obs.iloc[0:0][list(obs.columns)]
+    agg = agg[agg["area_code"] == PROVINCE_CODE].copy()
+    agg["source_cell"] = "derived:" + agg["source_cell"].astype(str)
+    if "source_label" in obs.columns:
+        agg["source_label"] = "derived: " + agg.get("conversion_note", pd.Series("", index=agg.index)).astype(str)
+    return agg[[c for c in obs.columns if c in agg.columns]].reset_index(drop=True)
