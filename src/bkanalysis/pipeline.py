@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BuildResult", "build", "build_command", "find_workbooks", "load_observations"]
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".px")
 _KEY = ["indicator_id", "area_code", "admin_vintage", "year", "status"]
 
 
@@ -71,8 +71,8 @@ def find_workbooks(raw: str | os.PathLike) -> tuple[list[Path], list[Path]]:
     """Return ``(workbooks, other_files)`` under *raw*, sorted by relative path.
 
     Hidden files and folders, Office lock files (``~$*``), ``SOURCES.yml`` and the
-    ``specs/`` folder are ignored; anything else that is not ``.xlsx``/``.xlsm``/``.xls``
-    is returned as *other_files* (reported, not read).
+    ``specs/`` folder and the researcher's ``aliases.csv`` are ignored; anything else that
+    is not ``.xlsx``/``.xlsm``/``.xls`` or a ``.csv``/``.tsv``/``.px`` table is returned as *other_files* (reported, not read).
     """
     raw = Path(raw)
     books, others = [], []
@@ -84,7 +84,7 @@ def find_workbooks(raw: str | os.PathLike) -> tuple[list[Path], list[Path]]:
             continue
         if p.is_dir():
             continue
-        if rel.as_posix() in ("SOURCES.yml", "SOURCES.yaml", "README.md"):
+        if rel.as_posix() in ("SOURCES.yml", "SOURCES.yaml", "README.md", "aliases.csv"):
             continue
         (books if p.suffix.lower() in WORKBOOK_SUFFIXES else others).append(p)
     return books, others
@@ -202,7 +202,7 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
                 "status": "skipped",
                 "observations": 0,
                 "rejects": 0,
-                "message": "not a workbook (.xlsx/.xlsm/.xls)",
+                "message": "not a workbook (.xlsx/.xlsm/.xls) or table (.csv/.tsv/.px)",
             }
         )
     all_obs = _sorted_records([x for o in obs for x in o], OBSERVATION_COLUMNS, "indicator_id")

@@ -94,6 +94,30 @@ def _is_value(cell) -> bool:
     return isinstance(v, str) and bool(v.strip()) and looks_like_value(v.strip())
 
 
+@lru_cache(maxsize=4096)
+def _bare_unit(text: str) -> bool:
+    """Tell whether a header piece is a unit written alone, diacritics included.
+
+    ``Nam`` (male, a part) folds like ``Năm`` (year, a unit): a bare piece is a unit only
+    when it is spelt as a unit of ``data/ingest/units.csv``.
+    """
+    from bkanalysis.catalog import read_package_csv
+
+    known = _known_units()
+    if not known:
+        known.update(
+            " ".join(unicodedata.normalize("NFC", t).lower().split())
+            for t in read_package_csv("ingest/units.csv")["text"]
+        )
+    t = " ".join(unicodedata.normalize("NFC", text).lower().strip("() ").split())
+    return t in known and parse_unit(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _known_units() -> set[str]:
+    return set()
+
+
 def _short(t: str, n: int = 60) -> str:
     t = " ".join(str(t).split())
     return t if len(t) <= n else t[: n - 1] + "…"
@@ -251,8 +275,10 @@ def _detect(grid: SheetGrid, file_year: int | None):
             break
     if first_row is None:
         return None
-    data_rows = [r for r in rows_with_values if r >= first_row]
-    value_start = min(rows_with_values[r] for r in data_rows)
+    value_start = min(
+        (c for (r, c), cell in grid.cells.items() if r >= first_row and c > label_start and _is_value(cell)),
+        default=label_start,
+    )
     if value_start <= label_start:
         return None
     title_province = None
@@ -352,6 +378,10 @@ class _Reader:
                 u = parse_unit_line(inner)
                 if u and unit is None:
                     unit = u[0]
+            if unit is None:
+                units = split_units(line)[1]
+                if units and parse_unit(units[0]) is not None:
+                    unit = units[0]
             if ind is None:
                 head = _TITLE_CUT.split(line, maxsplit=1)[0]
                 head = _DATE.sub(" ", head)
@@ -435,7 +465,7 @@ class _Reader:
                 unit = units[0]
             if not rest_k:
                 continue
-            if parse_unit(rest) is not None:
+            if _bare_unit(rest):
                 unit = rest
                 continue
             if _TOTAL_WORDS.match(rest_k) and not _TOTAL_MARK.search(rest):

@@ -1,0 +1,366 @@
+"""Issue 15: the statistics office's downloads (all-province tables, census tables, CSV, PC-Axis).
+
+The fixtures are written here, small, in the shapes of the office's exports; their numbers
+are test values, not data.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bkanalysis.admin.provinces import national_units, resolve_national
+from bkanalysis.errors import UnreadableFileError
+from bkanalysis.ingest.reader import read_workbook
+
+CENSUS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "census2019"
+if not CENSUS.is_dir():
+    CENSUS = Path("/work/shared/reference/census2019")
+
+TITLE = "Dân số trung bình phân theo địa phương chia theo Địa phương, Năm và Chỉ tiêu"
+YEARS = ["2019 (*)", "2020", "2021", "Sơ bộ 2022"]
+POP = "Dân số trung bình (Nghìn người)"
+GROWTH = "Tỷ lệ tăng dân số (%)"
+#: rows of an all-province table: label, populations (thousand), growth rates
+ROWS = [
+    ("CẢ NƯỚC", ["96484,0", "97582,7", "98506,2", "99474,4"], ["1,15", "1,14", "0,94", "0,98"]),
+    ("Đồng bằng sông Hồng", ["22620,0", "22920,0", "23224,0", ".."], ["1,3", "1,3", "1,3", ".."]),
+    ("Hà Nội", ["8093,9", "8246,5", "8330,8", "8435,7"], ["2,1", "1,9", "1,0", "1,3"]),
+    (
+        "Trung du và miền núi phía Bắc",
+        ["12569,3", "12724,7", "12853,3", "12991,8"],
+        ["1,3", "1,2", "1,0", "1,1"],
+    ),
+    ("Hà Giang", ["858,1", "869,7", "880,3", "890,8"], ["1,9", "1,4", "1,2", "1,2"]),
+    ("Bắc Kạn", ["314,4", "317,3", "320,4", "323,7"], ["0,8", "0,9", "1,0", "1,0"]),
+    ("Thái Nguyên", ["1290,9", "1307,9", "1323,4", "1335,9"], ["1,4", "1,3", "1,2", "0,9"]),
+    ("TP. Hồ Chí Minh", ["9038,6", "9227,6", "9166,8", "9389,7"], ["2,3", "2,1", "-0,7", "2,4"]),
+]
+BK_EXPECTED = {
+    (2019, "actual"): 314400.0,
+    (2020, "actual"): 317300.0,
+    (2021, "actual"): 320400.0,
+    (2022, "preliminary"): 323700.0,
+}
+
+
+def _all_province_rows(two_measures: bool) -> list[list[str]]:
+    """The rows of the office's Excel/CSV export: title, blank, years, measures, areas."""
+    if two_measures:
+        years = [""] + [y for y in YEARS for _ in (0, 1)]
+        measures = [""] + [m for _ in YEARS for m in (POP, GROWTH)]
+    else:
+        years = ["", *YEARS]
+        measures = ["", *[POP] * len(YEARS)]
+    out = [[TITLE], [], years, measures]
+    for label, pop, growth in ROWS:
+        if two_measures:
+            out.append([label] + [x for pair in zip(pop, growth, strict=True) for x in pair])
+        else:
+            out.append([label, *pop])
+    return out
+
+
+def _xlsx(path: Path, rows, merges=()) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for r in rows:
+        ws.append([None if x == "" else x for x in r])
+    for m in merges:
+        ws.merge_cells(m)
+    wb.save(path)
+    return path
+
+
+def _bk(obs):
+    return obs[obs["area_code"] == "06"]
+
+
+def _series(obs, indicator="population_persons"):
+    s = obs[obs["indicator_id"] == indicator]
+    return {(r.area_code, r.year, r.status): r.value for r in s.itertuples()}
+
+
+def _value_cells(rows, first_data_row: int) -> int:
+    return sum(1 for r in rows[first_data_row:] for x in r[1:] if x != "")
+
+
+# ---------------------------------------------------------------- gazetteer
+def test_national_units_counts_and_codes():
+    u20, u25 = national_units("2020"), national_units("2025")
+    assert (u20["area_level"] == "province").sum() == 63
+    assert sorted(u20.loc[u20["area_level"] == "region", "area_code"]) == [
+        f"VN-R{i}" for i in range(1, 7)
+    ]
+    # the 34 provinces from 1 July 2025, plus 06 standing for the former province's area
+    assert (u25["area_level"] == "province").sum() == 35
+    bk = u20[u20["area_code"] == "06"].iloc[0]
+    assert (bk["area_name"], bk["region_code"], bk["name_en"]) == ("Tỉnh Bắc Kạn", "VN-R2", "Bac Kan")
+
+
+@pytest.mark.parametrize(
+    ("label", "vintage", "code"),
+    [
+        ("CẢ NƯỚC", "2020", "VN"),
+        ("Toàn quốc", "2020", "VN"),
+        ("Whole country", "2025", "VN"),
+        ("TP. Hồ Chí Minh", "2020", "79"),
+        ("Thừa Thiên Huế", "2020", "46"),
+        ("Huế", "2025", "46"),
+        ("Thanh Hoá", "2019", "38"),
+        ("Bắc Kạn", "2020", "06"),
+        ("Bac Kan", "2020", "06"),
+        ("Tỉnh Bắc Kạn (Tổng số)", "2019", "06"),
+        ("Trung du và miền núi phía Bắc", "2020", "VN-R2"),
+        ("Vùng Đồng bằng sông Cửu Long", "2025", "VN-R6"),
+        ("Bà Rịa - Vũng Tàu", "2020", "77"),
+    ],
+)
+def test_resolve_national(label, vintage, code):
+    assert resolve_national(label, vintage).code == code
+
+
+@pytest.mark.parametrize(
+    "label", ["Thành phố Bắc Kạn", "Huyện Ba Bể", "Tổng số", "Nam", "Thành thị", "Tày", "0 - 04"]
+)
+def test_resolve_national_refuses_units_and_parts(label):
+    assert resolve_national(label, "2020") is None
+
+
+def test_abolished_province_not_in_2025():
+    assert resolve_national("Hà Giang", "2025") is None
+    assert resolve_national("Hà Giang", "2020").code == "02"
+
+
+# ---------------------------------------------------------------- all-province tables
+def test_all_province_table(tmp_path):
+    rows = _all_province_rows(two_measures=False)
+    res = read_workbook(_xlsx(tmp_path / "dan_so.xlsx", rows))
+    obs, rej = res
+    assert _value_cells(rows, 4) == len(obs) + len(rej)  # nothing lost
+    bk = _bk(obs)
+    assert {(r.year, r.status): r.value for r in bk.itertuples()} == BK_EXPECTED
+    assert set(bk["area_level"]) == {"province"} and set(bk["unit"]) == {"persons"}
+    levels = obs.drop_duplicates("area_code").set_index("area_code")["area_level"].to_dict()
+    assert levels["VN"] == "country" and levels["VN-R1"] == "region" and levels["79"] == "province"
+    assert levels["VN-R2"] == "region" and levels["02"] == "province"
+    # '..' is a reject, not a value
+    assert set(rej["raw_value"]) == {".."}
+    assert all(rej["reason"].str.startswith("missing marker"))
+    assert set(bk["source_cell"]) == {"B10", "C10", "D10", "E10"}
+
+
+def test_all_province_table_other_measures_never_read(tmp_path):
+    rows = _all_province_rows(two_measures=True)
+    obs, rej = read_workbook(_xlsx(tmp_path / "dan_so_2.xlsx", rows))
+    assert _value_cells(rows, 4) == len(obs) + len(rej)
+    assert set(obs["indicator_id"]) == {"population_persons"}
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+    # the growth-rate columns are rejected with their header, on every row
+    growth = rej[rej["reason"].str.contains("Tỷ lệ tăng dân số")]
+    assert len(growth) == sum(1 for _l, _p, g in ROWS for x in g)
+    # no value of a growth column became an observation
+    growth_cols = {"C", "E", "G", "I"}
+    assert not any(c[0] in growth_cols for c in obs["source_cell"])
+
+
+def test_neighbours_regions_and_country_never_become_bac_kan(tmp_path):
+    rows = _all_province_rows(two_measures=True)
+    obs, _ = read_workbook(_xlsx(tmp_path / "t.xlsx", rows))
+    bk = _bk(obs)
+    # every 06 observation is read on the Bắc Kạn row (row 10) and nowhere else
+    assert {c[1:] for c in bk["source_cell"]} == {"10"}
+    assert len(bk) == 4
+    # the neighbour Thái Nguyên keeps its own code
+    assert set(obs.loc[obs["source_cell"].str.endswith("11"), "area_code"]) == {"19"}
+
+
+# ---------------------------------------------------------------- CSV and PC-Axis
+def _csv_text(rows, delim: str) -> str:
+    def q(x):
+        return f'"{x}"' if (delim in x or '"' in x) else x
+
+    return "\n".join(delim.join(q(x) for x in r) for r in rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("delim", "encoding", "name"),
+    [
+        (",", "utf-8", "a.csv"),
+        (";", "utf-8-sig", "b.csv"),
+        ("\t", "utf-16", "c.csv"),
+        ("\t", "utf-8", "d.tsv"),
+    ],
+)
+def test_csv_variants_read_like_the_workbook(tmp_path, delim, encoding, name):
+    rows = _all_province_rows(two_measures=True)
+    ref, _ = read_workbook(_xlsx(tmp_path / "ref.xlsx", rows))
+    p = tmp_path / name
+    p.write_bytes(_csv_text(rows, delim).encode(encoding))
+    res = read_workbook(p)
+    obs, rej = res
+    assert _series(obs) == _series(ref)
+    assert set(obs["source_sheet"]) == {name}
+    assert set(_bk(obs)["source_cell"]) == set(_bk(ref)["source_cell"])
+    assert _value_cells(rows, 4) == len(obs) + len(rej)
+    if encoding == "utf-16":
+        assert p.read_bytes().startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+
+def test_csv_one_header_line_unit_in_title(tmp_path):
+    rows = [["Dân số trung bình (Nghìn người)"], ["Địa phương", *YEARS]]
+    rows += [[label, *pop] for label, pop, _g in ROWS]
+    p = tmp_path / "mot_dong.csv"
+    p.write_text(_csv_text(rows, ";"), encoding="utf-8")
+    obs, _ = read_workbook(p)
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+
+
+def test_csv_english_decimals(tmp_path):
+    rows = [[TITLE], [], ["", *YEARS], ["", *[POP] * 4]]
+    rows += [[label, *[x.replace(",", ".") for x in pop]] for label, pop, _g in ROWS]
+    p = tmp_path / "en.csv"
+    p.write_text(_csv_text(rows, ","), encoding="utf-8")
+    obs, _ = read_workbook(p)
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+
+
+def test_pc_axis(tmp_path):
+    labels = [label for label, _p, _g in ROWS]
+    data = "\n".join(" ".join(x.replace(",", ".") for x in pop) for _l, pop, _g in ROWS)
+    data = data.replace("..", '".."')
+    px = (
+        'CHARSET="ANSI";\nAXIS-VERSION="2013";\nLANGUAGE="vi";\n'
+        f'TITLE="{TITLE}";\nUNITS="Nghìn người";\nSTUB="Địa phương";\nHEADING="Năm";\n'
+        f'VALUES("Địa phương")={",".join(chr(34) + x + chr(34) for x in labels)};\n'
+        f'VALUES("Năm")={",".join(chr(34) + y + chr(34) for y in YEARS)};\nDATA=\n{data};\n'
+    )
+    p = tmp_path / "dan_so.px"
+    p.write_text(px, encoding="utf-8")
+    obs, rej = read_workbook(p)
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+    assert len(obs) + len(rej) == len(ROWS) * len(YEARS)
+    assert set(rej["raw_value"]) == {".."}
+
+
+def test_text_file_renamed_xlsx_still_refused(tmp_path):
+    p = tmp_path / "dan_so.xlsx"
+    p.write_text(_csv_text(_all_province_rows(False), ","), encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match="text file"):
+        read_workbook(p)
+
+
+def test_px_name_without_px_content_refused(tmp_path):
+    p = tmp_path / "x.px"
+    p.write_text("hello, world\n1,2\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError):
+        read_workbook(p)
+
+
+# ---------------------------------------------------------------- census tables
+CENSUS_ROWS = [
+    ["DÂN SỐ CHIA THEO THÀNH THỊ, NÔNG THÔN VÀ GIỚI TÍNH, 01/4/2019"],
+    ["", "", "", "", "", "", "", "", "", "Đơn vị: Người"],
+    ["", "Tổng số", "", "", "Thành thị", "", "", "Nông thôn", "", ""],
+    ["", "Chung", "Nam", "Nữ", "Chung", "Nam", "Nữ", "Chung", "Nam", "Nữ"],
+    ["CẢ NƯỚC", 96208984, 47881061, 48327923, 33122548, 16059795, 17062753, 63086436, 31821266, 31265170],
+    ["Trung du và miền núi phía Bắc", 12532866, 6291677, 6241189, 2290035, 1117386, 1172649, 10242831, 5174291, 5068540],
+    ["Cao Bằng", 530341, 263274, 267067, 122223, 59574, 62649, 408118, 203700, 204418],
+    ["Bắc Kạn", 313905, 158008, 155897, 65132, 32082, 33050, 248773, 125926, 122847],
+    ["Thái Nguyên", 1286751, 632729, 654022, 467208, 226101, 241107, 819543, 406628, 412915],
+]
+CENSUS_MERGES = ["B3:D3", "E3:G3", "H3:J3"]
+
+
+def test_census_table_total_only(tmp_path):
+    obs, rej = read_workbook(_xlsx(tmp_path / "census.xlsx", CENSUS_ROWS, CENSUS_MERGES))
+    assert len(obs) + len(rej) == 5 * 9
+    bk = _bk(obs)
+    assert bk[["indicator_id", "year", "value", "unit", "area_level", "source_cell"]].values.tolist() == [
+        ["population_persons", 2019, 313905.0, "persons", "province", "B8"]
+    ]
+    assert set(obs["source_cell"].str[0]) == {"B"}  # only the Tổng số / Chung column
+    parts = rej[rej["source_cell"].str[0] != "B"]
+    assert len(parts) == 5 * 8 and all(parts["reason"].str.startswith("part or other measure"))
+    assert obs.set_index("area_code").loc["VN", "value"] == 96208984.0
+
+
+def test_census_nested_sub_rows_are_parts(tmp_path):
+    rows = [
+        ["DÂN SỐ CHIA THEO NHÓM TUỔI, 01/4/2019"],
+        ["Đơn vị: Người"],
+        ["", "Tổng số", "Thành thị", "Nông thôn"],
+        ["CẢ NƯỚC", 96208984, 33122548, 63086436],
+        ["0 - 04", 7475311, 2436970, 5038341],
+        ["05 - 09", 8036001, 2638637, 5397364],
+        ["Bắc Kạn", 313905, 65132, 248773],
+        ["0 - 04", 26094, 5720, 20374],
+        ["05 - 09", 27930, 6058, 21872],
+        ["Kinh", 40000, 30000, 10000],
+        ["Cao Bằng", 530341, 122223, 408118],
+        ["0 - 04", 47047, 9513, 37534],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "tuoi.xlsx", rows))
+    assert len(obs) + len(rej) == 9 * 3
+    assert _series(obs) == {
+        ("VN", 2019, "actual"): 96208984.0,
+        ("06", 2019, "actual"): 313905.0,
+        ("04", 2019, "actual"): 530341.0,
+    }
+    sub = rej[rej["source_cell"].str[0] == "B"]
+    assert len(sub) == 6 and all(sub["reason"].str.startswith("part row"))
+
+
+def test_districts_of_bac_kan_inside_a_country_table(tmp_path):
+    rows = [
+        ["Dân số trung bình phân theo huyện (Người)"],
+        ["", "2020"],
+        ["CẢ NƯỚC", 97582700],
+        ["Tỉnh Cao Bằng", 534100],
+        ["Huyện Bảo Lạc", 55000],
+        ["Tỉnh Bắc Kạn", 317300],
+        ["Thành phố Bắc Kạn", 45500],
+        ["Huyện Ba Bể", 50100],
+        ["Tỉnh Thái Nguyên", 1307900],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "huyen.xlsx", rows))
+    got = _series(obs)
+    assert got[("06", 2020, "actual")] == 317300.0
+    assert got[("058", 2020, "actual")] == 45500.0
+    assert got[("061", 2020, "actual")] == 50100.0
+    assert got[("19", 2020, "actual")] == 1307900.0
+    assert "outside the study area" in rej.set_index("source_cell").loc["B5", "reason"]
+
+
+@pytest.mark.skipif(not CENSUS.is_dir(), reason="census2019 reference workbooks absent")
+@pytest.mark.parametrize(
+    ("name", "indicator", "value", "communes"),
+    [
+        ("population_by_urban_rural_commune_2019.xlsx", "population_persons", 313905.0, 122),
+        ("households_by_size_commune_2019.xlsx", "households_count", 82835.0, 122),
+        ("population_by_age_district_2019.xlsx", "population_persons", 313905.0, 0),
+    ],
+)
+def test_real_census_cubes(name, indicator, value, communes):
+    path = CENSUS / name
+    if not path.is_file():
+        pytest.skip(f"{path} absent")
+    obs, rej = read_workbook(path)
+    bk = _bk(obs)
+    assert bk[["indicator_id", "year", "value", "area_level"]].values.tolist() == [
+        [indicator, 2019, value, "province"]
+    ]
+    assert set(obs["indicator_id"]) == {indicator}
+    levels = obs["area_level"].value_counts().to_dict()
+    assert levels["province"] == 63 and levels["country"] == 1 and levels["district"] == 8
+    assert levels.get("commune", 0) == communes
+    # the units of Bắc Kạn add up to its total; nothing else is at district/commune level
+    for lvl in ("district", "commune"):
+        part = obs[obs["area_level"] == lvl]
+        if len(part):
+            assert part["value"].sum() == value
+    assert not rej["reason"].str.startswith("unresolved").any()
