@@ -99,7 +99,11 @@ def test_national_units_counts_and_codes():
     # the 34 provinces from 1 July 2025, plus 06 standing for the former province's area
     assert (u25["area_level"] == "province").sum() == 35
     bk = u20[u20["area_code"] == "06"].iloc[0]
-    assert (bk["area_name"], bk["region_code"], bk["name_en"]) == ("Tỉnh Bắc Kạn", "VN-R2", "Bac Kan")
+    assert (bk["area_name"], bk["region_code"], bk["name_en"]) == (
+        "Tỉnh Bắc Kạn",
+        "VN-R2",
+        "Bac Kan",
+    )
 
 
 @pytest.mark.parametrize(
@@ -267,8 +271,30 @@ CENSUS_ROWS = [
     ["", "", "", "", "", "", "", "", "", "Đơn vị: Người"],
     ["", "Tổng số", "", "", "Thành thị", "", "", "Nông thôn", "", ""],
     ["", "Chung", "Nam", "Nữ", "Chung", "Nam", "Nữ", "Chung", "Nam", "Nữ"],
-    ["CẢ NƯỚC", 96208984, 47881061, 48327923, 33122548, 16059795, 17062753, 63086436, 31821266, 31265170],
-    ["Trung du và miền núi phía Bắc", 12532866, 6291677, 6241189, 2290035, 1117386, 1172649, 10242831, 5174291, 5068540],
+    [
+        "CẢ NƯỚC",
+        96208984,
+        47881061,
+        48327923,
+        33122548,
+        16059795,
+        17062753,
+        63086436,
+        31821266,
+        31265170,
+    ],
+    [
+        "Trung du và miền núi phía Bắc",
+        12532866,
+        6291677,
+        6241189,
+        2290035,
+        1117386,
+        1172649,
+        10242831,
+        5174291,
+        5068540,
+    ],
     ["Cao Bằng", 530341, 263274, 267067, 122223, 59574, 62649, 408118, 203700, 204418],
     ["Bắc Kạn", 313905, 158008, 155897, 65132, 32082, 33050, 248773, 125926, 122847],
     ["Thái Nguyên", 1286751, 632729, 654022, 467208, 226101, 241107, 819543, 406628, 412915],
@@ -280,9 +306,9 @@ def test_census_table_total_only(tmp_path):
     obs, rej = read_workbook(_xlsx(tmp_path / "census.xlsx", CENSUS_ROWS, CENSUS_MERGES))
     assert len(obs) + len(rej) == 5 * 9
     bk = _bk(obs)
-    assert bk[["indicator_id", "year", "value", "unit", "area_level", "source_cell"]].values.tolist() == [
-        ["population_persons", 2019, 313905.0, "persons", "province", "B8"]
-    ]
+    assert bk[
+        ["indicator_id", "year", "value", "unit", "area_level", "source_cell"]
+    ].values.tolist() == [["population_persons", 2019, 313905.0, "persons", "province", "B8"]]
     assert set(obs["source_cell"].str[0]) == {"B"}  # only the Tổng số / Chung column
     parts = rej[rej["source_cell"].str[0] != "B"]
     assert len(parts) == 5 * 8 and all(parts["reason"].str.startswith("part or other measure"))

@@ -562,8 +562,20 @@ def build_command(args) -> int:
     return 0
 
 
-def load_observations(processed: str | os.PathLike | None = None) -> pd.DataFrame:
+def load_observations(
+    processed: str | os.PathLike | None = None, *, study_area: bool = True, include=None
+) -> pd.DataFrame:
     """Read the built ``observations.parquet`` (validated).
+
+    Parameters
+    ----------
+    processed : path-like, optional
+        The processed folder (default: the configured one).
+    study_area : bool, default True
+        Keep only the study area (``06`` and its units); False keeps every area (the
+        country, regions and other provinces read from all-province tables).
+    include : str or list of str, optional
+        Other area codes kept beside the study area for a comparison (``["VN", "VN-R2"]``).
 
     Raises
     ------
@@ -579,4 +591,9 @@ def load_observations(processed: str | os.PathLike | None = None) -> pd.DataFram
     path = folder / "observations.parquet"
     if not path.is_file():
         raise BkError(f"{path} not found: run `bkanalysis build` first")
-    return validate_observations(pd.read_parquet(path))
+    obs = validate_observations(pd.read_parquet(path))
+    if not study_area:
+        return obs
+    from .study_area import select_study_area
+
+    return select_study_area(obs, include=include).reset_index(drop=True)

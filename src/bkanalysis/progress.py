@@ -514,6 +514,9 @@ def assess(
     import pandas as pd
 
     from .schema import AREA_LEVELS, PROVINCE_CODE, vintage_for_year
+    from .study_area import select_study_area
+
+    observations = select_study_area(observations)  # other areas never enter (issue 15)
     from .targets import TARGET_COLUMNS, load_targets
 
     if method not in METHODS:

@@ -242,7 +242,7 @@ def province_list_vintage(labels) -> str | None:
     after = {m.code for lab in labels if (m := resolve_national(lab, "2025")) is not None}
     before_p = {c for c in before if c.isdigit()}
     after_p = {c for c in after if c.isdigit() and c != PROVINCE_CODE}
-    gone = before_p - {c for c in _codes("2025")}
+    gone = before_p - _codes("2025")
     if gone:
         return "2020"
     if len(after_p) >= 20 and len(before_p) <= 34:

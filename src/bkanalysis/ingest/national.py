@@ -73,7 +73,7 @@ _WHOLE = {"persons", "households", "communes", "facilities"}
 
 
 def _record(**kw) -> tuple:
-    """An observation record in the order of ``OBSERVATION_COLUMNS`` ('' for others)."""
+    """Return an observation record in the order of ``OBSERVATION_COLUMNS`` ('' for others)."""
     return tuple(kw.get(c, "") for c in OBSERVATION_COLUMNS)
 
 
@@ -158,7 +158,10 @@ def _study_unit(label: str, vintage: str, district: str | None):
                     pass
             last = err
     cands = "; ".join(f"{c} {n}" for c, n in (last.candidates or [])[:5]) or "none"
-    return None, f"unresolved area '{label}' in vintage {vintage} ({last.reason}; candidates: {cands})"
+    return (
+        None,
+        f"unresolved area '{label}' in vintage {vintage} ({last.reason}; candidates: {cands})",
+    )
 
 
 @lru_cache(maxsize=256)
@@ -168,9 +171,7 @@ def _units_of(province: str, vintage: str) -> frozenset[str]:
     from bkanalysis.admin.names import tone_key
 
     if vintage == "2025":
-        rows = query(
-            f"SELECT wardShort AS s FROM admin_units WHERE provinceCode = '{province}'"
-        )
+        rows = query(f"SELECT wardShort AS s FROM admin_units WHERE provinceCode = '{province}'")
     else:
         rows = query(
             "SELECT wardShort AS s FROM admin_units_legacy WHERE provinceCode = "
@@ -228,7 +229,7 @@ def _title_lines(grid: SheetGrid, first_row: int, value_start: int) -> list[str]
 
 
 def _title_province(lines: list[str], vintage_guess: str):
-    """The province other than Bắc Kạn a title names (``… tỉnh Thái Nguyên năm 2026``)."""
+    """Return the province other than Bắc Kạn a title names (``… tỉnh Thái Nguyên năm 2026``)."""
     for line in lines:
         for m in _PROVINCE_IN_TITLE.finditer(line):
             words = re.findall(r"[^\W\d_]+", line[m.end() :])[:4]
@@ -276,7 +277,11 @@ def _detect(grid: SheetGrid, file_year: int | None):
     if first_row is None:
         return None
     value_start = min(
-        (c for (r, c), cell in grid.cells.items() if r >= first_row and c > label_start and _is_value(cell)),
+        (
+            c
+            for (r, c), cell in grid.cells.items()
+            if r >= first_row and c > label_start and _is_value(cell)
+        ),
         default=label_start,
     )
     if value_start <= label_start:
@@ -325,7 +330,7 @@ def _single_year(text: str) -> int | None:
 
 
 class _Plan:
-    __slots__ = ("period", "indicator", "factor", "problem", "header")
+    __slots__ = ("factor", "header", "indicator", "period", "problem")
 
     def __init__(self, period=None, indicator=None, factor=1.0, problem=None, header=""):
         self.period = period
@@ -358,9 +363,7 @@ class _Reader:
                 for r in range(r0, r1 + 1):
                     for c in range(c0, c1 + 1):
                         self.merged[(r, c)] = (r0, c0)
-        labels = [
-            t for (r, c), t in _label_texts(self.grid).items() if r >= lay.first_row
-        ]
+        labels = [t for (r, c), t in _label_texts(self.grid).items() if r >= lay.first_row]
         from bkanalysis.admin.provinces import province_list_vintage
 
         self.list_vintage = province_list_vintage(tuple(_clean_area(t)[0] for t in labels))
@@ -421,7 +424,9 @@ class _Reader:
             pos = self.merged.get((r, c), (r, c))
             cell = cells.get(pos)
             t = _text(cell.value) if cell is not None else ""
-            if not t and any(_text(cells[(rr, c)].value) for rr in rows[i + 1 :] if (rr, c) in cells):
+            if not t and any(
+                _text(cells[(rr, c)].value) for rr in rows[i + 1 :] if (rr, c) in cells
+            ):
                 # a spanning header written once over its columns (no merge recorded)
                 for cc in range(c - 1, self.lay.value_start - 1, -1):
                     left = cells.get((r, cc))
@@ -476,15 +481,16 @@ class _Reader:
                     problem = f"column header names several measures ({measure}, {m.id})"
                 measure = m.id
                 continue
-            problem = f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"
+            problem = (
+                f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"
+            )
             break
         ind = measure or self.title_ind
         factor = 1.0
-        if problem is None:
+        if problem is None and period is None:
+            period = self.title_period
             if period is None:
-                period = self.title_period
-                if period is None:
-                    problem = self.title_period_problem
+                problem = self.title_period_problem
         if problem is None and ind is None:
             problem = "no indicator: neither the column header nor the title names one"
         if problem is None:
@@ -582,7 +588,9 @@ class _Reader:
             gres = self._national_row(group) if group else None
             if gres is not None:
                 return self._national_decision(gres), None
-            return (lambda y, n=name: f"total row '{_short(n)}' under a row that is not an area"), None
+            return (
+                lambda y, n=name: f"total row '{_short(n)}' under a row that is not an area"
+            ), None
         # a district/commune or a part under its province
         province = None
         for p in reversed(parents):
@@ -592,13 +600,17 @@ class _Reader:
         if province is None and depth == 0:
             province = current_province
         if province is None or province.level != "province":
-            return (lambda y, n=name: f"part row '{_short(n)}' (not an area: a breakdown of the row above)"), None
+            return (
+                lambda y, n=name: (
+                    f"part row '{_short(n)}' (not an area: a breakdown of the row above)"
+                )
+            ), None
         return self._sub_unit(name, province, parents), None
 
     def _fixed(self, res, level):
         def decide(year, res=res):
             v = vintage_for_year(year)
-            if res.vintage != v and not (res.code == PROVINCE_CODE):
+            if res.vintage != v and res.code != PROVINCE_CODE:
                 other = _national(res.name, v)
                 if other is None or other.code != res.code:
                     return f"'{res.name}' is not a province of vintage {v} (year {year})"
@@ -615,13 +627,20 @@ class _Reader:
                 return (res.code, "country", v, res.name)
             table_after = lv == "2025"
             year_after = v == "2025"
-            if lv is not None and table_after != year_after:
-                if not (res.code == PROVINCE_CODE and year_after):
-                    which = "34 provinces (from 1 July 2025)" if table_after else "63 provinces (to 30 June 2025)"
-                    return (
-                        f"'{res.name}' of the list of {which} in a {year} column: "
-                        "not the unit in force that year"
-                    )
+            if (
+                lv is not None
+                and table_after != year_after
+                and not (res.code == PROVINCE_CODE and year_after)
+            ):
+                which = (
+                    "34 provinces (from 1 July 2025)"
+                    if table_after
+                    else "63 provinces (to 30 June 2025)"
+                )
+                return (
+                    f"'{res.name}' of the list of {which} in a {year} column: "
+                    "not the unit in force that year"
+                )
             if res.level == "province" and not year_after:
                 again = _national(res.name, v)
                 if again is None or again.code != res.code:
@@ -784,5 +803,7 @@ def derive_study_area(observations):
     agg = agg[agg["area_code"] == PROVINCE_CODE].copy()
     agg["source_cell"] = "derived:" + agg["source_cell"].astype(str)
     if "source_label" in obs.columns:
-        agg["source_label"] = "derived: " + agg.get("conversion_note", pd.Series("", index=agg.index)).astype(str)
+        agg["source_label"] = "derived: " + agg.get(
+            "conversion_note", pd.Series("", index=agg.index)
+        ).astype(str)
     return agg[[c for c in obs.columns if c in agg.columns]].reset_index(drop=True)

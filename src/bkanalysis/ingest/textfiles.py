@@ -70,7 +70,7 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def read_csv_grids(path: str | os.PathLike) -> list[SheetGrid]:
-    """Read a CSV export as one sheet grid named after the file.
+    r"""Read a CSV export as one sheet grid named after the file.
 
     The delimiter (``,``, ``;`` or tab) is the one that splits the lines most
     consistently; quoted fields may hold delimiters and newlines.
@@ -79,7 +79,7 @@ def read_csv_grids(path: str | os.PathLike) -> list[SheetGrid]:
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = p.write_bytes("\\ufeffĐịa phương;2020\\nCẢ NƯỚC;97582,7\\n".encode("utf-8"))
+    >>> _ = p.write_bytes("\ufeffĐịa phương;2020\nCẢ NƯỚC;97582,7\n".encode("utf-8"))
     >>> g = read_csv_grids(p)[0]
     >>> g.name, g.value(1, 0), g.value(1, 1)
     ('t.csv', 'CẢ NƯỚC', '97582,7')
@@ -116,7 +116,10 @@ def looks_like_px(head: bytes) -> bool:
     return len(_PX_KEYWORDS.findall(view)) >= 2
 
 
-_PX_ENTRY = re.compile(r'\s*([A-Z][A-Z0-9-]*)(?:\[([^\]]*)\])?(?:\(("(?:[^"]|"")*"(?:\s*,\s*"(?:[^"]|"")*")*)\))?\s*=', re.S)
+_PX_ENTRY = re.compile(
+    r'\s*([A-Z][A-Z0-9-]*)(?:\[([^\]]*)\])?(?:\(("(?:[^"]|"")*"(?:\s*,\s*"(?:[^"]|"")*")*)\))?\s*=',
+    re.S,
+)
 
 
 def _px_entries(text: str) -> dict[tuple[str, str | None, str | None], str]:
@@ -152,7 +155,7 @@ def _px_entries(text: str) -> dict[tuple[str, str | None, str | None], str]:
 
 
 def _px_strings(raw: str) -> list[str]:
-    """The quoted strings of a PC-Axis value (adjacent strings on several lines join)."""
+    """Return the quoted strings of a PC-Axis value (adjacent strings on several lines join)."""
     items, cur, inq, seen = [], [], False, False
     k = 0
     while k < len(raw):
@@ -174,15 +177,15 @@ def _px_strings(raw: str) -> list[str]:
 
 
 def read_px_grids(path: str | os.PathLike) -> list[SheetGrid]:
-    """Read a PC-Axis file as one sheet grid in the office's Excel-export layout.
+    r"""Read a PC-Axis file as one sheet grid in the office's Excel-export layout.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.px"
-    >>> _ = p.write_text('CHARSET="ANSI";\\nTITLE="Dân số trung bình";\\nUNITS="Nghìn người";\\n'
-    ...     'STUB="Địa phương";\\nHEADING="Năm";\\nVALUES("Địa phương")="CẢ NƯỚC","Bắc Kạn";\\n'
-    ...     'VALUES("Năm")="2019","2020";\\nDATA=\\n96484 97583\\n314.4 "..";\\n', encoding="utf-8")
+    >>> _ = p.write_text('CHARSET="ANSI";\nTITLE="Dân số trung bình";\nUNITS="Nghìn người";\n'
+    ...     'STUB="Địa phương";\nHEADING="Năm";\nVALUES("Địa phương")="CẢ NƯỚC","Bắc Kạn";\n'
+    ...     'VALUES("Năm")="2019","2020";\nDATA=\n96484 97583\n314.4 "..";\n', encoding="utf-8")
     >>> g = read_px_grids(p)[0]
     >>> g.value(0, 0), g.value(2, 1), g.value(4, 0), g.value(4, 2)
     ('Dân số trung bình (ĐVT: Nghìn người)', '2019', 'Bắc Kạn', '..')
@@ -224,7 +227,9 @@ def read_px_grids(path: str | os.PathLike) -> list[SheetGrid]:
         raise UnreadableFileError(
             path, f"PC-Axis DATA holds {len(tokens)} values, expected {n_rows} × {n_cols}"
         )
-    title = " ".join(_px_strings(get("TITLE") or "")) or " ".join(_px_strings(get("CONTENTS") or ""))
+    title = " ".join(_px_strings(get("TITLE") or "")) or " ".join(
+        _px_strings(get("CONTENTS") or "")
+    )
     units = " ".join(_px_strings(get("UNITS") or ""))
     if units and units.lower() not in title.lower():
         title = f"{title} (ĐVT: {units})" if title else f"ĐVT: {units}"
