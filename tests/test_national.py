@@ -390,3 +390,74 @@ def test_real_census_cubes(name, indicator, value, communes):
         if len(part):
             assert part["value"].sum() == value
     assert not rej["reason"].str.startswith("unresolved").any()
+
+
+# ---------------------------------------------------------------- the merged province
+def _thai_nguyen_rows(bk_units: int | None = None):
+    from bkanalysis.admin import gazetteer
+
+    g = gazetteer("2025")
+    units = g[g["area_level"] == "commune"]
+    if bk_units is not None:
+        units = units.head(bk_units)
+    others = ["Phường Phan Đình Phùng", "Xã Tân Cương", "Phường Quan Triều"]
+    rows = [
+        ["DÂN SỐ TRUNG BÌNH PHÂN THEO XÃ, PHƯỜNG TỈNH THÁI NGUYÊN NĂM 2026"],
+        ["Đơn vị tính: Người"],
+        ["STT", "Xã, phường", "Dân số trung bình", "Nam", "Nữ"],
+        ["", "Tổng số", 1830000, 910000, 920000],
+    ]
+    # former Bắc Kạn units mixed with the other communes of the new province
+    for i, name in enumerate(units["area_name"]):
+        rows.append([str(len(rows) - 3), name, 8000 + i, 4000, 4000 + i])
+        if i % 12 == 0 and others:
+            rows.append([str(len(rows) - 3), others.pop(), 50000, 25000, 25000])
+    return rows, units
+
+
+def test_thai_nguyen_2026_commune_table(tmp_path):
+    rows, units = _thai_nguyen_rows()
+    obs, rej = read_workbook(_xlsx(tmp_path / "thai_nguyen_2026.xlsx", rows))
+    pop = obs[obs["indicator_id"] == "population_persons"]
+    # the new province's total is the new province, never 06
+    total = pop[pop["source_cell"] == "C4"]
+    assert total[["area_code", "area_level", "admin_vintage", "value"]].values.tolist() == [
+        ["19", "province", "2025", 1830000.0]
+    ]
+    # the 37 units of the former Bắc Kạn, in vintage 2025
+    communes = pop[pop["area_level"] == "commune"]
+    assert sorted(communes["area_code"]) == sorted(units["area_code"])
+    assert set(communes["admin_vintage"]) == {"2025"} and set(communes["year"]) == {2026}
+    # the other communes are outside the study area
+    outside = rej[rej["reason"].str.startswith("outside the study area")]
+    assert len(outside) == 3  # their Dân số cells (Nam/Nữ are parts)
+    # 06 is derived from the 37 units (sum), marked as derived
+    bk = _bk(obs)
+    assert len(bk) == 1
+    assert bk["value"].item() == sum(8000 + i for i in range(len(units)))
+    assert bk["source_cell"].item().startswith("derived:")
+    assert bk["admin_vintage"].item() == "2025" and bk["year"].item() == 2026
+    # nothing lost: every value cell is an observation or a reject (derived row aside)
+    n_cells = sum(1 for r in rows[3:] for x in r[2:] if x != "")
+    assert len(obs) - 1 + len(rej) == n_cells
+
+
+def test_thai_nguyen_incomplete_units_no_derived_total(tmp_path):
+    rows, _units = _thai_nguyen_rows(bk_units=10)
+    obs, _ = read_workbook(_xlsx(tmp_path / "tn.xlsx", rows))
+    assert _bk(obs).empty  # 10 of 37 units: the former province's total is not computed
+    assert (obs["area_code"] == "19").sum() == 1
+
+
+def test_other_province_table_never_becomes_bac_kan(tmp_path):
+    rows = [
+        ["Diện tích rừng phân theo huyện tỉnh Cao Bằng năm 2021"],
+        ["Đơn vị tính: Ha"],
+        ["", "Diện tích rừng"],
+        ["Tổng số", 380000],
+        ["Huyện Bảo Lạc", 60000],
+        ["Huyện Bảo Lâm", 70000],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "cao_bang.xlsx", rows))
+    assert obs[["area_code", "value"]].values.tolist() == [["04", 380000.0]]
+    assert all(rej["reason"].str.startswith("outside the study area"))

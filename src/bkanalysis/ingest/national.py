@@ -557,6 +557,11 @@ class _Reader:
             f"{'country/regions/provinces' if lay.title_province is None else lay.title_province.name}"
             f" table: {n_rows} data rows"
         )
+        if self.obs and lay.title_province is not None:
+            derived = _derived_records(self.obs)
+            if derived:
+                msg += f"; {len(derived)} study-area (06) values derived from its 2025 units"
+            self.obs += derived
         return self.obs, self.rej, msg
 
     def _national_row(self, lab: str):
@@ -759,6 +764,15 @@ def _check(ind: str, value: float) -> None:
         raise _Skip(f"out of range: {ind} = {value:g} is negative")
     if unit in _WHOLE and not float(value).is_integer():
         raise _Skip(f"out of range: {ind} = {value:g} is not a whole number")
+
+
+def _derived_records(records: list[tuple]) -> list[tuple]:
+    """Derived ``06`` records of a merged-province sheet's records (see below)."""
+    import pandas as pd
+
+    obs = pd.DataFrame(records, columns=list(OBSERVATION_COLUMNS))
+    out = derive_study_area(obs)
+    return [tuple(r) for r in out[list(OBSERVATION_COLUMNS)].itertuples(index=False)]
 
 
 def derive_study_area(observations):
