@@ -461,3 +461,36 @@ def test_other_province_table_never_becomes_bac_kan(tmp_path):
     obs, rej = read_workbook(_xlsx(tmp_path / "cao_bang.xlsx", rows))
     assert obs[["area_code", "value"]].values.tolist() == [["04", 380000.0]]
     assert all(rej["reason"].str.startswith("outside the study area"))
+
+
+# ---------------------------------------------------------------- record-level sheets
+def test_record_level_sheet_reported_in_one_line(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Hộ gia đình"
+    ws.append(["Mã hộ", "Xã", "Số nhân khẩu", "Có nước sạch (1/0)", "Có nhà tiêu HVS (1/0)"])
+    for i in range(3000):
+        ws.append([f"H{i:05d}", "Xã Bằng Thành" if i < 2000 else "Xã Cao Tân", 1 + i % 7, i % 2, 1])
+    summary = wb.create_sheet("Tổng hợp")
+    summary.append(["Tỷ lệ hộ dân được sử dụng nước sạch tỉnh Bắc Kạn"])
+    summary.append(["Đơn vị tính: %"])
+    summary.append(["Chỉ tiêu", 2019, 2020])
+    summary.append(["Tỷ lệ hộ dân được sử dụng nước sạch", 89.0, 90.5])
+    wb.save(tmp_path / "ho.xlsx")
+    res = read_workbook(tmp_path / "ho.xlsx")
+    rec = res.rejects[res.rejects["source_sheet"] == "Hộ gia đình"]
+    assert len(rec) == 1 and rec["reason"].item().startswith("record-level data: 3,000 rows")
+    assert res.sheets.set_index("sheet").loc["Hộ gia đình", "layout"] == "record_level"
+    # an ordinary table beside it is still read
+    assert res.observations["value"].tolist() == [89.0, 90.5]
+
+
+def test_ordinary_commune_table_is_not_record_level(tmp_path):
+    from bkanalysis.ingest.cells import Cell, SheetGrid
+    from bkanalysis.ingest.records import record_level_message
+
+    cells = {(0, 0): Cell("Xã"), (0, 1): Cell("Số tiêu chí đạt")}
+    for r in range(1, 1500):
+        cells[(r, 0)] = Cell(f"Xã {r}")
+        cells[(r, 1)] = Cell(r % 19)
+    assert record_level_message(SheetGrid("S", cells)) is None

@@ -767,7 +767,7 @@ def _check(ind: str, value: float) -> None:
 
 
 def _derived_records(records: list[tuple]) -> list[tuple]:
-    """Derived ``06`` records of a merged-province sheet's records (see below)."""
+    """Return the derived ``06`` records of a merged-province sheet's records (see below)."""
     import pandas as pd
 
     obs = pd.DataFrame(records, columns=list(OBSERVATION_COLUMNS))
