@@ -121,3 +121,25 @@ def test_load_observations_selects_the_study_area(tmp_path):
     assert len(everything) == len(mixed)
     comparison = bkanalysis.load_observations(tmp_path, include=["VN"])
     assert set(comparison["area_code"]) == {"06", "VN"}
+
+
+def test_comparison_with_region_and_country():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bkanalysis.plotting import plot_area_comparison
+    from bkanalysis.plotting.comparison import comparison_values
+
+    mixed = pd.concat([_bac_kan(), _others()], ignore_index=True)
+    got = comparison_values(mixed, year=2019)
+    # forest cover 2019: Bắc Kạn, the region and the country; population (a total) never
+    assert set(got["indicator_id"]) == {"forest_cover_pct"}
+    assert dict(zip(got["area_code"], got["value"], strict=True)) == {
+        "06": 72.5,
+        "VN-R2": 55.0,
+        "VN": 41.0,
+    }
+    ax = plot_area_comparison(mixed, year=2019, lang="en")
+    assert len(ax.patches) == 3
+    # the neighbouring provinces are never drawn
+    assert "04" not in set(got["area_code"]) and "19" not in set(got["area_code"])
