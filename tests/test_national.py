@@ -494,3 +494,33 @@ def test_ordinary_commune_table_is_not_record_level(tmp_path):
         cells[(r, 0)] = Cell(f"Xã {r}")
         cells[(r, 1)] = Cell(r % 19)
     assert record_level_message(SheetGrid("S", cells)) is None
+
+
+def test_csv_year_and_measure_in_one_header_cell(tmp_path):
+    header = ["Địa phương"] + [f"{y} Dân số trung bình (Nghìn người)" for y in YEARS]
+    rows = [[TITLE], header] + [[label, *pop] for label, pop, _g in ROWS]
+    p = tmp_path / "mot_o.csv"
+    p.write_text(_csv_text(rows, ";"), encoding="utf-8-sig")
+    obs, _ = read_workbook(p)
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+
+
+def test_english_export(tmp_path):
+    rows = [
+        ["Average population by province by Cities, provincial, Year and Items"],
+        [],
+        ["", "2019", "2020", "Prel. 2021"],
+        ["", *["Average population (Thous. pers.)"] * 3],
+        ["WHOLE COUNTRY", "96484.0", "97582.7", "98506.2"],
+        ["Northern midlands and mountain areas", "12569.3", "12724.7", "12853.3"],
+        ["Ha Giang", "858.1", "869.7", "880.3"],
+        ["Bac Kan", "314.4", "317.3", "320.4"],
+        ["Thai Nguyen", "1290.9", "1307.9", "1323.4"],
+    ]
+    obs, _ = read_workbook(_xlsx(tmp_path / "en.xlsx", rows))
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == {
+        (2019, "actual"): 314400.0,
+        (2020, "actual"): 317300.0,
+        (2021, "preliminary"): 320400.0,
+    }
+    assert set(obs["area_code"]) == {"VN", "VN-R2", "02", "06", "19"}

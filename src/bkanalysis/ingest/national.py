@@ -118,6 +118,29 @@ def _known_units() -> set[str]:
     return set()
 
 
+_STATUS_WORDS = re.compile(r"\b(sơ bộ|prel\.?|ước tính|ước)(?!\w)|\(\s*\*+\s*\)|\*+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _split_year_piece(piece: str) -> tuple[str, ...]:
+    """Split a header cell holding a year and a measure (one-line CSV headers).
+
+    ``2019 Dân số trung bình (Nghìn người)`` → (``2019``, ``Dân số trung bình (Nghìn
+    người)``); ``Sơ bộ 2022 …`` keeps its status with the year. A piece that is a period
+    alone, has no year or several years is returned as it is.
+    """
+    years = _YEAR.findall(piece)
+    if len(years) != 1 or parse_period(piece) is not None:
+        return (piece,)
+    statuses = [m.group(1) for m in _STATUS_WORDS.finditer(piece) if m.group(1)]
+    rest = _STATUS_WORDS.sub(" ", _YEAR.sub(" ", piece, count=1))
+    rest = " ".join(rest.split()).strip(" -–,:;/|")
+    period = " ".join([*statuses, years[0]])
+    if not key(rest) or parse_period(period) is None:
+        return (piece,)
+    return (period, rest)
+
+
 def _short(t: str, n: int = 60) -> str:
     t = " ".join(str(t).split())
     return t if len(t) <= n else t[: n - 1] + "…"
@@ -447,7 +470,7 @@ class _Reader:
         measure = None
         unit = None
         problem = None
-        for piece in path:
+        for piece in [x for p in path for x in _split_year_piece(p)]:
             k = key(piece)
             p = parse_period(piece) if _YEAR.search(piece) or not k else None
             if p is None and re.fullmatch(r"\s*(?:19|20)\d\d\s*(?:\(\s*\*+\s*\)|\*+)?\s*", piece):
