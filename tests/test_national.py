@@ -524,3 +524,18 @@ def test_english_export(tmp_path):
         (2021, "preliminary"): 320400.0,
     }
     assert set(obs["area_code"]) == {"VN", "VN-R2", "02", "06", "19"}
+
+
+def test_numbering_column_left_of_the_labels(tmp_path):
+    rows = [list(r) for r in CENSUS_ROWS]
+    rows = [rows[0], rows[1], ["STT", *rows[2]], ["", *rows[3]]]
+    rows += [[i, *r] for i, r in enumerate(CENSUS_ROWS[4:], 1)]
+    obs, rej = read_workbook(_xlsx(tmp_path / "stt.xlsx", rows, ["C3:E3", "F3:H3", "I3:K3"]))
+    assert _series(obs) == {
+        ("VN", 2019, "actual"): 96208984.0,
+        ("VN-R2", 2019, "actual"): 12532866.0,
+        ("04", 2019, "actual"): 530341.0,
+        ("06", 2019, "actual"): 313905.0,
+        ("19", 2019, "actual"): 1286751.0,
+    }
+    assert len(obs) + len(rej) == 5 * 9

@@ -264,6 +264,18 @@ def _title_province(lines: list[str], vintage_guess: str):
     return None
 
 
+@lru_cache(maxsize=4096)
+def _names_other_province(text: str) -> bool:
+    """Tell whether *text* names a province other than Bắc Kạn (``… tỉnh Cao Bằng …``)."""
+    if not _PROVINCE_IN_TITLE.search(text):
+        return False
+    for v in ("2020", "2025"):
+        res = _title_province([text], v)
+        if res is not None and res.code != PROVINCE_CODE:
+            return True
+    return False
+
+
 def _detect(grid: SheetGrid, file_year: int | None):
     texts = _label_texts(grid)
     if not texts:
@@ -276,18 +288,27 @@ def _detect(grid: SheetGrid, file_year: int | None):
             if res is not None:
                 codes.add(res.code)
     national = len(codes - {PROVINCE_CODE}) >= 2 and len(codes) >= 3
-    rows_with_values = {}
+    if not national and not any(
+        _names_other_province(t) for (r, _c), t in texts.items() if r < 15 and len(t) > 10
+    ):
+        return None  # neither a list of the country's units nor another province's table
+    last_value: dict[int, int] = {}
     for (r, c), cell in grid.cells.items():
-        if _is_value(cell) and (r not in rows_with_values or c < rows_with_values[r]):
-            rows_with_values[r] = c
-    if not rows_with_values:
+        if _is_value(cell) and c > last_value.get(r, -1):
+            last_value[r] = c
+    if not last_value:
         return None
-    # the first row that is an area with values to its right
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), t in texts.items():
+        by_row.setdefault(r, []).append((c, t))
+    # the first row that is an area with values to its right (a numbering column left of
+    # the label is no value column)
     first_row = None
     label_start = None
-    for r in sorted(rows_with_values):
-        labs = [(c, t) for (rr, c), t in texts.items() if rr == r and c < rows_with_values[r]]
-        for c, t in sorted(labs):
+    for r in sorted(set(by_row) & set(last_value)):
+        for c, t in sorted(by_row[r]):
+            if c >= last_value[r]:
+                break
             lab, _ = _clean_area(t)
             if _is_area_total(lab) or _national(lab, "2020") or _national(lab, "2025"):
                 first_row, label_start = r, c
