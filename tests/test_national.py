@@ -129,7 +129,18 @@ def test_resolve_national(label, vintage, code):
 
 
 @pytest.mark.parametrize(
-    "label", ["Thành phố Bắc Kạn", "Huyện Ba Bể", "Tổng số", "Nam", "Thành thị", "Tày", "0 - 04"]
+    "label",
+    [
+        "Thành phố Bắc Kạn",
+        "Thành phố Huế",
+        "Thành phố Thái Nguyên",
+        "Huyện Ba Bể",
+        "Tổng số",
+        "Nam",
+        "Thành thị",
+        "Tày",
+        "0 - 04",
+    ],
 )
 def test_resolve_national_refuses_units_and_parts(label):
     assert resolve_national(label, "2020") is None
@@ -539,3 +550,37 @@ def test_numbering_column_left_of_the_labels(tmp_path):
         ("19", 2019, "actual"): 1286751.0,
     }
     assert len(obs) + len(rej) == 5 * 9
+
+
+def test_province_lists_and_the_2025_reorganisation(tmp_path):
+    # the list of 63 provinces read for 2024 and 2025: only the country and Bắc Kạn (06,
+    # the former province's area) are units in force in 2025
+    rows = [
+        ["Diện tích rừng phân theo địa phương"],
+        [],
+        ["", "2024", "2025"],
+        ["", "Diện tích rừng (Nghìn ha)", "Diện tích rừng (Nghìn ha)"],
+        ["CẢ NƯỚC", "14860,3", "14900,1"],
+        ["Trung du và miền núi phía Bắc", "5400,2", "5410,9"],
+        ["Hà Giang", "460,0", "461,0"],
+        ["Bắc Kạn", "371,2", "372,0"],
+        ["Thái Nguyên", "190,1", "190,3"],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "63.xlsx", rows))
+    got = {(r.area_code, r.year): (r.area_level, r.admin_vintage) for r in obs.itertuples()}
+    assert got[("06", 2025)] == ("province", "2025")
+    assert got[("06", 2024)] == ("province", "2020")
+    assert ("19", 2025) not in got and ("02", 2025) not in got and ("VN-R2", 2025) not in got
+    assert got[("VN", 2025)] == ("country", "2025")
+    assert got[("19", 2024)] == ("province", "2020")
+    assert len(obs) + len(rej) == 10
+    # the list of 34 provinces (from 1 July 2025): Thái Nguyên is the new province
+    from bkanalysis.admin.provinces import national_units
+
+    new = national_units("2025")
+    names = new.loc[(new["area_level"] == "province") & (new["area_code"] != "06"), "area_name"]
+    rows = [["Diện tích rừng phân theo địa phương"], [], ["", "2025"], ["", "Diện tích rừng (Ha)"]]
+    rows += [["CẢ NƯỚC", "1000"]] + [[n, "10"] for n in names]
+    obs, _ = read_workbook(_xlsx(tmp_path / "34.xlsx", rows))
+    assert len(obs) == 35 and "06" not in set(obs["area_code"])
+    assert obs.set_index("area_code").loc["19", "admin_vintage"] == "2025"

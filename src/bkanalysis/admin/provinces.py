@@ -184,8 +184,11 @@ def _strip_prefix(text: str) -> tuple[frozenset[str] | None, str]:
 
 
 def _lookup(part: str, vintage: str) -> set[_Entry]:
-    types, short = _strip_prefix(part)
     idx = _index(vintage)
+    whole = idx.get(_tkey(part))
+    if whole:
+        return set(whole)  # a name or variant written in full (``Thành phố Huế`` in 2020)
+    types, short = _strip_prefix(part)
     hits = idx.get(_tkey(short)) or idx.get(_akey(short)) or []
     if types is not None:
         hits = [e for e in hits if e.unit_type in types or (e.level == "country" and not short)]
@@ -238,22 +241,15 @@ def province_list_vintage(labels) -> str | None:
     ``Bắc Kạn``) marks the list of 63; a table with at least 20 provinces, all among the
     34, the list of 34. Otherwise (few provinces) the list cannot be told.
     """
-    before = {m.code for lab in labels if (m := resolve_national(lab, "2020")) is not None}
-    after = {m.code for lab in labels if (m := resolve_national(lab, "2025")) is not None}
-    before_p = {c for c in before if c.isdigit()}
-    after_p = {c for c in after if c.isdigit() and c != PROVINCE_CODE}
-    gone = before_p - _codes("2025")
-    if gone:
+    before_only = after = 0
+    for lab in labels:
+        b, a = resolve_national(lab, "2020"), resolve_national(lab, "2025")
+        if b is not None and b.level == "province" and (a is None or b.code == PROVINCE_CODE):
+            before_only += 1  # a name abolished on 1 July 2025 (or Bắc Kạn itself)
+        elif a is not None and a.level == "province":
+            after += 1
+    if before_only:
         return "2020"
-    if len(after_p) >= 20 and len(before_p) <= 34:
+    if after >= 20:
         return "2025"
     return None
-
-
-@cache
-def _codes(vintage: str) -> frozenset[str]:
-    u = national_units(vintage)
-    u = u[u["area_level"] == "province"]
-    if vintage == "2025":
-        u = u[u["area_code"] != PROVINCE_CODE]
-    return frozenset(u["area_code"])

@@ -628,15 +628,15 @@ class _Reader:
             return self._sub_unit(name, tp, parents), None
         res = self._national_row(lab)
         if res is not None and depth == 0:
-            return self._national_decision(res), (res if res.level == "province" else None)
+            return self._national_decision(res, name), (res if res.level == "province" else None)
         if res is not None and res.level == "province":
-            return self._national_decision(res), res
+            return self._national_decision(res, name), res
         if _is_area_total(name) and depth == 0:
             if current_province is None and group is None:
                 return self._national_decision(_country()), None
             gres = self._national_row(group) if group else None
             if gres is not None:
-                return self._national_decision(gres), None
+                return self._national_decision(gres, _clean_area(group)[0]), None
             return (
                 lambda y, n=name: f"total row '{_short(n)}' under a row that is not an area"
             ), None
@@ -667,10 +667,11 @@ class _Reader:
 
         return decide
 
-    def _national_decision(self, res):
+    def _national_decision(self, res, label: str | None = None):
         lv = self.list_vintage
+        label = label or res.name
 
-        def decide(year, res=res):
+        def decide(year, res=res, label=label):
             v = vintage_for_year(year)
             if res.level == "country":
                 return (res.code, "country", v, res.name)
@@ -690,11 +691,12 @@ class _Reader:
                     f"'{res.name}' of the list of {which} in a {year} column: "
                     "not the unit in force that year"
                 )
-            if res.level == "province" and not year_after:
-                again = _national(res.name, v)
-                if again is None or again.code != res.code:
-                    return f"'{res.name}' is not a province in vintage {v}"
-            return (res.code, res.level, v, res.name)
+            # the label names the unit of the year's vintage (codes changed in 2025:
+            # Lào Cai is 10 before and 15 after)
+            again = _national(label, v)
+            if again is None or again.level != res.level:
+                return f"'{_short(label)}' is not a unit of vintage {v} (year {year})"
+            return (again.code, again.level, v, again.name)
 
         return decide
 
