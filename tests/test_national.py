@@ -584,3 +584,27 @@ def test_province_lists_and_the_2025_reorganisation(tmp_path):
     obs, _ = read_workbook(_xlsx(tmp_path / "34.xlsx", rows))
     assert len(obs) == 35 and "06" not in set(obs["area_code"])
     assert obs.set_index("area_code").loc["19", "admin_vintage"] == "2025"
+
+
+def test_pc_axis_measures_in_the_stub(tmp_path):
+    labels = [label for label, _p, _g in ROWS]
+    data = "\n".join(
+        " ".join(x.replace(",", ".") for x in pop) + "\n" + " ".join(x.replace(",", ".") for x in g)
+        for _l, pop, g in ROWS
+    ).replace("..", '".."')
+    q = chr(34)
+    px = (
+        'CHARSET="ANSI";\n'
+        f'TITLE="{TITLE}";\nSTUB="Địa phương","Chỉ tiêu";\nHEADING="Năm";\n'
+        f"VALUES({q}Địa phương{q})={','.join(q + x + q for x in labels)};\n"
+        f'VALUES("Chỉ tiêu")="{POP}","{GROWTH}";\n'
+        f"VALUES({q}Năm{q})={','.join(q + y + q for y in YEARS)};\nDATA=\n{data};\n"
+    )
+    p = tmp_path / "two_stubs.px"
+    p.write_text(px, encoding="utf-8")
+    obs, rej = read_workbook(p)
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+    assert set(obs["indicator_id"]) == {"population_persons"}
+    assert len(obs) + len(rej) == 2 * len(ROWS) * len(YEARS)
+    assert rej["reason"].str.contains("Tỷ lệ tăng dân số").sum() == len(ROWS) * len(YEARS)
+    assert (rej["reason"] == "missing marker").sum() == 1

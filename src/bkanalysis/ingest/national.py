@@ -411,7 +411,7 @@ class _Reader:
         from bkanalysis.admin.provinces import province_list_vintage
 
         self.list_vintage = province_list_vintage(tuple(_clean_area(t)[0] for t in labels))
-        self.plans: dict[int, _Plan] = {}
+        self.plans: dict[tuple, object] = {}
 
     # ------------------------------------------------------------- title
     def _title_measure(self):
@@ -481,11 +481,11 @@ class _Reader:
                 out.append(t)
         return out
 
-    def _plan(self, c: int) -> _Plan:
-        plan = self.plans.get(c)
+    def _plan(self, c: int, extra: str | None = None) -> _Plan:
+        plan = self.plans.get((c, extra))
         if plan is not None:
             return plan
-        path = self._path(c)
+        path = self._path(c) + ([extra] if extra else [])
         header = " | ".join(path)
         period = None
         measure = None
@@ -550,7 +550,7 @@ class _Reader:
                     problem = f"unit mismatch: '{declared}' is not {canon} ({ind})"
                 else:
                     factor = pu[1]
-        plan = self.plans[c] = _Plan(period, ind, factor, problem, header)
+        plan = self.plans[(c, extra)] = _Plan(period, ind, factor, problem, header)
         return plan
 
     # ------------------------------------------------------------- rows
@@ -591,12 +591,25 @@ class _Reader:
             lab = labels[deepest]
             depth = lay.label_cols.index(deepest)
             parents = [ctx[c] for c in lay.label_cols if c < deepest and c in ctx]
+            extra = None
+            if (
+                depth > 0
+                and parents
+                and lay.title_province is None
+                and self._national_row(lab) is None
+                and not _UNIT_PREFIX.match(_clean_area(lab)[0] + " ")
+                and self._national_row(parents[-1]) is not None
+            ):
+                # a second stub column under an area (``Chỉ tiêu``, ``Giới tính``): the row
+                # is the area's, and its label one more header piece (a measure or a part)
+                extra = _clean_area(lab)[0]
+                lab, depth, parents = parents[-1], depth - 1, parents[:-1]
             area, province = self._area(lab, depth, parents, current_province, group)
             if province is not None:
                 current_province = province
             group = None
             for c, cell in values:
-                self._cell(r, c, cell, area, lab)
+                self._cell(r, c, cell, area, lab, extra)
         msg = (
             f"{'country/regions/provinces' if lay.title_province is None else lay.title_province.name}"
             f" table: {n_rows} data rows"
@@ -732,9 +745,9 @@ class _Reader:
         for c, cell in values:
             self.rej.append((self.src, self.sheet, a1(r, c), _raw(cell), reason))
 
-    def _cell(self, r, c, cell, area, lab):
+    def _cell(self, r, c, cell, area, lab, extra=None):
         addr = a1(r, c)
-        plan = self._plan(c)
+        plan = self._plan(c, extra)
         try:
             if plan.problem:
                 raise _Skip(plan.problem)
