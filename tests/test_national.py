@@ -608,3 +608,33 @@ def test_pc_axis_measures_in_the_stub(tmp_path):
     assert len(obs) + len(rej) == 2 * len(ROWS) * len(YEARS)
     assert rej["reason"].str.contains("Tỷ lệ tăng dân số").sum() == len(ROWS) * len(YEARS)
     assert (rej["reason"] == "missing marker").sum() == 1
+
+
+def _cp1258(text: str) -> bytes:
+    """Encode Vietnamese in Windows-1258: precomposed vowels, combining tone marks."""
+    import unicodedata
+
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = []
+    for ch in text:
+        d = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(x for x in d if x not in tones))
+        out.append(base + "".join(x for x in d if x in tones))
+    return "".join(out).encode("cp1258")
+
+
+def test_pc_axis_windows_1258(tmp_path):
+    labels = [label for label, _p, _g in ROWS]
+    data = "\n".join(" ".join(x.replace(",", ".") for x in pop) for _l, pop, _g in ROWS)
+    q = chr(34)
+    px = (
+        'CHARSET="ANSI";\nCODEPAGE="windows-1258";\n'
+        f'TITLE="{TITLE}";\nUNITS="Nghìn người";\nSTUB="Địa phương";\nHEADING="Năm";\n'
+        f"VALUES({q}Địa phương{q})={','.join(q + x + q for x in labels)};\n"
+        f"VALUES({q}Năm{q})={','.join(q + y + q for y in YEARS)};\nDATA=\n"
+        f"{data.replace('..', q + '..' + q)};\n"
+    )
+    p = tmp_path / "cp1258.px"
+    p.write_bytes(_cp1258(px))
+    obs, _ = read_workbook(p)
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED

@@ -70,6 +70,9 @@ _YEAR = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)")
 _TITLE_CUT = re.compile(r"\s+(?:phân theo|chia theo|theo)\s+|,|\(|:", re.IGNORECASE)
 _PROVINCE_IN_TITLE = re.compile(r"(?:tỉnh|thành phố|tp\.?)\s+", re.IGNORECASE)
 _WHOLE = {"persons", "households", "communes", "facilities"}
+#: Code of the province Bắc Kạn merged into on 1 July 2025 (Thái Nguyên, Resolution
+#: 202/2025/QH15); its 2025 units include the former Bắc Kạn's 37.
+_MERGED = "19"
 
 
 def _record(**kw) -> tuple:
@@ -718,9 +721,8 @@ class _Reader:
 
         def decide(year, name=name, province=province, district=district):
             v = vintage_for_year(year)
-            in_study = province.code == PROVINCE_CODE or (v == "2025" and province.code == "19")
-            if province.code == "19" and province.vintage != "2025" and v == "2025":
-                in_study = True
+            # the study area's units: Bắc Kạn's, or from 2025 those of the merged province
+            in_study = province.code == PROVINCE_CODE or (v == "2025" and province.code == _MERGED)
             if in_study and _UNIT_PREFIX.match(name + " "):
                 d = district if v != "2025" else None
                 res, why = _study_unit(name, v, d)

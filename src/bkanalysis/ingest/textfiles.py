@@ -194,7 +194,7 @@ def read_px_grids(path: str | os.PathLike) -> list[SheetGrid]:
     data = _read_bytes(path)
     head = data[:4096].decode("latin-1")
     cp = re.search(r'CODEPAGE\s*=\s*"([^"]+)"', head)
-    text = _decode(path, data, px_codepage=cp.group(1) if cp else "cp1252")
+    text = _decode(path, data, px_codepage=cp.group(1) if cp else "cp1258")
     try:
         entries = _px_entries(text)
     except ValueError as exc:
