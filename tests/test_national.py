@@ -638,3 +638,31 @@ def test_pc_axis_windows_1258(tmp_path):
     p.write_bytes(_cp1258(px))
     obs, _ = read_workbook(p)
     assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+
+
+def test_male_population_is_a_part_not_the_population(tmp_path):
+    # 'nam' (male) folds like 'năm' (year), a word label keys drop: it must stay a part
+    rows = [
+        ["Dân số phân theo giới tính và địa phương"],
+        [],
+        ["", "2020", "2020", "2020"],
+        ["", "Dân số trung bình (Người)", "Dân số nam (Người)", "Dân số nữ (Người)"],
+        ["CẢ NƯỚC", 97582700, 48591000, 48991700],
+        ["Cao Bằng", 534100, 266000, 268100],
+        ["Bắc Kạn", 317300, 159600, 157700],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "gioi_tinh.xlsx", rows))
+    assert set(obs["source_cell"].str[0]) == {"B"}
+    assert _bk(obs)["value"].tolist() == [317300.0]
+    assert len(rej) == 6 and all(rej["reason"].str.startswith("part or other measure"))
+    # a title naming a part gives no indicator to its columns
+    rows = [
+        ["DÂN SỐ NAM PHÂN THEO ĐỊA PHƯƠNG, 01/4/2019"],
+        ["Đơn vị: Người"],
+        ["", "Tổng số"],
+        ["CẢ NƯỚC", 47881061],
+        ["Cao Bằng", 263274],
+        ["Bắc Kạn", 158008],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "nam.xlsx", rows))
+    assert obs.empty and len(rej) == 3

@@ -97,6 +97,35 @@ def _is_value(cell) -> bool:
     return isinstance(v, str) and bool(v.strip()) and looks_like_value(v.strip())
 
 
+@lru_cache(maxsize=1)
+def _part_words() -> tuple[tuple[str, re.Pattern], ...]:
+    from bkanalysis.catalog import read_package_csv
+
+    words = read_package_csv("ingest/part_words.csv")["word"]
+    return tuple((w, re.compile(rf"(?<!\w){re.escape(w.lower())}(?!\w)")) for w in words)
+
+
+@lru_cache(maxsize=256)
+def _indicator_text(ind: str) -> str:
+    from bkanalysis.catalog import indicator
+
+    row = indicator(ind)
+    return unicodedata.normalize("NFC", f"{row['name_vi']} | {row['aliases']}").lower()
+
+
+@lru_cache(maxsize=16384)
+def _unexplained_parts(text: str, ind: str) -> tuple[str, ...]:
+    """Part words of *text* (``nam``, ``nữ``, ``thành thị`` …) the indicator's names lack.
+
+    Matched with diacritics: ``Dân số nam`` (male population) holds ``nam``, which the
+    population's names do not, so it is a part; ``Tỷ lệ hộ nông thôn …`` holds
+    ``nông thôn`` as its indicator's own name does.
+    """
+    low = unicodedata.normalize("NFC", text).lower()
+    own = _indicator_text(ind)
+    return tuple(w for w, p in _part_words() if p.search(low) and not p.search(own))
+
+
 @lru_cache(maxsize=4096)
 def _bare_unit(text: str) -> bool:
     """Tell whether a header piece is a unit written alone, diacritics included.
@@ -435,10 +464,14 @@ class _Reader:
             if ind is None:
                 head = _TITLE_CUT.split(line, maxsplit=1)[0]
                 head = _DATE.sub(" ", head)
-                for k in (label_key(head), title_key(head), title_key(line)):
+                for k, text in (
+                    (label_key(head), head),
+                    (title_key(head), head),
+                    (title_key(line), line),
+                ):
                     if k:
                         m = match_indicator(k)
-                        if m.id:
+                        if m.id and not _unexplained_parts(text, m.id):
                             ind = m.id
                             break
         return ind, unit
@@ -523,6 +556,8 @@ class _Reader:
             if _TOTAL_WORDS.match(rest_k) and not _TOTAL_MARK.search(rest):
                 continue
             m = match_indicator(label_key(rest)) if label_key(rest) else None
+            if m is not None and m.id and _unexplained_parts(rest, m.id):
+                m = None  # 'Dân số nam': the label key matched, but the piece is a part
             if m is not None and m.id:
                 if measure is not None and measure != m.id:
                     problem = f"column header names several measures ({measure}, {m.id})"
