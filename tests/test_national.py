@@ -666,3 +666,16 @@ def test_male_population_is_a_part_not_the_population(tmp_path):
     ]
     obs, rej = read_workbook(_xlsx(tmp_path / "nam.xlsx", rows))
     assert obs.empty and len(rej) == 3
+
+
+def test_merged_province_table_without_its_name_in_the_title(tmp_path):
+    rows, units = _thai_nguyen_rows()
+    rows[0] = ["DÂN SỐ TRUNG BÌNH PHÂN THEO XÃ, PHƯỜNG NĂM 2026"]  # no province named
+    obs, rej = read_workbook(_xlsx(tmp_path / "xa_2026.xlsx", rows))
+    pop = obs[obs["indicator_id"] == "population_persons"]
+    assert pop.loc[pop["source_cell"] == "C4", "area_code"].tolist() == ["19"]
+    assert sorted(pop.loc[pop["area_level"] == "commune", "area_code"]) == sorted(
+        units["area_code"]
+    )
+    assert (rej["reason"].str.startswith("outside the study area")).sum() == 3
+    assert _bk(obs)["source_cell"].str.startswith("derived:").all()

@@ -308,6 +308,41 @@ def _names_other_province(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _merged_only_units() -> frozenset[str]:
+    """Tone keys of the merged province's 2025 units that are not the former Bắc Kạn's."""
+    from bkanalysis.admin import gazetteer
+    from bkanalysis.admin.names import tone_key
+
+    g = gazetteer("2025")
+    bk = {tone_key(s.lower()) for s in g.loc[g["area_level"] == "commune", "short_name"]}
+    return _units_of(_MERGED, "2025") - bk
+
+
+def _merged_province_rows(texts: dict, sheet: str, file_year: int | None):
+    """Return the merged province when a 2025+ table lists its units outside the former Bắc Kạn.
+
+    A table of the merged Thái Nguyên whose title does not name it: at least two row
+    labels are units of the new province that are not the former Bắc Kạn's, and the
+    title, sheet or file names a year from 2025. Its total row is then the new province,
+    never ``06``.
+    """
+    years = {int(y) for (r, _c), t in texts.items() if r < 15 for y in _YEAR.findall(t)}
+    years |= {int(y) for y in _YEAR.findall(sheet)}
+    if file_year:
+        years.add(file_year)
+    if not years or min(years) < 2025:
+        return None
+    others = _merged_only_units()
+    hits = 0
+    for t in set(texts.values()):
+        if _UNIT_PREFIX.match(t + " ") and _unit_short(t) in others:
+            hits += 1
+            if hits >= 2:
+                return _national("Thái Nguyên", "2025")
+    return None
+
+
 def _detect(grid: SheetGrid, file_year: int | None):
     texts = _label_texts(grid)
     if not texts:
@@ -320,10 +355,13 @@ def _detect(grid: SheetGrid, file_year: int | None):
             if res is not None:
                 codes.add(res.code)
     national = len(codes - {PROVINCE_CODE}) >= 2 and len(codes) >= 3
+    merged = None
     if not national and not any(
         _names_other_province(t) for (r, _c), t in texts.items() if r < 15 and len(t) > 10
     ):
-        return None  # neither a list of the country's units nor another province's table
+        merged = _merged_province_rows(texts, grid.name, file_year)
+        if merged is None:
+            return None  # neither a list of the country's units nor another province's table
     last_value: dict[int, int] = {}
     for (r, c), cell in grid.cells.items():
         if _is_value(cell) and c > last_value.get(r, -1):
@@ -369,7 +407,7 @@ def _detect(grid: SheetGrid, file_year: int | None):
         yrs = {int(y) for line in lines for y in _YEAR.findall(line)}
         if len(yrs) == 1:
             guess = vintage_for_year(yrs.pop())
-        title_province = _title_province(lines, guess)
+        title_province = merged or _title_province(lines, guess)
         if title_province is None or title_province.code == PROVINCE_CODE:
             return None
     label_cols = list(range(label_start, value_start))
