@@ -679,3 +679,23 @@ def test_merged_province_table_without_its_name_in_the_title(tmp_path):
     )
     assert (rej["reason"].str.startswith("outside the study area")).sum() == 3
     assert _bk(obs)["source_cell"].str.startswith("derived:").all()
+
+
+def test_census_table_of_the_province_own_units(tmp_path):
+    rows = [
+        ["DÂN SỐ CHIA THEO THÀNH THỊ, NÔNG THÔN VÀ GIỚI TÍNH, 01/4/2019"],
+        ["", "", "", "", "", "", "", "", "", "Đơn vị: Người"],
+        ["", "Tổng số", "", "", "Thành thị", "", "", "Nông thôn", "", ""],
+        ["", "Chung", "Nam", "Nữ", "Chung", "Nam", "Nữ", "Chung", "Nam", "Nữ"],
+        ["Toàn tỉnh", 313905, 158008, 155897, 65132, 32082, 33050, 248773, 125926, 122847],
+        ["Thành phố Bắc Kạn", 45036, 22000, 23036, 38510, 19000, 19510, 6526, 3000, 3526],
+        ["Huyện Pác Nặm", 33000, 16500, 16500, 0, 0, 0, 33000, 16500, 16500],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "bk.xlsx", rows, CENSUS_MERGES))
+    assert _series(obs) == {
+        ("06", 2019, "actual"): 313905.0,
+        ("058", 2019, "actual"): 45036.0,
+        ("060", 2019, "actual"): 33000.0,
+    }
+    assert set(obs["source_cell"].str[0]) == {"B"}
+    assert len(rej) == 3 * 8

@@ -343,6 +343,31 @@ def _merged_province_rows(texts: dict, sheet: str, file_year: int | None):
     return None
 
 
+_CENSUS_TITLE = re.compile(r"\b(tong dieu tra|dieu tra|census)\b")
+
+
+def _census_table(texts: dict):
+    """Bắc Kạn (``06``) for a census result table of the province's own units, else None.
+
+    Its title carries the reference date (``… 01/4/2019``) or names the census, and its
+    header band both a total (``Tổng số``/``Chung``) and parts (``Nam``, ``Nữ``,
+    ``Thành thị``, ``Nông thôn`` …): only the total is the title's indicator, which the
+    layouts of province workbooks cannot tell.
+    """
+    head = [t for (r, _c), t in texts.items() if r < 15]
+    if not any(_DATE.search(t) or _CENSUS_TITLE.search(fold(t)) for t in head):
+        return None
+    total = any(_TOTAL_WORDS.match(key(t)) for t in head)
+    parts = any(
+        p.fullmatch(unicodedata.normalize("NFC", t).lower().strip())
+        for t in head
+        for _w, p in _part_words()
+    )
+    if not (total and parts):
+        return None
+    return _national("Bắc Kạn", "2020")
+
+
 def _detect(grid: SheetGrid, file_year: int | None):
     texts = _label_texts(grid)
     if not texts:
@@ -359,7 +384,7 @@ def _detect(grid: SheetGrid, file_year: int | None):
     if not national and not any(
         _names_other_province(t) for (r, _c), t in texts.items() if r < 15 and len(t) > 10
     ):
-        merged = _merged_province_rows(texts, grid.name, file_year)
+        merged = _merged_province_rows(texts, grid.name, file_year) or _census_table(texts)
         if merged is None:
             return None  # neither a list of the country's units nor another province's table
     last_value: dict[int, int] = {}
@@ -408,7 +433,7 @@ def _detect(grid: SheetGrid, file_year: int | None):
         if len(yrs) == 1:
             guess = vintage_for_year(yrs.pop())
         title_province = merged or _title_province(lines, guess)
-        if title_province is None or title_province.code == PROVINCE_CODE:
+        if title_province is None or (title_province.code == PROVINCE_CODE and merged is None):
             return None
     label_cols = list(range(label_start, value_start))
     return _Layout(grid, label_cols, value_start, first_row, title_province)
