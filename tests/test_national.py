@@ -699,3 +699,18 @@ def test_census_table_of_the_province_own_units(tmp_path):
     }
     assert set(obs["source_cell"].str[0]) == {"B"}
     assert len(rej) == 3 * 8
+
+
+def test_title_and_notes_above_the_header_are_not_headers(tmp_path):
+    rows = _all_province_rows(two_measures=False)
+    rows = [["", TITLE], ["", "(Tính đến 31/12 hằng năm)"], [], *rows[2:]]
+    obs, rej = read_workbook(_xlsx(tmp_path / "title_b1.xlsx", rows))
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+    assert set(rej["raw_value"]) == {".."}
+
+
+def test_title_right_above_the_header(tmp_path):
+    rows = _all_province_rows(two_measures=False)
+    rows = [["", TITLE], ["", "", "", "", "Đơn vị tính: Nghìn người"], *rows[2:]]
+    obs, _ = read_workbook(_xlsx(tmp_path / "title_adjacent.xlsx", rows))
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED

@@ -268,19 +268,54 @@ def _label_texts(grid: SheetGrid) -> dict[tuple[int, int], str]:
     return out
 
 
-def _title_lines(grid: SheetGrid, first_row: int, value_start: int) -> list[str]:
+def _title_lines(grid: SheetGrid, first_row: int, value_start: int, header_rows=None) -> list[str]:
+    """Texts above the data that are not header cells over the value columns."""
+    header = set(header_rows or ())
     lines = []
-    for (r, _c), cell in sorted(grid.cells.items()):
+    for (r, c), cell in sorted(grid.cells.items()):
         if r >= first_row:
             break
         t = _text(cell.value)
         if t and isinstance(cell.value, str) and not looks_like_value(t):
-            # header cells over the value columns are not title lines
-            row_cols = [c for (rr, c) in grid.cells if rr == r]
-            if any(c >= value_start for c in row_cols) and len(row_cols) > 1:
-                continue
+            if header_rows is not None:
+                if r in header and c >= value_start:
+                    continue
+            else:
+                row_cols = [cc for (rr, cc) in grid.cells if rr == r]
+                if any(cc >= value_start for cc in row_cols) and len(row_cols) > 1:
+                    continue
             lines.append(t)
     return lines
+
+
+def _header_band(grid: SheetGrid, first_row: int, value_start: int) -> list[int]:
+    """Rows of the header band: the block of rows right above the data (no blank row).
+
+    Title, note and unit rows at its top (one cell: a long text or a unit line) are not
+    header rows, nor are rows without a cell over the value columns.
+    """
+    by_row: dict[int, list[int]] = {}
+    for r, c in grid.cells:
+        if r < first_row and _text(grid.cells[(r, c)].value):
+            by_row.setdefault(r, []).append(c)
+    band = []
+    r = first_row - 1
+    while r >= 0 and r in by_row:
+        band.insert(0, r)
+        r -= 1
+    while band:
+        cols = by_row[band[0]]
+        t = _text(grid.cells[(band[0], cols[0])].value)
+        if len(cols) == 1 and (len(t) > 35 or parse_unit_line(t) or not _is_header_text(t)):
+            band.pop(0)
+        else:
+            break
+    return [r for r in band if any(c >= value_start for c in by_row[r])]
+
+
+def _is_header_text(t: str) -> bool:
+    """Tell whether a lone cell may head value columns: a period, a measure, a total or part word."""
+    return bool(parse_period(t) or _YEAR.search(t) or key(t))
 
 
 def _title_province(lines: list[str], vintage_guess: str):
@@ -489,10 +524,8 @@ class _Reader:
         self.obs: list[tuple] = []
         self.rej: list[tuple] = []
         cells = self.grid.cells
-        self.header_rows = sorted(
-            {r for (r, c) in cells if r < lay.first_row and c >= lay.value_start}
-        )
-        self.title = _title_lines(self.grid, lay.first_row, lay.value_start)
+        self.header_rows = _header_band(self.grid, lay.first_row, lay.value_start)
+        self.title = _title_lines(self.grid, lay.first_row, lay.value_start, self.header_rows)
         self.title_ind, self.title_unit = self._title_measure()
         self.title_period, self.title_period_problem = self._title_period()
         self.value_cols = sorted({c for (r, c) in cells if c >= lay.value_start})
