@@ -3,9 +3,11 @@
 The reader keeps every area it reads (the country, regions and other provinces of the
 statistics office's all-province tables, the merged Thái Nguyên province from 2025) at its
 own level. Analyses work on the study area unless asked for a comparison:
-:func:`select_study_area` is called at the entry of ``assess``, ``harmonise``, the maps
-and :func:`bkanalysis.load_observations`, so that no other area ever leaks into a Bắc Kạn
-figure, total or status.
+:func:`select_study_area` is called at the entry of ``assess``, ``harmonise``, the target
+and district charts, ``emissions_vs_bau`` and :func:`bkanalysis.load_observations`, so
+that no other area ever leaks into a Bắc Kạn figure, total or status. Commune maps draw
+commune rows only, which the reader gives for Bắc Kạn's units only; a commune code of no
+Bắc Kạn unit is refused by the map (never silently dropped).
 
 The study area is, in every vintage, the province row ``06`` (from 2025 the former
 province's area) and the districts and communes of Bắc Kạn's gazetteer of the row's

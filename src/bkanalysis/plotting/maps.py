@@ -220,10 +220,7 @@ def commune_values(
     >>> commune_values(obs, "forest_cover_pct", 2021, "2020")["value"].tolist()
     [71.0]
     """
-    from ..study_area import select_study_area
-
     require_columns(observations, _OBS_COLUMNS, "observations")
-    observations = select_study_area(observations)
     obs = observations[
         (observations["indicator_id"] == indicator_id)
         & (observations["area_level"] == "commune")
