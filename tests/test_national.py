@@ -714,3 +714,20 @@ def test_title_right_above_the_header(tmp_path):
     rows = [["", TITLE], ["", "", "", "", "Đơn vị tính: Nghìn người"], *rows[2:]]
     obs, _ = read_workbook(_xlsx(tmp_path / "title_adjacent.xlsx", rows))
     assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+
+
+def test_merged_province_table_of_the_former_units_only(tmp_path):
+    rows, units = _thai_nguyen_rows()
+    rows = [
+        r
+        for r in rows
+        if not (
+            len(r) > 1 and r[1] in ("Phường Phan Đình Phùng", "Xã Tân Cương", "Phường Quan Triều")
+        )
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "bk_cu_2026.xlsx", rows))
+    # the total is not read (whose total is it?), the 37 units are, 06 is derived
+    assert "C4" not in set(obs["source_cell"])
+    assert rej.set_index("source_cell").loc["C4", "reason"].startswith("total row")
+    assert (obs["area_code"] == "19").sum() == 0
+    assert _bk(obs)["value"].item() == sum(8000 + i for i in range(len(units)))

@@ -539,6 +539,12 @@ class _Reader:
         from bkanalysis.admin.provinces import province_list_vintage
 
         self.list_vintage = province_list_vintage(tuple(_clean_area(t)[0] for t in labels))
+        # a merged-province table holding only the former Bắc Kạn's units: its total may
+        # be the new province's or the former province's (not told apart: not read)
+        others = _merged_only_units()
+        self.merged_has_others = any(
+            _UNIT_PREFIX.match(t + " ") and _unit_short(t) in others for t in labels
+        )
         self.plans: dict[tuple, object] = {}
 
     # ------------------------------------------------------------- title
@@ -771,7 +777,20 @@ class _Reader:
         tp = self.lay.title_province
         if tp is not None:
             if _is_area_total(name):
-                return self._fixed(tp, "province"), None
+                fixed = self._fixed(tp, "province")
+                if tp.code == _MERGED and not self.merged_has_others:
+
+                    def ambiguous(year, fixed=fixed, n=name):
+                        if vintage_for_year(year) != "2025":
+                            return fixed(year)
+                        return (
+                            f"total row '{_short(n)}' of a table of the former Bắc Kạn's units "
+                            "only: the merged province's or the former province's total? "
+                            "(not read; 06 is derived from the units)"
+                        )
+
+                    return ambiguous, None
+                return fixed, None
             return self._sub_unit(name, tp, parents), None
         res = self._national_row(lab)
         if res is not None and depth == 0:
