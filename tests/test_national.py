@@ -731,3 +731,31 @@ def test_merged_province_table_of_the_former_units_only(tmp_path):
     assert rej.set_index("source_cell").loc["C4", "reason"].startswith("total row")
     assert (obs["area_code"] == "19").sum() == 0
     assert _bk(obs)["value"].item() == sum(8000 + i for i in range(len(units)))
+
+
+def test_pc_axis_content_variable_with_units_per_measure(tmp_path):
+    labels = [label for label, _p, _g in ROWS]
+    q = chr(34)
+    # HEADING year then measure: each row holds, per year, the population and the growth
+    data = "\n".join(
+        " ".join(
+            f"{p.replace(',', '.')} {g.replace(',', '.')}" for p, g in zip(pop, gr, strict=True)
+        )
+        for _l, pop, gr in ROWS
+    ).replace("..", '".."')
+    px = (
+        'CHARSET="ANSI";\nCODEPAGE="utf-8";\n'
+        f'CONTENTS="{TITLE}";\nUNITS="Nghìn người, %";\nSTUB="Địa phương";\n'
+        'HEADING="Năm","Chỉ tiêu";\nCONTVARIABLE="Chỉ tiêu";\n'
+        f"VALUES({q}Địa phương{q})={','.join(q + x + q for x in labels)};\n"
+        f"VALUES({q}Năm{q})={','.join(q + y + q for y in YEARS)};\n"
+        'VALUES("Chỉ tiêu")="Dân số trung bình","Tỷ lệ tăng dân số";\n'
+        'UNITS("Dân số trung bình")="Nghìn người";\nUNITS("Tỷ lệ tăng dân số")="%";\n'
+        f"DATA=\n{data};\n"
+    )
+    p = tmp_path / "contvar.px"
+    p.write_text(px, encoding="utf-8")
+    obs, rej = read_workbook(p)
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+    assert set(obs["indicator_id"]) == {"population_persons"}
+    assert len(obs) + len(rej) == 2 * len(ROWS) * len(YEARS)

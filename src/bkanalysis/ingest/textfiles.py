@@ -9,7 +9,8 @@ Excel export, so the same readers apply and provenance stays in A1 terms:
   fifth line's second field. Fields stay text; the number readers decide (``96208,9`` or
   ``96208.9``) from the column's conventions as for text cells of a workbook.
 - a PC-Axis file becomes one sheet named after the file: ``A1`` holds the ``TITLE``
-  (with ``UNITS`` as ``(ĐVT: …)`` when the title lacks it), row 3 on the ``HEADING``
+  (with ``UNITS`` as ``(ĐVT: …)`` when the title lacks it; with a ``CONTVARIABLE``, each
+  of its values carries its own ``UNITS("value")`` in parentheses), row 3 on the ``HEADING``
   variables (one header row per variable), then one row per combination of the ``STUB``
   variables (one label column per variable), the ``DATA`` values in the file's order.
   ``source_cell`` is the value's address in that rendering; missing-data symbols
@@ -216,6 +217,13 @@ def read_px_grids(path: str | os.PathLike) -> list[SheetGrid]:
         if raw is None:
             raise UnreadableFileError(path, f"PC-Axis file: no VALUES for '{var}'")
         values[var] = _px_strings(raw)
+    cont = " ".join(_px_strings(get("CONTVARIABLE") or ""))
+    if cont in values:
+        # one unit per value of the content variable: UNITS("Dân số trung bình")="Nghìn người"
+        for i, v in enumerate(values[cont]):
+            unit = " ".join(_px_strings(get("UNITS", v) or ""))
+            if unit and unit.lower() not in v.lower():
+                values[cont][i] = f"{v} ({unit})"
     tokens = _px_data(get("DATA") or "")
     n_rows = 1
     for var in stub:
