@@ -130,12 +130,14 @@ def plot_area_comparison(
         for bar, v in zip(bars, vals, strict=True):
             ax.text(
                 bar.get_width(), bar.get_y() + bar.get_height() / 2,
-                " " + format_number(v, lang), va="center", fontsize="small",
+                " " + format_number(v, lang, 2 if round(v, 1) != round(v, 2) else 1),
+                va="center", fontsize="small",
             )  # fmt: skip
     labels = []
     for ind in inds:
         y = int(data.loc[data["indicator_id"] == ind, "year"].iloc[0])
         labels.append(f"{indicator_label(ind, lang)} ({y})")
+    ax.set_xlim(0, 1.12 * max(float(data["value"].max()), 1.0))
     ax.set_yticks(range(len(inds)), labels)
     ax.invert_yaxis()
     ax.set_xlabel("%")
