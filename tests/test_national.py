@@ -759,3 +759,28 @@ def test_pc_axis_content_variable_with_units_per_measure(tmp_path):
     assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
     assert set(obs["indicator_id"]) == {"population_persons"}
     assert len(obs) + len(rej) == 2 * len(ROWS) * len(YEARS)
+
+
+def test_province_table_agrees_with_vietnamadminunits():
+    from bkanalysis.admin.gazetteer import query
+
+    for vintage, table in (("2020", "admin_units_legacy"), ("2025", "admin_units")):
+        vau = {
+            r["provinceCode"]: r["province"]
+            for r in query(f"SELECT DISTINCT provinceCode, province FROM {table}")
+        }
+        ours = national_units(vintage)
+        ours = ours[
+            (ours["area_level"] == "province")
+            & ~((ours["area_code"] == "06") & (vintage == "2025"))
+        ]
+        assert set(ours["area_code"]) == set(vau)
+        differ = {
+            c: (n, vau[c])
+            for c, n in zip(ours["area_code"], ours["area_name"], strict=True)
+            if vau[c] != n
+        }
+        # NOTE: 46 is named as in the 2019-2024 tables (Tỉnh Thừa Thiên Huế) before 2025
+        assert differ == (
+            {"46": ("Tỉnh Thừa Thiên Huế", "Thành phố Huế")} if vintage == "2020" else {}
+        )
