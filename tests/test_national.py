@@ -784,3 +784,16 @@ def test_province_table_agrees_with_vietnamadminunits():
         assert differ == (
             {"46": ("Tỉnh Thừa Thiên Huế", "Thành phố Huế")} if vintage == "2020" else {}
         )
+
+
+def test_record_level_sheet_with_commune_codes():
+    from bkanalysis.ingest.cells import Cell, SheetGrid
+    from bkanalysis.ingest.records import record_level_message
+
+    cells = {(0, 0): Cell("Mã xã"), (0, 1): Cell("Có điện (1/0)"), (0, 2): Cell("Số người")}
+    for r in range(1, 2001):
+        cells[(r, 0)] = Cell(1852 if r < 1200 else 1855)
+        cells[(r, 1)] = Cell(r % 2)
+        cells[(r, 2)] = Cell(1 + r % 6)
+    msg = record_level_message(SheetGrid("Hộ", cells))
+    assert msg is not None and "'01852' on 1,199 rows" in msg

@@ -19,13 +19,21 @@ __all__ = ["MIN_RECORD_ROWS", "record_level_message"]
 MIN_RECORD_ROWS = 1000
 
 
+def _unit_codes() -> frozenset[int]:
+    """Return the study area's district and commune codes (any vintage) as numbers."""
+    from bkanalysis.study_area import _units
+
+    return frozenset(int(code) for _v, code in _units())
+
+
 def record_level_message(grid: SheetGrid) -> str | None:
     """Describe *grid* in one line when it holds record-level data, else return None.
 
     A sheet is record-level when at least :data:`MIN_RECORD_ROWS` rows hold numbers, the
     numbers are mostly flags or small codes (at least 60 % are whole numbers from 0 to 9)
-    and one text column repeats the same label on many rows (an area named on at least
-    10 % of the rows and 100 rows or more): a table of indicators names each area once.
+    and one column repeats the same area on many rows (a label, or a commune code written
+    as a number, on at least 10 % of the rows and 100 rows or more): a table of
+    indicators names each area once.
 
     Examples
     --------
@@ -39,6 +47,7 @@ def record_level_message(grid: SheetGrid) -> str | None:
     numeric_rows: set[int] = set()
     small = total = 0
     texts: dict[int, Counter] = {}
+    codes = _unit_codes()
     for (r, c), cell in grid.cells.items():
         v = cell.value
         if isinstance(v, bool):
@@ -47,6 +56,9 @@ def record_level_message(grid: SheetGrid) -> str | None:
             numeric_rows.add(r)
             total += 1
             small += float(v).is_integer() and 0 <= v <= 9
+            if c < 10 and float(v).is_integer() and int(v) in codes:
+                # a commune or district code written as a number (1852 for 01852)
+                texts.setdefault(c, Counter())[f"{int(v):05d}"] += 1
         elif isinstance(v, str) and c < 10:
             t = v.strip()
             if t:
