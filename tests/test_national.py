@@ -797,3 +797,12 @@ def test_record_level_sheet_with_commune_codes():
         cells[(r, 2)] = Cell(1 + r % 6)
     msg = record_level_message(SheetGrid("Hộ", cells))
     assert msg is not None and "'01852' on 1,199 rows" in msg
+
+
+def test_csv_with_excel_separator_line(tmp_path):
+    rows = _all_province_rows(two_measures=False)
+    p = tmp_path / "sep.csv"
+    p.write_text("sep=;\n" + _csv_text(rows, ";"), encoding="utf-8")
+    obs, _ = read_workbook(p)
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+    assert set(_bk(obs)["source_cell"]) == {"B11", "C11", "D11", "E11"}  # line 11 of the file

@@ -74,7 +74,9 @@ def read_csv_grids(path: str | os.PathLike) -> list[SheetGrid]:
     r"""Read a CSV export as one sheet grid named after the file.
 
     The delimiter (``,``, ``;`` or tab) is the one that splits the lines most
-    consistently; quoted fields may hold delimiters and newlines.
+    consistently, or the one an Excel ``sep=;`` first line names (that line is then left
+    empty, so addresses stay the file's line numbers); quoted fields may hold delimiters
+    and newlines.
 
     Examples
     --------
@@ -87,7 +89,11 @@ def read_csv_grids(path: str | os.PathLike) -> list[SheetGrid]:
     """
     path = Path(path)
     text = _decode(path, _read_bytes(path))
-    delim = _delimiter(text)
+    hint = re.match(r"\s*sep=(.)\r?\n", text)
+    if hint:  # Excel's delimiter line; the table starts on the next line (row 1 stays row 1)
+        delim, text = hint.group(1), "\n" + text[hint.end() :]
+    else:
+        delim = _delimiter(text)
     cells: dict[tuple[int, int], Cell] = {}
     for r, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delim)):
         for c, field in enumerate(row):
