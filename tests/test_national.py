@@ -806,3 +806,24 @@ def test_csv_with_excel_separator_line(tmp_path):
     obs, _ = read_workbook(p)
     assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
     assert set(_bk(obs)["source_cell"]) == {"B11", "C11", "D11", "E11"}  # line 11 of the file
+
+
+def test_areas_across_the_columns(tmp_path):
+    labels = [label for label, _p, _g in ROWS]
+    rows = [[TITLE], [], ["", *labels], ["", *[POP] * len(labels)]]
+    for i, y in enumerate(YEARS):
+        rows.append([y, *[pop[i] for _l, pop, _g in ROWS]])
+    obs, rej = read_workbook(_xlsx(tmp_path / "pivot.xlsx", rows))
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+    # Bắc Kạn is the 6th area: column G, years on rows 5-8
+    assert set(_bk(obs)["source_cell"]) == {"G5", "G6", "G7", "G8"}
+    assert len(obs) + len(rej) == len(ROWS) * len(YEARS)
+    assert set(rej["raw_value"]) == {".."}
+
+
+def test_column_numbering_row_under_the_header(tmp_path):
+    rows = [list(r) for r in CENSUS_ROWS]
+    rows.insert(4, ["A", 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    obs, rej = read_workbook(_xlsx(tmp_path / "numbered.xlsx", rows, CENSUS_MERGES))
+    assert _bk(obs)[["value", "source_cell"]].values.tolist() == [[313905.0, "B9"]]
+    assert len(obs) == 5 and len(obs) + len(rej) == 5 * 9

@@ -70,6 +70,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)")
 _TITLE_CUT = re.compile(r"\s+(?:phân theo|chia theo|theo)\s+|,|\(|:", re.IGNORECASE)
 _PROVINCE_IN_TITLE = re.compile(r"(?:tỉnh|thành phố|tp\.?)\s+", re.IGNORECASE)
 _WHOLE = {"persons", "households", "communes", "facilities"}
+_COLUMN_NUMBER = re.compile(r"^\s*\(?(?:\d{1,2}|[A-Za-z]|[IVX]{1,4})\)?[.)]?\s*$")
 #: Code of the province Bắc Kạn merged into on 1 July 2025 (Thái Nguyên, Resolution
 #: 202/2025/QH15); its 2025 units include the former Bắc Kạn's 37.
 _MERGED = "19"
@@ -493,9 +494,35 @@ def read_national_sheet(grid: SheetGrid, source_file: str):
     """
     file_year = _single_year(source_file.rsplit("/", 1)[-1])
     lay = _detect(grid, file_year)
-    if lay is None:
+    if lay is not None:
+        return _Reader(lay, source_file, file_year).read()
+    if not _areas_across(grid):
         return None
-    return _Reader(lay, source_file, file_year).read()
+    # the country's units across the columns (a pivoted export): read the transpose
+    lay = _detect(_transpose(grid), file_year)
+    if lay is None or lay.title_province is not None:
+        return None
+    obs, rej, msg = _Reader(lay, source_file, file_year, transposed=True).read()
+    return obs, rej, msg + " (areas across the columns)"
+
+
+def _areas_across(grid: SheetGrid) -> bool:
+    """Tell whether one row of the sheet's top names the country's units across columns."""
+    by_row: dict[int, set[str]] = {}
+    for (r, c), cell in grid.cells.items():
+        if r < 30 and c >= 1 and isinstance(cell.value, str) and cell.value.strip():
+            res = _national(_clean_area(cell.value)[0], "2020") or _national(
+                _clean_area(cell.value)[0], "2025"
+            )
+            if res is not None:
+                by_row.setdefault(r, set()).add(res.code)
+    return any(len(codes - {PROVINCE_CODE}) >= 2 and len(codes) >= 3 for codes in by_row.values())
+
+
+def _transpose(grid: SheetGrid) -> SheetGrid:
+    cells = {(c, r): cell for (r, c), cell in grid.cells.items()}
+    merged = [(c0, r0, c1, r1) for r0, c0, r1, c1 in grid.merged]
+    return SheetGrid(grid.name, cells, merged)
 
 
 def _single_year(text: str) -> int | None:
@@ -515,8 +542,10 @@ class _Plan:
 
 
 class _Reader:
-    def __init__(self, lay: _Layout, src: str, file_year: int | None):
+    def __init__(self, lay: _Layout, src: str, file_year: int | None, transposed=False):
         self.lay = lay
+        # a transposed sheet is read as its transpose; addresses stay the sheet's own
+        self.addr = (lambda r, c: a1(c, r)) if transposed else a1
         self.grid = lay.grid
         self.src = src
         self.sheet = unicodedata.normalize("NFC", lay.grid.name)
@@ -630,6 +659,8 @@ class _Reader:
         unit = None
         problem = None
         for piece in [x for p in path for x in _split_year_piece(p)]:
+            if _COLUMN_NUMBER.match(piece):
+                continue  # a column-numbering row under the header: (1) (2) … or A B 1 2
             k = key(piece)
             p = parse_period(piece) if _YEAR.search(piece) or not k else None
             if p is None and re.fullmatch(r"\s*(?:19|20)\d\d\s*(?:\(\s*\*+\s*\)|\*+)?\s*", piece):
@@ -895,10 +926,10 @@ class _Reader:
     # ------------------------------------------------------------- cells
     def _reject_row(self, r, values, reason):
         for c, cell in values:
-            self.rej.append((self.src, self.sheet, a1(r, c), _raw(cell), reason))
+            self.rej.append((self.src, self.sheet, self.addr(r, c), _raw(cell), reason))
 
     def _cell(self, r, c, cell, area, lab, extra=None):
-        addr = a1(r, c)
+        addr = self.addr(r, c)
         plan = self._plan(c, extra)
         try:
             if plan.problem:
