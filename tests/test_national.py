@@ -827,3 +827,27 @@ def test_column_numbering_row_under_the_header(tmp_path):
     obs, rej = read_workbook(_xlsx(tmp_path / "numbered.xlsx", rows, CENSUS_MERGES))
     assert _bk(obs)[["value", "source_cell"]].values.tolist() == [[313905.0, "B9"]]
     assert len(obs) == 5 and len(obs) + len(rej) == 5 * 9
+
+
+def test_second_table_in_the_sheet_is_not_read_with_the_first_headers(tmp_path):
+    rows = _all_province_rows(two_measures=False)
+    rows += [
+        [],
+        ["Diện tích rừng phân theo địa phương"],
+        [],
+        ["", "2018", "2019", "2020", "2021"],
+        ["", *["Diện tích rừng (Nghìn ha)"] * 4],
+        ["CẢ NƯỚC", "14491,3", "14609,2", "14677,2", "14745,2"],
+        ["Bắc Kạn", "371,2", "372,0", "373,9", "374,1"],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "two_tables.xlsx", rows))
+    # the first table is read; nothing of the second becomes a population figure
+    assert {(r.year, r.status): r.value for r in _bk(obs).itertuples()} == BK_EXPECTED
+    assert not obs["source_cell"].str[1:].astype(int).gt(12).any()
+    second = rej[rej["source_cell"].str[1:].astype(int) > 13]
+    assert len(second) == 16
+    assert set(second["reason"].str.split(" [(:]", regex=True).str[0]) <= {
+        "after a second header",
+        "row without label",
+    }
+    assert second["reason"].str.startswith("after a second header").sum() == 12

@@ -733,6 +733,7 @@ class _Reader:
         group = None  # (area record or reason, label) of the last area row without values
         current_province = None  # NationalMatch of the last province row
         n_rows = 0
+        ended = None  # the row where a second header starts: the rest is not read
         for r in rows:
             labels = {c: _text(cells[(r, c)].value) for c in lay.label_cols if (r, c) in cells}
             labels = {c: t for c, t in labels.items() if t}
@@ -741,6 +742,17 @@ class _Reader:
                 for c in self.value_cols
                 if (r, c) in cells and _text(cells[(r, c)].value) != ""
             ]
+            if ended is None and values and n_rows and _is_header_row(values, labels):
+                ended = r
+            if ended is not None:
+                if values:
+                    self._reject_row(
+                        r,
+                        values,
+                        f"after a second header (row {ended + 1}): another table in the sheet "
+                        "is not read (split the sheet or describe it with a sheet spec)",
+                    )
+                continue
             if labels:
                 deepest = max(labels)
                 for c in list(ctx):
@@ -979,6 +991,32 @@ class _Reader:
             ]
             self.plans[key_] = text_convention(texts)  # type: ignore[assignment]
         return self.plans[key_]
+
+
+def _is_header_row(values, labels) -> bool:
+    """Tell whether a row under the data is the header of another table (years, measures).
+
+    No label, or a label that is no area, and at least two value cells that are periods
+    or text that is no number or missing marker.
+    """
+    headerish = 0
+    for _c, cell in values:
+        v = cell.value
+        t = _text(v)
+        if isinstance(v, str) and re.fullmatch(r"\d{4}", t):
+            continue  # '1986': a year or a value written as text, not decisive
+        if isinstance(v, str) and (parse_period(t) is not None or not looks_like_value(t)):
+            headerish += 1
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and 1950 <= v <= 2060:
+            continue  # a number that may be a year or a value: not decisive
+        else:
+            return False
+    if headerish < 2:
+        return False
+    return not labels or all(
+        _national(_clean_area(t)[0], "2020") is None and not _is_area_total(_clean_area(t)[0])
+        for t in labels.values()
+    )
 
 
 def _country():
