@@ -1973,6 +1973,71 @@ def build_census_published(out: Path) -> dict:
     }
 
 
+def build_all_province_published(out: Path) -> dict:
+    """An all-province table in the statistics office's export layout, from published figures.
+
+    Title in A1, a blank row, a header row of years, a header row of measures with their
+    unit, then ``CẢ NƯỚC``, the region and its provinces; ``..`` where the sources give no
+    figure. Values: census 1/4/2019 populations (``all_province_facts.csv``) and forest
+    cover 2020 of the country and of Bắc Kạn (``all_province_facts.csv``,
+    ``published_facts.csv``).
+    """
+    rows = read_csv(FACTS_DIR / "all_province_facts.csv")
+    bk_cover = facts_by_id()["forest_cover_2020"]
+    facts = {(r["area_code"], r["indicator_id"]): r for r in rows}
+    facts[("06", "forest_cover_pct")] = {**bk_cover, "area": "Bắc Kạn"}
+    areas = [(r["area_code"], r["area"]) for r in rows if r["indicator_id"] == "population_persons"]
+    areas.insert(1, ("VN-R2", "Trung du và miền núi phía Bắc"))
+    columns = [
+        ("2019", "Dân số (Người)", "population_persons", 0),
+        ("2020", "Tỷ lệ che phủ rừng (%)", "forest_cover_pct", 2),
+    ]
+    book = Book(PUBLISHED_CREATOR)
+    ws = book.sheet("Dia phuong")
+    ws.cell(1, 1, "Dân số và tỷ lệ che phủ rừng phân theo địa phương (số liệu đã công bố)")
+    for c, (year, measure, _ind, _dec) in enumerate(columns, 2):
+        ws.cell(3, c, year)  # years as text, as the office's export writes them
+        ws.cell(4, c, measure)
+    ws.column_dimensions["A"].width = 34
+    sources = []
+    for r, (code, label) in enumerate(areas, 5):
+        ws.cell(r, 1, label)
+        for c, (_y, _m, ind, dec) in enumerate(columns, 2):
+            fact = facts.get((code, ind))
+            if fact is None:
+                ws.cell(r, c, "..")  # the office's missing marker: no published figure used
+                continue
+            cell = ws.cell(r, c, float(fact["value"]) if dec else int(fact["value"]))
+            cell.number_format = "#,##0" if not dec else "0.00"
+            sources.append(
+                (ws.title, cell.coordinate, fact["value"], fact["source_url"], fact["quote"])
+            )
+    add_note_sheet(
+        book,
+        [
+            "Số liệu đã công bố - Published figures only, in the layout of the statistics office's all-province "
+            "tables (title in A1, years, measure and unit under each year, CẢ NƯỚC, region, provinces).",
+            "Dân số: Population and Housing Census 1/4/2019, GSO census data warehouse (cube Cube1a_DansoChung). "
+            "Tỷ lệ che phủ rừng 2020: national forest status announced by Decision 1558/QĐ-BNN-TCLN.",
+            "'..': no published figure was used (the region's totals and the other provinces' forest cover).",
+        ],
+        sources,
+    )
+    path = out / "published" / "gso_all_province_published.xlsx"
+    book.save(path)
+    return {
+        "path": path,
+        "indicators": {"population_persons", "forest_cover_pct"},
+        "title": "Dân số và tỷ lệ che phủ rừng phân theo địa phương (số liệu đã công bố) - "
+        "Population and forest cover by province (published)",
+        "publisher": "General Statistics Office of Viet Nam (census 2019); MARD (forest status 2020)",
+        "kind": "published",
+        "sources": sorted({s[3] for s in sources}),
+        "note": "All-province table (office export layout): country, Northern midlands and mountain "
+        "areas region, its 14 provinces; only published values, '..' elsewhere.",
+    }
+
+
 # --------------------------------------------------------------------------------------
 # SOURCES.yml and main
 # --------------------------------------------------------------------------------------
@@ -2057,6 +2122,7 @@ def generate(out: Path, seed: int = DEFAULT_SEED) -> list[dict]:
         build_indicators_published(out),
         build_population_published(out),
         build_census_published(out),
+        build_all_province_published(out),
         build_yearbook(out, seed, series, census),
         build_forest_synthetic(out, seed, series, facts),
         build_emissions(out, seed),

@@ -200,8 +200,10 @@ def _province_pairs(observations: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     from .progress import preferred_values
+    from .study_area import select_study_area
 
-    obs = observations[observations["area_level"] == "province"]
+    obs = select_study_area(observations)
+    obs = obs[obs["area_level"] == "province"]
     ids = {
         i: (s, kind) for s in SECTORS for kind, i in zip(("actual", "bau"), _ids(s), strict=True)
     }

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BuildResult", "build", "build_command", "find_workbooks", "load_observations"]
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".px")
 _KEY = ["indicator_id", "area_code", "admin_vintage", "year", "status"]
 
 
@@ -85,9 +85,9 @@ class BuildResult:
 def find_workbooks(raw: str | os.PathLike) -> tuple[list[Path], list[Path]]:
     """Return ``(workbooks, other_files)`` under *raw*, sorted by relative path.
 
-    Hidden files and folders, Office lock files (``~$*``), ``SOURCES.yml``, the
-    researcher's ``aliases.csv`` and the ``specs/`` folder are ignored; anything else that is not ``.xlsx``/``.xlsm``/``.xls``
-    is returned as *other_files* (reported, not read).
+    Hidden files and folders, Office lock files (``~$*``), ``SOURCES.yml`` and the
+    ``specs/`` folder and the researcher's ``aliases.csv`` are ignored; anything else that
+    is not ``.xlsx``/``.xlsm``/``.xls`` or a ``.csv``/``.tsv``/``.px`` table is returned as *other_files* (reported, not read).
     """
     raw = Path(raw)
     books, others = [], []
@@ -222,7 +222,7 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
                 "status": "skipped",
                 "observations": 0,
                 "rejects": 0,
-                "message": "not a workbook (.xlsx/.xlsm/.xls)",
+                "message": "not a workbook (.xlsx/.xlsm/.xls) or table (.csv/.tsv/.px)",
             }
         )
     all_obs = _sorted_records([x for o in obs for x in o], OBSERVATION_COLUMNS, "indicator_id")
@@ -639,8 +639,20 @@ def build_command(args) -> int:
     return 0
 
 
-def load_observations(processed: str | os.PathLike | None = None) -> pd.DataFrame:
+def load_observations(
+    processed: str | os.PathLike | None = None, *, study_area: bool = True, include=None
+) -> pd.DataFrame:
     """Read the built ``observations.parquet`` (validated).
+
+    Parameters
+    ----------
+    processed : path-like, optional
+        The processed folder (default: the configured one).
+    study_area : bool, default True
+        Keep only the study area (``06`` and its units); False keeps every area (the
+        country, regions and other provinces read from all-province tables).
+    include : str or list of str, optional
+        Other area codes kept beside the study area for a comparison (``["VN", "VN-R2"]``).
 
     Raises
     ------
@@ -658,4 +670,9 @@ def load_observations(processed: str | os.PathLike | None = None) -> pd.DataFram
     path = folder / "observations.parquet"
     if not path.is_file():
         raise BkError(f"{path} not found: run `bkanalysis build` first")
-    return validate_observations(pd.read_parquet(path))
+    obs = validate_observations(pd.read_parquet(path))
+    if not study_area:
+        return obs
+    from .study_area import select_study_area
+
+    return select_study_area(obs, include=include).reset_index(drop=True)

@@ -901,7 +901,10 @@ def assess(
     import pandas as pd
 
     from .schema import AREA_LEVELS, PROVINCE_CODE, vintage_for_year
+    from .study_area import select_study_area
     from .targets import TARGET_COLUMNS, _as_year, load_targets, target_readings, targets_frame
+
+    observations = select_study_area(observations)  # other areas never enter an assessment
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")

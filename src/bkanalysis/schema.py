@@ -6,6 +6,7 @@ at the boundaries (after reading, before writing) with :func:`validate_observati
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AREA_LEVELS",
     "ASSESSMENT_STATUSES",
+    "OBSERVATION_AREA_LEVELS",
     "OBSERVATION_COLUMNS",
     "OBSERVATION_STATUSES",
     "OPTIONAL_COLUMNS",
@@ -60,6 +62,10 @@ REJECT_COLUMNS: tuple[str, ...] = (
 )
 
 AREA_LEVELS: tuple[str, ...] = ("province", "district", "commune")
+#: Every ``area_level`` of the observation table: the study area's levels and, above them,
+#: the country (code ``VN``) and the six socio-economic regions (``VN-R1`` … ``VN-R6``),
+#: read from the statistics office's all-province tables (see docs/admin.md).
+OBSERVATION_AREA_LEVELS: tuple[str, ...] = ("country", "region", *AREA_LEVELS)
 VINTAGES: tuple[str, ...] = ("2019", "2020", "2025")
 OBSERVATION_STATUSES: tuple[str, ...] = ("actual", "preliminary", "estimate", "plan")
 #: Statuses of a target's progress, used by assessment, charts and reports.
@@ -77,6 +83,13 @@ ASSESSMENT_STATUSES: tuple[str, ...] = (
 PROVINCE_CODE = "06"
 
 _CODE_LENGTH = {"province": 2, "district": 3, "commune": 5}
+_CODE_PATTERN = {"country": r"VN", "region": r"VN-R[1-6]"}
+
+
+def _code_fits(code: str, level: str) -> bool:
+    if level in _CODE_PATTERN:
+        return re.fullmatch(_CODE_PATTERN[level], code) is not None
+    return len(code) == _CODE_LENGTH[level] and code.isdigit()
 
 
 def vintage_for_year(year: int) -> str:
@@ -210,7 +223,7 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
                 out[col] = num
 
     for col, allowed in (
-        ("area_level", AREA_LEVELS),
+        ("area_level", OBSERVATION_AREA_LEVELS),
         ("admin_vintage", VINTAGES),
         ("status", OBSERVATION_STATUSES),
     ):
@@ -228,14 +241,19 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
         for code, level in set(
             zip(out["area_code"].tolist(), out["area_level"].tolist(), strict=True)
         )
-        if len(code) != _CODE_LENGTH[level] or not code.isdigit()
+        if not _code_fits(code, level)
     }
     if bad_pairs:
-        lengths = out["area_level"].map(_CODE_LENGTH)
-        bad = (out["area_code"].str.len() != lengths) | ~out["area_code"].str.isdigit()
+        bad = pd.Series(
+            [
+                (c, lv) in bad_pairs
+                for c, lv in zip(out["area_code"].tolist(), out["area_level"].tolist(), strict=True)
+            ],
+            index=out.index,
+        )
         raise SchemaError(
             "column 'area_code': code does not fit its level (2/3/5 digits for "
-            f"province/district/commune) at {_first_bad(out, bad)}"
+            f"province/district/commune, VN, VN-R1…VN-R6) at {_first_bad(out, bad)}"
         )
     year_vintages = set(zip(out["year"].tolist(), out["admin_vintage"].tolist(), strict=True))
     if any(vintage_for_year(y) != v for y, v in year_vintages):

@@ -15,6 +15,7 @@ from .crosswalk import crosswalk
 from .gazetteer import gazetteer
 from .harmonise import harmonise
 from .names import normalise_name
+from .provinces import national_units, resolve_national
 from .resolve import AreaMatch, AreaResolutionError, make_resolver, resolve_area
 
 __all__ = [
@@ -26,7 +27,9 @@ __all__ = [
     "harmonise",
     "load_boundaries",
     "make_resolver",
+    "national_units",
     "normalise_name",
     "reconcile_totals",
     "resolve_area",
+    "resolve_national",
 ]

@@ -344,7 +344,7 @@ def _gazetteer(vintage: str) -> pd.DataFrame:
     return df
 
 
-def gazetteer(vintage: str) -> pd.DataFrame:
+def gazetteer(vintage: str, *, national: bool = False) -> pd.DataFrame:
     """Return the units of Bắc Kạn in *vintage*: province, districts and communes.
 
     Parameters
@@ -352,6 +352,10 @@ def gazetteer(vintage: str) -> pd.DataFrame:
     vintage : {'2019', '2020', '2025'}
         The set of units (DESIGN.md §2). Codes are reused across vintages: always key on
         (vintage, area_code).
+    national : bool, default False
+        Also list the country (``VN``), the six regions (``VN-R1`` … ``VN-R6``) and the
+        other provinces of *vintage* (63 to 30 June 2025, 34 from 1 July 2025; see
+        :func:`bkanalysis.admin.provinces.national_units`), without areas or districts.
 
     Returns
     -------
@@ -372,5 +376,33 @@ def gazetteer(vintage: str) -> pd.DataFrame:
     'Xã Bằng Thành'
     >>> len(gazetteer("2019")), len(gazetteer("2025"))
     (131, 38)
+    >>> gazetteer("2020", national=True)["area_level"].value_counts().to_dict()
+    {'commune': 108, 'province': 63, 'district': 8, 'region': 6, 'country': 1}
     """
-    return _gazetteer(check_vintage(vintage)).copy()
+    v = check_vintage(vintage)
+    df = _gazetteer(v).copy()
+    if not national:
+        return df
+    import pandas as pd
+
+    from .provinces import national_units
+
+    nat = national_units(v)
+    nat = nat[nat["area_code"] != PROVINCE_CODE]
+    extra = pd.DataFrame(
+        {
+            "area_code": nat["area_code"],
+            "area_level": nat["area_level"],
+            "area_name": nat["area_name"],
+            "short_name": nat["area_name"].str.replace(r"^(Tỉnh|Thành phố) ", "", regex=True),
+            "unit_type": nat["unit_type"].where(nat["unit_type"] != "", None),
+            "district_code": None,
+            "district_name": None,
+            "former_district_codes": None,
+            "area_km2": float("nan"),
+            "valid_from": VINTAGE_DATES[v][0],
+            "valid_to": VINTAGE_DATES[v][1],
+            "vintage": v,
+        }
+    )
+    return pd.concat([df, extra], ignore_index=True)

@@ -79,6 +79,9 @@ def harmonise(
     indicator's observations from *weights* or from *observations* itself (falling back
     to areas, with a note), means.
 
+    Only the study area is harmonised: rows of other areas (the country, regions, other
+    provinces; :func:`bkanalysis.study_area.select_study_area`) are left out.
+
     Rows that are not converted are kept, never dropped, with ``converted`` False and a
     ``conversion_note`` saying why when they could not be:
 
@@ -121,8 +124,10 @@ def harmonise(
     """
     import pandas as pd
 
+    from ..study_area import select_study_area
+
     to = check_vintage(to_vintage)
-    obs = check_observations(observations)
+    obs = check_observations(select_study_area(observations))
     if obs.empty:
         return _finish(obs.assign(converted=False, conversion_note=""))
     obs = obs.copy()

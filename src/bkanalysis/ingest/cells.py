@@ -153,7 +153,7 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
     ----------
     path : path-like
         The workbook (opened read-only, never written).
-    kind : {'xlsx', 'xls', 'ods', 'html'}
+    kind : {'xlsx', 'xls', 'ods', 'html', 'csv', 'px'}
         What :func:`bkanalysis.ingest.sniff.sniff` said the file is.
 
     Raises
@@ -169,6 +169,10 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
             return _load_xls(path)
         if kind == "ods":
             return _load_calamine(path, xml=None)
+        if kind in ("csv", "px"):
+            from bkanalysis.ingest.textfiles import read_csv_grids, read_px_grids
+
+            return (read_csv_grids if kind == "csv" else read_px_grids)(path)
         if kind == "html":
             try:
                 from bkanalysis.ingest.sniff import html_to_grids  # type: ignore[attr-defined]

@@ -338,6 +338,22 @@ def _read_sheet(grid: SheetGrid, src: str, obs: list, rej: list, sheets: list) -
     if _NOTES_SHEET.match(key(grid.name)):
         sheets.append(_sheet_row(src, grid.name, "empty", 0, [], [], "notes sheet (by its name)"))
         return
+    from .national import read_national_sheet  # issue 15: tables beyond the study area
+    from .records import record_level_message
+
+    records = record_level_message(grid)
+    if records is not None:  # household records: reported in one line, not cell by cell
+        r = [_reject(src, grid.name, "", "", f"record-level data: {records}; not read")]
+        rej += r
+        sheets.append(_sheet_row(src, grid.name, "record_level", 0, [], r, records))
+        return
+    beyond = read_national_sheet(grid, src)
+    if beyond is not None:
+        o, r, msg = beyond
+        obs += o
+        rej += r
+        sheets.append(_sheet_row(src, grid.name, "beyond_study_area", 0, o, r, msg))
+        return
     tables = find_tables(grid)
     if not tables:
         has_numbers = any(

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 #: What :func:`sniff` can return.
-KINDS = ("xlsx", "xls", "html", "ods")
+KINDS = ("xlsx", "xls", "html", "ods", "csv", "px")
 
 #: Refuse a zip whose members expand to more than this many bytes in total.
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -62,7 +62,7 @@ _HTML_RE = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|meta|style|
 
 
 def sniff(path: str | os.PathLike) -> str:
-    r"""Return the kind of spreadsheet at *path*, judged by content: ``'xlsx'``, ``'xls'``, ``'html'`` or ``'ods'``.
+    r"""Return the kind of spreadsheet at *path*, judged by content: ``'xlsx'``, ``'xls'``, ``'html'``, ``'ods'``, ``'csv'`` or ``'px'``.
 
     Parameters
     ----------
@@ -74,7 +74,8 @@ def sniff(path: str | os.PathLike) -> str:
     str
         ``'xlsx'`` (Office Open XML workbook, also ``.xlsm``), ``'xls'`` (BIFF workbook in
         an OLE container), ``'html'`` (an HTML page holding at least one ``<table>``, as
-        saved by many websites under an ``.xls`` name) or ``'ods'`` (OpenDocument).
+        saved by many websites under an ``.xls`` name), ``'ods'`` (OpenDocument), ``'csv'``
+        (a text file named ``.csv``/``.tsv``) or ``'px'`` (PC-Axis text named ``.px``).
 
     Raises
     ------
@@ -518,9 +519,28 @@ def _sniff_other(path: Path, head: bytes) -> str:
         if _has_table(path):
             return "html"
         raise UnreadableFileError(path, "an HTML page without a <table>, not a spreadsheet")
+    kind = _text_table_kind(path, head)
+    if kind is not None:
+        return kind
     raise UnreadableFileError(
         path, "a text file (CSV?), not a spreadsheet; open it in Excel and save it as .xlsx"
     )
+
+
+def _text_table_kind(path: Path, head: bytes) -> str | None:
+    """``'csv'``/``'px'`` for a text table whose name says so, else None.
+
+    A text file is read as a table only under a ``.csv``/``.tsv``/``.px`` name (a text file
+    renamed ``.xlsx`` is still refused), and a ``.px`` file must hold PC-Axis keywords.
+    """
+    from .textfiles import looks_like_px
+
+    suffix = path.suffix.lower()
+    if suffix == ".px":
+        return "px" if looks_like_px(head) else None
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    return None
 
 
 def _decode_head(head: bytes) -> str | None:

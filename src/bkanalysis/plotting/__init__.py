@@ -19,6 +19,7 @@ from .charts import (
     plot_target_series,
     resolve_target,
 )
+from .comparison import plot_area_comparison
 from .export import read_manifest, save_figure
 from .maps import (
     boundaries_available,
@@ -45,6 +46,7 @@ __all__ = [
     "boundaries_available",
     "commune_values",
     "figsize",
+    "plot_area_comparison",
     "plot_commune_map",
     "plot_commune_small_multiples",
     "plot_dashboard",

@@ -239,6 +239,9 @@ def plot_target_series(
     unit = indicator(ind)["unit"]
     obs = observations[observations["indicator_id"] == ind]
     if area_code is None:
+        from ..study_area import select_study_area
+
+        obs = select_study_area(obs)
         obs = obs[obs["area_level"] == "province"]
         area_code = obs["area_code"].iloc[0] if not obs.empty else "06"
     else:
@@ -808,7 +811,9 @@ def plot_district_small_multiples(
     check_lang(lang)
     require_columns(observations, _OBS_COLUMNS, "observations")
     indicator(indicator_id)
-    data = _district_series(observations, indicator_id)
+    from ..study_area import select_study_area
+
+    data = _district_series(select_study_area(observations), indicator_id)
     districts = data[data["area_level"] == "district"].copy()
     if districts.empty:
         raise BkError(f"observations: no district rows for {indicator_id!r}")
