@@ -449,7 +449,7 @@ def test_unseen_workbooks_recall_and_no_wrong_value(tmp_path):
 
     rows = inexact_matches(pd.concat(frames, ignore_index=True))
     assert len(rows) >= 20
-    for label, _ind, how, score, _runner, runner_score, cells in rows:
+    for label, _ind, how, score, _runner, runner_score, cells, _ignored in rows:
         assert how == "synonyms" and cells > 0, label
         assert score - runner_score >= 5, label
 

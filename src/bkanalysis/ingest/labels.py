@@ -991,18 +991,21 @@ def suggest_indicator(text: str, n: int = 3) -> list[tuple[str, float]]:
     return [(i, scores[i]) for i in ranked]
 
 
-def explain_match(source_label: str, indicator_id: str) -> tuple[str, float, str | None, float]:
+def explain_match(
+    source_label: str, indicator_id: str
+) -> tuple[str, float, str | None, float, tuple[str, ...]]:
     """How an observation's ``source_label`` gives its indicator, for the validation report.
 
-    Returns ``(how, score, runner_up, runner_score)``: ``how`` is ``alias`` when a
+    Returns ``(how, score, runner_up, runner_score, tolerated)``: ``how`` is ``alias`` when a
     researcher's alias in force names it, ``exact`` when the label (or one of its
     `` › ``-separated pieces, or one of its bilingual halves) is an alias of the indicator
-    or of one of its component labels, else ``synonyms``.
+    or of one of its component labels, else ``synonyms``; ``tolerated`` lists the filler
+    words the matcher ignored, as the label spells them.
     """
     if _USER_ALIASES:
         for k in _explain_keys(source_label):
             if _USER_ALIASES.get(k) == indicator_id:
-                return "alias", 100.0, None, 0.0
+                return "alias", 100.0, None, 0.0, ()
     return _explain_cached(source_label, indicator_id)
 
 
@@ -1019,14 +1022,16 @@ def _explain_keys(source_label: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=16384)
-def _explain_cached(source_label: str, indicator_id: str) -> tuple[str, float, str | None, float]:
+def _explain_cached(
+    source_label: str, indicator_id: str
+) -> tuple[str, float, str | None, float, tuple[str, ...]]:
     children = _catalog()[2]
     for k in _explain_keys(source_label):
         if any(kids.get(k) == indicator_id for kids in children.values()):
-            return "exact", 100.0, None, 0.0
+            return "exact", 100.0, None, 0.0, ()
         m = _match_cached(k, (), None)
         if m.id == indicator_id and m.how == "exact":
-            return "exact", 100.0, None, 0.0
+            return "exact", 100.0, None, 0.0, ()
     pieces = [p for p in str(source_label).split(" › ") if p.strip()]
     # the matcher again, with the evidence the reader had: the indicator's unit, its
     # theme, and for "parent › row" the parent's indicator as context
@@ -1049,7 +1054,13 @@ def _explain_cached(source_label: str, indicator_id: str) -> tuple[str, float, s
             continue
         m = _match_cached(k, ctx, unit)
         if m.id == indicator_id:
-            return m.how, m.score, m.runner_up, m.runner_score
+            return (
+                m.how,
+                m.score,
+                m.runner_up,
+                m.runner_score,
+                _original_words(source_label, m.tolerated),
+            )
     joined = frozenset(canonical(label_key(" ".join(pieces))))
     # scored as the matcher did: with the words its unit and theme imply (the reader
     # accepted the label, so that evidence was there)
@@ -1068,7 +1079,18 @@ def _explain_cached(source_label: str, indicator_id: str) -> tuple[str, float, s
     own = scores.get(indicator_id, 0.0)
     others = sorted((i for i in scores if i != indicator_id), key=lambda i: (-scores[i], i))
     runner = others[0] if others else None
-    return "synonyms", own, runner, scores.get(runner, 0.0) if runner else 0.0
+    return "synonyms", own, runner, scores.get(runner, 0.0) if runner else 0.0, ()
+
+
+def _original_words(source_label: str, tolerated: tuple[str, ...]) -> tuple[str, ...]:
+    """Spell tolerated (folded) words as the label wrote them, with their diacritics."""
+    if not tolerated:
+        return ()
+    words = re.findall(r"[\w%]+", unicodedata.normalize("NFC", str(source_label)))
+    spelled = {}
+    for w in words:
+        spelled.setdefault(key(w), w)
+    return tuple(" ".join(spelled.get(part, part) for part in t.split()) for t in tolerated)
 
 
 def _opt_id(x: str | None) -> tuple[str, ...]:
