@@ -720,8 +720,8 @@ def _unit_agrees(ind_unit: str, unit: str | None, polarity: str | None) -> bool:
 
 #: each filler word the matcher tolerates beyond an alias costs this many points
 TOLERANCE_PENALTY = 3.0
-#: at most this many filler words are tolerated in one label, and the alias must have at
-#: least twice as many words as the label has fillers
+#: at most this many filler words are tolerated in one label, and the label must share at
+#: least twice as many words (and at least two) with the alias as it has fillers
 MAX_TOLERATED = 3
 
 
@@ -792,7 +792,10 @@ def _tolerable(
     extra = tuple(w for w in dict.fromkeys(seq) if w not in alias)
     if not extra and not dropped:
         return None
-    if len(extra) > MAX_TOLERATED or 2 * len(extra) > len(alias):
+    # the label's own words must name the indicator: words the evidence implies (an
+    # emission table's "phát thải khí nhà kính") never carry a filler ("Khác" = other)
+    own = len(alias & set(seq))
+    if len(extra) > MAX_TOLERATED or 2 * max(len(extra), 1) > own:
         return None
     vocab = _vocabulary()
     if any(w in vocab or any(ch.isdigit() for ch in w) for w in extra):
