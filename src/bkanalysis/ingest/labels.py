@@ -759,6 +759,16 @@ def _discriminating() -> tuple[tuple[str, ...], ...]:
 
 
 @lru_cache(maxsize=1)
+def _filler_words() -> tuple[tuple[str, ...], ...]:
+    """Words and phrases that carry no meaning for an indicator (package data)."""
+    from bkanalysis.catalog import read_package_csv
+
+    phrases = read_package_csv("ingest/label_filler_words.csv")["phrase"]
+    out = {tuple(key(p).split()) for p in phrases if isinstance(p, str)}
+    return tuple(sorted((p for p in out if p), key=lambda p: (-len(p), p)))
+
+
+@lru_cache(maxsize=1)
 def _fillers() -> tuple[re.Pattern[str], ...]:
     from bkanalysis.catalog import read_package_csv
 
@@ -786,8 +796,9 @@ def _tolerable(
 ) -> tuple[str, ...] | None:
     """Return the label's words beyond *alias* if all are tolerable fillers, else None.
 
-    A filler is in no indicator's vocabulary, has no digit, and no discriminating phrase
-    (nor an area name) of the label falls outside the alias.
+    A filler is in no indicator's vocabulary, has no digit, is one of the filler words
+    (``ingest/label_filler_words.csv``), and no discriminating phrase (nor an area name)
+    of the label falls outside the alias.
     """
     extra = tuple(w for w in dict.fromkeys(seq) if w not in alias)
     if not extra and not dropped:
@@ -799,6 +810,16 @@ def _tolerable(
         return None
     vocab = _vocabulary()
     if any(w in vocab or any(ch.isdigit() for ch in w) for w in extra):
+        return None
+    # only words that are fillers in these reports (package data): an unknown word may
+    # narrow the indicator (Diện tích rừng bị mất, Số xã đạt chuẩn NTM kiểu mẫu)
+    covered: set[str] = set()
+    for phrase in _filler_words():
+        n = len(phrase)
+        for i in range(len(seq) - n + 1):
+            if seq[i : i + n] == phrase:
+                covered |= set(phrase)
+    if not set(extra) <= covered:
         return None
     for phrase in _discriminating():
         n = len(phrase)
