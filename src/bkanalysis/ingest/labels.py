@@ -852,7 +852,11 @@ def match_by_synonyms(
     %, ``số`` for a count in its unit, ``phát thải khí nhà kính`` in an emission table
     (*context* holds ``theme:emissions`` or an emission indicator). Every word of the
     label must be in the alias: an extra word (``tăng``, ``mật độ``, ``mới``, ``Nam``)
-    refuses. The unit must agree: the declared *unit* is the indicator's, or with none
+    refuses — unless no alias qualifies that way and every extra word is a filler (see
+    :func:`_tolerable`: a known filler word, in no indicator's vocabulary, no digit, no
+    discriminating phrase nearby; or an as-of date without a year), each costing
+    :data:`TOLERANCE_PENALTY` points and reported in ``tolerated``; the runner-up is then
+    scored without the fillers. The unit must agree: the declared *unit* is the indicator's, or with none
     declared the label's kind (``Tỷ lệ`` → %, ``Số …`` → a count) is. The match is
     accepted only when one indicator qualifies and its rapidfuzz score beats the best
     other indicator's by :data:`MARGIN`; otherwise the reason lists the ranked candidates
@@ -863,6 +867,11 @@ def match_by_synonyms(
     >>> match_by_synonyms(key("Tỷ lệ thu gom CTR sinh hoạt khu vực đô thị"), (), "%").id
     'urban_waste_collected_pct'
     >>> match_by_synonyms(key("Tỷ lệ tăng dân số"), (), "%").id is None
+    True
+    >>> m = match_by_synonyms(key("Tỷ lệ hộ có sẵn nước sạch để dùng"), (), "%")
+    >>> m.id, m.tolerated, m.score
+    ('clean_water_households_pct', ('san',), 97.0)
+    >>> match_by_synonyms(key("Tỷ lệ hộ chưa có nước sạch để dùng"), (), "%").id is None
     True
     """
     from bkanalysis.catalog import load_indicators
