@@ -449,7 +449,7 @@ def test_unseen_workbooks_recall_and_no_wrong_value(tmp_path):
 
     rows = inexact_matches(pd.concat(frames, ignore_index=True))
     assert len(rows) >= 20
-    for label, _ind, how, score, _runner, runner_score, cells in rows:
+    for label, _ind, how, score, _runner, runner_score, cells, _ignored in rows:
         assert how == "synonyms" and cells > 0, label
         assert score - runner_score >= 5, label
 
@@ -572,3 +572,185 @@ def test_a_reference_inside_the_title_line_is_cut_out(tmp_path):
     ]
     obs, _rej = read_workbook(_book(tmp_path / "t.xlsx", rows))
     assert obs[["area_code", "year", "value"]].values.tolist() == [["01864", 2019, 15.0]]
+
+
+# ---------------------------------------------------------------- fillers (issue 14 follow-up)
+
+
+@pytest.mark.parametrize(
+    ("label", "unit", "expected"),
+    [
+        ("Tỷ lệ hộ dân hiện đang được dùng nước sạch", "%", "clean_water_households_pct"),
+        ("Tỷ lệ hộ có sẵn nước sạch để dùng", "%", "clean_water_households_pct"),
+        (
+            "Tỷ lệ hộ gia đình có nước sạch để sử dụng trên địa bàn tỉnh",
+            "%",
+            "clean_water_households_pct",
+        ),
+        ("Diện tích rừng hiện còn (tính đến 31/12)", "Ha", "forest_area_ha"),
+        ("Số xã đã đạt chuẩn NTM lũy kế đến nay", "Xã", "ntm_communes_count"),
+        ("Số xã được công nhận đạt chuẩn nông thôn mới thuộc tỉnh", "Xã", "ntm_communes_count"),
+        (
+            "Tỷ lệ chất thải y tế thuộc tỉnh đã được xử lý đạt quy chuẩn",
+            "%",
+            "medical_waste_treated_pct",
+        ),
+        (
+            "Tỷ lệ rác thải đô thị được thu gom xử lý (khu vực đô thị)",
+            "%",
+            "urban_waste_collected_pct",
+        ),
+        (
+            "Tỷ lệ hộ nông thôn đã có nước hợp vệ sinh để dùng",
+            "%",
+            "rural_hygienic_water_households_pct",
+        ),
+        ("Dân số trung bình toàn bộ tỉnh", "Người", "population_persons"),
+    ],
+)
+def test_filler_words_are_tolerated(label, unit, expected):
+    m = _match(label, unit)
+    assert m.id == expected, m.reason
+
+
+def test_a_tolerated_word_costs_points_and_is_reported():
+    m = _match("Tỷ lệ hộ có sẵn nước sạch để dùng", "%")
+    assert m.id == "clean_water_households_pct" and m.tolerated == ("san",)
+    assert m.score < 100 and m.score - m.runner_score >= 5
+    m = _match("Diện tích rừng hiện còn (tính đến 31/12)", "Ha")
+    assert m.tolerated == ("tinh den 31 12",)
+
+
+@pytest.mark.parametrize(
+    ("label", "unit"),
+    [
+        ("Tỷ lệ hộ chưa có nước sạch để dùng", "%"),  # negation
+        ("Tỷ lệ hộ không có nước sạch", "%"),
+        ("Tỷ lệ hộ nghèo đang có nước sạch", "%"),  # another base
+        ("Tỷ lệ hộ đăng ký sử dụng nước sạch hiện nay", "%"),  # registration
+        ("Tỷ lệ hộ ở Ba Bể có nước sạch", "%"),  # an area name
+        ("Tốc độ tăng dân số hiện nay", "%"),  # growth
+        ("Mật độ dân số toàn tỉnh", None),  # density
+        ("Dân số nữ trên địa bàn tỉnh", "Người"),  # a part
+        ("Dân số nam hiện nay", "Người"),
+        ("Dân số trung bình của huyện", "Người"),  # another area
+        ("Diện tích rừng trồng mới hiện có", "Ha"),  # new planting
+        ("Diện tích rừng bị mất", "Ha"),  # an unknown word may narrow the indicator
+        ("Diện tích rừng đặc dụng hiện có", "Ha"),
+        ("Diện tích rừng còn lại", "Ha"),
+        ("Số xã đạt chuẩn nông thôn mới kiểu mẫu", "Xã"),
+        ("Số xã đạt chuẩn NTM kế hoạch giao", "Xã"),  # a target
+        ("Số xã dự kiến đạt chuẩn nông thôn mới", "Xã"),
+        ("Diện tích rừng tính đến 31/12/2023", "Ha"),  # a year in the label
+        ("Tỷ lệ che phủ rừng bình quân toàn tỉnh", "%"),  # an average
+        ("Số hộ có nước sạch để dùng", "Hộ"),  # a count for a rate
+    ],
+)
+def test_discriminating_words_refuse_beside_fillers(label, unit):
+    assert _match(label, unit).id is None
+
+
+def test_other_under_an_emission_total_is_refused():
+    k = label_key("Khác")
+    ctx = ("ghg_bau_tco2e", "theme:emissions")
+    assert match_indicator(k, ctx, "tCO2e").id is None
+    assert match_indicator(label_key("Các lĩnh vực khác"), ctx, "tCO2e").id is None
+
+
+def test_no_filler_word_is_discriminating_or_in_the_vocabulary():
+    from bkanalysis.ingest.labels import _discriminating, _filler_words, _vocabulary
+
+    disc = {" ".join(p) for p in _discriminating()}
+    vocab = _vocabulary()
+    for phrase in _filler_words():
+        assert " ".join(phrase) not in disc
+        for n in range(1, len(phrase) + 1):
+            for i in range(len(phrase) - n + 1):
+                assert " ".join(phrase[i : i + n]) not in disc, phrase
+        # a filler in the vocabulary is never tolerated: it belongs in the stop-words
+        assert not set(phrase) <= vocab, phrase
+
+
+def test_validation_lists_the_words_ignored(tmp_path):
+    from bkanalysis.review import inexact_matches, inexact_matches_markdown
+
+    rows = [
+        ["BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU MÔI TRƯỜNG"],
+        ["STT", "Chỉ tiêu", "ĐVT", "TH 2023", "KH 2024"],
+        ["1", "Tỷ lệ hộ có sẵn nước sạch để dùng", "%", 60.2, 65],
+        ["2", "Diện tích rừng hiện còn (tính đến 31/12)", "Ha", 300000, 310000],
+    ]
+    obs, _rej = read_workbook(_book(tmp_path / "f.xlsx", rows))
+    got = {r.source_cell: r.indicator_id for r in obs.itertuples()}
+    assert got["D3"] == "clean_water_households_pct" and got["E4"] == "forest_area_ha"
+    ignored = {r[0]: r[7] for r in inexact_matches(obs)}
+    assert ignored["Tỷ lệ hộ có sẵn nước sạch để dùng"] == "sẵn"
+    assert ignored["Diện tích rừng hiện còn (tính đến 31/12)"] == "tính đến 31 12"
+    assert "| words ignored |" in inexact_matches_markdown(obs)
+
+
+def test_a_title_with_fillers_names_its_indicator(tmp_path):
+    rows = [
+        ["Tỷ lệ hộ gia đình hiện đang có sẵn nước sạch để dùng phân theo huyện"],
+        ["Đơn vị tính: %"],
+        ["", 2022, 2023],
+        ["Huyện Ba Bể", 80.1, 82.3],
+        ["Huyện Na Rì", 70.5, 71.0],
+    ]
+    obs, rej = read_workbook(_book(tmp_path / "t.xlsx", rows))
+    assert set(obs.indicator_id) == {"clean_water_households_pct"} and len(obs) == 4
+    assert not len(rej)
+
+
+# ---------------------------------------------------------------- communes: rural by xã
+
+
+def _commune_book(path, header):
+    from bkanalysis.catalog import read_package_csv
+
+    units = read_package_csv("admin_units_2019.csv")
+    own = units[units.district_code == "058"]  # Bắc Kạn city: wards and communes
+    ward = own[own.unit_type == "phường"].iloc[0]
+    xa = own[own.unit_type == "xã"].iloc[0]
+    cho_don = units[units.district_code == "064"]
+    town = cho_don[cho_don.unit_type == "thị trấn"].iloc[0]
+    rows = [
+        ["Kết quả thực hiện các tiêu chí năm 2019"],
+        ["Tên đơn vị", header, "Tỷ lệ hộ có nhà tiêu hợp vệ sinh (%)"],
+        ["Thành phố Bắc Kạn", 90.0, 91.0],
+        [f"Phường {ward.short_name}", 95.5, 96.5],
+        [f"Xã {xa.short_name}", 70.5, 60.5],
+        ["Huyện Chợ Đồn"],
+        [f"Thị trấn {town.short_name}", 88.5, 85.5],
+    ]
+    return _book(path, rows), ward.area_code, xa.area_code, town.area_code
+
+
+def test_a_commune_column_naming_no_area_is_read_by_the_unit_type(tmp_path):
+    path, ward, xa, town = _commune_book(tmp_path / "c.xlsx", "Tỷ lệ hộ dùng nước HVS (%)")
+    obs, rej = read_workbook(path)
+    got = {r.source_cell: (r.indicator_id, r.area_code, r.value) for r in obs.itertuples()}
+    # hygienic water has only a rural indicator; the latrine share has both
+    assert got["B5"] == ("rural_hygienic_water_households_pct", xa, 70.5)
+    assert got["C5"] == ("hygienic_latrine_rural_households_pct", xa, 60.5)
+    assert got["C4"] == ("hygienic_latrine_urban_households_pct", ward, 96.5)
+    assert got["C7"] == ("hygienic_latrine_urban_households_pct", town, 85.5)
+    reasons = dict(zip(rej.source_cell, rej.reason, strict=True))
+    assert reasons["B4"].startswith("no urban indicator for 'Tỷ lệ hộ dùng nước HVS'")
+    assert reasons["B7"].startswith("no urban indicator")
+    assert "mixes rural communes" in reasons["B3"] and "mixes rural communes" in reasons["C3"]
+    assert len(obs) + len(rej) == 8  # nothing lost
+    labels = dict(zip(obs.source_cell, obs.source_label, strict=True))
+    assert labels["C5"] == "Tỷ lệ hộ có nhà tiêu hợp vệ sinh › khu vực nông thôn"
+    assert labels["C4"] == "Tỷ lệ hộ có nhà tiêu hợp vệ sinh › khu vực thành thị"
+
+
+def test_a_commune_column_naming_its_area_keeps_it(tmp_path):
+    path, ward, xa, _town = _commune_book(
+        tmp_path / "c.xlsx", "Tỷ lệ hộ nông thôn dùng nước HVS (%)"
+    )
+    obs, _rej = read_workbook(path)
+    got = {r.source_cell: (r.indicator_id, r.area_code) for r in obs.itertuples()}
+    # the label says rural: every row reads it, the district total too (as before)
+    assert got["B5"] == ("rural_hygienic_water_households_pct", xa)
+    assert got["B4"] == ("rural_hygienic_water_households_pct", ward)

@@ -152,8 +152,9 @@ def inexact_matches(obs, aliases=()) -> list[tuple]:
     """Labels whose indicator was not found by equality with a catalogue alias.
 
     One row per distinct (source_label, indicator_id): ``(label, indicator_id, how, score,
-    runner_up, runner_score, cells)``, ``how`` being ``synonyms`` (the matcher) or ``alias``
-    (the researcher's ``aliases.csv``). Sorted by label. Pure: no I/O.
+    runner_up, runner_score, cells, tolerated)``, ``how`` being ``synonyms`` (the matcher) or
+    ``alias`` (the researcher's ``aliases.csv``), ``tolerated`` the filler words the matcher
+    ignored (comma-separated, empty if none). Sorted by label. Pure: no I/O.
     """
     from collections import Counter
 
@@ -178,10 +179,12 @@ def inexact_matches(obs, aliases=()) -> list[tuple]:
         if aliases and src not in in_force:
             in_force[src] = aliases_for(aliases, src)
         use_aliases(in_force.get(src, {}))
-        how, score, runner, rs = explain_match(label, ind)
+        how, score, runner, rs, tolerated = explain_match(label, ind)
         if how == "exact":
             continue
-        hit = rows.setdefault((label, ind), [label, ind, how, score, runner or "", rs, 0])
+        hit = rows.setdefault(
+            (label, ind), [label, ind, how, score, runner or "", rs, 0, ", ".join(tolerated)]
+        )
         hit[6] += n
     use_aliases({})
     return [tuple(r) for _, r in sorted(rows.items())]
@@ -192,9 +195,14 @@ def inexact_matches_markdown(obs, aliases=()) -> str:
     rows = inexact_matches(obs, aliases)
     if not rows:
         return "_none_\n"
-    head = "| source_label | indicator_id | how | score | runner_up | runner_score | cells |"
-    lines = [head, "|" + "---|" * 7]
-    for label, ind, how, score, runner, rs, n in rows:
+    head = (
+        "| source_label | indicator_id | how | score | runner_up | runner_score | cells "
+        "| words ignored |"
+    )
+    lines = [head, "|" + "---|" * 8]
+    for label, ind, how, score, runner, rs, n, tolerated in rows:
         text = str(label).replace("|", "\\|")
-        lines.append(f"| {text} | {ind} | {how} | {score:g} | {runner} | {rs:g} | {n} |")
+        lines.append(
+            f"| {text} | {ind} | {how} | {score:g} | {runner} | {rs:g} | {n} | {tolerated} |"
+        )
     return "\n".join(lines) + "\n"

@@ -20,6 +20,7 @@ __all__ = [
     "IndicatorMatch",
     "Period",
     "canonical",
+    "canonical_sequence",
     "explain_match",
     "fold",
     "is_part_label",
@@ -335,7 +336,8 @@ class IndicatorMatch:
     ``alias`` (a researcher's alias, ``data/raw/aliases.csv``) or ``synonyms`` (equal to an
     alias once synonyms and stop-words are normalised, see :func:`canonical`); ``score``
     is the rapidfuzz similarity (0–100) of the label to the winner's closest alias and
-    ``runner_up``/``runner_score`` the best other indicator.
+    ``runner_up``/``runner_score`` the best other indicator; ``tolerated`` lists the
+    label's words (folded) the matcher ignored as fillers (see :func:`match_by_synonyms`).
     """
 
     id: str | None
@@ -345,6 +347,7 @@ class IndicatorMatch:
     score: float = 100.0
     runner_up: str | None = None
     runner_score: float = 0.0
+    tolerated: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -593,6 +596,18 @@ def canonical(label_k: str) -> tuple[str, ...]:
     >>> canonical(key("Tỷ lệ CTR sinh hoạt đô thị được thu gom và xử lý"))
     ('do', 'le', 'ly', 'rac', 'thi', 'ty', 'xu')
     """
+    return tuple(sorted(set(canonical_sequence(label_k))))
+
+
+@lru_cache(maxsize=65536)
+def canonical_sequence(label_k: str) -> tuple[str, ...]:
+    """Return the words of :func:`canonical` in the label's order, repetitions kept.
+
+    Examples
+    --------
+    >>> canonical_sequence(key("Mật độ dân số"))
+    ('mat', 'do', 'dan', 'so')
+    """
     toks = label_k.split()
     syn = _synonyms()
     for _ in range(3):  # a replacement may complete a longer phrase (sửdụngđất)
@@ -610,7 +625,7 @@ def canonical(label_k: str) -> tuple[str, ...]:
         if out == toks:
             break
         toks = out
-    return tuple(sorted(set(toks)))
+    return tuple(toks)
 
 
 @lru_cache(maxsize=1)
@@ -693,6 +708,129 @@ def _polarity(label_k: str) -> str | None:
     return None
 
 
+def _unit_agrees(ind_unit: str, unit: str | None, polarity: str | None) -> bool:
+    """Tell whether the declared *unit* and the label's kind agree with an indicator's unit."""
+    kind = _unit_kind(ind_unit)
+    if unit is not None and unit != ind_unit:
+        return False
+    if polarity is not None and polarity != kind:
+        return False
+    return not (unit is None and polarity is None and kind != "quantity")
+
+
+#: each filler word the matcher tolerates beyond an alias costs this many points
+TOLERANCE_PENALTY = 3.0
+#: at most this many filler words are tolerated in one label, and the label must share at
+#: least twice as many words (and at least two) with the alias as it has fillers
+MAX_TOLERATED = 3
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """Every canonical word of an indicator name, alias, sector label or part label."""
+    words: set[str] = set()
+    for _ind, _unit, alias, _k in _canon_index():
+        words |= alias
+    for kids in _catalog()[2].values():
+        for k2 in kids:
+            if not k2.startswith("\0"):
+                words |= set(canonical(k2))
+    for part in _parts():
+        words |= set(part)
+    for implied in _implied().values():
+        words |= implied
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _discriminating() -> tuple[tuple[str, ...], ...]:
+    """Phrases that turn an indicator into another measure or scope (package data).
+
+    ``ingest/label_discriminating.csv`` (``tăng``, ``mật độ``, ``chưa`` …) and the names
+    of the province's districts and communes (a label naming an area is about that area).
+    """
+    from bkanalysis.catalog import read_package_csv
+
+    phrases = list(read_package_csv("ingest/label_discriminating.csv")["phrase"])
+    for name in ("admin_units_2019.csv", "admin_districts.csv"):
+        phrases += list(read_package_csv(name)["short_name"])
+    out = {canonical_sequence(key(p)) for p in phrases if isinstance(p, str)}
+    return tuple(sorted((p for p in out if p), key=lambda p: (-len(p), p)))
+
+
+@lru_cache(maxsize=1)
+def _filler_words() -> tuple[tuple[str, ...], ...]:
+    """Words and phrases that carry no meaning for an indicator (package data)."""
+    from bkanalysis.catalog import read_package_csv
+
+    phrases = read_package_csv("ingest/label_filler_words.csv")["phrase"]
+    out = {tuple(key(p).split()) for p in phrases if isinstance(p, str)}
+    return tuple(sorted((p for p in out if p), key=lambda p: (-len(p), p)))
+
+
+@lru_cache(maxsize=1)
+def _fillers() -> tuple[re.Pattern[str], ...]:
+    from bkanalysis.catalog import read_package_csv
+
+    df = read_package_csv("ingest/label_fillers.csv")
+    return tuple(re.compile(rf"(?<!\w){fold(p)}(?!\w)") for p in df["pattern"])
+
+
+@lru_cache(maxsize=16384)
+def _without_fillers(label_k: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Canonical words of a label key with the filler patterns (``tính đến 31/12``) cut out.
+
+    Returns ``(words in order, the cut-out texts)``.
+    """
+    dropped = []
+    k = label_k
+    for pat in _fillers():
+        for m in pat.finditer(k):
+            dropped.append(m.group(0))
+        k = " ".join(pat.sub(" ", k).split())
+    return canonical_sequence(k), tuple(dropped)
+
+
+def _tolerable(
+    seq: tuple[str, ...], alias: frozenset[str], dropped: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """Return the label's words beyond *alias* if all are tolerable fillers, else None.
+
+    A filler is in no indicator's vocabulary, has no digit, is one of the filler words
+    (``ingest/label_filler_words.csv``), and no discriminating phrase (nor an area name)
+    of the label falls outside the alias.
+    """
+    extra = tuple(w for w in dict.fromkeys(seq) if w not in alias)
+    if not extra and not dropped:
+        return None
+    # the label's own words must name the indicator: words the evidence implies (an
+    # emission table's "phát thải khí nhà kính") never carry a filler ("Khác" = other)
+    own = len(alias & set(seq))
+    if len(extra) > MAX_TOLERATED or 2 * max(len(extra), 1) > own:
+        return None
+    vocab = _vocabulary()
+    if any(w in vocab or any(ch.isdigit() for ch in w) for w in extra):
+        return None
+    # only words that are fillers in these reports (package data): an unknown word may
+    # narrow the indicator (Diện tích rừng bị mất, Số xã đạt chuẩn NTM kiểu mẫu)
+    covered: set[str] = set()
+    for phrase in _filler_words():
+        n = len(phrase)
+        for i in range(len(seq) - n + 1):
+            if seq[i : i + n] == phrase:
+                covered |= set(phrase)
+    if not set(extra) <= covered:
+        return None
+    for phrase in _discriminating():
+        n = len(phrase)
+        if set(phrase) <= alias:
+            continue
+        for i in range(len(seq) - n + 1):
+            if seq[i : i + n] == phrase:
+                return None
+    return (*dropped, *extra)
+
+
 def _unit_kind(unit: str) -> str:
     return "rate" if unit == "%" else ("count" if unit in _COUNT_UNITS else "quantity")
 
@@ -714,7 +852,11 @@ def match_by_synonyms(
     %, ``số`` for a count in its unit, ``phát thải khí nhà kính`` in an emission table
     (*context* holds ``theme:emissions`` or an emission indicator). Every word of the
     label must be in the alias: an extra word (``tăng``, ``mật độ``, ``mới``, ``Nam``)
-    refuses. The unit must agree: the declared *unit* is the indicator's, or with none
+    refuses — unless no alias qualifies that way and every extra word is a filler (see
+    :func:`_tolerable`: a known filler word, in no indicator's vocabulary, no digit, no
+    discriminating phrase nearby; or an as-of date without a year), each costing
+    :data:`TOLERANCE_PENALTY` points and reported in ``tolerated``; the runner-up is then
+    scored without the fillers. The unit must agree: the declared *unit* is the indicator's, or with none
     declared the label's kind (``Tỷ lệ`` → %, ``Số …`` → a count) is. The match is
     accepted only when one indicator qualifies and its rapidfuzz score beats the best
     other indicator's by :data:`MARGIN`; otherwise the reason lists the ranked candidates
@@ -725,6 +867,11 @@ def match_by_synonyms(
     >>> match_by_synonyms(key("Tỷ lệ thu gom CTR sinh hoạt khu vực đô thị"), (), "%").id
     'urban_waste_collected_pct'
     >>> match_by_synonyms(key("Tỷ lệ tăng dân số"), (), "%").id is None
+    True
+    >>> m = match_by_synonyms(key("Tỷ lệ hộ có sẵn nước sạch để dùng"), (), "%")
+    >>> m.id, m.tolerated, m.score
+    ('clean_water_households_pct', ('san',), 97.0)
+    >>> match_by_synonyms(key("Tỷ lệ hộ chưa có nước sạch để dùng"), (), "%").id is None
     True
     """
     from bkanalysis.catalog import load_indicators
@@ -741,6 +888,9 @@ def match_by_synonyms(
     best: dict[str, float] = {}
     qualified: dict[str, float] = {}
     refused_unit: set[str] = set()
+    near: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+    scored: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+    tolerated: dict[str, tuple[str, ...]] = {}
     _index, _units_, children, _extra = _catalog()
     pool = list(_canon_index())
     # under a parent with components (an emission total), its sector labels count too
@@ -764,19 +914,41 @@ def match_by_synonyms(
         sc = _score(full, alias)
         if sc > best.get(ind, -1):
             best[ind] = sc
+        scored.append((ind, ind_unit, alias, frozenset(implied)))
         if full != alias:
+            near.append(scored[-1])
             continue
-        kind = _unit_kind(ind_unit)
-        if unit is not None and unit != ind_unit:
-            refused_unit.add(ind)
-            continue
-        if polarity is not None and polarity != kind:
-            refused_unit.add(ind)
-            continue
-        if unit is None and polarity is None and kind != "quantity":
+        if not _unit_agrees(ind_unit, unit, polarity):
             refused_unit.add(ind)
             continue
         qualified[ind] = max(qualified.get(ind, 0.0), sc)
+    if not qualified:
+        # no alias equals the label: tolerate filler words (in no indicator's vocabulary,
+        # not discriminating), each at a cost, the margin still required below
+        seq, dropped = _without_fillers(label_k)
+        lab_t = frozenset(seq)
+        for ind, ind_unit, alias, implied in near:
+            extra = _tolerable(seq, alias, dropped)
+            if extra is None or not alias <= (lab_t | (alias & implied)):
+                continue
+            if not _unit_agrees(ind_unit, unit, polarity):
+                refused_unit.add(ind)
+                continue
+            core = lab_t - set(extra)
+            sc = _score(core | (alias & implied), alias) - TOLERANCE_PENALTY * len(extra)
+            sc = round(max(sc, 0.0), 1)
+            if sc > qualified.get(ind, -1.0):
+                qualified[ind] = sc
+                tolerated[ind] = extra
+        if len(qualified) == 1:
+            # the runner-up is scored on the same words (the fillers ignored), so that
+            # the margin compares like with like; the winner pays the penalty
+            (ind,) = qualified
+            core = lab_t - set(tolerated[ind])
+            best = {}
+            for i, _u, alias, implied in scored:
+                best[i] = max(best.get(i, -1.0), _score(core | (alias & implied), alias))
+            best[ind] = qualified[ind]
     # under a total with components (a BAU total), its own sectors come first: the
     # row's place in the table decides between the actual and the BAU sector
     for parent in context:
@@ -798,7 +970,12 @@ def match_by_synonyms(
         rs = best[runner] if runner else 0.0
         if qualified[ind] - rs >= MARGIN:
             return IndicatorMatch(
-                ind, how="synonyms", score=qualified[ind], runner_up=runner, runner_score=rs
+                ind,
+                how="synonyms",
+                score=qualified[ind],
+                runner_up=runner,
+                runner_score=rs,
+                tolerated=tolerated.get(ind, ()),
             )
         return IndicatorMatch(
             None,
@@ -847,18 +1024,21 @@ def suggest_indicator(text: str, n: int = 3) -> list[tuple[str, float]]:
     return [(i, scores[i]) for i in ranked]
 
 
-def explain_match(source_label: str, indicator_id: str) -> tuple[str, float, str | None, float]:
+def explain_match(
+    source_label: str, indicator_id: str
+) -> tuple[str, float, str | None, float, tuple[str, ...]]:
     """How an observation's ``source_label`` gives its indicator, for the validation report.
 
-    Returns ``(how, score, runner_up, runner_score)``: ``how`` is ``alias`` when a
+    Returns ``(how, score, runner_up, runner_score, tolerated)``: ``how`` is ``alias`` when a
     researcher's alias in force names it, ``exact`` when the label (or one of its
     `` › ``-separated pieces, or one of its bilingual halves) is an alias of the indicator
-    or of one of its component labels, else ``synonyms``.
+    or of one of its component labels, else ``synonyms``; ``tolerated`` lists the filler
+    words the matcher ignored, as the label spells them.
     """
     if _USER_ALIASES:
         for k in _explain_keys(source_label):
             if _USER_ALIASES.get(k) == indicator_id:
-                return "alias", 100.0, None, 0.0
+                return "alias", 100.0, None, 0.0, ()
     return _explain_cached(source_label, indicator_id)
 
 
@@ -875,14 +1055,16 @@ def _explain_keys(source_label: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=16384)
-def _explain_cached(source_label: str, indicator_id: str) -> tuple[str, float, str | None, float]:
+def _explain_cached(
+    source_label: str, indicator_id: str
+) -> tuple[str, float, str | None, float, tuple[str, ...]]:
     children = _catalog()[2]
     for k in _explain_keys(source_label):
         if any(kids.get(k) == indicator_id for kids in children.values()):
-            return "exact", 100.0, None, 0.0
+            return "exact", 100.0, None, 0.0, ()
         m = _match_cached(k, (), None)
         if m.id == indicator_id and m.how == "exact":
-            return "exact", 100.0, None, 0.0
+            return "exact", 100.0, None, 0.0, ()
     pieces = [p for p in str(source_label).split(" › ") if p.strip()]
     # the matcher again, with the evidence the reader had: the indicator's unit, its
     # theme, and for "parent › row" the parent's indicator as context
@@ -905,7 +1087,13 @@ def _explain_cached(source_label: str, indicator_id: str) -> tuple[str, float, s
             continue
         m = _match_cached(k, ctx, unit)
         if m.id == indicator_id:
-            return m.how, m.score, m.runner_up, m.runner_score
+            return (
+                m.how,
+                m.score,
+                m.runner_up,
+                m.runner_score,
+                _original_words(source_label, m.tolerated),
+            )
     joined = frozenset(canonical(label_key(" ".join(pieces))))
     # scored as the matcher did: with the words its unit and theme imply (the reader
     # accepted the label, so that evidence was there)
@@ -924,7 +1112,18 @@ def _explain_cached(source_label: str, indicator_id: str) -> tuple[str, float, s
     own = scores.get(indicator_id, 0.0)
     others = sorted((i for i in scores if i != indicator_id), key=lambda i: (-scores[i], i))
     runner = others[0] if others else None
-    return "synonyms", own, runner, scores.get(runner, 0.0) if runner else 0.0
+    return "synonyms", own, runner, scores.get(runner, 0.0) if runner else 0.0, ()
+
+
+def _original_words(source_label: str, tolerated: tuple[str, ...]) -> tuple[str, ...]:
+    """Spell tolerated (folded) words as the label wrote them, with their diacritics."""
+    if not tolerated:
+        return ()
+    words = re.findall(r"[\w%]+", unicodedata.normalize("NFC", str(source_label)))
+    spelled = {}
+    for w in words:
+        spelled.setdefault(key(w), w)
+    return tuple(" ".join(spelled.get(part, part) for part in t.split()) for t in tolerated)
 
 
 def _opt_id(x: str | None) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from bkanalysis.schema import (
 from .cells import SheetGrid, a1, load_workbook_grids
 from .labels import (
     Period,
+    canonical,
     fold,
     indicator_unit,
     is_component,
@@ -419,6 +420,9 @@ class _ColumnPlan(NamedTuple):
     ind: str | None = None  # indicator when the row names none
     ind_problem: str | None = None  # reject reason when the row names none
     label: str = ""  # the header, tick or title text the column's indicator is read from
+    # a commune table's column naming neither nông thôn nor đô thị: unit type of the
+    # row's area -> (indicator or None, words of that area part); see _split_by_unit_type
+    split: tuple[tuple[str, str | None, str], ...] = ()
 
 
 class _TableReader:
@@ -541,6 +545,62 @@ class _TableReader:
             out = (None, None)
         self.col_ind[c] = out
         return out
+
+    def _split_by_unit_type(self, c: int) -> tuple[tuple[str, str | None, str], ...]:
+        """Return the indicators of a commune-table column naming no area part, by unit type.
+
+        ``Tỷ lệ hộ có nhà tiêu HVS`` over communes: in official statistics khu vực nông
+        thôn is the xã and khu vực thành thị the phường and thị trấn
+        (``ingest/area_split.csv``). The column is read so only when its label with the
+        rural words matches an indicator (the matcher's rules, margin included) and the
+        label itself names no part; the urban indicator may be missing (its rows are
+        then rejected). Returns ``((unit_type, indicator or None, words), …)`` or ``()``.
+        """
+        from bkanalysis.catalog import read_package_csv
+
+        col = self.t.columns[c]
+        text = " ".join(col.own)
+        words_of_label = set(canonical(label_key(text)))
+        unit = _canon_unit(col.units[0] if col.units else self.table_unit)
+        ctx = (*_opt(self.title_id), *self.themes)
+        rules = read_package_csv("ingest/area_split.csv")
+        found: dict[str, str | None] = {}
+        out = []
+        for unit_type, part, words in zip(
+            rules["unit_type"], rules["part"], rules["words"], strict=True
+        ):
+            if words_of_label & set(canonical(key(words))):
+                return ()  # the label names a part itself: not this rule
+            if part not in found:
+                found[part] = match_indicator(label_key(f"{text} {words}"), ctx, unit).id
+            out.append((unit_type, found[part], words))
+        rural, urban = found.get("rural"), found.get("urban")
+        if rural is None or rural == urban:
+            return ()
+        return tuple(out)
+
+    def _split_indicator(self, plan, area_label, district, year) -> tuple[str, str]:
+        """Return the indicator and source label of a cell of a split column, or raise."""
+        vintage = self.vintages.get(year) or self._vintage(year)
+        area = self.areas.get((area_label, vintage, district)) or self._area(
+            area_label, year, district
+        )
+        if area.__class__ is str:
+            raise _Problem(area)
+        code, level, vintage, _name = area
+        own = _short(plan.label)
+        if level != "commune":
+            raise _Problem(
+                f"column '{own}' names neither nông thôn nor đô thị: a {level} row mixes "
+                "rural communes (xã) and urban wards/townships (phường, thị trấn)"
+            )
+        unit_type = _unit_type(code, vintage)
+        for ut, ind, words in plan.split:
+            if ut == unit_type:
+                if ind is None:
+                    raise _Problem(f"no urban indicator for '{own}' (a {unit_type} is {words})")
+                return ind, f"{plan.label} › {words}"
+        raise _Problem(f"column '{own}' names no area part and the row is a {unit_type}")
 
     def _convention(self, c: int) -> str | None:
         """Return the number convention of column *c* from its own unambiguous texts (or None)."""
@@ -829,8 +889,13 @@ class _TableReader:
             )
         if tick_ind is not None:
             label = _nfc(col.tick)
+        split: tuple[tuple[str, str | None, str], ...] = ()
+        if ind is None and tick_ind is None and t.layout == "communes_x_measures" and col.own:
+            split = self._split_by_unit_type(c)
+            if split:
+                ind_problem = None
         plan = _ColumnPlan(
-            col, problem, tick_ind, period, period_problem, ind, ind_problem, _nfc(label)
+            col, problem, tick_ind, period, period_problem, ind, ind_problem, _nfc(label), split
         )
         self.plans[c] = plan
         return plan
@@ -872,6 +937,8 @@ class _TableReader:
         elif row_ind is not None:
             ind = row_ind
             source_label = row_source
+        elif plan.split:
+            ind, source_label = self._split_indicator(plan, area_label, district, period.year)
         elif plan.ind_problem:
             raise _Problem(plan.ind_problem)
         else:
@@ -1332,6 +1399,19 @@ def _canon_unit(text: str | None) -> str | None:
         return None
     pu = parse_unit(text)
     return pu[0] if pu else None
+
+
+@lru_cache(maxsize=8)
+def _unit_types(vintage: str) -> dict[str, str]:
+    from bkanalysis.admin.gazetteer import gazetteer
+
+    g = gazetteer(vintage)
+    return dict(zip(g["area_code"], g["unit_type"], strict=True))
+
+
+def _unit_type(code: str, vintage: str) -> str:
+    """Return the unit type (xã, phường, thị trấn …) of an area code in a vintage."""
+    return _unit_types(vintage).get(code, "")
 
 
 def _column_label(col) -> str:

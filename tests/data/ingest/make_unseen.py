@@ -38,6 +38,7 @@ AREA_TITLES = {
             "TỶ LỆ CHE PHỦ RỪNG PHÂN THEO HUYỆN, THÀNH PHỐ",
             "Độ che phủ rừng phân theo đơn vị hành chính cấp huyện",
             "Tỉ lệ che phủ của rừng chia theo huyện/thành phố",
+            "Tỷ lệ che phủ rừng hiện nay (tính đến 31/12) phân theo huyện",
         ],
         "ĐVT: %",
         (55, 90, 1),
@@ -47,6 +48,7 @@ AREA_TITLES = {
             "Diện tích đất có rừng phân theo huyện/thành phố",
             "DIỆN TÍCH RỪNG HIỆN CÓ PHÂN THEO ĐƠN VỊ HÀNH CHÍNH",
             "Tổng diện tích có rừng chia theo huyện",
+            "Diện tích rừng hiện đang có của tỉnh phân theo huyện, thành phố",
         ],
         "Đơn vị tính: Ha",
         (8000, 60000, 1),
@@ -55,6 +57,8 @@ AREA_TITLES = {
         [
             "Tỷ lệ hộ gia đình được sử dụng nước sạch phân theo huyện, thành phố",
             "TỶ LỆ HỘ DÂN DÙNG NƯỚC SẠCH CHIA THEO HUYỆN",
+            "Tỷ lệ hộ gia đình đã có nước sạch để dùng phân theo huyện",
+            "Tỷ lệ hộ dân hiện đang sử dụng nước sạch trên địa bàn tỉnh chia theo huyện",
         ],
         "Đơn vị tính - Unit: %",
         (40, 99, 1),
@@ -69,7 +73,13 @@ AREA_TITLES = {
 # Row wordings of indicator × period reports: indicator -> (variants, ĐVT, range)
 ROWS = {
     "forest_cover_pct": (
-        ["Tỷ lệ che phủ rừng", "Độ che phủ rừng", "Tỉ lệ che phủ rừng toàn tỉnh"],
+        [
+            "Tỷ lệ che phủ rừng",
+            "Độ che phủ rừng",
+            "Tỉ lệ che phủ rừng toàn tỉnh",
+            "Tỷ lệ che phủ rừng của tỉnh (tính đến 31/12)",
+            "Độ che phủ rừng hiện nay",
+        ],
         "%",
         (60, 80, 1),
     ),
@@ -79,6 +89,9 @@ ROWS = {
             "Tỷ lệ hộ dân dùng nước sạch",
             "Tỷ lệ hộ gia đình có nước sạch",
             "Tỷ lệ hộ gia đình sử dụng nước sạch đạt quy chuẩn",
+            "Tỷ lệ hộ dân hiện đang được dùng nước sạch",
+            "Tỷ lệ hộ gia đình có nước sạch để sử dụng trên địa bàn tỉnh",
+            "Tỷ lệ hộ đã có nước sạch sinh hoạt để dùng",
         ],
         "%",
         (40, 99, 1),
@@ -88,6 +101,7 @@ ROWS = {
             "Tỷ lệ hộ nông thôn được sử dụng nước sinh hoạt hợp vệ sinh",
             "Tỷ lệ hộ gia đình nông thôn dùng nước hợp vệ sinh",
             "Tỷ lệ hộ dân khu vực nông thôn sử dụng nước HVS",
+            "Tỷ lệ hộ nông thôn đã có nước hợp vệ sinh để dùng",
         ],
         "%",
         (80, 99, 1),
@@ -97,6 +111,7 @@ ROWS = {
             "Tỷ lệ chất thải y tế được xử lý đạt quy chuẩn",
             "Tỷ lệ chất thải rắn y tế được thu gom, xử lý",
             "Tỷ lệ CTR y tế được xử lý đúng quy định",
+            "Tỷ lệ chất thải y tế đã được thu gom, xử lý đạt quy chuẩn trên địa bàn",
         ],
         "%",
         (80, 100, 1),
@@ -130,6 +145,8 @@ ROWS = {
             "Số xã đạt chuẩn nông thôn mới",
             "Số xã được công nhận đạt chuẩn NTM (lũy kế)",
             "Số xã đạt chuẩn NTM (cộng dồn)",
+            "Số xã đã được công nhận đạt chuẩn nông thôn mới (lũy kế đến nay)",
+            "Số xã đạt chuẩn NTM của tỉnh tính đến 31/12",
         ],
         "Xã",
         (10, 60, 0),
@@ -140,7 +157,12 @@ ROWS = {
         (300000, 330000, 0),
     ),
     "households_count": (
-        ["Tổng số hộ gia đình", "Số hộ dân", "Tổng số hộ"],
+        [
+            "Tổng số hộ gia đình",
+            "Số hộ dân",
+            "Tổng số hộ",
+            "Tổng số hộ gia đình hiện có trên địa bàn tỉnh",
+        ],
         "Hộ",
         (70000, 90000, 0),
     ),
@@ -185,6 +207,14 @@ REFUSE = [
     ("Diện tích rừng trồng mới", "Ha"),
     ("Dân số nam", "Người"),
     ("Tỷ lệ hộ nghèo", "%"),
+    ("Tỷ lệ hộ chưa có nước sạch để dùng", "%"),
+    ("Tỷ lệ hộ nghèo đang có nước sạch", "%"),
+    ("Tỷ lệ hộ đăng ký sử dụng nước sạch", "%"),
+    ("Tốc độ tăng dân số bình quân", "%"),
+    ("Dân số nữ trên địa bàn tỉnh", "Người"),
+    ("Số xã đạt chuẩn nông thôn mới kế hoạch giao", "Xã"),
+    ("Diện tích rừng trồng mới hiện có (tính đến 31/12)", "Ha"),
+    ("Tỷ lệ che phủ rừng tính đến 31/12/2019", "%"),
 ]
 
 EMISSION_TOTALS = [
@@ -381,7 +411,12 @@ def _emissions(rng, ws, truth):
 
 
 def _communes(rng, ws, truth):
-    """Communes × measures, 2019 (vintage 2019), under district headers with sub-totals."""
+    """Communes × measures, 2019 (vintage 2019), under district headers with sub-totals.
+
+    Some household-share columns name neither nông thôn nor đô thị: a xã row gives the
+    rural indicator, a thị trấn row the urban one (or nothing where the catalogue has no
+    urban indicator).
+    """
     from bkanalysis.catalog import read_package_csv
 
     units = read_package_csv("admin_units_2019.csv")
@@ -397,52 +432,63 @@ def _communes(rng, ws, truth):
         ]
     )
     _reference(rng, ws)
+    # (header, indicator of a xã row, of a thị trấn row, value range)
+    water = "rural_hygienic_water_households_pct"
+    latrine_r = "hygienic_latrine_rural_households_pct"
+    latrine_u = "hygienic_latrine_urban_households_pct"
     cols = [
         (
             rng.choice(
                 ["Số tiêu chí đạt", "Số tiêu chí đã đạt được", "Tổng số tiêu chí đạt chuẩn"]
             ),
             "ntm_criteria_met_count",
+            "ntm_criteria_met_count",
             (5, 19, 0),
         ),
-        (
-            rng.choice(
-                ["Tỷ lệ hộ dùng nước hợp vệ sinh (%)", "Tỷ lệ hộ nông thôn sử dụng nước HVS (%)"]
-            ),
-            "rural_hygienic_water_households_pct",
-            (70, 99, 1),
+        rng.choice(
+            [
+                ("Tỷ lệ hộ nông thôn sử dụng nước HVS (%)", water, water, (70, 99, 1)),
+                ("Tỷ lệ hộ dùng nước hợp vệ sinh (%)", water, None, (70, 99, 1)),
+                ("Tỷ lệ hộ gia đình có nước sinh hoạt HVS (%)", water, None, (70, 99, 1)),
+                ("Tỷ lệ hộ đang sử dụng nước hợp vệ sinh (%)", water, None, (70, 99, 1)),
+            ]
         ),
         (
             rng.choice(["Năm được công nhận đạt chuẩn NTM", "Năm công nhận", "Năm đạt chuẩn"]),
             "ntm_recognised_year",
+            "ntm_recognised_year",
             (2012, 2019, 0),
         ),
-        (
-            rng.choice(
-                [
-                    "Tỷ lệ hộ nông thôn có nhà tiêu HVS (%)",
-                    "Tỷ lệ hộ nông thôn sử dụng hố xí hợp vệ sinh (%)",
-                ]
-            ),
-            "hygienic_latrine_rural_households_pct",
-            (50, 99, 1),
+        rng.choice(
+            [
+                ("Tỷ lệ hộ nông thôn có nhà tiêu HVS (%)", latrine_r, latrine_r, (50, 99, 1)),
+                ("Tỷ lệ hộ có nhà tiêu hợp vệ sinh (%)", latrine_r, latrine_u, (50, 99, 1)),
+                ("Tỷ lệ hộ gia đình có hố xí HVS (%)", latrine_r, latrine_u, (50, 99, 1)),
+                ("Tỷ lệ hộ đã có nhà vệ sinh hợp vệ sinh (%)", latrine_r, latrine_u, (50, 99, 1)),
+            ]
         ),
     ]
     ws.append(["Tên xã", *[c[0] for c in cols]])
     for dcode, dname in (("060", "Huyện Pác Nặm"), ("064", "Huyện Chợ Đồn")):
         ws.append([dname])
-        sub = units[(units.district_code == dcode) & (units.unit_type == "xã")].head(6)
-        for row in sub.itertuples(index=False):
+        own = units[units.district_code == dcode]
+        rows = [
+            *own[own.unit_type == "thị trấn"].head(1).itertuples(index=False),
+            *own[own.unit_type == "xã"].head(6).itertuples(index=False),
+        ]
+        for row in rows:
             r = ws.max_row + 1
-            vals = [_value(rng, c[2]) for c in cols]
-            ws.append([rng.choice(["Xã ", "", "X. "]) + row.short_name, *vals])
+            vals = [_value(rng, c[3]) for c in cols]
+            urban = row.unit_type != "xã"
+            if urban:
+                name = rng.choice(["Thị trấn ", "TT "]) + row.short_name
+            else:
+                name = rng.choice(["Xã ", "", "X. "]) + row.short_name
+            ws.append([name, *vals])
             for j, (v, c) in enumerate(zip(vals, cols, strict=True)):
+                ind = c[2] if urban else c[1]
                 truth[(ws.title, f"{'BCDE'[j]}{r}")] = (
-                    c[1],
-                    row.area_code,
-                    2019,
-                    "actual",
-                    float(v),
+                    (ind, row.area_code, 2019, "actual", float(v)) if ind else None
                 )
         r = ws.max_row + 1
         ws.append(["Cộng", 0, 0, 0, 0])
