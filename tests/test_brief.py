@@ -356,13 +356,18 @@ def test_deterministic_bytes(tmp_path):
 def test_find_figures_dir_prefers_the_language_folder(tmp_path):
     paths = get_paths(tmp_path)
     assert find_figures_dir(paths, "vi") is None
+    # the old single folder (before reports/<lang>/) is not read any more
     (tmp_path / "reports" / "figures").mkdir(parents=True)
     (tmp_path / "reports" / "figures" / "manifest.csv").write_text("name\n")
-    assert find_figures_dir(paths, "vi") == tmp_path / "reports" / "figures"
+    assert find_figures_dir(paths, "vi") is None
     (tmp_path / "reports" / "vi" / "figures").mkdir(parents=True)
     (tmp_path / "reports" / "vi" / "figures" / "manifest.csv").write_text("name\n")
     assert find_figures_dir(paths, "vi") == tmp_path / "reports" / "vi" / "figures"
-    assert find_figures_dir(paths, "en") == tmp_path / "reports" / "figures"
+    # only the Vietnamese figures exist: an English brief uses them (and says so)
+    assert find_figures_dir(paths, "en") == tmp_path / "reports" / "vi" / "figures"
+    (tmp_path / "reports" / "en" / "figures").mkdir(parents=True)
+    (tmp_path / "reports" / "en" / "figures" / "manifest.csv").write_text("name\n")
+    assert find_figures_dir(paths, "en") == tmp_path / "reports" / "en" / "figures"
 
 
 def test_bad_arguments():

@@ -848,10 +848,9 @@ def test_status_table_shows_conditional_parts_ranges_and_unit_change(tmp_path):
     assert "54,5 % số xã" in line and "Đã đạt" in line
     path = write_progress_workbook(res, tmp_path / "progress.xlsx")
     ws = openpyxl.load_workbook(path)["Progress (en)"]
-    head = [c.value for c in ws[1]]
-    rows = {
-        r[0]: dict(zip(head, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)
-    }
+    head = [c.value for c in ws[2]]  # row 1: the sheet's title and notice (issue 19)
+    rows = [dict(zip(head, r, strict=True)) for r in ws.iter_rows(min_row=3, values_only=True)]
+    rows = {r["Target id"]: r for r in rows}
     assert rows["ghg_reduction_2020_national"]["Status"] == "Conditional part"
     assert "not an obligation" in rows["ghg_reduction_2020_national"]["Reading of the target"]
     assert rows["public_green_space"]["Status"] == "Met at deadline"

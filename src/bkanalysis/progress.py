@@ -1603,6 +1603,7 @@ _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _SHEET_COLUMNS: tuple[str, ...] = (
     "indicator",
     "target",
+    "reading",
     "area_name",
     "deadline",
     "latest_value",
@@ -1661,8 +1662,11 @@ def _sheet_rows(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | Non
         info = cat[rec["indicator_id"]]
         unit = info["unit"]
         row["indicator"] = f"{info[f'name_{lang}']} ({unit_label(unit, lang)})"
-        if rec["target_id"] in reg.index:
+        # a target read as a share of units keeps the share it was judged as (_target_text)
+        if rec["target_id"] in reg.index and rec.get("reading") != "share_of_units":
             row["target"] = target_condition(reg.loc[rec["target_id"]], info, lang)
+            if rec.get("reading") == "at_least_range":
+                row["target"] = "≥ " + row["target"]
         row["note"] = translate_note(str(row["note"] or ""), lang)
         row["_decimals"] = unit_decimals(unit)
     return rows
