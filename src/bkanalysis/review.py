@@ -32,6 +32,12 @@ class ReviewItem:
     reason: str
 
 
+#: A suggestion below this rapidfuzz score is not shown (nor accepted by ``--accept all``):
+#: at ~60 the best candidate is usually a different measure (``Mật độ dân số`` →
+#: population, ``Tỷ lệ tăng dân số`` → natural area), so no suggestion beats a bad one.
+SUGGEST_MIN = 70.0
+
+
 def rejected_labels(rejects) -> list[ReviewItem]:
     """Group the rejects (a ``rejects.csv`` frame) whose reason names a label.
 
@@ -46,6 +52,9 @@ def rejected_labels(rejects) -> list[ReviewItem]:
     ...               + ["out of range: …"]})
     >>> [(i.label, i.cells, i.suggestion) for i in rejected_labels(rej)]
     [('Tỷ lệ hộ có nước máy', 2, 'clean_water_households_pct')]
+    >>> rej["reason"] = "no indicator matches label 'x' [label: Mật độ dân số]"
+    >>> [(i.label, i.suggestion) for i in rejected_labels(rej)]
+    [('Mật độ dân số', None)]
     """
     from .ingest.labels import suggest_indicator
 
@@ -56,7 +65,7 @@ def rejected_labels(rejects) -> list[ReviewItem]:
             groups.setdefault(m.group(1).strip(), []).append((f, str(reason)))
     items = []
     for label, hits in groups.items():
-        sug = suggest_indicator(label, 1)
+        sug = [(i, sc) for i, sc in suggest_indicator(label, 1) if sc >= SUGGEST_MIN]
         reason = _LABEL.sub("", hits[0][1]).strip()
         items.append(
             ReviewItem(
