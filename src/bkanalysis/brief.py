@@ -161,6 +161,19 @@ def _province_rows(assessment: pd.DataFrame) -> pd.DataFrame:
     return assessment[assessment["area_level"] == "province"]
 
 
+def _theme_summary(sub: pd.DataFrame, theme: str, lang: str) -> str:
+    """Return the summary sentence of *theme*: its targets by status and latest data year."""
+    latest = _latest_year(sub)
+    return _t(
+        "theme_summary" if latest is not None else "theme_summary_nodata",
+        lang,
+        theme=_theme_label(theme, lang),
+        n=len(sub),
+        counts=_status_counts(sub, lang),
+        latest=latest,
+    )
+
+
 def _status_counts(rows: pd.DataFrame, lang: str) -> str:
     from .progress import _status_labels
     from .schema import ASSESSMENT_STATUSES
@@ -707,19 +720,7 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         sub = rows[rows["theme"] == th]
         if sub.empty:
             continue
-        latest = _latest_year(sub)
-        key = "theme_summary" if latest is not None else "theme_summary_nodata"
-        doc.add_paragraph(
-            _t(
-                key,
-                lang,
-                theme=_theme_label(th, lang),
-                n=len(sub),
-                counts=_status_counts(sub, lang),
-                latest=latest,
-            ),
-            style="List Bullet",
-        )
+        doc.add_paragraph(_theme_summary(sub, th, lang), style="List Bullet")
     if not have_figures or have_figures_note:
         doc.add_paragraph(line).runs[0].italic = True
     if have_figures:
@@ -734,18 +735,7 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         if sub.empty:
             continue
         doc.add_heading(_theme_label(th, lang), level=2)
-        latest = _latest_year(sub)
-        key = "theme_summary" if latest is not None else "theme_summary_nodata"
-        doc.add_paragraph(
-            _t(
-                key,
-                lang,
-                theme=_theme_label(th, lang),
-                n=len(sub),
-                counts=_status_counts(sub, lang),
-                latest=latest,
-            )
-        )
+        doc.add_paragraph(_theme_summary(sub, th, lang))
         counter.table += 1
         cap = doc.add_paragraph(
             _t("table_intro", lang, n=counter.table, theme=_theme_label(th, lang)),
