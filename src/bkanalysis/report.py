@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from .commit import finish_commit
 from .config import (
     EXPORT_ENV,
     LANGS,
@@ -54,7 +55,6 @@ from .config import (
     Paths,
     get_paths,
 )
-from .commit import finish_commit
 from .errors import BkError
 from .io import write_bytes_atomic, write_text_atomic
 
