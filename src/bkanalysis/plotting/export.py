@@ -267,9 +267,9 @@ def _layout_frozen(fig) -> Iterator[None]:
     rendered) before each format whenever the figure has any engine. Taking the engine
     off entirely skips that pass: about a fifth of ``save_figure``'s time (see
     benchmarks/README.md). The files differ from those written with the extra pass
-    only by floating-point rounding (last digit of a coordinate in the PDF, a
-    10⁻¹⁰-point difference; the SVG's clip-path ids, hashed from unrounded
-    rectangles); the PNG pixels are the same.
+    only by floating-point rounding (a coordinate's last digit in some PDF and SVG
+    files, at most 10⁻⁶ pt; the SVG's clip-path ids, hashed from unrounded
+    rectangles); the PNG files are byte-identical.
     """
     engine = fig.get_layout_engine()
     if engine is None:
