@@ -563,6 +563,27 @@ def test_save_figure_upserts_manifest_and_is_deterministic(tmp_path):
         assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
 
 
+def test_save_figure_lays_out_once_and_keeps_the_layout_engine(tmp_path, monkeypatch):
+    # one layout pass for the bounding box, then one draw per format: no layout pass
+    # before each format (issue 18's speed goals); the figure keeps its layout engine
+    ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", lang="en")
+    fig = ax.figure
+    engine = fig.get_layout_engine()
+    assert engine is not None  # the theme's constrained layout
+    draws = []
+    original = type(fig).draw
+
+    def counting(self, renderer):
+        draws.append(type(renderer).__name__)
+        return original(self, renderer)
+
+    monkeypatch.setattr(type(fig), "draw", counting)
+    save_figure(fig, "forest_cover", caption="c", sources="Yearbook", lang="en",
+                synthetic=False, out_dir=tmp_path)  # fmt: skip
+    assert len(draws) == 1 + 3, draws
+    assert fig.get_layout_engine() is engine
+
+
 def test_save_figure_footer_replaced_not_duplicated(tmp_path):
     fig, ax = plt.subplots()
     ax.plot([1, 2], [1, 2])
