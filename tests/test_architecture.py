@@ -31,8 +31,6 @@ KNOWN_CYCLES: dict[str, frozenset[str]] = {
     "admin-crosswalk-gazetteer": frozenset(
         {"bkanalysis.admin.crosswalk", "bkanalysis.admin.gazetteer", "bkanalysis.admin.provinces"}
     ),
-    # emissions borrows private helpers of progress, which imports emissions.
-    "emissions-progress": frozenset({"bkanalysis.emissions", "bkanalysis.progress"}),
     # import shims between the cell loader, the format sniffer and the HTML reader.
     "ingest-cells-sniff-html_tables": frozenset(
         {

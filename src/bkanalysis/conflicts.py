@@ -20,7 +20,7 @@ sheet and cell, the deciding rule and a reason. Rows of other files that give th
 value are not a conflict and stay, as before. Values are compared rounded to 9 decimals.
 
 Across statuses nothing is decided here: the assessment prefers ``actual`` over
-``preliminary`` over ``estimate`` (:func:`bkanalysis.progress.preferred_values`).
+``preliminary`` over ``estimate`` (:func:`bkanalysis.observations.preferred_values`).
 """
 
 from __future__ import annotations

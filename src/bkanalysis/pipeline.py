@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import BkError
+from .observations import load_observations  # re-exported: its home is observations
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -637,42 +638,3 @@ def build_command(args) -> int:
                 print(f"  {line}", file=sys.stderr)
             return 2
     return 0
-
-
-def load_observations(
-    processed: str | os.PathLike | None = None, *, study_area: bool = True, include=None
-) -> pd.DataFrame:
-    """Read the built ``observations.parquet`` (validated).
-
-    Parameters
-    ----------
-    processed : path-like, optional
-        The processed folder (default: the configured one).
-    study_area : bool, default True
-        Keep only the study area (``06`` and its units); False keeps every area (the
-        country, regions and other provinces read from all-province tables).
-    include : str or list of str, optional
-        Other area codes kept beside the study area for a comparison (``["VN", "VN-R2"]``).
-
-    Raises
-    ------
-    BkError
-        If it does not exist yet (run ``bkanalysis build``).
-    """
-    import pandas as pd
-
-    from .commit import finish_commit
-    from .config import get_paths
-    from .schema import validate_observations
-
-    folder = Path(processed) if processed is not None else get_paths().processed
-    finish_commit(folder)  # a build killed while replacing its outputs: complete it
-    path = folder / "observations.parquet"
-    if not path.is_file():
-        raise BkError(f"{path} not found: run `bkanalysis build` first")
-    obs = validate_observations(pd.read_parquet(path))
-    if not study_area:
-        return obs
-    from .study_area import select_study_area
-
-    return select_study_area(obs, include=include).reset_index(drop=True)
