@@ -27,10 +27,6 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "src" / "bkanalysis"
 #: Import cycles present when this test was written, by name.  Delete an entry
 #: once its cycle is broken (its xfail then passes and strict mode says so).
 KNOWN_CYCLES: dict[str, frozenset[str]] = {
-    # gazetteer and crosswalk import each other; provinces joins through gazetteer.
-    "admin-crosswalk-gazetteer": frozenset(
-        {"bkanalysis.admin.crosswalk", "bkanalysis.admin.gazetteer", "bkanalysis.admin.provinces"}
-    ),
     # import shims between the cell loader, the format sniffer and the HTML reader.
     "ingest-cells-sniff-html_tables": frozenset(
         {
