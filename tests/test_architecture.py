@@ -27,15 +27,6 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "src" / "bkanalysis"
 #: Import cycles present when this test was written, by name.  Delete an entry
 #: once its cycle is broken (its xfail then passes and strict mode says so).
 KNOWN_CYCLES: dict[str, frozenset[str]] = {
-    # import shims between the cell loader, the format sniffer and the HTML reader.
-    "ingest-cells-sniff-html_tables": frozenset(
-        {
-            "bkanalysis.ingest.cells",
-            "bkanalysis.ingest.html_tables",
-            "bkanalysis.ingest.sniff",
-            "bkanalysis.ingest.textfiles",
-        }
-    ),
     # ingest/specs builds a reader from ingest/reader, which imports specs.
     "ingest-reader-specs": frozenset({"bkanalysis.ingest.reader", "bkanalysis.ingest.specs"}),
     # pipeline hands its helpers to build_summary and conflicts, which import pipeline.
