@@ -188,3 +188,54 @@ def test_no_new_import_cycle() -> None:
 )
 def test_known_cycle_is_gone(name: str) -> None:
     assert KNOWN_CYCLES[name] not in cycles(import_graph(PACKAGE_ROOT))
+
+
+#: Modules every layer may use, left out of the map's arrows (they import no module
+#: outside this set): errors, settings, atomic writes, the schema and the catalogs.
+FOUNDATION = frozenset(
+    {"_gc", "catalog", "commit", "config", "errors", "io", "provenance", "reject_reasons", "schema"}
+)
+
+
+def module_map(graph: dict[str, set[str]]) -> str:
+    """Return the mermaid diagram of ``graph`` with each subpackage drawn as one box.
+
+    ``docs/architecture.md`` holds this text; :func:`test_architecture_doc_map_is_current`
+    keeps it in step with the code (print it with ``python tests/test_architecture.py``).
+    """
+
+    def box(module: str) -> str:
+        parts = module.split(".")[1:]
+        return parts[0] if parts else "bkanalysis"
+
+    edges = sorted(
+        (box(a), box(b))
+        for a, targets in graph.items()
+        for b in targets
+        if box(b) not in FOUNDATION and box(b) != "bkanalysis"
+    )
+    edges = sorted(set(edges))
+    lines = ["```mermaid", "flowchart TD"]
+    lines += [f"    {a} --> {b}" for a, b in edges if a != b]
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def test_foundation_imports_only_foundation() -> None:
+    graph = import_graph(PACKAGE_ROOT)
+    for module, targets in graph.items():
+        if module.split(".")[1:2] and module.split(".")[1] in FOUNDATION:
+            above = {t for t in targets if t.split(".")[1:2] and t.split(".")[1] not in FOUNDATION}
+            assert not above, f"{module} (foundation) imports {sorted(above)}"
+
+
+def test_architecture_doc_map_is_current() -> None:
+    doc = (PACKAGE_ROOT.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert module_map(import_graph(PACKAGE_ROOT)) in doc, (
+        "docs/architecture.md: the module map is out of date; "
+        "replace it with the output of `python tests/test_architecture.py`"
+    )
+
+
+if __name__ == "__main__":
+    print(module_map(import_graph(PACKAGE_ROOT)))
