@@ -292,9 +292,9 @@ def _sort_key(key: tuple) -> tuple:
 def conflicts_section(res) -> str:
     """Markdown section of ``validation.md``: every conflict with its winner and the reason.
 
-    *res* is a :class:`bkanalysis.pipeline.BuildResult` (``superseded`` and the counts).
+    *res* is a :class:`bkanalysis.build_summary.BuildResult` (``superseded`` and the counts).
     """
-    from .pipeline import _md_table
+    from .mdtable import md_table
 
     sup = res.superseded
     lines = [
@@ -310,5 +310,5 @@ def conflicts_section(res) -> str:
         return "\n".join(lines)
     cols = [*KEY, "value", "source_file", "source_cell", "winner_value", "winner_file"]
     cols += ["winner_cell", "rule", "reason"]
-    lines.append(_md_table(sup[cols]))
+    lines.append(md_table(sup[cols]))
     return "\n".join(lines)
