@@ -8,13 +8,12 @@ import pytest
 
 from bkanalysis.errors import UnreadableFileError
 from bkanalysis.ingest.html_tables import decode_html, parse_html_tables, read_html_grids
-from bkanalysis.ingest.sniff import html_to_grids
 
 BAD = Path(__file__).parent / "data" / "bad"
 
 
 def test_corpus_html_table_becomes_one_grid():
-    grids = html_to_grids(BAD / "html_table.xls")
+    grids = read_html_grids(BAD / "html_table.xls")
     assert len(grids) == 1
     g = grids[0]
     assert g.name == "Table 1"

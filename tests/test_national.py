@@ -762,7 +762,7 @@ def test_pc_axis_content_variable_with_units_per_measure(tmp_path):
 
 
 def test_province_table_agrees_with_vietnamadminunits():
-    from bkanalysis.admin.gazetteer import query
+    from bkanalysis.admin.units import query
 
     for vintage, table in (("2020", "admin_units_legacy"), ("2025", "admin_units")):
         vau = {

@@ -32,7 +32,7 @@ _EXPORTS: dict[str, str] = {
     # ingestion
     "read_workbook": "bkanalysis.ingest",
     "build": "bkanalysis.pipeline",
-    "load_observations": "bkanalysis.pipeline",
+    "load_observations": "bkanalysis.observations",
     # administrative units
     "gazetteer": "bkanalysis.admin",
     "resolve_area": "bkanalysis.admin",

@@ -10,14 +10,59 @@ observations (sub-totals, ``So sánh`` and remarks columns, missing markers) nev
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .reject_reasons import BY_DESIGN, classify_reason
 
 if TYPE_CHECKING:
-    from .pipeline import BuildResult
+    from pathlib import Path
 
-__all__ = ["reject_counts", "strict_problems", "summary_lines"]
+    import pandas as pd
+
+__all__ = ["BuildResult", "reject_counts", "strict_problems", "summary_lines"]
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build` produced.
+
+    Attributes
+    ----------
+    observations, rejects, sheets : pandas.DataFrame
+        The tidy table, the rejects and one row per table/sheet read.
+    files : pandas.DataFrame
+        One row per file under raw: ``source_file, status ('read'|'failed'|'skipped'),
+        observations, rejects, message``.
+    conflicts : pandas.DataFrame
+        Observations with the same indicator/area/vintage/year/status and different
+        values in different files (winners and losers, as read).
+    out : pathlib.Path
+        Where the outputs were written.
+    superseded : pandas.DataFrame or None
+        The values that lost a conflict (:func:`bkanalysis.conflicts.resolve_conflicts`).
+    source_problems : list of bkanalysis.provenance.SourceProblem
+        The ``SOURCES.yml`` warnings (errors stop the build).
+    resolved_conflicts, unresolved_conflicts : int
+        Conflicts decided by a stated rule, and by the tie-break only.
+    """
+
+    observations: pd.DataFrame
+    rejects: pd.DataFrame
+    sheets: pd.DataFrame
+    files: pd.DataFrame
+    conflicts: pd.DataFrame
+    out: Path
+    superseded: pd.DataFrame | None = None
+    source_problems: list = field(default_factory=list)
+    resolved_conflicts: int = 0
+    unresolved_conflicts: int = 0
+
+    @property
+    def failed(self) -> int:
+        """Number of files that could not be read."""
+        return int((self.files["status"] == "failed").sum()) if len(self.files) else 0
+
 
 #: How many lines of one kind ``--strict`` prints before "… and N more".
 MAX_LINES = 20

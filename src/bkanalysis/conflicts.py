@@ -20,7 +20,7 @@ sheet and cell, the deciding rule and a reason. Rows of other files that give th
 value are not a conflict and stay, as before. Values are compared rounded to 9 decimals.
 
 Across statuses nothing is decided here: the assessment prefers ``actual`` over
-``preliminary`` over ``estimate`` (:func:`bkanalysis.progress.preferred_values`).
+``preliminary`` over ``estimate`` (:func:`bkanalysis.observations.preferred_values`).
 """
 
 from __future__ import annotations
@@ -292,9 +292,9 @@ def _sort_key(key: tuple) -> tuple:
 def conflicts_section(res) -> str:
     """Markdown section of ``validation.md``: every conflict with its winner and the reason.
 
-    *res* is a :class:`bkanalysis.pipeline.BuildResult` (``superseded`` and the counts).
+    *res* is a :class:`bkanalysis.build_summary.BuildResult` (``superseded`` and the counts).
     """
-    from .pipeline import _md_table
+    from .mdtable import md_table
 
     sup = res.superseded
     lines = [
@@ -310,5 +310,5 @@ def conflicts_section(res) -> str:
         return "\n".join(lines)
     cols = [*KEY, "value", "source_file", "source_cell", "winner_value", "winner_file"]
     cols += ["winner_cell", "rule", "reason"]
-    lines.append(_md_table(sup[cols]))
+    lines.append(md_table(sup[cols]))
     return "\n".join(lines)

@@ -199,7 +199,7 @@ def _province_pairs(observations: pd.DataFrame) -> pd.DataFrame:
     """Preferred actual and BAU values per (sector, year) at province level."""
     import pandas as pd
 
-    from .progress import preferred_values
+    from .observations import preferred_values
     from .study_area import select_study_area
 
     obs = select_study_area(observations)
@@ -311,9 +311,9 @@ def emissions_vs_bau(observations: pd.DataFrame, targets: pd.DataFrame | None = 
     >>> emissions_vs_bau(obs.iloc[:1]).attrs["message_en"][:30]
     'No business-as-usual (BAU) emi'
     """
-    from .progress import _check_observations
+    from .observations import check_observations
 
-    observations = _check_observations(observations)
+    observations = check_observations(observations)
     pairs = _province_pairs(observations)
     pairs = pairs.dropna(subset=["actual_tco2e", "bau_tco2e"])
     if pairs.empty:
@@ -393,13 +393,13 @@ def project_emissions(
     """
     import pandas as pd
 
-    from .progress import _check_observations
+    from .observations import check_observations
 
     if not isinstance(to_year, int) or isinstance(to_year, bool):
         raise ValueError(f"to_year must be an int, got {to_year!r}")
     if not isinstance(n_years, int) or n_years < 2:
         raise ValueError(f"n_years must be an int >= 2, got {n_years!r}")
-    observations = _check_observations(observations)
+    observations = check_observations(observations)
     pairs = _province_pairs(observations)
     columns = [*EMISSIONS_COLUMNS, "method", "bau_source"]
     if pairs.empty or pairs["bau_tco2e"].isna().all():
@@ -461,10 +461,10 @@ def reduction_observations(observations: pd.DataFrame) -> pd.DataFrame:
     """
     import pandas as pd
 
-    from .progress import _check_observations, preferred_values
+    from .observations import check_observations, preferred_values
     from .schema import empty_observations
 
-    observations = _check_observations(observations)
+    observations = check_observations(observations)
     actual = preferred_values(observations[observations["indicator_id"] == "ghg_emissions_tco2e"])
     bau = preferred_values(
         observations[observations["indicator_id"] == "ghg_bau_tco2e"], include_plan=True

@@ -25,12 +25,14 @@ import re
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .build_summary import BuildResult
 from .errors import BkError
+from .mdtable import md_rows, md_table
+from .observations import load_observations  # re-exported: its home is observations
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,47 +41,6 @@ __all__ = ["BuildResult", "build", "build_command", "find_workbooks", "load_obse
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".px")
 _KEY = ["indicator_id", "area_code", "admin_vintage", "year", "status"]
-
-
-@dataclass
-class BuildResult:
-    """What :func:`build` produced.
-
-    Attributes
-    ----------
-    observations, rejects, sheets : pandas.DataFrame
-        The tidy table, the rejects and one row per table/sheet read.
-    files : pandas.DataFrame
-        One row per file under raw: ``source_file, status ('read'|'failed'|'skipped'),
-        observations, rejects, message``.
-    conflicts : pandas.DataFrame
-        Observations with the same indicator/area/vintage/year/status and different
-        values in different files (winners and losers, as read).
-    out : pathlib.Path
-        Where the outputs were written.
-    superseded : pandas.DataFrame or None
-        The values that lost a conflict (:func:`bkanalysis.conflicts.resolve_conflicts`).
-    source_problems : list of bkanalysis.provenance.SourceProblem
-        The ``SOURCES.yml`` warnings (errors stop the build).
-    resolved_conflicts, unresolved_conflicts : int
-        Conflicts decided by a stated rule, and by the tie-break only.
-    """
-
-    observations: pd.DataFrame
-    rejects: pd.DataFrame
-    sheets: pd.DataFrame
-    files: pd.DataFrame
-    conflicts: pd.DataFrame
-    out: Path
-    superseded: pd.DataFrame | None = None
-    source_problems: list = field(default_factory=list)
-    resolved_conflicts: int = 0
-    unresolved_conflicts: int = 0
-
-    @property
-    def failed(self) -> int:
-        """Number of files that could not be read."""
-        return int((self.files["status"] == "failed").sum()) if len(self.files) else 0
 
 
 def find_workbooks(raw: str | os.PathLike) -> tuple[list[Path], list[Path]]:
@@ -504,35 +465,6 @@ def _group_keys(values: list) -> list:
     return [None if v is None or v != v else v for v in values]
 
 
-def _md_table(df: pd.DataFrame) -> str:
-    if df.empty:
-        return "_none_\n"
-    return _md_rows(list(df.columns), [df[c].tolist() for c in df.columns])
-
-
-def _md_rows(cols: list[str], columns: list[list]) -> str:
-    """Return a Markdown table of *columns* (lists of values) under the headers *cols*."""
-    if not columns or not columns[0]:
-        return "_none_\n"
-    texts = []
-    for values in columns:
-        col = list(map(str, values))
-        joined = "".join(col)
-        if "|" in joined or "\n" in joined:
-            col = [_md_cell(t) for t in col]
-        texts.append(col)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines.extend(["| " + x + " |" for x in map(" | ".join, zip(*texts, strict=True))])
-    return "\n".join(lines) + "\n"
-
-
-def _md_cell(v) -> str:
-    t = str(v)
-    if "|" in t or "\n" in t:
-        t = t.replace("|", "\\|").replace("\n", " ")
-    return t
-
-
 def _counted(keys) -> tuple[list[list], list[int]]:
     """Distinct *keys* (tuples) in sorted order as columns, and how often each occurs.
 
@@ -558,9 +490,9 @@ def validation_report(obs, rejects, sheets, files, conflicts, res=None, *, alias
     )
     out.append("")
     out.append("## Files\n")
-    out.append(_md_table(files))
+    out.append(md_table(files))
     out.append("## Sheets and tables\n")
-    out.append(_md_table(sheets))
+    out.append(md_table(sheets))
     out.append("## Labels matched other than exactly\n")
     from .review import inexact_matches_markdown
 
@@ -574,18 +506,18 @@ def validation_report(obs, rejects, sheets, files, conflicts, res=None, *, alias
         )
         columns, cells = _counted(keys)
         out.append(
-            _md_rows(["source_file", "source_sheet", "reason_class", "cells"], [*columns, cells])
+            md_rows(["source_file", "source_sheet", "reason_class", "cells"], [*columns, cells])
         )
         out.append("\n### Distinct reasons\n")
         from .reject_reasons import classify_reason
 
         columns, cells = _counted((r, classify_reason(r)) for r in reasons)
-        out.append(_md_rows(["reason", "category", "cells"], [*columns, cells]))
+        out.append(md_rows(["reason", "category", "cells"], [*columns, cells]))
     else:
         out.append("_none_\n")
     out.append("## Range problems\n")
     out_of_range = [isinstance(r, str) and r.startswith("out of range") for r in reasons]
-    out.append(_md_table(rejects[out_of_range]) if any(out_of_range) else "_none_\n")
+    out.append(md_table(rejects[out_of_range]) if any(out_of_range) else "_none_\n")
     if res is not None:
         from .conflicts import conflicts_section
 
@@ -596,7 +528,7 @@ def validation_report(obs, rejects, sheets, files, conflicts, res=None, *, alias
         out.append("## Conflicting duplicates across files\n")
         if len(conflicts):
             cols = [*_KEY, "value", "source_file", "source_sheet", "source_cell"]
-            out.append(_md_table(conflicts[cols]))
+            out.append(md_table(conflicts[cols]))
         else:
             out.append("_none_\n")
     return "\n".join(out)
@@ -637,42 +569,3 @@ def build_command(args) -> int:
                 print(f"  {line}", file=sys.stderr)
             return 2
     return 0
-
-
-def load_observations(
-    processed: str | os.PathLike | None = None, *, study_area: bool = True, include=None
-) -> pd.DataFrame:
-    """Read the built ``observations.parquet`` (validated).
-
-    Parameters
-    ----------
-    processed : path-like, optional
-        The processed folder (default: the configured one).
-    study_area : bool, default True
-        Keep only the study area (``06`` and its units); False keeps every area (the
-        country, regions and other provinces read from all-province tables).
-    include : str or list of str, optional
-        Other area codes kept beside the study area for a comparison (``["VN", "VN-R2"]``).
-
-    Raises
-    ------
-    BkError
-        If it does not exist yet (run ``bkanalysis build``).
-    """
-    import pandas as pd
-
-    from .commit import finish_commit
-    from .config import get_paths
-    from .schema import validate_observations
-
-    folder = Path(processed) if processed is not None else get_paths().processed
-    finish_commit(folder)  # a build killed while replacing its outputs: complete it
-    path = folder / "observations.parquet"
-    if not path.is_file():
-        raise BkError(f"{path} not found: run `bkanalysis build` first")
-    obs = validate_observations(pd.read_parquet(path))
-    if not study_area:
-        return obs
-    from .study_area import select_study_area
-
-    return select_study_area(obs, include=include).reset_index(drop=True)

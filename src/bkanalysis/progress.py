@@ -12,6 +12,9 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from .errors import BkError, CatalogError
+from .observations import STATUS_RANK as _STATUS_RANK
+from .observations import check_observations as _check_observations
+from .observations import preferred_values
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -84,95 +87,17 @@ PLAN_BASE_YEAR = 2017
 #: Open SDG / Statistics Canada thresholds on the ratio of observed to required growth.
 ON_TRACK_RATIO = 0.95
 MODERATE_RATIO = 0.60
-_STATUS_RANK = {"actual": 0, "preliminary": 1, "estimate": 2, "plan": 3}
 _EPS = 1e-9
 _TIER_IDS = {
     "ghg_reduction_voluntary_pct": 0,
     "ghg_reduction_national_pct": 1,
     "ghg_reduction_international_pct": 2,
 }
-_REQUIRED_OBS = ("indicator_id", "area_code", "area_level", "year", "value", "status")
 
 
 # --------------------------------------------------------------------------- inputs
-def _check_observations(observations: pd.DataFrame) -> pd.DataFrame:
-    """Check the columns needed here and fill optional ones; return a copy."""
-    import pandas as pd
-
-    from .schema import OBSERVATION_COLUMNS, OBSERVATION_STATUSES, vintage_for_year
-
-    if not isinstance(observations, pd.DataFrame):
-        raise TypeError(f"observations must be a DataFrame, got {type(observations).__name__}")
-    missing = [c for c in _REQUIRED_OBS if c not in observations.columns]
-    if missing:
-        raise ValueError(f"observations lack column(s): {', '.join(missing)}")
-    df = observations.copy()
-    bad = ~df["status"].isin(OBSERVATION_STATUSES)
-    if bad.any():
-        raise ValueError(
-            f"observations: status {df.loc[bad, 'status'].iloc[0]!r} is not one of "
-            f"{', '.join(OBSERVATION_STATUSES)}"
-        )
-    df["year"] = pd.to_numeric(df["year"], errors="raise").astype("int64")
-    df["value"] = pd.to_numeric(df["value"], errors="raise").astype("float64")
-    if "admin_vintage" not in df.columns:
-        df["admin_vintage"] = df["year"].map(vintage_for_year)
-    for col in OBSERVATION_COLUMNS:
-        if col not in df.columns:
-            df[col] = ""
-    df = df.astype({"area_code": str, "area_level": str, "admin_vintage": str})
-    return df.dropna(subset=["value"])
-
-
-def preferred_values(observations: pd.DataFrame, *, include_plan: bool = False) -> pd.DataFrame:
-    """Keep one value per indicator, area and year: actual > preliminary > estimate (> plan).
-
-    ``plan`` rows are dropped unless *include_plan*. Province rows (``area_level ==
-    'province'``) of every administrative vintage pool into one series (the province code
-    did not change); district and commune rows are keyed by (admin_vintage, area_code),
-    because codes are reused across vintages. The column ``area_key`` holds that key. When
-    two rows of the same best status disagree, the first by (source_file, source_sheet,
-    source_cell) is kept and ``conflict`` is True.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> obs = pd.DataFrame({"indicator_id": "forest_cover_pct", "area_code": "06",
-    ...     "area_level": "province", "year": [2020, 2020, 2020],
-    ...     "value": [70.0, 71.0, 75.0], "status": ["estimate", "actual", "plan"]})
-    >>> preferred_values(obs)[["year", "value", "status"]].values.tolist()
-    [[2020, 71.0, 'actual']]
-    """
-    df = _check_observations(observations)
-    if not include_plan:
-        df = df[df["status"] != "plan"]
-    df = df.assign(
-        _rank=df["status"].map(_STATUS_RANK),
-        area_key=df["area_code"].where(
-            df["area_level"] == "province", df["admin_vintage"] + ":" + df["area_code"]
-        ),
-    )
-    df = df.sort_values(
-        [
-            "indicator_id",
-            "area_level",
-            "area_key",
-            "year",
-            "_rank",
-            "source_file",
-            "source_sheet",
-            "source_cell",
-        ],
-        kind="stable",
-    )
-    keys = ["indicator_id", "area_level", "area_key", "year"]
-    best_rank = df.groupby(keys)["_rank"].transform("min")
-    same = df[df["_rank"] == best_rank]
-    nvals = same.groupby(keys)["value"].transform("nunique")
-    first = same.assign(conflict=nvals > 1).drop_duplicates(keys, keep="first")
-    return first.drop(columns="_rank").reset_index(drop=True)
-
-
+# The table's checker and the preferred value per year belong to bkanalysis.observations;
+# the names stay importable from here for existing callers.
 def _directions() -> dict[str, int]:
     """Map indicator id -> +1 (increase) / -1 (decrease), or 0 when the catalog has none."""
     from .catalog import load_indicators

@@ -282,3 +282,17 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
                 f"column 'unit': not the indicator's canonical unit at {_first_bad(out, bad)}"
             )
     return out
+
+
+def check_vintage(vintage) -> str:
+    """Return *vintage* as one of ``VINTAGES`` or raise ValueError naming it.
+
+    Examples
+    --------
+    >>> check_vintage(2020)
+    '2020'
+    """
+    v = str(vintage)
+    if v not in VINTAGES:
+        raise ValueError(f"unknown vintage {vintage!r}; expected one of {', '.join(VINTAGES)}")
+    return v

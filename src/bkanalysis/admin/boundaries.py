@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import BkError
-from .gazetteer import check_vintage, gazetteer
+from ..schema import check_vintage
+from .gazetteer import gazetteer
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -14,11 +14,11 @@ part (``area_share``); nothing better is published at commune level.
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
-from ..errors import CatalogError
-from .gazetteer import check_vintage
+from ..schema import check_vintage
+from .units import changes_2020, commune_codes, conversion_2025
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,39 +26,13 @@ if TYPE_CHECKING:
 __all__ = ["CROSSWALK_COLUMNS", "crosswalk"]
 
 CROSSWALK_COLUMNS = ("from_code", "to_code", "area_share", "whole", "note")
-_CHANGES = {"unchanged", "merged_into", "absorbed", "absorbed_renamed", "split_part"}
-
-
-@lru_cache(maxsize=1)
-def _changes_2020() -> pd.DataFrame:
-    """Return the 2019→2020 fact table, validated, with an ``area_share`` column."""
-    import pandas as pd
-
-    from ..catalog import read_package_csv
-
-    df = read_package_csv("admin_changes_2020.csv")
-    bad = df[~df["change"].isin(_CHANGES)]
-    if not bad.empty:
-        raise CatalogError(f"admin_changes_2020.csv: unknown change {bad['change'].iloc[0]!r}")
-    km2 = pd.to_numeric(df["area_km2"].replace("", None), errors="raise")
-    split = df["change"] == "split_part"
-    if km2[split].isna().any():
-        raise CatalogError("admin_changes_2020.csv: a split_part row has no area_km2")
-    n_targets = df.groupby("code_2019")["code_2020"].transform("size")
-    if ((n_targets > 1) != split).any():
-        raise CatalogError("admin_changes_2020.csv: only split_part rows may share a code_2019")
-    share = pd.Series(1.0, index=df.index)
-    share[split] = km2[split] / km2[split].groupby(df.loc[split, "code_2019"]).transform("sum")
-    return df.assign(area_km2=km2, area_share=share)
 
 
 def _pairs(from_vintage: str, to_vintage: str) -> pd.DataFrame:
     import pandas as pd
 
-    from .gazetteer import conversion_2025
-
     if (from_vintage, to_vintage) == ("2019", "2020"):
-        ch = _changes_2020()
+        ch = changes_2020()
         notes = []
         for change, note, km2, basis in zip(
             ch["change"], ch["note"], ch["area_km2"], ch["legal_basis"], strict=True
@@ -104,10 +78,7 @@ def _crosswalk(from_vintage: str, to_vintage: str) -> pd.DataFrame:
             "(a later unit cannot be split back without new assumptions)"
         )
     if i == j:
-        from .gazetteer import gazetteer
-
-        codes = gazetteer(from_vintage)
-        codes = codes.loc[codes["area_level"] == "commune", "area_code"]
+        codes = commune_codes(from_vintage)
         out = pd.DataFrame(
             {"from_code": codes, "to_code": codes, "area_share": 1.0, "whole": True, "note": ""}
         )

@@ -18,15 +18,18 @@ study area, even though from 2025 it is not an administrative unit any more.
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import sqlite3
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import cache
 from typing import TYPE_CHECKING
 
 from ..errors import CatalogError
-from ..schema import PROVINCE_CODE, VINTAGES
+from ..schema import PROVINCE_CODE, check_vintage
+from .crosswalk import crosswalk
+from .units import (
+    _conversion_2025,
+    _districts,
+    _legacy_units,
+    _units_2019,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,141 +68,10 @@ _PREFIX = {
     "xã": "Xã",
 }
 _PROVINCE_SHORT = "Bắc Kạn"
-_PROVINCE_KEY = "tinhbackan"
-
-
-def check_vintage(vintage) -> str:
-    """Return *vintage* as one of ``VINTAGES`` or raise ValueError naming it."""
-    v = str(vintage)
-    if v not in VINTAGES:
-        raise ValueError(f"unknown vintage {vintage!r}; expected one of {', '.join(VINTAGES)}")
-    return v
 
 
 def _full(unit_type: str, short: str) -> str:
     return f"{_PREFIX[unit_type]} {short}"
-
-
-@lru_cache(maxsize=1)
-def _districts() -> pd.DataFrame:
-    from ..catalog import read_package_csv
-
-    df = read_package_csv("admin_districts.csv")
-    bad = df[~df["unit_type"].isin(["huyện", "thành phố", "thị xã"])]
-    if not bad.empty:
-        raise CatalogError(f"admin_districts.csv: bad unit_type {bad['unit_type'].iloc[0]!r}")
-    return df
-
-
-@lru_cache(maxsize=1)
-def _units_2019() -> pd.DataFrame:
-    from ..catalog import read_package_csv
-
-    df = read_package_csv("admin_units_2019.csv")
-    districts = set(_districts()["area_code"])
-    for row in df.itertuples(index=False):
-        where = f"admin_units_2019.csv: unit {row.area_code!r}"
-        if len(row.area_code) != 5 or not row.area_code.isdigit():
-            raise CatalogError(f"{where}: code is not 5 digits")
-        if row.unit_type not in ("xã", "phường", "thị trấn"):
-            raise CatalogError(f"{where}: bad unit_type {row.unit_type!r}")
-        if row.district_code not in districts:
-            raise CatalogError(f"{where}: unknown district {row.district_code!r}")
-    if df["area_code"].duplicated().any():
-        raise CatalogError("admin_units_2019.csv: duplicate area_code")
-    return df
-
-
-def _vau_data_path(name: str) -> Path:
-    # NOTE: located without importing vietnamadminunits, whose __init__ loads its address
-    # parser (about 2 s); we only read its data files.
-    spec = importlib.util.find_spec("vietnamadminunits")
-    if spec is None or not spec.submodule_search_locations:
-        raise CatalogError("the package vietnamadminunits is not installed (pip install it)")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / name
-    if not path.is_file():
-        raise CatalogError(f"vietnamadminunits lacks its data file {name}")
-    return path
-
-
-def query(sql: str) -> list[dict]:
-    """Run *sql* on the vietnamadminunits SQLite dataset (read-only)."""
-    uri = _vau_data_path("dataset.db").as_uri() + "?mode=ro"
-    with sqlite3.connect(uri, uri=True) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute(sql).fetchall()]
-
-
-@lru_cache(maxsize=1)
-def _legacy_units() -> pd.DataFrame:
-    """2020–2025 communes of province 06 from vietnamadminunits."""
-    import pandas as pd
-
-    rows = query(
-        "SELECT ward, wardShort, wardType, districtCode, wardCode, provinceKey, districtKey, "
-        f"wardKey FROM admin_units_legacy WHERE provinceCode = '{PROVINCE_CODE}'"
-    )
-    df = pd.DataFrame(rows)
-    if len(df) != 108:  # NOTE: Resolution 855/NQ-UBTVQH14 left 108 communes
-        raise CatalogError(f"vietnamadminunits: expected 108 communes of Bắc Kạn, got {len(df)}")
-    return df
-
-
-def conversion_2025() -> pd.DataFrame:
-    """Return the pairs (code_2020, code_2025) of the vietnamadminunits 2025 converter.
-
-    Every 2020–2025 unit of Bắc Kạn went whole into one 2025 unit (the converter lists
-    no divided ward for Bắc Kạn; this is checked).
-    """
-    return _conversion_2025()[0].copy()
-
-
-@lru_cache(maxsize=1)
-def _conversion_2025() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (pairs, the 2025 units of the former Bắc Kạn from vietnamadminunits)."""
-    import pandas as pd
-
-    with _vau_data_path("converter_2025.json").open("r", encoding="utf-8") as fh:
-        conv = json.load(fh)
-    legacy = _legacy_units()
-    key_to_code = dict(
-        zip(
-            legacy["provinceKey"] + "_" + legacy["districtKey"] + "_" + legacy["wardKey"],
-            legacy["wardCode"],
-            strict=True,
-        )
-    )
-    new_province = next(
-        (k for k, v in conv["DICT_PROVINCE"].items() if _PROVINCE_KEY in v),
-        None,
-    )
-    if new_province is None:
-        raise CatalogError("vietnamadminunits: no 2025 province contains Bắc Kạn")
-    divided = [
-        k
-        for k in conv["DICT_PROVINCE_WARD_DIVIDED"].get(new_province, {})
-        if k.startswith(_PROVINCE_KEY)
-    ]
-    if divided:
-        raise CatalogError(f"vietnamadminunits: divided Bắc Kạn wards not handled: {divided}")
-    new_units = pd.DataFrame(
-        query(
-            "SELECT ward, wardShort, wardType, wardCode, wardKey, wardAreaKm2, provinceKey "
-            "FROM admin_units"
-        )
-    )
-    new_units = new_units[new_units["provinceKey"] == new_province]
-    new_code = dict(zip(new_units["wardKey"], new_units["wardCode"], strict=True))
-    pairs = [
-        (key_to_code[old], new_code[new_key])
-        for new_key, olds in conv["DICT_PROVINCE_WARD_NO_DIVIDED"][new_province].items()
-        for old in olds
-        if old.startswith(_PROVINCE_KEY + "_")
-    ]
-    out = pd.DataFrame(pairs, columns=["code_2020", "code_2025"]).sort_values("code_2020")
-    if out["code_2020"].duplicated().any() or len(out) != 108:
-        raise CatalogError("vietnamadminunits: the 2025 conversion of Bắc Kạn is not 108 → 1")
-    return out.reset_index(drop=True), new_units[new_units["wardCode"].isin(out["code_2025"])]
 
 
 def _province_row(vintage: str, area_km2: float) -> dict:
@@ -262,8 +134,6 @@ def _communes_2019() -> pd.DataFrame:
 
 def _areas_from_2019(vintage: str) -> pd.Series:
     """Area (km²) of each commune of *vintage* as the sum of its 2019 parts."""
-    from .crosswalk import crosswalk
-
     cw = crosswalk("2019", vintage)
     area19 = _units_2019().set_index("area_code")["area_km2"].astype(float)
     return (cw["from_code"].map(area19) * cw["area_share"]).groupby(cw["to_code"]).sum()

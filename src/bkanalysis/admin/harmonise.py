@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..schema import OBSERVATION_COLUMNS, OPTIONAL_COLUMNS, VINTAGES
+from ..schema import OBSERVATION_COLUMNS, OPTIONAL_COLUMNS, VINTAGES, check_vintage
 from .crosswalk import crosswalk
-from .gazetteer import check_vintage, gazetteer
+from .gazetteer import gazetteer
 from .rules import WeightTable, combine, rule_for
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import CatalogError
-from ..schema import PROVINCE_CODE, VINTAGES
+from ..schema import PROVINCE_CODE, VINTAGES, check_vintage
 from .names import _ascii_key, clean_label, tone_key
 
 if TYPE_CHECKING:
@@ -118,8 +118,6 @@ def national_units(vintage: str) -> pd.DataFrame:
     42
     """
     import pandas as pd
-
-    from .gazetteer import check_vintage
 
     v = check_vintage(vintage)
     df = _table()

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from ..errors import BkError
-from ..schema import AREA_LEVELS, VINTAGES
-from .gazetteer import check_vintage, gazetteer
+from ..schema import AREA_LEVELS, VINTAGES, check_vintage
+from .gazetteer import gazetteer
 from .names import clean_label, normalise_name, parse_label, split_parts, tone_key
 
 __all__ = ["AreaMatch", "AreaResolutionError", "make_resolver", "resolve_area"]

@@ -11,9 +11,12 @@ an adapter that returns ``list[SheetGrid]``:
   without a cached value (``<f>`` without ``<v>``: calamine returns ``''``; never read as 0).
 * ``xls`` (BIFF): ``xlrd`` with ``formatting_info=True`` (number formats, merged cells).
 * ``ods``: ``python-calamine`` values only (no number formats).
-* ``html`` (an HTML table saved with an ``.xls`` name): delegated to
-  ``bkanalysis.ingest.sniff.html_to_grids(path) -> list[SheetGrid]`` when that adapter
-  exists (owned by the robustness work); otherwise the file is refused with a reason.
+* ``html`` (an HTML table saved with an ``.xls`` name):
+  :func:`bkanalysis.ingest.html_tables.read_html_grids`.
+* ``csv`` and ``px``: :mod:`bkanalysis.ingest.textfiles`.
+
+The grid types (:class:`~bkanalysis.ingest.grid.Cell`, ``SheetGrid``, ``a1``) live in
+:mod:`bkanalysis.ingest.grid` and are re-exported here.
 
 Contract for adapters: rows and columns are 0-based; ``cells`` holds only non-empty
 cells (``None``/``''`` values are left out unless the cell is an error or a formula
@@ -26,101 +29,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import operator
 import os
 import re
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
 
 from bkanalysis.errors import UnreadableFileError
+from bkanalysis.ingest.grid import Cell, SheetGrid, a1
 
 __all__ = ["Cell", "SheetGrid", "a1", "is_percent_format", "load_workbook_grids"]
-
-
-class Cell(NamedTuple):
-    """One non-empty cell.
-
-    Attributes
-    ----------
-    value : float, int, str, bool, datetime or None
-        The (cached) value. ``None`` for a formula without cached value; the error text
-        (``'#REF!'``) for an error cell.
-    number_format : str
-        The number format code, when known (``'0.0%'``).
-    is_percent : bool
-        The number format displays the value as a percentage (value is a fraction).
-    is_formula : bool
-        The cell holds a formula.
-    has_cached : bool
-        False for a formula whose result was never computed/saved.
-    is_error : bool
-        The cell holds an error (``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#N/A`` …).
-    """
-
-    value: object
-    number_format: str = ""
-    is_percent: bool = False
-    is_formula: bool = False
-    has_cached: bool = True
-    is_error: bool = False
-
-
-_second = operator.itemgetter(1)
-
-
-@dataclass(slots=True)
-class SheetGrid:
-    """The non-empty cells of one sheet.
-
-    Examples
-    --------
-    >>> g = SheetGrid("S", {(0, 0): Cell("Năm"), (1, 2): Cell(4.5)})
-    >>> g.max_row, g.max_col, g.value(1, 2), a1(1, 2)
-    (2, 3, 4.5, 'C2')
-    """
-
-    name: str
-    cells: dict[tuple[int, int], Cell]
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
-    max_row: int = 0
-    max_col: int = 0
-
-    def __post_init__(self) -> None:
-        if self.cells:
-            # max() of the (row, col) keys is the last row; the columns in one C-level pass
-            self.max_row = max(self.max_row, max(self.cells)[0] + 1)
-            self.max_col = max(self.max_col, max(map(_second, self.cells)) + 1)
-
-    def get(self, row: int, col: int) -> Cell | None:
-        """Return the cell at (*row*, *col*) or None."""
-        return self.cells.get((row, col))
-
-    def value(self, row: int, col: int) -> object:
-        """Return the value at (*row*, *col*) or None."""
-        cell = self.cells.get((row, col))
-        return None if cell is None else cell.value
-
-
-@lru_cache(maxsize=65536)
-def a1(row: int, col: int) -> str:
-    """Return the A1 address of 0-based (*row*, *col*).
-
-    Examples
-    --------
-    >>> a1(0, 0), a1(9, 26), a1(0, 701)
-    ('A1', 'AA10', 'ZZ1')
-    """
-    letters = ""
-    n = col + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
 
 
 def _col_index(letters: str) -> int:
@@ -174,13 +94,9 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
 
             return (read_csv_grids if kind == "csv" else read_px_grids)(path)
         if kind == "html":
-            try:
-                from bkanalysis.ingest.sniff import html_to_grids  # type: ignore[attr-defined]
-            except ImportError:
-                raise UnreadableFileError(
-                    path, "HTML table saved as a spreadsheet: no HTML reader available"
-                ) from None
-            return html_to_grids(path)
+            from bkanalysis.ingest.html_tables import read_html_grids
+
+            return read_html_grids(path)
     except UnreadableFileError:
         raise
     except Exception as exc:

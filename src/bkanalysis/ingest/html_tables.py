@@ -299,7 +299,7 @@ def tables_to_grids(tables: list[HtmlTable]) -> list:
     >>> g.name, g.value(0, 0), g.merged, g.max_col
     ('Table 1', 'Năm', [(0, 0, 0, 1)], 2)
     """
-    from bkanalysis.ingest.cells import Cell, SheetGrid
+    from bkanalysis.ingest.grid import Cell, SheetGrid
 
     grids = []
     for i, table in enumerate(tables, 1):

@@ -223,8 +223,8 @@ def _study_unit(label: str, vintage: str, district: str | None):
 @lru_cache(maxsize=256)
 def _units_of(province: str, vintage: str) -> frozenset[str]:
     """Tone keys of the short names of the units of another *province* (vietnamadminunits)."""
-    from bkanalysis.admin.gazetteer import query
     from bkanalysis.admin.names import tone_key
+    from bkanalysis.admin.units import query
 
     if vintage == "2025":
         rows = query(f"SELECT wardShort AS s FROM admin_units WHERE provinceCode = '{province}'")

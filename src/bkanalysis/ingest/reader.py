@@ -17,7 +17,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from bkanalysis.errors import UnreadableFileError
 from bkanalysis.schema import (
     OBSERVATION_COLUMNS,
     REJECT_COLUMNS,
@@ -45,6 +44,7 @@ from .labels import (
 )
 from .layouts import Table, cell_text, find_tables, is_subtotal, is_total, row_label
 from .numbers import R_AMBIGUOUS, classify_number_text, parse_cell, text_convention
+from .sniff import sniff
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -167,7 +167,7 @@ def workbook_records(path, *, raw_root=None, specs=None) -> tuple[list, list, li
     root = Path(raw_root) if raw_root is not None else path.parent
     rel = _relative_name(path, root)
     with relaxed_gc():
-        kind = _sniff(path)
+        kind = sniff(path)
         grids = load_workbook_grids(path, kind)
         if specs is None and (root / "specs").is_dir():
             specs = root / "specs"
@@ -194,23 +194,6 @@ def _relative_name(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.name
-
-
-def _sniff(path: Path) -> str:
-    try:
-        from .sniff import sniff
-    except ImportError:  # pragma: no cover - sniff lands separately
-        sniff = None
-    if sniff is not None:
-        return sniff(path)
-    ext = path.suffix.lower()
-    if not path.is_file():
-        raise UnreadableFileError(path, "no such file")
-    if ext in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if ext == ".xls":
-        return "xls"
-    raise UnreadableFileError(path, f"not a spreadsheet extension ({ext or 'none'})")
 
 
 def read_grids(

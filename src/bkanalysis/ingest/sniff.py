@@ -29,8 +29,6 @@ __all__ = [
     "MAX_MEMBERS",
     "MAX_RATIO",
     "MAX_UNCOMPRESSED",
-    "html_to_grids",
-    "read_html_grids",
     "sniff",
 ]
 
@@ -123,28 +121,6 @@ def sniff(path: str | os.PathLike) -> str:
     if head.startswith(_CFB_MAGIC):
         return _sniff_cfb(path)
     return _sniff_other(path, head)
-
-
-def read_html_grids(path: str | os.PathLike) -> list:
-    """Read every ``<table>`` of an HTML file (sniffed as ``'html'``) as ``SheetGrid`` grids.
-
-    One grid per table, named ``Table 1``, ``Table 2``… in document order; cell values are
-    the cell texts (NFC, whitespace collapsed; a float when Excel's ``x:num`` gives the
-    number), ``rowspan``/``colspan`` become merged ranges. See
-    :mod:`bkanalysis.ingest.html_tables`.
-
-    Raises
-    ------
-    UnreadableFileError
-        If the file cannot be read or holds no table.
-    """
-    from bkanalysis.ingest.html_tables import read_html_grids as _read
-
-    return _read(path)
-
-
-#: The name :func:`bkanalysis.ingest.cells.load_workbook_grids` looks for.
-html_to_grids = read_html_grids
 
 
 # --------------------------------------------------------------------------- helpers

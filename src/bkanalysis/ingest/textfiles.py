@@ -30,7 +30,7 @@ from pathlib import Path
 
 from bkanalysis.errors import UnreadableFileError
 
-from .cells import Cell, SheetGrid
+from .grid import Cell, SheetGrid
 
 __all__ = ["looks_like_px", "read_csv_grids", "read_px_grids"]
 

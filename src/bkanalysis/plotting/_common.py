@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import BkError
+from ..observations import STATUS_RANK
 
 # Words drawn on figures that do not come from a catalog (indicator names, status
 # labels and target clauses come from package data).
@@ -89,8 +90,9 @@ UNIT_LABELS: dict[str, dict[str, str]] = {
 #: Units whose values are whole counts (no decimals on a figure).
 COUNT_UNITS = frozenset({"communes", "criteria", "year", "facilities", "persons", "households"})
 
-# precedence of observation statuses when a year has several values
-STATUS_PRECEDENCE = {"actual": 0, "preliminary": 1, "estimate": 2, "plan": 3}
+# precedence of observation statuses when a year has several values: the one ranking
+# of bkanalysis.observations, under the name the plots have used
+STATUS_PRECEDENCE = STATUS_RANK
 
 
 def word(key: str, lang: str) -> str:

@@ -90,20 +90,6 @@ def _check_vintage(vintage: str) -> str:
     return vintage
 
 
-def _mirror_boundaries(vintage: str):
-    import geopandas as gpd
-
-    from ..config import get_paths
-
-    path = get_paths().geo_mirror / f"bac_kan_communes_{vintage}.geojson"
-    if not path.is_file():
-        raise BkError(
-            f"no commune boundaries for vintage {vintage}: {path} does not exist "
-            "(pass boundaries= or set BKANALYSIS_GEO_MIRROR)"
-        )
-    return gpd.read_file(path)
-
-
 def _boundary_files(vintage: str) -> list[Path]:
     """Return the files a map of *vintage* may read, in the order they are tried."""
     from ..config import get_paths
@@ -163,10 +149,8 @@ def _read_by_vintage(vintage: str):
     boundaries --mirror`` is run; the mirror beside the checkout then serves, read by
     the same loader (so its codes are still checked against the vintage's communes).
     """
-    try:
-        from ..admin import load_boundaries
-    except ImportError:  # pragma: no cover - admin package without boundaries
-        return _mirror_boundaries(vintage)
+    from ..admin import load_boundaries
+
     try:
         return load_boundaries(vintage)
     except BkError:

@@ -1,0 +1,211 @@
+"""The tidy observations table: loading, checking, and the preferred value per year.
+
+Every module that reads the table built by :func:`bkanalysis.build` goes through here:
+
+* :func:`load_observations` reads ``observations.parquet`` (validated against
+  :mod:`bkanalysis.schema`) and keeps the study area;
+* :func:`check_observations` is the one check of a table handed in by a caller
+  (the assessment, the emissions accounts, the plots): the columns an analysis
+  needs, known statuses, numeric years and values, optional columns filled;
+* :data:`STATUS_RANK` is the one precedence of statuses (``actual`` over
+  ``preliminary`` over ``estimate`` over ``plan``) and :func:`preferred_values`
+  keeps one value per indicator, area and year by it.
+
+pandas is imported inside the functions, so importing this module stays cheap.
+
+Examples
+--------
+>>> STATUS_RANK["actual"] < STATUS_RANK["estimate"]
+True
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import BkError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "STATUS_RANK",
+    "check_observations",
+    "load_observations",
+    "preferred_values",
+]
+
+#: Precedence of a value's status when several describe the same indicator, area and
+#: year: the lower, the better (a published actual beats a preliminary figure, which
+#: beats an estimate; a plan figure is a target, used only when asked for).
+STATUS_RANK: dict[str, int] = {"actual": 0, "preliminary": 1, "estimate": 2, "plan": 3}
+
+#: The columns an analysis of the table cannot do without.
+REQUIRED_COLUMNS = ("indicator_id", "area_code", "area_level", "year", "value", "status")
+
+
+def load_observations(
+    processed: str | os.PathLike | None = None, *, study_area: bool = True, include=None
+) -> pd.DataFrame:
+    """Read the built ``observations.parquet`` (validated).
+
+    Parameters
+    ----------
+    processed : path-like, optional
+        The processed folder (default: the configured one).
+    study_area : bool, default True
+        Keep only the study area (``06`` and its units); False keeps every area (the
+        country, regions and other provinces read from all-province tables).
+    include : str or list of str, optional
+        Other area codes kept beside the study area for a comparison (``["VN", "VN-R2"]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The observations table.
+
+    Raises
+    ------
+    BkError
+        If it does not exist yet (run ``bkanalysis build``).
+    """
+    import pandas as pd
+
+    from .commit import finish_commit
+    from .config import get_paths
+    from .schema import validate_observations
+
+    folder = Path(processed) if processed is not None else get_paths().processed
+    finish_commit(folder)  # a build killed while replacing its outputs: complete it
+    path = folder / "observations.parquet"
+    if not path.is_file():
+        raise BkError(f"{path} not found: run `bkanalysis build` first")
+    obs = validate_observations(pd.read_parquet(path))
+    if not study_area:
+        return obs
+    from .study_area import select_study_area
+
+    return select_study_area(obs, include=include).reset_index(drop=True)
+
+
+def check_observations(observations: pd.DataFrame) -> pd.DataFrame:
+    """Check a caller's observations table and return a normalised copy.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        At least :data:`REQUIRED_COLUMNS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``year`` as int64, ``value`` as float64, ``admin_vintage`` derived
+        from the year when absent, the other schema columns filled with ``""``, and rows
+        without a value dropped.
+
+    Raises
+    ------
+    TypeError
+        If *observations* is not a DataFrame.
+    ValueError
+        If a required column is missing, a status is unknown, or a year or value is not
+        numeric.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> obs = pd.DataFrame({"indicator_id": "x", "area_code": "06", "area_level": "province",
+    ...     "year": ["2020"], "value": [1], "status": "actual"})
+    >>> checked = check_observations(obs)
+    >>> checked["year"].dtype.name, checked["admin_vintage"].iloc[0]
+    ('int64', '2020')
+    """
+    import pandas as pd
+
+    from .schema import OBSERVATION_COLUMNS, OBSERVATION_STATUSES, vintage_for_year
+
+    if not isinstance(observations, pd.DataFrame):
+        raise TypeError(f"observations must be a DataFrame, got {type(observations).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in observations.columns]
+    if missing:
+        raise ValueError(f"observations lack column(s): {', '.join(missing)}")
+    df = observations.copy()
+    bad = ~df["status"].isin(OBSERVATION_STATUSES)
+    if bad.any():
+        raise ValueError(
+            f"observations: status {df.loc[bad, 'status'].iloc[0]!r} is not one of "
+            f"{', '.join(OBSERVATION_STATUSES)}"
+        )
+    df["year"] = pd.to_numeric(df["year"], errors="raise").astype("int64")
+    df["value"] = pd.to_numeric(df["value"], errors="raise").astype("float64")
+    if "admin_vintage" not in df.columns:
+        df["admin_vintage"] = df["year"].map(vintage_for_year)
+    for col in OBSERVATION_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+    df = df.astype({"area_code": str, "area_level": str, "admin_vintage": str})
+    return df.dropna(subset=["value"])
+
+
+def preferred_values(observations: pd.DataFrame, *, include_plan: bool = False) -> pd.DataFrame:
+    """Keep one value per indicator, area and year: actual > preliminary > estimate (> plan).
+
+    ``plan`` rows are dropped unless *include_plan*. Province rows (``area_level ==
+    'province'``) of every administrative vintage pool into one series (the province code
+    did not change); district and commune rows are keyed by (admin_vintage, area_code),
+    because codes are reused across vintages. The column ``area_key`` holds that key. When
+    two rows of the same best status disagree, the first by (source_file, source_sheet,
+    source_cell) is kept and ``conflict`` is True.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        Checked with :func:`check_observations`.
+    include_plan : bool, default False
+        Keep ``plan`` rows (ranked last).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator, area and year, with ``area_key`` and ``conflict``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> obs = pd.DataFrame({"indicator_id": "forest_cover_pct", "area_code": "06",
+    ...     "area_level": "province", "year": [2020, 2020, 2020],
+    ...     "value": [70.0, 71.0, 75.0], "status": ["estimate", "actual", "plan"]})
+    >>> preferred_values(obs)[["year", "value", "status"]].values.tolist()
+    [[2020, 71.0, 'actual']]
+    """
+    df = check_observations(observations)
+    if not include_plan:
+        df = df[df["status"] != "plan"]
+    df = df.assign(
+        _rank=df["status"].map(STATUS_RANK),
+        area_key=df["area_code"].where(
+            df["area_level"] == "province", df["admin_vintage"] + ":" + df["area_code"]
+        ),
+    )
+    df = df.sort_values(
+        [
+            "indicator_id",
+            "area_level",
+            "area_key",
+            "year",
+            "_rank",
+            "source_file",
+            "source_sheet",
+            "source_cell",
+        ],
+        kind="stable",
+    )
+    keys = ["indicator_id", "area_level", "area_key", "year"]
+    best_rank = df.groupby(keys)["_rank"].transform("min")
+    same = df[df["_rank"] == best_rank]
+    nvals = same.groupby(keys)["value"].transform("nunique")
+    first = same.assign(conflict=nvals > 1).drop_duplicates(keys, keep="first")
+    return first.drop(columns="_rank").reset_index(drop=True)
