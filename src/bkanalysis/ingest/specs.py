@@ -84,6 +84,16 @@ def _rows(spec_rows, where: str) -> list[int]:
     return out
 
 
+def _check_period(column: dict, where: str) -> None:
+    """Check a column spec's year and status in place (year an int, status defaulted)."""
+    if column.get("year") is None:
+        raise CatalogError(f"{where}: no year")
+    column["year"] = int(column["year"])
+    column["status"] = column.get("status") or "actual"
+    if column["status"] not in OBSERVATION_STATUSES:
+        raise CatalogError(f"{where}: bad status {column['status']!r}")
+
+
 def validate_spec(spec: dict, where: str = "spec") -> dict:
     """Check one spec and return it normalised (0-based rows/columns); raise CatalogError.
 
@@ -159,23 +169,13 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
         ind = cs.get("indicator", spec.get("indicator"))
         if ind is None and by_row:
             # the rows give the indicator; the unit is checked per row
-            if merged.get("year") is None:
-                raise CatalogError(f"{where}: column {letter}: no year")
-            merged["year"] = int(merged["year"])
-            merged["status"] = merged.get("status") or "actual"
-            if merged["status"] not in OBSERVATION_STATUSES:
-                raise CatalogError(f"{where}: column {letter}: bad status {merged['status']!r}")
+            _check_period(merged, f"{where}: column {letter}")
             merged["indicator"] = None
             cols[_col(letter, where)] = merged
             continue
         if ind not in ids:
             raise CatalogError(f"{where}: column {letter}: unknown indicator {ind!r}")
-        if merged.get("year") is None:
-            raise CatalogError(f"{where}: column {letter}: no year")
-        merged["year"] = int(merged["year"])
-        merged["status"] = merged.get("status") or "actual"
-        if merged["status"] not in OBSERVATION_STATUSES:
-            raise CatalogError(f"{where}: column {letter}: bad status {merged['status']!r}")
+        _check_period(merged, f"{where}: column {letter}")
         if merged.get("unit") is not None:
             pu = parse_unit(str(merged["unit"]))
             if pu is None or pu[0] != indicator_unit(ind):
