@@ -215,20 +215,20 @@ def test_boundaries_loaded_by_vintage(bounds, monkeypatch, tmp_path):
 def test_boundaries_available_and_read_once_per_change(bounds, monkeypatch, tmp_path):
     import shutil
 
-    from bkanalysis.plotting import maps
+    from bkanalysis.admin import boundaries
 
     folder = tmp_path / "boundaries"
     folder.mkdir()
     monkeypatch.setenv("BKANALYSIS_BOUNDARIES", str(folder))
     monkeypatch.setenv("BKANALYSIS_GEO_MIRROR", str(tmp_path / "nothing"))
     assert not boundaries_available("2020")
-    with pytest.raises(BkError, match="vintage must be"):
+    with pytest.raises(ValueError, match="unknown vintage"):
         boundaries_available("2021")
     shutil.copy(GEO / "bac_kan_communes_2020.geojson", folder)
     assert boundaries_available("2020") and not boundaries_available("2019")
     reads = []
-    real = maps._read_by_vintage
-    monkeypatch.setattr(maps, "_read_by_vintage", lambda v: reads.append(v) or real(v))
+    real = boundaries._read_vintage
+    monkeypatch.setattr(boundaries, "_read_vintage", lambda v: reads.append(v) or real(v))
     g = bounds["2020"]
     obs = _commune_obs(g, "forest_cover_pct", 2021, _values(len(g)))
     first = plot_commune_map(obs, "forest_cover_pct", 2021)

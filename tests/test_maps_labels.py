@@ -24,7 +24,7 @@ from shapely.geometry import LineString, Point, box
 
 from bkanalysis.errors import BkError
 from bkanalysis.plotting import plot_commune_map, plot_target_map
-from bkanalysis.plotting.maps import LABEL_MODES, plan_labels
+from bkanalysis.plotting.placement import LABEL_MODES, plan_labels
 
 GEO = Path(
     os.environ.get("BKANALYSIS_GEO_MIRROR", Path(__file__).resolve().parents[2] / "shared" / "geo")

@@ -17,8 +17,9 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from ..config import get_paths
 from ..errors import BkError
 from ..schema import check_vintage
 from .gazetteer import gazetteer
@@ -29,9 +30,13 @@ if TYPE_CHECKING:
 __all__ = [
     "BOUNDARY_FILES",
     "GADM_URL",
+    "Outlines",
+    "boundaries_available",
     "boundaries_command",
+    "boundary_outlines",
     "load_boundaries",
     "match_gadm_names",
+    "vintage_boundaries",
 ]
 
 #: file name pattern of one vintage's commune boundaries
@@ -58,8 +63,6 @@ HOW_TO_OBTAIN = (
 def _folder(path) -> Path:
     if path is not None:
         return Path(path).expanduser()
-    from ..config import get_paths
-
     return get_paths().boundaries
 
 
@@ -126,6 +129,119 @@ def load_boundaries(vintage: str, *, path: str | os.PathLike | None = None) -> g
     out["area_km2"] = out.geometry.to_crs(_EQUAL_AREA).area / 1e6
     out = out[["area_code", "area_name", "district_code", "area_km2", "geometry"]]
     return out.sort_values("area_code").reset_index(drop=True)
+
+
+def _map_files(vintage: str) -> list[Path]:
+    """Return the files :func:`vintage_boundaries` may read, in the order they are tried."""
+    paths = get_paths()
+    return [
+        folder / BOUNDARY_FILES.format(vintage=vintage, ext=ext)
+        for folder in (paths.boundaries, paths.geo_mirror)
+        for ext in _EXTENSIONS
+    ]
+
+
+def boundaries_available(vintage: str) -> bool:
+    """Return True if commune boundaries of *vintage* can be found for the maps.
+
+    Looks where :func:`vintage_boundaries` looks: ``data/external/boundaries``
+    (``BKANALYSIS_BOUNDARIES``, filled by ``make boundaries``), then the geo mirror
+    (``BKANALYSIS_GEO_MIRROR``). A notebook uses it to skip its maps, with a message,
+    when there are none.
+
+    Parameters
+    ----------
+    vintage : {'2019', '2020', '2025'}
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["BKANALYSIS_BOUNDARIES"] = os.environ["BKANALYSIS_GEO_MIRROR"] = tempfile.mkdtemp()
+    >>> boundaries_available("2020")
+    False
+    >>> del os.environ["BKANALYSIS_BOUNDARIES"], os.environ["BKANALYSIS_GEO_MIRROR"]
+    """
+    return any(f.is_file() for f in _map_files(check_vintage(vintage)))
+
+
+class Outlines(NamedTuple):
+    """The lines drawn over a commune map: district borders (None without districts), province."""
+
+    districts: gpd.GeoSeries | None
+    province: gpd.GeoSeries
+
+
+class _Loaded(NamedTuple):
+    boundaries: gpd.GeoDataFrame
+    outlines: Outlines
+
+
+#: Boundaries read in this process, keyed by vintage and the files' (path, mtime, size).
+_LOADED: dict[tuple, _Loaded] = {}
+
+
+def _loaded(vintage: str) -> _Loaded:
+    """Read the boundaries of *vintage* and their outlines once per process (until the files change)."""
+    v = check_vintage(vintage)
+    stamp = tuple(
+        (str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in _map_files(v) if f.is_file()
+    )
+    key = (v, stamp)
+    if key not in _LOADED:
+        # NOTE: reading and checking a GeoJSON takes ~0.3 s and the district union
+        # ~0.05 s; a notebook draws many maps of one vintage.
+        gdf = _read_vintage(v)
+        _LOADED[key] = _Loaded(gdf, boundary_outlines(gdf))
+    return _LOADED[key]
+
+
+def _read_vintage(vintage: str) -> gpd.GeoDataFrame:
+    """Load with :func:`load_boundaries`; fall back to the geo mirror.
+
+    NOTE: a fresh checkout has no ``data/external/boundaries`` until ``bkanalysis
+    boundaries --mirror`` is run; the mirror beside the checkout then serves, read by
+    the same loader (so its codes are still checked against the vintage's communes).
+    """
+    try:
+        return load_boundaries(vintage)
+    except BkError:
+        mirror = get_paths().geo_mirror
+        if not (mirror / BOUNDARY_FILES.format(vintage=vintage, ext="geojson")).is_file():
+            raise
+        return load_boundaries(vintage, path=mirror)
+
+
+def vintage_boundaries(vintage: str) -> tuple[gpd.GeoDataFrame, Outlines]:
+    """Return the commune polygons of *vintage* and their outlines, for a map.
+
+    Read with :func:`load_boundaries` from ``data/external/boundaries``, else from the
+    geo mirror (``BKANALYSIS_GEO_MIRROR``), once per process until the files change;
+    the outlines (:func:`boundary_outlines`) are computed once with them.
+
+    Returns
+    -------
+    tuple (geopandas.GeoDataFrame, Outlines)
+        A copy of the polygons (the caller may change it) and the shared outlines.
+    """
+    loaded = _loaded(vintage)
+    return loaded.boundaries.copy(), loaded.outlines
+
+
+def boundary_outlines(gdf: gpd.GeoDataFrame) -> Outlines:
+    """Return the district borders (the communes dissolved by ``district_code``) and the province's.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Commune polygons; ``district_code`` may be missing or empty (the 2025 vintage).
+    """
+    import geopandas as gpd
+
+    districts = None
+    if "district_code" in gdf.columns and gdf["district_code"].notna().any():
+        districts = gdf[gdf["district_code"].notna()].dissolve(by="district_code").boundary
+    province = gpd.GeoSeries([gdf.geometry.union_all()], crs=gdf.crs).boundary
+    return Outlines(districts, province)
 
 
 def _split_camel(text) -> str:
@@ -294,8 +410,6 @@ def boundaries_command(args) -> int:
     with ``--download`` and no mirror, fetches GADM 4.1 level 3. Otherwise prints how to
     obtain the boundaries and returns 1.
     """
-    from ..config import get_paths
-
     paths = get_paths()
     target = paths.boundaries
     quiet = bool(getattr(args, "quiet", False))

@@ -12,6 +12,7 @@ Examples
 
 from __future__ import annotations
 
+from ..admin.boundaries import boundaries_available
 from .charts import (
     plot_dashboard,
     plot_district_small_multiples,
@@ -22,7 +23,6 @@ from .charts import (
 from .comparison import plot_area_comparison
 from .export import read_manifest, save_figure
 from .maps import (
-    boundaries_available,
     commune_values,
     plot_commune_map,
     plot_commune_small_multiples,
