@@ -196,7 +196,24 @@ def test_missing_glyph_check_can_fail():
 
 
 def _assessment(target_id, status, **extra):
-    return pd.DataFrame([{"target_id": target_id, "area_code": "06", "status": status, **extra}])
+    """An assessment row as assess gives it; the series and path judged are given here."""
+    row = {"target_id": target_id, "area_code": "06", "status": status, "series": (),
+           "path": (), "path_kind": "", **extra}  # fmt: skip
+    return pd.DataFrame([row])
+
+
+def _assessed(obs, target_id, **kwargs):
+    from bkanalysis.progress import assess
+    from bkanalysis.targets import load_targets
+
+    t = load_targets()
+    return assess(obs, t[t["target_id"] == target_id], **kwargs)
+
+
+def _forest_chart(obs, **kwargs):
+    return plot_target_series(
+        obs, "forest_cover_2020", assessment=_assessed(obs, "forest_cover_2020"), **kwargs
+    )
 
 
 def test_target_series_marks_target_trajectory_and_statuses():
@@ -205,7 +222,11 @@ def test_target_series_marks_target_trajectory_and_statuses():
         obs,
         "forest_cover_2020",
         assessment=_assessment(
-            "forest_cover_2020", "achieved", baseline_year=2016, baseline_value=70.6
+            "forest_cover_2020",
+            "achieved",
+            series=tuple(p for p in FOREST if p[2] != "plan"),
+            path=((2016, 70.6), (2020, 72.0)),
+            path_kind="required",
         ),
     )
     (target,) = _by_gid(ax, "target")
@@ -245,7 +266,7 @@ def test_target_series_english_and_baseline_from_registry():
     assert ax.get_title(loc="left") == "Forest cover rate"
 
 
-def test_target_series_range_band_and_no_status_without_assessment():
+def test_target_series_range_band_and_the_judged_path():
     obs = _obs("public_green_space_m2_per_person", [(2017, 6.5, "actual"), (2018, 7.2, "actual")])
     target = {
         "target_id": "green",
@@ -256,7 +277,11 @@ def test_target_series_range_band_and_no_status_without_assessment():
         "deadline": 2020,
         "baseline_year": 2017,
     }
-    ax = plot_target_series(obs, target, lang="en")
+    judged = _assessment(
+        "green", "", series=((2017, 6.5, "actual"), (2018, 7.2, "actual")),
+        path=((2017, 6.5), (2020, 10.0)), path_kind="required",
+    )  # fmt: skip
+    ax = plot_target_series(obs, target, lang="en", assessment=judged)
     (band,) = _by_gid(ax, "target_band")
     assert band.get_y() == 10 and band.get_height() == 5
     assert band.get_x() < 2020 < band.get_x() + band.get_width()
@@ -268,19 +293,23 @@ def test_target_series_range_band_and_no_status_without_assessment():
 
 def test_target_series_rejects_bad_input():
     obs = _obs("forest_cover_pct", FOREST)
+    judged = _assessment("forest_cover_2020", "achieved")
     with pytest.raises(BkError, match="unknown target id 'nope'"):
-        plot_target_series(obs, "nope")
+        plot_target_series(obs, "nope", assessment=judged)
     with pytest.raises(ValueError, match="lang"):
-        plot_target_series(obs, "forest_cover_2020", lang="fr")
-    with pytest.raises(BkError, match="missing column"):
-        plot_target_series(obs.drop(columns="status"), "forest_cover_2020")
+        plot_target_series(obs, "forest_cover_2020", lang="fr", assessment=judged)
+    with pytest.raises(ValueError, match="lack column"):
+        plot_target_series(obs.drop(columns="status"), "forest_cover_2020", assessment=judged)
     with pytest.raises(BkError, match="comparator"):
-        plot_target_series(obs, {"indicator_id": "forest_cover_pct", "comparator": "~", "value": 1})
+        plot_target_series(
+            obs, {"indicator_id": "forest_cover_pct", "comparator": "~", "value": 1},
+            assessment=judged,
+        )  # fmt: skip
 
 
 def test_target_series_draws_on_given_axes():
     _, axes = plt.subplots(1, 2)
-    ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", ax=axes[1])
+    ax = _forest_chart(_obs("forest_cover_pct", FOREST), ax=axes[1])
     assert ax is axes[1] and not axes[0].has_data()
 
 
@@ -354,6 +383,7 @@ def _emissions():
             "sector": "total",
             "actual_tco2e": actual,
             "bau_tco2e": bau,
+            "reduction_pct": 100 * (bau - actual) / bau,
             # achieved reduction placed in the tiers: must not be drawn as the bands
             "tier_voluntary_pct": 3.0,
             "tier_national_pct": 2.0,
@@ -453,6 +483,9 @@ def test_emissions_sector_choice():
         plot_emissions_vs_bau(em, sector="waste")
     with pytest.raises(BkError, match="missing column"):
         plot_emissions_vs_bau(em.drop(columns="bau_tco2e"))
+    # the reduction is the accounts' (never derived by the chart)
+    with pytest.raises(BkError, match="reduction_pct; pass the output of .*emissions_vs_bau"):
+        plot_emissions_vs_bau(em.drop(columns="reduction_pct"))
 
 
 # --------------------------------------------------------------------------- districts
@@ -502,7 +535,7 @@ def _texts(fig, gid):
 
 def test_save_figure_writes_everything(tmp_path):
     obs = _obs("forest_cover_pct", FOREST)
-    ax = plot_target_series(obs, "forest_cover_2020")
+    ax = _forest_chart(obs)
     paths = save_figure(
         ax.figure,
         "forest_cover_vs_target_2020",
@@ -543,7 +576,7 @@ def test_save_figure_writes_everything(tmp_path):
 
 def test_save_figure_upserts_manifest_and_is_deterministic(tmp_path):
     def make(out, caption, formats=("png", "svg", "pdf")):
-        ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", lang="en")
+        ax = _forest_chart(_obs("forest_cover_pct", FOREST), lang="en")
         save_figure(ax.figure, "forest_cover", caption=caption, sources="Yearbook", lang="en",
                     synthetic=False, out_dir=out, formats=formats)  # fmt: skip
         fig, ax2 = plt.subplots()
@@ -566,7 +599,7 @@ def test_save_figure_upserts_manifest_and_is_deterministic(tmp_path):
 def test_save_figure_lays_out_once_and_keeps_the_layout_engine(tmp_path, monkeypatch):
     # one layout pass for the bounding box, then one draw per format: no layout pass
     # before each format (issue 18's speed goals); the figure keeps its layout engine
-    ax = plot_target_series(_obs("forest_cover_pct", FOREST), "forest_cover_2020", lang="en")
+    ax = _forest_chart(_obs("forest_cover_pct", FOREST), lang="en")
     fig = ax.figure
     engine = fig.get_layout_engine()
     assert engine is not None  # the theme's constrained layout
@@ -654,7 +687,7 @@ def test_synthetic_flag_follows_provenance(tmp_path, monkeypatch):
     monkeypatch.setenv("BKANALYSIS_RAW", str(raw))
     out = tmp_path / "fig"
     real = _obs("forest_cover_pct", FOREST, src="pub/a.xlsx")
-    ax = plot_target_series(real, "forest_cover_2020")
+    ax = _forest_chart(real)
     save_figure(
         ax.figure, "published_only", caption="c", sources=None, out_dir=out, formats=("svg",)
     )
@@ -664,7 +697,7 @@ def test_synthetic_flag_follows_provenance(tmp_path, monkeypatch):
     ]
     for src, name in [("syn/b.xlsx", "with_synthetic"), ("nobody/knows.xlsx", "with_unknown")]:
         mixed = pd.concat([real, _obs("forest_cover_pct", [(2022, 73.0, "estimate")], src=src)])
-        ax = plot_target_series(mixed, "forest_cover_2020")
+        ax = _forest_chart(mixed)
         save_figure(ax.figure, name, caption="c", sources=None, out_dir=out, formats=("svg",))
         assert _texts(ax.figure, "bk_illustrative") == ["Dữ liệu minh hoạ / Illustrative data"]
     manifest = read_manifest(out).set_index("name")
@@ -701,7 +734,7 @@ def _assert_pdf_embeds_fonts(path: Path) -> None:
 def test_every_exported_pdf_embeds_its_fonts(tmp_path):
     obs = _obs("forest_cover_pct", FOREST)
     figures = {
-        "target_series": plot_target_series(obs, "forest_cover_2020").figure,
+        "target_series": _forest_chart(obs).figure,
         "dashboard": plot_dashboard(_dashboard_frame(), lang="en").figure,
         "emissions": plot_emissions_vs_bau(_emissions()).figure,
     }
@@ -722,15 +755,15 @@ def test_every_exported_pdf_embeds_its_fonts(tmp_path):
 
 def test_target_series_draws_what_was_assessed_and_never_assesses():
     # issue 16 (replaces "assesses the registry target by default"): the chart draws the
-    # status, the judged series and the judged path of the assessment given to it, and
-    # without an assessment it shows no status (it never calls assess itself)
+    # status, the judged series and the judged path of the assessment given to it; it
+    # never calls assess itself, so the assessment is required (issue 17)
     pytest.importorskip("bkanalysis.progress")
     from bkanalysis.progress import assess
     from bkanalysis.targets import load_targets
 
     obs = _obs("forest_cover_pct", FOREST)
-    ax = plot_target_series(obs, "forest_cover_2020", lang="en")
-    assert _by_gid(ax, "status") == []
+    with pytest.raises(TypeError, match="assessment"):
+        plot_target_series(obs, "forest_cover_2020", lang="en")
     t = load_targets()
     expected = assess(obs, t[t["target_id"] == "forest_cover_2020"], as_of=2019)
     row = expected.iloc[0]
@@ -747,14 +780,25 @@ def test_target_series_draws_what_was_assessed_and_never_assesses():
     assert list(actual.get_xdata()) == [p[0] for p in row["series"] if p[2] == "actual"]
 
 
-def test_target_series_without_assessment_has_no_status():
-    pytest.importorskip("bkanalysis.progress")
+def test_target_series_names_the_call_when_the_assessment_is_not_one():
     from bkanalysis.schema import empty_observations
 
-    ax = plot_target_series(empty_observations(), "forest_cover_2020")
-    assert _by_gid(ax, "status") == []
+    obs = _obs("forest_cover_pct", FOREST)
+    hand_made = pd.DataFrame([{"target_id": "forest_cover_2020", "area_code": "06",
+                               "status": "achieved"}])  # fmt: skip
+    with pytest.raises(BkError, match=r"missing column\(s\) series, path, path_kind.*assess"):
+        plot_target_series(obs, "forest_cover_2020", assessment=hand_made)
+    with pytest.raises(BkError, match="no row for target 'forest_cover_2020'.*assess"):
+        plot_target_series(
+            obs, "forest_cover_2020", assessment=_assessment("forest_cover_2030", "on_track")
+        )
+    # no data: the target is drawn, and the status the assessment gave it
+    ax = _forest_chart(empty_observations())
+    (badge,) = _by_gid(ax, "status")
+    assert badge.get_text() == f"Tình trạng: {STATUSES.loc['insufficient_data', 'label_vi']}"
     (target,) = _by_gid(ax, "target")
     assert list(target.get_ydata()) == [72.0]
+    assert _by_gid(ax, "series_actual") == []
 
 
 def test_target_series_draws_the_assessed_reduction_below_bau():
@@ -773,8 +817,11 @@ def test_target_series_draws_the_assessed_reduction_below_bau():
     ax = plot_target_series(data, "ghg_reduction_2020", lang="en", assessment=assessment)
     (actual,) = _by_gid(ax, "series_actual")
     assert list(actual.get_ydata()) == pytest.approx([4.0, 100 * 70 / 1060])
-    ax = plot_target_series(data, "ghg_reduction_2020", lang="en")
-    assert _by_gid(ax, "series_actual") == []  # nothing derived by the chart
+    # the chart draws the row it is given: a judged series of its own, not the data's
+    other = _assessment("ghg_reduction_2020", "off_track", series=((2019, 1.0, "actual"),))
+    ax = plot_target_series(data, "ghg_reduction_2020", lang="en", assessment=other)
+    (actual,) = _by_gid(ax, "series_actual")
+    assert list(actual.get_xdata()) == [2019] and list(actual.get_ydata()) == [1.0]
 
 
 def test_ntm_2030_chart_agrees_with_its_status():

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
+from matplotlib.colors import to_rgb
+from matplotlib.ticker import FuncFormatter
 
+from ..catalog import indicator, indicator_label
 from ..errors import BkError
-from ..observations import STATUS_RANK
 
 # Words drawn on figures that do not come from a catalog (indicator names, status
 # labels and target clauses come from package data).
@@ -90,10 +92,6 @@ UNIT_LABELS: dict[str, dict[str, str]] = {
 #: Units whose values are whole counts (no decimals on a figure).
 COUNT_UNITS = frozenset({"communes", "criteria", "year", "facilities", "persons", "households"})
 
-# precedence of observation statuses when a year has several values: the one ranking
-# of bkanalysis.observations, under the name the plots have used
-STATUS_PRECEDENCE = STATUS_RANK
-
 
 def word(key: str, lang: str) -> str:
     """Return the UI word *key* in *lang*."""
@@ -131,7 +129,6 @@ def format_number(value: float, lang: str, decimals: int | None = None) -> str:
 
 def axis_formatter(lang: str):
     """Return a tick formatter using *lang*'s separators."""
-    from matplotlib.ticker import FuncFormatter
 
     def _fmt(x, _pos):
         if float(x).is_integer():
@@ -152,17 +149,17 @@ def unit_label(unit: str, lang: str) -> str:
 
 def label_with_unit(indicator_id: str, lang: str) -> str:
     """Return the catalog name of *indicator_id* in *lang* with its unit, e.g. ``… (xã)``."""
-    from ..catalog import indicator, indicator_label
-
     return f"{indicator_label(indicator_id, lang)} ({unit_label(indicator(indicator_id)['unit'], lang)})"
 
 
-def comparator_text(comparator: str, value: Any, low: Any, high: Any, unit: str, lang: str) -> str:
+def comparator_text(
+    comparator: str, value: Any, low: Any, high: Any, *, unit: str, lang: str
+) -> str:
     """Describe a target such as ``≥ 72 %`` or ``10–15 m²/người``.
 
-    >>> comparator_text(">=", 10, None, None, "criteria", "vi")
+    >>> comparator_text(">=", 10, None, None, unit="criteria", lang="vi")
     '≥ 10 tiêu chí'
-    >>> comparator_text("range", None, 10, 15, "m2/person", "en")
+    >>> comparator_text("range", None, 10, 15, unit="m2/person", lang="en")
     '10–15 m²/person'
     """
     u = unit_label(unit, lang)
@@ -173,23 +170,20 @@ def comparator_text(comparator: str, value: Any, low: Any, high: Any, unit: str,
     return f"{_COMPARATOR_SYMBOL.get(comparator, comparator + ' ')}{format_number(value, lang)} {u}"
 
 
-def require_columns(df: Any, columns: list[str], what: str) -> None:
-    """Raise :class:`BkError` if *df* is not a DataFrame holding *columns*."""
-    if not isinstance(df, pd.DataFrame):
-        raise BkError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
+def check_frame(frame: Any, columns: Iterable[str], *, what: str, made_by: str) -> None:
+    """Raise :class:`BkError` unless *frame* is a DataFrame holding *columns*.
+
+    For the frames the plots draw that are made by another function (an assessment, the
+    emission accounts); the message names that function (*made_by*). Observations are
+    checked by :func:`bkanalysis.observations.check_observations`.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise BkError(f"{what}: expected the DataFrame of {made_by}, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise BkError(f"{what}: missing column(s) {', '.join(missing)}")
-
-
-def best_per_year(obs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Keep one non-plan value per (*keys*, year): actual before preliminary before estimate."""
-    if obs.empty:
-        return obs
-    rank = obs["status"].map(STATUS_PRECEDENCE).fillna(9)
-    out = obs.assign(_rank=rank).sort_values([*keys, "year", "_rank"], kind="stable")
-    out = out.drop_duplicates([*keys, "year"], keep="first")
-    return out.drop(columns="_rank").reset_index(drop=True)
+        raise BkError(
+            f"{what}: missing column(s) {', '.join(missing)}; pass the output of {made_by}"
+        )
 
 
 def remember_data(fig: Any, df: pd.DataFrame) -> None:
@@ -211,8 +205,6 @@ def recorded_data(fig: Any) -> pd.DataFrame | None:
 
 def text_colour_on(colour: str) -> str:
     """Black or white, whichever reads better on *colour*."""
-    from matplotlib.colors import to_rgb
-
     r, g, b = to_rgb(colour)
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "black" if luminance > 0.45 else "white"

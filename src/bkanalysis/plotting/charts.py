@@ -25,15 +25,18 @@ from matplotlib.ticker import MaxNLocator
 
 from ..catalog import indicator, indicator_label
 from ..errors import BkError
+from ..observations import check_observations, preferred_values
+from ..progress import reading_text
+from ..study_area import select_study_area
+from ..targets import load_targets
 from ._common import (
     axis_formatter,
-    best_per_year,
+    check_frame,
     check_lang,
     comparator_text,
     format_number,
     label_with_unit,
     remember_data,
-    require_columns,
     text_colour_on,
     theme_label,
     unit_label,
@@ -49,7 +52,9 @@ __all__ = [
     "resolve_target",
 ]
 
-_OBS_COLUMNS = ["indicator_id", "area_code", "area_level", "area_name", "year", "value", "status"]
+#: The columns of :func:`bkanalysis.progress.assess` a target chart draws.
+_ASSESSED_COLUMNS = ["target_id", "area_code", "status", "series", "path", "path_kind"]
+_ASSESS_CALL = "bkanalysis.assess(observations)"
 _SERIES_COLOUR = OKABE_ITO[0]
 _PLAN_COLOUR = OKABE_ITO[3]
 _TARGET_COLOUR = "#000000"
@@ -82,38 +87,44 @@ def resolve_target(target: str | pd.Series | dict, targets: pd.DataFrame | None 
     ...                 "value": 72, "deadline": 2020})["value"]
     72.0
     """
-    if isinstance(target, str):
-        if targets is None:
-            from ..targets import load_targets
-
-            targets = load_targets()
-        rows = targets[targets["target_id"] == target]
-        if rows.empty:
-            raise BkError(f"unknown target id {target!r}")
-        row = rows.iloc[0].to_dict()
-    elif isinstance(target, pd.Series | dict):
-        row = dict(target)
-    else:
-        raise BkError(f"target must be a target id or a registry row, got {type(target).__name__}")
+    row = _target_row(target, targets)
     for short, long in (("value", "target_value"), ("low", "target_low"), ("high", "target_high")):
         if short not in row and long in row:
             row[short] = row[long]
+    _check_target(row)
+    row.setdefault("target_id", "")
+    return row
+
+
+def _target_row(target: str | pd.Series | dict, targets: pd.DataFrame | None) -> dict:
+    """Return the registry row of a target id, or a copy of the row given."""
+    if isinstance(target, pd.Series | dict):
+        return dict(target)
+    if not isinstance(target, str):
+        raise BkError(f"target must be a target id or a registry row, got {type(target).__name__}")
+    targets = load_targets() if targets is None else targets
+    rows = targets[targets["target_id"] == target]
+    if rows.empty:
+        raise BkError(f"unknown target id {target!r}")
+    return rows.iloc[0].to_dict()
+
+
+def _check_target(row: dict) -> None:
+    """Check a target's indicator, comparator and figures; make its numbers floats (NaN if none)."""
+    name = row.get("target_id", "?")
     for key in ("indicator_id", "comparator"):
         if not row.get(key):
-            raise BkError(f"target {row.get('target_id', '?')!r}: missing {key!r}")
+            raise BkError(f"target {name!r}: missing {key!r}")
     comparator = row["comparator"]
-    allowed = {">=", ">", "=", "<=", "<", "range", "maintain"}
-    if comparator not in allowed:
-        raise BkError(f"target {row.get('target_id', '?')!r}: unknown comparator {comparator!r}")
+    if comparator not in {">=", ">", "=", "<=", "<", "range", "maintain"}:
+        raise BkError(f"target {name!r}: unknown comparator {comparator!r}")
     for key in ("value", "low", "high", "baseline_year", "deadline"):
         row[key] = _nan(row.get(key))
     if comparator == "range":
         if math.isnan(row["low"]) or math.isnan(row["high"]):
-            raise BkError(f"target {row.get('target_id', '?')!r}: a range needs low and high")
+            raise BkError(f"target {name!r}: a range needs low and high")
     elif math.isnan(row["value"]):
-        raise BkError(f"target {row.get('target_id', '?')!r}: missing target value")
-    row.setdefault("target_id", "")
-    return row
+        raise BkError(f"target {name!r}: missing target value")
 
 
 def _new_ax(ax, size=None):
@@ -153,22 +164,23 @@ def _series_lines(ax, series: pd.DataFrame, colour: str, label_prefix: str = "",
     return handles
 
 
-def _assessment_row(assessment, target, area_code) -> dict | None:
-    if assessment is None:
-        return None
-    require_columns(assessment, ["target_id", "area_code", "status"], "assessment")
+def _assessment_row(assessment: pd.DataFrame, target: dict, area_code: str) -> dict:
+    """Return the assessment's row of *target* for *area_code* (else its first row)."""
+    check_frame(assessment, _ASSESSED_COLUMNS, what="assessment", made_by=_ASSESS_CALL)
     rows = assessment[assessment["target_id"] == target.get("target_id")]
     if rows.empty:
-        return None
+        raise BkError(
+            f"assessment: no row for target {target.get('target_id')!r}; assess it first "
+            "(bkanalysis.assess(observations, targets))"
+        )
     here = rows[rows["area_code"] == area_code]
     return (here if not here.empty else rows).iloc[0].to_dict()
 
 
-def _judged_points(a_row) -> pd.DataFrame | None:
-    """Return the (year, value, status) points an assessment row judged, or None if it has none."""
-    if not a_row or not isinstance(a_row.get("series"), tuple | list):
-        return None
-    pts = [p for p in a_row["series"] if len(p) >= 2]
+def _judged_points(a_row: dict) -> pd.DataFrame:
+    """Return the (year, value, status) points the assessment row judged (none if it judged none)."""
+    judged = a_row["series"] if isinstance(a_row["series"], tuple | list) else ()
+    pts = [p for p in judged if len(p) >= 2]
     return pd.DataFrame(
         {
             "year": [int(p[0]) for p in pts],
@@ -178,36 +190,173 @@ def _judged_points(a_row) -> pd.DataFrame | None:
     )
 
 
+def _province_or_area(obs: pd.DataFrame, area_code: str | None) -> tuple[pd.DataFrame, str]:
+    """Return the rows of the area drawn (default: the province) and its code."""
+    if area_code is not None:
+        return obs[obs["area_code"] == area_code], area_code
+    obs = select_study_area(obs)
+    obs = obs[obs["area_level"] == "province"]
+    return obs, (obs["area_code"].iloc[0] if not obs.empty else "06")
+
+
+def _as_judged(tgt: dict, a_row: dict) -> tuple[dict, str, str]:
+    """Return the target, unit and reading as the assessment judged them.
+
+    NOTE: a count target judged as a share of each year's own units
+    (``share_of_units``) is drawn as that share, against the target's share.
+    """
+    reading = a_row.get("reading", "") or ""
+    unit = indicator(tgt["indicator_id"])["unit"]
+    if reading == "share_of_units":
+        tgt = {**tgt, "comparator": a_row["comparator"], "value": _nan(a_row.get("target_value"))}
+        unit = "%"
+    return tgt, unit, reading
+
+
+def _plan_markers(ax, plan: pd.DataFrame, lang: str) -> list:
+    """Draw the plan values (``Kế hoạch``) as hollow diamonds."""
+    if plan.empty:
+        return []
+    (h,) = ax.plot(
+        plan["year"], plan["value"], "D", color=_PLAN_COLOUR, markerfacecolor="white",
+        markeredgewidth=1.2, gid="series_plan", label=word("plan", lang),
+    )  # fmt: skip
+    return [h]
+
+
+def _target_text(tgt: dict, unit: str, reading: str, lang: str) -> str:
+    text = comparator_text(
+        tgt["comparator"], tgt["value"], tgt["low"], tgt["high"], unit=unit, lang=lang
+    )
+    if reading == "share_of_units":
+        return text + " " + word("of_communes", lang)
+    if tgt["comparator"] == "range":
+        return "≥ " + text  # the plan's "đạt 3 – 4 %": reach at least
+    return text
+
+
+def _target_marks(ax, tgt: dict, start: float, target_text: str, lang: str) -> list:
+    """Draw the target: a band for a range, a level to maintain, else a star at the deadline."""
+    deadline = tgt["deadline"]
+    label = (
+        f"{word('target', lang)} {int(deadline) if not math.isnan(deadline) else ''}: {target_text}"
+    )
+    if tgt["comparator"] == "range":
+        band = Rectangle(
+            (deadline - 0.3, tgt["low"]), 0.6, tgt["high"] - tgt["low"],
+            facecolor=_TARGET_COLOUR, alpha=0.18, edgecolor=_TARGET_COLOUR,
+            linewidth=0.8, gid="target_band", label=label,
+        )  # fmt: skip
+        ax.add_patch(band)
+        return [band]
+    if tgt["comparator"] == "maintain":
+        (h,) = ax.plot(
+            [start, deadline], [tgt["value"]] * 2, "--", color=_TARGET_COLOUR,
+            linewidth=1.0, gid="maintain",
+            label=f"{word('maintain', lang)} ({int(deadline)}): {target_text}",
+        )  # fmt: skip
+        ax.plot([deadline], [tgt["value"]], "*", color=_TARGET_COLOUR, markersize=10, gid="target")
+        return [h]
+    if math.isnan(tgt["value"]):
+        return []
+    (h,) = ax.plot(
+        [deadline], [tgt["value"]], "*", color=_TARGET_COLOUR, markersize=10,
+        linestyle="none", gid="target", label=label,
+    )  # fmt: skip
+    return [h]
+
+
+def _judged_path(ax, a_row: dict, lang: str) -> list:
+    """Draw the path the status was judged against, as the assessment gives it."""
+    path = tuple(a_row.get("path") or ())
+    kind = a_row.get("path_kind", "") or ""
+    if not path or kind not in {"required", "projection"}:
+        return []
+    px, py = zip(*path, strict=True)
+    (h,) = ax.plot(
+        list(px), list(py), ":", color="#555555", linewidth=1.1, gid="trajectory",
+        label=word("trajectory" if kind == "required" else "projection", lang),
+    )  # fmt: skip
+    return [h]
+
+
+def _status_badge(ax, status, narrow: bool, lang: str) -> int:
+    """Write the status in a badge of its colour; return the title's padding above it."""
+    if not (status and isinstance(status, str)):
+        return 4
+    colour = status_colour(status)
+    ax.text(
+        0.0 if narrow else 1.0, 1.02,
+        f"{word('status', lang)}: {status_label(status, lang)}",
+        transform=ax.transAxes, ha="left" if narrow else "right", va="bottom",
+        gid="status", color=text_colour_on(colour), fontweight="bold",
+        bbox={"boxstyle": "round,pad=0.3", "facecolor": colour, "edgecolor": "none"},
+    )  # fmt: skip
+    return 22 if narrow else 14
+
+
+def _reading_note(ax, a_row: dict, width_in: float, lang: str) -> None:
+    """State the unit change or the conditional part of the target on the figure itself."""
+    text = reading_text(a_row, lang)
+    chars = max(40, int(width_in * 72 / (mpl.rcParams["font.size"] * 0.5)))
+    ax.text(
+        0.01, 0.99, "\n".join(textwrap.wrap(text, chars)), transform=ax.transAxes,
+        ha="left", va="top", fontsize="x-small", color="#333333", gid="reading",
+        bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "alpha": 0.85,
+              "edgecolor": "#BBBBBB"},
+    )  # fmt: skip
+
+
+def _label_series_axes(ax, a_row: dict, indicator_id: str, unit: str, lang: str) -> bool:
+    """Badge, title, unit and reading note of a target chart; return whether it is narrow.
+
+    NOTE: the layout adapts to the width of the Axes, so a half-width (8 cm) figure
+    keeps a readable title, legend and year axis.
+    """
+    width_in = ax.figure.get_figwidth() * ax.get_position().width
+    narrow = width_in < 4.0
+    pad = _status_badge(ax, a_row.get("status"), narrow, lang)
+    chars = max(24, min(50, int(width_in * 72 / (mpl.rcParams["axes.titlesize"] * 0.62))))
+    ax.set_title("\n".join(textwrap.wrap(indicator_label(indicator_id, lang), chars)), pad=pad)
+    reading = a_row.get("reading", "") or ""
+    unit_text = unit_label(unit, lang)
+    if reading == "share_of_units":
+        unit_text += " " + word("of_communes", lang)
+    ax.set_ylabel(f"{word('unit', lang)}: {unit_text}")
+    if reading in {"share_of_units", "count_as_reported", "conditional"}:
+        _reading_note(ax, a_row, width_in, lang)
+    return narrow
+
+
 def plot_target_series(
     observations: pd.DataFrame,
     target: str | pd.Series | dict,
     *,
-    assessment: pd.DataFrame | None = None,
+    assessment: pd.DataFrame,
     area_code: str | None = None,
     targets: pd.DataFrame | None = None,
     ax=None,
     lang: str = "vi",
 ):
-    """Plot an indicator's series against one target.
+    """Plot the series an assessment judged against one target.
 
     Actual values are filled markers on a solid line; preliminary and estimated values
     are hollow markers on a dashed line; plan values (``Kế hoạch``) are diamonds. The
     target is a star at the deadline (a band for a range, a horizontal line for a
-    level to maintain); a dotted line runs from the baseline to the target. The
-    status (from *assessment*, if given) is stated in a badge of its colour.
+    level to maintain); a dotted line shows the path the status was judged against.
+    The status is stated in a badge of its colour.
 
     Parameters
     ----------
     observations : pandas.DataFrame
-        Tidy observations (DESIGN §2).
+        Tidy observations (DESIGN §2): the plan values drawn beside the series.
     target : str, pandas.Series or dict
         A target id or a registry row (see :func:`resolve_target`).
-    assessment : pandas.DataFrame, optional
-        Output of :func:`bkanalysis.progress.assess`. Its row gives the status, the
-        series it judged (a derived reduction, a tier part, the NTM share …) and the path
-        it judged against, which are drawn as they are: the chart never assesses nor
-        derives anything itself. Without it (or with a row lacking ``path``) the chart
-        shows no status and a straight dotted line from the baseline to the target.
+    assessment : pandas.DataFrame
+        Output of :func:`bkanalysis.progress.assess` (``bkanalysis.assess(observations)``).
+        Its row gives the status, the series it judged (a derived reduction, a tier
+        part, the NTM share …) and the path it judged against, which are drawn as they
+        are: the chart never assesses nor derives anything itself.
     area_code : str, optional
         The area to plot (default: the province rows).
     targets : pandas.DataFrame, optional
@@ -219,167 +368,49 @@ def plot_target_series(
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    BkError
+        If *assessment* is not an output of ``assess`` or has no row for the target.
+
     Examples
     --------
     >>> import pandas as pd
+    >>> from bkanalysis import assess, load_targets
     >>> obs = pd.DataFrame({"indicator_id": "forest_cover_pct", "area_code": "06",
     ...     "area_level": "province", "area_name": "Bắc Kạn", "year": [2018, 2019, 2020],
     ...     "value": [71.0, 72.1, 72.6], "status": ["actual", "actual", "preliminary"]})
-    >>> ax = plot_target_series(obs, {"target_id": "forest_cover_2020",
-    ...     "indicator_id": "forest_cover_pct", "comparator": ">=", "value": 72,
-    ...     "deadline": 2020}, lang="en")
+    >>> targets = load_targets().query("target_id == 'forest_cover_2020'")
+    >>> ax = plot_target_series(obs, "forest_cover_2020", assessment=assess(obs, targets),
+    ...     lang="en")
     >>> [float(line.get_ydata()[0]) for line in ax.lines if line.get_gid() == "target"]
     [72.0]
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     check_lang(lang)
-    require_columns(observations, _OBS_COLUMNS, "observations")
+    obs = check_observations(observations)
     tgt = resolve_target(target, targets)
-    ind = tgt["indicator_id"]
-    unit = indicator(ind)["unit"]
-    obs = observations[observations["indicator_id"] == ind]
-    if area_code is None:
-        from ..study_area import select_study_area
-
-        obs = select_study_area(obs)
-        obs = obs[obs["area_level"] == "province"]
-        area_code = obs["area_code"].iloc[0] if not obs.empty else "06"
-    else:
-        obs = obs[obs["area_code"] == area_code]
+    obs, area_code = _province_or_area(obs[obs["indicator_id"] == tgt["indicator_id"]], area_code)
     a_row = _assessment_row(assessment, tgt, area_code)
-    judged = _judged_points(a_row)
-    reading = (a_row or {}).get("reading", "") or ""
-    if a_row is not None and reading == "share_of_units":
-        # NOTE: the target was judged as a share of each year's own units: draw that.
-        tgt = {
-            **tgt,
-            "comparator": a_row["comparator"],
-            "value": _nan(a_row.get("target_value")),
-        }
-        unit = "%"
+    tgt, unit, reading = _as_judged(tgt, a_row)
+    series = _judged_points(a_row)
+    plan = obs[obs["status"] == "plan"].sort_values("year")
+    if reading == "share_of_units":
+        plan = plan.iloc[:0]  # plan counts are not shares
+    years = series["year"].tolist() + plan["year"].tolist()
+    start = float(min(years)) if years else tgt["deadline"] - 1
+    if not math.isnan(tgt["baseline_year"]):
+        start = min(start, tgt["baseline_year"])
 
     with theme_context():
         ax = _new_ax(ax)
         remember_data(ax.figure, obs)
-        plan = obs[obs["status"] == "plan"].sort_values("year")
-        if reading == "share_of_units":
-            plan = plan.iloc[:0]  # plan counts are not shares
-        if judged is not None:
-            # the series the assessment judged (derived, share, tier part …), as it judged it
-            series = judged
-        else:
-            series = best_per_year(obs[obs["status"] != "plan"], ["area_code"])
         handles = _series_lines(ax, series, _SERIES_COLOUR, lang=lang)
-        if not plan.empty:
-            (h,) = ax.plot(
-                plan["year"], plan["value"], "D", color=_PLAN_COLOUR, markerfacecolor="white",
-                markeredgewidth=1.2, gid="series_plan", label=word("plan", lang),
-            )  # fmt: skip
-            handles.append(h)
-
-        deadline = tgt["deadline"]
-        comparator = tgt["comparator"]
-        target_text = comparator_text(comparator, tgt["value"], tgt["low"], tgt["high"], unit, lang)
-        if reading == "share_of_units":
-            target_text += " " + word("of_communes", lang)
-        elif comparator == "range":
-            target_text = "≥ " + target_text  # the plan's "đạt 3 – 4 %": reach at least
-        label = f"{word('target', lang)} {int(deadline) if not math.isnan(deadline) else ''}: {target_text}"
-        years = series["year"].tolist() + plan["year"].tolist()
-        start = float(min(years)) if years else deadline - 1
-        if not math.isnan(tgt["baseline_year"]):
-            start = min(start, tgt["baseline_year"])
-        if comparator == "range":
-            band = Rectangle(
-                (deadline - 0.3, tgt["low"]), 0.6, tgt["high"] - tgt["low"],
-                facecolor=_TARGET_COLOUR, alpha=0.18, edgecolor=_TARGET_COLOUR,
-                linewidth=0.8, gid="target_band", label=label,
-            )  # fmt: skip
-            ax.add_patch(band)
-            handles.append(band)
-        elif comparator == "maintain":
-            (h,) = ax.plot(
-                [start, deadline], [tgt["value"]] * 2, "--", color=_TARGET_COLOUR,
-                linewidth=1.0, gid="maintain",
-                label=f"{word('maintain', lang)} ({int(deadline)}): {target_text}",
-            )  # fmt: skip
-            handles.append(h)
-            ax.plot(
-                [deadline], [tgt["value"]], "*", color=_TARGET_COLOUR, markersize=10, gid="target"
-            )
-        elif not math.isnan(tgt["value"]):
-            (h,) = ax.plot(
-                [deadline], [tgt["value"]], "*", color=_TARGET_COLOUR, markersize=10,
-                linestyle="none", gid="target", label=label,
-            )  # fmt: skip
-            handles.append(h)
-
-        # the path the status was judged against: drawn from the assessment, never rebuilt
-        path = tuple((a_row or {}).get("path") or ())
-        kind = (a_row or {}).get("path_kind", "") or ""
-        if a_row is not None and "path" in a_row:
-            if path and kind in {"required", "projection"}:
-                px, py = zip(*path, strict=True)
-                (h,) = ax.plot(
-                    list(px), list(py), ":", color="#555555", linewidth=1.1, gid="trajectory",
-                    label=word("trajectory" if kind == "required" else "projection", lang),
-                )  # fmt: skip
-                handles.append(h)
-        else:
-            # a minimal assessment (status and baseline only) or none: a straight line
-            # from the baseline to the target, as before
-            base_year = _nan((a_row or {}).get("baseline_year"))
-            base_value = _nan((a_row or {}).get("baseline_value"))
-            if math.isnan(base_year):
-                base_year = tgt["baseline_year"]
-            if math.isnan(base_value) and not math.isnan(base_year):
-                hit = series[series["year"] == base_year]
-                base_value = float(hit["value"].iloc[0]) if not hit.empty else math.nan
-            aim = tgt["low"] if comparator == "range" else tgt["value"]
-            if comparator != "maintain" and not (
-                math.isnan(base_year) or math.isnan(base_value) or base_year >= deadline
-            ):
-                (h,) = ax.plot(
-                    [base_year, deadline], [base_value, aim], ":", color="#555555",
-                    linewidth=1.1, gid="trajectory", label=word("trajectory", lang),
-                )  # fmt: skip
-                handles.append(h)
-
-        # NOTE: the layout adapts to the width of the Axes, so a half-width (8 cm)
-        # figure keeps a readable title, legend and year axis.
-        width_in = ax.figure.get_figwidth() * ax.get_position().width
-        narrow = width_in < 4.0
-        status = (a_row or {}).get("status")
-        pad = 4
-        if status and isinstance(status, str):
-            colour = status_colour(status)
-            ax.text(
-                0.0 if narrow else 1.0, 1.02,
-                f"{word('status', lang)}: {status_label(status, lang)}",
-                transform=ax.transAxes, ha="left" if narrow else "right", va="bottom",
-                gid="status", color=text_colour_on(colour), fontweight="bold",
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": colour, "edgecolor": "none"},
-            )  # fmt: skip
-            pad = 22 if narrow else 14
-        chars = max(24, min(50, int(width_in * 72 / (mpl.rcParams["axes.titlesize"] * 0.62))))
-        ax.set_title("\n".join(textwrap.wrap(indicator_label(ind, lang), chars)), pad=pad)
-        unit_text = unit_label(unit, lang)
-        if reading == "share_of_units":
-            unit_text += " " + word("of_communes", lang)
-        ax.set_ylabel(f"{word('unit', lang)}: {unit_text}")
-        ax.set_xlim(start - 0.6, max([deadline, *years]) + 0.6)
-        if reading in {"share_of_units", "count_as_reported", "conditional"}:
-            from ..progress import reading_text
-
-            # NOTE: the unit change / the conditional part is stated on the figure itself.
-            text = reading_text(a_row, lang)
-            chars = max(40, int(width_in * 72 / (mpl.rcParams["font.size"] * 0.5)))
-            ax.text(
-                0.01, 0.99, "\n".join(textwrap.wrap(text, chars)), transform=ax.transAxes,
-                ha="left", va="top", fontsize="x-small", color="#333333", gid="reading",
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "alpha": 0.85,
-                      "edgecolor": "#BBBBBB"},
-            )  # fmt: skip
+        handles += _plan_markers(ax, plan, lang)
+        handles += _target_marks(ax, tgt, start, _target_text(tgt, unit, reading, lang), lang)
+        handles += _judged_path(ax, a_row, lang)
+        narrow = _label_series_axes(ax, a_row, tgt["indicator_id"], unit, lang)
+        ax.set_xlim(start - 0.6, max([tgt["deadline"], *years]) + 0.6)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4 if narrow else "auto"))
         ax.yaxis.set_major_formatter(axis_formatter(lang))
         ax.legend(
@@ -414,6 +445,117 @@ def _dashboard_rows(assessment: pd.DataFrame, targets: pd.DataFrame | None) -> p
     order = {t: i for i, t in enumerate(_THEME_ORDER)}
     out["_theme_rank"] = out["theme"].map(order).fillna(len(order))
     return out.sort_values(["_theme_rank", "theme", "deadline", "target_id"], kind="stable")
+
+
+def _dashboard_lines(rows: pd.DataFrame) -> list[tuple[str, Any]]:
+    """Return the dashboard's rows top to bottom: a theme heading, then its targets."""
+    lines: list[tuple[str, Any]] = []
+    for theme, grp in rows.groupby("theme", sort=False):
+        lines.append(("theme", theme))
+        lines.extend(("target", r) for r in grp.itertuples(index=False))
+    return lines
+
+
+def _dashboard_label(item, lang: str, max_label: int) -> str:
+    """Return a target row's label: the indicator (shortened) and the deadline."""
+    name = indicator_label(item.indicator_id, lang)
+    if len(name) > max_label:
+        name = name[: max_label - 1].rstrip() + "…"
+    return name + ("" if math.isnan(item.deadline) else f" ({int(item.deadline)})")
+
+
+def _status_bar(ax, y: int, item, order: list[str], lang: str) -> set[str]:
+    """Draw a target's bar, split by the share of its areas in each status; return those statuses."""
+    present = set()
+    left = 0.0
+    for status in order:
+        n = item.counts.get(status, 0)
+        if not n:
+            continue
+        present.add(status)
+        share = n / item.n
+        ax.barh(
+            y, share, left=left, height=0.7, color=status_colour(status),
+            edgecolor="white", linewidth=0.5, gid=f"status:{status}",
+        )  # fmt: skip
+        if share >= 0.25:
+            text = status_label(status, lang) if item.n == 1 else f"{n}/{item.n}"
+            ax.text(
+                left + share / 2, y, text, ha="center", va="center",
+                fontsize="x-small", color=text_colour_on(status_colour(status)),
+            )  # fmt: skip
+        left += share
+    return present
+
+
+def _latest_vs_target(item, lang: str) -> str:
+    """Return "latest → target" for a target's row (the number of communes for a floor)."""
+    first = item.first
+    if item.n == 1:
+        latest = first.get("latest_value")
+        latest_txt = (
+            "–"
+            if latest is None or pd.isna(latest)
+            else f"{format_number(latest, lang)} ({int(first.get('latest_year'))})"
+        )
+    else:
+        latest_txt = f"{item.n} {word('communes', lang)}"
+    tgt = comparator_text(
+        str(first.get("comparator", "")), _nan(first.get("target_value")),
+        _nan(first.get("target_low")), _nan(first.get("target_high")),
+        unit=indicator(item.indicator_id)["unit"], lang=lang,
+    )  # fmt: skip
+    return f"{latest_txt} → {tgt}"
+
+
+def _dashboard_rows_drawn(ax, lines: list[tuple[str, Any]], lang: str, max_label: int) -> set[str]:
+    """Draw every theme heading and target row; return the statuses drawn."""
+    order = list(status_table()["status"])
+    labels = []
+    present: set[str] = set()
+    for y, (kind, item) in enumerate(lines):
+        if kind == "theme":
+            labels.append("")
+            ax.text(
+                0.0, y + 0.15, theme_label(item, lang).upper(), ha="left", va="center",
+                fontweight="bold", fontsize="small", gid="theme",
+            )  # fmt: skip
+            continue
+        labels.append(_dashboard_label(item, lang, max_label))
+        present |= _status_bar(ax, y, item, order, lang)
+        ax.text(1.04, y, _latest_vs_target(item, lang), va="center", fontsize="x-small")
+    ax.set_yticks(range(len(lines)), labels)
+    return present
+
+
+def _dashboard_frame(ax, n_lines: int, present: set[str], *, own: bool, lang: str) -> None:
+    """Axes, title and status legend of the dashboard."""
+    ax.set_ylim(n_lines - 0.5, -0.5)
+    ax.set_xlim(0, 1.75)
+    ax.set_xticks([])
+    ax.grid(False)
+    ax.spines[["left", "bottom"]].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    ax.text(
+        1.04,
+        -0.9,
+        f"{word('latest', lang)} → {word('target', lang)}",
+        fontsize="x-small",
+        fontweight="bold",
+    )
+    if own:
+        ax.figure.suptitle(word("dashboard_title", lang), x=0.01, ha="left")
+    else:
+        ax.set_title(word("dashboard_title", lang), pad=16)
+    handles = [
+        Patch(color=status_colour(s), label=status_label(s, lang))
+        for s in status_table()["status"]
+        if s in present
+    ]
+    ax.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+        ncol=min(4, len(handles)), fontsize="x-small",
+    )  # fmt: skip
 
 
 def plot_dashboard(
@@ -460,18 +602,15 @@ def plot_dashboard(
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     check_lang(lang)
-    require_columns(assessment, ["target_id", "indicator_id", "status"], "assessment")
+    check_frame(
+        assessment, ["target_id", "indicator_id", "status"], what="assessment", made_by=_ASSESS_CALL
+    )
     if assessment.empty:
         raise BkError("assessment: no targets to draw")
     unknown = set(assessment["status"]) - set(status_table()["status"])
     if unknown:
         raise BkError(f"assessment: unknown status(es) {', '.join(sorted(map(str, unknown)))}")
-    rows = _dashboard_rows(assessment, targets)
-    lines: list[tuple[str, Any]] = []
-    for theme, grp in rows.groupby("theme", sort=False):
-        lines.append(("theme", theme))
-        lines.extend(("target", r) for r in grp.itertuples(index=False))
-    order = list(status_table()["status"])
+    lines = _dashboard_lines(_dashboard_rows(assessment, targets))
     with theme_context():
         own = ax is None
         if own:
@@ -480,82 +619,8 @@ def plot_dashboard(
             height_cm = 0.45 * len(lines) + 2.0
             _, ax = plt.subplots(figsize=figsize("full", height_cm / 16), layout="constrained")
         remember_data(ax.figure, assessment)
-        labels = []
-        present = set()
-        for y, (kind, item) in enumerate(lines):
-            if kind == "theme":
-                labels.append("")
-                ax.text(
-                    0.0, y + 0.15, theme_label(item, lang).upper(), ha="left", va="center",
-                    fontweight="bold", fontsize="small", gid="theme",
-                )  # fmt: skip
-                continue
-            name = indicator_label(item.indicator_id, lang)
-            if len(name) > max_label:
-                name = name[: max_label - 1].rstrip() + "…"
-            deadline = "" if math.isnan(item.deadline) else f" ({int(item.deadline)})"
-            labels.append(name + deadline)
-            left = 0.0
-            for status in order:
-                n = item.counts.get(status, 0)
-                if not n:
-                    continue
-                present.add(status)
-                share = n / item.n
-                ax.barh(
-                    y, share, left=left, height=0.7, color=status_colour(status),
-                    edgecolor="white", linewidth=0.5, gid=f"status:{status}",
-                )  # fmt: skip
-                if share >= 0.25:
-                    text = status_label(status, lang) if item.n == 1 else f"{n}/{item.n}"
-                    ax.text(
-                        left + share / 2, y, text, ha="center", va="center",
-                        fontsize="x-small", color=text_colour_on(status_colour(status)),
-                    )  # fmt: skip
-                left += share
-            first = item.first
-            unit = indicator(item.indicator_id)["unit"]
-            if item.n == 1:
-                latest = first.get("latest_value")
-                latest_txt = (
-                    "–"
-                    if latest is None or pd.isna(latest)
-                    else f"{format_number(latest, lang)} ({int(first.get('latest_year'))})"
-                )
-            else:
-                latest_txt = f"{item.n} {word('communes', lang)}"
-            tgt = comparator_text(
-                str(first.get("comparator", "")), _nan(first.get("target_value")),
-                _nan(first.get("target_low")), _nan(first.get("target_high")), unit, lang,
-            )  # fmt: skip
-            ax.text(1.04, y, f"{latest_txt} → {tgt}", va="center", fontsize="x-small")
-        ax.set_yticks(range(len(lines)), labels)
-        ax.set_ylim(len(lines) - 0.5, -0.5)
-        ax.set_xlim(0, 1.75)
-        ax.set_xticks([])
-        ax.grid(False)
-        ax.spines[["left", "bottom"]].set_visible(False)
-        ax.tick_params(axis="y", length=0)
-        ax.text(
-            1.04,
-            -0.9,
-            f"{word('latest', lang)} → {word('target', lang)}",
-            fontsize="x-small",
-            fontweight="bold",
-        )
-        if own:
-            ax.figure.suptitle(word("dashboard_title", lang), x=0.01, ha="left")
-        else:
-            ax.set_title(word("dashboard_title", lang), pad=16)
-        handles = [
-            Patch(color=status_colour(s), label=status_label(s, lang))
-            for s in order
-            if s in present
-        ]
-        ax.legend(
-            handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-            ncol=min(4, len(handles)), fontsize="x-small",
-        )  # fmt: skip
+        present = _dashboard_rows_drawn(ax, lines, lang, max_label)
+        _dashboard_frame(ax, len(lines), present, own=own, lang=lang)
     return ax
 
 
@@ -568,6 +633,176 @@ def _pick_sector(emissions: pd.DataFrame, sector: str | None) -> pd.DataFrame:
     if sector not in sectors:
         raise BkError(f"emissions: no sector {sector!r} (have {', '.join(sectors) or 'none'})")
     return emissions[emissions["sector"] == sector]
+
+
+_TIERS = (("tier_voluntary", OKABE_ITO[2]), ("tier_national", OKABE_ITO[4]),
+          ("tier_international", OKABE_ITO[6]))  # fmt: skip
+_ACTUAL_COLOUR = OKABE_ITO[5]
+_EMISSIONS_CALL = "bkanalysis.emissions.emissions_vs_bau(observations)"
+
+
+def _emission_rows(emissions: pd.DataFrame, sector: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Check the accounts; return the sector's rows by year and the tier (cap) columns."""
+    check_frame(
+        emissions, ["year", "actual_tco2e", "bau_tco2e", "reduction_pct", "target_pct"],
+        what="emissions", made_by=_EMISSIONS_CALL,
+    )  # fmt: skip
+    prefix = "cap" if "cap_voluntary_pct" in emissions.columns else "tier"
+    tier_cols = [f"{prefix}_{t}_pct" for t in ("voluntary", "national", "international")]
+    check_frame(emissions, tier_cols, what="emissions", made_by=_EMISSIONS_CALL)
+    em = _pick_sector(emissions, sector).sort_values("year")
+    if em.empty:
+        raise BkError("emissions: no rows to draw")
+    if em["year"].duplicated().any():
+        raise BkError(
+            f"emissions: year {em['year'][em['year'].duplicated()].iloc[0]} appears twice"
+        )
+    return em, tier_cols
+
+
+def _provisional(em: pd.DataFrame) -> np.ndarray:
+    """Return where the emissions are preliminary or estimated (hollow markers)."""
+    if "actual_status" not in em.columns:
+        return np.zeros(len(em), dtype=bool)
+    return em["actual_status"].isin(["preliminary", "estimate"]).to_numpy()
+
+
+def _tier_bands(ax, em: pd.DataFrame, tier_cols: list[str], lang: str) -> tuple[list, np.ndarray]:
+    """Stack the tier bands below BAU; return their handles and the cumulative reduction."""
+    years = em["year"].to_numpy(float)
+    bau = em["bau_tco2e"].to_numpy(float)
+    cum = np.zeros_like(bau)
+    handles = []
+    for (key, colour), col in zip(_TIERS, tier_cols, strict=True):
+        pct = em[col].to_numpy(float)
+        upper = bau * (1 - cum / 100)
+        cum = cum + pct
+        lower = bau * (1 - cum / 100)
+        ok = ~np.isnan(lower)
+        name = word(key, lang)
+        if key != "tier_voluntary":
+            # NOTE: the national/international tiers depend on support (plan wording).
+            name += f" ({word('conditional', lang)})"
+        handles.append(
+            ax.fill_between(
+                years, lower, upper, where=ok, color=colour, alpha=0.55, linewidth=0,
+                gid=key, label=name,
+            )
+        )  # fmt: skip
+    return handles, cum
+
+
+def _path_years(ax, em: pd.DataFrame, cum: np.ndarray, lang: str) -> list:
+    """Hatch the years between two target years: an interpolated path, never a target."""
+    if "target_kind" not in em.columns:
+        return []
+    kinds = em["target_kind"].fillna("").to_numpy(dtype=object)
+    if not (kinds == "path").any():
+        return []
+    between = kinds == "path"
+    for i in np.flatnonzero(kinds == "path"):  # join the path to its target years
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(kinds) and kinds[j] == "target":
+                between[j] = True
+    years = em["year"].to_numpy(float)
+    bau = em["bau_tco2e"].to_numpy(float)
+    top = bau * (1 - cum / 100)
+    hatch = ax.fill_between(
+        years, top, bau, where=between & ~np.isnan(top), facecolor="none",
+        edgecolor=(0, 0, 0, 0.35), hatch="////", linewidth=0, gid="tier_path",
+        label=word("tier_path", lang),
+    )  # fmt: skip
+    return [hatch]
+
+
+def _bau_and_actual(ax, em: pd.DataFrame, seen: np.ndarray, lang: str) -> list:
+    """Draw the BAU line and the observed emissions (preliminary/estimated hollow)."""
+    years = em["year"].to_numpy(float)
+    act = em["actual_tco2e"].to_numpy(float)
+    provisional = _provisional(em)
+    (h_bau,) = ax.plot(
+        years, em["bau_tco2e"].to_numpy(float), "-", color="#000000", linewidth=1.2, gid="bau",
+        label=word("bau", lang),
+    )  # fmt: skip
+    (h_act,) = ax.plot(
+        years[seen], act[seen], "-", color=_ACTUAL_COLOUR, gid="actual",
+        label=word("emissions_actual", lang), marker="o",
+        markevery=list(np.flatnonzero(~provisional[seen])),
+    )  # fmt: skip
+    head = [h_bau, h_act]
+    if (seen & provisional).any():
+        (h,) = ax.plot(
+            years[seen & provisional], act[seen & provisional], "o", color=_ACTUAL_COLOUR,
+            markerfacecolor="white", markeredgewidth=1.2, gid="actual_provisional",
+            label=word("provisional", lang),
+        )  # fmt: skip
+        head.append(h)
+    return head
+
+
+def _projection(ax, em: pd.DataFrame, seen: np.ndarray, projected: np.ndarray) -> list:
+    """Draw the projected years dashed on a shaded span; return the legend entry (or none)."""
+    years = em["year"].to_numpy(float)
+    act = em["actual_tco2e"].to_numpy(float)
+    fut = ~np.isnan(act) & projected
+    if not fut.any():
+        return []
+    # NOTE: the projection starts from the last observed value so the line is joined.
+    start = np.flatnonzero(seen)[-1:] if seen.any() else np.array([], dtype=int)
+    idx = np.concatenate([start, np.flatnonzero(fut)])
+    (h,) = ax.plot(
+        years[idx], act[idx], "--", color=_ACTUAL_COLOUR, linewidth=1.1,
+        marker="o", markerfacecolor="white", markersize=3.5,
+        markevery=list(range(len(start), len(idx))), gid="projection",
+    )  # fmt: skip
+    # the projected years are shaded, and the shading is part of the legend entry
+    span = ax.axvspan(
+        years[fut].min() - 0.5, years.max() + 0.5, color="0.93", linewidth=0, zorder=0,
+        gid="projection_span",
+    )  # fmt: skip
+    return [(span, h)]
+
+
+def _target_labels(ax, em: pd.DataFrame, lang: str) -> None:
+    """Write the plan's reduction below BAU at the 2020 and 2030 targets."""
+    years = em["year"].to_numpy(float)
+    bau = em["bau_tco2e"].to_numpy(float)
+    for y, b, t in zip(years, bau, em["target_pct"].to_numpy(float), strict=True):
+        if not np.isnan(t) and int(y) in (2020, 2030):
+            end = y == years.max()
+            ax.annotate(
+                f"−{format_number(t, lang)} %", (y, b * (1 - t / 100)),
+                xytext=(-3 if end else 3, -3), textcoords="offset points",
+                ha="right" if end else "left", va="top", fontsize="x-small",
+                fontweight="bold", gid="target_pct",
+            )  # fmt: skip
+
+
+def _reduction_labels(ax, em: pd.DataFrame, seen: np.ndarray, lang: str) -> None:
+    """Write the accounts' reduction below BAU at 2020 (if observed) and the latest year."""
+    years = em["year"].to_numpy(float)
+    act = em["actual_tco2e"].to_numpy(float)
+    reduction = em["reduction_pct"].to_numpy(float)
+    labelled = [i for i in np.flatnonzero(seen) if int(years[i]) == 2020]
+    if seen.any() and np.flatnonzero(seen)[-1] not in labelled:
+        labelled.append(np.flatnonzero(seen)[-1])
+    for i in labelled:
+        ax.annotate(
+            f"{format_number(reduction[i], lang, 1)} % {word('below_bau', lang)} ({int(years[i])})",
+            (years[i], act[i]), xytext=(6, 0), textcoords="offset points",
+            ha="left", va="center", fontsize="x-small", color=_ACTUAL_COLOUR, gid="reduction",
+        )  # fmt: skip
+
+
+def _emissions_title(em: pd.DataFrame, lang: str) -> str:
+    title = word("emissions_title", lang)
+    chosen = em["sector"].iloc[0] if "sector" in em.columns else "total"
+    if chosen == "total":
+        return title
+    try:
+        return indicator_label(f"ghg_emissions_{chosen}_tco2e", lang)
+    except BkError:
+        return f"{title}: {chosen}"
 
 
 def plot_emissions_vs_bau(
@@ -589,10 +824,12 @@ def plot_emissions_vs_bau(
     emissions : pandas.DataFrame
         Output of :func:`bkanalysis.emissions.emissions_vs_bau` (optionally with the
         rows of :func:`bkanalysis.emissions.project_emissions` appended, drawn dashed):
-        ``year, sector, actual_tco2e, bau_tco2e, target_pct`` and the tier caps
+        ``year, sector, actual_tco2e, bau_tco2e, reduction_pct, target_pct`` and the tier caps
         ``cap_voluntary_pct, cap_national_pct, cap_international_pct`` (or, without
         them, ``tier_*_pct`` read as caps); ``actual_status`` (preliminary and estimated
-        values are hollow) and ``is_projection`` are used when present.
+        values are hollow) and ``is_projection`` are used when present. The reduction
+        written beside the line is the accounts' ``reduction_pct``: the chart derives
+        nothing.
     sector : str, optional
         Which sector to draw (default ``"total"``, or the only sector).
     ax : matplotlib.axes.Axes, optional
@@ -607,6 +844,7 @@ def plot_emissions_vs_bau(
     >>> import pandas as pd
     >>> em = pd.DataFrame({"year": [2018, 2020], "sector": "total",
     ...     "actual_tco2e": [1.00e6, 1.02e6], "bau_tco2e": [1.02e6, 1.10e6],
+    ...     "reduction_pct": [1.96, 7.27],
     ...     "cap_voluntary_pct": [None, 3.0], "cap_national_pct": [None, 2.0],
     ...     "cap_international_pct": [None, 1.0], "target_pct": [None, 6.0]})
     >>> ax = plot_emissions_vs_bau(em, lang="en")
@@ -615,138 +853,24 @@ def plot_emissions_vs_bau(
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     check_lang(lang)
-    require_columns(emissions, ["year", "actual_tco2e", "bau_tco2e", "target_pct"], "emissions")
-    prefix = "cap" if "cap_voluntary_pct" in emissions.columns else "tier"
-    tier_cols = [f"{prefix}_{t}_pct" for t in ("voluntary", "national", "international")]
-    require_columns(emissions, tier_cols, "emissions")
-    em = _pick_sector(emissions, sector).sort_values("year")
-    if em.empty:
-        raise BkError("emissions: no rows to draw")
-    if em["year"].duplicated().any():
-        raise BkError(
-            f"emissions: year {em['year'][em['year'].duplicated()].iloc[0]} appears twice"
-        )
+    em, tier_cols = _emission_rows(emissions, sector)
     years = em["year"].to_numpy(float)
-    bau = em["bau_tco2e"].to_numpy(float)
     projected = (
         em["is_projection"].eq(True).to_numpy(dtype=bool)
         if "is_projection" in em.columns
         else np.zeros(len(em), dtype=bool)
     )
-    provisional = (
-        em["actual_status"].isin(["preliminary", "estimate"]).to_numpy()
-        if "actual_status" in em.columns
-        else np.zeros(len(em), dtype=bool)
-    )
-    cum = np.zeros_like(bau)
-    tiers = [("tier_voluntary", OKABE_ITO[2]), ("tier_national", OKABE_ITO[4]),
-             ("tier_international", OKABE_ITO[6])]  # fmt: skip
-    actual_colour = OKABE_ITO[5]
+    seen = ~np.isnan(em["actual_tco2e"].to_numpy(float)) & ~projected
     with theme_context():
         ax = _new_ax(ax)
         remember_data(ax.figure, em)
-        handles = []
-        for (key, colour), col in zip(tiers, tier_cols, strict=True):
-            pct = em[col].to_numpy(float)
-            upper = bau * (1 - cum / 100)
-            cum = cum + pct
-            lower = bau * (1 - cum / 100)
-            ok = ~np.isnan(lower)
-            name = word(key, lang)
-            if key != "tier_voluntary":
-                # NOTE: the national/international tiers depend on support (plan wording).
-                name += f" ({word('conditional', lang)})"
-            handles.append(
-                ax.fill_between(
-                    years, lower, upper, where=ok, color=colour, alpha=0.55, linewidth=0,
-                    gid=key, label=name,
-                )
-            )  # fmt: skip
-        if "target_kind" in em.columns:
-            # years between two target years carry an interpolated path, never a target
-            kinds = em["target_kind"].fillna("").to_numpy(dtype=object)
-            between = kinds == "path"
-            for i in np.flatnonzero(kinds == "path"):  # join the path to its target years
-                for j in (i - 1, i + 1):
-                    if 0 <= j < len(kinds) and kinds[j] == "target":
-                        between[j] = True
-            if (kinds == "path").any():
-                top = bau * (1 - cum / 100)
-                handles.append(
-                    ax.fill_between(
-                        years, top, bau, where=between & ~np.isnan(top), facecolor="none",
-                        edgecolor=(0, 0, 0, 0.35), hatch="////", linewidth=0, gid="tier_path",
-                        label=word("tier_path", lang),
-                    )
-                )  # fmt: skip
-        (h_bau,) = ax.plot(
-            years, bau, "-", color="#000000", linewidth=1.2, gid="bau", label=word("bau", lang)
-        )
-        act = em["actual_tco2e"].to_numpy(float)
-        seen = ~np.isnan(act) & ~projected
-        (h_act,) = ax.plot(
-            years[seen], act[seen], "-", color=actual_colour, gid="actual",
-            label=word("emissions_actual", lang), marker="o",
-            markevery=list(np.flatnonzero(~provisional[seen])),
-        )  # fmt: skip
-        head = [h_bau, h_act]
-        if (seen & provisional).any():
-            (h,) = ax.plot(
-                years[seen & provisional], act[seen & provisional], "o", color=actual_colour,
-                markerfacecolor="white", markeredgewidth=1.2, gid="actual_provisional",
-                label=word("provisional", lang),
-            )  # fmt: skip
-            head.append(h)
-        fut = ~np.isnan(act) & projected
-        if fut.any():
-            # NOTE: the projection starts from the last observed value so the line is joined.
-            start = np.flatnonzero(seen)[-1:] if seen.any() else np.array([], dtype=int)
-            idx = np.concatenate([start, np.flatnonzero(fut)])
-            (h,) = ax.plot(
-                years[idx], act[idx], "--", color=actual_colour, linewidth=1.1,
-                marker="o", markerfacecolor="white", markersize=3.5,
-                markevery=list(range(len(start), len(idx))), gid="projection",
-            )  # fmt: skip
-            # the projected years are shaded, and the shading is part of the legend entry
-            first_projected = years[fut].min() - 0.5
-            span = ax.axvspan(
-                first_projected, years.max() + 0.5, color="0.93", linewidth=0, zorder=0,
-                gid="projection_span",
-            )  # fmt: skip
-            head.append((span, h))
-        for y, b, t in zip(years, bau, em["target_pct"].to_numpy(float), strict=True):
-            if not np.isnan(t) and int(y) in (2020, 2030):
-                end = y == years.max()
-                ax.annotate(
-                    f"−{format_number(t, lang)} %", (y, b * (1 - t / 100)),
-                    xytext=(-3 if end else 3, -3), textcoords="offset points",
-                    ha="right" if end else "left", va="top", fontsize="x-small",
-                    fontweight="bold", gid="target_pct",
-                )  # fmt: skip
-        # the achieved reduction: at the 2020 deadline (if observed) and the latest year
-        labelled = [i for i in np.flatnonzero(seen) if int(years[i]) == 2020]
-        if seen.any() and np.flatnonzero(seen)[-1] not in labelled:
-            labelled.append(np.flatnonzero(seen)[-1])
-        reduction = (
-            em["reduction_pct"].to_numpy(float)
-            if "reduction_pct" in em.columns
-            else 100 * (bau - act) / bau
-        )
-        for i in labelled:
-            red = reduction[i]
-            ax.annotate(
-                f"{format_number(red, lang, 1)} % {word('below_bau', lang)} ({int(years[i])})",
-                (years[i], act[i]), xytext=(6, 0), textcoords="offset points",
-                ha="left", va="center", fontsize="x-small", color=actual_colour, gid="reduction",
-            )  # fmt: skip
-        title = word("emissions_title", lang)
-        chosen = em["sector"].iloc[0] if "sector" in em.columns else "total"
-        if chosen != "total":
-            try:
-                title = indicator_label(f"ghg_emissions_{chosen}_tco2e", lang)
-            except BkError:
-                title = f"{title}: {chosen}"
-        ax.set_title(title)
+        handles, cum = _tier_bands(ax, em, tier_cols, lang)
+        handles += _path_years(ax, em, cum, lang)
+        head = _bau_and_actual(ax, em, seen, lang)
+        head += _projection(ax, em, seen, projected)
+        _target_labels(ax, em, lang)
+        _reduction_labels(ax, em, seen, lang)
+        ax.set_title(_emissions_title(em, lang))
         ax.set_ylabel(f"{word('unit', lang)}: {unit_label('tCO2e', lang)}")
         ax.yaxis.set_major_formatter(axis_formatter(lang))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -758,10 +882,57 @@ def plot_emissions_vs_bau(
 
 
 def _district_series(observations: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
-    obs = observations[
-        (observations["indicator_id"] == indicator_id) & (observations["status"] != "plan")
-    ]
-    return best_per_year(obs, ["area_level", "area_code"])
+    """Return the preferred value per year of every district and of the province.
+
+    Sorted by level, code and year; a district keeps one code across vintages.
+    """
+    obs = select_study_area(observations)
+    best = preferred_values(obs[obs["indicator_id"] == indicator_id])
+    best = best.sort_values(["area_level", "area_code", "year"], kind="stable")
+    return best.drop(columns=["area_key", "conflict"]).reset_index(drop=True)
+
+
+def _panel_target(target, targets: pd.DataFrame | None) -> tuple[float, float, float]:
+    """Return (value, low, high) of the target drawn in every panel (NaN where none)."""
+    if target is None:
+        return math.nan, math.nan, math.nan
+    if isinstance(target, int | float):
+        return float(target), math.nan, math.nan
+    tgt = resolve_target(target, targets)
+    return tgt["value"], tgt["low"], tgt["high"]
+
+
+def _district_panel(ax, name: str, prov: pd.DataFrame, target: tuple, lang: str) -> None:
+    """Dress one district's panel: the province in grey, the target, title and ticks."""
+    value, low, _high = target
+    if not prov.empty:
+        ax.plot(
+            prov["year"], prov["value"], "-", color="#999999", linewidth=1.0,
+            zorder=1, gid="province",
+        )  # fmt: skip
+    if not math.isnan(value):
+        ax.axhline(value, color=_TARGET_COLOUR, linestyle="--", linewidth=0.9, gid="target")
+    elif not math.isnan(low):
+        ax.axhspan(low, target[2], color=_TARGET_COLOUR, alpha=0.12, gid="target_band")
+    ax.set_title("\n".join(textwrap.wrap(str(name), 24)), fontsize="small", fontweight="normal")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    ax.yaxis.set_major_formatter(axis_formatter(lang))
+    ax.tick_params(labelsize="x-small")
+
+
+def _district_legend(fig, *, province: bool, target: bool, lang: str) -> None:
+    handles = [
+        Line2D([], [], color=_SERIES_COLOUR, marker="o", label=word("actual", lang)),
+        Line2D([], [], color=_SERIES_COLOUR, marker="o", markerfacecolor="white", linestyle="--",
+               label=word("provisional", lang)),
+    ]  # fmt: skip
+    if province:
+        handles.append(Line2D([], [], color="#999999", label=word("province", lang)))
+    if target:
+        handles.append(
+            Line2D([], [], color=_TARGET_COLOUR, linestyle="--", label=word("target", lang))
+        )
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, -0.02))
 
 
 def plot_district_small_multiples(
@@ -806,37 +977,28 @@ def plot_district_small_multiples(
     2
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
+    # NOTE: imported here, not at the top: seaborn takes ~2 s to import and only this
+    # figure needs it (import bkanalysis.plotting stays quick for a notebook's set-up).
     import seaborn as sns
 
     check_lang(lang)
-    require_columns(observations, _OBS_COLUMNS, "observations")
+    obs = check_observations(observations)
     indicator(indicator_id)
-    from ..study_area import select_study_area
-
-    data = _district_series(select_study_area(observations), indicator_id)
+    data = _district_series(obs, indicator_id)
     districts = data[data["area_level"] == "district"].copy()
     if districts.empty:
         raise BkError(f"observations: no district rows for {indicator_id!r}")
-    prov = data[data["area_level"] == "province"]
+    prov = data[data["area_level"] == "province"] if province else data.iloc[:0]
     # NOTE: a district is one code; its name is the latest name seen for it.
     names = districts.sort_values("year").groupby("area_code")["area_name"].last()
     districts["panel"] = districts["area_code"].map(names)
     order = [names[c] for c in sorted(names.index)]
-    value = low = high = math.nan
-    if target is not None:
-        if isinstance(target, int | float):
-            value = float(target)
-        else:
-            tgt = resolve_target(target, targets)
-            value, low, high = tgt["value"], tgt["low"], tgt["high"]
-    unit = indicator(indicator_id)["unit"]
+    aim = _panel_target(target, targets)
     ncol = min(col_wrap, len(order))
     width_in = figsize("full")[0] / ncol
-    colour = _SERIES_COLOUR
 
     def _draw(data, **_kwargs):
-        ax = plt.gca()
-        _series_lines(ax, data.sort_values("year"), colour, lang=lang)
+        _series_lines(plt.gca(), data.sort_values("year"), _SERIES_COLOUR, lang=lang)
 
     with theme_context():
         grid = sns.FacetGrid(
@@ -845,41 +1007,15 @@ def plot_district_small_multiples(
         )  # fmt: skip
         grid.map_dataframe(_draw)
         for name, ax in grid.axes_dict.items():
-            if province and not prov.empty:
-                ax.plot(
-                    prov["year"], prov["value"], "-", color="#999999", linewidth=1.0,
-                    zorder=1, gid="province",
-                )  # fmt: skip
-            if not math.isnan(value):
-                ax.axhline(value, color=_TARGET_COLOUR, linestyle="--", linewidth=0.9, gid="target")
-            elif not math.isnan(low):
-                ax.axhspan(low, high, color=_TARGET_COLOUR, alpha=0.12, gid="target_band")
-            ax.set_title(
-                "\n".join(textwrap.wrap(str(name), 24)), fontsize="small", fontweight="normal"
-            )
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
-            ax.yaxis.set_major_formatter(axis_formatter(lang))
-            ax.tick_params(labelsize="x-small")
-        grid.set_axis_labels("", unit_label(unit, lang))
+            _district_panel(ax, name, prov, aim, lang)
+        grid.set_axis_labels("", unit_label(indicator(indicator_id)["unit"], lang))
         for i, ax in enumerate(grid.axes.flat):
             if i % ncol:
                 ax.tick_params(labelleft=False)
         fig = grid.figure
         remember_data(fig, data)
-        handles = [
-            Line2D([], [], color=colour, marker="o", label=word("actual", lang)),
-            Line2D([], [], color=colour, marker="o", markerfacecolor="white", linestyle="--",
-                   label=word("provisional", lang)),
-        ]  # fmt: skip
-        if province and not prov.empty:
-            handles.append(Line2D([], [], color="#999999", label=word("province", lang)))
-        if not (math.isnan(value) and math.isnan(low)):
-            handles.append(
-                Line2D([], [], color=_TARGET_COLOUR, linestyle="--", label=word("target", lang))
-            )
         fig.suptitle(label_with_unit(indicator_id, lang), x=0.02, ha="left")
-        fig.legend(
-            handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, -0.02)
-        )
+        has_target = not (math.isnan(aim[0]) and math.isnan(aim[1]))
+        _district_legend(fig, province=not prov.empty, target=has_target, lang=lang)
         fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     return fig

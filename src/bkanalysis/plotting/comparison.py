@@ -9,17 +9,14 @@ comparable across areas of different sizes.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..catalog import indicator_label, load_indicators
 from ..errors import BkError
-from ._common import (
-    best_per_year,
-    check_lang,
-    format_number,
-    remember_data,
-    require_columns,
-)
-from .theme import OKABE_ITO
+from ..observations import check_observations, preferred_values
+from ._common import check_lang, format_number, remember_data
+from .theme import OKABE_ITO, figsize
 
 __all__ = ["COMPARISON_AREAS", "comparison_values", "plot_area_comparison"]
 
@@ -30,7 +27,6 @@ _AREA_NAMES = {
     "VN-R2": {"vi": "Trung du và miền núi phía Bắc", "en": "Northern midlands and mountains"},
     "VN": {"vi": "Cả nước", "en": "Viet Nam"},
 }
-_OBS_COLUMNS = ["indicator_id", "area_code", "area_level", "year", "value", "status"]
 
 
 def comparison_values(observations: pd.DataFrame, *, year: int | None = None) -> pd.DataFrame:
@@ -46,9 +42,7 @@ def comparison_values(observations: pd.DataFrame, *, year: int | None = None) ->
     pandas.DataFrame
         ``indicator_id, year, area_code, value, status`` (possibly empty).
     """
-    from ..catalog import load_indicators
-
-    require_columns(observations, _OBS_COLUMNS, "observations")
+    observations = check_observations(observations)
     cat = load_indicators()
     is_rate = cat["aggregation"].str.match(r"^(mean|weighted_mean:)") & (cat["unit"] == "%")
     rates = set(cat.loc[is_rate, "id"])
@@ -60,7 +54,7 @@ def comparison_values(observations: pd.DataFrame, *, year: int | None = None) ->
     ]
     if year is not None:
         obs = obs[obs["year"] <= int(year)]
-    obs = best_per_year(obs, ["indicator_id", "area_code"])
+    obs = preferred_values(obs).sort_values(["indicator_id", "area_code", "year"], kind="stable")
     out = []
     for _ind, grp in obs.groupby("indicator_id", sort=True):
         by_year = grp.groupby("year")["area_code"].agg(set)
@@ -99,10 +93,6 @@ def plot_area_comparison(
         When no rate has a value for Bắc Kạn and for the region or the country in the
         same year.
     """
-    import matplotlib.pyplot as plt
-
-    from ..catalog import indicator_label
-
     check_lang(lang)
     data = comparison_values(observations, year=year)
     if data.empty:
@@ -112,8 +102,6 @@ def plot_area_comparison(
         )
     inds = list(dict.fromkeys(data["indicator_id"]))
     if ax is None:
-        from .theme import figsize
-
         w, _h = figsize("full")
         _fig, ax = plt.subplots(figsize=(w, 0.9 + 0.75 * len(inds)))
     height = 0.8 / len(COMPARISON_AREAS)

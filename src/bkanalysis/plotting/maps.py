@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-from typing import Any
+from typing import Any, NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,19 +24,20 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from ..admin.boundaries import Outlines, boundary_outlines, vintage_boundaries
-from ..catalog import indicator, indicator_label
+from ..admin.gazetteer import gazetteer
+from ..catalog import indicator, indicator_label, read_package_csv
 from ..errors import BkError
+from ..observations import check_observations, preferred_values
 from ..schema import VINTAGES, vintage_for_year
 from ._common import (
     COUNT_UNITS,
-    STATUS_PRECEDENCE,
     axis_formatter,
+    check_frame,
     check_lang,
     comparator_text,
     deferred_draw,
     format_number,
     remember_data,
-    require_columns,
     unit_label,
     word,
 )
@@ -61,15 +62,6 @@ __all__ = [
 
 #: Classification schemes accepted by the maps (mapclassify names).
 SCHEMES: tuple[str | None, ...] = ("quantiles", "equal_interval", "natural_breaks", None)
-_OBS_COLUMNS = [
-    "indicator_id",
-    "area_code",
-    "area_level",
-    "admin_vintage",
-    "year",
-    "value",
-    "status",
-]
 _MISSING_STYLE = {
     "facecolor": "#F4F4F4",
     "edgecolor": "#8C8C8C",
@@ -144,12 +136,12 @@ def commune_values(
     >>> commune_values(obs, "forest_cover_pct", 2021, "2020")["value"].tolist()
     [71.0]
     """
-    require_columns(observations, _OBS_COLUMNS, "observations")
-    obs = observations[
-        (observations["indicator_id"] == indicator_id)
-        & (observations["area_level"] == "commune")
-        & (observations["year"] == int(year))
-        & (observations["status"] != "plan")
+    obs = check_observations(observations)
+    obs = obs[
+        (obs["indicator_id"] == indicator_id)
+        & (obs["area_level"] == "commune")
+        & (obs["year"] == int(year))
+        & (obs["status"] != "plan")
     ]
     if obs.empty:
         raise BkError(f"observations: no commune values of {indicator_id!r} for {year}")
@@ -160,9 +152,8 @@ def commune_values(
             f"observations: {indicator_id!r} for {year} is coded in vintage {have}, not "
             f"{vintage}; harmonise it first (bkanalysis.harmonise) or pass vintage={have!r}"
         )
-    rank = here["status"].map(STATUS_PRECEDENCE).fillna(9)
-    here = here.assign(_rank=rank).sort_values(["area_code", "_rank"], kind="stable")
-    return here.drop_duplicates("area_code").drop(columns="_rank").reset_index(drop=True)
+    best = preferred_values(here)  # one vintage, one year: one row per commune code
+    return best.drop(columns=["area_key", "conflict"]).reset_index(drop=True)
 
 
 def _join(gdf, values: pd.DataFrame, what: str):
@@ -198,26 +189,32 @@ def _relabel_legend(legend, lang: str, decimals: int) -> None:
         text.set_text(" – ".join(numbers) if numbers else label)
 
 
-def _draw_choropleth(
-    ax, merged, *, scheme, k, bins, cmap, lang, unit, legend=True, vmin=None, vmax=None
-):
-    missing = merged["value"].isna()
+class _Classes(NamedTuple):
+    """How a choropleth colours its values: a mapclassify scheme, or a continuous bar."""
+
+    scheme: str | None
+    k: int
+    cmap: str
+    bins: Any = None  # class limits shared by the panels of small multiples
+    vmin: float | None = None  # the colour bar's range shared by those panels
+    vmax: float | None = None
+
+
+def _choropleth_kwargs(merged, classes: _Classes, *, unit: str, lang: str, legend: bool) -> dict:
+    """Return the keywords of ``GeoDataFrame.plot`` for the classes and legend asked for."""
     kwargs: dict[str, Any] = {
         "column": "value",
-        "cmap": cmap,
+        "cmap": classes.cmap,
         "edgecolor": "white",
         "linewidth": 0.3,
         "missing_kwds": {**_MISSING_STYLE, "label": word("no_data", lang)},
-        "ax": ax,
         "legend": legend,
     }
     n_unique = merged["value"].dropna().nunique()
-    if bins is not None:
-        kwargs |= {"scheme": "user_defined", "classification_kwds": {"bins": list(bins)}}
-    elif scheme is not None and n_unique >= 2:
-        kwargs |= {"scheme": scheme, "k": int(min(k, n_unique))}
-    else:
-        scheme = None
+    if classes.bins is not None:
+        kwargs |= {"scheme": "user_defined", "classification_kwds": {"bins": list(classes.bins)}}
+    elif classes.scheme is not None and n_unique >= 2:
+        kwargs |= {"scheme": classes.scheme, "k": int(min(classes.k, n_unique))}
     if legend and ("scheme" in kwargs):
         kwargs["legend_kwds"] = {
             "title": f"{word('unit', lang)}: {unit_label(unit, lang)}", "loc": "upper left",
@@ -229,14 +226,20 @@ def _draw_choropleth(
             "label": f"{word('unit', lang)}: {unit_label(unit, lang)}",
             "shrink": 0.6,
         }
-        kwargs["vmin"], kwargs["vmax"] = vmin, vmax
+        kwargs["vmin"], kwargs["vmax"] = classes.vmin, classes.vmax
+    return kwargs
+
+
+def _draw_choropleth(ax, merged, classes: _Classes, *, unit: str, lang: str, legend: bool = True):
+    missing = merged["value"].isna()
+    kwargs = _choropleth_kwargs(merged, classes, unit=unit, lang=lang, legend=legend)
     if missing.all():
         merged.plot(ax=ax, **_MISSING_STYLE)
         handles = [Patch(**_MISSING_STYLE, label=word("no_data", lang))]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return
     before = set(ax.figure.axes)
-    merged.plot(**kwargs)
+    merged.plot(ax=ax, **kwargs)
     if legend and "scheme" in kwargs:
         _relabel_legend(ax.get_legend(), lang, 0 if unit in COUNT_UNITS else 1)
         return
@@ -263,7 +266,9 @@ def _check_scheme(scheme, k) -> None:
         raise BkError(f"k must be an integer >= 2, got {k!r}")
 
 
-def plot_commune_map(
+# NOTE: the keyword options are the public signature in docs/figures.md (ax=, lang=,
+# labels=, …, as matplotlib/geopandas do); grouping them would break every caller.
+def plot_commune_map(  # noqa: PLR0913
     observations: pd.DataFrame,
     indicator_id: str,
     year: int,
@@ -336,9 +341,7 @@ def plot_commune_map(
             _, ax = plt.subplots(figsize=figsize("full", 0.75), layout="constrained")
         remember_data(ax.figure, pd.DataFrame(merged.drop(columns="geometry")))
         with deferred_draw(ax.figure):
-            _draw_choropleth(
-                ax, merged, scheme=scheme, k=k, bins=None, cmap=cmap, lang=lang, unit=unit
-            )
+            _draw_choropleth(ax, merged, _Classes(scheme, k, cmap), unit=unit, lang=lang)
             _outlines(ax, outlines, district_outlines)
             if title is True:
                 title = f"{indicator_label(indicator_id, lang)}, {int(year)}"
@@ -347,7 +350,25 @@ def plot_commune_map(
     return ax
 
 
-def plot_commune_small_multiples(
+def _shared_classes(values: list[pd.Series], classes: _Classes) -> _Classes:
+    """Give every panel the same classes: limits over the pooled values, one colour-bar range."""
+    # NOTE: imported here, not at the top: mapclassify (with scipy) takes seconds to
+    # import and only the common classification of small multiples needs it.
+    import mapclassify
+
+    pooled = pd.concat(values).dropna().to_numpy(float)
+    bins = None
+    if classes.scheme is not None and len(np.unique(pooled)) >= 2:
+        kk = int(min(classes.k, len(np.unique(pooled))))
+        bins = mapclassify.classify(pooled, classes.scheme, k=kk).bins
+    if not len(pooled):
+        return classes._replace(bins=bins)
+    return classes._replace(bins=bins, vmin=pooled.min(), vmax=pooled.max())
+
+
+# NOTE: the keyword options are the public signature in docs/figures.md (ax=, lang=,
+# labels=, …, as matplotlib/geopandas do); grouping them would break every caller.
+def plot_commune_small_multiples(  # noqa: PLR0913
     observations: pd.DataFrame,
     indicator_id: str,
     years: list[int],
@@ -378,8 +399,6 @@ def plot_commune_small_multiples(
     -------
     matplotlib.figure.Figure
     """
-    import mapclassify
-
     check_lang(lang)
     _check_scheme(scheme, k)
     years = [int(y) for y in years]
@@ -393,11 +412,7 @@ def plot_commune_small_multiples(
         gdf, outlines = _boundaries(v, b)
         merged = _join(gdf, commune_values(observations, indicator_id, y, v), "observations")
         panels.append((y, outlines, merged))
-    pooled = pd.concat([m["value"] for *_, m in panels]).dropna().to_numpy(float)
-    bins = None
-    if scheme is not None and len(np.unique(pooled)) >= 2:
-        kk = int(min(k, len(np.unique(pooled))))
-        bins = mapclassify.classify(pooled, scheme, k=kk).bins
+    classes = _shared_classes([m["value"] for *_, m in panels], _Classes(scheme, k, cmap))
     ncols = ncols or min(4, len(years))
     nrows = math.ceil(len(years) / ncols)
     with theme_context():
@@ -410,11 +425,7 @@ def plot_commune_small_multiples(
         with deferred_draw(fig):
             for i, (ax, (y, outlines, merged)) in enumerate(zip(axes.flat, panels, strict=False)):
                 last = i == len(panels) - 1
-                _draw_choropleth(
-                    ax, merged, scheme=scheme, k=k, bins=bins, cmap=cmap, lang=lang, unit=unit,
-                    legend=last, vmin=pooled.min() if len(pooled) else None,
-                    vmax=pooled.max() if len(pooled) else None,
-                )  # fmt: skip
+                _draw_choropleth(ax, merged, classes, unit=unit, lang=lang, legend=last)
                 _outlines(ax, outlines, district_outlines)
                 ax.set_axis_off()
                 ax.set_title(str(y), fontweight="normal")
@@ -448,9 +459,6 @@ def _not_applicable(merged, indicator_id: str, vintage: str) -> pd.Series:
     some unit types only (the new-rural criteria: ``xã``); a ward or town without a
     value is then *not applicable*, not missing data.
     """
-    from ..admin import gazetteer
-    from ..catalog import read_package_csv
-
     rules = read_package_csv("commune_only_indicators.csv").set_index("indicator_id")
     no_value = merged["value"].isna()
     if indicator_id not in rules.index:
@@ -462,7 +470,70 @@ def _not_applicable(merged, indicator_id: str, vintage: str) -> pd.Series:
     return no_value & other.astype(bool)
 
 
-def plot_target_map(
+def _target_of(target):
+    """Return a ``(indicator_id, comparator, value)`` tuple as a registry-like row."""
+    if not isinstance(target, tuple):
+        return target
+    if len(target) != 3:
+        raise BkError(f"target tuple must be (indicator_id, comparator, value), got {target!r}")
+    return {"indicator_id": target[0], "comparator": target[1], "value": target[2]}
+
+
+def _target_statuses(merged, tgt: dict, year: int) -> np.ndarray:
+    """Return each commune's status in *year*: meets the target or not, or no data.
+
+    Before the deadline: achieved / off track; from the deadline year on: met / missed.
+    """
+    meets = _meets(merged["value"], tgt)
+    late = not math.isnan(tgt.get("deadline", math.nan)) and int(year) >= tgt["deadline"]
+    status = np.where(meets, "met" if late else "achieved", "missed" if late else "off_track")
+    return np.where(merged["value"].isna(), "insufficient_data", status)
+
+
+def _assessed_statuses(merged, assessment: pd.DataFrame, tgt: dict, vintage: str) -> list[str]:
+    """Return the statuses of the assessment's commune rows for the target, where it has them."""
+    check_frame(
+        assessment, ["target_id", "area_code", "status"], what="assessment",
+        made_by="bkanalysis.assess(observations)",
+    )  # fmt: skip
+    a = assessment[assessment["target_id"] == tgt["target_id"]]
+    if "admin_vintage" in a.columns:
+        a = a[a["admin_vintage"].astype(str) == vintage]
+    given = dict(zip(a["area_code"], a["status"], strict=True))
+    return [
+        given.get(code, s)
+        for code, s in zip(merged["area_code"], merged["target_status"], strict=True)
+    ]
+
+
+def _status_areas(ax, merged, not_applicable: pd.Series, lang: str) -> list:
+    """Fill the communes in their status colours (not applicable in grey); return the legend."""
+    handles = []
+    present = set(merged["target_status"])
+    for s in [s for s in status_table()["status"] if s in present]:
+        part = merged[merged["target_status"] == s]
+        style = (
+            {**_MISSING_STYLE, "facecolor": status_colour(s)}
+            if s == "insufficient_data"
+            else {"facecolor": status_colour(s), "edgecolor": "white", "linewidth": 0.3}
+        )
+        if s == "insufficient_data":
+            part = part[~not_applicable.loc[part.index]]
+            if part.empty:
+                continue
+        part.plot(ax=ax, gid=f"status:{s}", **style)
+        handles.append(Patch(**style, label=f"{status_label(s, lang)} ({len(part)})"))
+    if not_applicable.any():
+        part = merged[not_applicable]
+        part.plot(ax=ax, gid="status:not_applicable", **_NOT_APPLICABLE_STYLE)
+        label = f"{word('not_applicable', lang)} ({len(part)})"
+        handles.append(Patch(**_NOT_APPLICABLE_STYLE, label=label))
+    return handles
+
+
+# NOTE: the keyword options are the public signature in docs/figures.md (ax=, lang=,
+# labels=, …, as matplotlib/geopandas do); grouping them would break every caller.
+def plot_target_map(  # noqa: PLR0913
     observations: pd.DataFrame,
     target: str | pd.Series | dict | tuple,
     year: int,
@@ -503,61 +574,26 @@ def plot_target_map(
     """
     check_lang(lang)
     mode = label_mode(labels)
-    if isinstance(target, tuple):
-        if len(target) != 3:
-            raise BkError(f"target tuple must be (indicator_id, comparator, value), got {target!r}")
-        target = {"indicator_id": target[0], "comparator": target[1], "value": target[2]}
-    tgt = resolve_target(target, targets)
+    tgt = resolve_target(_target_of(target), targets)
     ind = tgt["indicator_id"]
-    unit = indicator(ind)["unit"]
     vintage = _check_vintage(vintage or vintage_for_year(year))
     gdf, outlines = _boundaries(vintage, boundaries)
-    values = commune_values(observations, ind, year, vintage)
-    merged = _join(gdf, values, "observations")
-    meets = _meets(merged["value"], tgt)
-    late = not math.isnan(tgt.get("deadline", math.nan)) and int(year) >= tgt["deadline"]
-    status = np.where(meets, "met" if late else "achieved", "missed" if late else "off_track")
-    merged["target_status"] = np.where(merged["value"].isna(), "insufficient_data", status)
-    not_applicable = _not_applicable(merged, ind, vintage)
+    merged = _join(gdf, commune_values(observations, ind, year, vintage), "observations")
+    merged["target_status"] = _target_statuses(merged, tgt, year)
     if assessment is not None and tgt.get("target_id"):
-        require_columns(assessment, ["target_id", "area_code", "status"], "assessment")
-        a = assessment[assessment["target_id"] == tgt["target_id"]]
-        if "admin_vintage" in a.columns:
-            a = a[a["admin_vintage"].astype(str) == vintage]
-        given = dict(zip(a["area_code"], a["status"], strict=True))
-        merged["target_status"] = [
-            given.get(code, s)
-            for code, s in zip(merged["area_code"], merged["target_status"], strict=True)
-        ]
+        merged["target_status"] = _assessed_statuses(merged, assessment, tgt, vintage)
+    not_applicable = _not_applicable(merged, ind, vintage)
+    rule = comparator_text(
+        tgt["comparator"], tgt["value"], tgt["low"], tgt["high"],
+        unit=indicator(ind)["unit"], lang=lang,
+    )  # fmt: skip
     with theme_context():
         if ax is None:
             _, ax = plt.subplots(figsize=figsize("full", 0.75), layout="constrained")
         remember_data(ax.figure, pd.DataFrame(merged.drop(columns="geometry")))
         with deferred_draw(ax.figure):
-            handles = []
-            present = set(merged["target_status"])
-            for s in [s for s in status_table()["status"] if s in present]:
-                part = merged[merged["target_status"] == s]
-                style = (
-                    {**_MISSING_STYLE, "facecolor": status_colour(s)}
-                    if s == "insufficient_data"
-                    else {"facecolor": status_colour(s), "edgecolor": "white", "linewidth": 0.3}
-                )
-                if s == "insufficient_data":
-                    part = part[~not_applicable.loc[part.index]]
-                    if part.empty:
-                        continue
-                part.plot(ax=ax, gid=f"status:{s}", **style)
-                handles.append(Patch(**style, label=f"{status_label(s, lang)} ({len(part)})"))
-            if not_applicable.any():
-                part = merged[not_applicable]
-                part.plot(ax=ax, gid="status:not_applicable", **_NOT_APPLICABLE_STYLE)
-                label = f"{word('not_applicable', lang)} ({len(part)})"
-                handles.append(Patch(**_NOT_APPLICABLE_STYLE, label=label))
+            handles = _status_areas(ax, merged, not_applicable, lang)
             _outlines(ax, outlines, district_outlines)
-            rule = comparator_text(
-                tgt["comparator"], tgt["value"], tgt["low"], tgt["high"], unit, lang
-            )
             ax.legend(handles=handles, title=rule, loc="upper left", bbox_to_anchor=(1.0, 1.0))
             _finish_map(ax, f"{indicator_label(ind, lang)} {rule}, {int(year)}")
             label_communes(ax, merged, mode)

@@ -18,6 +18,13 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+import matplotlib as mpl
+import matplotlib.colors as mcolors
+from cycler import cycler
+
+from ..catalog import read_package_csv
+from ..errors import CatalogError
+
 __all__ = [
     "CONTEXTS",
     "FULL_WIDTH_CM",
@@ -102,8 +109,6 @@ def theme_rc(context: str = "brief") -> dict[str, Any]:
     """
     if context not in CONTEXTS:
         raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, got {context!r}")
-    from cycler import cycler
-
     base = CONTEXTS[context]
     return {
         "font.family": [FONT_FAMILY],
@@ -169,7 +174,8 @@ def use_theme(context: str = "brief") -> dict[str, Any]:
     ...     mpl.rcParams["pdf.fonttype"]
     42
     """
-    import matplotlib as mpl
+    # NOTE: imported here, not at the top: seaborn takes ~2 s to import; the plots
+    # themselves need only matplotlib's rcParams (theme_context).
     import seaborn as sns
 
     rc = theme_rc(context)
@@ -190,8 +196,6 @@ def theme_context(context: str | None = None) -> Iterator[dict[str, Any]]:
     ...     mpl.rcParams["svg.fonttype"]
     'none'
     """
-    import matplotlib as mpl
-
     rc = theme_rc(context or _current["context"])
     with mpl.rc_context(rc):
         yield rc
@@ -206,11 +210,6 @@ def status_table() -> Any:
     >>> status_table()["status"].tolist()[:3]
     ['achieved', 'met', 'on_track']
     """
-    import matplotlib.colors as mcolors
-
-    from ..catalog import read_package_csv
-    from ..errors import CatalogError
-
     df = read_package_csv("statuses.csv")
     need = ["status", "order", "label_vi", "label_en", "colour"]
     missing = [c for c in need if c not in df.columns]
@@ -227,8 +226,6 @@ def _status_row(status: str) -> dict[str, Any]:
     df = status_table()
     row = df[df["status"] == status]
     if row.empty:
-        from ..errors import CatalogError
-
         raise CatalogError(f"unknown status {status!r}; statuses.csv has {', '.join(df['status'])}")
     return row.iloc[0].to_dict()
 
