@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..catalog import indicator, indicator_label
 from ..errors import BkError
+from ..labels import unit_label
 
 # Words drawn on figures that do not come from a catalog (indicator names, status
 # labels and target clauses come from package data).
@@ -76,19 +77,6 @@ THEME_LABELS: dict[str, dict[str, str]] = {
 
 _COMPARATOR_SYMBOL = {">=": "≥ ", ">": "> ", "=": "", "<=": "≤ ", "<": "< "}
 
-# Catalog units are ids; this is how they read on a figure.
-UNIT_LABELS: dict[str, dict[str, str]] = {
-    "%": {"vi": "%", "en": "%"},
-    "ha": {"vi": "ha", "en": "ha"},
-    "communes": {"vi": "xã", "en": "communes"},
-    "criteria": {"vi": "tiêu chí", "en": "criteria"},
-    "year": {"vi": "năm", "en": "year"},
-    "m2/person": {"vi": "m²/người", "en": "m²/person"},
-    "facilities": {"vi": "cơ sở", "en": "facilities"},
-    "tCO2e": {"vi": "tCO₂e", "en": "tCO₂e"},
-    "persons": {"vi": "người", "en": "persons"},
-    "households": {"vi": "hộ", "en": "households"},
-}
 #: Units whose values are whole counts (no decimals on a figure).
 COUNT_UNITS = frozenset({"communes", "criteria", "year", "facilities", "persons", "households"})
 
@@ -136,15 +124,6 @@ def axis_formatter(lang: str):
         return format_number(x, lang, None)
 
     return FuncFormatter(_fmt)
-
-
-def unit_label(unit: str, lang: str) -> str:
-    """Return how the catalog unit *unit* reads in *lang*.
-
-    >>> unit_label("communes", "vi"), unit_label("m2/person", "en")
-    ('xã', 'm²/person')
-    """
-    return UNIT_LABELS.get(unit, {}).get(lang, unit)
 
 
 def label_with_unit(indicator_id: str, lang: str) -> str:

@@ -25,6 +25,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..catalog import indicator, indicator_label
 from ..errors import BkError
+from ..labels import unit_label
 from ..observations import check_observations, preferred_values
 from ..progress import reading_text
 from ..study_area import select_study_area
@@ -39,7 +40,6 @@ from ._common import (
     remember_data,
     text_colour_on,
     theme_label,
-    unit_label,
     word,
 )
 from .theme import OKABE_ITO, figsize, status_colour, status_label, status_table, theme_context

@@ -27,6 +27,7 @@ from ..admin.boundaries import Outlines, boundary_outlines, vintage_boundaries
 from ..admin.gazetteer import gazetteer
 from ..catalog import indicator, indicator_label, read_package_csv
 from ..errors import BkError
+from ..labels import unit_label
 from ..observations import check_observations, preferred_values
 from ..schema import VINTAGES, vintage_for_year
 from ._common import (
@@ -38,7 +39,6 @@ from ._common import (
     deferred_draw,
     format_number,
     remember_data,
-    unit_label,
     word,
 )
 from .charts import resolve_target
