@@ -142,3 +142,43 @@ def test_import_admin_stays_light():
         "sys.exit(1 if bad else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_outlines_dissolve_districts_and_outline_the_province():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from bkanalysis.admin.boundaries import boundary_outlines
+
+    squares = gpd.GeoDataFrame(
+        {"area_code": ["1", "2", "3"], "district_code": ["A", "A", "B"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
+        crs="EPSG:4326",
+    )
+    out = boundary_outlines(squares)
+    assert list(out.districts.index) == ["A", "B"]
+    assert out.districts.loc["A"].length == pytest.approx(6.0)  # the 2 x 1 block
+    assert out.province.iloc[0].length == pytest.approx(8.0)  # the 3 x 1 block
+    no_districts = boundary_outlines(squares.assign(district_code=None))
+    assert no_districts.districts is None and no_districts.province.iloc[0].length == 8.0
+
+
+def test_vintage_boundaries_and_outlines_read_once_per_change(monkeypatch, tmp_path):
+    import shutil
+
+    from bkanalysis.admin import boundaries
+
+    folder = tmp_path / "b"
+    folder.mkdir()
+    shutil.copy(_mirror() / "bac_kan_communes_2020.geojson", folder)
+    monkeypatch.setenv("BKANALYSIS_BOUNDARIES", str(folder))
+    monkeypatch.setenv("BKANALYSIS_GEO_MIRROR", str(tmp_path / "none"))
+    calls = []
+    real = boundaries.boundary_outlines
+    monkeypatch.setattr(boundaries, "boundary_outlines", lambda g: calls.append(1) or real(g))
+    first, outlines = boundaries.vintage_boundaries("2020")
+    first.loc[0, "area_name"] = "changed by a caller"
+    again, same = boundaries.vintage_boundaries("2020")
+    assert calls == [1] and same is outlines  # the union is computed once per vintage
+    assert again.loc[0, "area_name"] != "changed by a caller"  # each caller gets a copy
+    assert outlines.districts is not None and len(outlines.districts) == 8

@@ -1,7 +1,8 @@
 """Figures for policy briefs: one theme, target charts, commune maps, export.
 
-Importing this package imports matplotlib (and seaborn/geopandas when a map is drawn);
-``import bkanalysis`` alone does not. See docs/figures.md.
+Importing this package imports matplotlib and shapely (seaborn, geopandas and
+mapclassify when a figure needs them); ``import bkanalysis`` alone does not. See
+docs/figures.md.
 
 Examples
 --------

@@ -3,8 +3,10 @@
 Values are joined to the boundaries on ``area_code`` within one administrative
 vintage (DESIGN §2: codes are reused across vintages), never on names. Boundaries are
 passed as a GeoDataFrame (``area_code``, ``geometry``; ``district_code`` for the
-district outlines) or loaded for the vintage with :func:`bkanalysis.admin.load_boundaries`
-(falling back to the geo mirror, ``BKANALYSIS_GEO_MIRROR``).
+district outlines) or loaded for the vintage, with their outlines, by
+:func:`bkanalysis.admin.boundaries.vintage_boundaries` (which falls back to the geo
+mirror, ``BKANALYSIS_GEO_MIRROR``). The commune names are placed by
+:mod:`bkanalysis.plotting.placement`.
 
 The 2025 vintage has no districts (they were abolished on 2025-07-01), so its maps
 carry the province outline only.
