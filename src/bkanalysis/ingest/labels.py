@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from . import quirks
+
 __all__ = [
     "IndicatorMatch",
     "Period",
@@ -34,24 +36,20 @@ __all__ = [
     "suggest_indicator",
     "themes_of",
     "title_key",
+    "toned_key",
     "use_aliases",
 ]
 
+# NOTE: text copied from PDF exports carries "ƣ" (U+01A3) for "ư" and non-breaking or
+# zero-width spaces; every comparison of labels maps them first
 _PDF = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\u00a0": " ", "\u202f": " ", "\u200b": ""})
 _NONWORD = re.compile(r"[^\w%]+")
-_ABBREV = {
-    "ntm": "nong thon moi",
-    "bdkh": "bien doi khi hau",
-    "knk": "khi nha kinh",
-    "bvmt": "bao ve moi truong",
-    "ti": "ty",
-    "dvt": "don vi tinh",
-}
-
-
-_STOPWORDS = {"va", "and", "cac", "nhung", "duoc"}
-#: synonymous phrases folded to one form in comparison keys (both sides of a match)
-_PHRASES = (("su dung", "dung"), ("ho xi", "nha tieu"))
+# NOTE: comparison keys expand the abbreviations of department reports (NTM, KNK …),
+# drop words that carry no meaning for matching and fold synonymous phrases to one form;
+# the lists are data/ingest/key_words.csv, with the reason for each word
+_ABBREV = quirks.key_words("abbreviation")
+_STOPWORDS = frozenset(quirks.key_words("stopword"))
+_PHRASES = tuple(quirks.key_words("phrase").items())
 
 
 @lru_cache(maxsize=65536)
@@ -67,6 +65,20 @@ def fold(text: str) -> str:
     s = s.replace("đ", "d")
     s = "".join(ch for ch in unicodedata.normalize("NFD", s) if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", s)
+
+
+def toned_key(text: str) -> str:
+    """Lower-case NFC text with its diacritics kept, punctuation as spaces (PDF ``ƣ`` → ``ư``).
+
+    For words whose tone marks decide: ``Cộng`` (sub-total) is not ``Công`` (a name).
+
+    Examples
+    --------
+    >>> toned_key("CỘNG HUYỆN - Ba Bể"), toned_key("Công Bằng")
+    ('cộng huyện ba bể', 'công bằng')
+    """
+    s = unicodedata.normalize("NFC", text).translate(_PDF).casefold()
+    return " ".join(_NONWORD.sub(" ", s).split())
 
 
 @lru_cache(maxsize=65536)
@@ -223,7 +235,9 @@ def parse_unit(text) -> tuple[str, float] | None:
     return found.pop() if len(found) == 1 else None
 
 
-_UNIT_PREFIX = re.compile(r"^\s*(?:đơn vị tính|đơn vị|đvt|unit)\s*[:：]?\s*", re.IGNORECASE)
+#: the words a unit line starts with (``Đơn vị tính - Unit: Ha``, ``ĐVT: %``), from
+#: data/ingest/table_words.csv
+_UNIT_PREFIX = quirks.pattern(r"^\s*(?:{})\s*[:：]?\s*", "unit_word", flags=re.IGNORECASE)
 
 
 @lru_cache(maxsize=16384)
@@ -563,7 +577,7 @@ def _match_cached(label_k: str, context: tuple[str, ...], unit: str | None) -> I
 
 #: a synonym match must beat the best other indicator by this many rapidfuzz points
 MARGIN = 5.0
-_COUNT_UNITS = frozenset({"communes", "households", "facilities", "criteria", "persons"})
+_COUNT_UNITS = quirks.count_units()
 
 
 @lru_cache(maxsize=1)

@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from . import quirks
 from .cells import SheetGrid
 from .labels import (
     Period,
@@ -42,29 +43,33 @@ from .labels import (
     parse_unit_line,
     split_bilingual,
     split_units,
+    toned_key,
 )
 from .numbers import classify_number_text, looks_like_value
 
 __all__ = ["Column", "Table", "cell_text", "find_tables"]
 
-_NOTE = re.compile(
-    r"^\s*(ghi chu|nguon|note|source|chu thich|\(\*\)|\*|nguoi lap|lap bieu|thu truong|"
-    r"giam doc|pho giam doc|chu tich|ky ten|ky,|xac nhan|kiem tra|t/?m\.?\s|tm\.|kt\.|"
-    r"q\. ?giam doc|ket luan|.{0,40}\bngay\s+\d*\s*thang\b)"
-)
-_DERIVED = re.compile(
-    r"\b(so sanh|so voi|tang giam|tang/giam|chenh lech|toc do tang|ty le tang|"
-    r"ty le thuc hien|dat so voi|% ke hoach|compared|comparison|growth|change)\b"
-)
-_REMARKS = re.compile(
-    r"^(ghi chu|note|notes|remarks|nguon|source|co quan chu tri|don vi chu tri|"
-    r"don vi thuc hien|don vi theo doi|co quan theo doi)\b"
-)
+# NOTE: the words below are layout quirks kept in data/ingest/table_words.csv, one row per
+# word with the reason (where it was seen); the templates say how each list is matched.
+#: note, source and signature lines under a table (folded text, start of the first cell)
+_NOTE = quirks.pattern(r"^\s*({})", "row_note")
+#: columns computed from others (So sánh, Tăng/giảm, TH/KH): keyed header, whole words
+_DERIVED = quirks.pattern(r"\b({})\b", "column_derived")
+#: remarks and responsible-agency columns at the right of department reports
+_REMARKS = quirks.pattern(r"^({})\b", "column_remarks")
+#: a comparison of two years in one header ("TH 2019/KH 2019", "2020/2019"): a derived
+#: column of department reports; grammar, with the status abbreviations between the years
 _TWO_YEARS_SLASH = re.compile(r"(19|20)\d\d\s*/\s*(ky|kh|th|nam|uth|uoc)?\s*(19|20)?\d\d")
 _YEARISH = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
-_OF_WHICH = re.compile(r"^(chia ra|trong do|of which|in which|bao gom|gom)\b")
-_UNIT_HEADER = re.compile(r"^(dvt|don vi tinh|don vi|unit|dvt unit|don vi tinh unit)$")
-_STT_HEADER = re.compile(r"^(stt|tt|so tt|so thu tu|no|ma so|ma)$")
+#: a merged "Chia ra - Of which" header over the parts of a total
+_OF_WHICH = quirks.pattern(r"^({})\b", "column_of_which")
+#: the header of a unit column right of the labels ("ĐVT", "Đơn vị tính - Unit"); keyed,
+#: so "đvt" reads "don vi tinh"
+_UNIT_HEADER = quirks.compile_words(
+    r"^({})( unit)?$", tuple(dict.fromkeys(key(w) for w in quirks.words("unit_word")))
+)
+#: the row-number (STT) or code column left of the labels
+_STT_HEADER = quirks.pattern(r"^({})$", "column_number")
 _COLNUM = re.compile(r"\(?(\d{1,2})\)?")
 _COLLETTER = re.compile(r"\(?[A-Za-z]\)?")
 _TICK = re.compile(r"\(\s*x\s*\)", re.IGNORECASE)
@@ -946,21 +951,14 @@ def _classify(sh: _Sheet, t: Table, is_area) -> None:
         )
 
 
-_TOTAL = re.compile(
-    r"^(tong so|tong cong|toan tinh|ca tinh|tong|total|grand total)( total| ca tinh| toan tinh)?$"
-)
+#: the province row of a table by district ("TỔNG SỐ - TOTAL", "Toàn tỉnh"), keyed
+_TOTAL = quirks.pattern(r"^({})( ({}))?$", "row_total", "row_total_suffix")
 #: "Cộng" with its tone marks: folded, it is also "Công" (the commune Công Bằng)
-_SUBTOTAL_TONED = re.compile(r"^(cộng|sub ?total)(\s|$)")
-_SUBTOTAL_ASCII = re.compile(r"^(cong|sub ?total)( (huyen|thanh pho|thi xa|tp|h)\b.*)?$")
-
-
-def _toned(label: str) -> str:
-    """Lower-case NFC text with diacritics kept, punctuation as spaces (PDF ``ƣ`` → ``ư``)."""
-    s = unicodedata.normalize("NFC", label).translate(_TONED_PDF).casefold()
-    return " ".join(re.sub(r"[^\w%]+", " ", s).split())
-
-
-_TONED_PDF = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\u00a0": " "})
+_SUBTOTAL_TONED = quirks.pattern(r"^({})(\s|$)", "row_subtotal")
+#: a sub-total typed without diacritics: "Cong" alone or before a unit type
+_SUBTOTAL_ASCII = quirks.pattern(
+    r"^({})( ({})\b.*)?$", "row_subtotal_ascii", "row_subtotal_ascii_unit"
+)
 
 
 @lru_cache(maxsize=65536)
@@ -974,7 +972,7 @@ def _subtotal_word(label: str) -> bool:
     rest = split_units(label)[0]
     if rest.isascii():
         return bool(_SUBTOTAL_ASCII.match(key(rest)))
-    return bool(_SUBTOTAL_TONED.match(_toned(rest)))
+    return bool(_SUBTOTAL_TONED.match(toned_key(rest)))
 
 
 @lru_cache(maxsize=65536)

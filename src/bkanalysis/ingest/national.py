@@ -32,6 +32,7 @@ from functools import lru_cache
 
 from bkanalysis.schema import OBSERVATION_COLUMNS, PROVINCE_CODE, vintage_for_year
 
+from . import quirks
 from .cells import SheetGrid, a1
 from .labels import (
     Period,
@@ -51,25 +52,26 @@ from .numbers import looks_like_value, parse_cell, text_convention
 __all__ = ["derive_study_area", "read_national_sheet"]
 
 _MAX_LABEL_COLS = 6
-_TOTAL_WORDS = re.compile(r"^(tong so|tong cong|tong|chung|total|grand total|toan bo|cong chung)$")
-_AREA_TOTAL_WORDS = re.compile(
-    r"^(tong so|tong cong|toan tinh|ca tinh|total|grand total|toan thanh pho|toan quoc|ca nuoc)$"
-)
-_TOTAL_MARK = re.compile(r"\(\s*(tổng số|tổng|total)\s*\)\s*$", re.IGNORECASE)
+# NOTE: the word lists are layout quirks of the office's downloads, kept with their
+# reasons in data/ingest/table_words.csv; the templates say how each is matched.
+#: a total column of the header band (``Tổng số``, ``Chung`` of census tables), keyed
+_TOTAL_WORDS = quirks.pattern(r"^({})$", "column_total")
+#: a row label naming the table's whole area (``CẢ NƯỚC``, ``Toàn tỉnh``), keyed
+_AREA_TOTAL_WORDS = quirks.pattern(r"^({})$", "row_area_total")
+#: a measure whose total is marked in parentheses (``Dân số (Tổng số)``)
+_TOTAL_MARK = quirks.pattern(r"\(\s*({})\s*\)\s*$", "column_total_mark", flags=re.IGNORECASE)
 _UNIT_PREFIX = re.compile(
     r"^\s*(?:\d+[.)]\s*)?(huyện|quận|thị xã|thành phố|thị trấn|phường|xã|tp\.|tx\.|tt\.|h\.|x\.|"
     r"p\.|huyen|quan|thi xa|thanh pho|thi tran|phuong|xa)\s",
     re.IGNORECASE,
 )
-_DERIVED = re.compile(
-    r"\b(so sanh|so voi|tang giam|tang/giam|chenh lech|toc do|ty le tang|chi so phat trien|"
-    r"growth|change|index)\b"
-)
+#: columns computed from others (``Chỉ số phát triển``, ``Tốc độ``): the list of ``layouts``
+_DERIVED = quirks.pattern(r"\b({})\b", "column_derived")
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*((?:19|20)\d\d)(?!\d)")
 _YEAR = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)")
 _TITLE_CUT = re.compile(r"\s+(?:phân theo|chia theo|theo)\s+|,|\(|:", re.IGNORECASE)
 _PROVINCE_IN_TITLE = re.compile(r"(?:tỉnh|thành phố|tp\.?)\s+", re.IGNORECASE)
-_WHOLE = {"persons", "households", "communes", "facilities"}
+_WHOLE = quirks.whole_units()
 _COLUMN_NUMBER = re.compile(r"^\s*\(?(?:\d{1,2}|[A-Za-z]|[IVX]{1,4})\)?[.)]?\s*$")
 #: Code of the province Bắc Kạn merged into on 1 July 2025 (Thái Nguyên, Resolution
 #: 202/2025/QH15); its 2025 units include the former Bắc Kạn's 37.
@@ -151,7 +153,10 @@ def _known_units() -> set[str]:
     return set()
 
 
-_STATUS_WORDS = re.compile(r"\b(sơ bộ|prel\.?|ước tính|ước)(?!\w)|\(\s*\*+\s*\)|\*+", re.IGNORECASE)
+#: a status word beside the year in a one-line header (``Sơ bộ 2022``), or a footnote mark
+_STATUS_WORDS = quirks.pattern(
+    r"\b({})(?!\w)|\(\s*\*+\s*\)|\*+", "column_status", flags=re.IGNORECASE
+)
 
 
 @lru_cache(maxsize=4096)
@@ -379,7 +384,8 @@ def _merged_province_rows(texts: dict, sheet: str, file_year: int | None):
     return None
 
 
-_CENSUS_TITLE = re.compile(r"\b(tong dieu tra|dieu tra|census)\b")
+#: a title naming the census or a survey (folded)
+_CENSUS_TITLE = quirks.pattern(r"\b({})\b", "title_census")
 
 
 def _census_table(texts: dict):
