@@ -69,7 +69,9 @@ _UNIT_PREFIX = re.compile(
 _DERIVED = quirks.pattern(r"\b({})\b", "column_derived")
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*((?:19|20)\d\d)(?!\d)")
 _YEAR = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)")
-_TITLE_CUT = re.compile(r"\s+(?:phân theo|chia theo|theo)\s+|,|\(|:", re.IGNORECASE)
+#: where a title's indicator ends: before its breakdown (``DÂN SỐ PHÂN THEO HUYỆN``), a
+#: comma, a parenthesis or a colon
+_TITLE_CUT = quirks.pattern(r"\s+(?:{})\s+|,|\(|:", "title_cut", flags=re.IGNORECASE)
 _PROVINCE_IN_TITLE = re.compile(r"(?:tỉnh|thành phố|tp\.?)\s+", re.IGNORECASE)
 _WHOLE = quirks.whole_units()
 _COLUMN_NUMBER = re.compile(r"^\s*\(?(?:\d{1,2}|[A-Za-z]|[IVX]{1,4})\)?[.)]?\s*$")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from . import quirks
 from .cells import Cell
 
 __all__ = [
@@ -52,10 +53,9 @@ _SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
 _FOOTNOTE = re.compile(r"\s*(?:\(\s*\*+\s*\)|\*+|\(\s*\d{1,2}\s*\)|[¹²³⁰⁴-⁹]+)\s*$")
 _SIGN_SPACE = re.compile(r"^([-+])\s+")
 _CORE = re.compile(r"^[-+]?\d[\d., ]*$")
-_QUALIFIER = re.compile(
-    r"^(khoảng|trên|dưới|gần|hơn|đạt|tăng|giảm|từ|tối thiểu|tối đa|ít nhất|về|>|<|≥|≤|~|±|≈)",
-    re.IGNORECASE,
-)
+#: words and signs before a number that make it a bound or an estimate (``Khoảng 6``,
+#: ``Trên 90``, ``≥ 80``): data/ingest/table_words.csv, with the reason for each
+_QUALIFIER = quirks.pattern("^({})", "value_qualifier", flags=re.IGNORECASE)
 _RANGE = re.compile(r"^\s*[-+]?\d[\d.,]*\s*(?:-|–|—|÷|đến|to)\s*[-+]?\d[\d.,]*\s*%?\s*$")
 
 
