@@ -118,6 +118,7 @@ def _period_phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple(sorted(out, key=lambda t: -len(t[0])))
 
 
+#: a plain year as a period label or header number (1960–2060; other numbers are values)
 _YEAR = re.compile(r"^(19[6-9]\d|20[0-5]\d|2060)$")
 
 

@@ -60,6 +60,7 @@ _REMARKS = quirks.pattern(r"^({})\b", "column_remarks")
 #: a comparison of two years in one header ("TH 2019/KH 2019", "2020/2019"): a derived
 #: column of department reports; grammar, with the status abbreviations between the years
 _TWO_YEARS_SLASH = re.compile(r"(19|20)\d\d\s*/\s*(ky|kh|th|nam|uth|uoc)?\s*(19|20)?\d\d")
+#: a year-like number anywhere in a header text (a quick test before parsing periods)
 _YEARISH = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 #: a merged "Chia ra - Of which" header over the parts of a total
 _OF_WHICH = quirks.pattern(r"^({})\b", "column_of_which")
@@ -70,9 +71,12 @@ _UNIT_HEADER = quirks.compile_words(
 )
 #: the row-number (STT) or code column left of the labels
 _STT_HEADER = quirks.pattern(r"^({})$", "column_number")
+#: the cells of a column-numbering row under yearbook headers: ``(1) (2) (3)``, ``A B 1 2``
 _COLNUM = re.compile(r"\(?(\d{1,2})\)?")
 _COLLETTER = re.compile(r"\(?[A-Za-z]\)?")
+#: ``Đạt chuẩn NTM (x)``: a column of the NTM commune lists whose cells are ticks
 _TICK = re.compile(r"\(\s*x\s*\)", re.IGNORECASE)
+#: the values of an STT column (``1.``, ``I``, ``a)``, ``1.2``)
 _NUMBERING = re.compile(r"^\s*([ivxlc]+|\d+(\.\d+)*|[a-zđ])\s*[.)]?\s*$", re.IGNORECASE)
 
 

@@ -51,6 +51,8 @@ from .numbers import looks_like_value, parse_cell, text_convention
 
 __all__ = ["derive_study_area", "read_national_sheet"]
 
+#: label columns an office download may have left of its values (the census cubes have
+#: province, district, commune and part columns side by side)
 _MAX_LABEL_COLS = 6
 # NOTE: the word lists are layout quirks of the office's downloads, kept with their
 # reasons in data/ingest/table_words.csv; the templates say how each is matched.
@@ -60,6 +62,10 @@ _TOTAL_WORDS = quirks.pattern(r"^({})$", "column_total")
 _AREA_TOTAL_WORDS = quirks.pattern(r"^({})$", "row_area_total")
 #: a measure whose total is marked in parentheses (``Dân số (Tổng số)``)
 _TOTAL_MARK = quirks.pattern(r"\(\s*({})\s*\)\s*$", "column_total_mark", flags=re.IGNORECASE)
+#: the unit type in front of an area name (``Huyện Ba Bể``, ``X. Bằng Thành``, ``2. Xã …``):
+#: tells a row of units from a part row (age, ethnic group) and the merged Thái Nguyên's
+#: communes from other labels; kept apart from ``admin.names`` because here a bare type
+#: word must be followed by a space and a numbering may precede it
 _UNIT_PREFIX = re.compile(
     r"^\s*(?:\d+[.)]\s*)?(huyện|quận|thị xã|thành phố|thị trấn|phường|xã|tp\.|tx\.|tt\.|h\.|x\.|"
     r"p\.|huyen|quan|thi xa|thanh pho|thi tran|phuong|xa)\s",
@@ -67,13 +73,19 @@ _UNIT_PREFIX = re.compile(
 )
 #: columns computed from others (``Chỉ số phát triển``, ``Tốc độ``): the list of ``layouts``
 _DERIVED = quirks.pattern(r"\b({})\b", "column_derived")
+#: the census reference date of a title (``01/4/2019``): the table's year
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*((?:19|20)\d\d)(?!\d)")
+#: a year (1950–2099) in a title, a header piece, a sheet or a file name
 _YEAR = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)")
 #: where a title's indicator ends: before its breakdown (``DÂN SỐ PHÂN THEO HUYỆN``), a
 #: comma, a parenthesis or a colon
 _TITLE_CUT = quirks.pattern(r"\s+(?:{})\s+|,|\(|:", "title_cut", flags=re.IGNORECASE)
+#: a province named in a title (``… tỉnh Thái Nguyên năm 2026``): another province's table
 _PROVINCE_IN_TITLE = re.compile(r"(?:tỉnh|thành phố|tp\.?)\s+", re.IGNORECASE)
+#: units whose values must be whole numbers (data/ingest/unit_kinds.csv)
 _WHOLE = quirks.whole_units()
+#: a column-numbering cell under the header (``A | 1 | 2``, ``(1)``, ``I``) of the office's
+#: Excel exports: no header piece
 _COLUMN_NUMBER = re.compile(r"^\s*\(?(?:\d{1,2}|[A-Za-z]|[IVX]{1,4})\)?[.)]?\s*$")
 #: Code of the province Bắc Kạn merged into on 1 July 2025 (Thái Nguyên, Resolution
 #: 202/2025/QH15); its 2025 units include the former Bắc Kạn's 37.

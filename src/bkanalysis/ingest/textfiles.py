@@ -36,6 +36,7 @@ __all__ = ["looks_like_px", "read_csv_grids", "read_px_grids"]
 
 #: Read at most this many bytes of a text table.
 MAX_TEXT_BYTES = 256 * 1024 * 1024
+#: keywords every PC-Axis file of the office's PX-Web has near its start (two are enough)
 _PX_KEYWORDS = re.compile(rb"(?:^|;)\s*(?:CHARSET|AXIS-VERSION|STUB|HEADING|DATA)\s*=", re.M)
 
 
@@ -123,6 +124,7 @@ def looks_like_px(head: bytes) -> bool:
     return len(_PX_KEYWORDS.findall(view)) >= 2
 
 
+#: one ``KEYWORD[lang]("variable")=`` entry of the PC-Axis grammar
 _PX_ENTRY = re.compile(
     r'\s*([A-Z][A-Z0-9-]*)(?:\[([^\]]*)\])?(?:\(("(?:[^"]|"")*"(?:\s*,\s*"(?:[^"]|"")*")*)\))?\s*=',
     re.S,
