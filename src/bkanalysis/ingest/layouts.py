@@ -24,7 +24,6 @@ import bisect
 import itertools
 import operator
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -525,164 +524,24 @@ def _from(cs: list[int], col: int) -> list[int]:
 
 
 def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area) -> Table:
+    """Build the table of the data rows *body*: header band, title block, label and value columns.
+
+    *boundary* is the last row of the table above (nothing above it belongs to this one).
+    """
     data_rows = [r for r in body if r in sh.data]
-    vstart = Counter(sh.first_value[r] for r in data_rows).most_common()
-    vstart = min(c for c, n in vstart if n == vstart[0][1])
-    # header band
-    band: list[int] = []
-    r = body[0] - 1
-    # section rows (label only) between the header and the first data row
-    pre = []
-    while r > boundary and len(pre) < 4:
-        cs = sh.cols(r)
-        if (
-            cs
-            and all(c < vstart for c in cs)
-            and not _is_note_row(sh, r)
-            and not _is_unit_row(sh, r)
-        ):
-            pre.append(r)
-            r -= 1
-            continue
-        break
-    if pre and not (r > boundary and sh.cols(r) and any(c >= vstart for c in sh.cols(r))):
-        pre = []
-        r = body[0] - 1
-    if pre:
-        body = [*sorted(pre), *body]
-    blanks = 0
-    unit_line = None
-    while r > boundary:
-        cs = sh.cols(r)
-        if not cs and r in sh.covered_rows and r - 1 > boundary:
-            r -= 1
-            continue
-        if not cs:
-            if band:
-                break
-            blanks += 1
-            if blanks > 1:
-                break
-            r -= 1
-            continue
-        if _is_note_row(sh, r):
-            break
-        u = _is_unit_row(sh, r)
-        if u:
-            break
-        in_values = any(c >= vstart for c in cs) or any(
-            (r, c) in sh.anchor and sh.anchor[(r, c)][3] >= vstart for c in cs
-        )
-        if in_values or _is_period_header(sh, r) or _is_numbering_row(sh, r):
-            band.insert(0, r)
-            r -= 1
-            continue
-        break
-    band = [b for b in band if not _is_numbering_row(sh, b)]
+    vstart = _value_start(sh, data_rows)
+    body, r = _with_section_rows(sh, body, boundary, vstart)
+    band = _header_band(sh, r, boundary, vstart)
     right = max(sh.rows[x][-1] for x in [*band, *body] if x in sh.rows)  # columns are sorted
-    width = right - vstart + 1
-    # peel title rows from the top of the band
-    while len(band) >= 2:
-        top = band[0]
-        cs = sh.cols(top)
-        if len(cs) != 1 or sh.is_period(top, cs[0]):
-            break
-        t = sh.text(top, cs[0])
-        span = sh.anchor.get((top, cs[0]))
-        wide = span is not None and (span[3] - max(span[1], vstart) + 1) >= 0.8 * width
-        if wide or len(t) > 35 or parse_unit_line(t):
-            band.pop(0)
-        else:
-            break
-    # unit line inside the band (right-aligned cell above the header)
-    for b in list(band):
-        for c in sh.cols(b):
-            u = parse_unit_line(sh.text(b, c))
-            if u:
-                unit_line = u
-    # title block
-    top_limit = band[0] if band else body[0]
-    title_rows = []
-    r = top_limit - 1
-    blanks = 0
-    while r > boundary and len(title_rows) < 10:
-        cs = sh.cols(r)
-        if not cs:
-            blanks += 1
-            if blanks >= 2 and title_rows:
-                break
-            r -= 1
-            continue
-        blanks = 0
-        title_rows.insert(0, r)
-        r -= 1
-    title_lines = []
-    for tr in title_rows:
-        if _is_note_row(sh, tr) and not title_lines:
-            continue
-        cs = sh.cols(tr)
-        if len(cs) == 1 and parse_unit(sh.text(tr, cs[0])) is not None:
-            unit_line = (sh.text(tr, cs[0]), parse_unit(sh.text(tr, cs[0]))[0])  # a bare "Ha"
-            continue
-        for c in cs:
-            t = sh.text(tr, c)
-            if not t or isinstance(sh.value(tr, c), (int, float)) or not re.search(r"[^\W\d_]", t):
-                continue  # numbers alone (page numbers) are not titles
-            u = parse_unit_line(t)
-            if u:  # a unit line, possibly on the same row as the title
-                unit_line = u
-                continue
-            title_lines.extend(split_bilingual(t) if "\n" in t else [t])
-    # label region
+    band = _peel_title_rows(sh, band, vstart, right - vstart + 1)
+    title_rows = _title_rows(sh, band[0] if band else body[0], boundary)
+    title_lines, title_unit = _title_block(sh, title_rows)
+    unit_line = title_unit or _band_unit_line(sh, band)
     label_cols = sorted({c for r in body for c in _before(sh.cols(r), vstart)})
-    scores = {}
-    all_texts = sh.texts
-    values = sh.values
-    for c in label_cols:
-        texts = filled = 0
-        for r in data_rows:
-            v = values.get((r, c))
-            if v is None:
-                continue
-            t_ = v.strip() if v.__class__ is str else all_texts[(r, c)]
-            if t_:
-                filled += 1
-                if not sh.vlike(r, c) and parse_unit(t_) is None:
-                    texts += 1
-        scores[c] = (texts, filled, -c)
-    label_col = max(scores, key=scores.get) if scores else vstart - 1
-    unit_col = stt_col = None
-    for c in label_cols:
-        if c == label_col:
-            continue
-        head = " ".join(sh.text(b, c) for b in band)
-        hk = key(head)
-        vals = [t_ for r in data_rows if (t_ := sh.text(r, c))]
-        if c > label_col and (
-            _UNIT_HEADER.match(hk)
-            or (vals and sum(parse_unit(v) is not None for v in vals) >= 0.6 * len(vals))
-        ):
-            unit_col = c
-        elif c < label_col and (
-            _STT_HEADER.match(hk) or (vals and all(_NUMBERING.match(v) for v in vals))
-        ):
-            stt_col = c
-    # the corner of the header band (over the label column) may name the indicator
-    for b in band:
-        for c in sh.cols(b):
-            if c < vstart and c not in (stt_col, unit_col):
-                t_ = sh.text(b, c)
-                if t_ and isinstance(sh.value(b, c), str) and not parse_unit_line(t_):
-                    title_lines.append(t_)
-    value_cols = sorted(
-        {c for r in [*band, *data_rows] for c in _from(sh.cols(r), vstart)}
-        | {
-            c
-            for r in band
-            for c in range(vstart, right + 1)
-            if (r, c) in sh.anchor and sh.value(*sh.anchor[(r, c)][:2]) is not None
-        }
-    )
+    label_col = _label_column(sh, label_cols, data_rows, vstart)
+    unit_col, stt_col = _side_columns(sh, band, label_cols, label_col, data_rows)
+    title_lines += _corner_titles(sh, band, vstart, (stt_col, unit_col))
+    value_cols = _value_columns(sh, band, data_rows, vstart, right)
     t = Table(
         top=min([*title_rows, *band, body[0]]),
         first_col=min([*label_cols, label_col]),
@@ -701,6 +560,220 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
     _infer_preliminary_year(t)
     _classify(sh, t, is_area)
     return t
+
+
+def _value_start(sh: _Sheet, data_rows: list[int]) -> int:
+    """Return the first value column of most data rows (the leftmost among equally common)."""
+    counts = Counter(sh.first_value[r] for r in data_rows).most_common()
+    return min(c for c, n in counts if n == counts[0][1])
+
+
+def _with_section_rows(
+    sh: _Sheet, body: list[int], boundary: int, vstart: int
+) -> tuple[list[int], int]:
+    """Add the label-only section rows between the header and the first data row to *body*.
+
+    Up to four rows of labels alone (a district heading, the Vietnamese line of a two-line
+    label) belong to the body when a header row with cells over the values is above them.
+    Returns the body and the row where the header band search starts.
+    """
+    r = body[0] - 1
+    pre = []
+    while r > boundary and len(pre) < 4:
+        cs = sh.cols(r)
+        if not (
+            cs
+            and all(c < vstart for c in cs)
+            and not _is_note_row(sh, r)
+            and not _is_unit_row(sh, r)
+        ):
+            break
+        pre.append(r)
+        r -= 1
+    if not pre:
+        return body, r
+    if not (r > boundary and sh.cols(r) and any(c >= vstart for c in sh.cols(r))):
+        return body, body[0] - 1
+    return [*sorted(pre), *body], r
+
+
+def _header_band(sh: _Sheet, r: int, boundary: int, vstart: int) -> list[int]:
+    """Return the header rows from row *r* up: rows with cells over the value columns.
+
+    Rows hidden under a merged cell are passed over; a blank row ends the band (before
+    it, one blank is allowed), as do a note or unit line. Column-numbering rows are left
+    out.
+    """
+    band: list[int] = []
+    blanks = 0
+    while r > boundary:
+        cs = sh.cols(r)
+        if not cs and r in sh.covered_rows and r - 1 > boundary:
+            r -= 1
+            continue
+        if not cs:
+            blanks += 1
+            if band or blanks > 1:
+                break
+            r -= 1
+            continue
+        if _is_note_row(sh, r) or _is_unit_row(sh, r):
+            break
+        in_values = any(c >= vstart for c in cs) or any(
+            (r, c) in sh.anchor and sh.anchor[(r, c)][3] >= vstart for c in cs
+        )
+        if not (in_values or _is_period_header(sh, r) or _is_numbering_row(sh, r)):
+            break
+        band.insert(0, r)
+        r -= 1
+    return [b for b in band if not _is_numbering_row(sh, b)]
+
+
+def _peel_title_rows(sh: _Sheet, band: list[int], vstart: int, width: int) -> list[int]:
+    """Drop title rows from the top of the band: one wide, long or unit-line cell alone."""
+    band = list(band)
+    while len(band) >= 2:
+        top = band[0]
+        cs = sh.cols(top)
+        if len(cs) != 1 or sh.is_period(top, cs[0]):
+            break
+        t = sh.text(top, cs[0])
+        span = sh.anchor.get((top, cs[0]))
+        wide = span is not None and (span[3] - max(span[1], vstart) + 1) >= 0.8 * width
+        if not (wide or len(t) > 35 or parse_unit_line(t)):
+            break
+        band.pop(0)
+    return band
+
+
+def _band_unit_line(sh: _Sheet, band: list[int]) -> tuple[str, str | None] | None:
+    """Return the last unit line inside the band (a right-aligned cell above the header)."""
+    unit_line = None
+    for b in band:
+        for c in sh.cols(b):
+            u = parse_unit_line(sh.text(b, c))
+            if u:
+                unit_line = u
+    return unit_line
+
+
+def _title_rows(sh: _Sheet, top_limit: int, boundary: int) -> list[int]:
+    """Return the rows of the title block above *top_limit* (at most 10; two blanks end it)."""
+    title_rows: list[int] = []
+    r = top_limit - 1
+    blanks = 0
+    while r > boundary and len(title_rows) < 10:
+        if not sh.cols(r):
+            blanks += 1
+            if blanks >= 2 and title_rows:
+                break
+            r -= 1
+            continue
+        blanks = 0
+        title_rows.insert(0, r)
+        r -= 1
+    return title_rows
+
+
+def _title_block(sh: _Sheet, title_rows: list[int]) -> tuple[list[str], tuple | None]:
+    """Return the title lines of *title_rows* and the last unit line among them (or None).
+
+    A note row before any title line is skipped; a cell alone that is a unit (a bare
+    ``Ha``) or a unit line gives the unit; numbers alone (page numbers) are no title.
+    """
+    title_lines: list[str] = []
+    unit_line = None
+    for tr in title_rows:
+        if _is_note_row(sh, tr) and not title_lines:
+            continue
+        cs = sh.cols(tr)
+        if len(cs) == 1 and parse_unit(sh.text(tr, cs[0])) is not None:
+            unit_line = (sh.text(tr, cs[0]), parse_unit(sh.text(tr, cs[0]))[0])  # a bare "Ha"
+            continue
+        for c in cs:
+            t = sh.text(tr, c)
+            if not t or isinstance(sh.value(tr, c), (int, float)) or not re.search(r"[^\W\d_]", t):
+                continue  # numbers alone (page numbers) are not titles
+            u = parse_unit_line(t)
+            if u:  # a unit line, possibly on the same row as the title
+                unit_line = u
+                continue
+            title_lines.extend(split_bilingual(t) if "\n" in t else [t])
+    return title_lines, unit_line
+
+
+def _label_column(sh: _Sheet, label_cols: list[int], data_rows: list[int], vstart: int) -> int:
+    """Return the label column: the one with most text labels (then most filled, leftmost)."""
+    scores = {}
+    for c in label_cols:
+        texts = filled = 0
+        for r in data_rows:
+            v = sh.values.get((r, c))
+            if v is None:
+                continue
+            t_ = v.strip() if v.__class__ is str else sh.texts[(r, c)]
+            if t_:
+                filled += 1
+                if not sh.vlike(r, c) and parse_unit(t_) is None:
+                    texts += 1
+        scores[c] = (texts, filled, -c)
+    return max(scores, key=scores.get) if scores else vstart - 1
+
+
+def _side_columns(
+    sh: _Sheet, band: list[int], label_cols: list[int], label_col: int, data_rows: list[int]
+) -> tuple[int | None, int | None]:
+    """Return the unit column (right of the labels) and the STT column (left), or None.
+
+    Each is known by its header (``ĐVT``, ``STT``) or by its cells (units; numbering).
+    """
+    unit_col = stt_col = None
+    for c in label_cols:
+        if c == label_col:
+            continue
+        hk = key(" ".join(sh.text(b, c) for b in band))
+        vals = [t_ for r in data_rows if (t_ := sh.text(r, c))]
+        if c > label_col and (
+            _UNIT_HEADER.match(hk)
+            or (vals and sum(parse_unit(v) is not None for v in vals) >= 0.6 * len(vals))
+        ):
+            unit_col = c
+        elif c < label_col and (
+            _STT_HEADER.match(hk) or (vals and all(_NUMBERING.match(v) for v in vals))
+        ):
+            stt_col = c
+    return unit_col, stt_col
+
+
+def _corner_titles(sh: _Sheet, band: list[int], vstart: int, side: tuple) -> list[str]:
+    """Return the texts of the header band's corner, over the label column.
+
+    They may name the indicator, as a title line does. *side* holds the STT and unit
+    columns, left out.
+    """
+    out = []
+    for b in band:
+        for c in sh.cols(b):
+            if c < vstart and c not in side:
+                t_ = sh.text(b, c)
+                if t_ and isinstance(sh.value(b, c), str) and not parse_unit_line(t_):
+                    out.append(t_)
+    return out
+
+
+def _value_columns(
+    sh: _Sheet, band: list[int], data_rows: list[int], vstart: int, right: int
+) -> list[int]:
+    """Return the value columns: cells from *vstart* on, and merged header cells over them."""
+    return sorted(
+        {c for r in [*band, *data_rows] for c in _from(sh.cols(r), vstart)}
+        | {
+            c
+            for r in band
+            for c in range(vstart, right + 1)
+            if (r, c) in sh.anchor and sh.value(*sh.anchor[(r, c)][:2]) is not None
+        }
+    )
 
 
 def _infer_preliminary_year(t: Table) -> None:
