@@ -32,11 +32,13 @@ from . import quirks
 from .cells import SheetGrid
 from .labels import (
     Period,
+    _period_phrases,
     fold,
     is_english,
     is_year_number,
     key,
     label_key,
+    match_indicator,
     parse_period,
     parse_unit,
     parse_unit_line,
@@ -835,29 +837,23 @@ def _pieces(sh: _Sheet, band: list[int], c: int):
     return out
 
 
-_PERIOD_WORDS_CACHE: dict[str, bool] = {}
-
-
+@lru_cache(maxsize=16384)
 def _period_words(text: str) -> bool:
     """Tell whether *text* is made only of years and status phrases (``Sơ bộ``, ``Prel.``)."""
-    if text not in _PERIOD_WORDS_CACHE:
-        from .labels import _period_phrases
-
-        toks = key(re.sub(r"\(\s*\*+\s*\)|\*+", " ", text)).split()
-        phrases = _period_phrases()
-        i, ok = 0, bool(toks)
-        while ok and i < len(toks):
-            if re.fullmatch(r"(19|20)\d\d", toks[i]):
-                i += 1
-                continue
-            for words, _status in phrases:
-                if tuple(toks[i : i + len(words)]) == words:
-                    i += len(words)
-                    break
-            else:
-                ok = False
-        _PERIOD_WORDS_CACHE[text] = ok
-    return _PERIOD_WORDS_CACHE[text]
+    toks = key(re.sub(r"\(\s*\*+\s*\)|\*+", " ", text)).split()
+    phrases = _period_phrases()
+    i = 0
+    while i < len(toks):
+        if re.fullmatch(r"(19|20)\d\d", toks[i]):
+            i += 1
+            continue
+        for words, _status in phrases:
+            if tuple(toks[i : i + len(words)]) == words:
+                i += len(words)
+                break
+        else:
+            return False
+    return bool(toks)
 
 
 @lru_cache(maxsize=16384)
@@ -894,9 +890,24 @@ def _header_text(t: str) -> tuple:
 
 
 def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Column:
+    """Return what the header band says about value column *c*: period, labels, units."""
     col = Column(c)
     pieces = _pieces(sh, band, c)
     col.has_header = bool(pieces)
+    periodish, period_span, labels = _read_pieces(col, pieces)
+    if periodish:
+        _set_period(col, periodish)
+    _set_labels(col, labels, period_span if periodish else None)
+    return col
+
+
+def _read_pieces(col: Column, pieces) -> tuple[list[str], int, list[tuple[str, int, int]]]:
+    """Sort the header pieces of *col* into period texts, labels and what marks the column.
+
+    Derived, remarks and tick-mark headers and units are set on *col*, as is the start of
+    an of-which group. Returns the period texts (top to bottom), the narrowest span of a
+    period piece and the labels as ``(text, span, row)``.
+    """
     periodish: list[str] = []
     period_span = 10**6
     labels: list[tuple[str, int, int]] = []
@@ -910,48 +921,71 @@ def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Col
             continue
         t = str(v).strip()
         kind, *info = _header_text(t)
-        if kind == "unit line":
-            continue
         if kind == "derived":
             col.derived, tick = info
             if tick is not None:
                 col.tick = tick
-            continue
-        if kind == "period":
+        elif kind == "period":
             periodish.append(t)
             period_span = min(period_span, span)
-            continue
-        of_which, parts = info
-        if span > 1 and of_which:
-            col.group_start = lo
-        for period_text, units, label in parts:
-            if period_text is not None:
-                periodish.append(period_text)
+        elif kind == "parts":
+            of_which, parts = info
+            if span > 1 and of_which:
+                col.group_start = lo
+            texts = _add_parts(col, parts, span, r, labels)
+            periodish.extend(texts)
+            if texts:
                 period_span = min(period_span, span)
-                continue
-            col.units.extend(units)
-            if label is not None:
-                labels.append((label, span, r))
-    if periodish:
-        p = parse_period(" ".join(periodish))
-        if p is None:
-            col.period_problem = f"period label '{_short(' '.join(periodish))}' not understood"
-            if not _YEARISH.search(" ".join(periodish)):
-                col.status_only = parse_period(" ".join([*periodish, "2000"]))
-        else:
-            col.period = p
-    if labels and periodish and min(s for _t, s, _r in labels) > period_span:
-        # labels spanning several period columns are group headers over the periods
+    return periodish, period_span, labels
+
+
+def _add_parts(col: Column, parts: tuple, span: int, r: int, labels: list) -> list[str]:
+    """Add the units and labels of a header text's parts; return its period parts."""
+    periods = []
+    for period_text, units, label in parts:
+        if period_text is not None:
+            periods.append(period_text)
+            continue
+        col.units.extend(units)
+        if label is not None:
+            labels.append((label, span, r))
+    return periods
+
+
+def _set_period(col: Column, periodish: list[str]) -> None:
+    """Read the column's period from its period texts, or say why it cannot be read.
+
+    A status alone (``Sơ bộ`` with no year) is kept in ``status_only`` for
+    :func:`_infer_preliminary_year`.
+    """
+    text = " ".join(periodish)
+    p = parse_period(text)
+    if p is not None:
+        col.period = p
+        return
+    col.period_problem = f"period label '{_short(text)}' not understood"
+    if not _YEARISH.search(text):
+        col.status_only = parse_period(" ".join([*periodish, "2000"]))
+
+
+def _set_labels(col: Column, labels: list, period_span: int | None) -> None:
+    """Set the column's own labels and its parents' (the wider pieces above), Vietnamese first.
+
+    Labels spanning several period columns (*period_span*: the period's span, None when
+    the column has no period) are group headers over the periods.
+    """
+    if not labels:
+        return
+    if period_span is not None and min(s for _t, s, _r in labels) > period_span:
         col.parents = [t for t, _s, r in sorted(labels, key=lambda x: -x[2]) if not is_english(t)]
         col.period_group = True
-    elif labels:
-        own_span = min(s for _t, s, _r in labels)
-        own = [t for t, s, _r in labels if s == own_span]
-        col.own = [t for t in own if not is_english(t)]
-        col.own_en = [t for t in own if is_english(t)]
-        parents = [(t, r) for t, s, r in labels if s > own_span]
-        col.parents = [t for t, _r in sorted(parents, key=lambda x: -x[1]) if not is_english(t)]
-    return col
+        return
+    own_span = min(s for _t, s, _r in labels)
+    own = [t for t, s, _r in labels if s == own_span]
+    col.own = [t for t in own if not is_english(t)]
+    col.own_en = [t for t in own if is_english(t)]
+    parents = [(t, r) for t, s, r in labels if s > own_span]
+    col.parents = [t for t, _r in sorted(parents, key=lambda x: -x[1]) if not is_english(t)]
 
 
 def _short(t: str, n: int = 60) -> str:
@@ -978,33 +1012,12 @@ def row_label(sh_or_grid, t: Table, r: int) -> str:
 
 
 def _classify(sh: _Sheet, t: Table, is_area) -> None:
-    n = len(t.data_rows)
+    """Set the table's layout (and row kind) from what its rows and value columns hold."""
     if not t.header_rows and not t.title_lines:
         t.message = "no header rows above the data"
         return
-    periods = areas = inds = 0
-    from .labels import match_indicator
-
-    # the row kind is decided on a sample of at most 40 rows spread over the table
-    sample = t.data_rows
-    if n > 40:
-        step = n / 40
-        sample = [t.data_rows[int(i * step)] for i in range(40)]
-        n = len(sample)
-    for r in sample:
-        v = sh.value(r, t.label_col)
-        lab = row_label(sh, t, r)
-        if parse_period(v if isinstance(v, (int, float)) else lab) is not None:
-            periods += 1
-            continue
-        if not lab:
-            continue
-        if _is_total_or_subtotal(lab) or is_area(lab):
-            areas += 1
-        elif match_indicator(label_key(lab)).id is not None:
-            inds += 1
+    periods, areas, inds, n = _count_row_kinds(sh, t, is_area)
     col_periods = sum(1 for c in t.columns.values() if c.period is not None)
-    col_labels = sum(1 for c in t.columns.values() if c.own or c.parents)
     if periods >= max(1, 0.5 * n):
         t.row_kind = "period"
         if col_periods:
@@ -1021,11 +1034,37 @@ def _classify(sh: _Sheet, t: Table, is_area) -> None:
         t.row_kind = "indicator"
         t.layout = "indicators_x_periods"
     else:
+        col_labels = sum(1 for c in t.columns.values() if c.own or c.parents)
         t.message = (
             f"rows are neither areas, periods nor indicators ({areas} area, {periods} period, "
             f"{inds} indicator labels in {n} data rows; {col_periods} period and "
             f"{col_labels} labelled columns)"
         )
+
+
+def _count_row_kinds(sh: _Sheet, t: Table, is_area) -> tuple[int, int, int, int]:
+    """Count the period, area and indicator labels of the table's rows.
+
+    The rows are a sample of at most 40 spread over the table; returns the three counts
+    and the sample's size.
+    """
+    sample = t.data_rows
+    if len(sample) > 40:
+        step = len(sample) / 40
+        sample = [t.data_rows[int(i * step)] for i in range(40)]
+    periods = areas = inds = 0
+    for r in sample:
+        v = sh.value(r, t.label_col)
+        lab = row_label(sh, t, r)
+        if parse_period(v if isinstance(v, (int, float)) else lab) is not None:
+            periods += 1
+        elif not lab:
+            continue
+        elif _is_total_or_subtotal(lab) or is_area(lab):
+            areas += 1
+        elif match_indicator(label_key(lab)).id is not None:
+            inds += 1
+    return periods, areas, inds, len(sample)
 
 
 #: the province row of a table by district ("TỔNG SỐ - TOTAL", "Toàn tỉnh"), keyed
