@@ -270,12 +270,10 @@ def parse_unit_line(text) -> tuple[str, str | None] | None:
             raws.append(p2)
     if not raws:
         return None
-    parsed = [parse_unit(r) for r in raws]
-    known = {p[0] for p in parsed if p is not None}
-    factors = {p for p in parsed if p is not None}
-    if len(factors) > 1 or (known and any(p is None for p in parsed) and len(raws) > 1 and False):
-        return raws[0], None
-    return raws[0], (known.pop() if len(known) == 1 and len(factors) == 1 else None)
+    # the halves must agree on the unit and its factor; a half not understood is no
+    # disagreement (``Đơn vị tính: Ha - Unit: Hectare``)
+    factors = {p for p in map(parse_unit, raws) if p is not None}
+    return raws[0], (next(iter(factors))[0] if len(factors) == 1 else None)
 
 
 _PAREN = re.compile(r"\(([^()]*)\)")
@@ -889,134 +887,198 @@ def match_by_synonyms(
     >>> match_by_synonyms(key("Tỷ lệ hộ chưa có nước sạch để dùng"), (), "%").id is None
     True
     """
-    from bkanalysis.catalog import load_indicators
-
     lab = frozenset(canonical(label_k))
     if not lab:
         return IndicatorMatch(None, "empty label", how="synonyms")
-    implied_tab = _implied()
-    cat = load_indicators()
-    themes = dict(zip(cat["id"], cat["theme"], strict=True))
-    ctx_themes = {c for c in context if c.startswith("theme:")}
-    ctx_themes |= {"theme:" + themes[c] for c in context if c in themes}
-    polarity = _polarity(label_k)
-    best: dict[str, float] = {}
-    qualified: dict[str, float] = {}
-    refused_unit: set[str] = set()
-    near: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
-    scored: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
-    tolerated: dict[str, tuple[str, ...]] = {}
-    _index, _units_, children, _extra = _catalog()
-    pool = list(_canon_index())
-    # under a parent with components (an emission total), its sector labels count too
-    for parent in context:
-        for k2, child in children.get(parent, {}).items():
-            if not k2.startswith("\0"):
-                pool.append((child, _units_[child], frozenset(canonical(k2)), k2))
-    components = {c for ks in children.values() for k2, c in ks.items() if k2.startswith("\0")}
-    under = {c for p in context for k2, c in children.get(p, {}).items() if k2.startswith("\0")}
-    for ind, ind_unit, alias, _k in pool:
+    run = _SynonymRun(label_k, context, unit)
+    run.match_exactly(lab)
+    if not run.qualified:
+        run.match_with_fillers()
+    run.prefer_own_sectors()
+    return run.verdict()
+
+
+class _SynonymRun:
+    """One :func:`match_by_synonyms` call: the label, its evidence and the scores so far.
+
+    ``best`` is each indicator's best score, ``qualified`` the indicators that qualify
+    (with their score), ``refused_unit`` those refused by the unit alone, ``scored`` every
+    alias compared as ``(id, unit, alias words, implied words)`` and ``near`` those whose
+    words differ from the label's; ``tolerated`` the filler words each qualifier needed.
+    """
+
+    def __init__(self, label_k: str, context: tuple[str, ...], unit: str | None):
+        from bkanalysis.catalog import load_indicators
+
+        self.label_k, self.context, self.unit = label_k, context, unit
+        self.polarity = _polarity(label_k)
+        cat = load_indicators()
+        self.themes = dict(zip(cat["id"], cat["theme"], strict=True))
+        self.ctx_themes = {c for c in context if c.startswith("theme:")}
+        self.ctx_themes |= {"theme:" + self.themes[c] for c in context if c in self.themes}
+        _index, self.units, self.children, _extra = _catalog()
+        sectors = {
+            p: {c for k2, c in ks.items() if k2.startswith("\0")} for p, ks in self.children.items()
+        }
+        self.components = set().union(*sectors.values())
+        self.under = {c for p in context for c in sectors.get(p, ())}
+        self.best: dict[str, float] = {}
+        self.qualified: dict[str, float] = {}
+        self.refused_unit: set[str] = set()
+        self.near: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+        self.scored: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+        self.tolerated: dict[str, tuple[str, ...]] = {}
+
+    def pool(self) -> list[tuple[str, str, frozenset[str], str]]:
+        """Return the aliases compared: every indicator's, and some sector labels.
+
+        The sector labels are those of a parent with components (an emission total) that
+        the context names.
+        """
+        pool = list(_canon_index())
+        for parent in self.context:
+            for k2, child in self.children.get(parent, {}).items():
+                if not k2.startswith("\0"):
+                    pool.append((child, self.units[child], frozenset(canonical(k2)), k2))
+        return pool
+
+    def implied(self, ind: str, ind_unit: str) -> set[str]:
+        """Return the words of *ind*'s aliases that the declared unit or the table's theme imply.
+
+        A sector (a component) takes the theme's words only under its own total: with no
+        total above, "Lĩnh vực năng lượng" could be the actual or the BAU sector.
+        """
+        table = _implied()
         implied = set()
-        if unit == ind_unit:
-            implied |= implied_tab.get(f"unit:{ind_unit}", frozenset())
-        # a sector (a component) takes the theme's words only under its own total: with
-        # no total above, "Lĩnh vực năng lượng" could be the actual or the BAU sector
-        if ind not in components or ind in under:
-            for th in ctx_themes:
-                if th == "theme:" + themes[ind]:
-                    implied |= implied_tab.get(th, frozenset())
-        full = lab | (alias & implied)
-        sc = _score(full, alias)
-        if sc > best.get(ind, -1):
-            best[ind] = sc
-        scored.append((ind, ind_unit, alias, frozenset(implied)))
-        if full != alias:
-            near.append(scored[-1])
-            continue
-        if not _unit_agrees(ind_unit, unit, polarity):
-            refused_unit.add(ind)
-            continue
-        qualified[ind] = max(qualified.get(ind, 0.0), sc)
-    if not qualified:
-        # no alias equals the label: tolerate filler words (in no indicator's vocabulary,
-        # not discriminating), each at a cost, the margin still required below
-        seq, dropped = _without_fillers(label_k)
+        if self.unit == ind_unit:
+            implied |= table.get(f"unit:{ind_unit}", frozenset())
+        if ind not in self.components or ind in self.under:
+            for th in self.ctx_themes:
+                if th == "theme:" + self.themes[ind]:
+                    implied |= table.get(th, frozenset())
+        return implied
+
+    def match_exactly(self, lab: frozenset[str]) -> None:
+        """Score every alias; an indicator qualifies when an alias has the label's words."""
+        for ind, ind_unit, alias, _k in self.pool():
+            implied = self.implied(ind, ind_unit)
+            full = lab | (alias & implied)
+            sc = _score(full, alias)
+            if sc > self.best.get(ind, -1):
+                self.best[ind] = sc
+            self.scored.append((ind, ind_unit, alias, frozenset(implied)))
+            if full != alias:
+                self.near.append(self.scored[-1])
+                continue
+            if not _unit_agrees(ind_unit, self.unit, self.polarity):
+                self.refused_unit.add(ind)
+                continue
+            self.qualified[ind] = max(self.qualified.get(ind, 0.0), sc)
+
+    def match_with_fillers(self) -> None:
+        """With no alias equal to the label: tolerate filler words, each at a cost.
+
+        Fillers are in no indicator's vocabulary and not discriminating; the margin is
+        still required (:meth:`verdict`).
+        """
+        seq, dropped = _without_fillers(self.label_k)
         lab_t = frozenset(seq)
-        for ind, ind_unit, alias, implied in near:
+        for ind, ind_unit, alias, implied in self.near:
             extra = _tolerable(seq, alias, dropped)
             if extra is None or not alias <= (lab_t | (alias & implied)):
                 continue
-            if not _unit_agrees(ind_unit, unit, polarity):
-                refused_unit.add(ind)
+            if not _unit_agrees(ind_unit, self.unit, self.polarity):
+                self.refused_unit.add(ind)
                 continue
             core = lab_t - set(extra)
             sc = _score(core | (alias & implied), alias) - TOLERANCE_PENALTY * len(extra)
             sc = round(max(sc, 0.0), 1)
-            if sc > qualified.get(ind, -1.0):
-                qualified[ind] = sc
-                tolerated[ind] = extra
+            if sc > self.qualified.get(ind, -1.0):
+                self.qualified[ind] = sc
+                self.tolerated[ind] = extra
+        if len(self.qualified) == 1:
+            self._rescore_without_fillers(lab_t)
+
+    def _rescore_without_fillers(self, lab_t: frozenset[str]) -> None:
+        """Score the runners-up on the words the winner kept (the fillers ignored).
+
+        So the margin compares like with like; the winner pays the penalty.
+        """
+        (ind,) = self.qualified
+        core = lab_t - set(self.tolerated[ind])
+        best: dict[str, float] = {}
+        for i, _u, alias, implied in self.scored:
+            best[i] = max(best.get(i, -1.0), _score(core | (alias & implied), alias))
+        best[ind] = self.qualified[ind]
+        self.best = best
+
+    def prefer_own_sectors(self) -> None:
+        """Under a total with components (a BAU total), keep only its own sectors.
+
+        The row's place in the table decides between the actual and the BAU sector; the
+        other totals' sectors are out of the running, also for the margin.
+        """
+        for parent in self.context:
+            kids = {c for k2, c in self.children.get(parent, {}).items() if k2.startswith("\0")}
+            if kids & self.qualified.keys():
+                self.qualified = {i: v for i, v in self.qualified.items() if i in kids}
+                other = {
+                    c for p2, ks in self.children.items() if p2 != parent for k2, c in ks.items()
+                } - kids
+                self.best = {i: v for i, v in self.best.items() if i not in other}
+                return
+
+    def verdict(self) -> IndicatorMatch:
+        """Accept the one qualifying indicator that beats the runner-up by :data:`MARGIN`.
+
+        Otherwise the reason ranks the candidates with their scores.
+        """
+        best, qualified, label_k = self.best, self.qualified, self.label_k
+        ranked = sorted(best, key=lambda i: (-best[i], i))
+        shown = ", ".join(f"{i} {best[i]:g}" for i in ranked[:3])
         if len(qualified) == 1:
-            # the runner-up is scored on the same words (the fillers ignored), so that
-            # the margin compares like with like; the winner pays the penalty
-            (ind,) = qualified
-            core = lab_t - set(tolerated[ind])
-            best = {}
-            for i, _u, alias, implied in scored:
-                best[i] = max(best.get(i, -1.0), _score(core | (alias & implied), alias))
-            best[ind] = qualified[ind]
-    # under a total with components (a BAU total), its own sectors come first: the
-    # row's place in the table decides between the actual and the BAU sector
-    for parent in context:
-        kids = {c for k2, c in children.get(parent, {}).items() if k2.startswith("\0")}
-        if kids & qualified.keys():
-            qualified = {i: v for i, v in qualified.items() if i in kids}
-            # the other totals' sectors are out of the running (also for the margin)
-            other = {
-                c for p2, ks in children.items() if p2 != parent for k2, c in ks.items()
-            } - kids
-            best = {i: v for i, v in best.items() if i not in other}
-            break
-    ranked = sorted(best, key=lambda i: (-best[i], i))
-    shown = ", ".join(f"{i} {best[i]:g}" for i in ranked[:3])
-    if len(qualified) == 1:
-        ind = next(iter(qualified))
+            return self._with_margin(ranked, shown)
+        if len(qualified) > 1:
+            both = ", ".join(sorted(qualified))
+            return IndicatorMatch(
+                None,
+                f"label {label_k!r} matches several indicators ({both})",
+                tuple(sorted(qualified)),
+                how="synonyms",
+            )
+        why = ""
+        if self.refused_unit:
+            got = self.unit or "none declared"
+            why = f"; the unit ({got}) or the label's kind disagrees with {', '.join(sorted(self.refused_unit))}"
+        return IndicatorMatch(
+            None,
+            f"no indicator matches label {label_k!r}{why} (scores: {shown or 'none'})",
+            tuple(ranked[:3]) if best and best[ranked[0]] >= 50 else (),
+            how="synonyms",
+        )
+
+    def _with_margin(self, ranked: list[str], shown: str) -> IndicatorMatch:
+        """Return the single qualifier if it beats the best other indicator by the margin."""
+        ind = next(iter(self.qualified))
         others = [i for i in ranked if i != ind]
         runner = others[0] if others else None
-        rs = best[runner] if runner else 0.0
-        if qualified[ind] - rs >= MARGIN:
+        rs = self.best[runner] if runner else 0.0
+        if self.qualified[ind] - rs >= MARGIN:
             return IndicatorMatch(
                 ind,
                 how="synonyms",
-                score=qualified[ind],
+                score=self.qualified[ind],
                 runner_up=runner,
                 runner_score=rs,
-                tolerated=tolerated.get(ind, ()),
+                tolerated=self.tolerated.get(ind, ()),
             )
         return IndicatorMatch(
             None,
-            f"no indicator matches label {label_k!r}: {ind} wins by less than {MARGIN:g} "
+            f"no indicator matches label {self.label_k!r}: {ind} wins by less than {MARGIN:g} "
             f"points (scores: {shown})",
             tuple(ranked[:3]),
             how="synonyms",
         )
-    if len(qualified) > 1:
-        both = ", ".join(sorted(qualified))
-        return IndicatorMatch(
-            None,
-            f"label {label_k!r} matches several indicators ({both})",
-            tuple(sorted(qualified)),
-            how="synonyms",
-        )
-    why = ""
-    if refused_unit:
-        got = unit or "none declared"
-        why = f"; the unit ({got}) or the label's kind disagrees with {', '.join(sorted(refused_unit))}"
-    return IndicatorMatch(
-        None,
-        f"no indicator matches label {label_k!r}{why} (scores: {shown or 'none'})",
-        tuple(ranked[:3]) if best and best[ranked[0]] >= 50 else (),
-        how="synonyms",
-    )
 
 
 def suggest_indicator(text: str, n: int = 3) -> list[tuple[str, float]]:
