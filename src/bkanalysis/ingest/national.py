@@ -425,52 +425,22 @@ def _census_table(texts: dict):
 
 
 def _detect(grid: SheetGrid, file_year: int | None):
+    """Return the layout of a table beyond the study area in *grid*, or None.
+
+    The table is a list of the country's units, another province's table or a census
+    table of the province's own units; its first row is the first area with values to
+    its right, its label columns those between the area labels and the first value.
+    """
     texts = _label_texts(grid)
-    if not texts:
+    kind = _table_kind(grid, texts, file_year) if texts else None
+    if kind is None:
         return None
-    distinct = set(texts.values())
-    codes = set()
-    for t in distinct:
-        for v in ("2020", "2025"):
-            res = _national(_clean_area(t)[0], v)
-            if res is not None:
-                codes.add(res.code)
-    national = len(codes - {PROVINCE_CODE}) >= 2 and len(codes) >= 3
-    merged = None
-    if not national and not any(
-        _names_other_province(t) for (r, _c), t in texts.items() if r < 15 and len(t) > 10
-    ):
-        merged = _merged_province_rows(texts, grid.name, file_year) or _census_table(texts)
-        if merged is None:
-            return None  # neither a list of the country's units nor another province's table
-    last_value: dict[int, int] = {}
-    for (r, c), cell in grid.cells.items():
-        if _is_value(cell) and c > last_value.get(r, -1):
-            last_value[r] = c
-    if not last_value:
+    national, merged = kind
+    last_value = _last_value_cols(grid)
+    first = _first_area_row(texts, last_value, national=national) if last_value else None
+    if first is None:
         return None
-    by_row: dict[int, list[tuple[int, str]]] = {}
-    for (r, c), t in texts.items():
-        by_row.setdefault(r, []).append((c, t))
-    # the first row that is an area with values to its right (a numbering column left of
-    # the label is no value column)
-    first_row = None
-    label_start = None
-    for r in sorted(set(by_row) & set(last_value)):
-        for c, t in sorted(by_row[r]):
-            if c >= last_value[r]:
-                break
-            lab, _ = _clean_area(t)
-            if _is_area_total(lab) or _national(lab, "2020") or _national(lab, "2025"):
-                first_row, label_start = r, c
-                break
-            if not national and _UNIT_PREFIX.match(lab + " "):
-                first_row, label_start = r, c
-                break
-        if first_row is not None:
-            break
-    if first_row is None:
-        return None
+    first_row, label_start = first
     value_start = min(
         (
             c
@@ -484,15 +454,75 @@ def _detect(grid: SheetGrid, file_year: int | None):
     title_province = None
     if not national:
         lines = _title_lines(grid, first_row, value_start)
-        guess = vintage_for_year(file_year) if file_year else "2020"
-        yrs = {int(y) for line in lines for y in _YEAR.findall(line)}
-        if len(yrs) == 1:
-            guess = vintage_for_year(yrs.pop())
-        title_province = merged or _title_province(lines, guess)
+        title_province = merged or _title_province(lines, _title_vintage(lines, file_year))
         if title_province is None or (title_province.code == PROVINCE_CODE and merged is None):
             return None
     label_cols = list(range(label_start, value_start))
     return _Layout(grid, label_cols, value_start, first_row, title_province)
+
+
+def _table_kind(grid: SheetGrid, texts: dict, file_year: int | None):
+    """Return ``(national, merged)`` for a table this module reads, else None.
+
+    *national*: the labels name at least three of the country's units besides Bắc Kạn
+    (a list of the country's units); otherwise *merged* is the province of a table of
+    the merged Thái Nguyên or of a census table of the province's own units, or None when
+    the top of the sheet names another province (its title decides later).
+    """
+    codes = set()
+    for t in set(texts.values()):
+        for v in ("2020", "2025"):
+            res = _national(_clean_area(t)[0], v)
+            if res is not None:
+                codes.add(res.code)
+    if len(codes - {PROVINCE_CODE}) >= 2 and len(codes) >= 3:
+        return True, None
+    if any(_names_other_province(t) for (r, _c), t in texts.items() if r < 15 and len(t) > 10):
+        return False, None
+    merged = _merged_province_rows(texts, grid.name, file_year) or _census_table(texts)
+    if merged is None:
+        return None  # neither a list of the country's units nor another province's table
+    return False, merged
+
+
+def _last_value_cols(grid: SheetGrid) -> dict[int, int]:
+    """Return the last value column of each row that has a value."""
+    last_value: dict[int, int] = {}
+    for (r, c), cell in grid.cells.items():
+        if _is_value(cell) and c > last_value.get(r, -1):
+            last_value[r] = c
+    return last_value
+
+
+def _first_area_row(
+    texts: dict, last_value: dict[int, int], *, national: bool
+) -> tuple[int, int] | None:
+    """Return the first row naming an area with values to its right, and its label column.
+
+    A numbering column left of the label is no value column. Outside a list of the
+    country's units, a label with a unit type (``Huyện …``, ``Xã …``) is an area too.
+    """
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), t in texts.items():
+        by_row.setdefault(r, []).append((c, t))
+    for r in sorted(set(by_row) & set(last_value)):
+        for c, t in sorted(by_row[r]):
+            if c >= last_value[r]:
+                break
+            lab, _ = _clean_area(t)
+            if _is_area_total(lab) or _national(lab, "2020") or _national(lab, "2025"):
+                return r, c
+            if not national and _UNIT_PREFIX.match(lab + " "):
+                return r, c
+    return None
+
+
+def _title_vintage(lines: list[str], file_year: int | None) -> str:
+    """Return the vintage to read a title's province in: its single year's, else the file's."""
+    yrs = {int(y) for line in lines for y in _YEAR.findall(line)}
+    if len(yrs) == 1:
+        return vintage_for_year(yrs.pop())
+    return vintage_for_year(file_year) if file_year else "2020"
 
 
 def read_national_sheet(grid: SheetGrid, source_file: str):
@@ -548,6 +578,90 @@ def _transpose(grid: SheetGrid) -> SheetGrid:
 def _single_year(text: str) -> int | None:
     ys = set(_YEAR.findall(text))
     return int(ys.pop()) if len(ys) == 1 else None
+
+
+def _read_header(path: list[str]) -> tuple[Period | None, str | None, str | None, str | None]:
+    """Return ``(period, measure, unit, problem)`` a column's header path states.
+
+    Every piece must be understood: a period, a measure matching an indicator, a unit, a
+    total word or a column number. A derived column, a part or another measure is the
+    column's problem (its cells are rejected with it).
+    """
+    header = " | ".join(path)
+    period = measure = unit = problem = None
+    for piece in [x for p in path for x in _split_year_piece(p)]:
+        if _COLUMN_NUMBER.match(piece):
+            continue  # a column-numbering row under the header: (1) (2) … or A B 1 2
+        p = _piece_period(piece)
+        if p is not None:
+            if period is not None and period != p:
+                problem = f"several periods in the column header '{_short(header)}'"
+            period = p
+            continue
+        if _DERIVED.search(fold(piece)):
+            problem = f"derived column '{_short(piece)}' (not an observation)"
+            break
+        piece_unit, piece_measure, piece_problem = _measure_piece(piece)
+        unit = piece_unit or unit
+        if piece_problem:
+            problem = piece_problem
+            break
+        if piece_measure is not None:
+            if measure is not None and measure != piece_measure:
+                problem = f"column header names several measures ({measure}, {piece_measure})"
+            measure = piece_measure
+    return period, measure, unit, problem
+
+
+def _piece_period(piece: str) -> Period | None:
+    """Return the period a header piece names (``2019``, ``Sơ bộ 2022``, ``2019 (*)``)."""
+    p = parse_period(piece) if _YEAR.search(piece) or not key(piece) else None
+    if p is None and re.fullmatch(r"\s*(?:19|20)\d\d\s*(?:\(\s*\*+\s*\)|\*+)?\s*", piece):
+        p = parse_period(re.sub(r"[()*]", " ", piece))
+    return p
+
+
+def _measure_piece(piece: str) -> tuple[str | None, str | None, str | None]:
+    """Return ``(unit, measure, problem)`` of a header piece that is no period.
+
+    A unit line or a bare unit gives the unit; ``(Nghìn người)`` after a measure too; a
+    total word (``Tổng số``) says nothing more; a measure must match an indicator whose
+    names hold the piece's part words (``Dân số nam`` is a part, not the population).
+    """
+    u = parse_unit_line(piece)
+    if u:
+        return u[0], None, None
+    rest, units = split_units(piece)
+    unit = units[0] if units else None
+    rest_k = key(_TOTAL_MARK.sub("", rest))
+    if not rest_k:
+        return unit, None, None
+    if _bare_unit(rest):
+        return rest, None, None
+    if _TOTAL_WORDS.match(rest_k) and not _TOTAL_MARK.search(rest):
+        return unit, None, None
+    lk = label_key(rest)
+    m = match_indicator(lk) if lk else None
+    if m is not None and m.id and not _unexplained_parts(rest, m.id):
+        return unit, m.id, None
+    why = f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"
+    return unit, None, why
+
+
+def _unit_factor(ind: str, declared: str | None) -> tuple[float, str | None]:
+    """Return the factor to the indicator's unit from the *declared* unit, or a problem.
+
+    A unit must be stated: a population without unit could be persons or thousands.
+    """
+    canon = indicator_unit(ind)
+    if declared is None:
+        return 1.0, f"unit mismatch: no unit stated for {ind} (unit {canon})"
+    pu = parse_unit(declared)
+    if pu is None:
+        return 1.0, f"unit mismatch: unknown unit '{declared}' for {ind} (unit {canon})"
+    if pu[0] != canon:
+        return 1.0, f"unit mismatch: '{declared}' is not {canon} ({ind})"
+    return pu[1], None
 
 
 class _Plan:
@@ -669,57 +783,17 @@ class _Reader:
         return out
 
     def _plan(self, c: int, extra: str | None = None) -> _Plan:
+        """Return how column *c* is read (memoised): its period, indicator, factor, problem.
+
+        *extra* is a header piece from a second stub column of the row (see :meth:`read`).
+        The header path decides; the title fills in the period, indicator and unit it lacks.
+        """
         plan = self.plans.get((c, extra))
         if plan is not None:
             return plan
         path = self._path(c) + ([extra] if extra else [])
         header = " | ".join(path)
-        period = None
-        measure = None
-        unit = None
-        problem = None
-        for piece in [x for p in path for x in _split_year_piece(p)]:
-            if _COLUMN_NUMBER.match(piece):
-                continue  # a column-numbering row under the header: (1) (2) … or A B 1 2
-            k = key(piece)
-            p = parse_period(piece) if _YEAR.search(piece) or not k else None
-            if p is None and re.fullmatch(r"\s*(?:19|20)\d\d\s*(?:\(\s*\*+\s*\)|\*+)?\s*", piece):
-                p = parse_period(re.sub(r"[()*]", " ", piece))
-            if p is not None:
-                if period is not None and period != p:
-                    problem = f"several periods in the column header '{_short(header)}'"
-                period = p
-                continue
-            if _DERIVED.search(fold(piece)):
-                problem = f"derived column '{_short(piece)}' (not an observation)"
-                break
-            rest, units = split_units(piece)
-            rest_k = key(_TOTAL_MARK.sub("", rest))
-            u = parse_unit_line(piece)
-            if u:
-                unit = u[0]
-                continue
-            if units:
-                unit = units[0]
-            if not rest_k:
-                continue
-            if _bare_unit(rest):
-                unit = rest
-                continue
-            if _TOTAL_WORDS.match(rest_k) and not _TOTAL_MARK.search(rest):
-                continue
-            m = match_indicator(label_key(rest)) if label_key(rest) else None
-            if m is not None and m.id and _unexplained_parts(rest, m.id):
-                m = None  # 'Dân số nam': the label key matched, but the piece is a part
-            if m is not None and m.id:
-                if measure is not None and measure != m.id:
-                    problem = f"column header names several measures ({measure}, {m.id})"
-                measure = m.id
-                continue
-            problem = (
-                f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"
-            )
-            break
+        period, measure, unit, problem = _read_header(path)
         ind = measure or self.title_ind
         factor = 1.0
         if problem is None and period is None:
@@ -729,18 +803,7 @@ class _Reader:
         if problem is None and ind is None:
             problem = "no indicator: neither the column header nor the title names one"
         if problem is None:
-            canon = indicator_unit(ind)
-            declared = unit or self.title_unit
-            if declared is None:
-                problem = f"unit mismatch: no unit stated for {ind} (unit {canon})"
-            else:
-                pu = parse_unit(declared)
-                if pu is None:
-                    problem = f"unit mismatch: unknown unit '{declared}' for {ind} (unit {canon})"
-                elif pu[0] != canon:
-                    problem = f"unit mismatch: '{declared}' is not {canon} ({ind})"
-                else:
-                    factor = pu[1]
+            factor, problem = _unit_factor(ind, unit or self.title_unit)
         plan = self.plans[(c, extra)] = _Plan(period, ind, factor, problem, header)
         return plan
 
