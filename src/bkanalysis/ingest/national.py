@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
@@ -675,6 +676,27 @@ class _Plan:
         self.header = header
 
 
+@dataclass
+class _RowState:
+    """What the rows read so far tell the next one.
+
+    ``ctx``: the last label of each label column above; ``group``: the label of the last
+    row without values (an area whose units follow); ``province``: the last province row.
+    """
+
+    ctx: dict[int, str] = field(default_factory=dict)
+    group: str | None = None
+    province: object = None
+
+    def add_labels(self, labels: dict[int, str]) -> None:
+        """Put a row's labels in the context, in place of those from their first column on."""
+        if labels:
+            for c in list(self.ctx):
+                if c >= min(labels):
+                    del self.ctx[c]
+            self.ctx.update(labels)
+
+
 class _Reader:
     def __init__(self, lay: _Layout, src: str, file_year: int | None, transposed=False):
         self.lay = lay
@@ -809,22 +831,19 @@ class _Reader:
 
     # ------------------------------------------------------------- rows
     def read(self):
+        """Read the table's rows: ``(observations, rejects, message)``.
+
+        Rows without values are headings (an area whose units follow, a province); a row
+        under the first data row that looks like a header starts another table, whose
+        values are rejected.
+        """
         lay = self.lay
-        cells = self.grid.cells
-        rows = sorted({r for (r, _c) in cells if r >= lay.first_row})
-        ctx: dict[int, str] = {}
-        group = None  # (area record or reason, label) of the last area row without values
-        current_province = None  # NationalMatch of the last province row
+        rows = sorted({r for (r, _c) in self.grid.cells if r >= lay.first_row})
+        state = _RowState()
         n_rows = 0
         ended = None  # the row where a second header starts: the rest is not read
         for r in rows:
-            labels = {c: _text(cells[(r, c)].value) for c in lay.label_cols if (r, c) in cells}
-            labels = {c: t for c, t in labels.items() if t}
-            values = [
-                (c, cells[(r, c)])
-                for c in self.value_cols
-                if (r, c) in cells and _text(cells[(r, c)].value) != ""
-            ]
+            labels, values = self._row_cells(r)
             if ended is None and values and n_rows and _is_header_row(values, labels):
                 ended = r
             if ended is not None:
@@ -836,56 +855,73 @@ class _Reader:
                         "is not read (split the sheet or describe it with a sheet spec)",
                     )
                 continue
-            if labels:
-                deepest = max(labels)
-                for c in list(ctx):
-                    if c >= min(labels):
-                        del ctx[c]
-                ctx.update(labels)
+            state.add_labels(labels)
             if not values:
                 if labels:
-                    lab = labels[max(labels)]
-                    res = self._national_row(lab)
-                    if res is not None and res.level == "province":
-                        current_province = res
-                    group = lab
+                    self._heading_row(labels[max(labels)], state)
                 continue
             n_rows += 1
             if not labels:
                 self._reject_row(r, values, "row without label")
                 continue
-            lab = labels[deepest]
-            depth = lay.label_cols.index(deepest)
-            parents = [ctx[c] for c in lay.label_cols if c < deepest and c in ctx]
-            extra = None
-            if (
-                depth > 0
-                and parents
-                and lay.title_province is None
-                and self._national_row(lab) is None
-                and not _UNIT_PREFIX.match(_clean_area(lab)[0] + " ")
-                and self._national_row(parents[-1]) is not None
-            ):
-                # a second stub column under an area (``Chỉ tiêu``, ``Giới tính``): the row
-                # is the area's, and its label one more header piece (a measure or a part)
-                extra = _clean_area(lab)[0]
-                lab, depth, parents = parents[-1], depth - 1, parents[:-1]
-            area, province = self._area(lab, depth, parents, current_province, group)
-            if province is not None:
-                current_province = province
-            group = None
-            for c, cell in values:
-                self._cell(r, c, cell, area, lab, extra)
-        msg = (
-            f"{'country/regions/provinces' if lay.title_province is None else lay.title_province.name}"
-            f" table: {n_rows} data rows"
-        )
-        if self.obs and lay.title_province is not None:
+            self._data_row(r, labels, values, state)
+        return self.obs, self.rej, self._message(n_rows)
+
+    def _row_cells(self, r: int) -> tuple[dict[int, str], list]:
+        """Return the non-empty labels of row *r* by column, and its ``(column, cell)`` values."""
+        cells = self.grid.cells
+        labels = {c: _text(cells[(r, c)].value) for c in self.lay.label_cols if (r, c) in cells}
+        values = [
+            (c, cells[(r, c)])
+            for c in self.value_cols
+            if (r, c) in cells and _text(cells[(r, c)].value) != ""
+        ]
+        return {c: t for c, t in labels.items() if t}, values
+
+    def _heading_row(self, lab: str, state: _RowState) -> None:
+        """Note a row without values: the group of the rows below, maybe a province."""
+        res = self._national_row(lab)
+        if res is not None and res.level == "province":
+            state.province = res
+        state.group = lab
+
+    def _data_row(self, r: int, labels: dict[int, str], values: list, state: _RowState) -> None:
+        """Read the values of row *r*, labelled in its deepest label column."""
+        label_cols = self.lay.label_cols
+        deepest = max(labels)
+        lab = labels[deepest]
+        depth = label_cols.index(deepest)
+        parents = [state.ctx[c] for c in label_cols if c < deepest and c in state.ctx]
+        extra = None
+        if (
+            depth > 0
+            and parents
+            and self.lay.title_province is None
+            and self._national_row(lab) is None
+            and not _UNIT_PREFIX.match(_clean_area(lab)[0] + " ")
+            and self._national_row(parents[-1]) is not None
+        ):
+            # a second stub column under an area (``Chỉ tiêu``, ``Giới tính``): the row
+            # is the area's, and its label one more header piece (a measure or a part)
+            extra = _clean_area(lab)[0]
+            lab, depth, parents = parents[-1], depth - 1, parents[:-1]
+        area, province = self._area(lab, depth, parents, state.province, state.group)
+        if province is not None:
+            state.province = province
+        state.group = None
+        for c, cell in values:
+            self._cell(r, c, cell, area, lab, extra=extra)
+
+    def _message(self, n_rows: int) -> str:
+        """Return the sheet's message; add the derived study-area values of a merged table."""
+        tp = self.lay.title_province
+        msg = f"{'country/regions/provinces' if tp is None else tp.name} table: {n_rows} data rows"
+        if self.obs and tp is not None:
             derived = _derived_records(self.obs)
             if derived:
                 msg += f"; {len(derived)} study-area (06) values derived from its 2025 units"
             self.obs += derived
-        return self.obs, self.rej, msg
+        return msg
 
     def _national_row(self, lab: str):
         name, _ = _clean_area(lab)
@@ -902,42 +938,17 @@ class _Reader:
         name, _marked = _clean_area(lab)
         tp = self.lay.title_province
         if tp is not None:
-            if _is_area_total(name):
-                fixed = self._fixed(tp, "province")
-                if tp.code == _MERGED and not self.merged_has_others:
-
-                    def ambiguous(year, fixed=fixed, n=name):
-                        if vintage_for_year(year) != "2025":
-                            return fixed(year)
-                        return (
-                            f"total row '{_short(n)}' of a table of the former Bắc Kạn's units "
-                            "only: the merged province's or the former province's total? "
-                            "(not read; 06 is derived from the units)"
-                        )
-
-                    return ambiguous, None
-                return fixed, None
-            return self._sub_unit(name, tp, parents), None
+            return self._area_in_province(name, tp, parents), None
         res = self._national_row(lab)
         if res is not None and depth == 0:
             return self._national_decision(res, name), (res if res.level == "province" else None)
         if res is not None and res.level == "province":
             return self._national_decision(res, name), res
         if _is_area_total(name) and depth == 0:
-            if current_province is None and group is None:
-                return self._national_decision(_country()), None
-            gres = self._national_row(group) if group else None
-            if gres is not None:
-                return self._national_decision(gres, _clean_area(group)[0]), None
-            return (
-                lambda y, n=name: f"total row '{_short(n)}' under a row that is not an area"
-            ), None
+            return self._total_row(name, current_province, group), None
         # a district/commune or a part under its province
-        province = None
-        for p in reversed(parents):
-            province = self._national_row(p)
-            if province is not None:
-                break
+        rows = map(self._national_row, reversed(parents))
+        province = next((res for res in rows if res is not None), None)
         if province is None and depth == 0:
             province = current_province
         if province is None or province.level != "province":
@@ -947,6 +958,41 @@ class _Reader:
                 )
             ), None
         return self._sub_unit(name, province, parents), None
+
+    def _area_in_province(self, name, tp, parents):
+        """Return the area decision of a row of another province's table (*tp*).
+
+        The total row is that province; in a table of the merged Thái Nguyên holding only
+        the former Bắc Kạn's units, a 2025+ total is ambiguous (06 is derived instead).
+        """
+        if not _is_area_total(name):
+            return self._sub_unit(name, tp, parents)
+        fixed = self._fixed(tp, "province")
+        if tp.code != _MERGED or self.merged_has_others:
+            return fixed
+
+        def ambiguous(year, fixed=fixed, n=name):
+            if vintage_for_year(year) != "2025":
+                return fixed(year)
+            return (
+                f"total row '{_short(n)}' of a table of the former Bắc Kạn's units "
+                "only: the merged province's or the former province's total? "
+                "(not read; 06 is derived from the units)"
+            )
+
+        return ambiguous
+
+    def _total_row(self, name, current_province, group):
+        """Return the decision of a total row of a list of units.
+
+        Before any area it is the country, else the area of the row without values above.
+        """
+        if current_province is None and group is None:
+            return self._national_decision(_country())
+        gres = self._national_row(group) if group else None
+        if gres is not None:
+            return self._national_decision(gres, _clean_area(group)[0])
+        return lambda y, n=name: f"total row '{_short(n)}' under a row that is not an area"
 
     def _fixed(self, res, level):
         def decide(year, res=res):
@@ -1023,7 +1069,7 @@ class _Reader:
         for c, cell in values:
             self.rej.append((self.src, self.sheet, self.addr(r, c), _raw(cell), reason))
 
-    def _cell(self, r, c, cell, area, lab, extra=None):
+    def _cell(self, r, c, cell, area, lab, *, extra=None):
         addr = self.addr(r, c)
         plan = self._plan(c, extra)
         try:
