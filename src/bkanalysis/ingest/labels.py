@@ -908,12 +908,9 @@ class _SynonymRun:
     """
 
     def __init__(self, label_k: str, context: tuple[str, ...], unit: str | None):
-        from bkanalysis.catalog import load_indicators
-
         self.label_k, self.context, self.unit = label_k, context, unit
         self.polarity = _polarity(label_k)
-        cat = load_indicators()
-        self.themes = dict(zip(cat["id"], cat["theme"], strict=True))
+        self.themes = _themes()
         self.ctx_themes = {c for c in context if c.startswith("theme:")}
         self.ctx_themes |= {"theme:" + self.themes[c] for c in context if c in self.themes}
         _index, self.units, self.children, _extra = _catalog()
@@ -1143,23 +1140,9 @@ def _explain_cached(
         if m.id == indicator_id and m.how == "exact":
             return "exact", 100.0, None, 0.0, ()
     pieces = [p for p in str(source_label).split(" › ") if p.strip()]
-    # the matcher again, with the evidence the reader had: the indicator's unit, its
-    # theme, and for "parent › row" the parent's indicator as context
-    from bkanalysis.catalog import load_indicators
-
-    cat = load_indicators()
-    theme = "theme:" + dict(zip(cat["id"], cat["theme"], strict=True))[indicator_id]
+    theme = "theme:" + _themes()[indicator_id]
     unit = _catalog()[1][indicator_id]
-    tries: list[tuple[str, tuple[str, ...]]] = []
-    if len(pieces) > 1:
-        parent = _match_cached(label_key(pieces[0]), (theme,), None).id
-        if parent is None:
-            parent = _match_cached(title_key(pieces[0]), (theme,), None).id
-        tries.append((label_key(pieces[-1]), (*_opt_id(parent), theme)))
-    for text in (" ".join(pieces), *pieces):
-        for k in (label_key(text), title_key(text)):
-            tries.append((k, (theme,)))
-    for k, ctx in tries:
+    for k, ctx in _explain_tries(pieces, theme):
         if not k:
             continue
         m = _match_cached(k, ctx, unit)
@@ -1171,13 +1154,37 @@ def _explain_cached(
                 m.runner_score,
                 _original_words(source_label, m.tolerated),
             )
-    joined = frozenset(canonical(label_key(" ".join(pieces))))
-    # scored as the matcher did: with the words its unit and theme imply (the reader
-    # accepted the label, so that evidence was there)
-    from bkanalysis.catalog import load_indicators
+    return _explain_by_scores(pieces, indicator_id)
 
-    cat = load_indicators()
-    themes = dict(zip(cat["id"], cat["theme"], strict=True))
+
+def _explain_tries(pieces: list[str], theme: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Return the keys and contexts to match again, with the evidence the reader had.
+
+    The indicator's theme, and for ``parent › row`` the parent's indicator as context;
+    then the whole label and each piece.
+    """
+    tries: list[tuple[str, tuple[str, ...]]] = []
+    if len(pieces) > 1:
+        parent = _match_cached(label_key(pieces[0]), (theme,), None).id
+        if parent is None:
+            parent = _match_cached(title_key(pieces[0]), (theme,), None).id
+        tries.append((label_key(pieces[-1]), (*_opt_id(parent), theme)))
+    for text in (" ".join(pieces), *pieces):
+        for k in (label_key(text), title_key(text)):
+            tries.append((k, (theme,)))
+    return tries
+
+
+def _explain_by_scores(
+    pieces: list[str], indicator_id: str
+) -> tuple[str, float, str | None, float, tuple[str, ...]]:
+    """Score the joined label against every alias, as the matcher did, and name the runner-up.
+
+    With the words each alias's unit and theme imply (the reader accepted the label, so
+    that evidence was there).
+    """
+    joined = frozenset(canonical(label_key(" ".join(pieces))))
+    themes = _themes()
     implied_tab = _implied()
     scores: dict[str, float] = {}
     for ind, unit, alias, _k in _canon_index():
@@ -1190,6 +1197,15 @@ def _explain_cached(
     others = sorted((i for i in scores if i != indicator_id), key=lambda i: (-scores[i], i))
     runner = others[0] if others else None
     return "synonyms", own, runner, scores.get(runner, 0.0) if runner else 0.0, ()
+
+
+@lru_cache(maxsize=1)
+def _themes() -> dict[str, str]:
+    """Return each indicator's theme (``indicators.csv``)."""
+    from bkanalysis.catalog import load_indicators
+
+    cat = load_indicators()
+    return dict(zip(cat["id"], cat["theme"], strict=True))
 
 
 def _original_words(source_label: str, tolerated: tuple[str, ...]) -> tuple[str, ...]:
