@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bkanalysis.catalog import load_indicators, read_package_csv
+
 from . import quirks
 
 __all__ = [
@@ -111,8 +113,6 @@ class Period:
 
 @lru_cache(maxsize=1)
 def _period_phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/periods.csv")
     out = [(tuple(key(p).split()), s) for p, s in zip(df["phrase"], df["status"], strict=True)]
     return tuple(sorted(out, key=lambda t: -len(t[0])))
@@ -198,8 +198,6 @@ def is_year_number(v) -> bool:
 
 @lru_cache(maxsize=1)
 def _units() -> dict[str, tuple[str, float]]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/units.csv")
     out = {}
     for t, u, f in zip(df["text"], df["unit"], df["factor"], strict=True):
@@ -365,8 +363,6 @@ class IndicatorMatch:
 
 @lru_cache(maxsize=1)
 def _noise() -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_noise.csv")
     label = tuple(key(p) for p in df.loc[df["scope"] == "label", "pattern"])
     title = tuple(re.compile(fold(p)) for p in df.loc[df["scope"] == "title", "pattern"])
@@ -375,8 +371,6 @@ def _noise() -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
 
 @lru_cache(maxsize=1)
 def _catalog() -> tuple[dict[str, frozenset[str]], dict[str, str], dict[str, set[str]], dict]:
-    from bkanalysis.catalog import load_indicators, read_package_csv
-
     cat = load_indicators()
     index: dict[str, set[str]] = {}
     short: dict[str, set[str]] = {}
@@ -581,8 +575,6 @@ _COUNT_UNITS = quirks.count_units()
 
 @lru_cache(maxsize=1)
 def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_synonyms.csv")
     out = []
     for phrase, canon in zip(df["phrase"], df["canonical"], strict=True):
@@ -643,8 +635,6 @@ def canonical_sequence(label_k: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _implied() -> dict[str, frozenset[str]]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_implied.csv")
     out: dict[str, set[str]] = {}
     for when, words in zip(df["when"], df["words"], strict=True):
@@ -654,8 +644,6 @@ def _implied() -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=1)
 def _parts() -> frozenset[tuple[str, ...]]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_parts.csv")
     return frozenset(canonical(key(p)) for p in df["phrase"])
 
@@ -683,8 +671,6 @@ def themes_of(text_k: str) -> tuple[str, ...]:
     """
     words = set(canonical(text_k))
     out = []
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_implied.csv")
     for when, phrase in zip(df["when"], df["words"], strict=True):
         if when.startswith("title:") and set(canonical(key(phrase))) <= words:
@@ -695,8 +681,6 @@ def themes_of(text_k: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _canon_index() -> tuple[tuple[str, str, frozenset[str], str], ...]:
     """Return ``(id, unit, canonical alias words, alias key)`` of every non-sector alias."""
-    from bkanalysis.catalog import load_indicators
-
     contextual = _catalog()[3]["contextual"]
     out = []
     seen = set()
@@ -762,8 +746,6 @@ def _discriminating() -> tuple[tuple[str, ...], ...]:
     ``ingest/label_discriminating.csv`` (``tăng``, ``mật độ``, ``chưa`` …) and the names
     of the province's districts and communes (a label naming an area is about that area).
     """
-    from bkanalysis.catalog import read_package_csv
-
     phrases = list(read_package_csv("ingest/label_discriminating.csv")["phrase"])
     for name in ("admin_units_2019.csv", "admin_districts.csv"):
         phrases += list(read_package_csv(name)["short_name"])
@@ -774,8 +756,6 @@ def _discriminating() -> tuple[tuple[str, ...], ...]:
 @lru_cache(maxsize=1)
 def _filler_words() -> tuple[tuple[str, ...], ...]:
     """Words and phrases that carry no meaning for an indicator (package data)."""
-    from bkanalysis.catalog import read_package_csv
-
     phrases = read_package_csv("ingest/label_filler_words.csv")["phrase"]
     out = {tuple(key(p).split()) for p in phrases if isinstance(p, str)}
     return tuple(sorted((p for p in out if p), key=lambda p: (-len(p), p)))
@@ -783,8 +763,6 @@ def _filler_words() -> tuple[tuple[str, ...], ...]:
 
 @lru_cache(maxsize=1)
 def _fillers() -> tuple[re.Pattern[str], ...]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_fillers.csv")
     return tuple(re.compile(rf"(?<!\w){fold(p)}(?!\w)") for p in df["pattern"])
 
@@ -1202,8 +1180,6 @@ def _explain_by_scores(
 @lru_cache(maxsize=1)
 def _themes() -> dict[str, str]:
     """Return each indicator's theme (``indicators.csv``)."""
-    from bkanalysis.catalog import load_indicators
-
     cat = load_indicators()
     return dict(zip(cat["id"], cat["theme"], strict=True))
 

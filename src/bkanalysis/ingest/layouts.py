@@ -85,7 +85,7 @@ def cell_text(v) -> str:
     """Return a cell value as stripped text ('' for None)."""
     if v is None:
         return ""
-    if v.__class__ is str:
+    if isinstance(v, str):
         return v.strip()
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -155,7 +155,7 @@ class _Texts(dict):
 
     def __missing__(self, pos) -> str:
         v = self.values.get(pos)
-        t = self[pos] = v.strip() if v.__class__ is str else cell_text(v)
+        t = self[pos] = cell_text(v)
         return t
 
 
@@ -181,7 +181,6 @@ class _Sheet:
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
                     self.anchor[(r, c)] = (r0, c0, r1, c1)
-        self.memo: dict[str, dict] = {}
         # the value of every cell (looked up many times); texts when first needed
         self.values = dict(zip(cells, map(_first, cells.values()), strict=True))
         self.texts = _Texts(self.values)
@@ -205,16 +204,12 @@ class _Sheet:
         cell = self.grid.cells.get((r, c))
         if cell is None:
             return False
-        v = cell.value
-        if v.__class__ is float or v.__class__ is int:
-            return True  # a number (whatever its flags: those also make it value-like)
         if cell.is_error or (cell.is_formula and not cell.has_cached):
             return True
-        if v.__class__ is str:
-            return _text_vlike(v)  # memoised per text
-        if isinstance(v, bool):
-            return False
-        return isinstance(v, (int, float)) or (isinstance(v, str) and _text_vlike(v))
+        v = cell.value
+        if isinstance(v, str):
+            return _text_vlike(v)
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
 
     def is_period(self, r: int, c: int) -> bool:
         v = self.value(r, c)
@@ -227,30 +222,6 @@ class _Sheet:
         return " ".join(t for c in self.cols(r) if (t := texts[(r, c)]))
 
 
-_MISS = object()
-
-
-def _row_memo(fn):
-    name = fn.__name__
-
-    def wrapper(sh, r):
-        cache = sh.memo.get(name)
-        if cache is None:
-            cache = sh.memo[name] = {}
-        else:
-            out = cache.get(r, _MISS)
-            if out is not _MISS:
-                return out
-        out = cache[r] = fn(sh, r)
-        return out
-
-    wrapper.__name__ = name
-    wrapper.__doc__ = fn.__doc__
-    wrapper.compute = fn  # without the memo, for rows asked about once
-    return wrapper
-
-
-@_row_memo
 def _is_note_row(sh: _Sheet, r: int) -> bool:
     cs = sh.cols(r)
     if not cs or len(cs) > 3 or not isinstance(sh.value(r, cs[0]), str):
@@ -259,7 +230,6 @@ def _is_note_row(sh: _Sheet, r: int) -> bool:
     return bool(_NOTE.match(first))
 
 
-@_row_memo
 def _is_unit_row(sh: _Sheet, r: int) -> tuple[str, str | None] | None:
     cs = sh.cols(r)
     texts = [sh.text(r, c) for c in cs]
@@ -278,7 +248,6 @@ def _is_unit_row(sh: _Sheet, r: int) -> tuple[str, str | None] | None:
     return None
 
 
-@_row_memo
 def _is_period_header(sh: _Sheet, r: int) -> bool:
     cs = sh.cols(r)
     maybe = 0
@@ -286,11 +255,9 @@ def _is_period_header(sh: _Sheet, r: int) -> bool:
     search = _YEARISH.search
     for c in cs:
         v = values[(r, c)]
-        if v.__class__ is float or v.__class__ is int:
-            maybe += 1960 <= v <= 2060 and float(v).is_integer()
-        elif isinstance(v, str):
+        if isinstance(v, str):
             maybe += bool(search(v))
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+        else:
             maybe += is_year_number(v)
         if maybe >= 2:
             break  # enough to look closer
@@ -302,21 +269,20 @@ def _is_period_header(sh: _Sheet, r: int) -> bool:
     return all(sh.is_period(r, c) or not sh.vlike(r, c) for c in cs)
 
 
-@_row_memo
 def _is_numbering_row(sh: _Sheet, r: int) -> bool:
     """Column-numbering row under a header: (1) (2) … or A B 1 2 3."""
     nums = []
     values = sh.values
     for c in sh.cols(r):
         v = values[(r, c)]
-        if v.__class__ is int or v.__class__ is float:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
             # a number is a column number when its text would be one or two digits
             if not (0 <= v <= 99 and float(v).is_integer()):
                 return False
             nums.append(int(v))
             continue
-        t = v.strip() if v.__class__ is str else sh.texts[(r, c)]
-        if len(t) > 4 and v.__class__ is not bool:
+        t = sh.texts[(r, c)]
+        if len(t) > 4 and not isinstance(v, bool):
             return False  # longer than any "(12)" or "(A)"
         m = _COLNUM.fullmatch(t)
         if m:
@@ -328,33 +294,20 @@ def _is_numbering_row(sh: _Sheet, r: int) -> bool:
 
 def _first_value_cols(sh: _Sheet) -> dict[int, int | None]:
     """First value-like column of each row after its first cell (None: no value in the row)."""
-    values = sh.values
-    vlike = sh.vlike
-    out: dict[int, int | None] = {}
-    for r, cs in sh.rows.items():
-        first = None
-        for c in itertools.islice(cs, 1, None):
-            v = values[(r, c)]
-            if v.__class__ is float or v.__class__ is int or vlike(r, c):
-                first = c
-                break
-        out[r] = first
-    return out
+    return {
+        r: next((c for c in itertools.islice(cs, 1, None) if sh.vlike(r, c)), None)
+        for r, cs in sh.rows.items()
+    }
 
 
 def _data_rows(sh: _Sheet) -> set[int]:
     """Rows holding a label and values that are not a header, numbering or note row."""
-    # each row is classified once here (the tests are memoised for the other rows, which
-    # the table builder asks about again)
-    numbering = _is_numbering_row.compute
-    period_header = _is_period_header.compute
-    note = _is_note_row.compute
     return {
         r
         for r, first in sh.first_value.items()
         if first is not None
         # the cheapest test first (a label cell ends the numbering test)
-        and not (numbering(sh, r) or period_header(sh, r) or note(sh, r))
+        and not (_is_numbering_row(sh, r) or _is_period_header(sh, r) or _is_note_row(sh, r))
     }
 
 
@@ -710,10 +663,7 @@ def _label_column(sh: _Sheet, label_cols: list[int], data_rows: list[int], vstar
     for c in label_cols:
         texts = filled = 0
         for r in data_rows:
-            v = sh.values.get((r, c))
-            if v is None:
-                continue
-            t_ = v.strip() if v.__class__ is str else sh.texts[(r, c)]
+            t_ = sh.text(r, c)
             if t_:
                 filled += 1
                 if not sh.vlike(r, c) and parse_unit(t_) is None:
@@ -998,7 +948,7 @@ def row_label(sh_or_grid, t: Table, r: int) -> str:
     grid = sh_or_grid.grid if isinstance(sh_or_grid, _Sheet) else sh_or_grid
     v = grid.value(r, t.label_col)
     if v is not None:
-        text = v.strip() if v.__class__ is str else cell_text(v)
+        text = cell_text(v)
         if text:
             return text
     vstart = min(t.value_cols) if t.value_cols else t.label_col + 1

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
+from bkanalysis.catalog import indicator, read_package_csv
 from bkanalysis.schema import OBSERVATION_COLUMNS, PROVINCE_CODE, vintage_for_year
 
 from . import quirks
@@ -117,16 +118,12 @@ def _is_value(cell) -> bool:
 
 @lru_cache(maxsize=1)
 def _part_words() -> tuple[tuple[str, re.Pattern], ...]:
-    from bkanalysis.catalog import read_package_csv
-
     words = read_package_csv("ingest/part_words.csv")["word"]
     return tuple((w, re.compile(rf"(?<!\w){re.escape(w.lower())}(?!\w)")) for w in words)
 
 
 @lru_cache(maxsize=256)
 def _indicator_text(ind: str) -> str:
-    from bkanalysis.catalog import indicator
-
     row = indicator(ind)
     return unicodedata.normalize("NFC", f"{row['name_vi']} | {row['aliases']}").lower()
 
@@ -151,21 +148,17 @@ def _bare_unit(text: str) -> bool:
     ``Nam`` (male, a part) folds like ``Năm`` (year, a unit): a bare piece is a unit only
     when it is spelt as a unit of ``data/ingest/units.csv``.
     """
-    from bkanalysis.catalog import read_package_csv
-
-    known = _known_units()
-    if not known:
-        known.update(
-            " ".join(unicodedata.normalize("NFC", t).lower().split())
-            for t in read_package_csv("ingest/units.csv")["text"]
-        )
     t = " ".join(unicodedata.normalize("NFC", text).lower().strip("() ").split())
-    return t in known and parse_unit(text) is not None
+    return t in _known_units() and parse_unit(text) is not None
 
 
 @lru_cache(maxsize=1)
-def _known_units() -> set[str]:
-    return set()
+def _known_units() -> frozenset[str]:
+    """Return the unit texts of ``data/ingest/units.csv`` as spelt, lower-case NFC."""
+    return frozenset(
+        " ".join(unicodedata.normalize("NFC", t).lower().split())
+        for t in read_package_csv("ingest/units.csv")["text"]
+    )
 
 
 #: a status word beside the year in a one-line header (``Sơ bộ 2022``), or a footnote mark

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from bkanalysis.catalog import read_package_csv
+
 from . import quirks
 from .cells import Cell
 
@@ -67,8 +69,6 @@ _RANGE = re.compile(r"^\s*[-+]?\d[\d.,]*\s*(?:-|–|—|÷|đến|to)\s*[-+]?\d[
 
 @lru_cache(maxsize=1)
 def _markers() -> frozenset[str]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/missing_markers.csv")
     return frozenset(df["marker"].str.casefold())
 
@@ -230,7 +230,7 @@ def parse_cell(cell: Cell, convention: str | None = None) -> ParsedValue:
     if cell.is_formula and not cell.has_cached:
         return ParsedValue(None, reason=R_FORMULA)
     v = cell.value
-    if v.__class__ is str:
+    if isinstance(v, str):
         return _parse_text(v, convention)
     if isinstance(v, bool):
         return ParsedValue(None, reason=f"{R_NOT_NUMBER} (boolean)")
