@@ -16,6 +16,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bkanalysis.catalog import load_indicators, read_package_csv
+
+from . import quirks
+
 __all__ = [
     "IndicatorMatch",
     "Period",
@@ -34,24 +38,20 @@ __all__ = [
     "suggest_indicator",
     "themes_of",
     "title_key",
+    "toned_key",
     "use_aliases",
 ]
 
+# NOTE: text copied from PDF exports carries "ƣ" (U+01A3) for "ư" and non-breaking or
+# zero-width spaces; every comparison of labels maps them first
 _PDF = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\u00a0": " ", "\u202f": " ", "\u200b": ""})
 _NONWORD = re.compile(r"[^\w%]+")
-_ABBREV = {
-    "ntm": "nong thon moi",
-    "bdkh": "bien doi khi hau",
-    "knk": "khi nha kinh",
-    "bvmt": "bao ve moi truong",
-    "ti": "ty",
-    "dvt": "don vi tinh",
-}
-
-
-_STOPWORDS = {"va", "and", "cac", "nhung", "duoc"}
-#: synonymous phrases folded to one form in comparison keys (both sides of a match)
-_PHRASES = (("su dung", "dung"), ("ho xi", "nha tieu"))
+# NOTE: comparison keys expand the abbreviations of department reports (NTM, KNK …),
+# drop words that carry no meaning for matching and fold synonymous phrases to one form;
+# the lists are data/ingest/key_words.csv, with the reason for each word
+_ABBREV = quirks.key_words("abbreviation")
+_STOPWORDS = frozenset(quirks.key_words("stopword"))
+_PHRASES = tuple(quirks.key_words("phrase").items())
 
 
 @lru_cache(maxsize=65536)
@@ -67,6 +67,20 @@ def fold(text: str) -> str:
     s = s.replace("đ", "d")
     s = "".join(ch for ch in unicodedata.normalize("NFD", s) if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", s)
+
+
+def toned_key(text: str) -> str:
+    """Lower-case NFC text with its diacritics kept, punctuation as spaces (PDF ``ƣ`` → ``ư``).
+
+    For words whose tone marks decide: ``Cộng`` (sub-total) is not ``Công`` (a name).
+
+    Examples
+    --------
+    >>> toned_key("CỘNG HUYỆN - Ba Bể"), toned_key("Công Bằng")
+    ('cộng huyện ba bể', 'công bằng')
+    """
+    s = unicodedata.normalize("NFC", text).translate(_PDF).casefold()
+    return " ".join(_NONWORD.sub(" ", s).split())
 
 
 @lru_cache(maxsize=65536)
@@ -99,13 +113,12 @@ class Period:
 
 @lru_cache(maxsize=1)
 def _period_phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/periods.csv")
     out = [(tuple(key(p).split()), s) for p, s in zip(df["phrase"], df["status"], strict=True)]
     return tuple(sorted(out, key=lambda t: -len(t[0])))
 
 
+#: a plain year as a period label or header number (1960–2060; other numbers are values)
 _YEAR = re.compile(r"^(19[6-9]\d|20[0-5]\d|2060)$")
 
 
@@ -185,8 +198,6 @@ def is_year_number(v) -> bool:
 
 @lru_cache(maxsize=1)
 def _units() -> dict[str, tuple[str, float]]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/units.csv")
     out = {}
     for t, u, f in zip(df["text"], df["unit"], df["factor"], strict=True):
@@ -223,7 +234,9 @@ def parse_unit(text) -> tuple[str, float] | None:
     return found.pop() if len(found) == 1 else None
 
 
-_UNIT_PREFIX = re.compile(r"^\s*(?:đơn vị tính|đơn vị|đvt|unit)\s*[:：]?\s*", re.IGNORECASE)
+#: the words a unit line starts with (``Đơn vị tính - Unit: Ha``, ``ĐVT: %``), from
+#: data/ingest/table_words.csv
+_UNIT_PREFIX = quirks.pattern(r"^\s*(?:{})\s*[:：]?\s*", "unit_word", flags=re.IGNORECASE)
 
 
 @lru_cache(maxsize=16384)
@@ -255,12 +268,10 @@ def parse_unit_line(text) -> tuple[str, str | None] | None:
             raws.append(p2)
     if not raws:
         return None
-    parsed = [parse_unit(r) for r in raws]
-    known = {p[0] for p in parsed if p is not None}
-    factors = {p for p in parsed if p is not None}
-    if len(factors) > 1 or (known and any(p is None for p in parsed) and len(raws) > 1 and False):
-        return raws[0], None
-    return raws[0], (known.pop() if len(known) == 1 and len(factors) == 1 else None)
+    # the halves must agree on the unit and its factor; a half not understood is no
+    # disagreement (``Đơn vị tính: Ha - Unit: Hectare``)
+    factors = {p for p in map(parse_unit, raws) if p is not None}
+    return raws[0], (next(iter(factors))[0] if len(factors) == 1 else None)
 
 
 _PAREN = re.compile(r"\(([^()]*)\)")
@@ -352,8 +363,6 @@ class IndicatorMatch:
 
 @lru_cache(maxsize=1)
 def _noise() -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_noise.csv")
     label = tuple(key(p) for p in df.loc[df["scope"] == "label", "pattern"])
     title = tuple(re.compile(fold(p)) for p in df.loc[df["scope"] == "title", "pattern"])
@@ -362,8 +371,6 @@ def _noise() -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
 
 @lru_cache(maxsize=1)
 def _catalog() -> tuple[dict[str, frozenset[str]], dict[str, str], dict[str, set[str]], dict]:
-    from bkanalysis.catalog import load_indicators, read_package_csv
-
     cat = load_indicators()
     index: dict[str, set[str]] = {}
     short: dict[str, set[str]] = {}
@@ -563,13 +570,11 @@ def _match_cached(label_k: str, context: tuple[str, ...], unit: str | None) -> I
 
 #: a synonym match must beat the best other indicator by this many rapidfuzz points
 MARGIN = 5.0
-_COUNT_UNITS = frozenset({"communes", "households", "facilities", "criteria", "persons"})
+_COUNT_UNITS = quirks.count_units()
 
 
 @lru_cache(maxsize=1)
 def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_synonyms.csv")
     out = []
     for phrase, canon in zip(df["phrase"], df["canonical"], strict=True):
@@ -630,8 +635,6 @@ def canonical_sequence(label_k: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _implied() -> dict[str, frozenset[str]]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_implied.csv")
     out: dict[str, set[str]] = {}
     for when, words in zip(df["when"], df["words"], strict=True):
@@ -641,8 +644,6 @@ def _implied() -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=1)
 def _parts() -> frozenset[tuple[str, ...]]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_parts.csv")
     return frozenset(canonical(key(p)) for p in df["phrase"])
 
@@ -670,8 +671,6 @@ def themes_of(text_k: str) -> tuple[str, ...]:
     """
     words = set(canonical(text_k))
     out = []
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_implied.csv")
     for when, phrase in zip(df["when"], df["words"], strict=True):
         if when.startswith("title:") and set(canonical(key(phrase))) <= words:
@@ -682,8 +681,6 @@ def themes_of(text_k: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _canon_index() -> tuple[tuple[str, str, frozenset[str], str], ...]:
     """Return ``(id, unit, canonical alias words, alias key)`` of every non-sector alias."""
-    from bkanalysis.catalog import load_indicators
-
     contextual = _catalog()[3]["contextual"]
     out = []
     seen = set()
@@ -749,8 +746,6 @@ def _discriminating() -> tuple[tuple[str, ...], ...]:
     ``ingest/label_discriminating.csv`` (``tăng``, ``mật độ``, ``chưa`` …) and the names
     of the province's districts and communes (a label naming an area is about that area).
     """
-    from bkanalysis.catalog import read_package_csv
-
     phrases = list(read_package_csv("ingest/label_discriminating.csv")["phrase"])
     for name in ("admin_units_2019.csv", "admin_districts.csv"):
         phrases += list(read_package_csv(name)["short_name"])
@@ -761,8 +756,6 @@ def _discriminating() -> tuple[tuple[str, ...], ...]:
 @lru_cache(maxsize=1)
 def _filler_words() -> tuple[tuple[str, ...], ...]:
     """Words and phrases that carry no meaning for an indicator (package data)."""
-    from bkanalysis.catalog import read_package_csv
-
     phrases = read_package_csv("ingest/label_filler_words.csv")["phrase"]
     out = {tuple(key(p).split()) for p in phrases if isinstance(p, str)}
     return tuple(sorted((p for p in out if p), key=lambda p: (-len(p), p)))
@@ -770,8 +763,6 @@ def _filler_words() -> tuple[tuple[str, ...], ...]:
 
 @lru_cache(maxsize=1)
 def _fillers() -> tuple[re.Pattern[str], ...]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/label_fillers.csv")
     return tuple(re.compile(rf"(?<!\w){fold(p)}(?!\w)") for p in df["pattern"])
 
@@ -874,134 +865,195 @@ def match_by_synonyms(
     >>> match_by_synonyms(key("Tỷ lệ hộ chưa có nước sạch để dùng"), (), "%").id is None
     True
     """
-    from bkanalysis.catalog import load_indicators
-
     lab = frozenset(canonical(label_k))
     if not lab:
         return IndicatorMatch(None, "empty label", how="synonyms")
-    implied_tab = _implied()
-    cat = load_indicators()
-    themes = dict(zip(cat["id"], cat["theme"], strict=True))
-    ctx_themes = {c for c in context if c.startswith("theme:")}
-    ctx_themes |= {"theme:" + themes[c] for c in context if c in themes}
-    polarity = _polarity(label_k)
-    best: dict[str, float] = {}
-    qualified: dict[str, float] = {}
-    refused_unit: set[str] = set()
-    near: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
-    scored: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
-    tolerated: dict[str, tuple[str, ...]] = {}
-    _index, _units_, children, _extra = _catalog()
-    pool = list(_canon_index())
-    # under a parent with components (an emission total), its sector labels count too
-    for parent in context:
-        for k2, child in children.get(parent, {}).items():
-            if not k2.startswith("\0"):
-                pool.append((child, _units_[child], frozenset(canonical(k2)), k2))
-    components = {c for ks in children.values() for k2, c in ks.items() if k2.startswith("\0")}
-    under = {c for p in context for k2, c in children.get(p, {}).items() if k2.startswith("\0")}
-    for ind, ind_unit, alias, _k in pool:
+    run = _SynonymRun(label_k, context, unit)
+    run.match_exactly(lab)
+    if not run.qualified:
+        run.match_with_fillers()
+    run.prefer_own_sectors()
+    return run.verdict()
+
+
+class _SynonymRun:
+    """One :func:`match_by_synonyms` call: the label, its evidence and the scores so far.
+
+    ``best`` is each indicator's best score, ``qualified`` the indicators that qualify
+    (with their score), ``refused_unit`` those refused by the unit alone, ``scored`` every
+    alias compared as ``(id, unit, alias words, implied words)`` and ``near`` those whose
+    words differ from the label's; ``tolerated`` the filler words each qualifier needed.
+    """
+
+    def __init__(self, label_k: str, context: tuple[str, ...], unit: str | None):
+        self.label_k, self.context, self.unit = label_k, context, unit
+        self.polarity = _polarity(label_k)
+        self.themes = _themes()
+        self.ctx_themes = {c for c in context if c.startswith("theme:")}
+        self.ctx_themes |= {"theme:" + self.themes[c] for c in context if c in self.themes}
+        _index, self.units, self.children, _extra = _catalog()
+        sectors = {
+            p: {c for k2, c in ks.items() if k2.startswith("\0")} for p, ks in self.children.items()
+        }
+        self.components = set().union(*sectors.values())
+        self.under = {c for p in context for c in sectors.get(p, ())}
+        self.best: dict[str, float] = {}
+        self.qualified: dict[str, float] = {}
+        self.refused_unit: set[str] = set()
+        self.near: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+        self.scored: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+        self.tolerated: dict[str, tuple[str, ...]] = {}
+
+    def pool(self) -> list[tuple[str, str, frozenset[str], str]]:
+        """Return the aliases compared: every indicator's, and some sector labels.
+
+        The sector labels are those of a parent with components (an emission total) that
+        the context names.
+        """
+        pool = list(_canon_index())
+        for parent in self.context:
+            for k2, child in self.children.get(parent, {}).items():
+                if not k2.startswith("\0"):
+                    pool.append((child, self.units[child], frozenset(canonical(k2)), k2))
+        return pool
+
+    def implied(self, ind: str, ind_unit: str) -> set[str]:
+        """Return the words of *ind*'s aliases that the declared unit or the table's theme imply.
+
+        A sector (a component) takes the theme's words only under its own total: with no
+        total above, "Lĩnh vực năng lượng" could be the actual or the BAU sector.
+        """
+        table = _implied()
         implied = set()
-        if unit == ind_unit:
-            implied |= implied_tab.get(f"unit:{ind_unit}", frozenset())
-        # a sector (a component) takes the theme's words only under its own total: with
-        # no total above, "Lĩnh vực năng lượng" could be the actual or the BAU sector
-        if ind not in components or ind in under:
-            for th in ctx_themes:
-                if th == "theme:" + themes[ind]:
-                    implied |= implied_tab.get(th, frozenset())
-        full = lab | (alias & implied)
-        sc = _score(full, alias)
-        if sc > best.get(ind, -1):
-            best[ind] = sc
-        scored.append((ind, ind_unit, alias, frozenset(implied)))
-        if full != alias:
-            near.append(scored[-1])
-            continue
-        if not _unit_agrees(ind_unit, unit, polarity):
-            refused_unit.add(ind)
-            continue
-        qualified[ind] = max(qualified.get(ind, 0.0), sc)
-    if not qualified:
-        # no alias equals the label: tolerate filler words (in no indicator's vocabulary,
-        # not discriminating), each at a cost, the margin still required below
-        seq, dropped = _without_fillers(label_k)
+        if self.unit == ind_unit:
+            implied |= table.get(f"unit:{ind_unit}", frozenset())
+        if ind not in self.components or ind in self.under:
+            for th in self.ctx_themes:
+                if th == "theme:" + self.themes[ind]:
+                    implied |= table.get(th, frozenset())
+        return implied
+
+    def match_exactly(self, lab: frozenset[str]) -> None:
+        """Score every alias; an indicator qualifies when an alias has the label's words."""
+        for ind, ind_unit, alias, _k in self.pool():
+            implied = self.implied(ind, ind_unit)
+            full = lab | (alias & implied)
+            sc = _score(full, alias)
+            if sc > self.best.get(ind, -1):
+                self.best[ind] = sc
+            self.scored.append((ind, ind_unit, alias, frozenset(implied)))
+            if full != alias:
+                self.near.append(self.scored[-1])
+                continue
+            if not _unit_agrees(ind_unit, self.unit, self.polarity):
+                self.refused_unit.add(ind)
+                continue
+            self.qualified[ind] = max(self.qualified.get(ind, 0.0), sc)
+
+    def match_with_fillers(self) -> None:
+        """With no alias equal to the label: tolerate filler words, each at a cost.
+
+        Fillers are in no indicator's vocabulary and not discriminating; the margin is
+        still required (:meth:`verdict`).
+        """
+        seq, dropped = _without_fillers(self.label_k)
         lab_t = frozenset(seq)
-        for ind, ind_unit, alias, implied in near:
+        for ind, ind_unit, alias, implied in self.near:
             extra = _tolerable(seq, alias, dropped)
             if extra is None or not alias <= (lab_t | (alias & implied)):
                 continue
-            if not _unit_agrees(ind_unit, unit, polarity):
-                refused_unit.add(ind)
+            if not _unit_agrees(ind_unit, self.unit, self.polarity):
+                self.refused_unit.add(ind)
                 continue
             core = lab_t - set(extra)
             sc = _score(core | (alias & implied), alias) - TOLERANCE_PENALTY * len(extra)
             sc = round(max(sc, 0.0), 1)
-            if sc > qualified.get(ind, -1.0):
-                qualified[ind] = sc
-                tolerated[ind] = extra
+            if sc > self.qualified.get(ind, -1.0):
+                self.qualified[ind] = sc
+                self.tolerated[ind] = extra
+        if len(self.qualified) == 1:
+            self._rescore_without_fillers(lab_t)
+
+    def _rescore_without_fillers(self, lab_t: frozenset[str]) -> None:
+        """Score the runners-up on the words the winner kept (the fillers ignored).
+
+        So the margin compares like with like; the winner pays the penalty.
+        """
+        (ind,) = self.qualified
+        core = lab_t - set(self.tolerated[ind])
+        best: dict[str, float] = {}
+        for i, _u, alias, implied in self.scored:
+            best[i] = max(best.get(i, -1.0), _score(core | (alias & implied), alias))
+        best[ind] = self.qualified[ind]
+        self.best = best
+
+    def prefer_own_sectors(self) -> None:
+        """Under a total with components (a BAU total), keep only its own sectors.
+
+        The row's place in the table decides between the actual and the BAU sector; the
+        other totals' sectors are out of the running, also for the margin.
+        """
+        for parent in self.context:
+            kids = {c for k2, c in self.children.get(parent, {}).items() if k2.startswith("\0")}
+            if kids & self.qualified.keys():
+                self.qualified = {i: v for i, v in self.qualified.items() if i in kids}
+                other = {
+                    c for p2, ks in self.children.items() if p2 != parent for k2, c in ks.items()
+                } - kids
+                self.best = {i: v for i, v in self.best.items() if i not in other}
+                return
+
+    def verdict(self) -> IndicatorMatch:
+        """Accept the one qualifying indicator that beats the runner-up by :data:`MARGIN`.
+
+        Otherwise the reason ranks the candidates with their scores.
+        """
+        best, qualified, label_k = self.best, self.qualified, self.label_k
+        ranked = sorted(best, key=lambda i: (-best[i], i))
+        shown = ", ".join(f"{i} {best[i]:g}" for i in ranked[:3])
         if len(qualified) == 1:
-            # the runner-up is scored on the same words (the fillers ignored), so that
-            # the margin compares like with like; the winner pays the penalty
-            (ind,) = qualified
-            core = lab_t - set(tolerated[ind])
-            best = {}
-            for i, _u, alias, implied in scored:
-                best[i] = max(best.get(i, -1.0), _score(core | (alias & implied), alias))
-            best[ind] = qualified[ind]
-    # under a total with components (a BAU total), its own sectors come first: the
-    # row's place in the table decides between the actual and the BAU sector
-    for parent in context:
-        kids = {c for k2, c in children.get(parent, {}).items() if k2.startswith("\0")}
-        if kids & qualified.keys():
-            qualified = {i: v for i, v in qualified.items() if i in kids}
-            # the other totals' sectors are out of the running (also for the margin)
-            other = {
-                c for p2, ks in children.items() if p2 != parent for k2, c in ks.items()
-            } - kids
-            best = {i: v for i, v in best.items() if i not in other}
-            break
-    ranked = sorted(best, key=lambda i: (-best[i], i))
-    shown = ", ".join(f"{i} {best[i]:g}" for i in ranked[:3])
-    if len(qualified) == 1:
-        ind = next(iter(qualified))
+            return self._with_margin(ranked, shown)
+        if len(qualified) > 1:
+            both = ", ".join(sorted(qualified))
+            return IndicatorMatch(
+                None,
+                f"label {label_k!r} matches several indicators ({both})",
+                tuple(sorted(qualified)),
+                how="synonyms",
+            )
+        why = ""
+        if self.refused_unit:
+            got = self.unit or "none declared"
+            why = f"; the unit ({got}) or the label's kind disagrees with {', '.join(sorted(self.refused_unit))}"
+        return IndicatorMatch(
+            None,
+            f"no indicator matches label {label_k!r}{why} (scores: {shown or 'none'})",
+            tuple(ranked[:3]) if best and best[ranked[0]] >= 50 else (),
+            how="synonyms",
+        )
+
+    def _with_margin(self, ranked: list[str], shown: str) -> IndicatorMatch:
+        """Return the single qualifier if it beats the best other indicator by the margin."""
+        ind = next(iter(self.qualified))
         others = [i for i in ranked if i != ind]
         runner = others[0] if others else None
-        rs = best[runner] if runner else 0.0
-        if qualified[ind] - rs >= MARGIN:
+        rs = self.best[runner] if runner else 0.0
+        if self.qualified[ind] - rs >= MARGIN:
             return IndicatorMatch(
                 ind,
                 how="synonyms",
-                score=qualified[ind],
+                score=self.qualified[ind],
                 runner_up=runner,
                 runner_score=rs,
-                tolerated=tolerated.get(ind, ()),
+                tolerated=self.tolerated.get(ind, ()),
             )
         return IndicatorMatch(
             None,
-            f"no indicator matches label {label_k!r}: {ind} wins by less than {MARGIN:g} "
+            f"no indicator matches label {self.label_k!r}: {ind} wins by less than {MARGIN:g} "
             f"points (scores: {shown})",
             tuple(ranked[:3]),
             how="synonyms",
         )
-    if len(qualified) > 1:
-        both = ", ".join(sorted(qualified))
-        return IndicatorMatch(
-            None,
-            f"label {label_k!r} matches several indicators ({both})",
-            tuple(sorted(qualified)),
-            how="synonyms",
-        )
-    why = ""
-    if refused_unit:
-        got = unit or "none declared"
-        why = f"; the unit ({got}) or the label's kind disagrees with {', '.join(sorted(refused_unit))}"
-    return IndicatorMatch(
-        None,
-        f"no indicator matches label {label_k!r}{why} (scores: {shown or 'none'})",
-        tuple(ranked[:3]) if best and best[ranked[0]] >= 50 else (),
-        how="synonyms",
-    )
 
 
 def suggest_indicator(text: str, n: int = 3) -> list[tuple[str, float]]:
@@ -1066,23 +1118,9 @@ def _explain_cached(
         if m.id == indicator_id and m.how == "exact":
             return "exact", 100.0, None, 0.0, ()
     pieces = [p for p in str(source_label).split(" › ") if p.strip()]
-    # the matcher again, with the evidence the reader had: the indicator's unit, its
-    # theme, and for "parent › row" the parent's indicator as context
-    from bkanalysis.catalog import load_indicators
-
-    cat = load_indicators()
-    theme = "theme:" + dict(zip(cat["id"], cat["theme"], strict=True))[indicator_id]
+    theme = "theme:" + _themes()[indicator_id]
     unit = _catalog()[1][indicator_id]
-    tries: list[tuple[str, tuple[str, ...]]] = []
-    if len(pieces) > 1:
-        parent = _match_cached(label_key(pieces[0]), (theme,), None).id
-        if parent is None:
-            parent = _match_cached(title_key(pieces[0]), (theme,), None).id
-        tries.append((label_key(pieces[-1]), (*_opt_id(parent), theme)))
-    for text in (" ".join(pieces), *pieces):
-        for k in (label_key(text), title_key(text)):
-            tries.append((k, (theme,)))
-    for k, ctx in tries:
+    for k, ctx in _explain_tries(pieces, theme):
         if not k:
             continue
         m = _match_cached(k, ctx, unit)
@@ -1094,13 +1132,37 @@ def _explain_cached(
                 m.runner_score,
                 _original_words(source_label, m.tolerated),
             )
-    joined = frozenset(canonical(label_key(" ".join(pieces))))
-    # scored as the matcher did: with the words its unit and theme imply (the reader
-    # accepted the label, so that evidence was there)
-    from bkanalysis.catalog import load_indicators
+    return _explain_by_scores(pieces, indicator_id)
 
-    cat = load_indicators()
-    themes = dict(zip(cat["id"], cat["theme"], strict=True))
+
+def _explain_tries(pieces: list[str], theme: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Return the keys and contexts to match again, with the evidence the reader had.
+
+    The indicator's theme, and for ``parent › row`` the parent's indicator as context;
+    then the whole label and each piece.
+    """
+    tries: list[tuple[str, tuple[str, ...]]] = []
+    if len(pieces) > 1:
+        parent = _match_cached(label_key(pieces[0]), (theme,), None).id
+        if parent is None:
+            parent = _match_cached(title_key(pieces[0]), (theme,), None).id
+        tries.append((label_key(pieces[-1]), (*_opt_id(parent), theme)))
+    for text in (" ".join(pieces), *pieces):
+        for k in (label_key(text), title_key(text)):
+            tries.append((k, (theme,)))
+    return tries
+
+
+def _explain_by_scores(
+    pieces: list[str], indicator_id: str
+) -> tuple[str, float, str | None, float, tuple[str, ...]]:
+    """Score the joined label against every alias, as the matcher did, and name the runner-up.
+
+    With the words each alias's unit and theme imply (the reader accepted the label, so
+    that evidence was there).
+    """
+    joined = frozenset(canonical(label_key(" ".join(pieces))))
+    themes = _themes()
     implied_tab = _implied()
     scores: dict[str, float] = {}
     for ind, unit, alias, _k in _canon_index():
@@ -1113,6 +1175,13 @@ def _explain_cached(
     others = sorted((i for i in scores if i != indicator_id), key=lambda i: (-scores[i], i))
     runner = others[0] if others else None
     return "synonyms", own, runner, scores.get(runner, 0.0) if runner else 0.0, ()
+
+
+@lru_cache(maxsize=1)
+def _themes() -> dict[str, str]:
+    """Return each indicator's theme (``indicators.csv``)."""
+    cat = load_indicators()
+    return dict(zip(cat["id"], cat["theme"], strict=True))
 
 
 def _original_words(source_label: str, tolerated: tuple[str, ...]) -> tuple[str, ...]:

@@ -24,50 +24,60 @@ import bisect
 import itertools
 import operator
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from . import quirks
 from .cells import SheetGrid
 from .labels import (
     Period,
+    _period_phrases,
     fold,
     is_english,
     is_year_number,
     key,
     label_key,
+    match_indicator,
     parse_period,
     parse_unit,
     parse_unit_line,
     split_bilingual,
     split_units,
+    toned_key,
 )
 from .numbers import classify_number_text, looks_like_value
 
 __all__ = ["Column", "Table", "cell_text", "find_tables"]
 
-_NOTE = re.compile(
-    r"^\s*(ghi chu|nguon|note|source|chu thich|\(\*\)|\*|nguoi lap|lap bieu|thu truong|"
-    r"giam doc|pho giam doc|chu tich|ky ten|ky,|xac nhan|kiem tra|t/?m\.?\s|tm\.|kt\.|"
-    r"q\. ?giam doc|ket luan|.{0,40}\bngay\s+\d*\s*thang\b)"
-)
-_DERIVED = re.compile(
-    r"\b(so sanh|so voi|tang giam|tang/giam|chenh lech|toc do tang|ty le tang|"
-    r"ty le thuc hien|dat so voi|% ke hoach|compared|comparison|growth|change)\b"
-)
-_REMARKS = re.compile(
-    r"^(ghi chu|note|notes|remarks|nguon|source|co quan chu tri|don vi chu tri|"
-    r"don vi thuc hien|don vi theo doi|co quan theo doi)\b"
-)
+# NOTE: the words below are layout quirks kept in data/ingest/table_words.csv, one row per
+# word with the reason (where it was seen); the templates say how each list is matched.
+#: note, source and signature lines under a table (folded text, start of the first cell)
+_NOTE = quirks.pattern(r"^\s*({})", "row_note")
+#: columns computed from others (So sánh, Tăng/giảm, TH/KH): keyed header, whole words
+_DERIVED = quirks.pattern(r"\b({})\b", "column_derived")
+#: remarks and responsible-agency columns at the right of department reports
+_REMARKS = quirks.pattern(r"^({})\b", "column_remarks")
+#: a comparison of two years in one header ("TH 2019/KH 2019", "2020/2019"): a derived
+#: column of department reports; grammar, with the status abbreviations between the years
 _TWO_YEARS_SLASH = re.compile(r"(19|20)\d\d\s*/\s*(ky|kh|th|nam|uth|uoc)?\s*(19|20)?\d\d")
+#: a year-like number anywhere in a header text (a quick test before parsing periods)
 _YEARISH = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
-_OF_WHICH = re.compile(r"^(chia ra|trong do|of which|in which|bao gom|gom)\b")
-_UNIT_HEADER = re.compile(r"^(dvt|don vi tinh|don vi|unit|dvt unit|don vi tinh unit)$")
-_STT_HEADER = re.compile(r"^(stt|tt|so tt|so thu tu|no|ma so|ma)$")
+#: a merged "Chia ra - Of which" header over the parts of a total
+_OF_WHICH = quirks.pattern(r"^({})\b", "column_of_which")
+#: the header of a unit column right of the labels ("ĐVT", "Đơn vị tính - Unit"); keyed,
+#: so "đvt" reads "don vi tinh"
+_UNIT_HEADER = quirks.compile_words(
+    r"^({})( unit)?$", tuple(dict.fromkeys(key(w) for w in quirks.words("unit_word")))
+)
+#: the row-number (STT) or code column left of the labels
+_STT_HEADER = quirks.pattern(r"^({})$", "column_number")
+#: the cells of a column-numbering row under yearbook headers: ``(1) (2) (3)``, ``A B 1 2``
 _COLNUM = re.compile(r"\(?(\d{1,2})\)?")
 _COLLETTER = re.compile(r"\(?[A-Za-z]\)?")
+#: ``Đạt chuẩn NTM (x)``: a column of the NTM commune lists whose cells are ticks
 _TICK = re.compile(r"\(\s*x\s*\)", re.IGNORECASE)
+#: the values of an STT column (``1.``, ``I``, ``a)``, ``1.2``)
 _NUMBERING = re.compile(r"^\s*([ivxlc]+|\d+(\.\d+)*|[a-zđ])\s*[.)]?\s*$", re.IGNORECASE)
 
 
@@ -75,7 +85,7 @@ def cell_text(v) -> str:
     """Return a cell value as stripped text ('' for None)."""
     if v is None:
         return ""
-    if v.__class__ is str:
+    if isinstance(v, str):
         return v.strip()
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -145,7 +155,7 @@ class _Texts(dict):
 
     def __missing__(self, pos) -> str:
         v = self.values.get(pos)
-        t = self[pos] = v.strip() if v.__class__ is str else cell_text(v)
+        t = self[pos] = cell_text(v)
         return t
 
 
@@ -171,7 +181,6 @@ class _Sheet:
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
                     self.anchor[(r, c)] = (r0, c0, r1, c1)
-        self.memo: dict[str, dict] = {}
         # the value of every cell (looked up many times); texts when first needed
         self.values = dict(zip(cells, map(_first, cells.values()), strict=True))
         self.texts = _Texts(self.values)
@@ -195,16 +204,12 @@ class _Sheet:
         cell = self.grid.cells.get((r, c))
         if cell is None:
             return False
-        v = cell.value
-        if v.__class__ is float or v.__class__ is int:
-            return True  # a number (whatever its flags: those also make it value-like)
         if cell.is_error or (cell.is_formula and not cell.has_cached):
             return True
-        if v.__class__ is str:
-            return _text_vlike(v)  # memoised per text
-        if isinstance(v, bool):
-            return False
-        return isinstance(v, (int, float)) or (isinstance(v, str) and _text_vlike(v))
+        v = cell.value
+        if isinstance(v, str):
+            return _text_vlike(v)
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
 
     def is_period(self, r: int, c: int) -> bool:
         v = self.value(r, c)
@@ -217,30 +222,6 @@ class _Sheet:
         return " ".join(t for c in self.cols(r) if (t := texts[(r, c)]))
 
 
-_MISS = object()
-
-
-def _row_memo(fn):
-    name = fn.__name__
-
-    def wrapper(sh, r):
-        cache = sh.memo.get(name)
-        if cache is None:
-            cache = sh.memo[name] = {}
-        else:
-            out = cache.get(r, _MISS)
-            if out is not _MISS:
-                return out
-        out = cache[r] = fn(sh, r)
-        return out
-
-    wrapper.__name__ = name
-    wrapper.__doc__ = fn.__doc__
-    wrapper.compute = fn  # without the memo, for rows asked about once
-    return wrapper
-
-
-@_row_memo
 def _is_note_row(sh: _Sheet, r: int) -> bool:
     cs = sh.cols(r)
     if not cs or len(cs) > 3 or not isinstance(sh.value(r, cs[0]), str):
@@ -249,7 +230,6 @@ def _is_note_row(sh: _Sheet, r: int) -> bool:
     return bool(_NOTE.match(first))
 
 
-@_row_memo
 def _is_unit_row(sh: _Sheet, r: int) -> tuple[str, str | None] | None:
     cs = sh.cols(r)
     texts = [sh.text(r, c) for c in cs]
@@ -268,7 +248,6 @@ def _is_unit_row(sh: _Sheet, r: int) -> tuple[str, str | None] | None:
     return None
 
 
-@_row_memo
 def _is_period_header(sh: _Sheet, r: int) -> bool:
     cs = sh.cols(r)
     maybe = 0
@@ -276,11 +255,9 @@ def _is_period_header(sh: _Sheet, r: int) -> bool:
     search = _YEARISH.search
     for c in cs:
         v = values[(r, c)]
-        if v.__class__ is float or v.__class__ is int:
-            maybe += 1960 <= v <= 2060 and float(v).is_integer()
-        elif isinstance(v, str):
+        if isinstance(v, str):
             maybe += bool(search(v))
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+        else:
             maybe += is_year_number(v)
         if maybe >= 2:
             break  # enough to look closer
@@ -292,21 +269,20 @@ def _is_period_header(sh: _Sheet, r: int) -> bool:
     return all(sh.is_period(r, c) or not sh.vlike(r, c) for c in cs)
 
 
-@_row_memo
 def _is_numbering_row(sh: _Sheet, r: int) -> bool:
     """Column-numbering row under a header: (1) (2) … or A B 1 2 3."""
     nums = []
     values = sh.values
     for c in sh.cols(r):
         v = values[(r, c)]
-        if v.__class__ is int or v.__class__ is float:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
             # a number is a column number when its text would be one or two digits
             if not (0 <= v <= 99 and float(v).is_integer()):
                 return False
             nums.append(int(v))
             continue
-        t = v.strip() if v.__class__ is str else sh.texts[(r, c)]
-        if len(t) > 4 and v.__class__ is not bool:
+        t = sh.texts[(r, c)]
+        if len(t) > 4 and not isinstance(v, bool):
             return False  # longer than any "(12)" or "(A)"
         m = _COLNUM.fullmatch(t)
         if m:
@@ -318,33 +294,20 @@ def _is_numbering_row(sh: _Sheet, r: int) -> bool:
 
 def _first_value_cols(sh: _Sheet) -> dict[int, int | None]:
     """First value-like column of each row after its first cell (None: no value in the row)."""
-    values = sh.values
-    vlike = sh.vlike
-    out: dict[int, int | None] = {}
-    for r, cs in sh.rows.items():
-        first = None
-        for c in itertools.islice(cs, 1, None):
-            v = values[(r, c)]
-            if v.__class__ is float or v.__class__ is int or vlike(r, c):
-                first = c
-                break
-        out[r] = first
-    return out
+    return {
+        r: next((c for c in itertools.islice(cs, 1, None) if sh.vlike(r, c)), None)
+        for r, cs in sh.rows.items()
+    }
 
 
 def _data_rows(sh: _Sheet) -> set[int]:
     """Rows holding a label and values that are not a header, numbering or note row."""
-    # each row is classified once here (the tests are memoised for the other rows, which
-    # the table builder asks about again)
-    numbering = _is_numbering_row.compute
-    period_header = _is_period_header.compute
-    note = _is_note_row.compute
     return {
         r
         for r, first in sh.first_value.items()
         if first is not None
         # the cheapest test first (a label cell ends the numbering test)
-        and not (numbering(sh, r) or period_header(sh, r) or note(sh, r))
+        and not (_is_numbering_row(sh, r) or _is_period_header(sh, r) or _is_note_row(sh, r))
     }
 
 
@@ -516,164 +479,24 @@ def _from(cs: list[int], col: int) -> list[int]:
 
 
 def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area) -> Table:
+    """Build the table of the data rows *body*: header band, title block, label and value columns.
+
+    *boundary* is the last row of the table above (nothing above it belongs to this one).
+    """
     data_rows = [r for r in body if r in sh.data]
-    vstart = Counter(sh.first_value[r] for r in data_rows).most_common()
-    vstart = min(c for c, n in vstart if n == vstart[0][1])
-    # header band
-    band: list[int] = []
-    r = body[0] - 1
-    # section rows (label only) between the header and the first data row
-    pre = []
-    while r > boundary and len(pre) < 4:
-        cs = sh.cols(r)
-        if (
-            cs
-            and all(c < vstart for c in cs)
-            and not _is_note_row(sh, r)
-            and not _is_unit_row(sh, r)
-        ):
-            pre.append(r)
-            r -= 1
-            continue
-        break
-    if pre and not (r > boundary and sh.cols(r) and any(c >= vstart for c in sh.cols(r))):
-        pre = []
-        r = body[0] - 1
-    if pre:
-        body = [*sorted(pre), *body]
-    blanks = 0
-    unit_line = None
-    while r > boundary:
-        cs = sh.cols(r)
-        if not cs and r in sh.covered_rows and r - 1 > boundary:
-            r -= 1
-            continue
-        if not cs:
-            if band:
-                break
-            blanks += 1
-            if blanks > 1:
-                break
-            r -= 1
-            continue
-        if _is_note_row(sh, r):
-            break
-        u = _is_unit_row(sh, r)
-        if u:
-            break
-        in_values = any(c >= vstart for c in cs) or any(
-            (r, c) in sh.anchor and sh.anchor[(r, c)][3] >= vstart for c in cs
-        )
-        if in_values or _is_period_header(sh, r) or _is_numbering_row(sh, r):
-            band.insert(0, r)
-            r -= 1
-            continue
-        break
-    band = [b for b in band if not _is_numbering_row(sh, b)]
+    vstart = _value_start(sh, data_rows)
+    body, r = _with_section_rows(sh, body, boundary, vstart)
+    band = _header_band(sh, r, boundary, vstart)
     right = max(sh.rows[x][-1] for x in [*band, *body] if x in sh.rows)  # columns are sorted
-    width = right - vstart + 1
-    # peel title rows from the top of the band
-    while len(band) >= 2:
-        top = band[0]
-        cs = sh.cols(top)
-        if len(cs) != 1 or sh.is_period(top, cs[0]):
-            break
-        t = sh.text(top, cs[0])
-        span = sh.anchor.get((top, cs[0]))
-        wide = span is not None and (span[3] - max(span[1], vstart) + 1) >= 0.8 * width
-        if wide or len(t) > 35 or parse_unit_line(t):
-            band.pop(0)
-        else:
-            break
-    # unit line inside the band (right-aligned cell above the header)
-    for b in list(band):
-        for c in sh.cols(b):
-            u = parse_unit_line(sh.text(b, c))
-            if u:
-                unit_line = u
-    # title block
-    top_limit = band[0] if band else body[0]
-    title_rows = []
-    r = top_limit - 1
-    blanks = 0
-    while r > boundary and len(title_rows) < 10:
-        cs = sh.cols(r)
-        if not cs:
-            blanks += 1
-            if blanks >= 2 and title_rows:
-                break
-            r -= 1
-            continue
-        blanks = 0
-        title_rows.insert(0, r)
-        r -= 1
-    title_lines = []
-    for tr in title_rows:
-        if _is_note_row(sh, tr) and not title_lines:
-            continue
-        cs = sh.cols(tr)
-        if len(cs) == 1 and parse_unit(sh.text(tr, cs[0])) is not None:
-            unit_line = (sh.text(tr, cs[0]), parse_unit(sh.text(tr, cs[0]))[0])  # a bare "Ha"
-            continue
-        for c in cs:
-            t = sh.text(tr, c)
-            if not t or isinstance(sh.value(tr, c), (int, float)) or not re.search(r"[^\W\d_]", t):
-                continue  # numbers alone (page numbers) are not titles
-            u = parse_unit_line(t)
-            if u:  # a unit line, possibly on the same row as the title
-                unit_line = u
-                continue
-            title_lines.extend(split_bilingual(t) if "\n" in t else [t])
-    # label region
+    band = _peel_title_rows(sh, band, vstart, right - vstart + 1)
+    title_rows = _title_rows(sh, band[0] if band else body[0], boundary)
+    title_lines, title_unit = _title_block(sh, title_rows)
+    unit_line = title_unit or _band_unit_line(sh, band)
     label_cols = sorted({c for r in body for c in _before(sh.cols(r), vstart)})
-    scores = {}
-    all_texts = sh.texts
-    values = sh.values
-    for c in label_cols:
-        texts = filled = 0
-        for r in data_rows:
-            v = values.get((r, c))
-            if v is None:
-                continue
-            t_ = v.strip() if v.__class__ is str else all_texts[(r, c)]
-            if t_:
-                filled += 1
-                if not sh.vlike(r, c) and parse_unit(t_) is None:
-                    texts += 1
-        scores[c] = (texts, filled, -c)
-    label_col = max(scores, key=scores.get) if scores else vstart - 1
-    unit_col = stt_col = None
-    for c in label_cols:
-        if c == label_col:
-            continue
-        head = " ".join(sh.text(b, c) for b in band)
-        hk = key(head)
-        vals = [t_ for r in data_rows if (t_ := sh.text(r, c))]
-        if c > label_col and (
-            _UNIT_HEADER.match(hk)
-            or (vals and sum(parse_unit(v) is not None for v in vals) >= 0.6 * len(vals))
-        ):
-            unit_col = c
-        elif c < label_col and (
-            _STT_HEADER.match(hk) or (vals and all(_NUMBERING.match(v) for v in vals))
-        ):
-            stt_col = c
-    # the corner of the header band (over the label column) may name the indicator
-    for b in band:
-        for c in sh.cols(b):
-            if c < vstart and c not in (stt_col, unit_col):
-                t_ = sh.text(b, c)
-                if t_ and isinstance(sh.value(b, c), str) and not parse_unit_line(t_):
-                    title_lines.append(t_)
-    value_cols = sorted(
-        {c for r in [*band, *data_rows] for c in _from(sh.cols(r), vstart)}
-        | {
-            c
-            for r in band
-            for c in range(vstart, right + 1)
-            if (r, c) in sh.anchor and sh.value(*sh.anchor[(r, c)][:2]) is not None
-        }
-    )
+    label_col = _label_column(sh, label_cols, data_rows, vstart)
+    unit_col, stt_col = _side_columns(sh, band, label_cols, label_col, data_rows)
+    title_lines += _corner_titles(sh, band, vstart, (stt_col, unit_col))
+    value_cols = _value_columns(sh, band, data_rows, vstart, right)
     t = Table(
         top=min([*title_rows, *band, body[0]]),
         first_col=min([*label_cols, label_col]),
@@ -692,6 +515,217 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
     _infer_preliminary_year(t)
     _classify(sh, t, is_area)
     return t
+
+
+def _value_start(sh: _Sheet, data_rows: list[int]) -> int:
+    """Return the first value column of most data rows (the leftmost among equally common)."""
+    counts = Counter(sh.first_value[r] for r in data_rows).most_common()
+    return min(c for c, n in counts if n == counts[0][1])
+
+
+def _with_section_rows(
+    sh: _Sheet, body: list[int], boundary: int, vstart: int
+) -> tuple[list[int], int]:
+    """Add the label-only section rows between the header and the first data row to *body*.
+
+    Up to four rows of labels alone (a district heading, the Vietnamese line of a two-line
+    label) belong to the body when a header row with cells over the values is above them.
+    Returns the body and the row where the header band search starts.
+    """
+    r = body[0] - 1
+    pre = []
+    while r > boundary and len(pre) < 4:
+        cs = sh.cols(r)
+        if not (
+            cs
+            and all(c < vstart for c in cs)
+            and not _is_note_row(sh, r)
+            and not _is_unit_row(sh, r)
+        ):
+            break
+        pre.append(r)
+        r -= 1
+    if not pre:
+        return body, r
+    if not (r > boundary and sh.cols(r) and any(c >= vstart for c in sh.cols(r))):
+        return body, body[0] - 1
+    return [*sorted(pre), *body], r
+
+
+def _header_band(sh: _Sheet, r: int, boundary: int, vstart: int) -> list[int]:
+    """Return the header rows from row *r* up: rows with cells over the value columns.
+
+    Rows hidden under a merged cell are passed over; a blank row ends the band (before
+    it, one blank is allowed), as do a note or unit line. Column-numbering rows are left
+    out.
+    """
+    band: list[int] = []
+    blanks = 0
+    while r > boundary:
+        cs = sh.cols(r)
+        if not cs and r in sh.covered_rows and r - 1 > boundary:
+            r -= 1
+            continue
+        if not cs:
+            blanks += 1
+            if band or blanks > 1:
+                break
+            r -= 1
+            continue
+        if _is_note_row(sh, r) or _is_unit_row(sh, r):
+            break
+        in_values = any(c >= vstart for c in cs) or any(
+            (r, c) in sh.anchor and sh.anchor[(r, c)][3] >= vstart for c in cs
+        )
+        if not (in_values or _is_period_header(sh, r) or _is_numbering_row(sh, r)):
+            break
+        band.insert(0, r)
+        r -= 1
+    return [b for b in band if not _is_numbering_row(sh, b)]
+
+
+def _peel_title_rows(sh: _Sheet, band: list[int], vstart: int, width: int) -> list[int]:
+    """Drop title rows from the top of the band: one wide, long or unit-line cell alone."""
+    band = list(band)
+    while len(band) >= 2:
+        top = band[0]
+        cs = sh.cols(top)
+        if len(cs) != 1 or sh.is_period(top, cs[0]):
+            break
+        t = sh.text(top, cs[0])
+        span = sh.anchor.get((top, cs[0]))
+        wide = span is not None and (span[3] - max(span[1], vstart) + 1) >= 0.8 * width
+        if not (wide or len(t) > 35 or parse_unit_line(t)):
+            break
+        band.pop(0)
+    return band
+
+
+def _band_unit_line(sh: _Sheet, band: list[int]) -> tuple[str, str | None] | None:
+    """Return the last unit line inside the band (a right-aligned cell above the header)."""
+    unit_line = None
+    for b in band:
+        for c in sh.cols(b):
+            u = parse_unit_line(sh.text(b, c))
+            if u:
+                unit_line = u
+    return unit_line
+
+
+def _title_rows(sh: _Sheet, top_limit: int, boundary: int) -> list[int]:
+    """Return the rows of the title block above *top_limit* (at most 10; two blanks end it)."""
+    title_rows: list[int] = []
+    r = top_limit - 1
+    blanks = 0
+    while r > boundary and len(title_rows) < 10:
+        if not sh.cols(r):
+            blanks += 1
+            if blanks >= 2 and title_rows:
+                break
+            r -= 1
+            continue
+        blanks = 0
+        title_rows.insert(0, r)
+        r -= 1
+    return title_rows
+
+
+def _title_block(sh: _Sheet, title_rows: list[int]) -> tuple[list[str], tuple | None]:
+    """Return the title lines of *title_rows* and the last unit line among them (or None).
+
+    A note row before any title line is skipped; a cell alone that is a unit (a bare
+    ``Ha``) or a unit line gives the unit; numbers alone (page numbers) are no title.
+    """
+    title_lines: list[str] = []
+    unit_line = None
+    for tr in title_rows:
+        if _is_note_row(sh, tr) and not title_lines:
+            continue
+        cs = sh.cols(tr)
+        if len(cs) == 1 and parse_unit(sh.text(tr, cs[0])) is not None:
+            unit_line = (sh.text(tr, cs[0]), parse_unit(sh.text(tr, cs[0]))[0])  # a bare "Ha"
+            continue
+        for c in cs:
+            t = sh.text(tr, c)
+            if not t or isinstance(sh.value(tr, c), (int, float)) or not re.search(r"[^\W\d_]", t):
+                continue  # numbers alone (page numbers) are not titles
+            u = parse_unit_line(t)
+            if u:  # a unit line, possibly on the same row as the title
+                unit_line = u
+                continue
+            title_lines.extend(split_bilingual(t) if "\n" in t else [t])
+    return title_lines, unit_line
+
+
+def _label_column(sh: _Sheet, label_cols: list[int], data_rows: list[int], vstart: int) -> int:
+    """Return the label column: the one with most text labels (then most filled, leftmost)."""
+    scores = {}
+    for c in label_cols:
+        texts = filled = 0
+        for r in data_rows:
+            t_ = sh.text(r, c)
+            if t_:
+                filled += 1
+                if not sh.vlike(r, c) and parse_unit(t_) is None:
+                    texts += 1
+        scores[c] = (texts, filled, -c)
+    return max(scores, key=scores.get) if scores else vstart - 1
+
+
+def _side_columns(
+    sh: _Sheet, band: list[int], label_cols: list[int], label_col: int, data_rows: list[int]
+) -> tuple[int | None, int | None]:
+    """Return the unit column (right of the labels) and the STT column (left), or None.
+
+    Each is known by its header (``ĐVT``, ``STT``) or by its cells (units; numbering).
+    """
+    unit_col = stt_col = None
+    for c in label_cols:
+        if c == label_col:
+            continue
+        hk = key(" ".join(sh.text(b, c) for b in band))
+        vals = [t_ for r in data_rows if (t_ := sh.text(r, c))]
+        if c > label_col and (
+            _UNIT_HEADER.match(hk)
+            or (vals and sum(parse_unit(v) is not None for v in vals) >= 0.6 * len(vals))
+        ):
+            unit_col = c
+        elif c < label_col and (
+            _STT_HEADER.match(hk) or (vals and all(_NUMBERING.match(v) for v in vals))
+        ):
+            stt_col = c
+    return unit_col, stt_col
+
+
+def _corner_titles(sh: _Sheet, band: list[int], vstart: int, side: tuple) -> list[str]:
+    """Return the texts of the header band's corner, over the label column.
+
+    They may name the indicator, as a title line does. *side* holds the STT and unit
+    columns, left out.
+    """
+    out = []
+    for b in band:
+        for c in sh.cols(b):
+            if c < vstart and c not in side:
+                t_ = sh.text(b, c)
+                if t_ and isinstance(sh.value(b, c), str) and not parse_unit_line(t_):
+                    out.append(t_)
+    return out
+
+
+def _value_columns(
+    sh: _Sheet, band: list[int], data_rows: list[int], vstart: int, right: int
+) -> list[int]:
+    """Return the value columns: cells from *vstart* on, and merged header cells over them."""
+    return sorted(
+        {c for r in [*band, *data_rows] for c in _from(sh.cols(r), vstart)}
+        | {
+            c
+            for r in band
+            for c in range(vstart, right + 1)
+            if (r, c) in sh.anchor and sh.value(*sh.anchor[(r, c)][:2]) is not None
+        }
+    )
 
 
 def _infer_preliminary_year(t: Table) -> None:
@@ -753,29 +787,23 @@ def _pieces(sh: _Sheet, band: list[int], c: int):
     return out
 
 
-_PERIOD_WORDS_CACHE: dict[str, bool] = {}
-
-
+@lru_cache(maxsize=16384)
 def _period_words(text: str) -> bool:
     """Tell whether *text* is made only of years and status phrases (``Sơ bộ``, ``Prel.``)."""
-    if text not in _PERIOD_WORDS_CACHE:
-        from .labels import _period_phrases
-
-        toks = key(re.sub(r"\(\s*\*+\s*\)|\*+", " ", text)).split()
-        phrases = _period_phrases()
-        i, ok = 0, bool(toks)
-        while ok and i < len(toks):
-            if re.fullmatch(r"(19|20)\d\d", toks[i]):
-                i += 1
-                continue
-            for words, _status in phrases:
-                if tuple(toks[i : i + len(words)]) == words:
-                    i += len(words)
-                    break
-            else:
-                ok = False
-        _PERIOD_WORDS_CACHE[text] = ok
-    return _PERIOD_WORDS_CACHE[text]
+    toks = key(re.sub(r"\(\s*\*+\s*\)|\*+", " ", text)).split()
+    phrases = _period_phrases()
+    i = 0
+    while i < len(toks):
+        if re.fullmatch(r"(19|20)\d\d", toks[i]):
+            i += 1
+            continue
+        for words, _status in phrases:
+            if tuple(toks[i : i + len(words)]) == words:
+                i += len(words)
+                break
+        else:
+            return False
+    return bool(toks)
 
 
 @lru_cache(maxsize=16384)
@@ -812,9 +840,24 @@ def _header_text(t: str) -> tuple:
 
 
 def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Column:
+    """Return what the header band says about value column *c*: period, labels, units."""
     col = Column(c)
     pieces = _pieces(sh, band, c)
     col.has_header = bool(pieces)
+    periodish, period_span, labels = _read_pieces(col, pieces)
+    if periodish:
+        _set_period(col, periodish)
+    _set_labels(col, labels, period_span if periodish else None)
+    return col
+
+
+def _read_pieces(col: Column, pieces) -> tuple[list[str], int, list[tuple[str, int, int]]]:
+    """Sort the header pieces of *col* into period texts, labels and what marks the column.
+
+    Derived, remarks and tick-mark headers and units are set on *col*, as is the start of
+    an of-which group. Returns the period texts (top to bottom), the narrowest span of a
+    period piece and the labels as ``(text, span, row)``.
+    """
     periodish: list[str] = []
     period_span = 10**6
     labels: list[tuple[str, int, int]] = []
@@ -828,48 +871,71 @@ def _column(sh: _Sheet, band: list[int], c: int, vstart: int, right: int) -> Col
             continue
         t = str(v).strip()
         kind, *info = _header_text(t)
-        if kind == "unit line":
-            continue
         if kind == "derived":
             col.derived, tick = info
             if tick is not None:
                 col.tick = tick
-            continue
-        if kind == "period":
+        elif kind == "period":
             periodish.append(t)
             period_span = min(period_span, span)
-            continue
-        of_which, parts = info
-        if span > 1 and of_which:
-            col.group_start = lo
-        for period_text, units, label in parts:
-            if period_text is not None:
-                periodish.append(period_text)
+        elif kind == "parts":
+            of_which, parts = info
+            if span > 1 and of_which:
+                col.group_start = lo
+            texts = _add_parts(col, parts, span, r, labels)
+            periodish.extend(texts)
+            if texts:
                 period_span = min(period_span, span)
-                continue
-            col.units.extend(units)
-            if label is not None:
-                labels.append((label, span, r))
-    if periodish:
-        p = parse_period(" ".join(periodish))
-        if p is None:
-            col.period_problem = f"period label '{_short(' '.join(periodish))}' not understood"
-            if not _YEARISH.search(" ".join(periodish)):
-                col.status_only = parse_period(" ".join([*periodish, "2000"]))
-        else:
-            col.period = p
-    if labels and periodish and min(s for _t, s, _r in labels) > period_span:
-        # labels spanning several period columns are group headers over the periods
+    return periodish, period_span, labels
+
+
+def _add_parts(col: Column, parts: tuple, span: int, r: int, labels: list) -> list[str]:
+    """Add the units and labels of a header text's parts; return its period parts."""
+    periods = []
+    for period_text, units, label in parts:
+        if period_text is not None:
+            periods.append(period_text)
+            continue
+        col.units.extend(units)
+        if label is not None:
+            labels.append((label, span, r))
+    return periods
+
+
+def _set_period(col: Column, periodish: list[str]) -> None:
+    """Read the column's period from its period texts, or say why it cannot be read.
+
+    A status alone (``Sơ bộ`` with no year) is kept in ``status_only`` for
+    :func:`_infer_preliminary_year`.
+    """
+    text = " ".join(periodish)
+    p = parse_period(text)
+    if p is not None:
+        col.period = p
+        return
+    col.period_problem = f"period label '{_short(text)}' not understood"
+    if not _YEARISH.search(text):
+        col.status_only = parse_period(" ".join([*periodish, "2000"]))
+
+
+def _set_labels(col: Column, labels: list, period_span: int | None) -> None:
+    """Set the column's own labels and its parents' (the wider pieces above), Vietnamese first.
+
+    Labels spanning several period columns (*period_span*: the period's span, None when
+    the column has no period) are group headers over the periods.
+    """
+    if not labels:
+        return
+    if period_span is not None and min(s for _t, s, _r in labels) > period_span:
         col.parents = [t for t, _s, r in sorted(labels, key=lambda x: -x[2]) if not is_english(t)]
         col.period_group = True
-    elif labels:
-        own_span = min(s for _t, s, _r in labels)
-        own = [t for t, s, _r in labels if s == own_span]
-        col.own = [t for t in own if not is_english(t)]
-        col.own_en = [t for t in own if is_english(t)]
-        parents = [(t, r) for t, s, r in labels if s > own_span]
-        col.parents = [t for t, _r in sorted(parents, key=lambda x: -x[1]) if not is_english(t)]
-    return col
+        return
+    own_span = min(s for _t, s, _r in labels)
+    own = [t for t, s, _r in labels if s == own_span]
+    col.own = [t for t in own if not is_english(t)]
+    col.own_en = [t for t in own if is_english(t)]
+    parents = [(t, r) for t, s, r in labels if s > own_span]
+    col.parents = [t for t, _r in sorted(parents, key=lambda x: -x[1]) if not is_english(t)]
 
 
 def _short(t: str, n: int = 60) -> str:
@@ -882,7 +948,7 @@ def row_label(sh_or_grid, t: Table, r: int) -> str:
     grid = sh_or_grid.grid if isinstance(sh_or_grid, _Sheet) else sh_or_grid
     v = grid.value(r, t.label_col)
     if v is not None:
-        text = v.strip() if v.__class__ is str else cell_text(v)
+        text = cell_text(v)
         if text:
             return text
     vstart = min(t.value_cols) if t.value_cols else t.label_col + 1
@@ -896,33 +962,12 @@ def row_label(sh_or_grid, t: Table, r: int) -> str:
 
 
 def _classify(sh: _Sheet, t: Table, is_area) -> None:
-    n = len(t.data_rows)
+    """Set the table's layout (and row kind) from what its rows and value columns hold."""
     if not t.header_rows and not t.title_lines:
         t.message = "no header rows above the data"
         return
-    periods = areas = inds = 0
-    from .labels import match_indicator
-
-    # the row kind is decided on a sample of at most 40 rows spread over the table
-    sample = t.data_rows
-    if n > 40:
-        step = n / 40
-        sample = [t.data_rows[int(i * step)] for i in range(40)]
-        n = len(sample)
-    for r in sample:
-        v = sh.value(r, t.label_col)
-        lab = row_label(sh, t, r)
-        if parse_period(v if isinstance(v, (int, float)) else lab) is not None:
-            periods += 1
-            continue
-        if not lab:
-            continue
-        if _is_total_or_subtotal(lab) or is_area(lab):
-            areas += 1
-        elif match_indicator(label_key(lab)).id is not None:
-            inds += 1
+    periods, areas, inds, n = _count_row_kinds(sh, t, is_area)
     col_periods = sum(1 for c in t.columns.values() if c.period is not None)
-    col_labels = sum(1 for c in t.columns.values() if c.own or c.parents)
     if periods >= max(1, 0.5 * n):
         t.row_kind = "period"
         if col_periods:
@@ -939,6 +984,7 @@ def _classify(sh: _Sheet, t: Table, is_area) -> None:
         t.row_kind = "indicator"
         t.layout = "indicators_x_periods"
     else:
+        col_labels = sum(1 for c in t.columns.values() if c.own or c.parents)
         t.message = (
             f"rows are neither areas, periods nor indicators ({areas} area, {periods} period, "
             f"{inds} indicator labels in {n} data rows; {col_periods} period and "
@@ -946,21 +992,39 @@ def _classify(sh: _Sheet, t: Table, is_area) -> None:
         )
 
 
-_TOTAL = re.compile(
-    r"^(tong so|tong cong|toan tinh|ca tinh|tong|total|grand total)( total| ca tinh| toan tinh)?$"
-)
+def _count_row_kinds(sh: _Sheet, t: Table, is_area) -> tuple[int, int, int, int]:
+    """Count the period, area and indicator labels of the table's rows.
+
+    The rows are a sample of at most 40 spread over the table; returns the three counts
+    and the sample's size.
+    """
+    sample = t.data_rows
+    if len(sample) > 40:
+        step = len(sample) / 40
+        sample = [t.data_rows[int(i * step)] for i in range(40)]
+    periods = areas = inds = 0
+    for r in sample:
+        v = sh.value(r, t.label_col)
+        lab = row_label(sh, t, r)
+        if parse_period(v if isinstance(v, (int, float)) else lab) is not None:
+            periods += 1
+        elif not lab:
+            continue
+        elif _is_total_or_subtotal(lab) or is_area(lab):
+            areas += 1
+        elif match_indicator(label_key(lab)).id is not None:
+            inds += 1
+    return periods, areas, inds, len(sample)
+
+
+#: the province row of a table by district ("TỔNG SỐ - TOTAL", "Toàn tỉnh"), keyed
+_TOTAL = quirks.pattern(r"^({})( ({}))?$", "row_total", "row_total_suffix")
 #: "Cộng" with its tone marks: folded, it is also "Công" (the commune Công Bằng)
-_SUBTOTAL_TONED = re.compile(r"^(cộng|sub ?total)(\s|$)")
-_SUBTOTAL_ASCII = re.compile(r"^(cong|sub ?total)( (huyen|thanh pho|thi xa|tp|h)\b.*)?$")
-
-
-def _toned(label: str) -> str:
-    """Lower-case NFC text with diacritics kept, punctuation as spaces (PDF ``ƣ`` → ``ư``)."""
-    s = unicodedata.normalize("NFC", label).translate(_TONED_PDF).casefold()
-    return " ".join(re.sub(r"[^\w%]+", " ", s).split())
-
-
-_TONED_PDF = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\u00a0": " "})
+_SUBTOTAL_TONED = quirks.pattern(r"^({})(\s|$)", "row_subtotal")
+#: a sub-total typed without diacritics: "Cong" alone or before a unit type
+_SUBTOTAL_ASCII = quirks.pattern(
+    r"^({})( ({})\b.*)?$", "row_subtotal_ascii", "row_subtotal_ascii_unit"
+)
 
 
 @lru_cache(maxsize=65536)
@@ -974,7 +1038,7 @@ def _subtotal_word(label: str) -> bool:
     rest = split_units(label)[0]
     if rest.isascii():
         return bool(_SUBTOTAL_ASCII.match(key(rest)))
-    return bool(_SUBTOTAL_TONED.match(_toned(rest)))
+    return bool(_SUBTOTAL_TONED.match(toned_key(rest)))
 
 
 @lru_cache(maxsize=65536)

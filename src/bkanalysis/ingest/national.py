@@ -27,11 +27,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
+from bkanalysis.catalog import indicator, read_package_csv
 from bkanalysis.schema import OBSERVATION_COLUMNS, PROVINCE_CODE, vintage_for_year
 
+from . import quirks
 from .cells import SheetGrid, a1
 from .labels import (
     Period,
@@ -50,26 +53,41 @@ from .numbers import looks_like_value, parse_cell, text_convention
 
 __all__ = ["derive_study_area", "read_national_sheet"]
 
+#: label columns an office download may have left of its values (the census cubes have
+#: province, district, commune and part columns side by side)
 _MAX_LABEL_COLS = 6
-_TOTAL_WORDS = re.compile(r"^(tong so|tong cong|tong|chung|total|grand total|toan bo|cong chung)$")
-_AREA_TOTAL_WORDS = re.compile(
-    r"^(tong so|tong cong|toan tinh|ca tinh|total|grand total|toan thanh pho|toan quoc|ca nuoc)$"
-)
-_TOTAL_MARK = re.compile(r"\(\s*(tổng số|tổng|total)\s*\)\s*$", re.IGNORECASE)
+# NOTE: the word lists are layout quirks of the office's downloads, kept with their
+# reasons in data/ingest/table_words.csv; the templates say how each is matched.
+#: a total column of the header band (``Tổng số``, ``Chung`` of census tables), keyed
+_TOTAL_WORDS = quirks.pattern(r"^({})$", "column_total")
+#: a row label naming the table's whole area (``CẢ NƯỚC``, ``Toàn tỉnh``), keyed
+_AREA_TOTAL_WORDS = quirks.pattern(r"^({})$", "row_area_total")
+#: a measure whose total is marked in parentheses (``Dân số (Tổng số)``)
+_TOTAL_MARK = quirks.pattern(r"\(\s*({})\s*\)\s*$", "column_total_mark", flags=re.IGNORECASE)
+#: the unit type in front of an area name (``Huyện Ba Bể``, ``X. Bằng Thành``, ``2. Xã …``):
+#: tells a row of units from a part row (age, ethnic group) and the merged Thái Nguyên's
+#: communes from other labels; kept apart from ``admin.names`` because here a bare type
+#: word must be followed by a space and a numbering may precede it
 _UNIT_PREFIX = re.compile(
     r"^\s*(?:\d+[.)]\s*)?(huyện|quận|thị xã|thành phố|thị trấn|phường|xã|tp\.|tx\.|tt\.|h\.|x\.|"
     r"p\.|huyen|quan|thi xa|thanh pho|thi tran|phuong|xa)\s",
     re.IGNORECASE,
 )
-_DERIVED = re.compile(
-    r"\b(so sanh|so voi|tang giam|tang/giam|chenh lech|toc do|ty le tang|chi so phat trien|"
-    r"growth|change|index)\b"
-)
+#: columns computed from others (``Chỉ số phát triển``, ``Tốc độ``): the list of ``layouts``
+_DERIVED = quirks.pattern(r"\b({})\b", "column_derived")
+#: the census reference date of a title (``01/4/2019``): the table's year
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*((?:19|20)\d\d)(?!\d)")
+#: a year (1950–2099) in a title, a header piece, a sheet or a file name
 _YEAR = re.compile(r"(?<!\d)((?:19[5-9]|20\d)\d)(?!\d)")
-_TITLE_CUT = re.compile(r"\s+(?:phân theo|chia theo|theo)\s+|,|\(|:", re.IGNORECASE)
+#: where a title's indicator ends: before its breakdown (``DÂN SỐ PHÂN THEO HUYỆN``), a
+#: comma, a parenthesis or a colon
+_TITLE_CUT = quirks.pattern(r"\s+(?:{})\s+|,|\(|:", "title_cut", flags=re.IGNORECASE)
+#: a province named in a title (``… tỉnh Thái Nguyên năm 2026``): another province's table
 _PROVINCE_IN_TITLE = re.compile(r"(?:tỉnh|thành phố|tp\.?)\s+", re.IGNORECASE)
-_WHOLE = {"persons", "households", "communes", "facilities"}
+#: units whose values must be whole numbers (data/ingest/unit_kinds.csv)
+_WHOLE = quirks.whole_units()
+#: a column-numbering cell under the header (``A | 1 | 2``, ``(1)``, ``I``) of the office's
+#: Excel exports: no header piece
 _COLUMN_NUMBER = re.compile(r"^\s*\(?(?:\d{1,2}|[A-Za-z]|[IVX]{1,4})\)?[.)]?\s*$")
 #: Code of the province Bắc Kạn merged into on 1 July 2025 (Thái Nguyên, Resolution
 #: 202/2025/QH15); its 2025 units include the former Bắc Kạn's 37.
@@ -100,16 +118,12 @@ def _is_value(cell) -> bool:
 
 @lru_cache(maxsize=1)
 def _part_words() -> tuple[tuple[str, re.Pattern], ...]:
-    from bkanalysis.catalog import read_package_csv
-
     words = read_package_csv("ingest/part_words.csv")["word"]
     return tuple((w, re.compile(rf"(?<!\w){re.escape(w.lower())}(?!\w)")) for w in words)
 
 
 @lru_cache(maxsize=256)
 def _indicator_text(ind: str) -> str:
-    from bkanalysis.catalog import indicator
-
     row = indicator(ind)
     return unicodedata.normalize("NFC", f"{row['name_vi']} | {row['aliases']}").lower()
 
@@ -134,24 +148,23 @@ def _bare_unit(text: str) -> bool:
     ``Nam`` (male, a part) folds like ``Năm`` (year, a unit): a bare piece is a unit only
     when it is spelt as a unit of ``data/ingest/units.csv``.
     """
-    from bkanalysis.catalog import read_package_csv
-
-    known = _known_units()
-    if not known:
-        known.update(
-            " ".join(unicodedata.normalize("NFC", t).lower().split())
-            for t in read_package_csv("ingest/units.csv")["text"]
-        )
     t = " ".join(unicodedata.normalize("NFC", text).lower().strip("() ").split())
-    return t in known and parse_unit(text) is not None
+    return t in _known_units() and parse_unit(text) is not None
 
 
 @lru_cache(maxsize=1)
-def _known_units() -> set[str]:
-    return set()
+def _known_units() -> frozenset[str]:
+    """Return the unit texts of ``data/ingest/units.csv`` as spelt, lower-case NFC."""
+    return frozenset(
+        " ".join(unicodedata.normalize("NFC", t).lower().split())
+        for t in read_package_csv("ingest/units.csv")["text"]
+    )
 
 
-_STATUS_WORDS = re.compile(r"\b(sơ bộ|prel\.?|ước tính|ước)(?!\w)|\(\s*\*+\s*\)|\*+", re.IGNORECASE)
+#: a status word beside the year in a one-line header (``Sơ bộ 2022``), or a footnote mark
+_STATUS_WORDS = quirks.pattern(
+    r"\b({})(?!\w)|\(\s*\*+\s*\)|\*+", "column_status", flags=re.IGNORECASE
+)
 
 
 @lru_cache(maxsize=4096)
@@ -379,7 +392,8 @@ def _merged_province_rows(texts: dict, sheet: str, file_year: int | None):
     return None
 
 
-_CENSUS_TITLE = re.compile(r"\b(tong dieu tra|dieu tra|census)\b")
+#: a title naming the census or a survey (folded)
+_CENSUS_TITLE = quirks.pattern(r"\b({})\b", "title_census")
 
 
 def _census_table(texts: dict):
@@ -405,52 +419,22 @@ def _census_table(texts: dict):
 
 
 def _detect(grid: SheetGrid, file_year: int | None):
+    """Return the layout of a table beyond the study area in *grid*, or None.
+
+    The table is a list of the country's units, another province's table or a census
+    table of the province's own units; its first row is the first area with values to
+    its right, its label columns those between the area labels and the first value.
+    """
     texts = _label_texts(grid)
-    if not texts:
+    kind = _table_kind(grid, texts, file_year) if texts else None
+    if kind is None:
         return None
-    distinct = set(texts.values())
-    codes = set()
-    for t in distinct:
-        for v in ("2020", "2025"):
-            res = _national(_clean_area(t)[0], v)
-            if res is not None:
-                codes.add(res.code)
-    national = len(codes - {PROVINCE_CODE}) >= 2 and len(codes) >= 3
-    merged = None
-    if not national and not any(
-        _names_other_province(t) for (r, _c), t in texts.items() if r < 15 and len(t) > 10
-    ):
-        merged = _merged_province_rows(texts, grid.name, file_year) or _census_table(texts)
-        if merged is None:
-            return None  # neither a list of the country's units nor another province's table
-    last_value: dict[int, int] = {}
-    for (r, c), cell in grid.cells.items():
-        if _is_value(cell) and c > last_value.get(r, -1):
-            last_value[r] = c
-    if not last_value:
+    national, merged = kind
+    last_value = _last_value_cols(grid)
+    first = _first_area_row(texts, last_value, national=national) if last_value else None
+    if first is None:
         return None
-    by_row: dict[int, list[tuple[int, str]]] = {}
-    for (r, c), t in texts.items():
-        by_row.setdefault(r, []).append((c, t))
-    # the first row that is an area with values to its right (a numbering column left of
-    # the label is no value column)
-    first_row = None
-    label_start = None
-    for r in sorted(set(by_row) & set(last_value)):
-        for c, t in sorted(by_row[r]):
-            if c >= last_value[r]:
-                break
-            lab, _ = _clean_area(t)
-            if _is_area_total(lab) or _national(lab, "2020") or _national(lab, "2025"):
-                first_row, label_start = r, c
-                break
-            if not national and _UNIT_PREFIX.match(lab + " "):
-                first_row, label_start = r, c
-                break
-        if first_row is not None:
-            break
-    if first_row is None:
-        return None
+    first_row, label_start = first
     value_start = min(
         (
             c
@@ -464,15 +448,75 @@ def _detect(grid: SheetGrid, file_year: int | None):
     title_province = None
     if not national:
         lines = _title_lines(grid, first_row, value_start)
-        guess = vintage_for_year(file_year) if file_year else "2020"
-        yrs = {int(y) for line in lines for y in _YEAR.findall(line)}
-        if len(yrs) == 1:
-            guess = vintage_for_year(yrs.pop())
-        title_province = merged or _title_province(lines, guess)
+        title_province = merged or _title_province(lines, _title_vintage(lines, file_year))
         if title_province is None or (title_province.code == PROVINCE_CODE and merged is None):
             return None
     label_cols = list(range(label_start, value_start))
     return _Layout(grid, label_cols, value_start, first_row, title_province)
+
+
+def _table_kind(grid: SheetGrid, texts: dict, file_year: int | None):
+    """Return ``(national, merged)`` for a table this module reads, else None.
+
+    *national*: the labels name at least three of the country's units besides Bắc Kạn
+    (a list of the country's units); otherwise *merged* is the province of a table of
+    the merged Thái Nguyên or of a census table of the province's own units, or None when
+    the top of the sheet names another province (its title decides later).
+    """
+    codes = set()
+    for t in set(texts.values()):
+        for v in ("2020", "2025"):
+            res = _national(_clean_area(t)[0], v)
+            if res is not None:
+                codes.add(res.code)
+    if len(codes - {PROVINCE_CODE}) >= 2 and len(codes) >= 3:
+        return True, None
+    if any(_names_other_province(t) for (r, _c), t in texts.items() if r < 15 and len(t) > 10):
+        return False, None
+    merged = _merged_province_rows(texts, grid.name, file_year) or _census_table(texts)
+    if merged is None:
+        return None  # neither a list of the country's units nor another province's table
+    return False, merged
+
+
+def _last_value_cols(grid: SheetGrid) -> dict[int, int]:
+    """Return the last value column of each row that has a value."""
+    last_value: dict[int, int] = {}
+    for (r, c), cell in grid.cells.items():
+        if _is_value(cell) and c > last_value.get(r, -1):
+            last_value[r] = c
+    return last_value
+
+
+def _first_area_row(
+    texts: dict, last_value: dict[int, int], *, national: bool
+) -> tuple[int, int] | None:
+    """Return the first row naming an area with values to its right, and its label column.
+
+    A numbering column left of the label is no value column. Outside a list of the
+    country's units, a label with a unit type (``Huyện …``, ``Xã …``) is an area too.
+    """
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), t in texts.items():
+        by_row.setdefault(r, []).append((c, t))
+    for r in sorted(set(by_row) & set(last_value)):
+        for c, t in sorted(by_row[r]):
+            if c >= last_value[r]:
+                break
+            lab, _ = _clean_area(t)
+            if _is_area_total(lab) or _national(lab, "2020") or _national(lab, "2025"):
+                return r, c
+            if not national and _UNIT_PREFIX.match(lab + " "):
+                return r, c
+    return None
+
+
+def _title_vintage(lines: list[str], file_year: int | None) -> str:
+    """Return the vintage to read a title's province in: its single year's, else the file's."""
+    yrs = {int(y) for line in lines for y in _YEAR.findall(line)}
+    if len(yrs) == 1:
+        return vintage_for_year(yrs.pop())
+    return vintage_for_year(file_year) if file_year else "2020"
 
 
 def read_national_sheet(grid: SheetGrid, source_file: str):
@@ -530,6 +574,90 @@ def _single_year(text: str) -> int | None:
     return int(ys.pop()) if len(ys) == 1 else None
 
 
+def _read_header(path: list[str]) -> tuple[Period | None, str | None, str | None, str | None]:
+    """Return ``(period, measure, unit, problem)`` a column's header path states.
+
+    Every piece must be understood: a period, a measure matching an indicator, a unit, a
+    total word or a column number. A derived column, a part or another measure is the
+    column's problem (its cells are rejected with it).
+    """
+    header = " | ".join(path)
+    period = measure = unit = problem = None
+    for piece in [x for p in path for x in _split_year_piece(p)]:
+        if _COLUMN_NUMBER.match(piece):
+            continue  # a column-numbering row under the header: (1) (2) … or A B 1 2
+        p = _piece_period(piece)
+        if p is not None:
+            if period is not None and period != p:
+                problem = f"several periods in the column header '{_short(header)}'"
+            period = p
+            continue
+        if _DERIVED.search(fold(piece)):
+            problem = f"derived column '{_short(piece)}' (not an observation)"
+            break
+        piece_unit, piece_measure, piece_problem = _measure_piece(piece)
+        unit = piece_unit or unit
+        if piece_problem:
+            problem = piece_problem
+            break
+        if piece_measure is not None:
+            if measure is not None and measure != piece_measure:
+                problem = f"column header names several measures ({measure}, {piece_measure})"
+            measure = piece_measure
+    return period, measure, unit, problem
+
+
+def _piece_period(piece: str) -> Period | None:
+    """Return the period a header piece names (``2019``, ``Sơ bộ 2022``, ``2019 (*)``)."""
+    p = parse_period(piece) if _YEAR.search(piece) or not key(piece) else None
+    if p is None and re.fullmatch(r"\s*(?:19|20)\d\d\s*(?:\(\s*\*+\s*\)|\*+)?\s*", piece):
+        p = parse_period(re.sub(r"[()*]", " ", piece))
+    return p
+
+
+def _measure_piece(piece: str) -> tuple[str | None, str | None, str | None]:
+    """Return ``(unit, measure, problem)`` of a header piece that is no period.
+
+    A unit line or a bare unit gives the unit; ``(Nghìn người)`` after a measure too; a
+    total word (``Tổng số``) says nothing more; a measure must match an indicator whose
+    names hold the piece's part words (``Dân số nam`` is a part, not the population).
+    """
+    u = parse_unit_line(piece)
+    if u:
+        return u[0], None, None
+    rest, units = split_units(piece)
+    unit = units[0] if units else None
+    rest_k = key(_TOTAL_MARK.sub("", rest))
+    if not rest_k:
+        return unit, None, None
+    if _bare_unit(rest):
+        return rest, None, None
+    if _TOTAL_WORDS.match(rest_k) and not _TOTAL_MARK.search(rest):
+        return unit, None, None
+    lk = label_key(rest)
+    m = match_indicator(lk) if lk else None
+    if m is not None and m.id and not _unexplained_parts(rest, m.id):
+        return unit, m.id, None
+    why = f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"
+    return unit, None, why
+
+
+def _unit_factor(ind: str, declared: str | None) -> tuple[float, str | None]:
+    """Return the factor to the indicator's unit from the *declared* unit, or a problem.
+
+    A unit must be stated: a population without unit could be persons or thousands.
+    """
+    canon = indicator_unit(ind)
+    if declared is None:
+        return 1.0, f"unit mismatch: no unit stated for {ind} (unit {canon})"
+    pu = parse_unit(declared)
+    if pu is None:
+        return 1.0, f"unit mismatch: unknown unit '{declared}' for {ind} (unit {canon})"
+    if pu[0] != canon:
+        return 1.0, f"unit mismatch: '{declared}' is not {canon} ({ind})"
+    return pu[1], None
+
+
 class _Plan:
     __slots__ = ("factor", "header", "indicator", "period", "problem")
 
@@ -539,6 +667,27 @@ class _Plan:
         self.factor = factor
         self.problem = problem
         self.header = header
+
+
+@dataclass
+class _RowState:
+    """What the rows read so far tell the next one.
+
+    ``ctx``: the last label of each label column above; ``group``: the label of the last
+    row without values (an area whose units follow); ``province``: the last province row.
+    """
+
+    ctx: dict[int, str] = field(default_factory=dict)
+    group: str | None = None
+    province: object = None
+
+    def add_labels(self, labels: dict[int, str]) -> None:
+        """Put a row's labels in the context, in place of those from their first column on."""
+        if labels:
+            for c in list(self.ctx):
+                if c >= min(labels):
+                    del self.ctx[c]
+            self.ctx.update(labels)
 
 
 class _Reader:
@@ -649,57 +798,17 @@ class _Reader:
         return out
 
     def _plan(self, c: int, extra: str | None = None) -> _Plan:
+        """Return how column *c* is read (memoised): its period, indicator, factor, problem.
+
+        *extra* is a header piece from a second stub column of the row (see :meth:`read`).
+        The header path decides; the title fills in the period, indicator and unit it lacks.
+        """
         plan = self.plans.get((c, extra))
         if plan is not None:
             return plan
         path = self._path(c) + ([extra] if extra else [])
         header = " | ".join(path)
-        period = None
-        measure = None
-        unit = None
-        problem = None
-        for piece in [x for p in path for x in _split_year_piece(p)]:
-            if _COLUMN_NUMBER.match(piece):
-                continue  # a column-numbering row under the header: (1) (2) … or A B 1 2
-            k = key(piece)
-            p = parse_period(piece) if _YEAR.search(piece) or not k else None
-            if p is None and re.fullmatch(r"\s*(?:19|20)\d\d\s*(?:\(\s*\*+\s*\)|\*+)?\s*", piece):
-                p = parse_period(re.sub(r"[()*]", " ", piece))
-            if p is not None:
-                if period is not None and period != p:
-                    problem = f"several periods in the column header '{_short(header)}'"
-                period = p
-                continue
-            if _DERIVED.search(fold(piece)):
-                problem = f"derived column '{_short(piece)}' (not an observation)"
-                break
-            rest, units = split_units(piece)
-            rest_k = key(_TOTAL_MARK.sub("", rest))
-            u = parse_unit_line(piece)
-            if u:
-                unit = u[0]
-                continue
-            if units:
-                unit = units[0]
-            if not rest_k:
-                continue
-            if _bare_unit(rest):
-                unit = rest
-                continue
-            if _TOTAL_WORDS.match(rest_k) and not _TOTAL_MARK.search(rest):
-                continue
-            m = match_indicator(label_key(rest)) if label_key(rest) else None
-            if m is not None and m.id and _unexplained_parts(rest, m.id):
-                m = None  # 'Dân số nam': the label key matched, but the piece is a part
-            if m is not None and m.id:
-                if measure is not None and measure != m.id:
-                    problem = f"column header names several measures ({measure}, {m.id})"
-                measure = m.id
-                continue
-            problem = (
-                f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"
-            )
-            break
+        period, measure, unit, problem = _read_header(path)
         ind = measure or self.title_ind
         factor = 1.0
         if problem is None and period is None:
@@ -709,39 +818,25 @@ class _Reader:
         if problem is None and ind is None:
             problem = "no indicator: neither the column header nor the title names one"
         if problem is None:
-            canon = indicator_unit(ind)
-            declared = unit or self.title_unit
-            if declared is None:
-                problem = f"unit mismatch: no unit stated for {ind} (unit {canon})"
-            else:
-                pu = parse_unit(declared)
-                if pu is None:
-                    problem = f"unit mismatch: unknown unit '{declared}' for {ind} (unit {canon})"
-                elif pu[0] != canon:
-                    problem = f"unit mismatch: '{declared}' is not {canon} ({ind})"
-                else:
-                    factor = pu[1]
+            factor, problem = _unit_factor(ind, unit or self.title_unit)
         plan = self.plans[(c, extra)] = _Plan(period, ind, factor, problem, header)
         return plan
 
     # ------------------------------------------------------------- rows
     def read(self):
+        """Read the table's rows: ``(observations, rejects, message)``.
+
+        Rows without values are headings (an area whose units follow, a province); a row
+        under the first data row that looks like a header starts another table, whose
+        values are rejected.
+        """
         lay = self.lay
-        cells = self.grid.cells
-        rows = sorted({r for (r, _c) in cells if r >= lay.first_row})
-        ctx: dict[int, str] = {}
-        group = None  # (area record or reason, label) of the last area row without values
-        current_province = None  # NationalMatch of the last province row
+        rows = sorted({r for (r, _c) in self.grid.cells if r >= lay.first_row})
+        state = _RowState()
         n_rows = 0
         ended = None  # the row where a second header starts: the rest is not read
         for r in rows:
-            labels = {c: _text(cells[(r, c)].value) for c in lay.label_cols if (r, c) in cells}
-            labels = {c: t for c, t in labels.items() if t}
-            values = [
-                (c, cells[(r, c)])
-                for c in self.value_cols
-                if (r, c) in cells and _text(cells[(r, c)].value) != ""
-            ]
+            labels, values = self._row_cells(r)
             if ended is None and values and n_rows and _is_header_row(values, labels):
                 ended = r
             if ended is not None:
@@ -753,56 +848,73 @@ class _Reader:
                         "is not read (split the sheet or describe it with a sheet spec)",
                     )
                 continue
-            if labels:
-                deepest = max(labels)
-                for c in list(ctx):
-                    if c >= min(labels):
-                        del ctx[c]
-                ctx.update(labels)
+            state.add_labels(labels)
             if not values:
                 if labels:
-                    lab = labels[max(labels)]
-                    res = self._national_row(lab)
-                    if res is not None and res.level == "province":
-                        current_province = res
-                    group = lab
+                    self._heading_row(labels[max(labels)], state)
                 continue
             n_rows += 1
             if not labels:
                 self._reject_row(r, values, "row without label")
                 continue
-            lab = labels[deepest]
-            depth = lay.label_cols.index(deepest)
-            parents = [ctx[c] for c in lay.label_cols if c < deepest and c in ctx]
-            extra = None
-            if (
-                depth > 0
-                and parents
-                and lay.title_province is None
-                and self._national_row(lab) is None
-                and not _UNIT_PREFIX.match(_clean_area(lab)[0] + " ")
-                and self._national_row(parents[-1]) is not None
-            ):
-                # a second stub column under an area (``Chỉ tiêu``, ``Giới tính``): the row
-                # is the area's, and its label one more header piece (a measure or a part)
-                extra = _clean_area(lab)[0]
-                lab, depth, parents = parents[-1], depth - 1, parents[:-1]
-            area, province = self._area(lab, depth, parents, current_province, group)
-            if province is not None:
-                current_province = province
-            group = None
-            for c, cell in values:
-                self._cell(r, c, cell, area, lab, extra)
-        msg = (
-            f"{'country/regions/provinces' if lay.title_province is None else lay.title_province.name}"
-            f" table: {n_rows} data rows"
-        )
-        if self.obs and lay.title_province is not None:
+            self._data_row(r, labels, values, state)
+        return self.obs, self.rej, self._message(n_rows)
+
+    def _row_cells(self, r: int) -> tuple[dict[int, str], list]:
+        """Return the non-empty labels of row *r* by column, and its ``(column, cell)`` values."""
+        cells = self.grid.cells
+        labels = {c: _text(cells[(r, c)].value) for c in self.lay.label_cols if (r, c) in cells}
+        values = [
+            (c, cells[(r, c)])
+            for c in self.value_cols
+            if (r, c) in cells and _text(cells[(r, c)].value) != ""
+        ]
+        return {c: t for c, t in labels.items() if t}, values
+
+    def _heading_row(self, lab: str, state: _RowState) -> None:
+        """Note a row without values: the group of the rows below, maybe a province."""
+        res = self._national_row(lab)
+        if res is not None and res.level == "province":
+            state.province = res
+        state.group = lab
+
+    def _data_row(self, r: int, labels: dict[int, str], values: list, state: _RowState) -> None:
+        """Read the values of row *r*, labelled in its deepest label column."""
+        label_cols = self.lay.label_cols
+        deepest = max(labels)
+        lab = labels[deepest]
+        depth = label_cols.index(deepest)
+        parents = [state.ctx[c] for c in label_cols if c < deepest and c in state.ctx]
+        extra = None
+        if (
+            depth > 0
+            and parents
+            and self.lay.title_province is None
+            and self._national_row(lab) is None
+            and not _UNIT_PREFIX.match(_clean_area(lab)[0] + " ")
+            and self._national_row(parents[-1]) is not None
+        ):
+            # a second stub column under an area (``Chỉ tiêu``, ``Giới tính``): the row
+            # is the area's, and its label one more header piece (a measure or a part)
+            extra = _clean_area(lab)[0]
+            lab, depth, parents = parents[-1], depth - 1, parents[:-1]
+        area, province = self._area(lab, depth, parents, state.province, state.group)
+        if province is not None:
+            state.province = province
+        state.group = None
+        for c, cell in values:
+            self._cell(r, c, cell, area, lab, extra=extra)
+
+    def _message(self, n_rows: int) -> str:
+        """Return the sheet's message; add the derived study-area values of a merged table."""
+        tp = self.lay.title_province
+        msg = f"{'country/regions/provinces' if tp is None else tp.name} table: {n_rows} data rows"
+        if self.obs and tp is not None:
             derived = _derived_records(self.obs)
             if derived:
                 msg += f"; {len(derived)} study-area (06) values derived from its 2025 units"
             self.obs += derived
-        return self.obs, self.rej, msg
+        return msg
 
     def _national_row(self, lab: str):
         name, _ = _clean_area(lab)
@@ -819,42 +931,17 @@ class _Reader:
         name, _marked = _clean_area(lab)
         tp = self.lay.title_province
         if tp is not None:
-            if _is_area_total(name):
-                fixed = self._fixed(tp, "province")
-                if tp.code == _MERGED and not self.merged_has_others:
-
-                    def ambiguous(year, fixed=fixed, n=name):
-                        if vintage_for_year(year) != "2025":
-                            return fixed(year)
-                        return (
-                            f"total row '{_short(n)}' of a table of the former Bắc Kạn's units "
-                            "only: the merged province's or the former province's total? "
-                            "(not read; 06 is derived from the units)"
-                        )
-
-                    return ambiguous, None
-                return fixed, None
-            return self._sub_unit(name, tp, parents), None
+            return self._area_in_province(name, tp, parents), None
         res = self._national_row(lab)
         if res is not None and depth == 0:
             return self._national_decision(res, name), (res if res.level == "province" else None)
         if res is not None and res.level == "province":
             return self._national_decision(res, name), res
         if _is_area_total(name) and depth == 0:
-            if current_province is None and group is None:
-                return self._national_decision(_country()), None
-            gres = self._national_row(group) if group else None
-            if gres is not None:
-                return self._national_decision(gres, _clean_area(group)[0]), None
-            return (
-                lambda y, n=name: f"total row '{_short(n)}' under a row that is not an area"
-            ), None
+            return self._total_row(name, current_province, group), None
         # a district/commune or a part under its province
-        province = None
-        for p in reversed(parents):
-            province = self._national_row(p)
-            if province is not None:
-                break
+        rows = map(self._national_row, reversed(parents))
+        province = next((res for res in rows if res is not None), None)
         if province is None and depth == 0:
             province = current_province
         if province is None or province.level != "province":
@@ -864,6 +951,41 @@ class _Reader:
                 )
             ), None
         return self._sub_unit(name, province, parents), None
+
+    def _area_in_province(self, name, tp, parents):
+        """Return the area decision of a row of another province's table (*tp*).
+
+        The total row is that province; in a table of the merged Thái Nguyên holding only
+        the former Bắc Kạn's units, a 2025+ total is ambiguous (06 is derived instead).
+        """
+        if not _is_area_total(name):
+            return self._sub_unit(name, tp, parents)
+        fixed = self._fixed(tp, "province")
+        if tp.code != _MERGED or self.merged_has_others:
+            return fixed
+
+        def ambiguous(year, fixed=fixed, n=name):
+            if vintage_for_year(year) != "2025":
+                return fixed(year)
+            return (
+                f"total row '{_short(n)}' of a table of the former Bắc Kạn's units "
+                "only: the merged province's or the former province's total? "
+                "(not read; 06 is derived from the units)"
+            )
+
+        return ambiguous
+
+    def _total_row(self, name, current_province, group):
+        """Return the decision of a total row of a list of units.
+
+        Before any area it is the country, else the area of the row without values above.
+        """
+        if current_province is None and group is None:
+            return self._national_decision(_country())
+        gres = self._national_row(group) if group else None
+        if gres is not None:
+            return self._national_decision(gres, _clean_area(group)[0])
+        return lambda y, n=name: f"total row '{_short(n)}' under a row that is not an area"
 
     def _fixed(self, res, level):
         def decide(year, res=res):
@@ -940,7 +1062,7 @@ class _Reader:
         for c, cell in values:
             self.rej.append((self.src, self.sheet, self.addr(r, c), _raw(cell), reason))
 
-    def _cell(self, r, c, cell, area, lab, extra=None):
+    def _cell(self, r, c, cell, area, lab, *, extra=None):
         addr = self.addr(r, c)
         plan = self._plan(c, extra)
         try:

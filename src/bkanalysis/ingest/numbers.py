@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from bkanalysis.catalog import read_package_csv
+
+from . import quirks
 from .cells import Cell
 
 __all__ = [
@@ -47,22 +50,25 @@ class ParsedValue:
     reason: str | None = None
 
 
+#: spaces of text copied from PDFs and web pages (no-break, narrow, thin, zero-width)
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200b": ""})
+#: a minus typed as U+2212 or a dash (``–5``) by word processors
 _SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
+#: a footnote mark after a number (``73,4*``, ``12(1)``, ``5²``): the mark's note gives the
+#: status, the number stays
 _FOOTNOTE = re.compile(r"\s*(?:\(\s*\*+\s*\)|\*+|\(\s*\d{1,2}\s*\)|[¹²³⁰⁴-⁹]+)\s*$")
+#: ``- 5``: a sign separated from its number
 _SIGN_SPACE = re.compile(r"^([-+])\s+")
 _CORE = re.compile(r"^[-+]?\d[\d., ]*$")
-_QUALIFIER = re.compile(
-    r"^(khoảng|trên|dưới|gần|hơn|đạt|tăng|giảm|từ|tối thiểu|tối đa|ít nhất|về|>|<|≥|≤|~|±|≈)",
-    re.IGNORECASE,
-)
+#: words and signs before a number that make it a bound or an estimate (``Khoảng 6``,
+#: ``Trên 90``, ``≥ 80``): data/ingest/table_words.csv, with the reason for each
+_QUALIFIER = quirks.pattern("^({})", "value_qualifier", flags=re.IGNORECASE)
+#: a range (``1 - 1,5``, ``5 ÷ 7``, ``5 đến 7``) written where one value was asked for
 _RANGE = re.compile(r"^\s*[-+]?\d[\d.,]*\s*(?:-|–|—|÷|đến|to)\s*[-+]?\d[\d.,]*\s*%?\s*$")
 
 
 @lru_cache(maxsize=1)
 def _markers() -> frozenset[str]:
-    from bkanalysis.catalog import read_package_csv
-
     df = read_package_csv("ingest/missing_markers.csv")
     return frozenset(df["marker"].str.casefold())
 
@@ -224,7 +230,7 @@ def parse_cell(cell: Cell, convention: str | None = None) -> ParsedValue:
     if cell.is_formula and not cell.has_cached:
         return ParsedValue(None, reason=R_FORMULA)
     v = cell.value
-    if v.__class__ is str:
+    if isinstance(v, str):
         return _parse_text(v, convention)
     if isinstance(v, bool):
         return ParsedValue(None, reason=f"{R_NOT_NUMBER} (boolean)")

@@ -23,6 +23,7 @@ import codecs
 import csv
 import io
 import itertools
+import math
 import os
 import re
 import unicodedata
@@ -36,6 +37,7 @@ __all__ = ["looks_like_px", "read_csv_grids", "read_px_grids"]
 
 #: Read at most this many bytes of a text table.
 MAX_TEXT_BYTES = 256 * 1024 * 1024
+#: keywords every PC-Axis file of the office's PX-Web has near its start (two are enough)
 _PX_KEYWORDS = re.compile(rb"(?:^|;)\s*(?:CHARSET|AXIS-VERSION|STUB|HEADING|DATA)\s*=", re.M)
 
 
@@ -123,6 +125,7 @@ def looks_like_px(head: bytes) -> bool:
     return len(_PX_KEYWORDS.findall(view)) >= 2
 
 
+#: one ``KEYWORD[lang]("variable")=`` entry of the PC-Axis grammar
 _PX_ENTRY = re.compile(
     r'\s*([A-Z][A-Z0-9-]*)(?:\[([^\]]*)\])?(?:\(("(?:[^"]|"")*"(?:\s*,\s*"(?:[^"]|"")*")*)\))?\s*=',
     re.S,
@@ -198,65 +201,90 @@ def read_px_grids(path: str | os.PathLike) -> list[SheetGrid]:
     ('Dân số trung bình (ĐVT: Nghìn người)', '2019', 'Bắc Kạn', '..')
     """
     path = Path(path)
+    entries = _px_file_entries(path)
+    stub = _px_strings(_px_get(entries, "STUB") or "")
+    heading = _px_strings(_px_get(entries, "HEADING") or "")
+    if not heading and not stub:
+        raise UnreadableFileError(path, "PC-Axis file without STUB or HEADING")
+    values = _px_values(path, entries, stub + heading)
+    tokens = _px_data(_px_get(entries, "DATA") or "")
+    n_rows = math.prod(len(values[var]) for var in stub)
+    n_cols = math.prod(len(values[var]) for var in heading)
+    if len(tokens) != n_rows * n_cols:
+        raise UnreadableFileError(
+            path, f"PC-Axis DATA holds {len(tokens)} values, expected {n_rows} × {n_cols}"
+        )
+    title = _px_title(entries)
+    cells = {(0, 0): Cell(title)} if title else {}
+    cells.update(_px_cells(stub, heading, values, tokens))
+    return [SheetGrid(path.name, cells)]
+
+
+def _px_file_entries(path: Path) -> dict[tuple[str, str | None, str | None], str]:
+    """Decode a PC-Axis file (its ``CODEPAGE``, else Windows-1258) and split its entries."""
     data = _read_bytes(path)
     head = data[:4096].decode("latin-1")
     cp = re.search(r'CODEPAGE\s*=\s*"([^"]+)"', head)
     text = _decode(path, data, px_codepage=cp.group(1) if cp else "cp1258")
     try:
-        entries = _px_entries(text)
+        return _px_entries(text)
     except ValueError as exc:
         raise UnreadableFileError(path, f"not a readable PC-Axis file ({exc})") from None
 
-    def get(kw, var=None):
-        for (k, lang, v), value in entries.items():
-            if k == kw and lang is None and v == var:
-                return value
-        return None
 
-    stub = _px_strings(get("STUB") or "")
-    heading = _px_strings(get("HEADING") or "")
-    if not heading and not stub:
-        raise UnreadableFileError(path, "PC-Axis file without STUB or HEADING")
+def _px_get(entries: dict, kw: str, var: str | None = None) -> str | None:
+    """Return the raw value of keyword *kw* (of variable *var*) in the default language."""
+    for (k, lang, v), value in entries.items():
+        if k == kw and lang is None and v == var:
+            return value
+    return None
+
+
+def _px_values(path: Path, entries: dict, variables: list[str]) -> dict[str, list[str]]:
+    """Return the values of each variable, a content variable's with their units.
+
+    One unit per value of the content variable: ``UNITS("Dân số trung bình")="Nghìn
+    người"`` makes the value ``Dân số trung bình (Nghìn người)``.
+    """
     values = {}
-    for var in stub + heading:
-        raw = get("VALUES", var)
+    for var in variables:
+        raw = _px_get(entries, "VALUES", var)
         if raw is None:
             raise UnreadableFileError(path, f"PC-Axis file: no VALUES for '{var}'")
         values[var] = _px_strings(raw)
-    cont = " ".join(_px_strings(get("CONTVARIABLE") or ""))
-    if cont in values:
-        # one unit per value of the content variable: UNITS("Dân số trung bình")="Nghìn người"
-        for i, v in enumerate(values[cont]):
-            unit = " ".join(_px_strings(get("UNITS", v) or ""))
-            if unit and unit.lower() not in v.lower():
-                values[cont][i] = f"{v} ({unit})"
-    tokens = _px_data(get("DATA") or "")
-    n_rows = 1
-    for var in stub:
-        n_rows *= len(values[var])
-    n_cols = 1
-    for var in heading:
-        n_cols *= len(values[var])
-    if len(tokens) != n_rows * n_cols:
-        raise UnreadableFileError(
-            path, f"PC-Axis DATA holds {len(tokens)} values, expected {n_rows} × {n_cols}"
-        )
-    title = " ".join(_px_strings(get("TITLE") or "")) or " ".join(
-        _px_strings(get("CONTENTS") or "")
+    cont = " ".join(_px_strings(_px_get(entries, "CONTVARIABLE") or ""))
+    for i, v in enumerate(values.get(cont, [])):
+        unit = " ".join(_px_strings(_px_get(entries, "UNITS", v) or ""))
+        if unit and unit.lower() not in v.lower():
+            values[cont][i] = f"{v} ({unit})"
+    return values
+
+
+def _px_title(entries: dict) -> str:
+    """Return the title (``TITLE``, else ``CONTENTS``) with the units as ``(ĐVT: …)``."""
+    title = " ".join(_px_strings(_px_get(entries, "TITLE") or "")) or " ".join(
+        _px_strings(_px_get(entries, "CONTENTS") or "")
     )
-    units = " ".join(_px_strings(get("UNITS") or ""))
+    units = " ".join(_px_strings(_px_get(entries, "UNITS") or ""))
     if units and units.lower() not in title.lower():
         title = f"{title} (ĐVT: {units})" if title else f"ĐVT: {units}"
+    return title
+
+
+def _px_cells(
+    stub: list[str], heading: list[str], values: dict[str, list[str]], tokens: list[str]
+) -> dict[tuple[int, int], Cell]:
+    """Lay out the cells as the office's Excel export: header rows from row 3, then the data.
+
+    One header row per heading variable, each value repeated over the columns it spans;
+    one label column per stub variable, a label written when it changes.
+    """
     cells: dict[tuple[int, int], Cell] = {}
-    if title:
-        cells[(0, 0)] = Cell(title)
+    n_cols = math.prod(len(values[var]) for var in heading)
     top = 2
     left = max(len(stub), 1)
-    # header rows: one per heading variable, each value repeated over the columns it spans
     for h, var in enumerate(heading):
-        span = 1
-        for later in heading[h + 1 :]:
-            span *= len(values[later])
+        span = math.prod(len(values[later]) for later in heading[h + 1 :])
         for j in range(n_cols):
             cells[(top + h, left + j)] = Cell(values[var][(j // span) % len(values[var])])
     first = top + len(heading)
@@ -265,14 +293,12 @@ def read_px_grids(path: str | os.PathLike) -> list[SheetGrid]:
     for i, combo in enumerate(combos):
         r = first + i
         for s, label in enumerate(combo):
-            # a label is written when it changes (as in the office's exports)
             if i == 0 or combo[: s + 1] != prev[: s + 1]:
                 cells[(r, s)] = Cell(label)
         prev = combo
         for j in range(n_cols):
-            tok = tokens[i * n_cols + j]
-            cells[(r, left + j)] = Cell(tok)
-    return [SheetGrid(path.name, cells)]
+            cells[(r, left + j)] = Cell(tokens[i * n_cols + j])
+    return cells
 
 
 def _px_data(raw: str) -> list[str]:
