@@ -1,4 +1,4 @@
-"""Tests of bkanalysis.pipeline (build, build_command, load_observations)."""
+"""Tests of bkanalysis.pipeline (build, load_observations) and the build command."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bkanalysis.commands import build_command
 from bkanalysis.errors import BkError
-from bkanalysis.pipeline import build, build_command, find_workbooks, load_observations
+from bkanalysis.pipeline import build, find_workbooks, load_observations
 
 DATA = Path(__file__).parent / "data" / "ingest"
 

@@ -21,19 +21,42 @@ properties and zip entry times, so identical inputs give identical bytes.
 from __future__ import annotations
 
 import datetime as _dt
+import fnmatch
 import io
 import math
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import docx
+import yaml
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt, RGBColor
+from PIL import Image
+
+from .catalog import load_indicators
+from .config import get_paths
 from .errors import BkError, CatalogError
+from .io import write_bytes_atomic
+from .labels import format_number, target_condition, unit_decimals, unit_label
+from .observations import load_observations
+from .plotting._common import theme_label
+from .plotting.export import read_manifest
+from .progress import assess
+from .progress.assessment import MODERATE_RATIO, ON_TRACK_RATIO, is_missing
+from .progress.output import DATA_STATUS_LABELS, status_labels
+from .provenance import is_synthetic, load_sources
+from .schema import ASSESSMENT_STATUSES
+from .targets import _catalog_rows, load_targets
 
 if TYPE_CHECKING:
-    import argparse
-
     import pandas as pd
 
     from .config import Paths
@@ -41,7 +64,6 @@ if TYPE_CHECKING:
 __all__ = [
     "THEMES",
     "BriefInputs",
-    "brief_command",
     "brief_document",
     "brief_inputs",
     "brief_path",
@@ -66,10 +88,6 @@ _DARK_STATUS = {"met", "deteriorating", "missed"}
 # --------------------------------------------------------------------------- texts
 @lru_cache(maxsize=1)
 def _brief_yml() -> dict:
-    import unicodedata
-    from importlib import resources
-
-    import yaml
 
     text = resources.files("bkanalysis.data").joinpath("brief.yml").read_text(encoding="utf-8")
     doc = yaml.safe_load(unicodedata.normalize("NFC", text))
@@ -95,7 +113,6 @@ def _t(key: str, lang: str, **values: Any) -> str:
 
 
 def _theme_label(theme: str, lang: str) -> str:
-    from .plotting._common import theme_label
 
     return theme_label(theme, lang)
 
@@ -141,13 +158,8 @@ def brief_inputs(
     BkError
         When there is no processed data (run ``bkanalysis build``).
     """
-    from .config import get_paths
-    from .plotting.export import read_manifest
-    from .progress import _load_processed, assess
-    from .provenance import load_sources
-
     paths = paths or get_paths()
-    observations = _load_processed(paths.processed)
+    observations = load_observations(paths.processed)
     assessment = assess(observations, as_of=year, method=method)
     sources = load_sources(paths.raw, missing_ok=True)
     figures = find_figures_dir(paths, lang)
@@ -175,10 +187,8 @@ def _theme_summary(sub: pd.DataFrame, theme: str, lang: str) -> str:
 
 
 def _status_counts(rows: pd.DataFrame, lang: str) -> str:
-    from .progress import _status_labels
-    from .schema import ASSESSMENT_STATUSES
 
-    labels = _status_labels(lang)
+    labels = status_labels(lang)
     counts = rows["status"].value_counts()
     # NOTE: in the order of statuses.csv (achieved … insufficient data), as on the dashboard
     order = [s for s in labels if s in ASSESSMENT_STATUSES]
@@ -192,7 +202,6 @@ def _latest_year(rows: pd.DataFrame) -> int | None:
 
 
 def _value_text(value: float, unit: str, lang: str) -> str:
-    from .labels import format_number, unit_decimals, unit_label
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -203,37 +212,32 @@ def _value_text(value: float, unit: str, lang: str) -> str:
 
 def _target_text(target: dict, info: dict, lang: str) -> str:
     """Return the indicator name and the condition, units in *lang* (``≥ 10 tiêu chí``)."""
-    from .labels import target_condition
-
     return f"{info[f'name_{lang}']}: {target_condition(target, info, lang)}"
 
 
 def _status_rows(rows: pd.DataFrame, targets: pd.DataFrame, lang: str) -> list[dict]:
     """Display rows of the status table (one per target of *rows*, registry order)."""
-    from .progress import _DATA_STATUS, _status_labels
-    from .targets import _catalog_rows
-
     cat = _catalog_rows()
     reg = targets.set_index("target_id", drop=False)
-    labels = _status_labels(lang)
+    labels = status_labels(lang)
     k = 0 if lang == "vi" else 1
     out = []
     for r in rows.to_dict("records"):
         info = cat[r["indicator_id"]]
         target = reg.loc[r["target_id"]].to_dict()
         latest = "–"
-        if r["latest_year"] is not None and not _isna(r["latest_year"]):
+        if r["latest_year"] is not None and not is_missing(r["latest_year"]):
             latest = (
                 f"{_value_text(r['latest_value'], info['unit'], lang)} ({int(r['latest_year'])}"
             )
-            kind = _DATA_STATUS.get(r["data_status"], ("", ""))[k]
+            kind = DATA_STATUS_LABELS.get(r["data_status"], ("", ""))[k]
             if r["data_status"] not in ("", "actual") and kind:
                 latest += f", {kind}"
             latest += ")"
         gap = r["gap"]
         gap_text = (
             _value_text(gap, info["unit"], lang)
-            if gap is not None and not _isna(gap) and gap > 0
+            if gap is not None and not is_missing(gap) and gap > 0
             else _t("gap_none", lang)
         )
         out.append(
@@ -252,16 +256,8 @@ def _status_rows(rows: pd.DataFrame, targets: pd.DataFrame, lang: str) -> list[d
     return out
 
 
-def _isna(x) -> bool:
-    from .progress import _isna as isna
-
-    return isna(x)
-
-
 def _theme_figures(manifest: pd.DataFrame | None, theme: str, year: int | None) -> list[dict]:
     """Manifest rows of the headline figures of *theme* (patterns in brief.yml), in order."""
-    import fnmatch
-
     if manifest is None or manifest.empty:
         return []
     patterns = _brief_yml()["headline_figures"].get(theme, [])
@@ -285,7 +281,7 @@ def _theme_figures(manifest: pd.DataFrame | None, theme: str, year: int | None) 
 def _figure_width_cm(row: dict, png: Path) -> float:
     """Intended width: the manifest's ``width_cm``, else the PNG's width at 300 dpi."""
     value = row.get("width_cm")
-    text = "" if value is None or _isna(value) else str(value).strip()
+    text = "" if value is None or is_missing(value) else str(value).strip()
     if text:
         try:
             width = float(text)
@@ -293,7 +289,6 @@ def _figure_width_cm(row: dict, png: Path) -> float:
             width = math.nan
         if width > 0:
             return width
-    from PIL import Image
 
     with Image.open(png) as img:
         width_cm = img.size[0] / 300 * 2.54
@@ -303,8 +298,6 @@ def _figure_width_cm(row: dict, png: Path) -> float:
 # --------------------------------------------------------------------------- docx helpers
 def _set_run_font(element, size_pt: float | None = None) -> None:
     """Set Times New Roman on every script of a style's or run's rPr (no theme fonts)."""
-    from docx.oxml.ns import qn
-
     rpr = element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -317,9 +310,6 @@ def _set_run_font(element, size_pt: float | None = None) -> None:
 
 
 def _setup_styles(doc, lang: str) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt, RGBColor
 
     styles = doc.styles
     normal = styles["Normal"]
@@ -374,8 +364,6 @@ def _setup_styles(doc, lang: str) -> None:
 
 
 def _page_setup(doc) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
 
     section = doc.sections[0]
     section.page_width = Mm(PAGE_MM["width"])
@@ -393,8 +381,6 @@ def _page_setup(doc) -> None:
 
 def _add_field(paragraph, instruction: str, result: str, *, size=None) -> None:
     """Append a complex field (``PAGE``, ``SEQ …``) with a cached *result* to *paragraph*."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     def run_with(child):
         run = paragraph.add_run()
@@ -422,8 +408,6 @@ def _add_field(paragraph, instruction: str, result: str, *, size=None) -> None:
 
 
 def _shade(cell, hex_colour: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     tcpr = cell._tc.get_or_add_tcPr()
     shd = OxmlElement("w:shd")
@@ -434,8 +418,6 @@ def _shade(cell, hex_colour: str) -> None:
 
 
 def _repeat_header(row) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     trpr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
@@ -444,10 +426,6 @@ def _repeat_header(row) -> None:
 
 
 def _add_notice(doc, lang: str, n_synthetic: int) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
 
     para = doc.add_paragraph()
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -470,9 +448,6 @@ def _add_notice(doc, lang: str, n_synthetic: int) -> None:
 
 
 def _add_status_table(doc, rows: list[dict], lang: str) -> None:
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt, RGBColor
 
     widths = (6.3, 1.8, 3.3, 2.8, 2.3)  # cm, 16.5 cm = the text width
     heads = ("col_target", "col_deadline", "col_latest", "col_status", "col_gap")
@@ -538,9 +513,6 @@ class _Counter:
 
 def _add_figure(doc, row: dict, folder: Path, lang: str, counter: _Counter) -> bool:
     """Insert a figure with its numbered caption and source line; False if the PNG is missing."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
-
     png = folder / f"{row['name']}.png"
     if not png.is_file():
         doc.add_paragraph(_t("figure_missing_file", lang, name=row["name"]))
@@ -597,8 +569,6 @@ def _theme_notes(
     theme: str, rows: pd.DataFrame, observations: pd.DataFrame, lang: str
 ) -> list[str]:
     """Return the notes that apply to a theme: its indicators' notes, the 2025 units."""
-    from .catalog import load_indicators
-
     notes = []
     per_indicator = _brief_yml()["indicator_notes"]
     for ind in dict.fromkeys(rows["indicator_id"]):
@@ -634,13 +604,6 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
     docx.document.Document
         ``inputs.notes`` receives one line per problem met (no figures, a missing PNG).
     """
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    from .progress import MODERATE_RATIO, ON_TRACK_RATIO
-    from .provenance import is_synthetic
-    from .targets import load_targets
-
     if lang not in _LANGS:
         raise BkError(f"lang must be 'vi' or 'en', got {lang!r}")
     if theme not in THEMES:
@@ -831,9 +794,6 @@ def write_brief(
     ...
     bkanalysis.errors.BkError: lang must be 'vi' or 'en', got 'fr'
     """
-    from .config import get_paths
-    from .io import write_bytes_atomic
-
     if lang not in _LANGS:
         raise BkError(f"lang must be 'vi' or 'en', got {lang!r}")
     if theme not in THEMES:
@@ -845,24 +805,3 @@ def write_brief(
         as_of = inputs.assessment["as_of"].dropna()
         path = brief_path(paths, lang, int(as_of.iloc[0]) if not as_of.empty else year)
     return write_bytes_atomic(Path(path), _docx_bytes(doc)), inputs.notes
-
-
-def brief_command(args: argparse.Namespace) -> int:
-    """``bkanalysis brief [--year Y] [--lang vi|en] [--theme T] [--out PATH]``.
-
-    Writes the brief; when the figures are missing (``bkanalysis report`` not run) the
-    text parts are still written and one line says how to add the figures.
-    """
-    import sys
-
-    out, notes = write_brief(
-        getattr(args, "out", None),
-        year=getattr(args, "year", None),
-        lang=getattr(args, "lang", None) or "vi",
-        theme=getattr(args, "theme", None) or "all",
-    )
-    for note in dict.fromkeys(notes):
-        print(f"bkanalysis brief: {note}", file=sys.stderr)
-    lang = getattr(args, "lang", None) or "vi"
-    print(("Đã ghi" if lang == "vi" else "Written") + f": {out}")
-    return 0

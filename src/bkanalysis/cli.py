@@ -1,32 +1,32 @@
-"""Command-line interface: ``bkanalysis build | status | report | targets | boundaries | brief``.
+"""Command-line interface: ``bkanalysis build | status | report | targets | review | boundaries | brief``.
 
-The parser lives here; each command's work lives in its own module and is imported
-only when that command runs, so ``bkanalysis --help`` is instant. A command returns an
-exit status; a :class:`~bkanalysis.errors.BkError` becomes a one-line message on
-stderr and exit status 1.
+The parser lives here; the commands live in :mod:`bkanalysis.commands` (``report`` still
+in :mod:`bkanalysis.report`), imported only when a command runs, so ``bkanalysis --help``
+is instant. A command returns an exit status; a :class:`~bkanalysis.errors.BkError`
+becomes a one-line message on stderr and exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import BkError, NotImplementedYetError
+from .errors import BkError
 
 # command -> "module:function"; the function takes the parsed arguments and returns
 # an exit status.
 COMMANDS: dict[str, str] = {
-    "build": "bkanalysis.pipeline:build_command",
-    "status": "bkanalysis.progress:status_command",
+    "build": "bkanalysis.commands:build_command",
+    "status": "bkanalysis.commands:status_command",
     "report": "bkanalysis.report:report_command",
-    "targets": "bkanalysis.targets:targets_command",
+    "targets": "bkanalysis.commands:targets_command",
     "boundaries": "bkanalysis.admin.boundaries:boundaries_command",
-    "review": "bkanalysis.review:review_command",
-    "brief": "bkanalysis.brief:brief_command",
+    "review": "bkanalysis.commands:review_command",
+    "brief": "bkanalysis.commands:brief_command",
 }
 
 
@@ -128,17 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _resolve(command: str):
+    """Return the function that runs *command* (imported now, see ``COMMANDS``)."""
     module_name, func_name = COMMANDS[command].split(":")
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:  # a parent package is missing
-        spec = None
-    if spec is None:
-        raise NotImplementedYetError(f"'{command}' is not implemented yet")
-    func = getattr(importlib.import_module(module_name), func_name, None)
-    if func is None:
-        raise NotImplementedYetError(f"'{command}' is not implemented yet")
-    return func
+    return getattr(importlib.import_module(module_name), func_name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,16 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(_resolve(args.command)(args) or 0)
-    except NotImplementedYetError as exc:
-        print(f"bkanalysis {args.command}: {exc}", file=sys.stderr)
-        return 2
     except BkError as exc:
         print(f"bkanalysis {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # NOTE: `bkanalysis targets | head` closes the pipe early; that is not an error.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .build_summary import BuildResult
+from .build_summary import BuildResult, NeedsReviewError, strict_problems
 from .errors import BkError
 from .mdtable import md_rows, md_table
 from .observations import load_observations  # re-exported: its home is observations
@@ -37,7 +37,7 @@ from .observations import load_observations  # re-exported: its home is observat
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BuildResult", "build", "build_command", "find_workbooks", "load_observations"]
+__all__ = ["BuildResult", "build", "find_workbooks", "load_observations"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".px")
 _KEY = ["indicator_id", "area_code", "admin_vintage", "year", "status"]
@@ -83,8 +83,9 @@ def build(
     out : path-like, optional
         Output folder (default: ``get_paths().processed``); created if needed.
     strict : bool, default False
-        Kept for the command line (``--strict`` fails on what needs a person, see
-        :mod:`bkanalysis.build_summary`); the outputs are the same.
+        Fail on what needs a person (:func:`bkanalysis.build_summary.strict_problems`):
+        raise :class:`~bkanalysis.build_summary.NeedsReviewError` once the outputs are
+        written (they are the same as without *strict*).
     progress : bool, default True
         One line per file and a summary on stderr.
 
@@ -97,6 +98,8 @@ def build(
     BkError
         If *raw* is not a folder, a sheet spec is malformed or ``SOURCES.yml`` has an
         error (:func:`bkanalysis.provenance.check_sources`; nothing is written then).
+    NeedsReviewError
+        With *strict*, when something needs review (the outputs are written).
 
     Examples
     --------
@@ -113,7 +116,11 @@ def build(
     from ._gc import relaxed_gc
 
     with relaxed_gc():
-        return _build(raw, out, progress=progress)
+        res = _build(raw, out, progress=progress)
+    problems = strict_problems(res) if strict else []
+    if problems:
+        raise NeedsReviewError(res, problems)
+    return res
 
 
 def _build(raw, out, *, progress: bool) -> BuildResult:
@@ -543,29 +550,3 @@ def _reason_class(reason: str) -> str:
             if head:
                 return head
     return r
-
-
-def build_command(args) -> int:
-    """Run ``bkanalysis build`` from parsed command-line *args*; return the exit status."""
-    res = build(
-        getattr(args, "raw", None),
-        getattr(args, "out", None),
-        strict=bool(getattr(args, "strict", False)),
-        progress=not getattr(args, "quiet", False),
-    )
-    if res.failed:
-        print(
-            f"bkanalysis build: {res.failed} file(s) could not be read (see validation.md)",
-            file=sys.stderr,
-        )
-        return 1
-    if getattr(args, "strict", False):
-        from .build_summary import strict_problems
-
-        problems = strict_problems(res)
-        if problems:
-            print("bkanalysis build --strict: needs review:", file=sys.stderr)
-            for line in problems:
-                print(f"  {line}", file=sys.stderr)
-            return 2
-    return 0

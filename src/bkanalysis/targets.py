@@ -50,7 +50,6 @@ Columns (see :data:`TARGET_COLUMNS`):
 
 from __future__ import annotations
 
-import argparse
 import math
 import textwrap
 from functools import lru_cache
@@ -70,7 +69,6 @@ __all__ = [
     "describe_target",
     "load_targets",
     "target_readings",
-    "targets_command",
     "targets_frame",
 ]
 
@@ -307,13 +305,6 @@ def format_targets(targets: pd.DataFrame, lang: str = "vi", *, width: int = 100)
                 )
         lines.append("")
     return "\n".join(lines)
-
-
-def targets_command(args: argparse.Namespace) -> int:
-    """Print the registry (``bkanalysis targets [--lang vi|en]``); return 0."""
-    lang = getattr(args, "lang", None) or "vi"
-    print(format_targets(load_targets(), lang))
-    return 0
 
 
 @lru_cache(maxsize=1)

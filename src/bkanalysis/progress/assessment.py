@@ -1,37 +1,36 @@
-"""Progress of the plan's targets: :func:`assess`, and the ``bkanalysis status`` command.
+"""The assessment of the plan's targets: :func:`assess` and :func:`opensdg_progress`.
 
-The rules are documented in :func:`assess` (and in ``docs/targets.md``).
+The rules are documented in :func:`assess` (and in ``docs/targets.md``). Each row of an
+assessment carries the series it judged and the path it judged it against (``series``,
+``path``, ``path_kind``), so that tables and charts show what was assessed and never
+recompute it. Its output -- the bilingual table, the text and the workbook -- is
+:mod:`bkanalysis.progress.output`.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import textwrap
 from functools import cache
-from typing import TYPE_CHECKING
 
-from .errors import BkError, CatalogError
-from .observations import STATUS_RANK as _STATUS_RANK
-from .observations import check_observations as _check_observations
-from .observations import preferred_values
+import pandas as pd
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    import pandas as pd
+from ..admin.gazetteer import gazetteer
+from ..catalog import load_indicators
+from ..emissions import reduction_observations, tier_split
+from ..errors import CatalogError
+from ..observations import STATUS_RANK, check_observations, preferred_values
+from ..schema import AREA_LEVELS, PROVINCE_CODE, vintage_for_year
+from ..study_area import select_study_area
+from ..targets import TARGET_COLUMNS, _as_year, load_targets, target_readings, targets_frame
 
 __all__ = [
     "ASSESSMENT_COLUMNS",
     "COUNT_READINGS",
     "METHODS",
     "assess",
-    "format_assessment",
+    "is_missing",
     "opensdg_progress",
-    "preferred_values",
-    "reading_text",
-    "status_command",
-    "write_progress_workbook",
+    "units_of_type",
 ]
 
 #: ``plan`` (default): met/missed once the deadline passed; ``opensdg``: Open SDG's
@@ -96,12 +95,8 @@ _TIER_IDS = {
 
 
 # --------------------------------------------------------------------------- inputs
-# The table's checker and the preferred value per year belong to bkanalysis.observations;
-# the names stay importable from here for existing callers.
 def _directions() -> dict[str, int]:
     """Map indicator id -> +1 (increase) / -1 (decrease), or 0 when the catalog has none."""
-    from .catalog import load_indicators
-
     cat = load_indicators()
     sign = {"increase": 1, "decrease": -1}
     return {i: sign.get(d, 0) for i, d in zip(cat["id"], cat["direction"], strict=True)}
@@ -209,7 +204,7 @@ def _assess_series(
     comp = target["comparator"]
     value, low, high = target["value"], target["low"], target["high"]
     deadline = int(target["deadline"])
-    reg_base = None if _isna(target["baseline_year"]) else int(target["baseline_year"])
+    reg_base = None if is_missing(target["baseline_year"]) else int(target["baseline_year"])
     out = {
         "status": "insufficient_data",
         "progress": "",
@@ -510,8 +505,6 @@ def opensdg_progress(
     >>> opensdg_progress({2015: 5.0, 2020: -1.0}, direction=1)["status"]
     'not_available'
     """
-    import pandas as pd
-
     notes: list[str] = []
     s = pd.Series(series, dtype="float64").dropna().sort_index()
     s.index = [int(y) for y in s.index]
@@ -631,12 +624,12 @@ def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dic
     comp = target["comparator"]
     deadline = int(target["deadline"])
     goal = target["low"] if comp == "range" else target["value"]
-    goal = None if _isna(goal) else float(goal)
+    goal = None if is_missing(goal) else float(goal)
     direction = 1 if comp == "range" else d
     reg_base = target.get("baseline_year")
     base_year = params.get("base_year")
     if base_year is None:
-        base_year = OPENSDG_BASE_YEAR if _isna(reg_base) else int(reg_base)
+        base_year = OPENSDG_BASE_YEAR if is_missing(reg_base) else int(reg_base)
     limit = target.get("limit")
     r = opensdg_progress(
         series,
@@ -644,7 +637,7 @@ def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dic
         target_year=deadline,
         direction=direction,
         base_year=base_year,
-        limit=None if _isna(limit) else float(limit),
+        limit=None if is_missing(limit) else float(limit),
         thresholds=params.get("thresholds"),
         zero_substitute=params.get("zero_substitute", OPENSDG_ZERO_SUBSTITUTE),
     )
@@ -689,9 +682,8 @@ def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dic
     return out
 
 
-def _isna(x) -> bool:
-    import pandas as pd
-
+def is_missing(x) -> bool:
+    """Return True for None and a missing scalar (NaN, NA, NaT), else False."""
     if x is None:
         return True
     try:
@@ -823,12 +815,6 @@ def assess(
     >>> assess(obs, t, as_of=2020).iloc[0]["status"]
     'insufficient_data'
     """
-    import pandas as pd
-
-    from .schema import AREA_LEVELS, PROVINCE_CODE, vintage_for_year
-    from .study_area import select_study_area
-    from .targets import TARGET_COLUMNS, _as_year, load_targets, target_readings, targets_frame
-
     observations = select_study_area(observations)  # other areas never enter an assessment
 
     if method not in METHODS:
@@ -844,7 +830,7 @@ def assess(
     missing = [c for c in TARGET_COLUMNS if c not in targets.columns]
     if missing:
         raise ValueError(f"targets lack column(s): {', '.join(missing)}")
-    obs = _check_observations(observations)
+    obs = check_observations(observations)
     if as_of is None:
         real = obs[obs["status"] != "plan"]
         as_of = int(real["year"].max()) if not real.empty else None
@@ -962,7 +948,7 @@ def _assess_any(series, statuses, target, d, as_of, method, params) -> dict:
     """Dispatch one series to its method; every result has the same keys."""
     if method == "opensdg":
         return _assess_opensdg(series, statuses, target, d, params)
-    if target["comparator"] != "range" and _isna(target["value"]):
+    if target["comparator"] != "range" and is_missing(target["value"]):
         res = _assess_series(series.iloc[:0], {}, target, d, as_of, method)
         res.update(
             n_years=len(series),
@@ -979,10 +965,8 @@ def _assess_any(series, statuses, target, d, as_of, method, params) -> dict:
 
 
 @cache
-def _units_of_type(vintage: str, unit_type: str) -> int:
+def units_of_type(vintage: str, unit_type: str) -> int:
     """Return the number of communes of *unit_type* (``xã``) in the gazetteer of *vintage*."""
-    from .admin.gazetteer import gazetteer
-
     g = gazetteer(vintage)
     return int(((g["area_level"] == "commune") & (g["unit_type"] == unit_type)).sum())
 
@@ -995,10 +979,8 @@ def _share_target(target: dict, reading: dict) -> dict:
 
 def _as_share(series, reading: dict):
     """Series of counts -> share (%) of each year's own units of ``unit_type``."""
-    from .schema import vintage_for_year
-
     unit = reading["unit_type"]
-    dens = {int(y): _units_of_type(vintage_for_year(int(y)), unit) for y in series.index}
+    dens = {int(y): units_of_type(vintage_for_year(int(y)), unit) for y in series.index}
     share = series.copy()
     for y in series.index:
         share[y] = 100.0 * float(series[y]) / dens[int(y)] if dens[int(y)] else math.nan
@@ -1017,7 +999,6 @@ def _as_share(series, reading: dict):
 
 
 def _count_note(series, reading: dict) -> str:
-    from .schema import vintage_for_year
 
     later = sorted({vintage_for_year(int(y)) for y in series.index} - {reading["ref_vintage"]})
     if not later:
@@ -1026,81 +1007,6 @@ def _count_note(series, reading: dict) -> str:
         f"count as reported: the target ({reading['ref_count']}) was set for "
         f"{reading['ref_units']} {reading['unit_type']} ({reading['ref_vintage']} units); "
         f"the units changed ({', '.join(later)} units), so the count is not comparable"
-    )
-
-
-def _vi_number(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}".replace(".", ",")
-
-
-def reading_text(row, lang: str = "vi") -> str:
-    """Return how the target of an assessment row was read, in *lang* ('' if plainly).
-
-    Used alike by the status table, ``reports/progress.xlsx`` and the charts: the
-    reach-at-least reading of a range, a conditional part of an emission target, a count
-    target read as a share of each year's own units (with the unit change).
-
-    Examples
-    --------
-    >>> reading_text({"reading": "at_least_range", "target_low": 3.0, "target_high": 4.0}, "en")
-    'reach at least 3–4: a value above the range is achieved too'
-    """
-    from .schema import vintage_for_year
-    from .targets import target_readings
-
-    if lang not in {"vi", "en"}:
-        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
-    kind = row.get("reading", "") if hasattr(row, "get") else ""
-    vi = lang == "vi"
-    if kind == "at_least_range":
-        lo, hi = f"{row['target_low']:g}", f"{row['target_high']:g}"
-        if vi:
-            return f"đạt tối thiểu {lo}–{hi}: vượt trên khoảng này cũng là đạt"
-        return f"reach at least {lo}–{hi}: a value above the range is achieved too"
-    if kind == "conditional":
-        if vi:
-            return (
-                "phần có điều kiện: chỉ thực hiện khi có hỗ trợ quốc gia/quốc tế, và chỉ tính "
-                "sau khi phần tự nguyện đã đầy — không phải nghĩa vụ bắt buộc"
-            )
-        return (
-            "conditional part: only with national/international support, and it fills only "
-            "once the voluntary part is full — not an obligation"
-        )
-    if kind == "partly_conditional":
-        if vi:
-            return "gồm phần tự nguyện và các phần có điều kiện (cần hỗ trợ quốc gia/quốc tế)"
-        return "voluntary part plus parts conditional on national/international support"
-    if kind not in {"share_of_units", "count_as_reported"}:
-        return ""
-    r = target_readings().get(row.get("target_id", ""), {})
-    if not r:
-        return ""
-    unit, n, total, vint = r["unit_type"], r["ref_count"], r["ref_units"], r["ref_vintage"]
-    share = 100 * float(n) / float(total)
-    years = [int(p[0]) for p in (row.get("series") or ())]
-    used = sorted({vintage_for_year(y) for y in years} | {vint})
-    dens = ", ".join(f"{v}: {_units_of_type(v, unit)} {unit}" for v in used)
-    if kind == "share_of_units":
-        if vi:
-            return (
-                f"“trên {n} {unit}” đặt khi tỉnh có {total} {unit} (đơn vị {vint}) → đọc là "
-                f"trên {n}/{total} = {_vi_number(share)} % số {unit}; mỗi năm so với số {unit} "
-                f"của chính năm đó ({dens}); đơn vị hành chính đã thay đổi"
-            )
-        return (
-            f"'more than {n} {unit}' was set for {total} {unit} ({vint} units) → read as more "
-            f"than {n}/{total} = {share:.1f} % of {unit}; each year against that year's own "
-            f"{unit} ({dens}); the administrative units changed"
-        )
-    if vi:
-        return (
-            f"số {unit} theo báo cáo; mục tiêu {n} đặt cho {total} {unit} (đơn vị {vint}), "
-            f"đơn vị hành chính đã thay đổi ({dens}) nên số đếm không so sánh được"
-        )
-    return (
-        f"count as reported; the target {n} was set for {total} {unit} ({vint} units) and "
-        f"the units changed ({dens}), so the count is not comparable"
     )
 
 
@@ -1144,8 +1050,6 @@ def _apply_conditional(rows: list[dict], targets: pd.DataFrame) -> None:
 
 def _series(rows: pd.DataFrame):
     """Return (year -> value Series sorted by year, year -> data status dict) of *rows*."""
-    import pandas as pd
-
     years = rows["year"].to_numpy()
     series = pd.Series(rows["value"].to_numpy(dtype=float), index=years).sort_index()
     return series, dict(zip(years.tolist(), rows["status"].tolist(), strict=True))
@@ -1153,10 +1057,6 @@ def _series(rows: pd.DataFrame):
 
 def _with_derived(obs: pd.DataFrame) -> pd.DataFrame:
     """Add derived reduction-below-BAU rows where no reported value exists."""
-    import pandas as pd
-
-    from .emissions import reduction_observations
-
     if not (obs["indicator_id"] == "ghg_bau_tco2e").any():
         return obs
     derived = reduction_observations(obs)
@@ -1177,7 +1077,6 @@ def _series_for(by_indicator: dict, empty, targets: pd.DataFrame, target: dict) 
     rows = by_indicator.get(ind, empty)
     if ind not in _TIER_IDS or not rows.empty:
         return rows
-    from .emissions import tier_split
 
     siblings = targets[targets["parent_id"] == target["parent_id"]].set_index("indicator_id")
     caps = [float(siblings["value"].get(i, math.nan)) for i in _TIER_IDS]
@@ -1195,9 +1094,6 @@ def _ntm_by(best: pd.DataFrame) -> dict[str, float]:
 
 
 def _assess_floor(best, target, d, as_of, method, base, params) -> list[dict]:
-    import pandas as pd
-
-    from .schema import PROVINCE_CODE
 
     crit = best[
         (best["indicator_id"] == target["indicator_id"]) & (best["area_level"] == "commune")
@@ -1230,9 +1126,7 @@ def _assess_floor(best, target, d, as_of, method, base, params) -> list[dict]:
     # (never a later vintage's communes).
     eval_year = int(max(upto)) if passed and upto else int(max(years))
     mins = non.groupby("year")["value"].min().sort_index()
-    mins_status = (
-        non.groupby("year")["status"].agg(lambda s: max(s, key=_STATUS_RANK.get)).to_dict()
-    )
+    mins_status = non.groupby("year")["status"].agg(lambda s: max(s, key=STATUS_RANK.get)).to_dict()
     res = _assess_any(mins, mins_status, target, d, as_of, method, params)
     year_used = res["latest_year"]
     if year_used is not None:
@@ -1281,528 +1175,3 @@ def _assess_floor(best, target, d, as_of, method, base, params) -> list[dict]:
         row.update(res)
         rows.append(row)
     return rows
-
-
-# --------------------------------------------------------------------------- output
-def _status_labels(lang: str) -> dict[str, tuple[str, str]]:
-    """Map status -> (label in *lang*, colour) from ``statuses.csv``."""
-    from .catalog import read_package_csv
-    from .schema import ASSESSMENT_STATUSES
-
-    df = read_package_csv("statuses.csv")
-    labels = {r["status"]: (r[f"label_{lang}"], r["colour"]) for r in df.to_dict("records")}
-    missing = [s for s in ASSESSMENT_STATUSES if s not in labels]
-    if missing:
-        raise CatalogError(f"statuses.csv: no label for status(es) {', '.join(missing)}")
-    return labels
-
-
-_HEADERS = {
-    "target_id": ("Mã mục tiêu", "Target id"),
-    "parent_id": ("Thuộc mục tiêu", "Part of"),
-    "section": ("Nhóm mục tiêu", "Plan section"),
-    "indicator": ("Chỉ tiêu", "Indicator"),
-    "area_code": ("Mã địa bàn", "Area code"),
-    "area_name": ("Địa bàn", "Area"),
-    "admin_vintage": ("Phiên bản địa giới", "Admin vintage"),
-    "target": ("Mục tiêu", "Target"),
-    "deadline": ("Năm hoàn thành", "Deadline"),
-    "baseline_year": ("Năm gốc", "Base year"),
-    "baseline_value": ("Giá trị năm gốc", "Base value"),
-    "latest_year": ("Năm mới nhất", "Latest year"),
-    "latest_value": ("Giá trị mới nhất", "Latest value"),
-    "data_status": ("Loại số liệu", "Data status"),
-    "status": ("Đánh giá", "Status"),
-    "progress": ("Mức tiến bộ", "Progress"),
-    "gap": ("Còn thiếu", "Gap"),
-    "required_annual_change": ("Mức tăng cần/năm", "Required change per year"),
-    "actual_annual_change": ("Mức tăng thực tế/năm", "Actual change per year"),
-    "measure": ("Chỉ số tiến bộ", "Progress measure"),
-    "method": ("Phương pháp", "Method"),
-    "as_of": ("Năm đánh giá", "Assessed as of"),
-    "note": ("Ghi chú", "Note"),
-    "reading": ("Cách đọc mục tiêu", "Reading of the target"),
-    "clause": ("Nội dung mục tiêu (Quyết định 1635)", "Target clause (Decision 1635)"),
-}
-_PROGRESS = {
-    "substantial": ("tiến bộ đáng kể", "substantial progress"),
-    "moderate": ("có tiến bộ, cần tăng tốc", "moderate progress: acceleration needed"),
-    "limited": ("tiến bộ hạn chế", "limited progress"),
-    "deterioration": ("đang xấu đi", "deterioration"),
-    "achieved": ("đã đạt", "achieved"),
-    "held": ("duy trì được", "level held"),
-    "dipped": ("có năm dưới mức", "fell below the level in a year"),
-    "below level": ("dưới mức", "below the level"),
-    "trend below level": ("xu hướng xuống dưới mức", "trend falls below the level"),
-    "anticipated": ("dự kiến đạt", "anticipated to be met"),
-    "acceleration needed": ("cần tăng tốc", "acceleration needed"),
-    "regression": ("thụt lùi", "regression"),
-    "no required change": ("không cần thay đổi", "no change required"),
-    "NTM": ("xã đã đạt chuẩn NTM", "NTM commune"),
-    "conditional": ("chờ hỗ trợ (có điều kiện)", "awaits support (conditional)"),
-}
-_DATA_STATUS = {
-    "actual": ("chính thức", "actual"),
-    "preliminary": ("sơ bộ", "preliminary"),
-    "estimate": ("ước tính", "estimate"),
-    "": ("", ""),
-}
-
-
-def _table(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None = None):
-    """Rows of display values (list of dicts keyed as _HEADERS) for *lang*."""
-    from .targets import _catalog_rows, load_targets
-
-    k = 0 if lang == "vi" else 1
-    cat = _catalog_rows()
-
-    def indicator_label(i: str) -> str:
-        row = cat.get(i)
-        return f"{row[f'name_{lang}']} ({row['unit']})" if row else i
-
-    reg = (load_targets() if targets is None else targets).set_index("target_id", drop=False)
-    labels = _status_labels(lang)
-    out = []
-    for r in assessment.to_dict("records"):
-        t = reg.loc[r["target_id"]] if r["target_id"] in reg.index else None
-        out.append(
-            {
-                "target_id": r["target_id"],
-                "parent_id": r["parent_id"],
-                "section": r["section"],
-                "indicator": indicator_label(r["indicator_id"]),
-                "area_code": r["area_code"],
-                "area_name": r["area_name"],
-                "admin_vintage": r["admin_vintage"],
-                "target": _target_text(r, t, lang),
-                "deadline": r["deadline"],
-                "baseline_year": r["baseline_year"],
-                "baseline_value": r["baseline_value"],
-                "latest_year": r["latest_year"],
-                "latest_value": r["latest_value"],
-                "data_status": _DATA_STATUS.get(r["data_status"], (r["data_status"],) * 2)[k],
-                "status": labels[r["status"]][0],
-                "_status": r["status"],
-                "progress": _PROGRESS.get(r["progress"], (r["progress"],) * 2)[k],
-                "gap": r["gap"],
-                "required_annual_change": r["required_annual_change"],
-                "actual_annual_change": r["actual_annual_change"],
-                "measure": r["measure"],
-                "method": r["method"],
-                "as_of": r["as_of"],
-                "note": r["note"],
-                "reading": reading_text(r, lang),
-                "clause": (t["clause_vi"] if lang == "vi" else t["clause_en"])
-                if t is not None
-                else "",
-            }
-        )
-    return out
-
-
-def _target_text(r: dict, t, lang: str) -> str:
-    """Return the target as assessed: the registry's text, or the share it was read as."""
-    from .targets import describe_target, target_readings
-
-    if r.get("reading") == "share_of_units":
-        sign = {">": ">", ">=": "≥"}.get(r["comparator"], r["comparator"])
-        unit = target_readings()[r["target_id"]]["unit_type"]
-        value = f"{r['target_value']:.1f}"
-        if lang == "vi":
-            return f"{sign} {value.replace('.', ',')} % số {unit}"
-        return f"{sign} {value} % of {unit}"
-    if t is None:
-        return ""
-    text = describe_target(t, lang)
-    if r.get("reading") == "at_least_range":
-        text = "≥ " + text
-    return text
-
-
-def _num(x, digits: int = 4) -> str:
-    if x is None or _isna(x):
-        return "–"
-    return f"{float(x):.{digits}g}"
-
-
-def format_assessment(assessment: pd.DataFrame, lang: str = "vi", *, width: int = 110) -> str:
-    """Return a plain-text table of the province-level rows (one line per target).
-
-    Per-commune rows are summarised by their province row; every target shows a status
-    label (``Thiếu dữ liệu`` / ``Insufficient data`` when nothing can be said).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> obs = pd.DataFrame({"indicator_id": "forest_cover_pct", "area_code": "06",
-    ...     "area_level": "province", "year": [2017, 2019], "value": [70.0, 71.5],
-    ...     "status": "actual"})
-    >>> text = format_assessment(assess(obs), "en")
-    >>> "forest_cover_2020" in text and "On track" in text and "Insufficient data" in text
-    True
-    """
-    if lang not in {"vi", "en"}:
-        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
-    k = 0 if lang == "vi" else 1
-    rows = [r for r in _table(assessment, lang) if r["area_code"] == "06" or r["area_name"] == ""]
-    if assessment.empty:
-        return ""
-    cols = [
-        ("target_id", 42),
-        ("target", 22),
-        ("deadline", 6),
-        ("latest", 30),
-        ("status", 20),
-        ("gap", 10),
-    ]
-    latest_head = ("Mới nhất (năm: giá trị)", "Latest (year: value)")[k]
-    heads = {
-        "target_id": _HEADERS["target_id"][k],
-        "target": _HEADERS["target"][k],
-        "deadline": ("Hạn", "Due")[k],
-        "latest": latest_head,
-        "status": _HEADERS["status"][k],
-        "gap": _HEADERS["gap"][k],
-    }
-    as_of = assessment["as_of"].dropna()
-    title = (
-        "Tiến độ thực hiện mục tiêu Quyết định 1635/QĐ-UBND",
-        "Progress of the Decision 1635/QĐ-UBND targets",
-    )[k]
-    when = f" — {('năm đánh giá', 'as of')[k]} {int(as_of.iloc[0])}" if not as_of.empty else ""
-    method = f" — {('phương pháp', 'method')[k]}: {assessment['method'].iloc[0]}"
-    lines = [title + when + method, ""]
-    lines.append("  ".join(heads[c].ljust(w)[:w] for c, w in cols).rstrip())
-    lines.append("  ".join("-" * w for _, w in cols))
-    section = None
-    for r in rows:
-        if r["section"] != section:
-            section = r["section"]
-            lines.append(section)
-        tid = ("  " if r["parent_id"] else "") + r["target_id"]
-        if r["latest_year"] is None or _isna(r["latest_year"]):
-            latest = "–"
-        else:
-            latest = f"{int(r['latest_year'])}: {_num(r['latest_value'])}"
-            if r["data_status"] and r["data_status"] != _DATA_STATUS["actual"][k]:
-                latest += f" ({r['data_status']})"
-        cells = {
-            "target_id": tid,
-            "target": r["target"],
-            "deadline": str(r["deadline"]),
-            "latest": latest,
-            "status": r["status"],
-            "gap": _num(r["gap"], 3),
-        }
-        lines.append("  ".join(cells[c].ljust(w)[:w] for c, w in cols).rstrip())
-        if r["reading"]:
-            # NOTE: conditional parts, reach-at-least ranges and unit changes are said here.
-            lead = "      ↳ "
-            lines.extend(
-                textwrap.wrap(
-                    r["reading"], width, initial_indent=lead, subsequent_indent=" " * len(lead)
-                )
-            )
-    counts = assessment[assessment["area_code"] == "06"]["status"].value_counts()
-    labels = _status_labels(lang)
-    lines.append("")
-    lines.append(
-        ", ".join(f"{labels[s][0]}: {n}" for s, n in counts.items())
-        + f"  ({len(rows)} {('mục tiêu', 'targets')[k]})"
-    )
-    if (assessment["area_level"] == "commune").any():
-        lines.append(
-            (
-                "Chi tiết từng xã: reports/progress.xlsx",
-                "Per-commune detail: reports/progress.xlsx",
-            )[k]
-        )
-    return "\n".join(lines)
-
-
-_FORMULA_START = ("=", "+", "-", "@")
-_FIXED_TIME = (2000, 1, 1, 0, 0, 0)
-
-
-#: Column order of a progress sheet: names in the sheet's language first, ids last.
-_SHEET_COLUMNS: tuple[str, ...] = (
-    "indicator",
-    "target",
-    "reading",
-    "area_name",
-    "deadline",
-    "latest_value",
-    "latest_year",
-    "data_status",
-    "status",
-    "progress",
-    "gap",
-    "required_annual_change",
-    "actual_annual_change",
-    "baseline_year",
-    "baseline_value",
-    "measure",
-    "method",
-    "as_of",
-    "section",
-    "note",
-    "clause",
-    "target_id",
-    "parent_id",
-    "area_code",
-    "admin_vintage",
-)
-#: Columns in the indicator's unit (number format by the unit's decimals).
-_UNIT_VALUES = {
-    "baseline_value",
-    "latest_value",
-    "gap",
-    "required_annual_change",
-    "actual_annual_change",
-}
-_YEAR_COLUMNS = {"deadline", "latest_year", "baseline_year", "as_of"}
-_SHEET_TITLE = (
-    "Tiến độ thực hiện các mục tiêu của Quyết định 1635/QĐ-UBND",
-    "Progress of the Decision 1635/QĐ-UBND targets",
-)
-_AS_OF = ("năm đánh giá", "as of")
-
-
-def _number_format(decimals: int) -> str:
-    """Excel format showing *decimals* (at least 1, at most 2 for non-counts) decimals."""
-    if decimals <= 0:
-        return "#,##0"
-    return "#,##0." + "0" * min(decimals, 1) + "#" * max(0, 2 - min(decimals, 1))
-
-
-def _sheet_rows(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | None):
-    """Display rows of a progress sheet: units, conditions and notes in *lang*."""
-    from .labels import target_condition, translate_note, unit_decimals, unit_label
-    from .targets import _catalog_rows, load_targets
-
-    cat = _catalog_rows()
-    reg = (load_targets() if targets is None else targets).set_index("target_id", drop=False)
-    rows = _table(assessment, lang, targets)
-    for row, rec in zip(rows, assessment.to_dict("records"), strict=True):
-        info = cat[rec["indicator_id"]]
-        unit = info["unit"]
-        row["indicator"] = f"{info[f'name_{lang}']} ({unit_label(unit, lang)})"
-        # a target read as a share of units keeps the share it was judged as (_target_text)
-        if rec["target_id"] in reg.index and rec.get("reading") != "share_of_units":
-            row["target"] = target_condition(reg.loc[rec["target_id"]], info, lang)
-            if rec.get("reading") == "at_least_range":
-                row["target"] = "≥ " + row["target"]
-        row["note"] = translate_note(str(row["note"] or ""), lang)
-        row["_decimals"] = unit_decimals(unit)
-    return rows
-
-
-def _workbook_bytes(
-    assessment: pd.DataFrame, targets: pd.DataFrame | None = None, *, synthetic: bool = True
-) -> bytes:
-    import datetime
-    import io
-    import zipfile
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    keys = list(_SHEET_COLUMNS)
-    ids = {"target_id", "parent_id", "area_code", "admin_vintage"}
-    as_of = assessment["as_of"].dropna()
-    for lang, title in (("vi", "Tiến độ (vi)"), ("en", "Progress (en)")):
-        k = 0 if lang == "vi" else 1
-        ws = wb.create_sheet(title)
-        labels = _status_labels(lang)
-        fills = {
-            lab: PatternFill("solid", fgColor=colour.lstrip("#").upper())
-            for lab, colour in labels.values()
-        }
-        # row 1: what the sheet is, and the illustrative-data notice when inputs are synthetic
-        heading = _SHEET_TITLE[k]
-        if not as_of.empty:
-            heading += f" — {_AS_OF[k]} {int(as_of.iloc[0])}"
-        ws.cell(row=1, column=1, value=heading).font = Font(bold=True, size=13)
-        if synthetic:
-            from .plotting._common import word
-
-            notice = ws.cell(row=1, column=4, value=word("illustrative", lang))
-            notice.font = Font(bold=True, color="D55E00", size=13)
-        ws.append([_HEADERS[c][k] for c in keys])
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        widths = [len(_HEADERS[c][k]) for c in keys]
-        for r_i, row in enumerate(_sheet_rows(assessment, lang, targets), start=3):
-            for c_i, key in enumerate(keys, start=1):
-                value = row[key]
-                if value is None or _isna(value):
-                    value = None
-                elif key in _UNIT_VALUES or key == "measure":
-                    value = float(value)  # full precision; the number format rounds
-                elif not isinstance(value, str):
-                    value = int(value) if float(value).is_integer() else float(value)
-                cell = ws.cell(row=r_i, column=c_i)
-                cell.value = value
-                if isinstance(value, str):
-                    # NOTE: text from input is never a formula: =, +, -, @ stay literal.
-                    cell.data_type = "s"
-                    if value.startswith(_FORMULA_START):
-                        cell.quotePrefix = True
-                    widths[c_i - 1] = max(widths[c_i - 1], min(len(value), 60))
-                elif value is not None:
-                    if key in _UNIT_VALUES:
-                        cell.number_format = _number_format(row["_decimals"])
-                    elif key == "measure":
-                        cell.number_format = "0.00"
-                    elif key in _YEAR_COLUMNS:
-                        cell.number_format = "0"
-                    widths[c_i - 1] = max(widths[c_i - 1], min(len(str(value)), 12))
-                if key == "status" and value in fills:
-                    cell.fill = fills[value]
-                    if row["_status"] in {"deteriorating", "missed"}:
-                        cell.font = Font(color="FFFFFF")
-        ws.freeze_panes = "B3"
-        ws.auto_filter.ref = f"A2:{get_column_letter(len(keys))}{max(ws.max_row, 2)}"
-        for c_i, (key, w) in enumerate(zip(keys, widths, strict=True), start=1):
-            dim = ws.column_dimensions[get_column_letter(c_i)]
-            dim.width = min(max(w + 2, 8), 62)
-            if key in ids:
-                dim.outlineLevel = 1  # grouped: one click hides the ids
-    fixed = datetime.datetime(*_FIXED_TIME)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    wb.properties.creator = "bkanalysis"
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()
-    # NOTE: repack with fixed entry times so the same assessment gives the same bytes.
-    out = io.BytesIO()
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed_info = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
-            fixed_info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed_info, src.read(info.filename))
-    return out.getvalue()
-
-
-def write_progress_workbook(
-    assessment: pd.DataFrame,
-    path: str | Path,
-    targets: pd.DataFrame | None = None,
-    *,
-    source_files=None,
-    synthetic: bool | None = None,
-) -> Path:
-    """Write the assessment as a formatted Excel workbook, one sheet per language.
-
-    Each sheet reads in its own language: the indicator name and the target (with units
-    such as ``≥ 10 tiêu chí``) come first, the ids (target, parent, area code, vintage)
-    last in a column group that one click hides; notes are in the sheet's language.
-    Row 1 names the sheet and, when any input is synthetic, says *Dữ liệu minh hoạ /
-    Illustrative data*; row 2 is the header (bold, frozen, with an autofilter). Values
-    keep their full precision and are shown by number format with the unit's decimals
-    (1–2 for rates, none for counts); status cells are filled with the colours of
-    ``statuses.csv``. Text from the input is always written as text: a cell starting
-    with ``=``, ``+``, ``-`` or ``@`` is never a formula. The file is written atomically
-    and is byte-identical for the same assessment (fixed document and zip timestamps).
-
-    Parameters
-    ----------
-    assessment : pandas.DataFrame
-        The output of :func:`assess`.
-    path : path
-        Where to write the workbook.
-    targets : pandas.DataFrame, optional
-        The registry (default :func:`bkanalysis.targets.load_targets`).
-    source_files : iterable of str, optional
-        The raw files the assessment derives from (``observations["source_file"]``);
-        used to decide *synthetic* from ``SOURCES.yml``.
-    synthetic : bool, optional
-        Whether to show the illustrative-data notice. ``None``: True unless every
-        *source_files* is a published file in ``SOURCES.yml`` (no *source_files*: True,
-        data without provenance count as illustrative).
-
-    Examples
-    --------
-    >>> import pandas as pd, tempfile, pathlib
-    >>> obs = pd.DataFrame({"indicator_id": "forest_cover_pct", "area_code": "06",
-    ...     "area_level": "province", "year": [2017, 2019], "value": [70.0, 71.5],
-    ...     "status": "actual"})
-    >>> p = write_progress_workbook(assess(obs), pathlib.Path(tempfile.mkdtemp()) / "p.xlsx")
-    >>> import openpyxl
-    >>> openpyxl.load_workbook(p).sheetnames
-    ['Tiến độ (vi)', 'Progress (en)']
-    """
-    from pathlib import Path
-
-    from .io import write_bytes_atomic
-
-    missing = [c for c in ASSESSMENT_COLUMNS if c not in assessment.columns]
-    if missing:
-        raise ValueError(f"assessment lacks column(s): {', '.join(missing)}")
-    if synthetic is None:
-        if source_files is None:
-            synthetic = True
-        else:
-            from .provenance import is_synthetic
-
-            synthetic = is_synthetic([f for f in source_files if isinstance(f, str)])
-    data = _workbook_bytes(assessment, targets, synthetic=bool(synthetic))
-    return write_bytes_atomic(Path(path), data)
-
-
-def _load_processed(processed) -> pd.DataFrame:
-    try:
-        from .pipeline import load_observations
-    except ImportError:
-        raise BkError("no processed data: run `bkanalysis build` first") from None
-    if not processed.is_dir() or not any(processed.iterdir()):
-        raise BkError(f"no processed data in {processed}: run `bkanalysis build` first")
-    try:
-        return load_observations(processed)
-    except FileNotFoundError:
-        raise BkError(f"no processed data in {processed}: run `bkanalysis build` first") from None
-
-
-def status_command(args: argparse.Namespace) -> int:
-    """``bkanalysis status [--year Y] [--lang vi|en] [--processed DIR] [--method M] [--count-reading R]``.
-
-    Prints the table of every target and writes ``reports/progress.xlsx``; emission
-    messages (no BAU data) are printed too.
-    """
-    from pathlib import Path
-
-    from .config import get_paths
-    from .emissions import emissions_vs_bau
-
-    paths = get_paths()
-    lang = getattr(args, "lang", None) or "vi"
-    method = getattr(args, "method", None) or "plan"
-    if method not in METHODS:
-        raise BkError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
-    reading = getattr(args, "count_reading", None) or "share"
-    if reading not in COUNT_READINGS:
-        raise BkError(f"unknown count reading {reading!r}: choose {' or '.join(COUNT_READINGS)}")
-    processed = Path(getattr(args, "processed", None) or paths.processed)
-    observations = _load_processed(processed)
-    assessment = assess(
-        observations, as_of=getattr(args, "year", None), method=method, count_reading=reading
-    )
-    print(format_assessment(assessment, lang))
-    emissions = emissions_vs_bau(observations)
-    if emissions.empty and "message" in emissions.attrs:
-        print()
-        print(emissions.attrs[f"message_{lang}"])
-    out = write_progress_workbook(
-        assessment,
-        Path(paths.reports) / "progress.xlsx",
-        source_files=observations["source_file"].dropna().unique(),
-    )
-    print()
-    print(("Đã ghi" if lang == "vi" else "Written") + f": {out}")
-    return 0
