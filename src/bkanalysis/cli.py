@@ -24,7 +24,7 @@ COMMANDS: dict[str, str] = {
     "status": "bkanalysis.commands:status_command",
     "report": "bkanalysis.report:report_command",
     "targets": "bkanalysis.commands:targets_command",
-    "boundaries": "bkanalysis.admin.boundaries:boundaries_command",
+    "boundaries": "bkanalysis.commands:boundaries_command",
     "review": "bkanalysis.commands:review_command",
     "brief": "bkanalysis.commands:brief_command",
 }

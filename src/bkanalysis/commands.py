@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .admin.boundaries import HOW_TO_OBTAIN, copy_from_mirror, download_gadm
 from .build_summary import NeedsReviewError
 from .config import get_paths
 from .errors import BkError
@@ -28,6 +29,7 @@ from .review import accept, rejected_labels
 from .targets import format_targets, load_targets
 
 __all__ = [
+    "boundaries_command",
     "brief_command",
     "build_command",
     "review_command",
@@ -159,6 +161,36 @@ def review_command(args: argparse.Namespace) -> int:
             file=out,
         )
     return 0
+
+
+# --------------------------------------------------------------------------- boundaries
+def boundaries_command(args: argparse.Namespace) -> int:
+    """``bkanalysis boundaries [--mirror DIR] [--download] [--quiet]``.
+
+    Copies the boundary files from the mirror folder (default ``get_paths().geo_mirror``,
+    i.e. ``../shared/geo``) into ``get_paths().boundaries``, skipping identical files;
+    with ``--download`` and no mirror, fetches GADM 4.1 level 3. Otherwise prints how to
+    obtain the boundaries and returns 1.
+    """
+    paths = get_paths()
+    target = paths.boundaries
+    quiet = bool(getattr(args, "quiet", False))
+    mirror = Path(args.mirror).expanduser() if getattr(args, "mirror", None) else paths.geo_mirror
+    if mirror.is_dir():
+        done = copy_from_mirror(mirror, target)
+        if not quiet:
+            for name, action in done:
+                print(f"{action:9} {target / name}")
+        return 0
+    if getattr(args, "download", False):
+        written = download_gadm(target)
+        if not quiet:
+            for name in written:
+                print(f"downloaded {target / name} (GADM 4.1; other vintages: use a mirror)")
+        return 0
+    print(f"no boundary mirror at {mirror}.", file=sys.stderr)
+    print(HOW_TO_OBTAIN.format(folder=target), file=sys.stderr)
+    return 1
 
 
 # --------------------------------------------------------------------------- brief
