@@ -40,9 +40,12 @@ from .errors import BkError, UnreadableFileError
 from .ingest.aliases import load_aliases
 from .ingest.reader import SHEET_DTYPES, _frame, workbook_records
 from .ingest.specs import load_specs
-from .observations import load_observations  # re-exported: its home is observations
+from .observations import (
+    check_observations,
+    load_observations,  # re-exported: its home is observations
+)
 from .provenance import ProvenanceError, check_sources
-from .schema import OBSERVATION_COLUMNS, REJECT_COLUMNS, empty_observations, validate_observations
+from .schema import OBSERVATION_COLUMNS, REJECT_COLUMNS, empty_observations
 from .validation import validation_report
 
 __all__ = ["BuildResult", "build", "find_workbooks", "load_observations"]
@@ -140,7 +143,7 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
     reading = _read_books(books, raw, specs, progress=progress)
     reading.skip(others, raw)
     # process: the tables, the conflicts between files and which value wins
-    obs = validate_observations(reading.observations())
+    obs = check_observations(reading.observations(), strict=True)
     rejects, sheets, files = reading.rejects(), reading.sheets(), reading.files()
     conflicts = find_conflicts(obs)
     resolution = resolve_conflicts(obs, sources)

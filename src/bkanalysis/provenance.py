@@ -28,12 +28,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pandas as pd
+import yaml
+
+from .config import get_paths
 from .errors import BkError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "SOURCES_FILE",
@@ -243,7 +244,6 @@ def parse_sources(text: str, *, origin: str = SOURCES_FILE) -> pd.DataFrame:
 
 
 def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    import pandas as pd
 
     df = pd.DataFrame(rows, columns=list(SOURCE_COLUMNS))
     return df.sort_values("path", kind="stable").reset_index(drop=True)
@@ -251,8 +251,6 @@ def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _parse_entries(text: str, origin: str) -> tuple[list[dict[str, Any]], list[ProvenanceError]]:
     """Return the valid entries of the YAML *text* and one error per invalid entry."""
-    import yaml
-
     try:
         # the C loader (libyaml) when available: same safe subset, ~10x faster
         doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -295,8 +293,6 @@ def _parse_entries(text: str, origin: str) -> tuple[list[dict[str, Any]], list[P
 
 def _raw_dir(raw: str | Path | None) -> Path:
     if raw is None:
-        from .config import get_paths
-
         return get_paths().raw
     return Path(raw)
 
@@ -328,8 +324,6 @@ def load_sources(raw: str | Path | None = None, *, missing_ok: bool = False) -> 
     >>> load_sources(d, missing_ok=True).empty
     True
     """
-    import pandas as pd
-
     path = _raw_dir(raw) / SOURCES_FILE
     if not path.is_file():
         if missing_ok:
@@ -520,8 +514,6 @@ def verify_hashes(raw: str | Path | None = None) -> pd.DataFrame:
     >>> verify_hashes(d)["problem"].tolist()
     ['mismatch']
     """
-    import pandas as pd
-
     root = _raw_dir(raw)
     table = load_sources(root)
     rows = []

@@ -9,10 +9,13 @@ researcher's ``aliases.csv`` beside the data; the next ``bkanalysis build`` read
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BkError
+from .ingest.aliases import aliases_for, append_aliases
+from .ingest.labels import explain_match, suggest_indicator, use_aliases
 
 __all__ = ["ReviewItem", "accept", "rejected_labels"]
 
@@ -55,8 +58,6 @@ def rejected_labels(rejects) -> list[ReviewItem]:
     >>> [(i.label, i.suggestion) for i in rejected_labels(rej)]
     [('Mật độ dân số', None)]
     """
-    from .ingest.labels import suggest_indicator
-
     groups: dict[str, list] = {}
     for f, reason in zip(rejects["source_file"].tolist(), rejects["reason"].tolist(), strict=True):
         m = _LABEL.search(str(reason))
@@ -96,8 +97,6 @@ def _chosen(spec: str, n: int) -> list[int]:
 
 def accept(items: list[ReviewItem], spec: str, raw: Path) -> list[ReviewItem]:
     """Write the suggestions of the chosen items into ``raw/aliases.csv``; return them."""
-    from .ingest.aliases import append_aliases
-
     chosen = [items[i - 1] for i in _chosen(spec, len(items))]
     chosen = [i for i in chosen if i.suggestion]
     if chosen:
@@ -124,11 +123,6 @@ def inexact_matches(obs, aliases=()) -> list[tuple]:
     ``alias`` (the researcher's ``aliases.csv``), ``tolerated`` the filler words the matcher
     ignored (comma-separated, empty if none). Sorted by label. Pure: no I/O.
     """
-    from collections import Counter
-
-    from .ingest.aliases import aliases_for
-    from .ingest.labels import explain_match, use_aliases
-
     if not len(obs):
         return []
     counts = Counter(

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from .catalog import load_indicators
 from .errors import SchemaError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "AREA_LEVELS",
@@ -112,8 +111,6 @@ def vintage_for_year(year: int) -> str:
 
 def empty_observations() -> pd.DataFrame:
     """Return an empty observation table with the schema's columns and dtypes."""
-    import pandas as pd
-
     return pd.DataFrame(
         {c: pd.Series(dtype=_pandas_dtype(t)) for c, t in OBSERVATION_COLUMNS.items()}
     )
@@ -121,8 +118,6 @@ def empty_observations() -> pd.DataFrame:
 
 def empty_rejects() -> pd.DataFrame:
     """Return an empty rejects table."""
-    import pandas as pd
-
     return pd.DataFrame({c: pd.Series(dtype=object) for c in REJECT_COLUMNS})
 
 
@@ -174,8 +169,6 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
     ...
     bkanalysis.errors.SchemaError: column 'area_level': 'village' is not one of ...
     """
-    import pandas as pd
-
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(f"expected a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in OBSERVATION_COLUMNS if c not in df.columns]
@@ -265,8 +258,6 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
         )
 
     if catalog:
-        from .catalog import load_indicators
-
         cat = load_indicators()
         units = dict(zip(cat["id"].tolist(), cat["unit"].tolist(), strict=True))
         if not distinct_text["indicator_id"] <= units.keys():

@@ -51,15 +51,14 @@ Columns (see :data:`TARGET_COLUMNS`):
 from __future__ import annotations
 
 import math
+import numbers
 import textwrap
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from .catalog import indicator, read_package_csv
+import pandas as pd
+
+from .catalog import indicator, indicator_label, load_indicators, read_package_csv
 from .errors import CatalogError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "AREA_SCOPES",
@@ -120,7 +119,6 @@ def _year(text: str, where: str, column: str, *, required: bool) -> int | None:
 
 @lru_cache(maxsize=1)
 def _load() -> pd.DataFrame:
-    import pandas as pd
 
     raw = read_package_csv("targets.csv")
     missing = [c for c in TARGET_COLUMNS if c not in raw.columns]
@@ -225,7 +223,6 @@ def load_targets() -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _catalog_rows() -> dict[str, dict[str, str]]:
-    from .catalog import load_indicators
 
     return {r["id"]: r for r in load_indicators().to_dict("records")}
 
@@ -276,7 +273,6 @@ def format_targets(targets: pd.DataFrame, lang: str = "vi", *, width: int = 100)
         "vi": ("Mục tiêu của Quyết định 1635/QĐ-UBND", "hạn", "mục tiêu", "chỉ tiêu", "ghi chú"),
         "en": ("Targets of Decision 1635/QĐ-UBND", "due", "target", "indicator", "note"),
     }[lang]
-    from .catalog import indicator_label
 
     n_top = int((targets["parent_id"] == "").sum())
     lines = [f"{head[0]} ({n_top} + {len(targets) - n_top})", ""]
@@ -345,8 +341,6 @@ def target_readings() -> dict[str, dict[str, str]]:
 
 def _as_year(x, name: str, *, required: bool) -> int | None:
     """Return an int year from an int or a numpy integer (never a bool or a float)."""
-    import numbers
-
     if x is None:
         if required:
             raise ValueError(f"{name} is required (a year)")
@@ -360,7 +354,6 @@ def _as_year(x, name: str, *, required: bool) -> int | None:
 
 
 def _as_float(x, name: str) -> float:
-    import numbers
 
     if x is None:
         return math.nan
@@ -526,8 +519,6 @@ def targets_frame(targets) -> pd.DataFrame:
     >>> list(f["target_id"]), int(f["deadline"].iloc[0])
     (['forest_cover_pct_2030'], 2030)
     """
-    import pandas as pd
-
     if isinstance(targets, pd.DataFrame):
         return targets
     if isinstance(targets, Target):

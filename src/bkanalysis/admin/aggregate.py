@@ -9,14 +9,14 @@ source file and sheet, vintage): a partial sum is never presented as a total.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
+from ..observations import check_observations
 from .gazetteer import gazetteer
-from .harmonise import SERIES_KEY, _finish, check_observations
+from .harmonise import SERIES_KEY, _finish
 from .rules import WeightTable, combine, rule_for
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["RECONCILE_COLUMNS", "aggregate", "reconcile_totals"]
 
@@ -125,8 +125,6 @@ def aggregate(
     >>> aggregate(obs, "district")[["area_code", "value", "conversion_note"]].values.tolist()
     [['060', 100.0, 'sum of 10 communes']]
     """
-    import pandas as pd
-
     _check_level(to_level)
     obs = check_observations(observations)
     obs = obs.assign(admin_vintage=obs["admin_vintage"].astype(str))
@@ -239,9 +237,6 @@ def reconcile_totals(
     >>> reconcile_totals(obs)[["area_code", "reported", "computed", "ok"]].values.tolist()
     [['06', 801.0, 800.0, False]]
     """
-    import numpy as np
-    import pandas as pd
-
     if not rtol >= 0:
         raise ValueError(f"rtol must be >= 0, got {rtol!r}")
     obs = check_observations(observations)

@@ -2,21 +2,20 @@
 
 A harmonised frame is a *derived view*: its ``admin_vintage`` is the target vintage,
 not the vintage in force in the observation's year, so it deliberately does not pass
-``validate_observations`` (which checks the vintage in force). Keep it out of
+``check_observations(strict=True)`` (which checks the vintage in force). Keep it out of
 ``data/processed/observations.*``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import pandas as pd
 
-from ..schema import OBSERVATION_COLUMNS, OPTIONAL_COLUMNS, VINTAGES, check_vintage
+from ..observations import check_observations
+from ..schema import OBSERVATION_COLUMNS, VINTAGES, check_vintage
+from ..study_area import select_study_area
 from .crosswalk import crosswalk
 from .gazetteer import gazetteer
 from .rules import WeightTable, combine, rule_for
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["HARMONISED_COLUMNS", "harmonise"]
 
@@ -25,28 +24,7 @@ HARMONISED_COLUMNS = (*OBSERVATION_COLUMNS, "converted", "conversion_note")
 SERIES_KEY = ["indicator_id", "year", "status", "unit", "source_file", "source_sheet"]
 
 
-def check_observations(observations) -> pd.DataFrame:
-    """Reject a non-frame or a frame missing schema columns, naming them."""
-    import pandas as pd
-
-    if not isinstance(observations, pd.DataFrame):
-        raise TypeError(f"observations must be a DataFrame, got {type(observations).__name__}")
-    missing = [c for c in OBSERVATION_COLUMNS if c not in observations.columns]
-    if missing and set(missing) <= set(OPTIONAL_COLUMNS):
-        observations = observations.assign(**{c: OPTIONAL_COLUMNS[c] for c in missing})
-        missing = []
-    if missing:
-        raise ValueError(f"observations lack column(s): {', '.join(missing)}")
-    bad = ~observations["admin_vintage"].astype(str).isin(VINTAGES)
-    if bad.any():
-        raise ValueError(
-            f"unknown admin_vintage {observations.loc[bad, 'admin_vintage'].iloc[0]!r}"
-        )
-    return observations
-
-
 def _finish(df: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
 
     if df.empty:
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in HARMONISED_COLUMNS})
@@ -122,10 +100,6 @@ def harmonise(
     >>> out[["area_code", "area_name", "value", "converted"]].values.tolist()
     [['01912', 'Xã Thượng Giáo', 150.0, True]]
     """
-    import pandas as pd
-
-    from ..study_area import select_study_area
-
     to = check_vintage(to_vintage)
     obs = check_observations(select_study_area(observations))
     if obs.empty:
@@ -204,7 +178,6 @@ def _components(cw: pd.DataFrame) -> list[tuple[list[str], list[str]]]:
 
 
 def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
-    import pandas as pd
 
     cw = crosswalk(vintage, to)
     areas = gazetteer(vintage).set_index("area_code")["area_km2"].to_dict()
