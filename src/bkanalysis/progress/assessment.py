@@ -10,6 +10,7 @@ recompute it. Its output -- the bilingual table, the text and the workbook -- is
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from functools import cache
 
 import pandas as pd
@@ -111,38 +112,79 @@ def _direction(indicator_id: str, directions: dict[str, int]) -> int:
 
 
 # --------------------------------------------------------------------------- core
-def _satisfies(x: float, comp: str, value: float, low: float, high: float, d: int) -> bool:
-    tol = _EPS * max(1.0, abs(value) if not math.isnan(value) else 1.0)
-    if comp == ">=":
-        return x >= value - tol
-    if comp == ">":
-        return x > value + tol
-    if comp == "<=":
-        return x <= value + tol
-    if comp == "<":
-        return x < value - tol
-    if comp == "=":
-        return abs(x - value) <= tol
-    if comp == "range":
-        # NOTE: the plan's "đạt 3 – 4 %" / "đạt mức 10 – 15 m²/người" means reach at
-        # least the range: a value above it is achieved too (noted, see _range_note).
-        return x >= low - tol
-    if comp == "maintain":
-        return d * (x - value) >= -tol
-    raise ValueError(f"unknown comparator {comp!r}")
+@dataclass(frozen=True)
+class _Rule:
+    """What a target asks of a series: comparator, figures, direction and deadline."""
+
+    comp: str
+    value: float
+    low: float
+    high: float
+    d: int
+    deadline: int
+    reg_base: int | None
+
+    @classmethod
+    def of(cls, target: dict, d: int) -> _Rule:
+        reg_base = None if is_missing(target["baseline_year"]) else int(target["baseline_year"])
+        return cls(
+            target["comparator"],
+            target["value"],
+            target["low"],
+            target["high"],
+            d,
+            int(target["deadline"]),
+            reg_base,
+        )
+
+    def satisfied(self, x: float) -> bool:
+        """Return whether the value *x* meets the target."""
+        value, comp = self.value, self.comp
+        tol = _EPS * max(1.0, abs(value) if not math.isnan(value) else 1.0)
+        if comp == ">=":
+            return x >= value - tol
+        if comp == ">":
+            return x > value + tol
+        if comp == "<=":
+            return x <= value + tol
+        if comp == "<":
+            return x < value - tol
+        if comp == "=":
+            return abs(x - value) <= tol
+        if comp == "range":
+            # NOTE: the plan's "đạt 3 – 4 %" / "đạt mức 10 – 15 m²/người" means reach at
+            # least the range: a value above it is achieved too (noted, see range_note).
+            return x >= self.low - tol
+        if comp == "maintain":
+            return self.d * (x - value) >= -tol
+        raise ValueError(f"unknown comparator {comp!r}")
+
+    def failures(self, window) -> list:
+        """Return the years of *window* (year -> value) whose value misses the target."""
+        return [y for y, x in window.items() if not self.satisfied(x)]
+
+    def goal(self) -> tuple[float, int]:
+        """Return (the value progress is measured towards, the direction of progress)."""
+        if self.comp == "range":
+            return self.low, 1
+        return self.value, self.d
+
+    def range_note(self, x: float) -> str:
+        high = self.high
+        if self.comp == "range" and not math.isnan(high) and x > high + _EPS * max(1.0, abs(high)):
+            return f"above the range (reach at least the range): {x:g} > {high:g}"
+        return ""
 
 
-def _goal(x: float, comp: str, value: float, low: float, high: float, d: int):
-    """Return (progress target value, progress direction) seen from value *x*."""
-    if comp == "range":
-        return low, 1
-    return value, d
+@dataclass(frozen=True)
+class _Settings:
+    """How an assessment is made: its year, method and the method's parameters."""
 
-
-def _range_note(x: float, comp: str, high: float) -> str:
-    if comp == "range" and not math.isnan(high) and x > high + _EPS * max(1.0, abs(high)):
-        return f"above the range (reach at least the range): {x:g} > {high:g}"
-    return ""
+    as_of: int | None
+    method: str
+    base_year: int | None
+    thresholds: dict | None
+    zero_substitute: float
 
 
 def _points(series, statuses) -> tuple:
@@ -150,8 +192,9 @@ def _points(series, statuses) -> tuple:
     return tuple((int(y), float(v), statuses.get(int(y), "")) for y, v in series.items())
 
 
-def _required_path(base_year, base, goal, deadline, rate, absolute) -> tuple:
-    """Points (year, value) of the required path from the base to the target."""
+def _required_path(start: tuple, goal: float, deadline: int, rate: float, *, absolute: bool):
+    """Points (year, value) of the required path from *start* (year, value) to the target."""
+    base_year, base = start
     if math.isnan(rate) or deadline <= base_year:
         return ()
     pts = []
@@ -197,15 +240,9 @@ def _baseline(series, registry_year) -> tuple[int, float]:
     return year, float(series[year])
 
 
-def _assess_series(
-    series, statuses, target: dict, d: int, as_of, method: str, base_year: int | None = None
-) -> dict:
-    """Assess one yearly series (pandas Series year -> value, years ≤ as_of, sorted)."""
-    comp = target["comparator"]
-    value, low, high = target["value"], target["low"], target["high"]
-    deadline = int(target["deadline"])
-    reg_base = None if is_missing(target["baseline_year"]) else int(target["baseline_year"])
-    out = {
+def _blank_result(series, statuses) -> dict:
+    """Return the result of a series nothing could be said about yet."""
+    return {
         "status": "insufficient_data",
         "progress": "",
         "baseline_year": None,
@@ -227,37 +264,79 @@ def _assess_series(
         "path": (),
         "series": _points(series, statuses),
     }
-    notes = []
+
+
+def _assess_series(series, statuses, target: dict, d: int, settings: _Settings) -> dict:
+    """Assess one yearly series (pandas Series year -> value, years ≤ as_of, sorted)."""
+    rule = _Rule.of(target, d)
+    out = _blank_result(series, statuses)
     if series.empty:
         out["note"] = "no observation up to the assessment year"
         return out
-    passed = as_of is not None and as_of >= deadline
+    notes: list[str] = []
+    passed = settings.as_of is not None and settings.as_of >= rule.deadline
     if passed:
-        at_deadline = series[series.index <= deadline]
-        if comp == "maintain":
-            window = at_deadline[at_deadline.index >= (reg_base or deadline)]
-            fails = [y for y, x in window.items() if not _satisfies(x, comp, value, low, high, d)]
-            if fails:
-                out["status"] = "missed"
-                notes.append(f"below the level in {', '.join(map(str, fails))}")
-            elif deadline in window.index:
-                out["status"] = "met"
-            else:
-                notes.append(f"no value for the deadline year {deadline}")
-        elif deadline in series.index:
-            x = float(series[deadline])
-            out["status"] = "met" if _satisfies(x, comp, value, low, high, d) else "missed"
-            notes.append(_range_note(x, comp, high))
-        else:
-            notes.append(
-                f"deadline {deadline} passed but no value for {deadline} "
-                f"(latest {int(series.index[-1])} = {series.iloc[-1]:g})"
-            )
-        if deadline in series.index:
-            series = series[series.index <= deadline]
-        elif not at_deadline.empty:
-            series = at_deadline
+        series = _judge_at_deadline(series, rule, out, notes)
         out["series"] = _points(series, statuses)
+    latest = _set_latest(out, series, statuses)
+    _set_gap(out, rule, latest[1], notes)
+    base = _baseline(series, rule.reg_base if settings.base_year is None else settings.base_year)
+    out["baseline_year"], out["baseline_value"] = base
+    _set_annual_changes(out, rule, base, latest, passed=passed)
+    if rule.comp == "maintain":
+        start = int(rule.reg_base or base[0])
+        out["path_kind"], out["path"] = "level", ((start, rule.value), (rule.deadline, rule.value))
+        if not passed:
+            _judge_maintained(series, rule, out, notes, base_year=base[0])
+            return _with_notes(out, notes)
+    if not passed and rule.satisfied(latest[1]):
+        out["status"], out["progress"] = "achieved", "achieved"
+        notes.append(rule.range_note(latest[1]))
+    if latest[0] > base[0]:
+        if settings.method == "plan":
+            _measure_plan(rule, out, notes, base, latest)
+        else:  # escap
+            _measure_escap(series, rule, out, base, latest)
+    if out["status"] == "insufficient_data" and not passed:
+        _classify(rule, out, notes, base, latest, method=settings.method)
+    return _with_notes(out, notes)
+
+
+def _with_notes(out: dict, notes: list[str]) -> dict:
+    out["note"] = "; ".join(filter(None, notes))
+    return out
+
+
+def _judge_at_deadline(series, rule: _Rule, out: dict, notes: list[str]):
+    """Set met/missed once the deadline passed; return the series up to the deadline."""
+    deadline = rule.deadline
+    at_deadline = series[series.index <= deadline]
+    if rule.comp == "maintain":
+        window = at_deadline[at_deadline.index >= (rule.reg_base or deadline)]
+        fails = rule.failures(window)
+        if fails:
+            out["status"] = "missed"
+            notes.append(f"below the level in {', '.join(map(str, fails))}")
+        elif deadline in window.index:
+            out["status"] = "met"
+        else:
+            notes.append(f"no value for the deadline year {deadline}")
+    elif deadline in series.index:
+        x = float(series[deadline])
+        out["status"] = "met" if rule.satisfied(x) else "missed"
+        notes.append(rule.range_note(x))
+    else:
+        notes.append(
+            f"deadline {deadline} passed but no value for {deadline} "
+            f"(latest {int(series.index[-1])} = {series.iloc[-1]:g})"
+        )
+    if deadline in series.index:
+        return series[series.index <= deadline]
+    return series if at_deadline.empty else at_deadline
+
+
+def _set_latest(out: dict, series, statuses) -> tuple[int, float]:
+    """Set the latest year, value and data status; return (latest year, latest value)."""
     latest_year = int(series.index[-1])
     latest = float(series.iloc[-1])
     out.update(
@@ -266,98 +345,108 @@ def _assess_series(
         data_status=statuses[latest_year],
         n_years=len(series),
     )
-    goal, dp = _goal(latest, comp, value, low, high, d)
-    if comp == "range" and _satisfies(latest, comp, value, low, high, d):
+    return latest_year, latest
+
+
+def _set_gap(out: dict, rule: _Rule, latest: float, notes: list[str]) -> None:
+    """Set how far the latest value is from the target, in the direction of progress."""
+    goal, dp = rule.goal()
+    if rule.comp == "range" and rule.satisfied(latest):
         out["gap"] = 0.0
     else:
         out["gap"] = dp * (goal - latest)
-    if comp in {">", "<"} and abs(goal - latest) <= _EPS * max(1.0, abs(goal)):
+    if rule.comp in {">", "<"} and abs(goal - latest) <= _EPS * max(1.0, abs(goal)):
         notes.append("strict target: the value must exceed the figure")
-    base_year, base = _baseline(series, reg_base if base_year is None else base_year)
-    out["baseline_year"], out["baseline_value"] = base_year, base
-    if latest_year > base_year:
-        out["actual_annual_change"] = (latest - base) / (latest_year - base_year)
-    if not passed and deadline > latest_year:
-        out["required_annual_change"] = (goal - latest) / (deadline - latest_year)
 
-    if comp == "maintain":
-        start = int(reg_base or base_year)
-        out["path_kind"], out["path"] = "level", ((start, value), (deadline, value))
-    if comp == "maintain" and not passed:
-        window = series[series.index >= (reg_base or base_year)]
-        if window.empty:
-            notes.append(f"no value since {reg_base}")
-            out["note"] = "; ".join(filter(None, notes))
-            return out
-        fails = [y for y, x in window.items() if not _satisfies(x, comp, value, low, high, d)]
-        if not _satisfies(latest, comp, value, low, high, d):
-            prev = window.iloc[-2] if len(window) > 1 else math.nan
-            worse = not math.isnan(prev) and d * (latest - prev) < 0
-            out["status"] = "deteriorating" if worse else "off_track"
-            out["progress"] = "deterioration" if worse else "below level"
-        elif fails:
-            out["status"], out["progress"] = "off_track", "dipped"
-            notes.append(f"below the level in {', '.join(map(str, fails))}")
-        else:
-            out["status"], out["progress"] = "on_track", "held"
-            if len(window) >= 2:
-                a, b = _ols(list(window.index), list(window.to_numpy()))
-                projected = a + b * deadline
-                out["projected_value"] = projected
-                if not _satisfies(projected, comp, value, low, high, d):
-                    out["status"], out["progress"] = "off_track", "trend below level"
-                    notes.append(f"linear trend gives {projected:.4g} in {deadline}")
-        out["note"] = "; ".join(filter(None, notes))
-        return out
-    if passed:
-        # met / missed / insufficient set above; still report the measure below
-        pass
-    elif _satisfies(latest, comp, value, low, high, d):
-        out["status"], out["progress"] = "achieved", "achieved"
-        notes.append(_range_note(latest, comp, high))
 
+def _set_annual_changes(out: dict, rule: _Rule, base: tuple, latest: tuple, *, passed: bool):
+    """Set the actual change per year since the base, and the change per year required."""
+    (base_year, base_value), (latest_year, latest_value) = base, latest
     if latest_year > base_year:
-        if method == "plan":
-            absolute = not (base > 0 and latest > 0 and goal > 0)
-            if absolute:
-                notes.append("absolute change used (a growth rate is undefined at or below 0)")
-            actual = _growth(base, latest, latest_year - base_year, absolute=absolute)
-            required = (
-                _growth(base, goal, deadline - base_year, absolute=absolute)
-                if deadline > base_year
-                else math.nan
-            )
-            out["observed_rate"], out["required_rate"] = actual, required
-            out["rate_kind"] = "absolute" if absolute else "cagr"
-            out["path_kind"] = "required"
-            out["path"] = _required_path(base_year, base, goal, deadline, required, absolute)
-            if not math.isnan(required) and abs(required) > _EPS:
-                out["measure"] = dp * actual / abs(required)
-        else:  # escap
-            years = list(series.index[series.index >= base_year])
-            vals = [float(series[y]) for y in years]
-            a, b = _ols(years, vals)
-            projected = a + b * deadline
+        out["actual_annual_change"] = (latest_value - base_value) / (latest_year - base_year)
+    if not passed and rule.deadline > latest_year:
+        goal = rule.goal()[0]
+        out["required_annual_change"] = (goal - latest_value) / (rule.deadline - latest_year)
+
+
+def _judge_maintained(series, rule: _Rule, out: dict, notes: list[str], *, base_year: int):
+    """Status of a level to maintain before its deadline: held, dipped, below or trending."""
+    window = series[series.index >= (rule.reg_base or base_year)]
+    if window.empty:
+        notes.append(f"no value since {rule.reg_base}")
+        return
+    latest = float(series.iloc[-1])
+    fails = rule.failures(window)
+    if not rule.satisfied(latest):
+        prev = window.iloc[-2] if len(window) > 1 else math.nan
+        worse = not math.isnan(prev) and rule.d * (latest - prev) < 0
+        out["status"] = "deteriorating" if worse else "off_track"
+        out["progress"] = "deterioration" if worse else "below level"
+    elif fails:
+        out["status"], out["progress"] = "off_track", "dipped"
+        notes.append(f"below the level in {', '.join(map(str, fails))}")
+    else:
+        out["status"], out["progress"] = "on_track", "held"
+        if len(window) >= 2:
+            a, b = _ols(list(window.index), list(window.to_numpy()))
+            projected = a + b * rule.deadline
             out["projected_value"] = projected
-            out["observed_rate"], out["rate_kind"] = b, "linear"
-            if deadline > base_year:
-                out["required_rate"] = (goal - base) / (deadline - base_year)
-            out["path_kind"] = "projection"
-            out["path"] = tuple(
-                (y, float(a + b * y)) for y in range(int(base_year), max(deadline, latest_year) + 1)
-            )
-            if abs(goal - base) > _EPS:
-                out["measure"] = dp * (projected - base) / abs(goal - base)
-    if out["status"] != "insufficient_data" or passed:
-        out["note"] = "; ".join(filter(None, notes))
-        return out
-    # before the deadline, not yet achieved: classify the progress
+            if not rule.satisfied(projected):
+                out["status"], out["progress"] = "off_track", "trend below level"
+                notes.append(f"linear trend gives {projected:.4g} in {rule.deadline}")
+
+
+def _measure_plan(rule: _Rule, out: dict, notes: list[str], base: tuple, latest: tuple) -> None:
+    """Measure by method plan: observed and required growth (CAGR or absolute), ratio, path."""
+    (base_year, base_value), (latest_year, latest_value) = base, latest
+    goal, dp = rule.goal()
+    deadline = rule.deadline
+    absolute = not (base_value > 0 and latest_value > 0 and goal > 0)
+    if absolute:
+        notes.append("absolute change used (a growth rate is undefined at or below 0)")
+    actual = _growth(base_value, latest_value, latest_year - base_year, absolute=absolute)
+    required = (
+        _growth(base_value, goal, deadline - base_year, absolute=absolute)
+        if deadline > base_year
+        else math.nan
+    )
+    out["observed_rate"], out["required_rate"] = actual, required
+    out["rate_kind"] = "absolute" if absolute else "cagr"
+    out["path_kind"] = "required"
+    out["path"] = _required_path(base, goal, deadline, required, absolute=absolute)
+    if not math.isnan(required) and abs(required) > _EPS:
+        out["measure"] = dp * actual / abs(required)
+
+
+def _measure_escap(series, rule: _Rule, out: dict, base: tuple, latest: tuple) -> None:
+    """Measure by method escap: a least-squares line from the base year to the deadline."""
+    (base_year, base_value), latest_year = base, latest[0]
+    goal, dp = rule.goal()
+    deadline = rule.deadline
+    years = list(series.index[series.index >= base_year])
+    a, b = _ols(years, [float(series[y]) for y in years])
+    projected = a + b * deadline
+    out["projected_value"] = projected
+    out["observed_rate"], out["rate_kind"] = b, "linear"
+    if deadline > base_year:
+        out["required_rate"] = (goal - base_value) / (deadline - base_year)
+    out["path_kind"] = "projection"
+    out["path"] = tuple(
+        (y, float(a + b * y)) for y in range(int(base_year), max(deadline, latest_year) + 1)
+    )
+    if abs(goal - base_value) > _EPS:
+        out["measure"] = dp * (projected - base_value) / abs(goal - base_value)
+
+
+def _classify(rule: _Rule, out: dict, notes: list[str], base: tuple, latest: tuple, *, method: str):
+    """Classify a target not yet achieved before its deadline, by measure or projection."""
+    (base_year, base_value), (latest_year, latest_value) = base, latest
     if latest_year <= base_year:
         notes.append("one year of data: no trend")
     elif method == "plan":
         ratio = out["measure"]
         if math.isnan(ratio):
-            change = d * (latest - base)
+            change = rule.d * (latest_value - base_value)
             out["status"] = (
                 "on_track" if change > 0 else "deteriorating" if change < 0 else "off_track"
             )
@@ -366,15 +455,13 @@ def _assess_series(
             out["status"], out["progress"] = _band(ratio)
     else:
         projected = out["projected_value"]
-        slope = (projected - base) if not math.isnan(projected) else math.nan
-        if _satisfies(projected, comp, value, low, high, d):
+        slope = (projected - base_value) if not math.isnan(projected) else math.nan
+        if rule.satisfied(projected):
             out["status"], out["progress"] = "on_track", "anticipated"
-        elif dp * slope < 0:
+        elif rule.goal()[1] * slope < 0:
             out["status"], out["progress"] = "deteriorating", "regression"
         else:
             out["status"], out["progress"] = "off_track", "acceleration needed"
-    out["note"] = "; ".join(filter(None, notes))
-    return out
 
 
 # --------------------------------------------------------------------------- Open SDG
@@ -619,7 +706,7 @@ def opensdg_progress(
     return out
 
 
-def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dict:
+def _assess_opensdg(series, statuses, target: dict, d: int, settings: _Settings) -> dict:
     """One series under :func:`opensdg_progress`, in the columns of :func:`assess`."""
     comp = target["comparator"]
     deadline = int(target["deadline"])
@@ -627,7 +714,7 @@ def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dic
     goal = None if is_missing(goal) else float(goal)
     direction = 1 if comp == "range" else d
     reg_base = target.get("baseline_year")
-    base_year = params.get("base_year")
+    base_year = settings.base_year
     if base_year is None:
         base_year = OPENSDG_BASE_YEAR if is_missing(reg_base) else int(reg_base)
     limit = target.get("limit")
@@ -638,36 +725,11 @@ def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dic
         direction=direction,
         base_year=base_year,
         limit=None if is_missing(limit) else float(limit),
-        thresholds=params.get("thresholds"),
-        zero_substitute=params.get("zero_substitute", OPENSDG_ZERO_SUBSTITUTE),
+        thresholds=settings.thresholds,
+        zero_substitute=settings.zero_substitute,
     )
-    status, progress = _OPENSDG_TO_STATUS[r["status"]]
-    latest_year = r["current_year"]
-    latest = r["current_value"]
-    out = {
-        "status": status,
-        "progress": progress,
-        "baseline_year": r["base_year"],
-        "baseline_value": math.nan if r["base_value"] is None else r["base_value"],
-        "latest_year": latest_year,
-        "latest_value": math.nan if latest is None else latest,
-        "data_status": statuses.get(latest_year, "") if latest_year is not None else "",
-        "gap": math.nan,
-        "required_annual_change": math.nan,
-        "actual_annual_change": math.nan,
-        "measure": math.nan if r["progress_value"] is None else r["progress_value"],
-        "projected_value": math.nan,
-        "n_years": len(series),
-        "note": "; ".join(r["notes"]),
-        "opensdg_status": r["status"],
-        "score": math.nan if r["score"] is None else float(r["score"]),
-        "required_rate": math.nan if r["required_growth"] is None else r["required_growth"],
-        "observed_rate": math.nan if r["observed_growth"] is None else r["observed_growth"],
-        "rate_kind": "cagr" if r["observed_growth"] is not None else "",
-        "path_kind": "",
-        "path": (),
-        "series": _points(series, statuses),
-    }
+    out = _opensdg_columns(r, series, statuses)
+    latest_year, latest = r["current_year"], r["current_value"]
     if latest is not None and goal is not None:
         out["gap"] = direction * (goal - latest)
         if deadline > latest_year:
@@ -677,9 +739,36 @@ def _assess_opensdg(series, statuses, target: dict, d: int, params: dict) -> dic
     if r["required_growth"] is not None:
         out["path_kind"] = "required"
         out["path"] = _required_path(
-            r["base_year"], r["base_value"], goal, deadline, r["required_growth"], False
+            (r["base_year"], r["base_value"]), goal, deadline, r["required_growth"], absolute=False
         )
     return out
+
+
+def _opensdg_columns(r: dict, series, statuses) -> dict:
+    """Return the result of :func:`opensdg_progress` in the columns of :func:`assess`."""
+
+    def nan_if_none(x):
+        return math.nan if x is None else x
+
+    status, progress = _OPENSDG_TO_STATUS[r["status"]]
+    latest_year = r["current_year"]
+    return {
+        **_blank_result(series, statuses),
+        "status": status,
+        "progress": progress,
+        "baseline_year": r["base_year"],
+        "baseline_value": nan_if_none(r["base_value"]),
+        "latest_year": latest_year,
+        "latest_value": nan_if_none(r["current_value"]),
+        "data_status": statuses.get(latest_year, "") if latest_year is not None else "",
+        "measure": nan_if_none(r["progress_value"]),
+        "note": "; ".join(r["notes"]),
+        "opensdg_status": r["status"],
+        "score": math.nan if r["score"] is None else float(r["score"]),
+        "required_rate": nan_if_none(r["required_growth"]),
+        "observed_rate": nan_if_none(r["observed_growth"]),
+        "rate_kind": "cagr" if r["observed_growth"] is not None else "",
+    }
 
 
 def is_missing(x) -> bool:
@@ -815,121 +904,156 @@ def assess(
     >>> assess(obs, t, as_of=2020).iloc[0]["status"]
     'insufficient_data'
     """
-    observations = select_study_area(observations)  # other areas never enter an assessment
+    _check_choices(method, area_level, count_reading)
+    settings = _Settings(
+        as_of=_as_year(as_of, "as_of", required=False),
+        method=method,
+        base_year=_as_year(base_year, "base_year", required=False),
+        thresholds=thresholds,
+        zero_substitute=zero_substitute,
+    )
+    targets = load_targets() if targets is None else targets_frame(targets)
+    missing = [c for c in TARGET_COLUMNS if c not in targets.columns]
+    if missing:
+        raise ValueError(f"targets lack column(s): {', '.join(missing)}")
+    # other areas never enter an assessment
+    obs = check_observations(select_study_area(observations))
+    if settings.as_of is None:
+        real = obs[obs["status"] != "plan"]
+        settings = replace(settings, as_of=int(real["year"].max()) if not real.empty else None)
+    if settings.as_of is not None:
+        obs = obs[obs["year"] <= settings.as_of]
+    best = preferred_values(_with_derived(obs))
+    by_indicator = dict(tuple(best.groupby("indicator_id", sort=False)))
+    directions = _directions()
+    readings = target_readings()
+    rows = []
+    for target in targets.to_dict("records"):
+        own = _DIRECTION_WORDS.get(target.get("direction")) if _hashable(target) else None
+        d = own if own is not None else _direction(target["indicator_id"], directions)
+        target, reading = _read_target(target, readings, count_reading)
+        base = _row_head(target, reading, settings)
+        if target["area_scope"] == "commune_floor":
+            rows.extend(_assess_floor(best, target, d, settings, base))
+            continue
+        series_rows = _series_for(by_indicator, best.iloc[:0], targets, target)
+        for key, grp in _area_groups(series_rows, area_level):
+            result = _assess_area(grp.sort_values("year"), target, d, settings, reading)
+            rows.append({**base, **result, **_area_columns(key, grp, area_level, result, settings)})
+    _apply_conditional(rows, targets)
+    return _assessment_frame(rows)
 
+
+def _check_choices(method: str, area_level: str, count_reading: str) -> None:
+    """Raise ValueError naming an unknown method, area level or count reading."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if area_level not in AREA_LEVELS:
         raise ValueError(f"area_level must be one of {AREA_LEVELS}, got {area_level!r}")
     if count_reading not in COUNT_READINGS:
         raise ValueError(f"count_reading must be one of {COUNT_READINGS}, got {count_reading!r}")
-    as_of = _as_year(as_of, "as_of", required=False)
-    base_year = _as_year(base_year, "base_year", required=False)
-    params = {"base_year": base_year, "thresholds": thresholds, "zero_substitute": zero_substitute}
-    targets = load_targets() if targets is None else targets_frame(targets)
-    missing = [c for c in TARGET_COLUMNS if c not in targets.columns]
-    if missing:
-        raise ValueError(f"targets lack column(s): {', '.join(missing)}")
-    obs = check_observations(observations)
-    if as_of is None:
-        real = obs[obs["status"] != "plan"]
-        as_of = int(real["year"].max()) if not real.empty else None
-    if as_of is not None:
-        obs = obs[obs["year"] <= as_of]
-    obs = _with_derived(obs)
-    best = preferred_values(obs)
-    by_indicator = dict(tuple(best.groupby("indicator_id", sort=False)))
-    directions = _directions()
-    readings = target_readings()
 
-    rows = []
-    for target in targets.to_dict("records"):
-        own = _DIRECTION_WORDS.get(target.get("direction")) if _hashable(target) else None
-        d = own if own is not None else _direction(target["indicator_id"], directions)
-        reading = readings.get(target["target_id"], {})
-        kind = reading.get("reading", "")
-        if kind == "share_of_units":
-            target = _share_target(target, reading) if count_reading == "share" else target
-            kind = "share_of_units" if count_reading == "share" else "count_as_reported"
-        elif target["comparator"] == "range":
-            kind = "at_least_range"
-        base = {
-            "target_id": target["target_id"],
-            "parent_id": target["parent_id"],
-            "indicator_id": target["indicator_id"],
-            "comparator": target["comparator"],
-            "target_value": target["value"],
-            "target_low": target["low"],
-            "target_high": target["high"],
-            "deadline": int(target["deadline"]),
-            "as_of": as_of,
-            "method": method,
-            "section": target["section"],
-            "theme": target["theme"],
-            "reading": kind,
-            "conditional": kind in {"conditional", "partly_conditional"},
-        }
-        if target["area_scope"] == "commune_floor":
-            rows.extend(_assess_floor(best, target, d, as_of, method, base, params))
-            continue
-        series_rows = _series_for(by_indicator, best.iloc[:0], targets, target)
-        level_rows = series_rows[series_rows["area_level"] == area_level]
-        if area_level == "province":
-            # NOTE: only Bắc Kạn (06); a merged-province row (Thái Nguyên) is another area.
-            groups = [(PROVINCE_CODE, level_rows[level_rows["area_code"] == PROVINCE_CODE])]
-        else:
-            groups = list(level_rows.groupby("area_key", sort=True))
-            if not groups:  # keep one row per target: no area of this level has data
-                groups = [("", level_rows)]
-        for key, grp in groups:
-            grp = grp.sort_values("year")
-            series, statuses = _series(grp)
-            extra = ""
-            if kind == "share_of_units":
-                series, extra = _as_share(series, reading)
-            elif kind == "count_as_reported":
-                extra = _count_note(series, reading)
-            result = _assess_any(series, statuses, target, d, as_of, method, params)
-            if extra:
-                result["note"] = "; ".join(filter(None, [extra, result["note"]]))
-            year = result["latest_year"] or as_of
-            code = key.split(":")[-1]
-            name = grp["area_name"].iloc[-1] if not grp.empty else ""
-            if area_level == "province" and not name:
-                name = "Bắc Kạn"
-            rows.append(
-                {
-                    **base,
-                    **result,
-                    "area_code": code,
-                    "area_level": area_level,
-                    "area_name": name,
-                    "admin_vintage": (
-                        key.split(":")[0]
-                        if ":" in key
-                        else (vintage_for_year(year) if year is not None else "")
-                    ),
-                }
-            )
-    _apply_conditional(rows, targets)
+
+def _read_target(target: dict, readings: dict, count_reading: str) -> tuple[dict, dict]:
+    """Return the target as judged and its reading (``kind``: how its wording is read)."""
+    reading = dict(readings.get(target["target_id"], {}))
+    kind = reading.get("reading", "")
+    if kind == "share_of_units":
+        target = _share_target(target, reading) if count_reading == "share" else target
+        kind = "share_of_units" if count_reading == "share" else "count_as_reported"
+    elif target["comparator"] == "range":
+        kind = "at_least_range"
+    reading["kind"] = kind
+    return target, reading
+
+
+def _row_head(target: dict, reading: dict, settings: _Settings) -> dict:
+    """Return the columns of a row that describe the target and the assessment."""
+    return {
+        "target_id": target["target_id"],
+        "parent_id": target["parent_id"],
+        "indicator_id": target["indicator_id"],
+        "comparator": target["comparator"],
+        "target_value": target["value"],
+        "target_low": target["low"],
+        "target_high": target["high"],
+        "deadline": int(target["deadline"]),
+        "as_of": settings.as_of,
+        "method": settings.method,
+        "section": target["section"],
+        "theme": target["theme"],
+        "reading": reading["kind"],
+        "conditional": reading["kind"] in {"conditional", "partly_conditional"},
+    }
+
+
+def _area_groups(series_rows: pd.DataFrame, area_level: str) -> list[tuple[str, pd.DataFrame]]:
+    """Return (area key, rows) of each area of *area_level* (one group when none has data)."""
+    level_rows = series_rows[series_rows["area_level"] == area_level]
+    if area_level == "province":
+        # NOTE: only Bắc Kạn (06); a merged-province row (Thái Nguyên) is another area.
+        return [(PROVINCE_CODE, level_rows[level_rows["area_code"] == PROVINCE_CODE])]
+    groups = list(level_rows.groupby("area_key", sort=True))
+    return groups or [("", level_rows)]  # keep one row per target
+
+
+def _assess_area(grp: pd.DataFrame, target: dict, d: int, settings: _Settings, reading: dict):
+    """Assess the series of one area (as a share of units when the target is read so)."""
+    series, statuses = _series(grp)
+    extra = ""
+    if reading["kind"] == "share_of_units":
+        series, extra = _as_share(series, reading)
+    elif reading["kind"] == "count_as_reported":
+        extra = _count_note(series, reading)
+    result = _assess_any(series, statuses, target, d, settings)
+    if extra:
+        result["note"] = "; ".join(filter(None, [extra, result["note"]]))
+    return result
+
+
+def _area_columns(key: str, grp: pd.DataFrame, area_level: str, result: dict, settings):
+    """Return the area columns of a row: code, level, name and administrative vintage."""
+    year = result["latest_year"] or settings.as_of
+    name = grp["area_name"].iloc[-1] if not grp.empty else ""
+    if area_level == "province" and not name:
+        name = "Bắc Kạn"
+    if ":" in key:
+        vintage = key.split(":")[0]
+    else:
+        vintage = vintage_for_year(year) if year is not None else ""
+    return {
+        "area_code": key.split(":")[-1],
+        "area_level": area_level,
+        "area_name": name,
+        "admin_vintage": vintage,
+    }
+
+
+#: Columns of an assessment by dtype (the others are text or objects).
+_INT_COLUMNS = ("baseline_year", "latest_year", "as_of", "deadline", "n_years")
+_FLOAT_COLUMNS = (
+    "target_value",
+    "target_low",
+    "target_high",
+    "baseline_value",
+    "latest_value",
+    "gap",
+    "required_annual_change",
+    "actual_annual_change",
+    "measure",
+    "projected_value",
+    "score",
+    "required_rate",
+    "observed_rate",
+)
+
+
+def _assessment_frame(rows: list[dict]) -> pd.DataFrame:
+    """Return the rows as the assessment table, in :data:`ASSESSMENT_COLUMNS` and dtypes."""
     df = pd.DataFrame(rows, columns=list(ASSESSMENT_COLUMNS))
-    for col in ("baseline_year", "latest_year", "as_of", "deadline", "n_years"):
+    for col in _INT_COLUMNS:
         df[col] = df[col].astype("Int64")
-    for col in (
-        "target_value",
-        "target_low",
-        "target_high",
-        "baseline_value",
-        "latest_value",
-        "gap",
-        "required_annual_change",
-        "actual_annual_change",
-        "measure",
-        "projected_value",
-        "score",
-        "required_rate",
-        "observed_rate",
-    ):
+    for col in _FLOAT_COLUMNS:
         df[col] = df[col].astype("float64")
     df["conditional"] = df["conditional"].fillna(False).astype(bool)
     for col in ("opensdg_status", "reading", "rate_kind", "path_kind"):
@@ -944,12 +1068,12 @@ def _hashable(target: dict) -> bool:
     return isinstance(target.get("direction"), str)
 
 
-def _assess_any(series, statuses, target, d, as_of, method, params) -> dict:
+def _assess_any(series, statuses, target: dict, d: int, settings: _Settings) -> dict:
     """Dispatch one series to its method; every result has the same keys."""
-    if method == "opensdg":
-        return _assess_opensdg(series, statuses, target, d, params)
+    if settings.method == "opensdg":
+        return _assess_opensdg(series, statuses, target, d, settings)
     if target["comparator"] != "range" and is_missing(target["value"]):
-        res = _assess_series(series.iloc[:0], {}, target, d, as_of, method)
+        res = _assess_series(series.iloc[:0], {}, target, d, settings)
         res.update(
             n_years=len(series),
             series=_points(series, statuses),
@@ -958,7 +1082,7 @@ def _assess_any(series, statuses, target, d, as_of, method, params) -> dict:
             score=math.nan,
         )
         return res
-    res = _assess_series(series, statuses, target, d, as_of, method, params.get("base_year"))
+    res = _assess_series(series, statuses, target, d, settings)
     res.setdefault("opensdg_status", "")
     res.setdefault("score", math.nan)
     return res
@@ -1093,64 +1217,41 @@ def _ntm_by(best: pd.DataFrame) -> dict[str, float]:
     return rec.groupby("area_key")["value"].min().to_dict()
 
 
-def _assess_floor(best, target, d, as_of, method, base, params) -> list[dict]:
-
+def _assess_floor(best, target: dict, d: int, settings: _Settings, base: dict) -> list[dict]:
+    """Assess a per-commune floor: a province summary row, then one row per commune."""
     crit = best[
         (best["indicator_id"] == target["indicator_id"]) & (best["area_level"] == "commune")
     ]
-    recognised = _ntm_by(best)
-    deadline = int(target["deadline"])
-    passed = as_of is not None and as_of >= deadline
-
-    def is_ntm(key: str, year: int, criteria: float) -> bool:
-        rec = recognised.get(key)
-        return (rec is not None and rec <= year) or criteria >= 19
-
-    crit = crit.assign(
-        ntm=[
-            is_ntm(k, y, v)
-            for k, y, v in zip(crit["area_key"], crit["year"], crit["value"], strict=True)
-        ]
-    )
-    rows = []
     summary = {**base, "area_code": PROVINCE_CODE, "area_level": "province", "area_name": "Bắc Kạn"}
-    non = crit[~crit["ntm"]]
     if crit.empty:
-        res = _assess_any(pd.Series(dtype=float), {}, target, d, as_of, method, params)
+        res = _assess_any(pd.Series(dtype=float), {}, target, d, settings)
         res["note"] = "no commune-level observation of " + target["indicator_id"]
         summary.update(res, admin_vintage="")
         return [summary]
+    recognised = _ntm_by(best)
+    crit = crit.assign(
+        ntm=[
+            _is_ntm(recognised.get(k), y, v)
+            for k, y, v in zip(crit["area_key"], crit["year"], crit["value"], strict=True)
+        ]
+    )
+    deadline = int(target["deadline"])
+    passed = settings.as_of is not None and settings.as_of >= deadline
     years = set(crit["year"].tolist())
     upto = [y for y in years if y <= deadline]
     # NOTE: once the deadline passed, the deadline year or else the latest year before it
     # (never a later vintage's communes).
     eval_year = int(max(upto)) if passed and upto else int(max(years))
-    mins = non.groupby("year")["value"].min().sort_index()
-    mins_status = non.groupby("year")["status"].agg(lambda s: max(s, key=STATUS_RANK.get)).to_dict()
-    res = _assess_any(mins, mins_status, target, d, as_of, method, params)
-    year_used = res["latest_year"]
-    if year_used is not None:
-        at = non[non["year"] == year_used]
-        ok = int((at["value"] >= target["value"]).sum())
-        res["note"] = "; ".join(
-            filter(
-                None,
-                [
-                    res["note"],
-                    f"{ok} of {len(at)} non-NTM communes meet the floor in {year_used} (latest_value = their minimum)",
-                ],
-            )
-        )
+    res = _assess_floor_minimum(crit[~crit["ntm"]], target, d, settings)
     vintage = crit.loc[crit["year"] == eval_year, "admin_vintage"]
     summary.update(res, admin_vintage=vintage.iloc[0] if not vintage.empty else "")
-    rows.append(summary)
+    rows = [summary]
     communes = crit[crit["year"] == eval_year][
         ["area_key", "area_code", "area_name", "admin_vintage"]
     ]
     by_key = dict(tuple(crit.groupby("area_key", sort=False)))
     for c in communes.drop_duplicates("area_key").sort_values("area_code").to_dict("records"):
         own = by_key[c["area_key"]].sort_values("year")
-        last = own[own["year"] == eval_year].iloc[0]
         row = {
             **base,
             "area_code": c["area_code"],
@@ -1158,20 +1259,50 @@ def _assess_floor(best, target, d, as_of, method, base, params) -> list[dict]:
             "area_name": c["area_name"],
             "admin_vintage": c["admin_vintage"],
         }
-        if last["ntm"]:
+        if own[own["year"] == eval_year].iloc[0]["ntm"]:
             rec = recognised.get(c["area_key"])
-            res = _assess_any(*_series(own), target, d, as_of, method, params)
-            if not passed:
-                res["status"] = "achieved"
-            elif eval_year <= deadline or (rec is not None and rec <= deadline):
-                res["status"] = "met"
-            else:
-                res["status"] = "insufficient_data"
-            res["progress"] = "NTM"
-            when = f" (recognised {int(rec)})" if rec is not None else ""
-            res["note"] = f"NTM commune{when}: the floor does not bind it"
+            res = _assess_ntm_commune(own, target, d, settings, (rec, eval_year))
         else:
-            res = _assess_any(*_series(own[~own["ntm"]]), target, d, as_of, method, params)
+            res = _assess_any(*_series(own[~own["ntm"]]), target, d, settings)
         row.update(res)
         rows.append(row)
     return rows
+
+
+def _is_ntm(recognised: float | None, year: int, criteria: float) -> bool:
+    """Return whether a commune is NTM in *year*: recognised by then, or ≥ 19 criteria met."""
+    return (recognised is not None and recognised <= year) or criteria >= 19
+
+
+def _assess_floor_minimum(non: pd.DataFrame, target: dict, d: int, settings: _Settings) -> dict:
+    """Assess the yearly minimum over the communes that are not NTM (the summary row)."""
+    mins = non.groupby("year")["value"].min().sort_index()
+    mins_status = non.groupby("year")["status"].agg(lambda s: max(s, key=STATUS_RANK.get)).to_dict()
+    res = _assess_any(mins, mins_status, target, d, settings)
+    year_used = res["latest_year"]
+    if year_used is not None:
+        at = non[non["year"] == year_used]
+        ok = int((at["value"] >= target["value"]).sum())
+        meet = (
+            f"{ok} of {len(at)} non-NTM communes meet the floor in {year_used} "
+            "(latest_value = their minimum)"
+        )
+        res["note"] = "; ".join(filter(None, [res["note"], meet]))
+    return res
+
+
+def _assess_ntm_commune(own, target: dict, d: int, settings: _Settings, when: tuple) -> dict:
+    """Assess an NTM commune: the floor does not bind it (achieved, or met by the deadline)."""
+    recognised, eval_year = when
+    deadline = int(target["deadline"])
+    res = _assess_any(*_series(own), target, d, settings)
+    if settings.as_of is None or settings.as_of < deadline:
+        res["status"] = "achieved"
+    elif eval_year <= deadline or (recognised is not None and recognised <= deadline):
+        res["status"] = "met"
+    else:
+        res["status"] = "insufficient_data"
+    res["progress"] = "NTM"
+    since = f" (recognised {int(recognised)})" if recognised is not None else ""
+    res["note"] = f"NTM commune{since}: the floor does not bind it"
+    return res
