@@ -623,87 +623,99 @@ def opensdg_progress(
         return out
     current_year = int(s.index.max())
     current = float(s[current_year])
-    base_year = int(base_year)
-    if base_year not in s.index:
-        later = [y for y in s.index if y > base_year]
-        if not later:
-            notes.append(f"base year {base_year} is after the latest data ({current_year})")
-            out.update(current_year=current_year, current_value=current)
-            return out
-        notes.append(f"no value for base year {base_year}: the next year with data used")
-        base_year = min(later)
+    base_year = _opensdg_base_year(s, int(base_year), notes)
+    if base_year is None:
+        out.update(current_year=current_year, current_value=current)
+        return out
     base = float(s[base_year])
-    sign = -1 if base < 0 else 1
-    user = dict(thresholds or {})
-    if method == 1:
-        th = {**OPENSDG_THRESHOLDS_NO_TARGET, **user}
-        if limit is not None:
-            b, lim = abs(base), abs(float(limit))
-            if b >= 2 * lim:
-                coeff = 1.0
-            elif b <= lim:
-                coeff = 1 - (b / lim) ** _LIMIT_EXPONENT
-            else:
-                coeff = 1 - ((2 * lim - b) / lim) ** _LIMIT_EXPONENT
-            for key in ("high", "med", "low"):
-                th[key] *= coeff
-            th["coefficient"] = coeff
-            out["coefficient"] = coeff
-    else:
-        th = {**OPENSDG_THRESHOLDS_TARGET, **user}
-        if limit is not None:
-            notes.append("limit ignored: a target is given")
-    achieved = target is not None and (
-        (d == -1 and current <= target) or (d == 1 and current >= target)
-    )
+    th = _opensdg_thresholds(method, base, limit, dict(thresholds or {}), out)
     out.update(
         base_year=base_year,
         base_value=base,
         current_year=current_year,
         current_value=current,
-        sign=sign,
+        sign=-1 if base < 0 else 1,
         thresholds=th,
     )
-    value = None
     if base == 0:
         notes.append(f"base value 0 replaced by {zero_substitute:g}")
-        base = zero_substitute
-        out["base_value"] = base
-    if (base > 0 and current < 0) or (base < 0 and current > 0):
-        notes.append("the series crosses zero: the growth rate cannot be computed")
-    elif current_year - base_year < 1:
-        notes.append("one year of data: no growth")
-    else:
-        observed = _cagr(current, base, current_year, base_year)
-        out["observed_growth"] = observed
-        if method == 1:
-            value = sign * d * observed
-        else:
-            try:
-                required = _cagr(target, base, target_year, base_year)
-            except ZeroDivisionError:
-                required = None
-            if isinstance(required, complex) or required is None or required == 0:
-                notes.append("the required growth cannot be computed")
-            else:
-                out["required_growth"] = required
-                value = sign * d * observed / abs(required)
-        if isinstance(value, complex):
-            notes.append("the growth rate cannot be computed")
-            value = None
+        out["base_value"] = base = zero_substitute
+    value = _opensdg_value(out, target, target_year)
     out["progress_value"] = value
-    if achieved:
+    if target is not None and ((d == -1 and current <= target) or (d == 1 and current >= target)):
         out["status"], out["score"] = "target_achieved", 5
         return out
     if value is None:
         return out
-    score = _opensdg_score(value, method, th)
-    out["score"] = score
-    if user:
-        out["status"] = _status_from_value(value, th)
-    else:
-        out["status"] = _status_from_score(score)
+    out["score"] = score = _opensdg_score(value, method, th)
+    out["status"] = _status_from_value(value, th) if thresholds else _status_from_score(score)
     return out
+
+
+def _opensdg_base_year(s, base_year: int, notes: list[str]) -> int | None:
+    """sdg-build's base year: *base_year*, else the next year with data (None if none)."""
+    if base_year in s.index:
+        return base_year
+    later = [y for y in s.index if y > base_year]
+    if not later:
+        notes.append(f"base year {base_year} is after the latest data ({int(s.index.max())})")
+        return None
+    notes.append(f"no value for base year {base_year}: the next year with data used")
+    return min(later)
+
+
+def _opensdg_thresholds(method: int, base: float, limit, user: dict, out: dict) -> dict:
+    """sdg-build ``get_progress_thresholds``: the published ones, *user*'s, a limit's cut."""
+    if method == 2:
+        if limit is not None:
+            out["notes"].append("limit ignored: a target is given")
+        return {**OPENSDG_THRESHOLDS_TARGET, **user}
+    th = {**OPENSDG_THRESHOLDS_NO_TARGET, **user}
+    if limit is not None:
+        b, lim = abs(base), abs(float(limit))
+        if b >= 2 * lim:
+            coeff = 1.0
+        elif b <= lim:
+            coeff = 1 - (b / lim) ** _LIMIT_EXPONENT
+        else:
+            coeff = 1 - ((2 * lim - b) / lim) ** _LIMIT_EXPONENT
+        for key in ("high", "med", "low"):
+            th[key] *= coeff
+        th["coefficient"] = coeff
+        out["coefficient"] = coeff
+    return th
+
+
+def _opensdg_value(out: dict, target: float | None, target_year: int) -> float | None:
+    """sdg-build ``calculate_progress``: the progress value (None when it cannot be had)."""
+    notes = out["notes"]
+    base, current = out["base_value"], out["current_value"]
+    base_year, current_year = out["base_year"], out["current_year"]
+    sign_d = out["sign"] * out["direction"]
+    if (base > 0 and current < 0) or (base < 0 and current > 0):
+        notes.append("the series crosses zero: the growth rate cannot be computed")
+        return None
+    if current_year - base_year < 1:
+        notes.append("one year of data: no growth")
+        return None
+    observed = _cagr(current, base, current_year, base_year)
+    out["observed_growth"] = observed
+    if out["method"] == 1:
+        value = sign_d * observed
+    else:
+        try:
+            required = _cagr(target, base, target_year, base_year)
+        except ZeroDivisionError:
+            required = None
+        if isinstance(required, complex) or required is None or required == 0:
+            notes.append("the required growth cannot be computed")
+            return None
+        out["required_growth"] = required
+        value = sign_d * observed / abs(required)
+    if isinstance(value, complex):
+        notes.append("the growth rate cannot be computed")
+        return None
+    return value
 
 
 def _assess_opensdg(series, statuses, target: dict, d: int, settings: _Settings) -> dict:
@@ -782,7 +794,7 @@ def is_missing(x) -> bool:
 
 
 # --------------------------------------------------------------------------- assess
-def assess(
+def assess(  # noqa: PLR0913 (the public signature: every option is documented)
     observations: pd.DataFrame,
     targets=None,
     *,
