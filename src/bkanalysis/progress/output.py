@@ -190,62 +190,13 @@ def format_assessment(assessment: pd.DataFrame, lang: str = "vi", *, width: int 
     rows = [r for r in _table(assessment, lang) if r["area_code"] == "06" or r["area_name"] == ""]
     if assessment.empty:
         return ""
-    cols = [
-        ("target_id", 42),
-        ("target", 22),
-        ("deadline", 6),
-        ("latest", 30),
-        ("status", 20),
-        ("gap", 10),
-    ]
-    latest_head = ("Mới nhất (năm: giá trị)", "Latest (year: value)")[k]
-    heads = {
-        "target_id": _HEADERS["target_id"][k],
-        "target": _HEADERS["target"][k],
-        "deadline": ("Hạn", "Due")[k],
-        "latest": latest_head,
-        "status": _HEADERS["status"][k],
-        "gap": _HEADERS["gap"][k],
-    }
-    as_of = assessment["as_of"].dropna()
-    title = (
-        "Tiến độ thực hiện mục tiêu Quyết định 1635/QĐ-UBND",
-        "Progress of the Decision 1635/QĐ-UBND targets",
-    )[k]
-    when = f" — {('năm đánh giá', 'as of')[k]} {int(as_of.iloc[0])}" if not as_of.empty else ""
-    method = f" — {('phương pháp', 'method')[k]}: {assessment['method'].iloc[0]}"
-    lines = [title + when + method, ""]
-    lines.append("  ".join(heads[c].ljust(w)[:w] for c, w in cols).rstrip())
-    lines.append("  ".join("-" * w for _, w in cols))
+    lines = [*_text_head(assessment, k)]
     section = None
     for r in rows:
         if r["section"] != section:
             section = r["section"]
             lines.append(section)
-        tid = ("  " if r["parent_id"] else "") + r["target_id"]
-        if r["latest_year"] is None or is_missing(r["latest_year"]):
-            latest = "–"
-        else:
-            latest = f"{int(r['latest_year'])}: {_num(r['latest_value'])}"
-            if r["data_status"] and r["data_status"] != DATA_STATUS_LABELS["actual"][k]:
-                latest += f" ({r['data_status']})"
-        cells = {
-            "target_id": tid,
-            "target": r["target"],
-            "deadline": str(r["deadline"]),
-            "latest": latest,
-            "status": r["status"],
-            "gap": _num(r["gap"], 3),
-        }
-        lines.append("  ".join(cells[c].ljust(w)[:w] for c, w in cols).rstrip())
-        if r["reading"]:
-            # NOTE: conditional parts, reach-at-least ranges and unit changes are said here.
-            lead = "      ↳ "
-            lines.extend(
-                textwrap.wrap(
-                    r["reading"], width, initial_indent=lead, subsequent_indent=" " * len(lead)
-                )
-            )
+        lines.extend(_text_row(r, k, width))
     counts = assessment[assessment["area_code"] == "06"]["status"].value_counts()
     labels = status_labels(lang)
     lines.append("")
@@ -261,6 +212,75 @@ def format_assessment(assessment: pd.DataFrame, lang: str = "vi", *, width: int 
             )[k]
         )
     return "\n".join(lines)
+
+
+#: Columns of the text table and their widths in characters.
+_TEXT_COLUMNS = (
+    ("target_id", 42),
+    ("target", 22),
+    ("deadline", 6),
+    ("latest", 30),
+    ("status", 20),
+    ("gap", 10),
+)
+_TEXT_HEADS = {
+    "target_id": _HEADERS["target_id"],
+    "target": _HEADERS["target"],
+    "deadline": ("Hạn", "Due"),
+    "latest": ("Mới nhất (năm: giá trị)", "Latest (year: value)"),
+    "status": _HEADERS["status"],
+    "gap": _HEADERS["gap"],
+}
+
+
+def _text_line(cells: dict) -> str:
+    return "  ".join(cells[c].ljust(w)[:w] for c, w in _TEXT_COLUMNS).rstrip()
+
+
+def _text_head(assessment: pd.DataFrame, k: int) -> list[str]:
+    """Return the title (year, method), a blank line, the header and its rule."""
+    as_of = assessment["as_of"].dropna()
+    title = (
+        "Tiến độ thực hiện mục tiêu Quyết định 1635/QĐ-UBND",
+        "Progress of the Decision 1635/QĐ-UBND targets",
+    )[k]
+    when = f" — {('năm đánh giá', 'as of')[k]} {int(as_of.iloc[0])}" if not as_of.empty else ""
+    method = f" — {('phương pháp', 'method')[k]}: {assessment['method'].iloc[0]}"
+    heads = {c: pair[k] for c, pair in _TEXT_HEADS.items()}
+    return [
+        title + when + method,
+        "",
+        _text_line(heads),
+        "  ".join("-" * w for _, w in _TEXT_COLUMNS),
+    ]
+
+
+def _text_row(r: dict, k: int, width: int) -> list[str]:
+    """Return the line of one target and, wrapped below it, how it was read."""
+    if r["latest_year"] is None or is_missing(r["latest_year"]):
+        latest = "–"
+    else:
+        latest = f"{int(r['latest_year'])}: {_num(r['latest_value'])}"
+        if r["data_status"] and r["data_status"] != DATA_STATUS_LABELS["actual"][k]:
+            latest += f" ({r['data_status']})"
+    cells = {
+        "target_id": ("  " if r["parent_id"] else "") + r["target_id"],
+        "target": r["target"],
+        "deadline": str(r["deadline"]),
+        "latest": latest,
+        "status": r["status"],
+        "gap": _num(r["gap"], 3),
+    }
+    lines = [_text_line(cells)]
+    if r["reading"]:
+        # NOTE: conditional parts, reach-at-least ranges and unit changes are said here.
+        lead = "      ↳ "
+        lines.extend(
+            textwrap.wrap(
+                r["reading"], width, initial_indent=lead, subsequent_indent=" " * len(lead)
+            )
+        )
+    return lines
 
 
 _FORMULA_START = ("=", "+", "-", "@")
@@ -340,77 +360,107 @@ def _sheet_rows(assessment: pd.DataFrame, lang: str, targets: pd.DataFrame | Non
 def _workbook_bytes(
     assessment: pd.DataFrame, targets: pd.DataFrame | None = None, *, synthetic: bool = True
 ) -> bytes:
-
+    """Return the bytes of the two-sheet workbook, the same for the same assessment."""
     wb = Workbook()
     wb.remove(wb.active)
-    keys = list(_SHEET_COLUMNS)
-    ids = {"target_id", "parent_id", "area_code", "admin_vintage"}
-    as_of = assessment["as_of"].dropna()
     for lang, title in (("vi", "Tiến độ (vi)"), ("en", "Progress (en)")):
-        k = 0 if lang == "vi" else 1
         ws = wb.create_sheet(title)
-        labels = status_labels(lang)
-        fills = {
-            lab: PatternFill("solid", fgColor=colour.lstrip("#").upper())
-            for lab, colour in labels.values()
-        }
-        # row 1: what the sheet is, and the illustrative-data notice when inputs are synthetic
-        heading = _SHEET_TITLE[k]
-        if not as_of.empty:
-            heading += f" — {_AS_OF[k]} {int(as_of.iloc[0])}"
-        ws.cell(row=1, column=1, value=heading).font = Font(bold=True, size=13)
-        if synthetic:
-            notice = ws.cell(row=1, column=4, value=word("illustrative", lang))
-            notice.font = Font(bold=True, color="D55E00", size=13)
-        ws.append([_HEADERS[c][k] for c in keys])
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        widths = [len(_HEADERS[c][k]) for c in keys]
-        for r_i, row in enumerate(_sheet_rows(assessment, lang, targets), start=3):
-            for c_i, key in enumerate(keys, start=1):
-                value = row[key]
-                if value is None or is_missing(value):
-                    value = None
-                elif key in _UNIT_VALUES or key == "measure":
-                    value = float(value)  # full precision; the number format rounds
-                elif not isinstance(value, str):
-                    value = int(value) if float(value).is_integer() else float(value)
-                cell = ws.cell(row=r_i, column=c_i)
-                cell.value = value
-                if isinstance(value, str):
-                    # NOTE: text from input is never a formula: =, +, -, @ stay literal.
-                    cell.data_type = "s"
-                    if value.startswith(_FORMULA_START):
-                        cell.quotePrefix = True
-                    widths[c_i - 1] = max(widths[c_i - 1], min(len(value), 60))
-                elif value is not None:
-                    if key in _UNIT_VALUES:
-                        cell.number_format = _number_format(row["_decimals"])
-                    elif key == "measure":
-                        cell.number_format = "0.00"
-                    elif key in _YEAR_COLUMNS:
-                        cell.number_format = "0"
-                    widths[c_i - 1] = max(widths[c_i - 1], min(len(str(value)), 12))
-                if key == "status" and value in fills:
-                    cell.fill = fills[value]
-                    if row["_status"] in {"deteriorating", "missed"}:
-                        cell.font = Font(color="FFFFFF")
-        ws.freeze_panes = "B3"
-        ws.auto_filter.ref = f"A2:{get_column_letter(len(keys))}{max(ws.max_row, 2)}"
-        for c_i, (key, w) in enumerate(zip(keys, widths, strict=True), start=1):
-            dim = ws.column_dimensions[get_column_letter(c_i)]
-            dim.width = min(max(w + 2, 8), 62)
-            if key in ids:
-                dim.outlineLevel = 1  # grouped: one click hides the ids
+        _write_heading(ws, assessment, lang, synthetic=synthetic)
+        widths = _write_table(ws, _sheet_rows(assessment, lang, targets), lang)
+        _finish_sheet(ws, widths)
     fixed = datetime.datetime(*_FIXED_TIME)
     wb.properties.created = fixed
     wb.properties.modified = fixed
     wb.properties.creator = "bkanalysis"
+    return _fixed_zip(wb)
+
+
+def _write_heading(ws, assessment: pd.DataFrame, lang: str, *, synthetic: bool) -> None:
+    """Row 1: what the sheet is, and the illustrative-data notice when inputs are synthetic."""
+    k = 0 if lang == "vi" else 1
+    as_of = assessment["as_of"].dropna()
+    heading = _SHEET_TITLE[k]
+    if not as_of.empty:
+        heading += f" — {_AS_OF[k]} {int(as_of.iloc[0])}"
+    ws.cell(row=1, column=1, value=heading).font = Font(bold=True, size=13)
+    if synthetic:
+        notice = ws.cell(row=1, column=4, value=word("illustrative", lang))
+        notice.font = Font(bold=True, color="D55E00", size=13)
+
+
+def _write_table(ws, rows: list[dict], lang: str) -> list[int]:
+    """Write the header (row 2) and *rows*; return each column's width in characters."""
+    k = 0 if lang == "vi" else 1
+    fills = {
+        label: PatternFill("solid", fgColor=colour.lstrip("#").upper())
+        for label, colour in status_labels(lang).values()
+    }
+    ws.append([_HEADERS[c][k] for c in _SHEET_COLUMNS])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    widths = [len(_HEADERS[c][k]) for c in _SHEET_COLUMNS]
+    for r_i, row in enumerate(rows, start=3):
+        for c_i, key in enumerate(_SHEET_COLUMNS, start=1):
+            cell = ws.cell(row=r_i, column=c_i)
+            cell.value = _cell_value(key, row[key])
+            width = _format_cell(cell, key, row)
+            widths[c_i - 1] = max(widths[c_i - 1], width)
+            if key == "status" and cell.value in fills:
+                cell.fill = fills[cell.value]
+                if row["_status"] in {"deteriorating", "missed"}:
+                    cell.font = Font(color="FFFFFF")
+    return widths
+
+
+def _cell_value(key: str, value):
+    """Return a display value as written: None, text, a float, or a whole number as int."""
+    if value is None or is_missing(value):
+        return None
+    if key in _UNIT_VALUES or key == "measure":
+        return float(value)  # full precision; the number format rounds
+    if not isinstance(value, str):
+        return int(value) if float(value).is_integer() else float(value)
+    return value
+
+
+def _format_cell(cell, key: str, row: dict) -> int:
+    """Set the cell's type or number format; return the width its value needs."""
+    value = cell.value
+    if isinstance(value, str):
+        # NOTE: text from input is never a formula: =, +, -, @ stay literal.
+        cell.data_type = "s"
+        if value.startswith(_FORMULA_START):
+            cell.quotePrefix = True
+        return min(len(value), 60)
+    if value is None:
+        return 0
+    if key in _UNIT_VALUES:
+        cell.number_format = _number_format(row["_decimals"])
+    elif key == "measure":
+        cell.number_format = "0.00"
+    elif key in _YEAR_COLUMNS:
+        cell.number_format = "0"
+    return min(len(str(value)), 12)
+
+
+def _finish_sheet(ws, widths: list[int]) -> None:
+    """Freeze the header, filter it, size the columns and group the ids (one click hides)."""
+    ids = {"target_id", "parent_id", "area_code", "admin_vintage"}
+    ws.freeze_panes = "B3"
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(_SHEET_COLUMNS))}{max(ws.max_row, 2)}"
+    for c_i, (key, w) in enumerate(zip(_SHEET_COLUMNS, widths, strict=True), start=1):
+        dim = ws.column_dimensions[get_column_letter(c_i)]
+        dim.width = min(max(w + 2, 8), 62)
+        if key in ids:
+            dim.outlineLevel = 1
+
+
+def _fixed_zip(wb) -> bytes:
+    """Return the workbook's bytes with fixed zip entry times (same assessment, same bytes)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
-    # NOTE: repack with fixed entry times so the same assessment gives the same bytes.
     out = io.BytesIO()
     with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -500,36 +550,44 @@ def reading_text(row, lang: str = "vi") -> str:
     if lang not in {"vi", "en"}:
         raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
     kind = row.get("reading", "") if hasattr(row, "get") else ""
-    vi = lang == "vi"
+    k = 0 if lang == "vi" else 1
     if kind == "at_least_range":
         lo, hi = f"{row['target_low']:g}", f"{row['target_high']:g}"
-        if vi:
-            return f"đạt tối thiểu {lo}–{hi}: vượt trên khoảng này cũng là đạt"
-        return f"reach at least {lo}–{hi}: a value above the range is achieved too"
-    if kind == "conditional":
-        if vi:
-            return (
-                "phần có điều kiện: chỉ thực hiện khi có hỗ trợ quốc gia/quốc tế, và chỉ tính "
-                "sau khi phần tự nguyện đã đầy — không phải nghĩa vụ bắt buộc"
-            )
         return (
-            "conditional part: only with national/international support, and it fills only "
-            "once the voluntary part is full — not an obligation"
-        )
-    if kind == "partly_conditional":
-        if vi:
-            return "gồm phần tự nguyện và các phần có điều kiện (cần hỗ trợ quốc gia/quốc tế)"
-        return "voluntary part plus parts conditional on national/international support"
+            f"đạt tối thiểu {lo}–{hi}: vượt trên khoảng này cũng là đạt",
+            f"reach at least {lo}–{hi}: a value above the range is achieved too",
+        )[k]
+    if kind in _CONDITIONAL_READINGS:
+        return _CONDITIONAL_READINGS[kind][k]
     if kind not in {"share_of_units", "count_as_reported"}:
         return ""
     r = target_readings().get(row.get("target_id", ""), {})
-    if not r:
-        return ""
+    return _units_reading_text(row, r, kind, lang) if r else ""
+
+
+#: How a conditional part of an emission target, and a total including such parts, read.
+_CONDITIONAL_READINGS = {
+    "conditional": (
+        "phần có điều kiện: chỉ thực hiện khi có hỗ trợ quốc gia/quốc tế, và chỉ tính "
+        "sau khi phần tự nguyện đã đầy — không phải nghĩa vụ bắt buộc",
+        "conditional part: only with national/international support, and it fills only "
+        "once the voluntary part is full — not an obligation",
+    ),
+    "partly_conditional": (
+        "gồm phần tự nguyện và các phần có điều kiện (cần hỗ trợ quốc gia/quốc tế)",
+        "voluntary part plus parts conditional on national/international support",
+    ),
+}
+
+
+def _units_reading_text(row, r: dict, kind: str, lang: str) -> str:
+    """Return how a count target set in units that later changed was read (share or count)."""
     unit, n, total, vint = r["unit_type"], r["ref_count"], r["ref_units"], r["ref_vintage"]
     share = 100 * float(n) / float(total)
     years = [int(p[0]) for p in (row.get("series") or ())]
     used = sorted({vintage_for_year(y) for y in years} | {vint})
     dens = ", ".join(f"{v}: {units_of_type(v, unit)} {unit}" for v in used)
+    vi = lang == "vi"
     if kind == "share_of_units":
         if vi:
             return (
