@@ -70,7 +70,8 @@ def _values(snap) -> dict[str, float]:
     return dict(zip(snap["area_code"], snap["value"].astype(float), strict=True))
 
 
-def _combine_parent(value_of, rule, codes, vintage, year, table, areas):
+def _combine_parent(value_of, rule, codes, *, vintage, year, table):
+    """Combine the children *codes* of one parent by *rule* (sum, mean, weighted mean)."""
     values = [value_of[c] for c in codes]
     return combine(
         rule,
@@ -80,7 +81,7 @@ def _combine_parent(value_of, rule, codes, vintage, year, table, areas):
         vintage=vintage,
         year=year,
         weights=table,
-        areas=areas,
+        areas=_areas(vintage),
     )
 
 
@@ -173,7 +174,7 @@ def aggregate(
                 )
                 continue
             value, how = _combine_parent(
-                value_of, rule, codes, vintage, year, table, _areas(vintage)
+                value_of, rule, codes, vintage=vintage, year=year, table=table
             )
             rows.append(
                 {
@@ -252,7 +253,6 @@ def reconcile_totals(
         if reported.empty:
             continue
         rule = rule_for(info["indicator_id"])
-        areas = _areas(vintage)
         for r in reported.itertuples(index=False):
             levels = ("district", "commune") if r.area_level == "province" else ("commune",)
             for parts_level in levels:
@@ -282,7 +282,7 @@ def reconcile_totals(
                     computed, note = np.nan, f"{rule.indicator_id} is not aggregated"
                 else:
                     computed, note = _combine_parent(
-                        parts, rule, codes, vintage, year, table, areas
+                        parts, rule, codes, vintage=vintage, year=year, table=table
                     )
                 diff = abs(row["reported"] - computed)
                 row.update(
