@@ -119,7 +119,7 @@ def _year(text: str, where: str, column: str, *, required: bool) -> int | None:
 
 @lru_cache(maxsize=1)
 def _load() -> pd.DataFrame:
-
+    """Read and check ``targets.csv`` (a CatalogError names the target and the problem)."""
     raw = read_package_csv("targets.csv")
     missing = [c for c in TARGET_COLUMNS if c not in raw.columns]
     if missing:
@@ -128,70 +128,76 @@ def _load() -> pd.DataFrame:
     if not dup.empty:
         raise CatalogError(f"targets.csv: duplicate target_id {dup.iloc[0]!r}")
     ids = set(raw["target_id"])
-    records = []
-    for row in raw.to_dict("records"):
-        where = f"targets.csv: target {row['target_id']!r}"
-        if not row["target_id"]:
-            raise CatalogError("targets.csv: empty target_id")
-        if row["parent_id"] and row["parent_id"] not in ids:
-            raise CatalogError(f"{where}: parent_id {row['parent_id']!r} is not a target_id")
-        if row["parent_id"] == row["target_id"]:
-            raise CatalogError(f"{where}: a target cannot be its own parent")
-        if not row["plan_ref"]:
-            raise CatalogError(f"{where}: empty plan_ref")
-        try:
-            ind = indicator(row["indicator_id"])
-        except CatalogError:
-            raise CatalogError(
-                f"{where}: indicator_id {row['indicator_id']!r} is not in indicators.csv"
-            ) from None
-        if row["theme"] not in _THEMES:
-            raise CatalogError(f"{where}: unknown theme {row['theme']!r}")
-        if row["area_scope"] not in AREA_SCOPES:
-            raise CatalogError(f"{where}: area_scope {row['area_scope']!r} not in {AREA_SCOPES}")
-        if row["area_scope"] == "commune_floor" and not row["condition"]:
-            raise CatalogError(f"{where}: a commune_floor target needs a condition")
-        comp = row["comparator"]
-        if comp not in COMPARATORS:
-            raise CatalogError(f"{where}: comparator {comp!r} not one of {COMPARATORS}")
-        value = _number(row["value"], where, "value")
-        low = _number(row["low"], where, "low")
-        high = _number(row["high"], where, "high")
-        if comp == "range":
-            if math.isnan(low) or math.isnan(high) or low > high:
-                raise CatalogError(f"{where}: a range needs low <= high, got {low}, {high}")
-        elif math.isnan(value):
-            raise CatalogError(f"{where}: comparator {comp!r} needs a value")
-        direction = ind["direction"]
-        if (comp in _INCREASING and direction != "increase") or (
-            comp in _DECREASING and direction != "decrease"
-        ):
-            raise CatalogError(
-                f"{where}: comparator {comp!r} contradicts the direction {direction!r} "
-                f"of indicator {row['indicator_id']!r}"
-            )
-        deadline = _year(row["deadline"], where, "deadline", required=True)
-        baseline = _year(row["baseline_year"], where, "baseline_year", required=comp == "maintain")
-        if baseline is not None and baseline > deadline:
-            raise CatalogError(f"{where}: baseline_year {baseline} after deadline {deadline}")
-        if not row["clause_vi"] or not row["clause_en"]:
-            raise CatalogError(f"{where}: clause_vi and clause_en are required")
-        records.append(
-            {
-                **row,
-                "value": value,
-                "low": low,
-                "high": high,
-                "deadline": deadline,
-                "baseline_year": baseline,
-            }
-        )
+    records = [_checked_target(row, ids) for row in raw.to_dict("records")]
     df = pd.DataFrame.from_records(records, columns=list(TARGET_COLUMNS))
     df["deadline"] = df["deadline"].astype("int64")
     df["baseline_year"] = df["baseline_year"].astype("Int64")
     for col in ("value", "low", "high"):
         df[col] = df[col].astype("float64")
     return df
+
+
+def _checked_target(row: dict, ids: set) -> dict:
+    """Check one row of ``targets.csv``; return it with its figures and years parsed."""
+    where = f"targets.csv: target {row['target_id']!r}"
+    _check_identity(row, ids, where)
+    ind = _check_scope(row, where)
+    comp = row["comparator"]
+    if comp not in COMPARATORS:
+        raise CatalogError(f"{where}: comparator {comp!r} not one of {COMPARATORS}")
+    value = _number(row["value"], where, "value")
+    low = _number(row["low"], where, "low")
+    high = _number(row["high"], where, "high")
+    if comp == "range":
+        if math.isnan(low) or math.isnan(high) or low > high:
+            raise CatalogError(f"{where}: a range needs low <= high, got {low}, {high}")
+    elif math.isnan(value):
+        raise CatalogError(f"{where}: comparator {comp!r} needs a value")
+    direction = ind["direction"]
+    if (comp in _INCREASING and direction != "increase") or (
+        comp in _DECREASING and direction != "decrease"
+    ):
+        raise CatalogError(
+            f"{where}: comparator {comp!r} contradicts the direction {direction!r} "
+            f"of indicator {row['indicator_id']!r}"
+        )
+    deadline = _year(row["deadline"], where, "deadline", required=True)
+    baseline = _year(row["baseline_year"], where, "baseline_year", required=comp == "maintain")
+    if baseline is not None and baseline > deadline:
+        raise CatalogError(f"{where}: baseline_year {baseline} after deadline {deadline}")
+    if not row["clause_vi"] or not row["clause_en"]:
+        raise CatalogError(f"{where}: clause_vi and clause_en are required")
+    figures = {"value": value, "low": low, "high": high}
+    return {**row, **figures, "deadline": deadline, "baseline_year": baseline}
+
+
+def _check_identity(row: dict, ids: set, where: str) -> None:
+    """Check the target's id, its parent and its reference in the plan."""
+    if not row["target_id"]:
+        raise CatalogError("targets.csv: empty target_id")
+    if row["parent_id"] and row["parent_id"] not in ids:
+        raise CatalogError(f"{where}: parent_id {row['parent_id']!r} is not a target_id")
+    if row["parent_id"] == row["target_id"]:
+        raise CatalogError(f"{where}: a target cannot be its own parent")
+    if not row["plan_ref"]:
+        raise CatalogError(f"{where}: empty plan_ref")
+
+
+def _check_scope(row: dict, where: str) -> dict:
+    """Check the indicator, theme and area scope; return the indicator's catalog row."""
+    try:
+        ind = indicator(row["indicator_id"])
+    except CatalogError:
+        raise CatalogError(
+            f"{where}: indicator_id {row['indicator_id']!r} is not in indicators.csv"
+        ) from None
+    if row["theme"] not in _THEMES:
+        raise CatalogError(f"{where}: unknown theme {row['theme']!r}")
+    if row["area_scope"] not in AREA_SCOPES:
+        raise CatalogError(f"{where}: area_scope {row['area_scope']!r} not in {AREA_SCOPES}")
+    if row["area_scope"] == "commune_floor" and not row["condition"]:
+        raise CatalogError(f"{where}: a commune_floor target needs a condition")
+    return ind
 
 
 def load_targets() -> pd.DataFrame:
@@ -339,6 +345,33 @@ def target_readings() -> dict[str, dict[str, str]]:
     return out
 
 
+def _target_direction(indicator_id: str, comparator: str, direction) -> str:
+    """Return an ad-hoc target's direction: given, else the catalog's, else the comparator's."""
+    # NOTE: sdg-build's vocabulary (positive/negative) and +1/-1 are accepted too.
+    aliases = {"positive": "increase", "negative": "decrease", 1: "increase", -1: "decrease"}
+    if not isinstance(direction, bool) and direction in aliases:
+        direction = aliases[direction]
+    if direction not in {None, "increase", "decrease"}:
+        raise ValueError(f"direction must be 'increase' or 'decrease', got {direction!r}")
+    try:
+        catalog_direction = indicator(indicator_id)["direction"]
+    except CatalogError:
+        catalog_direction = ""
+    implied = (
+        "increase" if comparator in _INCREASING else "decrease" if comparator in _DECREASING else ""
+    )
+    chosen = direction or catalog_direction or implied
+    if chosen not in {"increase", "decrease"}:
+        raise ValueError(
+            f"no direction for {indicator_id!r}: give direction='increase' or 'decrease'"
+        )
+    if implied and implied != chosen:
+        raise ValueError(
+            f"comparator {comparator!r} contradicts the direction {chosen!r} of {indicator_id!r}"
+        )
+    return chosen
+
+
 def _as_year(x, name: str, *, required: bool) -> int | None:
     """Return an int year from an int or a numpy integer (never a bool or a float)."""
     if x is None:
@@ -414,7 +447,7 @@ class Target:
         "year",
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 (the public constructor: each field by keyword)
         self,
         indicator_id: str,
         comparator: str,
@@ -449,34 +482,7 @@ class Target:
                 raise ValueError(f"a range needs low <= high, got {low!r}, {high!r}")
         elif comparator in {"=", "maintain"} and math.isnan(self.value):
             raise ValueError(f"comparator {comparator!r} needs a value")
-        # NOTE: sdg-build's vocabulary (positive/negative) and +1/-1 are accepted too.
-        aliases = {"positive": "increase", "negative": "decrease", 1: "increase", -1: "decrease"}
-        if not isinstance(direction, bool) and direction in aliases:
-            direction = aliases[direction]
-        if direction not in {None, "increase", "decrease"}:
-            raise ValueError(f"direction must be 'increase' or 'decrease', got {direction!r}")
-        try:
-            catalog_direction = indicator(self.indicator_id)["direction"]
-        except CatalogError:
-            catalog_direction = ""
-        implied = (
-            "increase"
-            if comparator in _INCREASING
-            else "decrease"
-            if comparator in _DECREASING
-            else ""
-        )
-        chosen = direction or catalog_direction or implied
-        if chosen not in {"increase", "decrease"}:
-            raise ValueError(
-                f"no direction for {self.indicator_id!r}: give direction='increase' or 'decrease'"
-            )
-        if implied and implied != chosen:
-            raise ValueError(
-                f"comparator {comparator!r} contradicts the direction {chosen!r} "
-                f"of {self.indicator_id!r}"
-            )
-        self.direction = chosen
+        self.direction = _target_direction(self.indicator_id, comparator, direction)
         self.target_id = target_id or f"{self.indicator_id}_{self.year}"
 
     def __repr__(self) -> str:
