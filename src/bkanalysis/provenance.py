@@ -86,17 +86,7 @@ def _norm_path(path: str) -> str:
 
 def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
     """Validate one entry of ``files`` and return it as a row."""
-    if not isinstance(raw, dict):
-        raise ProvenanceError(f"{origin}: files[{index}] is not a mapping ({raw!r})")
-    path = raw.get("path")
-    where = f"{origin}: files[{index}]"
-    if not isinstance(path, str) or not path.strip():
-        raise ProvenanceError(f"{where}: 'path' is missing or empty")
-    path = _norm_path(path)
-    where = f"{origin}: entry {path!r}"
-    p = PurePosixPath(path)
-    if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", path):
-        raise ProvenanceError(f"{where}: 'path' must be relative to data/raw, got {path!r}")
+    path, where = _entry_path(raw, index, origin)
     unknown = sorted(set(raw) - _KNOWN_KEYS)
     if unknown:
         raise ProvenanceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
@@ -118,7 +108,41 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
             "e.g. received: 2026-03-15"
         )
     published = _date(raw.get("published"), where, "published")
-    sha = raw.get("sha256")
+    sha = _entry_sha256(raw.get("sha256"), where, path)
+    sources = _entry_sources(raw.get("sources", []), where)
+    publisher, generator = _entry_origin(raw, where, kind, sources)
+    note = raw.get("note") or ""
+    return {
+        "path": path,
+        "title": _nfc(title),
+        "publisher": _nfc(publisher),
+        "kind": kind,
+        "received": received.isoformat(),
+        "published": published.isoformat() if published is not None else "",
+        "sha256": sha,
+        "sources": tuple(_nfc(s) for s in sources),
+        "generator": _nfc(generator),
+        "note": _nfc(note),
+    }
+
+
+def _entry_path(raw: Any, index: int, origin: str) -> tuple[str, str]:
+    """Return an entry's path (relative to data/raw, normalised) and how to name the entry."""
+    if not isinstance(raw, dict):
+        raise ProvenanceError(f"{origin}: files[{index}] is not a mapping ({raw!r})")
+    path = raw.get("path")
+    if not isinstance(path, str) or not path.strip():
+        raise ProvenanceError(f"{origin}: files[{index}]: 'path' is missing or empty")
+    path = _norm_path(path)
+    where = f"{origin}: entry {path!r}"
+    p = PurePosixPath(path)
+    if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", path):
+        raise ProvenanceError(f"{where}: 'path' must be relative to data/raw, got {path!r}")
+    return path, where
+
+
+def _entry_sha256(sha: Any, where: str, path: str) -> str:
+    """Return the entry's sha256 (64 hexadecimal digits, lower case)."""
     if isinstance(sha, int | float):
         # NOTE: YAML reads an all-digit hash as a number; it must be quoted.
         raise ProvenanceError(
@@ -130,9 +154,13 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
             f"{where}: 'sha256' must be 64 hexadecimal digits, got {sha!r}; "
             f'write sha256: "<output of sha256sum data/raw/{path}>"'
         )
-    sources = raw.get("sources", [])
+    return sha.strip().lower()
+
+
+def _entry_sources(sources: Any, where: str) -> list[str]:
+    """Return the entry's citations (a list of non-empty texts; none is an empty list)."""
     if sources is None:
-        sources = []
+        return []
     if isinstance(sources, str) or not isinstance(sources, list):
         raise ProvenanceError(
             f"{where}: 'sources' must be a list of citations, got {sources!r}; "
@@ -143,6 +171,11 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
             f"{where}: 'sources' holds an empty or non-text citation; "
             'write each citation as quoted text: sources: ["https://…"]'
         )
+    return sources
+
+
+def _entry_origin(raw: dict, where: str, kind: str, sources: list) -> tuple[str, str]:
+    """Return (publisher, generator): published needs a publisher and a citation."""
     publisher = raw.get("publisher") or ""
     generator = raw.get("generator") or ""
     if not isinstance(publisher, str) or not isinstance(generator, str):
@@ -166,19 +199,7 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
             f"{where}: 'generator': a synthetic file needs a 'generator'; "
             'write generator: "<script and seed that made it>"'
         )
-    note = raw.get("note") or ""
-    return {
-        "path": path,
-        "title": _nfc(title),
-        "publisher": _nfc(publisher),
-        "kind": kind,
-        "received": received.isoformat(),
-        "published": published.isoformat() if published is not None else "",
-        "sha256": sha.strip().lower(),
-        "sources": tuple(_nfc(s) for s in sources),
-        "generator": _nfc(generator),
-        "note": _nfc(note),
-    }
+    return publisher, generator
 
 
 def _date(value: Any, where: str, field: str) -> _dt.date | None:
