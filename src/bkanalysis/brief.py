@@ -608,37 +608,97 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         raise BkError(f"lang must be 'vi' or 'en', got {lang!r}")
     if theme not in THEMES:
         raise BkError(f"theme must be one of {', '.join(THEMES)}, got {theme!r}")
-    targets = inputs.targets if inputs.targets is not None else load_targets()
-    assessment = inputs.assessment
-    rows = _province_rows(assessment)
-    as_of_values = assessment["as_of"].dropna()
-    as_of = int(as_of_values.iloc[0]) if not as_of_values.empty else None
-    as_of_text = str(as_of) if as_of is not None else "–"
-    themes = _THEME_ORDER if theme == "all" else (theme,)
-    files = _used_files(inputs.observations)
-    synthetic_files = [f for f in files if is_synthetic([f], inputs.sources)]
-    any_synthetic = bool(synthetic_files) or not files
-
+    brief = _Brief.of(inputs, lang, theme)
     doc = docx.Document()
     _setup_styles(doc, lang)
     _page_setup(doc)
-    title = _t("title", lang)
+    _set_properties(doc, brief)
+    _add_title_block(doc, brief)
+    _add_summary(doc, brief)
+    _add_themes(doc, brief)
+    _add_annex(doc, brief)
+    return doc
+
+
+@dataclass
+class _Brief:
+    """What every part of a brief needs: the inputs, the language, the themes, the files."""
+
+    inputs: BriefInputs
+    lang: str
+    themes: tuple[str, ...]
+    rows: pd.DataFrame
+    targets: pd.DataFrame
+    as_of: int | None
+    files: list[str]
+    synthetic_files: list[str]
+    counter: _Counter = field(default_factory=_Counter)
+
+    @classmethod
+    def of(cls, inputs: BriefInputs, lang: str, theme: str) -> _Brief:
+        as_of_values = inputs.assessment["as_of"].dropna()
+        files = _used_files(inputs.observations)
+        return cls(
+            inputs=inputs,
+            lang=lang,
+            themes=_THEME_ORDER if theme == "all" else (theme,),
+            rows=_province_rows(inputs.assessment),
+            targets=inputs.targets if inputs.targets is not None else load_targets(),
+            as_of=int(as_of_values.iloc[0]) if not as_of_values.empty else None,
+            files=files,
+            synthetic_files=[f for f in files if is_synthetic([f], inputs.sources)],
+        )
+
+    @property
+    def as_of_text(self) -> str:
+        return str(self.as_of) if self.as_of is not None else "–"
+
+    @property
+    def have_figures(self) -> bool:
+        manifest = self.inputs.manifest
+        return self.inputs.figures_dir is not None and manifest is not None and not manifest.empty
+
+    def figures_note(self) -> str:
+        """Return the line saying the figures are missing or in another language ('' if not)."""
+        manifest = self.inputs.manifest
+        if not self.have_figures:
+            return _t("figures_missing", self.lang)
+        if "lang" in manifest.columns and (set(manifest["lang"]) - {"", self.lang}):
+            # NOTE: one folder of figures for both languages until the report writes
+            # reports/<lang>/figures: say so rather than pass Vietnamese figures off as English
+            return _t("figures_other_lang", self.lang)
+        return ""
+
+    def theme_rows(self):
+        """Yield (theme, its province rows) of each theme with a target."""
+        for th in self.themes:
+            sub = self.rows[self.rows["theme"] == th]
+            if not sub.empty:
+                yield th, sub
+
+
+def _set_properties(doc, brief: _Brief) -> None:
+    """Set the document's properties: fixed dates (the same brief, the same bytes)."""
+    lang = brief.lang
     props = doc.core_properties
     fixed = _dt.datetime(*_FIXED_TIME)
     props.created = props.modified = props.last_printed = fixed
     props.author = props.last_modified_by = "bkanalysis"
-    props.title = title
-    props.subject = _t("subtitle", lang, year=as_of_text)
+    props.title = _t("title", lang)
+    props.subject = _t("subtitle", lang, year=brief.as_of_text)
     props.language = "vi-VN" if lang == "vi" else "en-GB"
     props.revision = 1
     props.comments = ""
     props.keywords = ""
     props.category = ""
 
-    # title block -------------------------------------------------------------------
-    doc.add_paragraph(title, style="Title")
-    doc.add_paragraph(_t("subtitle", lang, year=as_of_text), style="Subtitle")
-    date = _data_date(files, inputs.sources)
+
+def _add_title_block(doc, brief: _Brief) -> None:
+    """Add the title, the subtitle, the data's date and the illustrative-data notice."""
+    lang = brief.lang
+    doc.add_paragraph(_t("title", lang), style="Title")
+    doc.add_paragraph(_t("subtitle", lang, year=brief.as_of_text), style="Subtitle")
+    date = _data_date(brief.files, brief.inputs.sources)
     if date is not None:
         month = _t("month_names", "en").split("|")[date.month - 1]
         dl = doc.add_paragraph(
@@ -647,76 +707,65 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         dl.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         dl.runs[0].italic = True
         doc.add_paragraph(_t("data_received", lang, date=_date_text(date, lang)))
-    if any_synthetic:
-        _add_notice(doc, lang, len(synthetic_files))
+    if brief.synthetic_files or not brief.files:
+        _add_notice(doc, lang, len(brief.synthetic_files))
 
-    counter = _Counter()
-    have_figures_note = False
-    figures_dir, manifest = inputs.figures_dir, inputs.manifest
-    have_figures = figures_dir is not None and manifest is not None and not manifest.empty
-    if not have_figures:
-        line = _t("figures_missing", lang)
-        inputs.notes.append(line)
-    elif "lang" in manifest.columns and (set(manifest["lang"]) - {"", lang}):
-        # NOTE: one folder of figures for both languages until the report writes
-        # reports/<lang>/figures: say so rather than pass Vietnamese figures off as English
-        line = _t("figures_other_lang", lang)
-        inputs.notes.append(line)
-        have_figures_note = True
 
-    # summary -----------------------------------------------------------------------
+def _add_summary(doc, brief: _Brief) -> None:
+    """Add the summary: the overall counts, one line per theme, the headline figures."""
+    lang = brief.lang
+    note = brief.figures_note()
+    if note:
+        brief.inputs.notes.append(note)
     doc.add_heading(_t("h_summary", lang), level=1)
-    chosen = rows[rows["theme"].isin(themes)]
+    chosen = brief.rows[brief.rows["theme"].isin(brief.themes)]
     if chosen.empty:
         doc.add_paragraph(_t("no_targets", lang))
     else:
-        doc.add_paragraph(
-            _t(
-                "overall",
-                lang,
-                as_of=as_of_text,
-                n=len(chosen),
-                counts=_status_counts(chosen, lang),
-            )
-        )
-    for th in themes:
-        sub = rows[rows["theme"] == th]
-        if sub.empty:
-            continue
+        counts = _status_counts(chosen, lang)
+        doc.add_paragraph(_t("overall", lang, as_of=brief.as_of_text, n=len(chosen), counts=counts))
+    for th, sub in brief.theme_rows():
         doc.add_paragraph(_theme_summary(sub, th, lang), style="List Bullet")
-    if not have_figures or have_figures_note:
-        doc.add_paragraph(line).runs[0].italic = True
-    if have_figures:
-        for fig in _theme_figures(manifest, "all", as_of):
-            if not _add_figure(doc, fig, figures_dir, lang, counter):
-                inputs.notes.append(_t("figure_missing_file", lang, name=fig["name"]))
+    if note:
+        doc.add_paragraph(note).runs[0].italic = True
+    _add_figures(doc, brief, "all")
 
-    # themes ------------------------------------------------------------------------
+
+def _add_figures(doc, brief: _Brief, theme: str) -> None:
+    """Add the figures of *theme* from the manifest; note each missing PNG."""
+    if not brief.have_figures:
+        return
+    for fig in _theme_figures(brief.inputs.manifest, theme, brief.as_of):
+        if not _add_figure(doc, fig, brief.inputs.figures_dir, brief.lang, brief.counter):
+            brief.inputs.notes.append(_t("figure_missing_file", brief.lang, name=fig["name"]))
+
+
+def _add_themes(doc, brief: _Brief) -> None:
+    """Add one section per theme: summary, status table, notes and figures."""
+    lang = brief.lang
     doc.add_heading(_t("h_themes", lang), level=1)
-    for th in themes:
-        sub = rows[rows["theme"] == th]
-        if sub.empty:
-            continue
+    for th, sub in brief.theme_rows():
         doc.add_heading(_theme_label(th, lang), level=2)
         doc.add_paragraph(_theme_summary(sub, th, lang))
-        counter.table += 1
+        brief.counter.table += 1
         cap = doc.add_paragraph(
-            _t("table_intro", lang, n=counter.table, theme=_theme_label(th, lang)),
+            _t("table_intro", lang, n=brief.counter.table, theme=_theme_label(th, lang)),
             style="Caption",
         )
         cap.paragraph_format.keep_with_next = True
-        _add_status_table(doc, _status_rows(sub, targets, lang), lang)
-        notes = _theme_notes(th, sub, inputs.observations, lang)
+        _add_status_table(doc, _status_rows(sub, brief.targets, lang), lang)
+        notes = _theme_notes(th, sub, brief.inputs.observations, lang)
         if notes:
             doc.add_paragraph()
             for note in notes:
                 doc.add_paragraph(note, style="List Bullet")
-        if have_figures:
-            for fig in _theme_figures(manifest, th, as_of):
-                if not _add_figure(doc, fig, figures_dir, lang, counter):
-                    inputs.notes.append(_t("figure_missing_file", lang, name=fig["name"]))
+        _add_figures(doc, brief, th)
 
-    # annex -------------------------------------------------------------------------
+
+def _add_annex(doc, brief: _Brief) -> None:
+    """Add the annex: the method, the sources and which data are illustrative."""
+    lang = brief.lang
+    assessment = brief.inputs.assessment
     doc.add_page_break()
     doc.add_heading(_t("h_annex", lang), level=1)
     doc.add_heading(_t("h_method", lang), level=2)
@@ -726,35 +775,37 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         ratio_text = {k: f"{v:g}".replace(".", ",") for k, v in ratio.items()}
     else:
         ratio_text = {k: f"{v:g}" for k, v in ratio.items()}
-    doc.add_paragraph(_t("method_1", lang, as_of=as_of_text))
+    doc.add_paragraph(_t("method_1", lang, as_of=brief.as_of_text))
     doc.add_paragraph(_t("method_2", lang, **ratio_text))
     doc.add_paragraph(_t("method_3", lang, method=method))
     doc.add_heading(_t("h_sources", lang), level=2)
     doc.add_paragraph(_t("sources_intro", lang))
-    by_path = {r["path"]: r for r in inputs.sources.to_dict("records")}
-    for f in files:
-        entry = by_path.get(f)
-        if entry is None:
-            text = f"{f}: {_t('source_unknown', lang)}"
-        else:
-            kind = "source_published" if entry.get("kind") == "published" else "source_synthetic"
-            text = f"{entry['title']}"
-            if entry.get("publisher"):
-                text += f", {entry['publisher']}"
-            text += f" ({_t(kind, lang)}; {_t('received', lang)} {entry.get('received', '')})"
-            cites = tuple(entry.get("sources") or ())
-            if cites and entry.get("kind") == "published":
-                text += ". " + "; ".join(cites)
-            text += f" [{f}]"
-        doc.add_paragraph(text, style="List Bullet")
+    by_path = {r["path"]: r for r in brief.inputs.sources.to_dict("records")}
+    for f in brief.files:
+        doc.add_paragraph(_source_text(f, by_path.get(f), lang), style="List Bullet")
     doc.add_heading(_t("h_illustrative", lang), level=2)
-    if synthetic_files:
-        doc.add_paragraph(_t("illustrative_some", lang, n=len(synthetic_files), total=len(files)))
-        for f in synthetic_files:
+    if brief.synthetic_files:
+        n, total = len(brief.synthetic_files), len(brief.files)
+        doc.add_paragraph(_t("illustrative_some", lang, n=n, total=total))
+        for f in brief.synthetic_files:
             doc.add_paragraph(f, style="List Bullet")
-    elif files:
+    elif brief.files:
         doc.add_paragraph(_t("illustrative_none", lang))
-    return doc
+
+
+def _source_text(f: str, entry: dict | None, lang: str) -> str:
+    """Return the annex line of the raw file *f*: title, publisher, kind, date, citations."""
+    if entry is None:
+        return f"{f}: {_t('source_unknown', lang)}"
+    kind = "source_published" if entry.get("kind") == "published" else "source_synthetic"
+    text = f"{entry['title']}"
+    if entry.get("publisher"):
+        text += f", {entry['publisher']}"
+    text += f" ({_t(kind, lang)}; {_t('received', lang)} {entry.get('received', '')})"
+    cites = tuple(entry.get("sources") or ())
+    if cites and entry.get("kind") == "published":
+        text += ". " + "; ".join(cites)
+    return text + f" [{f}]"
 
 
 def _docx_bytes(doc) -> bytes:
