@@ -39,7 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (_build, _status, _report, _review, _targets, _boundaries, _brief):
+        add(sub)
+    return parser
 
+
+def _build(sub) -> None:
     p = sub.add_parser(
         "build", help="read data/raw into tidy observations, rejects and a validation report"
     )
@@ -54,10 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
+
+def _status(sub) -> None:
     p = sub.add_parser("status", help="progress of every target, in the terminal")
-    p.add_argument(
-        "--year", type=int, default=None, help="assess as of this year (default: latest data)"
-    )
+    _add_year(p)
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument("--processed", default=None, help="folder of the built observations")
     p.add_argument(
@@ -73,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
         "or count (as reported)",
     )
 
+
+def _add_year(p) -> None:
+    p.add_argument(
+        "--year", type=int, default=None, help="assess as of this year (default: latest data)"
+    )
+
+
+def _report(sub) -> None:
     p = sub.add_parser("report", help="build, execute every notebook, export figures and tables")
     p.add_argument(
         "--lang",
@@ -88,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
+
+def _review(sub) -> None:
     p = sub.add_parser(
         "review", help="rejected labels with suggested indicators → data/raw/aliases.csv"
     )
@@ -100,9 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--processed", default=None, help="folder of the built rejects.csv")
     p.add_argument("--raw", default=None, help="folder of raw workbooks (default: data/raw)")
 
+
+def _targets(sub) -> None:
     p = sub.add_parser("targets", help="print the targets registry")
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
 
+
+def _boundaries(sub) -> None:
     p = sub.add_parser("boundaries", help="put commune boundaries into data/external/boundaries")
     p.add_argument("--mirror", default=None, help="local folder holding the boundary files")
     p.add_argument(
@@ -110,10 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true")
 
+
+def _brief(sub) -> None:
     p = sub.add_parser("brief", help="an editable Word policy-brief draft (reports/brief_*.docx)")
-    p.add_argument(
-        "--year", type=int, default=None, help="assess as of this year (default: latest data)"
-    )
+    _add_year(p)
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument(
         "--theme",
@@ -124,7 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", default=None, help="output file (default: reports/brief_<lang>_<year>.docx)"
     )
-    return parser
 
 
 def _resolve(command: str):
