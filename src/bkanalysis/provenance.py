@@ -670,10 +670,16 @@ def check_sources(
         return _table([]), [SourceProblem("error", msg)]
     rows, errors = _parse_entries(text, SOURCES_FILE)
     problems = [SourceProblem("error", str(e)) for e in errors]
-    warnings = []
-    listed = {getattr(e, "path", None) for e in errors}
+    listed = {getattr(e, "path", None) for e in errors} | {row["path"] for row in rows}
+    hashes, missing = _check_listed_files(rows, root)
+    unlisted = [_unlisted(rel, root, read=rel not in skipped) for rel in rels if rel not in listed]
+    return _table(rows), problems + hashes + missing + unlisted
+
+
+def _check_listed_files(rows: list[dict], root: Path) -> tuple[list, list]:
+    """Return (an error per listed file whose hash differs, a warning per missing file)."""
+    errors, warnings = [], []
     for row in rows:
-        listed.add(row["path"])
         target = root / row["path"]
         if not target.is_file():
             warnings.append(
@@ -686,7 +692,7 @@ def check_sources(
             continue
         actual = _sha256(target)
         if actual != row["sha256"]:
-            problems.append(
+            errors.append(
                 SourceProblem(
                     "error",
                     f"{SOURCES_FILE}: entry {row['path']!r}: 'sha256': the file's hash is "
@@ -695,20 +701,17 @@ def check_sources(
                     "restore the original (raw files are never edited)",
                 )
             )
-    for rel in rels:
-        if rel not in listed:
-            warnings.append(
-                SourceProblem(
-                    "warning",
-                    f"{SOURCES_FILE}: {rel!r} is not listed "
-                    + (
-                        "(not read: not a workbook); "
-                        if rel in skipped
-                        else "(read, but of unknown source); "
-                    )
-                    + f"add an entry: path: {rel}, title, kind, received, "
-                    f'sha256: "{_sha256(root / rel)}", and publisher + sources (published) '
-                    "or generator (synthetic)",
-                )
-            )
-    return _table(rows), problems + warnings
+    return errors, warnings
+
+
+def _unlisted(rel: str, root: Path, *, read: bool) -> SourceProblem:
+    """Return the warning of a file under *root* that no entry lists, with the entry to add."""
+    what = "(read, but of unknown source); " if read else "(not read: not a workbook); "
+    return SourceProblem(
+        "warning",
+        f"{SOURCES_FILE}: {rel!r} is not listed "
+        + what
+        + f"add an entry: path: {rel}, title, kind, received, "
+        f'sha256: "{_sha256(root / rel)}", and publisher + sources (published) '
+        "or generator (synthetic)",
+    )
