@@ -88,7 +88,6 @@ _DARK_STATUS = {"met", "deteriorating", "missed"}
 # --------------------------------------------------------------------------- texts
 @lru_cache(maxsize=1)
 def _brief_yml() -> dict:
-
     text = resources.files("bkanalysis.data").joinpath("brief.yml").read_text(encoding="utf-8")
     doc = yaml.safe_load(unicodedata.normalize("NFC", text))
     for key in ("text", "indicator_notes", "headline_figures"):
@@ -113,7 +112,6 @@ def _t(key: str, lang: str, **values: Any) -> str:
 
 
 def _theme_label(theme: str, lang: str) -> str:
-
     return theme_label(theme, lang)
 
 
@@ -187,7 +185,6 @@ def _theme_summary(sub: pd.DataFrame, theme: str, lang: str) -> str:
 
 
 def _status_counts(rows: pd.DataFrame, lang: str) -> str:
-
     labels = status_labels(lang)
     counts = rows["status"].value_counts()
     # NOTE: in the order of statuses.csv (achieved … insufficient data), as on the dashboard
@@ -202,7 +199,6 @@ def _latest_year(rows: pd.DataFrame) -> int | None:
 
 
 def _value_text(value: float, unit: str, lang: str) -> str:
-
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     label = unit_label(unit, lang)
@@ -310,7 +306,6 @@ def _set_run_font(element, size_pt: float | None = None) -> None:
 
 
 def _setup_styles(doc, lang: str) -> None:
-
     styles = doc.styles
     normal = styles["Normal"]
     normal.font.name = FONT
@@ -364,7 +359,6 @@ def _setup_styles(doc, lang: str) -> None:
 
 
 def _page_setup(doc) -> None:
-
     section = doc.sections[0]
     section.page_width = Mm(PAGE_MM["width"])
     section.page_height = Mm(PAGE_MM["height"])
@@ -408,7 +402,6 @@ def _add_field(paragraph, instruction: str, result: str, *, size=None) -> None:
 
 
 def _shade(cell, hex_colour: str) -> None:
-
     tcpr = cell._tc.get_or_add_tcPr()
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
@@ -418,7 +411,6 @@ def _shade(cell, hex_colour: str) -> None:
 
 
 def _repeat_header(row) -> None:
-
     trpr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
     el.set(qn("w:val"), "true")
@@ -426,7 +418,6 @@ def _repeat_header(row) -> None:
 
 
 def _add_notice(doc, lang: str, n_synthetic: int) -> None:
-
     para = doc.add_paragraph()
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = para.add_run(_t("illustrative_notice", lang))
@@ -448,7 +439,6 @@ def _add_notice(doc, lang: str, n_synthetic: int) -> None:
 
 
 def _add_status_table(doc, rows: list[dict], lang: str) -> None:
-
     widths = (6.3, 1.8, 3.3, 2.8, 2.3)  # cm, 16.5 cm = the text width
     heads = ("col_target", "col_deadline", "col_latest", "col_status", "col_gap")
     table = doc.add_table(rows=1, cols=len(heads))

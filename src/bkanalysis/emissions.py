@@ -218,7 +218,6 @@ def _province_pairs(observations: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty(columns, message: dict[str, str]) -> pd.DataFrame:
-
     text = {"sector", "actual_status", "bau_status", "method", "bau_source", "target_kind"}
     dtypes = {c: object if c in text else "float64" for c in columns}
     dtypes.update(year="int64", is_projection="bool")

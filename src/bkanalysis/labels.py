@@ -22,7 +22,6 @@ __all__ = ["format_number", "target_condition", "translate_note", "unit_decimals
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, dict[str, str]]:
-
     df = read_package_csv("unit_labels.csv")
     missing = [c for c in ("unit", "label_vi", "label_en", "decimals") if c not in df.columns]
     if missing:
@@ -129,7 +128,6 @@ def target_condition(target, info, lang: str = "vi") -> str:
 
 @lru_cache(maxsize=1)
 def _note_patterns():
-
     df = read_package_csv("note_translations.csv")
     out = []
     for row in df.to_dict("records"):

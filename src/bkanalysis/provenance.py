@@ -265,7 +265,6 @@ def parse_sources(text: str, *, origin: str = SOURCES_FILE) -> pd.DataFrame:
 
 
 def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-
     df = pd.DataFrame(rows, columns=list(SOURCE_COLUMNS))
     return df.sort_values("path", kind="stable").reset_index(drop=True)
 

@@ -229,7 +229,6 @@ def load_targets() -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _catalog_rows() -> dict[str, dict[str, str]]:
-
     return {r["id"]: r for r in load_indicators().to_dict("records")}
 
 
@@ -387,7 +386,6 @@ def _as_year(x, name: str, *, required: bool) -> int | None:
 
 
 def _as_float(x, name: str) -> float:
-
     if x is None:
         return math.nan
     if isinstance(x, bool) or not isinstance(x, numbers.Real):

@@ -27,7 +27,6 @@ SERIES_KEY = ["indicator_id", "year", "status", "unit", "source_file", "source_s
 
 
 def _finish(df: pd.DataFrame) -> pd.DataFrame:
-
     if df.empty:
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in HARMONISED_COLUMNS})
         return out.astype({"year": "int64", "value": "float64", "converted": bool})

@@ -1135,7 +1135,6 @@ def _as_share(series, reading: dict):
 
 
 def _count_note(series, reading: dict) -> str:
-
     later = sorted({vintage_for_year(int(y)) for y in series.index} - {reading["ref_vintage"]})
     if not later:
         return ""
