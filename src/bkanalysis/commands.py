@@ -6,9 +6,9 @@ the work is done by the modules it calls (``build`` by :mod:`bkanalysis.pipeline
 ``status`` by :mod:`bkanalysis.progress`, ...). ``report`` is still
 :func:`bkanalysis.report.report_command`.
 
-The modules of the heavier commands (the assessment and its plots, the brief, the
-boundaries with geopandas) are imported by their command: ``bkanalysis targets`` or
-``bkanalysis build`` would otherwise load matplotlib and geopandas first (about a second).
+The assessment and the brief are imported by their commands: their output uses the
+plotting package, and ``bkanalysis build`` or ``bkanalysis targets`` would otherwise load
+matplotlib first (about a second on this machine).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pandas as pd
 from .admin.boundaries import HOW_TO_OBTAIN, copy_from_mirror, download_gadm
 from .build_summary import NeedsReviewError
 from .config import get_paths
+from .emissions import emissions_vs_bau
 from .errors import BkError
 from .observations import load_observations
 from .pipeline import build
@@ -81,7 +82,6 @@ def status_command(args: argparse.Namespace) -> int:
     Prints the table of every target and writes ``reports/progress.xlsx``; emission
     messages (no BAU data) are printed too.
     """
-    from .emissions import emissions_vs_bau
     from .progress import (
         COUNT_READINGS,
         METHODS,
