@@ -36,9 +36,13 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from bkanalysis.admin import crosswalk, gazetteer
+from bkanalysis.io import write_bytes_atomic, write_text_atomic
 
 HERE = Path(__file__).resolve().parent
 FACTS_DIR = HERE / "example_data"
@@ -139,8 +143,6 @@ class Book:
         buf = io.BytesIO()
         self.wb.save(buf)
         data = _postprocess(buf.getvalue(), self.wb.sheetnames, self.formulas)
-        from bkanalysis.io import write_bytes_atomic
-
         write_bytes_atomic(path, data)
         path.chmod(0o644)  # atomic_path's mkstemp leaves 0600
 
@@ -1368,8 +1370,6 @@ NTM_TARGET_2018 = [
 
 def load_gazetteer(vintage: str):
     """Communes of *vintage* from bkanalysis.admin.gazetteer (names NFC, codes as strings)."""
-    from bkanalysis.admin import gazetteer
-
     g = gazetteer(vintage)
     return g[g["area_level"] == "commune"].reset_index(drop=True)
 
@@ -1393,6 +1393,56 @@ def seed_of(rng: np.random.Generator) -> int:
     return int(rng.bit_generator.seed_seq.entropy[0])
 
 
+def _ntm_years_2019(rng, codes: list[str], by_key: dict) -> dict[str, int]:
+    """Year each 2019-vintage commune was recognised NTM: the published ones, then one more."""
+    years: dict[str, int] = {}
+    for key, y in NTM_PUBLISHED.items():
+        years[by_key[key]] = y
+    for key, y in zip(NTM_TARGET_2018, [2018, 2018, 2018, 2019, 2019, 2016], strict=True):
+        years.setdefault(by_key[key], y)
+    extra = [c for c in codes if c not in years]
+    years[extra[int(rng.integers(len(extra)))]] = (
+        2016  # a second 2016 commune, unnamed in the sources
+    )
+    return years
+
+
+def _ntm_years_2020(rng, codes: list[str], by_key: dict) -> dict[str, int]:
+    """Year each 2020-vintage commune was recognised NTM.
+
+    The 2019 recognitions carried over Resolution 855's mergers (the successor keeps the
+    earliest year), then the 15 communes the province counted before the 2021 batch
+    (21 - 6, published).
+    """
+    c19 = load_gazetteer("2019")
+    c19 = c19[c19["unit_type"] == "xã"].reset_index(drop=True)
+    s19 = ntm_status(np.random.default_rng([seed_of(rng), 5, 2019]), c19, "2019")
+    cw = crosswalk("2019", "2020").sort_values(["from_code", "area_share"], ascending=[True, False])
+    successor = cw.drop_duplicates("from_code").set_index("from_code")["to_code"]
+    prior: dict[str, int] = {}
+    for code, (_crit, y) in sorted(s19.items()):
+        to = successor.get(code)
+        if y and to in codes:
+            prior[to] = min(y, prior.get(to, y))
+    batch_2021 = {by_key[k] for k in NTM_2021}  # Cường Lợi: re-recognised in 2021 after the merger
+    prior = {c: y for c, y in prior.items() if c not in batch_2021}
+    prior = dict(sorted(prior.items(), key=lambda kv: (kv[1], kv[0]))[:15])
+    extra = [c for c in codes if c not in prior and c not in batch_2021]
+    while len(prior) < 15:
+        prior[extra.pop(int(rng.integers(len(extra))))] = 2020
+    years = dict(prior)
+    for key in NTM_2021:
+        years[by_key[key]] = 2021
+    return years
+
+
+def _ntm_years_2025(rng, communes, codes: list[str]) -> dict[str, int]:
+    """Year each 2025-vintage commune was recognised NTM: nine xã drawn, 2021 to 2025."""
+    chosen = [c for c in codes if communes.set_index("area_code").loc[c, "unit_type"] == "xã"]
+    picks = rng.choice(len(chosen), size=9, replace=False)
+    return {chosen[p]: 2021 + k % 5 for k, p in enumerate(sorted(picks))}
+
+
 def ntm_status(
     rng, communes, vintage: str, year: int | None = None
 ) -> dict[str, tuple[int, int | None]]:
@@ -1405,52 +1455,12 @@ def ntm_status(
     year = first_year if year is None else year
     by_key = {(r.district_code, r.short_name): r.area_code for r in communes.itertuples()}
     codes = list(communes["area_code"])
-    years: dict[str, int] = {}
     if vintage == "2019":
-        for key, y in NTM_PUBLISHED.items():
-            years[by_key[key]] = y
-        for key, y in zip(NTM_TARGET_2018, [2018, 2018, 2018, 2019, 2019, 2016], strict=True):
-            years.setdefault(by_key[key], y)
-        extra = [c for c in codes if c not in years]
-        years[extra[int(rng.integers(len(extra)))]] = (
-            2016  # a second 2016 commune, unnamed in the sources
-        )
-        mean_other = 9.2
+        years, mean_other = _ntm_years_2019(rng, codes, by_key), 9.2
     elif vintage == "2020":
-        # carry the 2019 recognitions over Resolution 855's mergers (the successor keeps the earliest year),
-        # then keep the 15 communes the province counted before the 2021 batch (21 - 6, published)
-        from bkanalysis.admin import crosswalk
-
-        c19 = load_gazetteer("2019")
-        c19 = c19[c19["unit_type"] == "xã"].reset_index(drop=True)
-        s19 = ntm_status(np.random.default_rng([seed_of(rng), 5, 2019]), c19, "2019")
-        cw = crosswalk("2019", "2020").sort_values(
-            ["from_code", "area_share"], ascending=[True, False]
-        )
-        successor = cw.drop_duplicates("from_code").set_index("from_code")["to_code"]
-        prior: dict[str, int] = {}
-        for code, (_crit, y) in sorted(s19.items()):
-            to = successor.get(code)
-            if y and to in codes:
-                prior[to] = min(y, prior.get(to, y))
-        batch_2021 = {
-            by_key[k] for k in NTM_2021
-        }  # Cường Lợi: re-recognised in 2021 after the merger
-        prior = {c: y for c, y in prior.items() if c not in batch_2021}
-        prior = dict(sorted(prior.items(), key=lambda kv: (kv[1], kv[0]))[:15])
-        extra = [c for c in codes if c not in prior and c not in batch_2021]
-        while len(prior) < 15:
-            prior[extra.pop(int(rng.integers(len(extra))))] = 2020
-        years.update(prior)
-        for key in NTM_2021:
-            years[by_key[key]] = 2021
-        mean_other = 9.6
+        years, mean_other = _ntm_years_2020(rng, codes, by_key), 9.6
     else:
-        chosen = [c for c in codes if communes.set_index("area_code").loc[c, "unit_type"] == "xã"]
-        picks = rng.choice(len(chosen), size=9, replace=False)
-        for k, p in enumerate(sorted(picks)):
-            years[chosen[p]] = 2021 + k % 5
-        mean_other = 13.0
+        years, mean_other = _ntm_years_2025(rng, communes, codes), 13.0
     base = {c: rng.normal(mean_other, 2.6) for c in codes}  # drawn for every commune: stable
     out = {}
     for c in codes:
@@ -2069,8 +2079,6 @@ def _entry_lines(e: dict) -> list[str]:
 
 def write_sources(out: Path, entries: list[dict], seed: int) -> None:
     """Rewrite SOURCES.yml: the generated files, plus any other entry already there (kept as is)."""
-    import yaml
-
     generated = {}
     for e in entries:
         rel = e["path"].relative_to(out).as_posix()
@@ -2101,8 +2109,6 @@ def write_sources(out: Path, entries: list[dict], seed: int) -> None:
     ]
     for _path, e in sorted({**kept, **generated}.items()):
         lines += _entry_lines(e)
-    from bkanalysis.io import write_text_atomic
-
     write_text_atomic(out / "SOURCES.yml", "\n".join(lines) + "\n")
     (out / "SOURCES.yml").chmod(0o644)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bkanalysis.admin import gazetteer, load_boundaries
-from bkanalysis.admin.boundaries import boundaries_command, match_gadm_names
+from bkanalysis.admin.boundaries import match_gadm_names
+from bkanalysis.commands import boundaries_command
 from bkanalysis.config import get_paths
 from bkanalysis.errors import BkError
 

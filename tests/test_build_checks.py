@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from bkanalysis.build_summary import NeedsReviewError
+from bkanalysis.commands import build_command
 from bkanalysis.errors import BkError
-from bkanalysis.pipeline import build, build_command
+from bkanalysis.pipeline import build
 from bkanalysis.provenance import check_sources, parse_sources
 from bkanalysis.reject_reasons import BY_DESIGN, NEEDS_REVIEW, classify_reason, reason_classes
 
@@ -281,3 +283,14 @@ def test_an_unlisted_file_that_is_not_a_workbook_is_not_called_read(tmp_path):
     res = build(raw, tmp_path / "out", progress=False)
     (line,) = [str(p) for p in res.source_problems]
     assert "'cong_van.docx' is not listed (not read: not a workbook)" in line
+
+
+def test_strict_build_raises_after_writing(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "notes.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(NeedsReviewError) as info:
+        build(raw, tmp_path / "out", strict=True, progress=False)
+    assert info.value.result.failed == 1 and info.value.problems
+    assert (tmp_path / "out" / "validation.md").is_file()
+    assert build(raw, tmp_path / "out2", progress=False).failed == 1  # not strict: no error

@@ -1,4 +1,4 @@
-"""Tests of bkanalysis.pipeline (build, build_command, load_observations)."""
+"""Tests of bkanalysis.pipeline (build, load_observations) and the build command."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bkanalysis.commands import build_command
 from bkanalysis.errors import BkError
-from bkanalysis.pipeline import build, build_command, find_workbooks, load_observations
+from bkanalysis.pipeline import build, find_workbooks, load_observations
 
 DATA = Path(__file__).parent / "data" / "ingest"
 
@@ -176,36 +177,8 @@ def test_build_restores_the_garbage_collector_thresholds(raw, tmp_path, monkeypa
     assert gc.get_threshold() == before
 
 
-@pytest.mark.parametrize(
-    "texts",
-    [
-        ["Bắc Kạn", "Ba Bể", "x"],  # nothing to quote: fields joined directly
-        ["a,b", "x", "y"],
-        ['say "hi"', "x", ""],
-        ["two\nlines", "cr\r", None],
-        ["", "", ""],
-    ],
-)
-def test_csv_bytes_are_those_of_pandas(texts):
-    from bkanalysis.pipeline import _csv_bytes
-
-    df = pd.DataFrame(
-        {
-            "text": pd.Series(texts, dtype=object),
-            "year": [2019, 2020, 2025],
-            "value": [0.1 + 0.2, float("nan"), 1e-05],
-            "big": [1e16, -0.0, float("inf")],
-            "flag": [True, False, True],
-        }
-    )
-    want = "\ufeff" + df.to_csv(index=False, lineterminator="\n")
-    assert _csv_bytes(df) == want.encode("utf-8")
-    one = df[["text"]]  # a lone empty field is written as "" by the csv module
-    assert _csv_bytes(one) == ("\ufeff" + one.to_csv(index=False, lineterminator="\n")).encode()
-
-
 def test_conflicts_are_sorted_and_need_two_files_and_two_values(tmp_path):
-    from bkanalysis.pipeline import find_conflicts
+    from bkanalysis.conflicts import find_conflicts
 
     base = {
         "indicator_id": "forest_cover_pct",
@@ -233,17 +206,3 @@ def test_conflicts_are_sorted_and_need_two_files_and_two_values(tmp_path):
         [2021, "b.xlsx", 1.0],
     ]
     assert list(out.index) == [0, 1, 2, 3]
-
-
-def test_csv_bytes_of_missing_markers_and_numpy_scalars():
-    import numpy as np
-
-    from bkanalysis.pipeline import _csv_bytes
-
-    df = pd.DataFrame(
-        {
-            "a": pd.Series([pd.NA, None, np.float64(0.25), pd.NaT], dtype=object),
-            "b": ["x", "y", "z", "w"],
-        }
-    )
-    assert _csv_bytes(df) == ("\ufeff" + df.to_csv(index=False, lineterminator="\n")).encode()

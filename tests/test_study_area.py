@@ -11,7 +11,7 @@ from bkanalysis.plotting.maps import commune_values
 from bkanalysis.study_area import in_study_area, select_study_area
 
 
-def _rows(code, level, values, indicator="forest_cover_pct", unit="%", vintage=None):
+def _rows(code, level, values, indicator="forest_cover_pct", *, unit="%", vintage=None):
     return pd.DataFrame(
         {
             "indicator_id": indicator,
@@ -35,7 +35,11 @@ def _bac_kan():
         [
             _rows("06", "province", {2016: 70.0, 2017: 71.0, 2018: 72.0, 2019: 72.5}),
             _rows(
-                "06", "province", {2017: 313000.0, 2018: 314000.0}, "population_persons", "persons"
+                "06",
+                "province",
+                {2017: 313000.0, 2018: 314000.0},
+                "population_persons",
+                unit="persons",
             ),
         ],
         ignore_index=True,
@@ -51,7 +55,9 @@ def _others():
             _rows("VN-R2", "region", dict.fromkeys(big, 55.0)),
             _rows("19", "province", big),
             _rows("04", "province", dict.fromkeys(big, 10.0)),
-            _rows("VN", "country", {2017: 9.6e7, 2018: 9.7e7}, "population_persons", "persons"),
+            _rows(
+                "VN", "country", {2017: 9.6e7, 2018: 9.7e7}, "population_persons", unit="persons"
+            ),
             # the merged Thái Nguyên province in 2025 (its own code, never 06)
             _rows("19", "province", {2025: 60.0}, vintage="2025"),
         ],

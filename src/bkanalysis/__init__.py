@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "load_targets": "bkanalysis.targets",
     "Target": "bkanalysis.targets",
     "assess": "bkanalysis.progress",
+    "format_assessment": "bkanalysis.progress",
     "write_progress_workbook": "bkanalysis.progress",
     "emissions_vs_bau": "bkanalysis.emissions",
     "project_emissions": "bkanalysis.emissions",

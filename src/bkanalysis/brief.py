@@ -21,19 +21,42 @@ properties and zip entry times, so identical inputs give identical bytes.
 from __future__ import annotations
 
 import datetime as _dt
+import fnmatch
 import io
 import math
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import docx
+import yaml
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt, RGBColor
+from PIL import Image
+
+from .catalog import load_indicators
+from .config import get_paths
 from .errors import BkError, CatalogError
+from .io import write_bytes_atomic
+from .labels import format_number, target_condition, unit_decimals, unit_label
+from .observations import load_observations
+from .plotting._common import theme_label
+from .plotting.export import read_manifest
+from .progress import assess
+from .progress.assessment import MODERATE_RATIO, ON_TRACK_RATIO, is_missing
+from .progress.output import DATA_STATUS_LABELS, status_labels
+from .provenance import is_synthetic, load_sources
+from .schema import ASSESSMENT_STATUSES
+from .targets import _catalog_rows, load_targets
 
 if TYPE_CHECKING:
-    import argparse
-
     import pandas as pd
 
     from .config import Paths
@@ -41,7 +64,6 @@ if TYPE_CHECKING:
 __all__ = [
     "THEMES",
     "BriefInputs",
-    "brief_command",
     "brief_document",
     "brief_inputs",
     "brief_path",
@@ -66,11 +88,6 @@ _DARK_STATUS = {"met", "deteriorating", "missed"}
 # --------------------------------------------------------------------------- texts
 @lru_cache(maxsize=1)
 def _brief_yml() -> dict:
-    import unicodedata
-    from importlib import resources
-
-    import yaml
-
     text = resources.files("bkanalysis.data").joinpath("brief.yml").read_text(encoding="utf-8")
     doc = yaml.safe_load(unicodedata.normalize("NFC", text))
     for key in ("text", "indicator_notes", "headline_figures"):
@@ -95,8 +112,6 @@ def _t(key: str, lang: str, **values: Any) -> str:
 
 
 def _theme_label(theme: str, lang: str) -> str:
-    from .plotting._common import theme_label
-
     return theme_label(theme, lang)
 
 
@@ -141,13 +156,8 @@ def brief_inputs(
     BkError
         When there is no processed data (run ``bkanalysis build``).
     """
-    from .config import get_paths
-    from .plotting.export import read_manifest
-    from .progress import _load_processed, assess
-    from .provenance import load_sources
-
     paths = paths or get_paths()
-    observations = _load_processed(paths.processed)
+    observations = load_observations(paths.processed)
     assessment = assess(observations, as_of=year, method=method)
     sources = load_sources(paths.raw, missing_ok=True)
     figures = find_figures_dir(paths, lang)
@@ -175,10 +185,7 @@ def _theme_summary(sub: pd.DataFrame, theme: str, lang: str) -> str:
 
 
 def _status_counts(rows: pd.DataFrame, lang: str) -> str:
-    from .progress import _status_labels
-    from .schema import ASSESSMENT_STATUSES
-
-    labels = _status_labels(lang)
+    labels = status_labels(lang)
     counts = rows["status"].value_counts()
     # NOTE: in the order of statuses.csv (achieved … insufficient data), as on the dashboard
     order = [s for s in labels if s in ASSESSMENT_STATUSES]
@@ -192,8 +199,6 @@ def _latest_year(rows: pd.DataFrame) -> int | None:
 
 
 def _value_text(value: float, unit: str, lang: str) -> str:
-    from .labels import format_number, unit_decimals, unit_label
-
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     label = unit_label(unit, lang)
@@ -203,37 +208,32 @@ def _value_text(value: float, unit: str, lang: str) -> str:
 
 def _target_text(target: dict, info: dict, lang: str) -> str:
     """Return the indicator name and the condition, units in *lang* (``≥ 10 tiêu chí``)."""
-    from .labels import target_condition
-
     return f"{info[f'name_{lang}']}: {target_condition(target, info, lang)}"
 
 
 def _status_rows(rows: pd.DataFrame, targets: pd.DataFrame, lang: str) -> list[dict]:
     """Display rows of the status table (one per target of *rows*, registry order)."""
-    from .progress import _DATA_STATUS, _status_labels
-    from .targets import _catalog_rows
-
     cat = _catalog_rows()
     reg = targets.set_index("target_id", drop=False)
-    labels = _status_labels(lang)
+    labels = status_labels(lang)
     k = 0 if lang == "vi" else 1
     out = []
     for r in rows.to_dict("records"):
         info = cat[r["indicator_id"]]
         target = reg.loc[r["target_id"]].to_dict()
         latest = "–"
-        if r["latest_year"] is not None and not _isna(r["latest_year"]):
+        if r["latest_year"] is not None and not is_missing(r["latest_year"]):
             latest = (
                 f"{_value_text(r['latest_value'], info['unit'], lang)} ({int(r['latest_year'])}"
             )
-            kind = _DATA_STATUS.get(r["data_status"], ("", ""))[k]
+            kind = DATA_STATUS_LABELS.get(r["data_status"], ("", ""))[k]
             if r["data_status"] not in ("", "actual") and kind:
                 latest += f", {kind}"
             latest += ")"
         gap = r["gap"]
         gap_text = (
             _value_text(gap, info["unit"], lang)
-            if gap is not None and not _isna(gap) and gap > 0
+            if gap is not None and not is_missing(gap) and gap > 0
             else _t("gap_none", lang)
         )
         out.append(
@@ -252,16 +252,8 @@ def _status_rows(rows: pd.DataFrame, targets: pd.DataFrame, lang: str) -> list[d
     return out
 
 
-def _isna(x) -> bool:
-    from .progress import _isna as isna
-
-    return isna(x)
-
-
 def _theme_figures(manifest: pd.DataFrame | None, theme: str, year: int | None) -> list[dict]:
     """Manifest rows of the headline figures of *theme* (patterns in brief.yml), in order."""
-    import fnmatch
-
     if manifest is None or manifest.empty:
         return []
     patterns = _brief_yml()["headline_figures"].get(theme, [])
@@ -285,7 +277,7 @@ def _theme_figures(manifest: pd.DataFrame | None, theme: str, year: int | None) 
 def _figure_width_cm(row: dict, png: Path) -> float:
     """Intended width: the manifest's ``width_cm``, else the PNG's width at 300 dpi."""
     value = row.get("width_cm")
-    text = "" if value is None or _isna(value) else str(value).strip()
+    text = "" if value is None or is_missing(value) else str(value).strip()
     if text:
         try:
             width = float(text)
@@ -293,7 +285,6 @@ def _figure_width_cm(row: dict, png: Path) -> float:
             width = math.nan
         if width > 0:
             return width
-    from PIL import Image
 
     with Image.open(png) as img:
         width_cm = img.size[0] / 300 * 2.54
@@ -303,8 +294,6 @@ def _figure_width_cm(row: dict, png: Path) -> float:
 # --------------------------------------------------------------------------- docx helpers
 def _set_run_font(element, size_pt: float | None = None) -> None:
     """Set Times New Roman on every script of a style's or run's rPr (no theme fonts)."""
-    from docx.oxml.ns import qn
-
     rpr = element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -317,10 +306,6 @@ def _set_run_font(element, size_pt: float | None = None) -> None:
 
 
 def _setup_styles(doc, lang: str) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt, RGBColor
-
     styles = doc.styles
     normal = styles["Normal"]
     normal.font.name = FONT
@@ -374,9 +359,6 @@ def _setup_styles(doc, lang: str) -> None:
 
 
 def _page_setup(doc) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
-
     section = doc.sections[0]
     section.page_width = Mm(PAGE_MM["width"])
     section.page_height = Mm(PAGE_MM["height"])
@@ -393,8 +375,6 @@ def _page_setup(doc) -> None:
 
 def _add_field(paragraph, instruction: str, result: str, *, size=None) -> None:
     """Append a complex field (``PAGE``, ``SEQ …``) with a cached *result* to *paragraph*."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     def run_with(child):
         run = paragraph.add_run()
@@ -422,9 +402,6 @@ def _add_field(paragraph, instruction: str, result: str, *, size=None) -> None:
 
 
 def _shade(cell, hex_colour: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     tcpr = cell._tc.get_or_add_tcPr()
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
@@ -434,9 +411,6 @@ def _shade(cell, hex_colour: str) -> None:
 
 
 def _repeat_header(row) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     trpr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
     el.set(qn("w:val"), "true")
@@ -444,11 +418,6 @@ def _repeat_header(row) -> None:
 
 
 def _add_notice(doc, lang: str, n_synthetic: int) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
-
     para = doc.add_paragraph()
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = para.add_run(_t("illustrative_notice", lang))
@@ -470,10 +439,6 @@ def _add_notice(doc, lang: str, n_synthetic: int) -> None:
 
 
 def _add_status_table(doc, rows: list[dict], lang: str) -> None:
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt, RGBColor
-
     widths = (6.3, 1.8, 3.3, 2.8, 2.3)  # cm, 16.5 cm = the text width
     heads = ("col_target", "col_deadline", "col_latest", "col_status", "col_gap")
     table = doc.add_table(rows=1, cols=len(heads))
@@ -538,9 +503,6 @@ class _Counter:
 
 def _add_figure(doc, row: dict, folder: Path, lang: str, counter: _Counter) -> bool:
     """Insert a figure with its numbered caption and source line; False if the PNG is missing."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
-
     png = folder / f"{row['name']}.png"
     if not png.is_file():
         doc.add_paragraph(_t("figure_missing_file", lang, name=row["name"]))
@@ -597,8 +559,6 @@ def _theme_notes(
     theme: str, rows: pd.DataFrame, observations: pd.DataFrame, lang: str
 ) -> list[str]:
     """Return the notes that apply to a theme: its indicators' notes, the 2025 units."""
-    from .catalog import load_indicators
-
     notes = []
     per_indicator = _brief_yml()["indicator_notes"]
     for ind in dict.fromkeys(rows["indicator_id"]):
@@ -634,48 +594,101 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
     docx.document.Document
         ``inputs.notes`` receives one line per problem met (no figures, a missing PNG).
     """
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    from .progress import MODERATE_RATIO, ON_TRACK_RATIO
-    from .provenance import is_synthetic
-    from .targets import load_targets
-
     if lang not in _LANGS:
         raise BkError(f"lang must be 'vi' or 'en', got {lang!r}")
     if theme not in THEMES:
         raise BkError(f"theme must be one of {', '.join(THEMES)}, got {theme!r}")
-    targets = inputs.targets if inputs.targets is not None else load_targets()
-    assessment = inputs.assessment
-    rows = _province_rows(assessment)
-    as_of_values = assessment["as_of"].dropna()
-    as_of = int(as_of_values.iloc[0]) if not as_of_values.empty else None
-    as_of_text = str(as_of) if as_of is not None else "–"
-    themes = _THEME_ORDER if theme == "all" else (theme,)
-    files = _used_files(inputs.observations)
-    synthetic_files = [f for f in files if is_synthetic([f], inputs.sources)]
-    any_synthetic = bool(synthetic_files) or not files
-
+    brief = _Brief.of(inputs, lang, theme)
     doc = docx.Document()
     _setup_styles(doc, lang)
     _page_setup(doc)
-    title = _t("title", lang)
+    _set_properties(doc, brief)
+    _add_title_block(doc, brief)
+    _add_summary(doc, brief)
+    _add_themes(doc, brief)
+    _add_annex(doc, brief)
+    return doc
+
+
+@dataclass
+class _Brief:
+    """What every part of a brief needs: the inputs, the language, the themes, the files."""
+
+    inputs: BriefInputs
+    lang: str
+    themes: tuple[str, ...]
+    rows: pd.DataFrame
+    targets: pd.DataFrame
+    as_of: int | None
+    files: list[str]
+    synthetic_files: list[str]
+    counter: _Counter = field(default_factory=_Counter)
+
+    @classmethod
+    def of(cls, inputs: BriefInputs, lang: str, theme: str) -> _Brief:
+        as_of_values = inputs.assessment["as_of"].dropna()
+        files = _used_files(inputs.observations)
+        return cls(
+            inputs=inputs,
+            lang=lang,
+            themes=_THEME_ORDER if theme == "all" else (theme,),
+            rows=_province_rows(inputs.assessment),
+            targets=inputs.targets if inputs.targets is not None else load_targets(),
+            as_of=int(as_of_values.iloc[0]) if not as_of_values.empty else None,
+            files=files,
+            synthetic_files=[f for f in files if is_synthetic([f], inputs.sources)],
+        )
+
+    @property
+    def as_of_text(self) -> str:
+        return str(self.as_of) if self.as_of is not None else "–"
+
+    @property
+    def have_figures(self) -> bool:
+        manifest = self.inputs.manifest
+        return self.inputs.figures_dir is not None and manifest is not None and not manifest.empty
+
+    def figures_note(self) -> str:
+        """Return the line saying the figures are missing or in another language ('' if not)."""
+        manifest = self.inputs.manifest
+        if not self.have_figures:
+            return _t("figures_missing", self.lang)
+        if "lang" in manifest.columns and (set(manifest["lang"]) - {"", self.lang}):
+            # NOTE: one folder of figures for both languages until the report writes
+            # reports/<lang>/figures: say so rather than pass Vietnamese figures off as English
+            return _t("figures_other_lang", self.lang)
+        return ""
+
+    def theme_rows(self):
+        """Yield (theme, its province rows) of each theme with a target."""
+        for th in self.themes:
+            sub = self.rows[self.rows["theme"] == th]
+            if not sub.empty:
+                yield th, sub
+
+
+def _set_properties(doc, brief: _Brief) -> None:
+    """Set the document's properties: fixed dates (the same brief, the same bytes)."""
+    lang = brief.lang
     props = doc.core_properties
     fixed = _dt.datetime(*_FIXED_TIME)
     props.created = props.modified = props.last_printed = fixed
     props.author = props.last_modified_by = "bkanalysis"
-    props.title = title
-    props.subject = _t("subtitle", lang, year=as_of_text)
+    props.title = _t("title", lang)
+    props.subject = _t("subtitle", lang, year=brief.as_of_text)
     props.language = "vi-VN" if lang == "vi" else "en-GB"
     props.revision = 1
     props.comments = ""
     props.keywords = ""
     props.category = ""
 
-    # title block -------------------------------------------------------------------
-    doc.add_paragraph(title, style="Title")
-    doc.add_paragraph(_t("subtitle", lang, year=as_of_text), style="Subtitle")
-    date = _data_date(files, inputs.sources)
+
+def _add_title_block(doc, brief: _Brief) -> None:
+    """Add the title, the subtitle, the data's date and the illustrative-data notice."""
+    lang = brief.lang
+    doc.add_paragraph(_t("title", lang), style="Title")
+    doc.add_paragraph(_t("subtitle", lang, year=brief.as_of_text), style="Subtitle")
+    date = _data_date(brief.files, brief.inputs.sources)
     if date is not None:
         month = _t("month_names", "en").split("|")[date.month - 1]
         dl = doc.add_paragraph(
@@ -684,76 +697,65 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         dl.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         dl.runs[0].italic = True
         doc.add_paragraph(_t("data_received", lang, date=_date_text(date, lang)))
-    if any_synthetic:
-        _add_notice(doc, lang, len(synthetic_files))
+    if brief.synthetic_files or not brief.files:
+        _add_notice(doc, lang, len(brief.synthetic_files))
 
-    counter = _Counter()
-    have_figures_note = False
-    figures_dir, manifest = inputs.figures_dir, inputs.manifest
-    have_figures = figures_dir is not None and manifest is not None and not manifest.empty
-    if not have_figures:
-        line = _t("figures_missing", lang)
-        inputs.notes.append(line)
-    elif "lang" in manifest.columns and (set(manifest["lang"]) - {"", lang}):
-        # NOTE: one folder of figures for both languages until the report writes
-        # reports/<lang>/figures: say so rather than pass Vietnamese figures off as English
-        line = _t("figures_other_lang", lang)
-        inputs.notes.append(line)
-        have_figures_note = True
 
-    # summary -----------------------------------------------------------------------
+def _add_summary(doc, brief: _Brief) -> None:
+    """Add the summary: the overall counts, one line per theme, the headline figures."""
+    lang = brief.lang
+    note = brief.figures_note()
+    if note:
+        brief.inputs.notes.append(note)
     doc.add_heading(_t("h_summary", lang), level=1)
-    chosen = rows[rows["theme"].isin(themes)]
+    chosen = brief.rows[brief.rows["theme"].isin(brief.themes)]
     if chosen.empty:
         doc.add_paragraph(_t("no_targets", lang))
     else:
-        doc.add_paragraph(
-            _t(
-                "overall",
-                lang,
-                as_of=as_of_text,
-                n=len(chosen),
-                counts=_status_counts(chosen, lang),
-            )
-        )
-    for th in themes:
-        sub = rows[rows["theme"] == th]
-        if sub.empty:
-            continue
+        counts = _status_counts(chosen, lang)
+        doc.add_paragraph(_t("overall", lang, as_of=brief.as_of_text, n=len(chosen), counts=counts))
+    for th, sub in brief.theme_rows():
         doc.add_paragraph(_theme_summary(sub, th, lang), style="List Bullet")
-    if not have_figures or have_figures_note:
-        doc.add_paragraph(line).runs[0].italic = True
-    if have_figures:
-        for fig in _theme_figures(manifest, "all", as_of):
-            if not _add_figure(doc, fig, figures_dir, lang, counter):
-                inputs.notes.append(_t("figure_missing_file", lang, name=fig["name"]))
+    if note:
+        doc.add_paragraph(note).runs[0].italic = True
+    _add_figures(doc, brief, "all")
 
-    # themes ------------------------------------------------------------------------
+
+def _add_figures(doc, brief: _Brief, theme: str) -> None:
+    """Add the figures of *theme* from the manifest; note each missing PNG."""
+    if not brief.have_figures:
+        return
+    for fig in _theme_figures(brief.inputs.manifest, theme, brief.as_of):
+        if not _add_figure(doc, fig, brief.inputs.figures_dir, brief.lang, brief.counter):
+            brief.inputs.notes.append(_t("figure_missing_file", brief.lang, name=fig["name"]))
+
+
+def _add_themes(doc, brief: _Brief) -> None:
+    """Add one section per theme: summary, status table, notes and figures."""
+    lang = brief.lang
     doc.add_heading(_t("h_themes", lang), level=1)
-    for th in themes:
-        sub = rows[rows["theme"] == th]
-        if sub.empty:
-            continue
+    for th, sub in brief.theme_rows():
         doc.add_heading(_theme_label(th, lang), level=2)
         doc.add_paragraph(_theme_summary(sub, th, lang))
-        counter.table += 1
+        brief.counter.table += 1
         cap = doc.add_paragraph(
-            _t("table_intro", lang, n=counter.table, theme=_theme_label(th, lang)),
+            _t("table_intro", lang, n=brief.counter.table, theme=_theme_label(th, lang)),
             style="Caption",
         )
         cap.paragraph_format.keep_with_next = True
-        _add_status_table(doc, _status_rows(sub, targets, lang), lang)
-        notes = _theme_notes(th, sub, inputs.observations, lang)
+        _add_status_table(doc, _status_rows(sub, brief.targets, lang), lang)
+        notes = _theme_notes(th, sub, brief.inputs.observations, lang)
         if notes:
             doc.add_paragraph()
             for note in notes:
                 doc.add_paragraph(note, style="List Bullet")
-        if have_figures:
-            for fig in _theme_figures(manifest, th, as_of):
-                if not _add_figure(doc, fig, figures_dir, lang, counter):
-                    inputs.notes.append(_t("figure_missing_file", lang, name=fig["name"]))
+        _add_figures(doc, brief, th)
 
-    # annex -------------------------------------------------------------------------
+
+def _add_annex(doc, brief: _Brief) -> None:
+    """Add the annex: the method, the sources and which data are illustrative."""
+    lang = brief.lang
+    assessment = brief.inputs.assessment
     doc.add_page_break()
     doc.add_heading(_t("h_annex", lang), level=1)
     doc.add_heading(_t("h_method", lang), level=2)
@@ -763,35 +765,37 @@ def brief_document(inputs: BriefInputs, *, lang: str = "vi", theme: str = "all")
         ratio_text = {k: f"{v:g}".replace(".", ",") for k, v in ratio.items()}
     else:
         ratio_text = {k: f"{v:g}" for k, v in ratio.items()}
-    doc.add_paragraph(_t("method_1", lang, as_of=as_of_text))
+    doc.add_paragraph(_t("method_1", lang, as_of=brief.as_of_text))
     doc.add_paragraph(_t("method_2", lang, **ratio_text))
     doc.add_paragraph(_t("method_3", lang, method=method))
     doc.add_heading(_t("h_sources", lang), level=2)
     doc.add_paragraph(_t("sources_intro", lang))
-    by_path = {r["path"]: r for r in inputs.sources.to_dict("records")}
-    for f in files:
-        entry = by_path.get(f)
-        if entry is None:
-            text = f"{f}: {_t('source_unknown', lang)}"
-        else:
-            kind = "source_published" if entry.get("kind") == "published" else "source_synthetic"
-            text = f"{entry['title']}"
-            if entry.get("publisher"):
-                text += f", {entry['publisher']}"
-            text += f" ({_t(kind, lang)}; {_t('received', lang)} {entry.get('received', '')})"
-            cites = tuple(entry.get("sources") or ())
-            if cites and entry.get("kind") == "published":
-                text += ". " + "; ".join(cites)
-            text += f" [{f}]"
-        doc.add_paragraph(text, style="List Bullet")
+    by_path = {r["path"]: r for r in brief.inputs.sources.to_dict("records")}
+    for f in brief.files:
+        doc.add_paragraph(_source_text(f, by_path.get(f), lang), style="List Bullet")
     doc.add_heading(_t("h_illustrative", lang), level=2)
-    if synthetic_files:
-        doc.add_paragraph(_t("illustrative_some", lang, n=len(synthetic_files), total=len(files)))
-        for f in synthetic_files:
+    if brief.synthetic_files:
+        n, total = len(brief.synthetic_files), len(brief.files)
+        doc.add_paragraph(_t("illustrative_some", lang, n=n, total=total))
+        for f in brief.synthetic_files:
             doc.add_paragraph(f, style="List Bullet")
-    elif files:
+    elif brief.files:
         doc.add_paragraph(_t("illustrative_none", lang))
-    return doc
+
+
+def _source_text(f: str, entry: dict | None, lang: str) -> str:
+    """Return the annex line of the raw file *f*: title, publisher, kind, date, citations."""
+    if entry is None:
+        return f"{f}: {_t('source_unknown', lang)}"
+    kind = "source_published" if entry.get("kind") == "published" else "source_synthetic"
+    text = f"{entry['title']}"
+    if entry.get("publisher"):
+        text += f", {entry['publisher']}"
+    text += f" ({_t(kind, lang)}; {_t('received', lang)} {entry.get('received', '')})"
+    cites = tuple(entry.get("sources") or ())
+    if cites and entry.get("kind") == "published":
+        text += ". " + "; ".join(cites)
+    return text + f" [{f}]"
 
 
 def _docx_bytes(doc) -> bytes:
@@ -831,9 +835,6 @@ def write_brief(
     ...
     bkanalysis.errors.BkError: lang must be 'vi' or 'en', got 'fr'
     """
-    from .config import get_paths
-    from .io import write_bytes_atomic
-
     if lang not in _LANGS:
         raise BkError(f"lang must be 'vi' or 'en', got {lang!r}")
     if theme not in THEMES:
@@ -845,24 +846,3 @@ def write_brief(
         as_of = inputs.assessment["as_of"].dropna()
         path = brief_path(paths, lang, int(as_of.iloc[0]) if not as_of.empty else year)
     return write_bytes_atomic(Path(path), _docx_bytes(doc)), inputs.notes
-
-
-def brief_command(args: argparse.Namespace) -> int:
-    """``bkanalysis brief [--year Y] [--lang vi|en] [--theme T] [--out PATH]``.
-
-    Writes the brief; when the figures are missing (``bkanalysis report`` not run) the
-    text parts are still written and one line says how to add the figures.
-    """
-    import sys
-
-    out, notes = write_brief(
-        getattr(args, "out", None),
-        year=getattr(args, "year", None),
-        lang=getattr(args, "lang", None) or "vi",
-        theme=getattr(args, "theme", None) or "all",
-    )
-    for note in dict.fromkeys(notes):
-        print(f"bkanalysis brief: {note}", file=sys.stderr)
-    lang = getattr(args, "lang", None) or "vi"
-    print(("Đã ghi" if lang == "vi" else "Written") + f": {out}")
-    return 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .errors import BkError
 from .reject_reasons import BY_DESIGN, classify_reason
 
 if TYPE_CHECKING:
@@ -20,7 +21,13 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["BuildResult", "reject_counts", "strict_problems", "summary_lines"]
+__all__ = [
+    "BuildResult",
+    "NeedsReviewError",
+    "reject_counts",
+    "strict_problems",
+    "summary_lines",
+]
 
 
 @dataclass
@@ -149,3 +156,16 @@ def _cut(lines: list[str], what: str) -> list[str]:
     if len(lines) > MAX_LINES:
         head.append(f"  … and {len(lines) - MAX_LINES} more")
     return head
+
+
+class NeedsReviewError(BkError):
+    """A strict build (``build(strict=True)``) that left something for a person to review.
+
+    The outputs are written all the same; :attr:`result` is the build's
+    :class:`BuildResult` and :attr:`problems` the lines of :func:`strict_problems`.
+    """
+
+    def __init__(self, result: BuildResult, problems: list[str]) -> None:
+        super().__init__("needs review:\n" + "\n".join(f"  {line}" for line in problems))
+        self.result = result
+        self.problems = problems

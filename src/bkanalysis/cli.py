@@ -1,32 +1,32 @@
-"""Command-line interface: ``bkanalysis build | status | report | targets | boundaries | brief``.
+"""Command-line interface: ``bkanalysis build | status | report | targets | review | boundaries | brief``.
 
-The parser lives here; each command's work lives in its own module and is imported
-only when that command runs, so ``bkanalysis --help`` is instant. A command returns an
-exit status; a :class:`~bkanalysis.errors.BkError` becomes a one-line message on
-stderr and exit status 1.
+The parser lives here; the commands live in :mod:`bkanalysis.commands` (``report`` still
+in :mod:`bkanalysis.report`), imported only when a command runs, so ``bkanalysis --help``
+is instant. A command returns an exit status; a :class:`~bkanalysis.errors.BkError`
+becomes a one-line message on stderr and exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import BkError, NotImplementedYetError
+from .errors import BkError
 
 # command -> "module:function"; the function takes the parsed arguments and returns
 # an exit status.
 COMMANDS: dict[str, str] = {
-    "build": "bkanalysis.pipeline:build_command",
-    "status": "bkanalysis.progress:status_command",
+    "build": "bkanalysis.commands:build_command",
+    "status": "bkanalysis.commands:status_command",
     "report": "bkanalysis.report:report_command",
-    "targets": "bkanalysis.targets:targets_command",
-    "boundaries": "bkanalysis.admin.boundaries:boundaries_command",
-    "review": "bkanalysis.review:review_command",
-    "brief": "bkanalysis.brief:brief_command",
+    "targets": "bkanalysis.commands:targets_command",
+    "boundaries": "bkanalysis.commands:boundaries_command",
+    "review": "bkanalysis.commands:review_command",
+    "brief": "bkanalysis.commands:brief_command",
 }
 
 
@@ -39,7 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (_build, _status, _report, _review, _targets, _boundaries, _brief):
+        add(sub)
+    return parser
 
+
+def _build(sub) -> None:
     p = sub.add_parser(
         "build", help="read data/raw into tidy observations, rejects and a validation report"
     )
@@ -54,10 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
+
+def _status(sub) -> None:
     p = sub.add_parser("status", help="progress of every target, in the terminal")
-    p.add_argument(
-        "--year", type=int, default=None, help="assess as of this year (default: latest data)"
-    )
+    _add_year(p)
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument("--processed", default=None, help="folder of the built observations")
     p.add_argument(
@@ -73,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
         "or count (as reported)",
     )
 
+
+def _add_year(p) -> None:
+    p.add_argument(
+        "--year", type=int, default=None, help="assess as of this year (default: latest data)"
+    )
+
+
+def _report(sub) -> None:
     p = sub.add_parser("report", help="build, execute every notebook, export figures and tables")
     p.add_argument(
         "--lang",
@@ -88,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
+
+def _review(sub) -> None:
     p = sub.add_parser(
         "review", help="rejected labels with suggested indicators → data/raw/aliases.csv"
     )
@@ -100,9 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--processed", default=None, help="folder of the built rejects.csv")
     p.add_argument("--raw", default=None, help="folder of raw workbooks (default: data/raw)")
 
+
+def _targets(sub) -> None:
     p = sub.add_parser("targets", help="print the targets registry")
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
 
+
+def _boundaries(sub) -> None:
     p = sub.add_parser("boundaries", help="put commune boundaries into data/external/boundaries")
     p.add_argument("--mirror", default=None, help="local folder holding the boundary files")
     p.add_argument(
@@ -110,10 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true")
 
+
+def _brief(sub) -> None:
     p = sub.add_parser("brief", help="an editable Word policy-brief draft (reports/brief_*.docx)")
-    p.add_argument(
-        "--year", type=int, default=None, help="assess as of this year (default: latest data)"
-    )
+    _add_year(p)
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument(
         "--theme",
@@ -124,21 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", default=None, help="output file (default: reports/brief_<lang>_<year>.docx)"
     )
-    return parser
 
 
 def _resolve(command: str):
+    """Return the function that runs *command* (imported now, see ``COMMANDS``)."""
     module_name, func_name = COMMANDS[command].split(":")
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:  # a parent package is missing
-        spec = None
-    if spec is None:
-        raise NotImplementedYetError(f"'{command}' is not implemented yet")
-    func = getattr(importlib.import_module(module_name), func_name, None)
-    if func is None:
-        raise NotImplementedYetError(f"'{command}' is not implemented yet")
-    return func
+    return getattr(importlib.import_module(module_name), func_name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,16 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(_resolve(args.command)(args) or 0)
-    except NotImplementedYetError as exc:
-        print(f"bkanalysis {args.command}: {exc}", file=sys.stderr)
-        return 2
     except BkError as exc:
         print(f"bkanalysis {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # NOTE: `bkanalysis targets | head` closes the pipe early; that is not an error.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:

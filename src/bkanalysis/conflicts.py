@@ -31,18 +31,18 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from .errors import CatalogError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from .mdtable import md_table
 
 __all__ = [
     "KEY",
     "SUPERSEDED_EXTRA",
     "Resolution",
     "conflicts_section",
+    "find_conflicts",
     "resolve_conflicts",
     "revision_marker",
 ]
@@ -274,10 +274,36 @@ def resolve_conflicts(obs: pd.DataFrame, sources: pd.DataFrame | None = None) ->
     return Resolution(kept, sup, resolved, unresolved)
 
 
+def find_conflicts(obs: pd.DataFrame) -> pd.DataFrame:
+    """Return the observations whose value conflicts with another file's.
+
+    The rows of each group sharing :data:`KEY` whose values (rounded to 9 decimals, NaN
+    aside) differ between different files; sorted by key, then file and cell.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> o = pd.DataFrame({"indicator_id": ["a", "a"], "area_code": ["06", "06"],
+    ...     "admin_vintage": ["2020"] * 2, "year": [2020, 2020], "status": ["actual"] * 2,
+    ...     "value": [1.0, 2.0], "source_file": ["x.xlsx", "y.xlsx"],
+    ...     "source_sheet": ["S", "S"], "source_cell": ["B2", "C2"]})
+    >>> find_conflicts(o)["source_file"].tolist()
+    ['x.xlsx', 'y.xlsx']
+    """
+    if obs.empty:
+        return obs.iloc[0:0]
+    groups = obs.assign(_value=obs["value"].round(9)).groupby(KEY, dropna=False, sort=False)
+    conflicting = (groups["source_file"].transform("nunique") > 1) & (
+        groups["_value"].transform("nunique") > 1
+    )
+    rows = obs[conflicting.to_numpy()]
+    return rows.sort_values([*KEY, "source_file", "source_cell"], kind="stable").reset_index(
+        drop=True
+    )
+
+
 def _empty_superseded(obs: pd.DataFrame) -> pd.DataFrame:
     """Return an empty superseded table with the observations' columns and dtypes."""
-    import pandas as pd
-
     extra = {
         c: pd.Series(dtype="float64" if c == "winner_value" else "object") for c in SUPERSEDED_EXTRA
     }
@@ -294,8 +320,6 @@ def conflicts_section(res) -> str:
 
     *res* is a :class:`bkanalysis.build_summary.BuildResult` (``superseded`` and the counts).
     """
-    from .mdtable import md_table
-
     sup = res.superseded
     lines = [
         "## Conflicting values across files\n",

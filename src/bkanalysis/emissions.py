@@ -39,12 +39,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from .errors import BkError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from .observations import check_observations, preferred_values
+from .schema import empty_observations
+from .study_area import select_study_area
+from .targets import load_targets
 
 __all__ = [
     "EMISSIONS_COLUMNS",
@@ -99,8 +102,6 @@ def _ids(sector: str) -> tuple[str, str]:
 
 def _anchors(targets: pd.DataFrame | None = None) -> list[tuple[int, tuple[float, ...]]]:
     """Return ``[(deadline, (voluntary, national, international)), …]`` from the registry."""
-    from .targets import load_targets
-
     t = load_targets() if targets is None else targets
     parents = t[(t["indicator_id"] == "ghg_reduction_below_bau_pct") & (t["parent_id"] == "")]
     anchors = []
@@ -197,11 +198,6 @@ def tier_split(reduction_pct: float, caps) -> tuple[float, float, float]:
 
 def _province_pairs(observations: pd.DataFrame) -> pd.DataFrame:
     """Preferred actual and BAU values per (sector, year) at province level."""
-    import pandas as pd
-
-    from .observations import preferred_values
-    from .study_area import select_study_area
-
     obs = select_study_area(observations)
     obs = obs[obs["area_level"] == "province"]
     ids = {
@@ -222,8 +218,6 @@ def _province_pairs(observations: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty(columns, message: dict[str, str]) -> pd.DataFrame:
-    import pandas as pd
-
     text = {"sector", "actual_status", "bau_status", "method", "bau_source", "target_kind"}
     dtypes = {c: object if c in text else "float64" for c in columns}
     dtypes.update(year="int64", is_projection="bool")
@@ -236,8 +230,6 @@ def _empty(columns, message: dict[str, str]) -> pd.DataFrame:
 
 def _finish(df: pd.DataFrame, targets=None) -> pd.DataFrame:
     """Add reduction, tiers, caps and target to a frame with year, sector, actual, bau."""
-    import pandas as pd
-
     df = df.copy()
     df["reduction_tco2e"] = df["bau_tco2e"] - df["actual_tco2e"]
     bau = df["bau_tco2e"].where(df["bau_tco2e"] > 0)
@@ -311,8 +303,6 @@ def emissions_vs_bau(observations: pd.DataFrame, targets: pd.DataFrame | None = 
     >>> emissions_vs_bau(obs.iloc[:1]).attrs["message_en"][:30]
     'No business-as-usual (BAU) emi'
     """
-    from .observations import check_observations
-
     observations = check_observations(observations)
     pairs = _province_pairs(observations)
     pairs = pairs.dropna(subset=["actual_tco2e", "bau_tco2e"])
@@ -326,8 +316,6 @@ def emissions_vs_bau(observations: pd.DataFrame, targets: pd.DataFrame | None = 
 
 def _fit(years, values):
     """Least-squares line on log(values) if all positive, else on values; return predictor."""
-    import numpy as np
-
     x = np.asarray(years, dtype=float)
     y = np.asarray(values, dtype=float)
     log = bool((y > 0).all())
@@ -391,10 +379,6 @@ def project_emissions(
     >>> round(float(p.iloc[0]["actual_tco2e"]), 1), p.iloc[0]["bau_source"]
     (121.0, 'interpolated')
     """
-    import pandas as pd
-
-    from .observations import check_observations
-
     if not isinstance(to_year, int) or isinstance(to_year, bool):
         raise ValueError(f"to_year must be an int, got {to_year!r}")
     if not isinstance(n_years, int) or n_years < 2:
@@ -459,11 +443,6 @@ def reduction_observations(observations: pd.DataFrame) -> pd.DataFrame:
     >>> float(r["value"].iloc[0]), r["status"].iloc[0]
     (10.0, 'preliminary')
     """
-    import pandas as pd
-
-    from .observations import check_observations, preferred_values
-    from .schema import empty_observations
-
     observations = check_observations(observations)
     actual = preferred_values(observations[observations["indicator_id"] == "ghg_emissions_tco2e"])
     bau = preferred_values(

@@ -27,7 +27,3 @@ class UnreadableFileError(BkError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
-
-
-class NotImplementedYetError(BkError, NotImplementedError):
-    """A command or function whose issue has not landed yet."""

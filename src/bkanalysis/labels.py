@@ -10,8 +10,11 @@ in Vietnamese; a note no pattern knows stays as it is (never half-translated).
 
 from __future__ import annotations
 
+import math
+import re
 from functools import lru_cache
 
+from .catalog import read_package_csv
 from .errors import CatalogError
 
 __all__ = ["format_number", "target_condition", "translate_note", "unit_decimals", "unit_label"]
@@ -19,8 +22,6 @@ __all__ = ["format_number", "target_condition", "translate_note", "unit_decimals
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, dict[str, str]]:
-    from .catalog import read_package_csv
-
     df = read_package_csv("unit_labels.csv")
     missing = [c for c in ("unit", "label_vi", "label_en", "decimals") if c not in df.columns]
     if missing:
@@ -72,8 +73,6 @@ def format_number(value: float, decimals: int, lang: str = "vi") -> str:
     >>> format_number(72.0, 1, "vi"), format_number(float("nan"), 1)
     ('72', '–')
     """
-    import math
-
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     value = float(value)
@@ -129,10 +128,6 @@ def target_condition(target, info, lang: str = "vi") -> str:
 
 @lru_cache(maxsize=1)
 def _note_patterns():
-    import re
-
-    from .catalog import read_package_csv
-
     df = read_package_csv("note_translations.csv")
     out = []
     for row in df.to_dict("records"):

@@ -2,16 +2,15 @@
 
 Every module that reads the table built by :func:`bkanalysis.build` goes through here:
 
-* :func:`load_observations` reads ``observations.parquet`` (validated against
-  :mod:`bkanalysis.schema`) and keeps the study area;
-* :func:`check_observations` is the one check of a table handed in by a caller
-  (the assessment, the emissions accounts, the plots): the columns an analysis
-  needs, known statuses, numeric years and values, optional columns filled;
+* :func:`load_observations` reads ``observations.parquet`` (checked against the whole
+  schema) and keeps the study area;
+* :func:`check_observations` is the one checker of a table: by default of a table handed
+  in by a caller (the assessment, the emissions accounts, harmonise and aggregate, the
+  plots): the columns an analysis needs, known statuses and vintages, numeric years and
+  values, optional columns filled; with ``strict=True`` of the whole schema (the build);
 * :data:`STATUS_RANK` is the one precedence of statuses (``actual`` over
   ``preliminary`` over ``estimate`` over ``plan``) and :func:`preferred_values`
   keeps one value per indicator, area and year by it.
-
-pandas is imported inside the functions, so importing this module stays cheap.
 
 Examples
 --------
@@ -23,12 +22,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from .commit import finish_commit
+from .config import get_paths
 from .errors import BkError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from .schema import (
+    OBSERVATION_COLUMNS,
+    OBSERVATION_STATUSES,
+    VINTAGES,
+    validate_observations,
+    vintage_for_year,
+)
+from .study_area import select_study_area
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -72,47 +79,56 @@ def load_observations(
     BkError
         If it does not exist yet (run ``bkanalysis build``).
     """
-    import pandas as pd
-
-    from .commit import finish_commit
-    from .config import get_paths
-    from .schema import validate_observations
-
     folder = Path(processed) if processed is not None else get_paths().processed
     finish_commit(folder)  # a build killed while replacing its outputs: complete it
     path = folder / "observations.parquet"
     if not path.is_file():
         raise BkError(f"{path} not found: run `bkanalysis build` first")
-    obs = validate_observations(pd.read_parquet(path))
+    obs = check_observations(pd.read_parquet(path), strict=True)
     if not study_area:
         return obs
-    from .study_area import select_study_area
-
     return select_study_area(obs, include=include).reset_index(drop=True)
 
 
-def check_observations(observations: pd.DataFrame) -> pd.DataFrame:
-    """Check a caller's observations table and return a normalised copy.
+def check_observations(
+    observations: pd.DataFrame, *, strict: bool = False, catalog: bool = True
+) -> pd.DataFrame:
+    """Check an observations table and return a normalised copy: the one checker.
+
+    Two depths. The default checks a table handed in by a caller (the assessment, the
+    emissions accounts, harmonise and aggregate, the plots): the columns an analysis needs,
+    known statuses and vintages, numeric years and values. *strict* checks a table against
+    the whole schema (DESIGN §2), as the build does before writing it and
+    :func:`load_observations` after reading it: every column, text in NFC, codes that fit
+    their level, the vintage in force in the year, and (with *catalog*) known indicators
+    in their canonical unit -- the rules of :func:`bkanalysis.schema.validate_observations`.
 
     Parameters
     ----------
     observations : pandas.DataFrame
-        At least :data:`REQUIRED_COLUMNS`.
+        At least :data:`REQUIRED_COLUMNS` (*strict*: every schema column but the optional).
+    strict : bool, default False
+        Check the whole schema.
+    catalog : bool, default True
+        With *strict*: also check the indicators and their units against the catalog.
 
     Returns
     -------
     pandas.DataFrame
-        A copy with ``year`` as int64, ``value`` as float64, ``admin_vintage`` derived
-        from the year when absent, the other schema columns filled with ``""``, and rows
-        without a value dropped.
+        A copy with ``year`` as int64 and ``value`` as float64. By default
+        ``admin_vintage`` is derived from the year when absent, the other schema columns
+        are filled with ``""`` and rows without a value are dropped; *strict* returns the
+        schema's columns in order.
 
     Raises
     ------
     TypeError
-        If *observations* is not a DataFrame.
+        If *observations* is not a DataFrame (default).
     ValueError
-        If a required column is missing, a status is unknown, or a year or value is not
-        numeric.
+        If a required column is missing, a status or vintage is unknown, or a year or
+        value is not numeric (default).
+    bkanalysis.errors.SchemaError
+        With *strict*, naming the offending column and the first offending row.
 
     Examples
     --------
@@ -122,32 +138,41 @@ def check_observations(observations: pd.DataFrame) -> pd.DataFrame:
     >>> checked = check_observations(obs)
     >>> checked["year"].dtype.name, checked["admin_vintage"].iloc[0]
     ('int64', '2020')
+    >>> check_observations(obs, strict=True)
+    Traceback (most recent call last):
+    ...
+    bkanalysis.errors.SchemaError: missing column(s): admin_vintage, area_name, unit, ...
     """
-    import pandas as pd
-
-    from .schema import OBSERVATION_COLUMNS, OBSERVATION_STATUSES, vintage_for_year
-
+    if strict:
+        return validate_observations(observations, catalog=catalog)
     if not isinstance(observations, pd.DataFrame):
         raise TypeError(f"observations must be a DataFrame, got {type(observations).__name__}")
     missing = [c for c in REQUIRED_COLUMNS if c not in observations.columns]
     if missing:
         raise ValueError(f"observations lack column(s): {', '.join(missing)}")
     df = observations.copy()
-    bad = ~df["status"].isin(OBSERVATION_STATUSES)
-    if bad.any():
-        raise ValueError(
-            f"observations: status {df.loc[bad, 'status'].iloc[0]!r} is not one of "
-            f"{', '.join(OBSERVATION_STATUSES)}"
-        )
+    _check_known(df, "status", OBSERVATION_STATUSES)
     df["year"] = pd.to_numeric(df["year"], errors="raise").astype("int64")
     df["value"] = pd.to_numeric(df["value"], errors="raise").astype("float64")
     if "admin_vintage" not in df.columns:
         df["admin_vintage"] = df["year"].map(vintage_for_year)
+    for col in ("area_code", "area_level", "admin_vintage"):
+        df[col] = df[col].astype(str)
+    _check_known(df, "admin_vintage", VINTAGES)
     for col in OBSERVATION_COLUMNS:
         if col not in df.columns:
             df[col] = ""
-    df = df.astype({"area_code": str, "area_level": str, "admin_vintage": str})
     return df.dropna(subset=["value"])
+
+
+def _check_known(df: pd.DataFrame, column: str, allowed: tuple[str, ...]) -> None:
+    """Raise ValueError naming the first value of *column* that is not one of *allowed*."""
+    bad = ~df[column].isin(allowed)
+    if bad.any():
+        raise ValueError(
+            f"observations: {column} {df.loc[bad, column].iloc[0]!r} is not one of "
+            f"{', '.join(allowed)}"
+        )
 
 
 def preferred_values(observations: pd.DataFrame, *, include_plan: bool = False) -> pd.DataFrame:

@@ -28,12 +28,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pandas as pd
+import yaml
+
+from .config import get_paths
 from .errors import BkError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "SOURCES_FILE",
@@ -85,17 +86,7 @@ def _norm_path(path: str) -> str:
 
 def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
     """Validate one entry of ``files`` and return it as a row."""
-    if not isinstance(raw, dict):
-        raise ProvenanceError(f"{origin}: files[{index}] is not a mapping ({raw!r})")
-    path = raw.get("path")
-    where = f"{origin}: files[{index}]"
-    if not isinstance(path, str) or not path.strip():
-        raise ProvenanceError(f"{where}: 'path' is missing or empty")
-    path = _norm_path(path)
-    where = f"{origin}: entry {path!r}"
-    p = PurePosixPath(path)
-    if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", path):
-        raise ProvenanceError(f"{where}: 'path' must be relative to data/raw, got {path!r}")
+    path, where = _entry_path(raw, index, origin)
     unknown = sorted(set(raw) - _KNOWN_KEYS)
     if unknown:
         raise ProvenanceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
@@ -117,7 +108,41 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
             "e.g. received: 2026-03-15"
         )
     published = _date(raw.get("published"), where, "published")
-    sha = raw.get("sha256")
+    sha = _entry_sha256(raw.get("sha256"), where, path)
+    sources = _entry_sources(raw.get("sources", []), where)
+    publisher, generator = _entry_origin(raw, where, kind, sources)
+    note = raw.get("note") or ""
+    return {
+        "path": path,
+        "title": _nfc(title),
+        "publisher": _nfc(publisher),
+        "kind": kind,
+        "received": received.isoformat(),
+        "published": published.isoformat() if published is not None else "",
+        "sha256": sha,
+        "sources": tuple(_nfc(s) for s in sources),
+        "generator": _nfc(generator),
+        "note": _nfc(note),
+    }
+
+
+def _entry_path(raw: Any, index: int, origin: str) -> tuple[str, str]:
+    """Return an entry's path (relative to data/raw, normalised) and how to name the entry."""
+    if not isinstance(raw, dict):
+        raise ProvenanceError(f"{origin}: files[{index}] is not a mapping ({raw!r})")
+    path = raw.get("path")
+    if not isinstance(path, str) or not path.strip():
+        raise ProvenanceError(f"{origin}: files[{index}]: 'path' is missing or empty")
+    path = _norm_path(path)
+    where = f"{origin}: entry {path!r}"
+    p = PurePosixPath(path)
+    if p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", path):
+        raise ProvenanceError(f"{where}: 'path' must be relative to data/raw, got {path!r}")
+    return path, where
+
+
+def _entry_sha256(sha: Any, where: str, path: str) -> str:
+    """Return the entry's sha256 (64 hexadecimal digits, lower case)."""
     if isinstance(sha, int | float):
         # NOTE: YAML reads an all-digit hash as a number; it must be quoted.
         raise ProvenanceError(
@@ -129,9 +154,13 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
             f"{where}: 'sha256' must be 64 hexadecimal digits, got {sha!r}; "
             f'write sha256: "<output of sha256sum data/raw/{path}>"'
         )
-    sources = raw.get("sources", [])
+    return sha.strip().lower()
+
+
+def _entry_sources(sources: Any, where: str) -> list[str]:
+    """Return the entry's citations (a list of non-empty texts; none is an empty list)."""
     if sources is None:
-        sources = []
+        return []
     if isinstance(sources, str) or not isinstance(sources, list):
         raise ProvenanceError(
             f"{where}: 'sources' must be a list of citations, got {sources!r}; "
@@ -142,6 +171,11 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
             f"{where}: 'sources' holds an empty or non-text citation; "
             'write each citation as quoted text: sources: ["https://…"]'
         )
+    return sources
+
+
+def _entry_origin(raw: dict, where: str, kind: str, sources: list) -> tuple[str, str]:
+    """Return (publisher, generator): published needs a publisher and a citation."""
     publisher = raw.get("publisher") or ""
     generator = raw.get("generator") or ""
     if not isinstance(publisher, str) or not isinstance(generator, str):
@@ -165,19 +199,7 @@ def _entry(raw: Any, index: int, origin: str) -> dict[str, Any]:
             f"{where}: 'generator': a synthetic file needs a 'generator'; "
             'write generator: "<script and seed that made it>"'
         )
-    note = raw.get("note") or ""
-    return {
-        "path": path,
-        "title": _nfc(title),
-        "publisher": _nfc(publisher),
-        "kind": kind,
-        "received": received.isoformat(),
-        "published": published.isoformat() if published is not None else "",
-        "sha256": sha.strip().lower(),
-        "sources": tuple(_nfc(s) for s in sources),
-        "generator": _nfc(generator),
-        "note": _nfc(note),
-    }
+    return publisher, generator
 
 
 def _date(value: Any, where: str, field: str) -> _dt.date | None:
@@ -243,16 +265,12 @@ def parse_sources(text: str, *, origin: str = SOURCES_FILE) -> pd.DataFrame:
 
 
 def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    import pandas as pd
-
     df = pd.DataFrame(rows, columns=list(SOURCE_COLUMNS))
     return df.sort_values("path", kind="stable").reset_index(drop=True)
 
 
 def _parse_entries(text: str, origin: str) -> tuple[list[dict[str, Any]], list[ProvenanceError]]:
     """Return the valid entries of the YAML *text* and one error per invalid entry."""
-    import yaml
-
     try:
         # the C loader (libyaml) when available: same safe subset, ~10x faster
         doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -295,8 +313,6 @@ def _parse_entries(text: str, origin: str) -> tuple[list[dict[str, Any]], list[P
 
 def _raw_dir(raw: str | Path | None) -> Path:
     if raw is None:
-        from .config import get_paths
-
         return get_paths().raw
     return Path(raw)
 
@@ -328,8 +344,6 @@ def load_sources(raw: str | Path | None = None, *, missing_ok: bool = False) -> 
     >>> load_sources(d, missing_ok=True).empty
     True
     """
-    import pandas as pd
-
     path = _raw_dir(raw) / SOURCES_FILE
     if not path.is_file():
         if missing_ok:
@@ -520,8 +534,6 @@ def verify_hashes(raw: str | Path | None = None) -> pd.DataFrame:
     >>> verify_hashes(d)["problem"].tolist()
     ['mismatch']
     """
-    import pandas as pd
-
     root = _raw_dir(raw)
     table = load_sources(root)
     rows = []
@@ -657,10 +669,16 @@ def check_sources(
         return _table([]), [SourceProblem("error", msg)]
     rows, errors = _parse_entries(text, SOURCES_FILE)
     problems = [SourceProblem("error", str(e)) for e in errors]
-    warnings = []
-    listed = {getattr(e, "path", None) for e in errors}
+    listed = {getattr(e, "path", None) for e in errors} | {row["path"] for row in rows}
+    hashes, missing = _check_listed_files(rows, root)
+    unlisted = [_unlisted(rel, root, read=rel not in skipped) for rel in rels if rel not in listed]
+    return _table(rows), problems + hashes + missing + unlisted
+
+
+def _check_listed_files(rows: list[dict], root: Path) -> tuple[list, list]:
+    """Return (an error per listed file whose hash differs, a warning per missing file)."""
+    errors, warnings = [], []
     for row in rows:
-        listed.add(row["path"])
         target = root / row["path"]
         if not target.is_file():
             warnings.append(
@@ -673,7 +691,7 @@ def check_sources(
             continue
         actual = _sha256(target)
         if actual != row["sha256"]:
-            problems.append(
+            errors.append(
                 SourceProblem(
                     "error",
                     f"{SOURCES_FILE}: entry {row['path']!r}: 'sha256': the file's hash is "
@@ -682,20 +700,17 @@ def check_sources(
                     "restore the original (raw files are never edited)",
                 )
             )
-    for rel in rels:
-        if rel not in listed:
-            warnings.append(
-                SourceProblem(
-                    "warning",
-                    f"{SOURCES_FILE}: {rel!r} is not listed "
-                    + (
-                        "(not read: not a workbook); "
-                        if rel in skipped
-                        else "(read, but of unknown source); "
-                    )
-                    + f"add an entry: path: {rel}, title, kind, received, "
-                    f'sha256: "{_sha256(root / rel)}", and publisher + sources (published) '
-                    "or generator (synthetic)",
-                )
-            )
-    return _table(rows), problems + warnings
+    return errors, warnings
+
+
+def _unlisted(rel: str, root: Path, *, read: bool) -> SourceProblem:
+    """Return the warning of a file under *root* that no entry lists, with the entry to add."""
+    what = "(read, but of unknown source); " if read else "(not read: not a workbook); "
+    return SourceProblem(
+        "warning",
+        f"{SOURCES_FILE}: {rel!r} is not listed "
+        + what
+        + f"add an entry: path: {rel}, title, kind, received, "
+        f'sha256: "{_sha256(root / rel)}", and publisher + sources (published) '
+        "or generator (synthetic)",
+    )

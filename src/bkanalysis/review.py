@@ -9,13 +9,15 @@ researcher's ``aliases.csv`` beside the data; the next ``bkanalysis build`` read
 from __future__ import annotations
 
 import re
-import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BkError
+from .ingest.aliases import aliases_for, append_aliases
+from .ingest.labels import explain_match, suggest_indicator, use_aliases
 
-__all__ = ["ReviewItem", "accept", "rejected_labels", "review_command"]
+__all__ = ["ReviewItem", "accept", "rejected_labels"]
 
 _LABEL = re.compile(r"\[label: (.*)\]\s*$")
 
@@ -56,8 +58,6 @@ def rejected_labels(rejects) -> list[ReviewItem]:
     >>> [(i.label, i.suggestion) for i in rejected_labels(rej)]
     [('Mật độ dân số', None)]
     """
-    from .ingest.labels import suggest_indicator
-
     groups: dict[str, list] = {}
     for f, reason in zip(rejects["source_file"].tolist(), rejects["reason"].tolist(), strict=True):
         m = _LABEL.search(str(reason))
@@ -97,8 +97,6 @@ def _chosen(spec: str, n: int) -> list[int]:
 
 def accept(items: list[ReviewItem], spec: str, raw: Path) -> list[ReviewItem]:
     """Write the suggestions of the chosen items into ``raw/aliases.csv``; return them."""
-    from .ingest.aliases import append_aliases
-
     chosen = [items[i - 1] for i in _chosen(spec, len(items))]
     chosen = [i for i in chosen if i.suggestion]
     if chosen:
@@ -117,46 +115,6 @@ def accept(items: list[ReviewItem], spec: str, raw: Path) -> list[ReviewItem]:
     return chosen
 
 
-def review_command(args) -> int:
-    """Run ``bkanalysis review [--accept all|1,3]``; return the exit status."""
-    import pandas as pd
-
-    from .config import get_paths
-
-    paths = get_paths()
-    processed = Path(args.processed) if getattr(args, "processed", None) else paths.processed
-    raw = Path(args.raw) if getattr(args, "raw", None) else paths.raw
-    path = processed / "rejects.csv"
-    if not path.is_file():
-        raise BkError(f"{path} not found: run `bkanalysis build` first")
-    rejects = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    items = rejected_labels(rejects)
-    out = sys.stdout
-    if not items:
-        print("Không có nhãn nào bị từ chối — no rejected labels.", file=out)
-        return 0
-    print(f"{len(items)} nhãn bị từ chối / rejected labels (most cells first):", file=out)
-    for n, i in enumerate(items, 1):
-        sug = f"{i.suggestion} (score {i.score:g})" if i.suggestion else "no suggestion"
-        files = ", ".join(i.files[:3]) + (" …" if len(i.files) > 3 else "")
-        print(f"{n:>3}. {i.label!r}: {i.cells} cell(s) in {files}", file=out)
-        print(f"     → {sug}", file=out)
-    if getattr(args, "accept", None):
-        done = accept(items, args.accept, raw)
-        print(
-            f"wrote {len(done)} alias(es) to {raw / 'aliases.csv'}; "
-            "run `bkanalysis build` to read them",
-            file=out,
-        )
-    else:
-        print(
-            "Check the suggestions, then `bkanalysis review --accept all` (or --accept 1,3) "
-            "writes them into data/raw/aliases.csv.",
-            file=out,
-        )
-    return 0
-
-
 def inexact_matches(obs, aliases=()) -> list[tuple]:
     """Labels whose indicator was not found by equality with a catalogue alias.
 
@@ -165,11 +123,6 @@ def inexact_matches(obs, aliases=()) -> list[tuple]:
     ``alias`` (the researcher's ``aliases.csv``), ``tolerated`` the filler words the matcher
     ignored (comma-separated, empty if none). Sorted by label. Pure: no I/O.
     """
-    from collections import Counter
-
-    from .ingest.aliases import aliases_for
-    from .ingest.labels import explain_match, use_aliases
-
     if not len(obs):
         return []
     counts = Counter(

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from .catalog import load_indicators
 from .errors import SchemaError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "AREA_LEVELS",
@@ -112,8 +111,6 @@ def vintage_for_year(year: int) -> str:
 
 def empty_observations() -> pd.DataFrame:
     """Return an empty observation table with the schema's columns and dtypes."""
-    import pandas as pd
-
     return pd.DataFrame(
         {c: pd.Series(dtype=_pandas_dtype(t)) for c, t in OBSERVATION_COLUMNS.items()}
     )
@@ -121,8 +118,6 @@ def empty_observations() -> pd.DataFrame:
 
 def empty_rejects() -> pd.DataFrame:
     """Return an empty rejects table."""
-    import pandas as pd
-
     return pd.DataFrame({c: pd.Series(dtype=object) for c in REJECT_COLUMNS})
 
 
@@ -174,87 +169,104 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
     ...
     bkanalysis.errors.SchemaError: column 'area_level': 'village' is not one of ...
     """
-    import pandas as pd
-
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    out = _schema_columns(df)
+    # NOTE: columns repeat a few values many times: each check looks at the distinct
+    # values (or pairs) and locates the offending row only when one fails.
+    distinct_text: dict[str, set] = {}
+    for col, kind in OBSERVATION_COLUMNS.items():
+        if kind == "str":
+            distinct_text[col] = _check_text(out, col)
+        else:
+            _check_number(out, col, kind)
+    for col, allowed in (
+        ("area_level", OBSERVATION_AREA_LEVELS),
+        ("admin_vintage", VINTAGES),
+        ("status", OBSERVATION_STATUSES),
+    ):
+        if not distinct_text[col] <= set(allowed):
+            _raise_not_allowed(out, col, allowed)
+    _check_codes(out)
+    _check_vintages(out)
+    if catalog:
+        _check_catalog(out, distinct_text["indicator_id"])
+    return out
+
+
+def _schema_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of *df*'s schema columns in order (optional ones added)."""
     missing = [c for c in OBSERVATION_COLUMNS if c not in df.columns]
     if set(missing) <= set(OPTIONAL_COLUMNS) and missing:
         df = df.assign(**{c: OPTIONAL_COLUMNS[c] for c in missing})
         missing = []
     if missing:
         raise SchemaError(f"missing column(s): {', '.join(missing)}")
-    out = df.loc[:, list(OBSERVATION_COLUMNS)].copy()
-    # NOTE: columns repeat a few values many times: each check looks at the distinct
-    # values (or pairs) and locates the offending row only when one fails.
-    distinct_text: dict[str, set] = {}
-    for col, kind in OBSERVATION_COLUMNS.items():
-        s = out[col]
-        distinct = pd.unique(s.to_numpy(dtype=object)) if kind == "str" else None
-        null = s.isna() if distinct is None or pd.isna(distinct).any() else None
-        if null is not None and null.any():
+    return df.loc[:, list(OBSERVATION_COLUMNS)].copy()
+
+
+def _check_text(out: pd.DataFrame, col: str) -> set:
+    """Check a text column (no missing value, text, NFC); return its distinct values."""
+    s = out[col]
+    distinct = pd.unique(s.to_numpy(dtype=object))
+    if pd.isna(distinct).any():
+        null = s.isna()
+        if null.any():
             raise SchemaError(f"column {col!r}: missing value at {_first_bad(out, null)}")
-        if kind == "str":
-            bad_values = [v for v in distinct if not isinstance(v, str)]
-            if bad_values:
-                not_str = ~s.map(lambda v: isinstance(v, str))
-                raise SchemaError(f"column {col!r}: not text at {_first_bad(out, not_str)}")
-            bad_values = {v for v in distinct if unicodedata.normalize("NFC", v) != v}
-            if bad_values:
-                not_nfc = s.isin(bad_values)
-                raise SchemaError(f"column {col!r}: text not in NFC at {_first_bad(out, not_nfc)}")
-            distinct_text[col] = set(distinct)
-            if s.dtype != object:
-                out[col] = s.astype(object)
-        else:
-            try:
-                num = pd.to_numeric(s, errors="raise")
-            except (ValueError, TypeError) as exc:
-                raise SchemaError(f"column {col!r}: not numeric ({exc})") from None
-            if kind == "int64":
-                frac = num != num.round()
-                if frac.any():
-                    raise SchemaError(
-                        f"column {col!r}: not a whole number at {_first_bad(out, frac)}"
-                    )
-            if num.dtype != kind:
-                out[col] = num.astype(kind)
-            elif num is not s:
-                out[col] = num
+    if any(not isinstance(v, str) for v in distinct):
+        not_str = ~s.map(lambda v: isinstance(v, str))
+        raise SchemaError(f"column {col!r}: not text at {_first_bad(out, not_str)}")
+    bad_values = {v for v in distinct if unicodedata.normalize("NFC", v) != v}
+    if bad_values:
+        not_nfc = s.isin(bad_values)
+        raise SchemaError(f"column {col!r}: text not in NFC at {_first_bad(out, not_nfc)}")
+    if s.dtype != object:
+        out[col] = s.astype(object)
+    return set(distinct)
 
-    for col, allowed in (
-        ("area_level", OBSERVATION_AREA_LEVELS),
-        ("admin_vintage", VINTAGES),
-        ("status", OBSERVATION_STATUSES),
-    ):
-        if distinct_text[col] <= set(allowed):
-            continue
-        bad = ~out[col].isin(allowed)
-        value = out.loc[bad[bad].index[0], col]
-        raise SchemaError(
-            f"column {col!r}: {value!r} is not one of {', '.join(allowed)} "
-            f"at {_first_bad(out, bad)}"
-        )
 
-    bad_pairs = {
-        (code, level)
-        for code, level in set(
-            zip(out["area_code"].tolist(), out["area_level"].tolist(), strict=True)
-        )
-        if not _code_fits(code, level)
-    }
+def _check_number(out: pd.DataFrame, col: str, kind: str) -> None:
+    """Check a numeric column (no missing value, numeric, whole for int64); cast it."""
+    s = out[col]
+    null = s.isna()
+    if null.any():
+        raise SchemaError(f"column {col!r}: missing value at {_first_bad(out, null)}")
+    try:
+        num = pd.to_numeric(s, errors="raise")
+    except (ValueError, TypeError) as exc:
+        raise SchemaError(f"column {col!r}: not numeric ({exc})") from None
+    if kind == "int64":
+        frac = num != num.round()
+        if frac.any():
+            raise SchemaError(f"column {col!r}: not a whole number at {_first_bad(out, frac)}")
+    if num.dtype != kind:
+        out[col] = num.astype(kind)
+    elif num is not s:
+        out[col] = num
+
+
+def _raise_not_allowed(out: pd.DataFrame, col: str, allowed: tuple[str, ...]) -> None:
+    bad = ~out[col].isin(allowed)
+    value = out.loc[bad[bad].index[0], col]
+    raise SchemaError(
+        f"column {col!r}: {value!r} is not one of {', '.join(allowed)} at {_first_bad(out, bad)}"
+    )
+
+
+def _check_codes(out: pd.DataFrame) -> None:
+    """Check that every area code fits its level (looked at per distinct pair)."""
+    pairs = list(zip(out["area_code"].tolist(), out["area_level"].tolist(), strict=True))
+    bad_pairs = {(code, level) for code, level in set(pairs) if not _code_fits(code, level)}
     if bad_pairs:
-        bad = pd.Series(
-            [
-                (c, lv) in bad_pairs
-                for c, lv in zip(out["area_code"].tolist(), out["area_level"].tolist(), strict=True)
-            ],
-            index=out.index,
-        )
+        bad = pd.Series([p in bad_pairs for p in pairs], index=out.index)
         raise SchemaError(
             "column 'area_code': code does not fit its level (2/3/5 digits for "
             f"province/district/commune, VN, VN-R1…VN-R6) at {_first_bad(out, bad)}"
         )
+
+
+def _check_vintages(out: pd.DataFrame) -> None:
+    """Check that each row's vintage is the one in force on 31 December of its year."""
     year_vintages = set(zip(out["year"].tolist(), out["admin_vintage"].tolist(), strict=True))
     if any(vintage_for_year(y) != v for y, v in year_vintages):
         expected = out["year"].map({y: vintage_for_year(y) for y in out["year"].unique()})
@@ -264,24 +276,23 @@ def validate_observations(df: pd.DataFrame, *, catalog: bool = True) -> pd.DataF
             f"at {_first_bad(out, bad)}"
         )
 
-    if catalog:
-        from .catalog import load_indicators
 
-        cat = load_indicators()
-        units = dict(zip(cat["id"].tolist(), cat["unit"].tolist(), strict=True))
-        if not distinct_text["indicator_id"] <= units.keys():
-            unknown = ~out["indicator_id"].isin(list(units))
-            value = out.loc[unknown[unknown].index[0], "indicator_id"]
-            raise SchemaError(
-                f"column 'indicator_id': unknown id {value!r} at {_first_bad(out, unknown)}"
-            )
-        pairs = set(zip(out["indicator_id"].tolist(), out["unit"].tolist(), strict=True))
-        if any(unit != units[ind] for ind, unit in pairs):
-            bad = out["unit"] != out["indicator_id"].map(units)
-            raise SchemaError(
-                f"column 'unit': not the indicator's canonical unit at {_first_bad(out, bad)}"
-            )
-    return out
+def _check_catalog(out: pd.DataFrame, indicators: set) -> None:
+    """Check that every indicator is in the catalog, in its canonical unit."""
+    cat = load_indicators()
+    units = dict(zip(cat["id"].tolist(), cat["unit"].tolist(), strict=True))
+    if not indicators <= units.keys():
+        unknown = ~out["indicator_id"].isin(list(units))
+        value = out.loc[unknown[unknown].index[0], "indicator_id"]
+        raise SchemaError(
+            f"column 'indicator_id': unknown id {value!r} at {_first_bad(out, unknown)}"
+        )
+    pairs = set(zip(out["indicator_id"].tolist(), out["unit"].tolist(), strict=True))
+    if any(unit != units[ind] for ind, unit in pairs):
+        bad = out["unit"] != out["indicator_id"].map(units)
+        raise SchemaError(
+            f"column 'unit': not the indicator's canonical unit at {_first_bad(out, bad)}"
+        )
 
 
 def check_vintage(vintage) -> str:

@@ -19,12 +19,12 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from .schema import PROVINCE_CODE, VINTAGES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-    import pandas as pd
 
 __all__ = ["COMPARISON_CODES", "in_study_area", "select_study_area"]
 
@@ -36,7 +36,9 @@ COMPARISON_CODES = ("VN", "VN-R2")
 @cache
 def _units() -> frozenset[tuple[str, str]]:
     """(vintage, code) of the study area's districts and communes."""
-    from .admin import gazetteer
+    # NOTE: imported here, not at the top: importing admin runs admin/__init__, whose
+    # harmonise and aggregate use observations, which uses this module.
+    from .admin.gazetteer import gazetteer
 
     return frozenset(
         (v, code)
@@ -51,8 +53,6 @@ def in_study_area(observations: pd.DataFrame) -> pd.Series:
 
     A row without ``admin_vintage`` is judged on its code against every vintage.
     """
-    import pandas as pd
-
     obs = observations
     if obs.empty:
         return pd.Series([], index=obs.index, dtype=bool)

@@ -50,17 +50,15 @@ Columns (see :data:`TARGET_COLUMNS`):
 
 from __future__ import annotations
 
-import argparse
 import math
+import numbers
 import textwrap
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from .catalog import indicator, read_package_csv
+import pandas as pd
+
+from .catalog import indicator, indicator_label, load_indicators, read_package_csv
 from .errors import CatalogError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "AREA_SCOPES",
@@ -70,7 +68,6 @@ __all__ = [
     "describe_target",
     "load_targets",
     "target_readings",
-    "targets_command",
     "targets_frame",
 ]
 
@@ -122,8 +119,7 @@ def _year(text: str, where: str, column: str, *, required: bool) -> int | None:
 
 @lru_cache(maxsize=1)
 def _load() -> pd.DataFrame:
-    import pandas as pd
-
+    """Read and check ``targets.csv`` (a CatalogError names the target and the problem)."""
     raw = read_package_csv("targets.csv")
     missing = [c for c in TARGET_COLUMNS if c not in raw.columns]
     if missing:
@@ -132,70 +128,76 @@ def _load() -> pd.DataFrame:
     if not dup.empty:
         raise CatalogError(f"targets.csv: duplicate target_id {dup.iloc[0]!r}")
     ids = set(raw["target_id"])
-    records = []
-    for row in raw.to_dict("records"):
-        where = f"targets.csv: target {row['target_id']!r}"
-        if not row["target_id"]:
-            raise CatalogError("targets.csv: empty target_id")
-        if row["parent_id"] and row["parent_id"] not in ids:
-            raise CatalogError(f"{where}: parent_id {row['parent_id']!r} is not a target_id")
-        if row["parent_id"] == row["target_id"]:
-            raise CatalogError(f"{where}: a target cannot be its own parent")
-        if not row["plan_ref"]:
-            raise CatalogError(f"{where}: empty plan_ref")
-        try:
-            ind = indicator(row["indicator_id"])
-        except CatalogError:
-            raise CatalogError(
-                f"{where}: indicator_id {row['indicator_id']!r} is not in indicators.csv"
-            ) from None
-        if row["theme"] not in _THEMES:
-            raise CatalogError(f"{where}: unknown theme {row['theme']!r}")
-        if row["area_scope"] not in AREA_SCOPES:
-            raise CatalogError(f"{where}: area_scope {row['area_scope']!r} not in {AREA_SCOPES}")
-        if row["area_scope"] == "commune_floor" and not row["condition"]:
-            raise CatalogError(f"{where}: a commune_floor target needs a condition")
-        comp = row["comparator"]
-        if comp not in COMPARATORS:
-            raise CatalogError(f"{where}: comparator {comp!r} not one of {COMPARATORS}")
-        value = _number(row["value"], where, "value")
-        low = _number(row["low"], where, "low")
-        high = _number(row["high"], where, "high")
-        if comp == "range":
-            if math.isnan(low) or math.isnan(high) or low > high:
-                raise CatalogError(f"{where}: a range needs low <= high, got {low}, {high}")
-        elif math.isnan(value):
-            raise CatalogError(f"{where}: comparator {comp!r} needs a value")
-        direction = ind["direction"]
-        if (comp in _INCREASING and direction != "increase") or (
-            comp in _DECREASING and direction != "decrease"
-        ):
-            raise CatalogError(
-                f"{where}: comparator {comp!r} contradicts the direction {direction!r} "
-                f"of indicator {row['indicator_id']!r}"
-            )
-        deadline = _year(row["deadline"], where, "deadline", required=True)
-        baseline = _year(row["baseline_year"], where, "baseline_year", required=comp == "maintain")
-        if baseline is not None and baseline > deadline:
-            raise CatalogError(f"{where}: baseline_year {baseline} after deadline {deadline}")
-        if not row["clause_vi"] or not row["clause_en"]:
-            raise CatalogError(f"{where}: clause_vi and clause_en are required")
-        records.append(
-            {
-                **row,
-                "value": value,
-                "low": low,
-                "high": high,
-                "deadline": deadline,
-                "baseline_year": baseline,
-            }
-        )
+    records = [_checked_target(row, ids) for row in raw.to_dict("records")]
     df = pd.DataFrame.from_records(records, columns=list(TARGET_COLUMNS))
     df["deadline"] = df["deadline"].astype("int64")
     df["baseline_year"] = df["baseline_year"].astype("Int64")
     for col in ("value", "low", "high"):
         df[col] = df[col].astype("float64")
     return df
+
+
+def _checked_target(row: dict, ids: set) -> dict:
+    """Check one row of ``targets.csv``; return it with its figures and years parsed."""
+    where = f"targets.csv: target {row['target_id']!r}"
+    _check_identity(row, ids, where)
+    ind = _check_scope(row, where)
+    comp = row["comparator"]
+    if comp not in COMPARATORS:
+        raise CatalogError(f"{where}: comparator {comp!r} not one of {COMPARATORS}")
+    value = _number(row["value"], where, "value")
+    low = _number(row["low"], where, "low")
+    high = _number(row["high"], where, "high")
+    if comp == "range":
+        if math.isnan(low) or math.isnan(high) or low > high:
+            raise CatalogError(f"{where}: a range needs low <= high, got {low}, {high}")
+    elif math.isnan(value):
+        raise CatalogError(f"{where}: comparator {comp!r} needs a value")
+    direction = ind["direction"]
+    if (comp in _INCREASING and direction != "increase") or (
+        comp in _DECREASING and direction != "decrease"
+    ):
+        raise CatalogError(
+            f"{where}: comparator {comp!r} contradicts the direction {direction!r} "
+            f"of indicator {row['indicator_id']!r}"
+        )
+    deadline = _year(row["deadline"], where, "deadline", required=True)
+    baseline = _year(row["baseline_year"], where, "baseline_year", required=comp == "maintain")
+    if baseline is not None and baseline > deadline:
+        raise CatalogError(f"{where}: baseline_year {baseline} after deadline {deadline}")
+    if not row["clause_vi"] or not row["clause_en"]:
+        raise CatalogError(f"{where}: clause_vi and clause_en are required")
+    figures = {"value": value, "low": low, "high": high}
+    return {**row, **figures, "deadline": deadline, "baseline_year": baseline}
+
+
+def _check_identity(row: dict, ids: set, where: str) -> None:
+    """Check the target's id, its parent and its reference in the plan."""
+    if not row["target_id"]:
+        raise CatalogError("targets.csv: empty target_id")
+    if row["parent_id"] and row["parent_id"] not in ids:
+        raise CatalogError(f"{where}: parent_id {row['parent_id']!r} is not a target_id")
+    if row["parent_id"] == row["target_id"]:
+        raise CatalogError(f"{where}: a target cannot be its own parent")
+    if not row["plan_ref"]:
+        raise CatalogError(f"{where}: empty plan_ref")
+
+
+def _check_scope(row: dict, where: str) -> dict:
+    """Check the indicator, theme and area scope; return the indicator's catalog row."""
+    try:
+        ind = indicator(row["indicator_id"])
+    except CatalogError:
+        raise CatalogError(
+            f"{where}: indicator_id {row['indicator_id']!r} is not in indicators.csv"
+        ) from None
+    if row["theme"] not in _THEMES:
+        raise CatalogError(f"{where}: unknown theme {row['theme']!r}")
+    if row["area_scope"] not in AREA_SCOPES:
+        raise CatalogError(f"{where}: area_scope {row['area_scope']!r} not in {AREA_SCOPES}")
+    if row["area_scope"] == "commune_floor" and not row["condition"]:
+        raise CatalogError(f"{where}: a commune_floor target needs a condition")
+    return ind
 
 
 def load_targets() -> pd.DataFrame:
@@ -227,8 +229,6 @@ def load_targets() -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _catalog_rows() -> dict[str, dict[str, str]]:
-    from .catalog import load_indicators
-
     return {r["id"]: r for r in load_indicators().to_dict("records")}
 
 
@@ -278,7 +278,6 @@ def format_targets(targets: pd.DataFrame, lang: str = "vi", *, width: int = 100)
         "vi": ("Mục tiêu của Quyết định 1635/QĐ-UBND", "hạn", "mục tiêu", "chỉ tiêu", "ghi chú"),
         "en": ("Targets of Decision 1635/QĐ-UBND", "due", "target", "indicator", "note"),
     }[lang]
-    from .catalog import indicator_label
 
     n_top = int((targets["parent_id"] == "").sum())
     lines = [f"{head[0]} ({n_top} + {len(targets) - n_top})", ""]
@@ -307,13 +306,6 @@ def format_targets(targets: pd.DataFrame, lang: str = "vi", *, width: int = 100)
                 )
         lines.append("")
     return "\n".join(lines)
-
-
-def targets_command(args: argparse.Namespace) -> int:
-    """Print the registry (``bkanalysis targets [--lang vi|en]``); return 0."""
-    lang = getattr(args, "lang", None) or "vi"
-    print(format_targets(load_targets(), lang))
-    return 0
 
 
 @lru_cache(maxsize=1)
@@ -352,10 +344,35 @@ def target_readings() -> dict[str, dict[str, str]]:
     return out
 
 
+def _target_direction(indicator_id: str, comparator: str, direction) -> str:
+    """Return an ad-hoc target's direction: given, else the catalog's, else the comparator's."""
+    # NOTE: sdg-build's vocabulary (positive/negative) and +1/-1 are accepted too.
+    aliases = {"positive": "increase", "negative": "decrease", 1: "increase", -1: "decrease"}
+    if not isinstance(direction, bool) and direction in aliases:
+        direction = aliases[direction]
+    if direction not in {None, "increase", "decrease"}:
+        raise ValueError(f"direction must be 'increase' or 'decrease', got {direction!r}")
+    try:
+        catalog_direction = indicator(indicator_id)["direction"]
+    except CatalogError:
+        catalog_direction = ""
+    implied = (
+        "increase" if comparator in _INCREASING else "decrease" if comparator in _DECREASING else ""
+    )
+    chosen = direction or catalog_direction or implied
+    if chosen not in {"increase", "decrease"}:
+        raise ValueError(
+            f"no direction for {indicator_id!r}: give direction='increase' or 'decrease'"
+        )
+    if implied and implied != chosen:
+        raise ValueError(
+            f"comparator {comparator!r} contradicts the direction {chosen!r} of {indicator_id!r}"
+        )
+    return chosen
+
+
 def _as_year(x, name: str, *, required: bool) -> int | None:
     """Return an int year from an int or a numpy integer (never a bool or a float)."""
-    import numbers
-
     if x is None:
         if required:
             raise ValueError(f"{name} is required (a year)")
@@ -369,8 +386,6 @@ def _as_year(x, name: str, *, required: bool) -> int | None:
 
 
 def _as_float(x, name: str) -> float:
-    import numbers
-
     if x is None:
         return math.nan
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
@@ -430,7 +445,7 @@ class Target:
         "year",
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 (the public constructor: each field by keyword)
         self,
         indicator_id: str,
         comparator: str,
@@ -465,34 +480,7 @@ class Target:
                 raise ValueError(f"a range needs low <= high, got {low!r}, {high!r}")
         elif comparator in {"=", "maintain"} and math.isnan(self.value):
             raise ValueError(f"comparator {comparator!r} needs a value")
-        # NOTE: sdg-build's vocabulary (positive/negative) and +1/-1 are accepted too.
-        aliases = {"positive": "increase", "negative": "decrease", 1: "increase", -1: "decrease"}
-        if not isinstance(direction, bool) and direction in aliases:
-            direction = aliases[direction]
-        if direction not in {None, "increase", "decrease"}:
-            raise ValueError(f"direction must be 'increase' or 'decrease', got {direction!r}")
-        try:
-            catalog_direction = indicator(self.indicator_id)["direction"]
-        except CatalogError:
-            catalog_direction = ""
-        implied = (
-            "increase"
-            if comparator in _INCREASING
-            else "decrease"
-            if comparator in _DECREASING
-            else ""
-        )
-        chosen = direction or catalog_direction or implied
-        if chosen not in {"increase", "decrease"}:
-            raise ValueError(
-                f"no direction for {self.indicator_id!r}: give direction='increase' or 'decrease'"
-            )
-        if implied and implied != chosen:
-            raise ValueError(
-                f"comparator {comparator!r} contradicts the direction {chosen!r} "
-                f"of {self.indicator_id!r}"
-            )
-        self.direction = chosen
+        self.direction = _target_direction(self.indicator_id, comparator, direction)
         self.target_id = target_id or f"{self.indicator_id}_{self.year}"
 
     def __repr__(self) -> str:
@@ -535,8 +523,6 @@ def targets_frame(targets) -> pd.DataFrame:
     >>> list(f["target_id"]), int(f["deadline"].iloc[0])
     (['forest_cover_pct_2030'], 2030)
     """
-    import pandas as pd
-
     if isinstance(targets, pd.DataFrame):
         return targets
     if isinstance(targets, Target):

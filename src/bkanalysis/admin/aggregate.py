@@ -9,14 +9,14 @@ source file and sheet, vintage): a partial sum is never presented as a total.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
+from ..observations import check_observations
 from .gazetteer import gazetteer
-from .harmonise import SERIES_KEY, _finish, check_observations
+from .harmonise import SERIES_KEY, _finish
 from .rules import WeightTable, combine, rule_for
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["RECONCILE_COLUMNS", "aggregate", "reconcile_totals"]
 
@@ -70,7 +70,8 @@ def _values(snap) -> dict[str, float]:
     return dict(zip(snap["area_code"], snap["value"].astype(float), strict=True))
 
 
-def _combine_parent(value_of, rule, codes, vintage, year, table, areas):
+def _combine_parent(value_of, rule, codes, *, vintage, year, table):
+    """Combine the children *codes* of one parent by *rule* (sum, mean, weighted mean)."""
     values = [value_of[c] for c in codes]
     return combine(
         rule,
@@ -80,13 +81,61 @@ def _combine_parent(value_of, rule, codes, vintage, year, table, areas):
         vintage=vintage,
         year=year,
         weights=table,
-        areas=areas,
+        areas=_areas(vintage),
     )
 
 
 def _check_level(to_level: str) -> None:
     if to_level not in ("district", "province"):
         raise ValueError(f"to_level must be 'district' or 'province', got {to_level!r}")
+
+
+def _aggregate_snapshot(info: dict, snap: pd.DataFrame, to_level: str, table) -> tuple:
+    """Return (the parent rows, the parents skipped with why) of one series snapshot."""
+    vintage, year = info["admin_vintage"], int(info["year"])
+    level = "commune" if (snap["area_level"] == "commune").any() else "district"
+    snap = snap[snap["area_level"] == level]
+    rule = rule_for(info["indicator_id"])
+    members = _members(vintage, to_level, level)
+    base = {k: info[k] for k in ("indicator_id", "year", "status")}
+    if not members:
+        reason = f"no {to_level}s in vintage {vintage}"
+        return [], [{**base, "admin_vintage": vintage, "area_code": None, "reason": reason}]
+    g = _indexed_gazetteer(vintage)
+    value_of = _values(snap)
+    cell_of = dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True))
+    label_of = dict(zip(snap["area_code"], snap["source_label"].astype(str), strict=True))
+    present = set(value_of)
+    rows, skipped = [], []
+    for parent, codes in members.items():
+        if not present & set(codes):
+            continue
+        missing = [c for c in codes if c not in present]
+        reason = None
+        if not rule.aggregate:
+            reason = f"{rule.indicator_id} is not aggregated ({rule.note})"
+        elif missing:
+            reason = f"{len(missing)} of {len(codes)} {level}s missing: {', '.join(missing)}"
+        if reason:
+            skipped.append(
+                {**base, "admin_vintage": vintage, "area_code": parent, "reason": reason}
+            )
+            continue
+        value, how = _combine_parent(value_of, rule, codes, vintage=vintage, year=year, table=table)
+        rows.append(
+            {
+                **info,
+                "area_code": parent,
+                "area_level": to_level,
+                "area_name": g.at[parent, "area_name"],
+                "value": value,
+                "source_cell": ";".join(cell_of[c] for c in codes),
+                "source_label": ";".join(dict.fromkeys(label_of[c] for c in codes)),
+                "converted": True,
+                "conversion_note": f"{how} of {len(codes)} {level}s",
+            }
+        )
+    return rows, skipped
 
 
 def aggregate(
@@ -125,8 +174,6 @@ def aggregate(
     >>> aggregate(obs, "district")[["area_code", "value", "conversion_note"]].values.tolist()
     [['060', 100.0, 'sum of 10 communes']]
     """
-    import pandas as pd
-
     _check_level(to_level)
     obs = check_observations(observations)
     obs = obs.assign(admin_vintage=obs["admin_vintage"].astype(str))
@@ -138,58 +185,11 @@ def aggregate(
     parts_levels = ["commune", "district"] if to_level == "province" else ["commune"]
     src = obs[obs["area_level"].isin(parts_levels)]
     for key, snap in src.groupby(_SNAPSHOT, sort=True, dropna=False):
-        info = dict(zip(_SNAPSHOT, key, strict=True))
-        vintage, year = info["admin_vintage"], int(info["year"])
-        level = "commune" if (snap["area_level"] == "commune").any() else "district"
-        snap = snap[snap["area_level"] == level]
-        rule = rule_for(info["indicator_id"])
-        members = _members(vintage, to_level, level)
-        g = _indexed_gazetteer(vintage)
-        base = {k: info[k] for k in ("indicator_id", "year", "status")}
-        if not members:
-            skipped.append(
-                {
-                    **base,
-                    "admin_vintage": vintage,
-                    "area_code": None,
-                    "reason": f"no {to_level}s in vintage {vintage}",
-                }
-            )
-            continue
-        value_of = _values(snap)
-        cell_of = dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True))
-        label_of = dict(zip(snap["area_code"], snap["source_label"].astype(str), strict=True))
-        present = set(value_of)
-        for parent, codes in members.items():
-            if not present & set(codes):
-                continue
-            missing = [c for c in codes if c not in present]
-            reason = None
-            if not rule.aggregate:
-                reason = f"{rule.indicator_id} is not aggregated ({rule.note})"
-            elif missing:
-                reason = f"{len(missing)} of {len(codes)} {level}s missing: {', '.join(missing)}"
-            if reason:
-                skipped.append(
-                    {**base, "admin_vintage": vintage, "area_code": parent, "reason": reason}
-                )
-                continue
-            value, how = _combine_parent(
-                value_of, rule, codes, vintage, year, table, _areas(vintage)
-            )
-            rows.append(
-                {
-                    **info,
-                    "area_code": parent,
-                    "area_level": to_level,
-                    "area_name": g.at[parent, "area_name"],
-                    "value": value,
-                    "source_cell": ";".join(cell_of[c] for c in codes),
-                    "source_label": ";".join(dict.fromkeys(label_of[c] for c in codes)),
-                    "converted": True,
-                    "conversion_note": f"{how} of {len(codes)} {level}s",
-                }
-            )
+        done, left = _aggregate_snapshot(
+            dict(zip(_SNAPSHOT, key, strict=True)), snap, to_level, table
+        )
+        rows.extend(done)
+        skipped.extend(left)
     out = (
         _finish(pd.DataFrame(rows))
         if rows
@@ -199,6 +199,46 @@ def aggregate(
         skipped, columns=["indicator_id", "year", "status", "admin_vintage", "area_code", "reason"]
     )
     return out
+
+
+def _reconciled(info: dict, r, parts_level: str, parts_codes: tuple, check: tuple) -> dict:
+    """Return the row comparing the reported total *r* with the sum (or mean) of its parts."""
+    parts, codes = parts_codes
+    rule, table, rtol = check
+    vintage, year = info["admin_vintage"], int(info["year"])
+    missing = [c for c in codes if c not in parts]
+    row = {
+        "source_file": info["source_file"],
+        "source_sheet": info["source_sheet"],
+        "indicator_id": info["indicator_id"],
+        "year": year,
+        "status": info["status"],
+        "admin_vintage": vintage,
+        "area_code": r.area_code,
+        "area_level": r.area_level,
+        "area_name": r.area_name,
+        "parts_level": parts_level,
+        "n_parts": len(codes) - len(missing),
+        "n_expected": len(codes),
+        "reported": float(r.value),
+    }
+    if missing:
+        computed, note = np.nan, f"parts missing: {', '.join(missing)}"
+    elif not rule.aggregate:
+        computed, note = np.nan, f"{rule.indicator_id} is not aggregated"
+    else:
+        computed, note = _combine_parent(
+            parts, rule, codes, vintage=vintage, year=year, table=table
+        )
+    diff = abs(row["reported"] - computed)
+    row.update(
+        computed=computed,
+        abs_diff=diff,
+        rel_diff=diff / abs(row["reported"]) if row["reported"] else np.nan,
+        ok=bool(diff <= rtol * abs(row["reported"]) + 1e-9),
+        note=note,
+    )
+    return row
 
 
 def reconcile_totals(
@@ -239,9 +279,6 @@ def reconcile_totals(
     >>> reconcile_totals(obs)[["area_code", "reported", "computed", "ok"]].values.tolist()
     [['06', 801.0, 800.0, False]]
     """
-    import numpy as np
-    import pandas as pd
-
     if not rtol >= 0:
         raise ValueError(f"rtol must be >= 0, got {rtol!r}")
     obs = check_observations(observations)
@@ -252,52 +289,19 @@ def reconcile_totals(
     out: list[dict] = []
     for key, snap in obs.groupby(_SNAPSHOT, sort=True, dropna=False):
         info = dict(zip(_SNAPSHOT, key, strict=True))
-        vintage, year = info["admin_vintage"], int(info["year"])
+        vintage = info["admin_vintage"]
         reported = snap[snap["area_level"].isin(["province", "district"])]
         if reported.empty:
             continue
         rule = rule_for(info["indicator_id"])
-        areas = _areas(vintage)
         for r in reported.itertuples(index=False):
             levels = ("district", "commune") if r.area_level == "province" else ("commune",)
             for parts_level in levels:
                 parts = _values(snap[snap["area_level"] == parts_level])
                 codes = _members(vintage, r.area_level, parts_level).get(r.area_code, [])
-                if not parts or not codes or not set(parts) & set(codes):
-                    continue
-                missing = [c for c in codes if c not in parts]
-                row = {
-                    "source_file": info["source_file"],
-                    "source_sheet": info["source_sheet"],
-                    "indicator_id": info["indicator_id"],
-                    "year": year,
-                    "status": info["status"],
-                    "admin_vintage": vintage,
-                    "area_code": r.area_code,
-                    "area_level": r.area_level,
-                    "area_name": r.area_name,
-                    "parts_level": parts_level,
-                    "n_parts": len(codes) - len(missing),
-                    "n_expected": len(codes),
-                    "reported": float(r.value),
-                }
-                if missing:
-                    computed, note = np.nan, f"parts missing: {', '.join(missing)}"
-                elif not rule.aggregate:
-                    computed, note = np.nan, f"{rule.indicator_id} is not aggregated"
-                else:
-                    computed, note = _combine_parent(
-                        parts, rule, codes, vintage, year, table, areas
-                    )
-                diff = abs(row["reported"] - computed)
-                row.update(
-                    computed=computed,
-                    abs_diff=diff,
-                    rel_diff=diff / abs(row["reported"]) if row["reported"] else np.nan,
-                    ok=bool(diff <= rtol * abs(row["reported"]) + 1e-9),
-                    note=note,
-                )
-                out.append(row)
+                if parts and codes and set(parts) & set(codes):
+                    check = (rule, table, rtol)
+                    out.append(_reconciled(info, r, parts_level, (parts, codes), check))
     df = pd.DataFrame(out, columns=list(RECONCILE_COLUMNS))
     df["ok"] = df["ok"].astype(bool)
     return df.sort_values(

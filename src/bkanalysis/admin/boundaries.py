@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -32,7 +31,6 @@ __all__ = [
     "GADM_URL",
     "Outlines",
     "boundaries_available",
-    "boundaries_command",
     "boundary_outlines",
     "load_boundaries",
     "match_gadm_names",
@@ -400,32 +398,3 @@ def download_gadm(target: Path, *, url: str = GADM_URL, timeout: float = 120) ->
     if not written:
         raise BkError("GADM names fit no vintage: " + " | ".join(errors))
     return written
-
-
-def boundaries_command(args) -> int:
-    """``bkanalysis boundaries [--mirror DIR] [--download] [--quiet]``.
-
-    Copies the boundary files from the mirror folder (default ``get_paths().geo_mirror``,
-    i.e. ``../shared/geo``) into ``get_paths().boundaries``, skipping identical files;
-    with ``--download`` and no mirror, fetches GADM 4.1 level 3. Otherwise prints how to
-    obtain the boundaries and returns 1.
-    """
-    paths = get_paths()
-    target = paths.boundaries
-    quiet = bool(getattr(args, "quiet", False))
-    mirror = Path(args.mirror).expanduser() if getattr(args, "mirror", None) else paths.geo_mirror
-    if mirror.is_dir():
-        done = copy_from_mirror(mirror, target)
-        if not quiet:
-            for name, action in done:
-                print(f"{action:9} {target / name}")
-        return 0
-    if getattr(args, "download", False):
-        written = download_gadm(target)
-        if not quiet:
-            for name in written:
-                print(f"downloaded {target / name} (GADM 4.1; other vintages: use a mirror)")
-        return 0
-    print(f"no boundary mirror at {mirror}.", file=sys.stderr)
-    print(HOW_TO_OBTAIN.format(folder=target), file=sys.stderr)
-    return 1

@@ -2,21 +2,22 @@
 
 A harmonised frame is a *derived view*: its ``admin_vintage`` is the target vintage,
 not the vintage in force in the observation's year, so it deliberately does not pass
-``validate_observations`` (which checks the vintage in force). Keep it out of
+``check_observations(strict=True)`` (which checks the vintage in force). Keep it out of
 ``data/processed/observations.*``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from ..schema import OBSERVATION_COLUMNS, OPTIONAL_COLUMNS, VINTAGES, check_vintage
+import pandas as pd
+
+from ..observations import check_observations
+from ..schema import OBSERVATION_COLUMNS, VINTAGES, check_vintage
+from ..study_area import select_study_area
 from .crosswalk import crosswalk
 from .gazetteer import gazetteer
 from .rules import WeightTable, combine, rule_for
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["HARMONISED_COLUMNS", "harmonise"]
 
@@ -25,29 +26,7 @@ HARMONISED_COLUMNS = (*OBSERVATION_COLUMNS, "converted", "conversion_note")
 SERIES_KEY = ["indicator_id", "year", "status", "unit", "source_file", "source_sheet"]
 
 
-def check_observations(observations) -> pd.DataFrame:
-    """Reject a non-frame or a frame missing schema columns, naming them."""
-    import pandas as pd
-
-    if not isinstance(observations, pd.DataFrame):
-        raise TypeError(f"observations must be a DataFrame, got {type(observations).__name__}")
-    missing = [c for c in OBSERVATION_COLUMNS if c not in observations.columns]
-    if missing and set(missing) <= set(OPTIONAL_COLUMNS):
-        observations = observations.assign(**{c: OPTIONAL_COLUMNS[c] for c in missing})
-        missing = []
-    if missing:
-        raise ValueError(f"observations lack column(s): {', '.join(missing)}")
-    bad = ~observations["admin_vintage"].astype(str).isin(VINTAGES)
-    if bad.any():
-        raise ValueError(
-            f"unknown admin_vintage {observations.loc[bad, 'admin_vintage'].iloc[0]!r}"
-        )
-    return observations
-
-
 def _finish(df: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
-
     if df.empty:
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in HARMONISED_COLUMNS})
         return out.astype({"year": "int64", "value": "float64", "converted": bool})
@@ -122,10 +101,6 @@ def harmonise(
     >>> out[["area_code", "area_name", "value", "converted"]].values.tolist()
     [['01912', 'Xã Thượng Giáo', 150.0, True]]
     """
-    import pandas as pd
-
-    from ..study_area import select_study_area
-
     to = check_vintage(to_vintage)
     obs = check_observations(select_study_area(observations))
     if obs.empty:
@@ -203,19 +178,45 @@ def _components(cw: pd.DataFrame) -> list[tuple[list[str], list[str]]]:
     return sorted((sorted(a), sorted(b)) for a, b in groups.values())
 
 
-def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
-    import pandas as pd
+@dataclass(frozen=True)
+class _Step:
+    """One crosswalk step (vintage -> to) with what converting a series through it needs."""
 
-    cw = crosswalk(vintage, to)
-    areas = gazetteer(vintage).set_index("area_code")["area_km2"].to_dict()
-    unknown = sorted(set(part["area_code"]) - set(cw["from_code"]))
+    vintage: str
+    to: str
+    table: WeightTable
+    target_names: pd.Series
+    areas: dict
+    sources_of: dict  # target code -> [(source code, area share)]
+    notes_of: pd.Series  # target code -> the crosswalk's notes
+    components: list  # (sources, targets) that convert together
+    known: frozenset  # the codes of vintage the crosswalk knows
+
+    @classmethod
+    def of(cls, vintage: str, to: str, table: WeightTable, target_names) -> _Step:
+        cw = crosswalk(vintage, to)
+        return cls(
+            vintage,
+            to,
+            table,
+            target_names,
+            areas=gazetteer(vintage).set_index("area_code")["area_km2"].to_dict(),
+            sources_of={
+                t: list(zip(g["from_code"], g["area_share"], strict=True))
+                for t, g in cw.groupby("to_code")
+            },
+            notes_of=cw.groupby("to_code")["note"].agg(lambda s: "; ".join(sorted(set(s) - {""}))),
+            components=_components(cw),
+            known=frozenset(cw["from_code"]),
+        )
+
+
+def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
+    """Convert the commune rows *part* of *vintage* to *to*, series by series."""
+    step = _Step.of(vintage, to, table, target_names)
+    unknown = sorted(set(part["area_code"]) - step.known)
     if unknown:
         raise ValueError(f"commune code(s) {', '.join(unknown)} are not units of vintage {vintage}")
-    sources_of = {
-        t: list(zip(g["from_code"], g["area_share"], strict=True)) for t, g in cw.groupby("to_code")
-    }
-    notes_of = cw.groupby("to_code")["note"].agg(lambda s: "; ".join(sorted(set(s) - {""})))
-    components = _components(cw)
     rows: list[dict] = []
     kept: list[pd.DataFrame] = []
     for key, snap in part.groupby(SERIES_KEY, sort=True, dropna=False):
@@ -225,62 +226,77 @@ def _communes(part, vintage: str, to: str, table, target_names) -> pd.DataFrame:
                 f"duplicate commune {snap.loc[dup, 'area_code'].iloc[0]!r} in one series "
                 f"({dict(zip(SERIES_KEY, key, strict=True))})"
             )
-        rule = rule_for(key[0])
-        value_of = dict(zip(snap["area_code"], snap["value"].astype(float), strict=True))
-        cell_of = dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True))
-        label_of = dict(zip(snap["area_code"], snap["source_label"].astype(str), strict=True))
-        present = set(value_of)
-        left: dict[str, str] = {}
-        for sources, targets in components:
-            if not present & set(sources):
-                continue
-            unchanged = sources == targets and len(sources) == 1
-            missing = [c for c in sources if c not in present]
-            if missing:
-                # NOTE: a target is computed only when every unit feeding it (and every
-                # other target of a divided unit) is in the series, so totals are kept.
-                why = f"not converted to {to}: {', '.join(missing)} missing from the series"
-                left.update(dict.fromkeys(present & set(sources), why))
-                continue
-            if rule.whole_only and not unchanged:
-                why = f"not converted: {rule.indicator_id} changes with the unit ({rule.note})"
-                left.update(dict.fromkeys(sources, why))
-                continue
-            for target in targets:
-                src = sources_of[target]
-                codes = [c for c, _ in src]
-                value, how = combine(
-                    rule,
-                    [value_of[c] for c in codes],
-                    [s for _, s in src],
-                    codes,
-                    vintage=vintage,
-                    year=int(key[1]),
-                    weights=table,
-                    areas=areas,
-                )
-                if unchanged:
-                    note = f"same unit in {to}"
-                else:
-                    note = f"from {vintage} {'+'.join(codes)} ({how})"
-                    if notes_of.get(target):
-                        note += f"; {notes_of[target]}"
-                rows.append(
-                    {
-                        **dict(zip(SERIES_KEY, key, strict=True)),
-                        "area_code": target,
-                        "area_level": "commune",
-                        "admin_vintage": to,
-                        "area_name": target_names[target],
-                        "value": value,
-                        "source_cell": ";".join(cell_of[c] for c in codes),
-                        "source_label": ";".join(dict.fromkeys(label_of[c] for c in codes)),
-                        "converted": not unchanged,
-                        "conversion_note": note,
-                    }
-                )
+        converted, left = _convert_series(key, snap, step)
+        rows.extend(converted)
         if left:
             rest = snap[snap["area_code"].isin(left)]
             kept.append(rest.assign(converted=False, conversion_note=rest["area_code"].map(left)))
     frames = ([pd.DataFrame(rows)] if rows else []) + kept
     return pd.concat(frames, ignore_index=True) if frames else part.iloc[:0]
+
+
+def _convert_series(key: tuple, snap: pd.DataFrame, step: _Step) -> tuple[list[dict], dict]:
+    """Return the converted rows of one series and {code: why} of the units left as they are."""
+    rule = rule_for(key[0])
+    present = set(snap["area_code"])
+    of = {
+        "value": dict(zip(snap["area_code"], snap["value"].astype(float), strict=True)),
+        "cell": dict(zip(snap["area_code"], snap["source_cell"].astype(str), strict=True)),
+        "label": dict(zip(snap["area_code"], snap["source_label"].astype(str), strict=True)),
+    }
+    rows: list[dict] = []
+    left: dict[str, str] = {}
+    for sources, targets in step.components:
+        if not present & set(sources):
+            continue
+        unchanged = sources == targets and len(sources) == 1
+        missing = [c for c in sources if c not in present]
+        if missing:
+            # NOTE: a target is computed only when every unit feeding it (and every
+            # other target of a divided unit) is in the series, so totals are kept.
+            why = f"not converted to {step.to}: {', '.join(missing)} missing from the series"
+            left.update(dict.fromkeys(present & set(sources), why))
+        elif rule.whole_only and not unchanged:
+            why = f"not converted: {rule.indicator_id} changes with the unit ({rule.note})"
+            left.update(dict.fromkeys(sources, why))
+        else:
+            rows.extend(_target_row(key, of, step, rule, t, unchanged=unchanged) for t in targets)
+    return rows, left
+
+
+def _target_row(key: tuple, of: dict, step: _Step, rule, target: str, *, unchanged: bool):
+    """Return the row of one commune of the new vintage, combined from its sources.
+
+    *of* maps ``value``, ``cell`` and ``label`` to the series' {code: value} of each.
+    """
+    value_of, cell_of, label_of = of["value"], of["cell"], of["label"]
+    src = step.sources_of[target]
+    codes = [c for c, _ in src]
+    value, how = combine(
+        rule,
+        [value_of[c] for c in codes],
+        [s for _, s in src],
+        codes,
+        vintage=step.vintage,
+        year=int(key[1]),
+        weights=step.table,
+        areas=step.areas,
+    )
+    if unchanged:
+        note = f"same unit in {step.to}"
+    else:
+        note = f"from {step.vintage} {'+'.join(codes)} ({how})"
+        if step.notes_of.get(target):
+            note += f"; {step.notes_of[target]}"
+    return {
+        **dict(zip(SERIES_KEY, key, strict=True)),
+        "area_code": target,
+        "area_level": "commune",
+        "admin_vintage": step.to,
+        "area_name": step.target_names[target],
+        "value": value,
+        "source_cell": ";".join(cell_of[c] for c in codes),
+        "source_label": ";".join(dict.fromkeys(label_of[c] for c in codes)),
+        "converted": not unchanged,
+        "conversion_note": note,
+    }

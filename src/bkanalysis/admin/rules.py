@@ -21,13 +21,12 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from ..errors import CatalogError
+from ..observations import STATUS_RANK
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Rule", "WeightTable", "combine", "rule_for"]
-
-_STATUS_ORDER = {"actual": 0, "preliminary": 1, "estimate": 2, "plan": 3}
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ class WeightTable:
             ignore_index=True,
         )
         df = df[df["value"].notna()]
-        df = df.assign(_o=df["status"].map(_STATUS_ORDER).fillna(9))
+        df = df.assign(_o=df["status"].map(STATUS_RANK).fillna(9))
         sort = ["_o", *[c for c in ("source_file", "source_sheet", "source_cell") if c in df]]
         df = df.sort_values(sort, kind="stable").drop_duplicates(
             ["indicator_id", "admin_vintage", "area_code", "year"]
