@@ -76,7 +76,7 @@ def test_notebook_has_papermill_parameters(path):
         for t in node.targets
         if isinstance(t, ast.Name)
     }
-    assert {"year", "lang", "vintage"} <= assigned
+    assert assigned == {"year", "lang"}
     # the parameters come before any code that uses them
     assert code_cells(nb).index(tagged[0]) <= 1
 
@@ -85,7 +85,8 @@ def test_notebook_has_papermill_parameters(path):
 def test_notebook_reads_only_processed_data_and_exports_figures(path):
     nb = nbformat.read(path, as_version=4)
     code = "\n".join(c.source for c in code_cells(nb))
-    assert "bkanalysis.load_observations()" in code
+    # the shared set-up loads data/processed (bkanalysis.notebook.setup)
+    assert "obs, year = notebook.setup(year, lang" in code
     for forbidden in ("read_excel", "openpyxl", "read_workbook", "read_parquet", "read_csv"):
         assert forbidden not in code, f"{path.name} reads data other than data/processed"
     assert not re.search(r"\.raw\b", code), f"{path.name} looks into data/raw"

@@ -6,7 +6,9 @@ The report is a small, cached pipeline of steps, each run only when its inputs c
    skipped when every raw file and the package source are unchanged since the last build
    and the processed observations exist;
 2. **notebooks** – every ``notebooks/NN-*.ipynb``, in each language asked for, executed
-   with papermill (parameters ``lang``, ``year``, ``vintage``); the executed notebook, its
+   with papermill (parameters ``lang`` and ``year``), all of them reading one assessment
+   of the targets computed here (:func:`bkanalysis.notebook.assessment`); the executed
+   notebook, its
    HTML and the figures it exports (:func:`bkanalysis.plotting.save_figure`) go first to
    a staging folder of their own and are swapped into ``reports/<lang>/notebooks`` and
    ``reports/<lang>/figures`` only when the notebook succeeded (a journal makes the swap
@@ -47,6 +49,7 @@ from typing import TextIO
 from . import __version__
 from .commit import finish_commit
 from .config import (
+    ASSESSMENT_ENV,
     EXPORT_ENV,
     LANGS,
     MANIFEST_COLUMNS,
@@ -67,6 +70,7 @@ __all__ = [
     "notebook_reads",
     "report",
     "report_command",
+    "shared_assessment",
 ]
 
 CACHE_NAME = ".report-cache.json"
@@ -412,12 +416,54 @@ def _build(paths: Paths, progress: bool) -> None:
     build(raw=paths.raw, out=paths.processed, strict=False, progress=progress)
 
 
-def _assessment_workbook(paths: Paths, target: Path, year: int | None) -> None:
-    from .pipeline import load_observations
-    from .progress import assess, write_progress_workbook
+def _assessment_key(observations, year: int) -> str:
+    """Fingerprint of an assessment's inputs: every row and column of *observations*, *year*."""
+    import pandas as pd
+
+    hashed = pd.util.hash_pandas_object(observations, index=False).to_numpy().tobytes()
+    return _digest([hashlib.sha256(hashed).hexdigest(), list(observations.columns), int(year)])
+
+
+def _assess_once(paths: Paths, year: int | None, shared: Path | None):
+    """Assess the targets once for the progress workbook and every notebook.
+
+    Returns ``(observations, assessment)``; with *shared*, also saves the assessment there
+    (pickled with its :func:`_assessment_key`) for :func:`shared_assessment`.
+    """
+    import pickle
+
+    from .observations import load_observations
+    from .progress import assess
 
     observations = load_observations(paths.processed)
-    assessment = assess(observations, as_of=year)
+    real = observations.loc[observations["status"] != "plan", "year"]
+    as_of = year if year is not None or real.empty else int(real.max())
+    assessment = assess(observations, as_of=as_of)
+    if shared is not None and as_of is not None:
+        saved = {"key": _assessment_key(observations, as_of), "assessment": assessment}
+        write_bytes_atomic(shared, pickle.dumps(saved))
+    return observations, assessment
+
+
+def shared_assessment(observations, year: int):
+    """Return the assessment ``bkanalysis report`` computed for *observations* and *year*.
+
+    None outside a report (``BKANALYSIS_ASSESSMENT`` unset), or when the report assessed
+    other observations or another year: the caller then assesses them itself.
+    """
+    import pickle
+
+    path = os.environ.get(ASSESSMENT_ENV, "").strip()
+    if not path or not Path(path).is_file():
+        return None
+    # NOTE: the file is the report's own, written in its staging folder for this run
+    saved = pickle.loads(Path(path).read_bytes())
+    return saved["assessment"] if saved.get("key") == _assessment_key(observations, year) else None
+
+
+def _assessment_workbook(target: Path, observations, assessment) -> None:
+    from .progress import write_progress_workbook
+
     write_progress_workbook(assessment, target, source_files=observations["source_file"].unique())
 
 
@@ -752,7 +798,6 @@ def report(
     force: bool = False,
     progress: bool = True,
     year: int | None = None,
-    vintage: str | None = None,
     paths: Paths | None = None,
     jobs: int | None = None,
     stream: TextIO | None = None,
@@ -771,8 +816,6 @@ def report(
         Print one line per step, with its timing, on *stream* (default stderr).
     year : int, optional
         Year the notebooks assess (papermill parameter); default: the latest year with data.
-    vintage : {'2019', '2020', '2025'}, optional
-        Administrative vintage of the commune maps; default: the one in force in *year*.
     paths : bkanalysis.config.Paths, optional
         Folders to use (default :func:`bkanalysis.config.get_paths`). The notebook kernels
         are started with the matching ``BKANALYSIS_*`` environment variables.
@@ -793,7 +836,7 @@ def report(
     Raises
     ------
     BkError
-        If *lang* or *vintage* is invalid, the notebook folder is missing, or the build fails.
+        If *lang* or *year* is invalid, the notebook folder is missing, or the build fails.
 
     Examples
     --------
@@ -803,14 +846,12 @@ def report(
     bkanalysis.errors.BkError: lang must be one of ('vi', 'en', 'all'), got 'fr'
     """
     langs = _langs_of(lang)
-    if vintage is not None and str(vintage) not in ("2019", "2020", "2025"):
-        raise BkError(f"vintage must be '2019', '2020' or '2025', got {vintage!r}")
     if year is not None and not isinstance(year, int):
         raise BkError(f"year must be an integer, got {year!r}")
     paths = paths or get_paths()
     with _report_lock(paths.reports):
         return _report(
-            langs, force=force, progress=progress, year=year, vintage=vintage, paths=paths,
+            langs, force=force, progress=progress, year=year, paths=paths,
             jobs=jobs, stream=stream, explain=explain,
         )  # fmt: skip
 
@@ -867,7 +908,6 @@ def _report(
     force: bool,
     progress: bool,
     year: int | None,
-    vintage: str | None,
     paths: Paths,
     jobs: int | None,
     stream: TextIO | None,
@@ -947,11 +987,12 @@ def _report(
 
     # 2. notebooks -------------------------------------------------------------------------
     runs: dict[tuple[str, str], NotebookRun] = {}
+    assessed = None  # (observations, assessment), once computed
     todo: dict[tuple[str, str], tuple[Path, dict, str]] = {}
     for lg in langs:
         records = cache["langs"][lg]["notebooks"]
         lang_dir = paths.report_dir(lg)
-        params = {"lang": lg, "year": year, "vintage": None if vintage is None else str(vintage)}
+        params = {"lang": lg, "year": year}
         for nb_path in notebooks:
             name = nb_path.stem
             new = {
@@ -988,6 +1029,14 @@ def _report(
         todo = dict(sorted(todo.items(), key=lambda kv: -last(kv[0])))
         workers = max(1, min(jobs or _default_jobs(), len(todo)))
         base_env = _kernel_env(paths)
+        # the targets are assessed once here, for every notebook and the progress workbook
+        shared = staging_root / "assessment.pickle"
+        try:
+            assessed = _assess_once(paths, year, shared)
+        except Exception:  # each notebook then assesses the targets (and reports why) itself
+            shared.unlink(missing_ok=True)
+        else:
+            base_env[ASSESSMENT_ENV] = str(shared)
         if progress:
             names = ", ".join(f"{n} ({lg})" if len(langs) > 1 else n for lg, n in todo)
             print(
@@ -1119,7 +1168,7 @@ def _report(
     else:
         cache.pop("progress", None)
         try:
-            _assessment_workbook(paths, workbook, year)
+            _assessment_workbook(workbook, *(assessed or _assess_once(paths, year, None)))
         except Exception as exc:  # reported on one line; the notebooks' results still count
             workbook_error = _error_line(exc)
             steps.done(t0, f"FAILED: {workbook_error}")
@@ -1158,7 +1207,6 @@ def report_command(args) -> int:
         force=bool(getattr(args, "force", False)),
         progress=not getattr(args, "quiet", False),
         year=getattr(args, "year", None),
-        vintage=getattr(args, "vintage", None),
         explain=bool(getattr(args, "explain", False)),
     )
     if result.workbook_error:

@@ -34,12 +34,14 @@ from ..io import write_bytes_atomic, write_csv_atomic
 from ._common import check_lang, recorded_data, word
 from .theme import theme_context
 
-__all__ = ["FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
+__all__ = ["DPI", "FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
 
 #: Columns added after manifests were first written: empty when an older manifest lacks them.
 _LATER_COLUMNS = ("width_cm", "lang", "notebook")
 #: Image formats written by :func:`save_figure`.
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+#: Resolution of the PNG (and of the rasterised parts of the SVG and PDF).
+DPI = 300
 _NAME = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 _GID_FOOTER = "bk_footer"
 _GID_ILLUSTRATIVE = "bk_illustrative"
@@ -314,7 +316,7 @@ def _write_images(fig, name: str, formats, bbox, out: Path, written: dict, reuse
         # byte-identical across runs; pdf.fonttype 42 embeds TrueType fonts.
         with _lean_pdf_fonts() if fmt == "pdf" else contextlib.nullcontext():
             fig.savefig(
-                buf, format=fmt, dpi=300, bbox_inches=bbox, pad_inches=0.08,
+                buf, format=fmt, dpi=DPI, bbox_inches=bbox, pad_inches=0.08,
                 metadata=_METADATA[fmt], facecolor="white",
             )  # fmt: skip
         data = buf.getvalue()
