@@ -26,8 +26,8 @@ from pathlib import Path
 #: What a code cell does, by the first pattern its source matches (order matters).
 CELL_KINDS: tuple[tuple[str, str], ...] = (
     ("imports", r"^import |^from .* import "),
-    ("data loading", r"load_observations\("),
-    ("assessment", r"\bassess\(|emissions_vs_bau\(|project_emissions\("),
+    ("data loading", r"load_observations\(|notebook\.setup\("),
+    ("assessment", r"\bassess\(|notebook\.assessment\(|emissions_vs_bau\(|project_emissions\("),
     ("commune maps (draw, labels, export)", r"plot_commune_map|plot_target_map|plot_commune_small"),
     ("other figures (draw, export)", r"save_figure\("),
 )

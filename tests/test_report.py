@@ -674,3 +674,54 @@ def test_a_removed_notebook_takes_its_figures_out_of_the_report(project, in_proc
     stray = paths.scratch / "stray" / "vi"
     assert (stray / "figures" / "01-second_vi.csv").is_file()
     assert (stray / "notebooks" / "01-second.html").is_file()
+
+
+# --------------------------------------------------------------------------- warm kernels
+LEAVES_STATE = """import os, warnings
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+print("leftover" in globals(), mpl.rcParams["lines.linewidth"], len(plt.get_fignums()))
+print(os.environ.get("BKANALYSIS_NOTEBOOK"), os.path.basename(os.getcwd()))
+leftover = 1
+mpl.rcParams["lines.linewidth"] = 9.0
+fig, ax = plt.subplots()
+warnings.warn("shown in every notebook")"""
+
+
+@pytest.mark.slow
+def test_notebook_in_a_warm_kernel_gives_what_a_fresh_kernel_gives(tmp_path, monkeypatch):
+    """The second notebook in a kernel sees none of the first's state (real kernels)."""
+    from bkanalysis import kernels
+
+    nb = make_notebook(tmp_path / "00-state.ipynb", LEAVES_STATE)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("BKANALYSIS_NOTEBOOK", "00-state")
+
+    def outputs(run: int) -> list:
+        out = tmp_path / f"run{run}"
+        rp._execute_notebook(nb, out / "nb.ipynb", out / "nb.html", {"lang": "vi"}, tmp_path)
+        executed = nbformat.read(out / "nb.ipynb", as_version=4)
+        cells = [(c.execution_count, c.outputs) for c in executed.cells if c.cell_type == "code"]
+        # a warning names the kernel's process in its file name (/tmp/ipykernel_<pid>/…)
+        return json.loads(re.sub(r"ipykernel_\d+", "ipykernel_N", json.dumps(cells)))
+
+    try:
+        first, warm = outputs(1), outputs(2)  # one kernel, started for the first
+        kernels.shutdown()
+        fresh = outputs(3)  # a new kernel
+    finally:
+        kernels.shutdown()
+    assert warm == first == fresh
+    text = "".join(o.get("text", "") for _, outs in fresh for o in outs)
+    assert f"False 1.5 0\n00-state {tmp_path.name}\n" in text
+    assert "shown in every notebook" in text
+    # the report's own variables do not stay behind when a notebook has none
+    monkeypatch.delenv("BKANALYSIS_NOTEBOOK")
+    try:
+        assert "None " + tmp_path.name in "".join(
+            o.get("text", "") for _, outs in outputs(4) for o in outs
+        )
+    finally:
+        kernels.shutdown()

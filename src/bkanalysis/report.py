@@ -361,11 +361,18 @@ def _error_line(exc: BaseException) -> str:
 def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd: Path) -> None:
     """Execute *source* into *output* and export *html*; raise on a failing cell.
 
-    The executed notebook is written even when a cell fails, so the user can open it.
+    The notebook runs in this process's warm kernel (:mod:`bkanalysis.kernels`), reset
+    first to the state of a fresh one. The executed notebook is written even when a cell
+    fails, so the user can open it.
     """
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
+
+    from .kernels import prepare, warm_kernel
+
+    km = warm_kernel(KERNEL_NAME)
+    prepare(km, str(cwd))
 
     error: BaseException | None = None
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -384,8 +391,7 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
             progress_bar=False,
             log_output=False,
             report_mode=False,
-            # NOTE: the kernel's own log (e.g. ipykernel's TCP warning) is noise in a report
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            km=km,  # nbclient leaves a kernel it did not start running
         )
     except Exception as exc:  # a failing cell: keep the executed notebook, then re-raise
         error = exc
@@ -1112,12 +1118,17 @@ def _report(
         if workers == 1:
             # NOTE: one at a time runs here: no worker process to start (papermill and
             # nbconvert are imported once), the kernel is still a process of its own
-            for key, job in jobs_args.items():
-                try:
-                    seconds, error = _run_notebook(*job)
-                except Exception as exc:
-                    seconds, error = 0.0, _error_line(exc)
-                finish(key, seconds, error)
+            from .kernels import shutdown
+
+            try:
+                for key, job in jobs_args.items():
+                    try:
+                        seconds, error = _run_notebook(*job)
+                    except Exception as exc:
+                        seconds, error = 0.0, _error_line(exc)
+                    finish(key, seconds, error)
+            finally:
+                shutdown()
         else:
             ctx = multiprocessing.get_context("spawn")
             with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
