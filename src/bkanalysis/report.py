@@ -267,11 +267,12 @@ def _last_seconds(cache_notebooks: dict, name: str) -> float:
 
 
 def _default_jobs() -> int:
-    """Notebooks executed at once: ``BKANALYSIS_JOBS``, else twice the CPU count (at most 8).
+    """Notebooks executed at once: ``BKANALYSIS_JOBS``, else the CPU count (at most 8).
 
-    A kernel is not busy all the time (start-up, reading files, writing figures), and with
-    more kernels than cores no long notebook is left running alone at the end: on 2 cores,
-    4 at a time ran the five report notebooks in 68–77 s against 81–84 s for 2 at a time.
+    Each worker keeps one warm kernel (:mod:`bkanalysis.kernels`) and runs its notebooks
+    one after another, the longest first: one kernel per core starts and imports once
+    and leaves no core idle for long. (With a fresh kernel per notebook, twice as many
+    kernels as cores had been faster, because a starting kernel leaves its core idle.)
     Each kernel takes about 0.3–0.5 GB of memory.
     """
     env = os.environ.get("BKANALYSIS_JOBS", "")
@@ -279,7 +280,7 @@ def _default_jobs() -> int:
         if not env.strip().isdigit() or int(env) < 1:
             raise BkError(f"BKANALYSIS_JOBS must be a positive integer, got {env!r}")
         return int(env)
-    return max(1, min(8, 2 * (os.cpu_count() or 1)))
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 def _skip_slow_optional_imports() -> None:
@@ -826,8 +827,8 @@ def report(
         Folders to use (default :func:`bkanalysis.config.get_paths`). The notebook kernels
         are started with the matching ``BKANALYSIS_*`` environment variables.
     jobs : int, optional
-        Notebooks executed at the same time, each in its own kernel (default
-        ``BKANALYSIS_JOBS`` or twice the number of CPUs, at most 8).
+        Notebooks executed at the same time, each worker with its own warm kernel
+        (default ``BKANALYSIS_JOBS`` or the number of CPUs, at most 8).
     stream : file-like, optional
         Where progress lines go.
     explain : bool
