@@ -295,7 +295,7 @@ def _layout_frozen(fig) -> Iterator[None]:
             fig.set_layout_engine(engine)
 
 
-def _write_images(fig, name: str, formats, bbox, out: Path, written: dict, reuse=None) -> None:
+def _write_images(fig, name: str, formats, *, bbox, out: Path, written: dict, reuse=None) -> None:
     """Write *fig* as each of *formats* into *out* (bounding box *bbox*).
 
     With *reuse* (a folder of this figure's previous files, given by the report), the SVG
@@ -351,7 +351,7 @@ def _default_dir() -> Path:
     return figures_dir("vi")
 
 
-def save_figure(
+def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per option
     fig,
     name: str,
     *,
@@ -471,7 +471,7 @@ def save_figure(
         _mark_figure(fig, [] if plain else lines, bool(synthetic), lang)
         bbox = _tight_bbox(fig, 0.08)
         with _layout_frozen(fig):
-            _write_images(fig, name, formats, bbox, out, written, reuse)
+            _write_images(fig, name, formats, bbox=bbox, out=out, written=written, reuse=reuse)
     written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
 
     row = {
