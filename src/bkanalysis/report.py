@@ -1115,18 +1115,14 @@ def _plan_notebooks(run: _Run, notebooks: list[Path]) -> tuple[dict, dict]:
 def _execute_notebooks(run: _Run, todo: dict, runs: dict):
     """Execute the notebooks of *todo* into *runs*; return the shared assessment (or None).
 
-    The targets are assessed once here, for every notebook and the progress workbook.
+    The targets are assessed once here, for every notebook and the progress workbook,
+    while the worker processes and their kernels start. A notebook that reaches its
+    assessment before the file is written (or when assessing failed here) assesses the
+    targets itself: the same result, at its own cost.
     """
     workers = max(1, min(run.jobs or _default_jobs(), len(todo)))
-    base_env = _kernel_env(run.paths)
     shared = run.staging_root / "assessment.pickle"
-    assessed = None
-    try:
-        assessed = _assess_once(run.paths, run.year, shared)
-    except Exception:  # each notebook then assesses the targets (and reports why) itself
-        shared.unlink(missing_ok=True)
-    else:
-        base_env[ASSESSMENT_ENV] = str(shared)
+    base_env = {**_kernel_env(run.paths), ASSESSMENT_ENV: str(shared)}
     if run.progress:
         names = ", ".join(f"{n} ({lg})" if len(run.langs) > 1 else n for lg, n in todo)
         print(
@@ -1135,10 +1131,18 @@ def _execute_notebooks(run: _Run, todo: dict, runs: dict):
     jobs_args = {
         key: _job(run, key, nb_path, new, base_env) for key, (nb_path, new, _) in todo.items()
     }
-    for key, seconds, error in _run_jobs(jobs_args, workers):
+    assessed = []
+
+    def assess_once() -> None:
+        try:
+            assessed.append(_assess_once(run.paths, run.year, shared))
+        except Exception:  # each notebook then assesses the targets (and reports why) itself
+            shared.unlink(missing_ok=True)
+
+    for key, seconds, error in _run_jobs(jobs_args, workers, meanwhile=assess_once):
         runs[key] = _finish_notebook(run, key, todo[key], seconds, error)
     shutil.rmtree(run.staging_root, ignore_errors=True)
-    return assessed
+    return assessed[0] if assessed else None
 
 
 def _job(run: _Run, key: tuple[str, str], nb_path: Path, new: dict, base_env: dict) -> tuple:
@@ -1158,13 +1162,18 @@ def _job(run: _Run, key: tuple[str, str], nb_path: Path, new: dict, base_env: di
     return (str(nb_path), str(staging / "notebooks"), params, str(nb_path.parent), env)
 
 
-def _run_jobs(jobs_args: dict, workers: int):
-    """Yield ``(key, seconds, error)`` for each notebook job, as each one ends."""
+def _run_jobs(jobs_args: dict, workers: int, meanwhile):
+    """Yield ``(key, seconds, error)`` for each notebook job, as each one ends.
+
+    *meanwhile* is called once the jobs are handed to the workers (before the first job
+    when they run in this process).
+    """
     if workers == 1:
         # NOTE: one at a time runs here: no worker process to start (papermill and
         # nbconvert are imported once), the kernel is still a process of its own
         from .kernels import shutdown
 
+        meanwhile()
         try:
             for key, job in jobs_args.items():
                 try:
@@ -1178,6 +1187,7 @@ def _run_jobs(jobs_args: dict, workers: int):
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
         futures = {pool.submit(_worker_run_notebook, *job): key for key, job in jobs_args.items()}
+        meanwhile()
         for future in concurrent.futures.as_completed(futures):
             try:
                 seconds, error = future.result()
