@@ -73,10 +73,13 @@ def kernel_start_seconds(repeat: int = 3) -> float:
     """Median seconds to start a ``python3`` kernel until it answers, as papermill does."""
     from jupyter_client.manager import start_new_kernel
 
+    from bkanalysis.kernels import KERNEL_ARGUMENTS
+
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        km, kc = start_new_kernel(kernel_name="python3")
+        # the report's own kernel arguments (no TCP warning on stderr)
+        km, kc = start_new_kernel(kernel_name="python3", extra_arguments=list(KERNEL_ARGUMENTS))
         times.append(time.perf_counter() - t)
         kc.stop_channels()
         km.shutdown_kernel(now=True)

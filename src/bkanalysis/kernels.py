@@ -18,7 +18,14 @@ from multiprocessing.util import Finalize
 
 from .config import ASSESSMENT_ENV, EXPORT_ENV, NOTEBOOK_ENV, REUSE_ENV
 
-__all__ = ["NOTEBOOK_VARIABLES", "prepare", "reset_kernel", "shutdown", "warm_kernel"]
+__all__ = [
+    "KERNEL_ARGUMENTS",
+    "NOTEBOOK_VARIABLES",
+    "prepare",
+    "reset_kernel",
+    "shutdown",
+    "warm_kernel",
+]
 
 #: The report's variables that differ from notebook to notebook (set again before each).
 NOTEBOOK_VARIABLES: tuple[str, ...] = (EXPORT_ENV, NOTEBOOK_ENV, REUSE_ENV, ASSESSMENT_ENV)
