@@ -193,7 +193,7 @@ def _value(rng: random.Random, x: float, *, text_share: float, decimals: int = 1
     return round(x, decimals)
 
 
-def _title_block(ws, rng, vi: str, en: str, unit: str, ncols: int, number: int) -> int:
+def _title_block(ws, rng, vi: str, en: str, *, unit: str, ncols: int, number: int) -> int:
     from openpyxl.styles import Alignment, Font
 
     row = 1
@@ -217,7 +217,9 @@ def areas_by_years(wb, rng: random.Random, number: int) -> None:
     years = list(range(last - 4, last))
     ws = wb.create_sheet(f"Biểu {number:02d}")
     suffix = rng.choice([" phân theo huyện", " phân theo đơn vị hành chính cấp huyện"])
-    row = _title_block(ws, rng, vi + suffix, en + " by district", unit, len(years) + 2, number)
+    row = _title_block(
+        ws, rng, vi + suffix, en + " by district", unit=unit, ncols=len(years) + 2, number=number
+    )
     split = rng.random() < 0.6
     for j, y in enumerate(years, 2):
         ws.cell(row, j, y)
@@ -267,8 +269,9 @@ def years_by_measures(wb, rng: random.Random, number: int) -> None:
     """Layout 2: years × forest measures under merged headers."""
     ws = wb.create_sheet(f"Biểu {number:02d}")
     row = _title_block(
-        ws, rng, "Diện tích rừng hiện có", "Area of forest", "Đơn vị tính - Unit: Ha", 5, number
-    )
+        ws, rng, "Diện tích rừng hiện có", "Area of forest",
+        unit="Đơn vị tính - Unit: Ha", ncols=5, number=number,
+    )  # fmt: skip
     ws.cell(row, 1, "")
     ws.cell(row, 2, "Diện tích có rừng - Forest area")
     ws.merge_cells(start_row=row, start_column=2, end_row=row + 1, end_column=2)

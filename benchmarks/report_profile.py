@@ -26,8 +26,8 @@ from pathlib import Path
 #: What a code cell does, by the first pattern its source matches (order matters).
 CELL_KINDS: tuple[tuple[str, str], ...] = (
     ("imports", r"^import |^from .* import "),
-    ("data loading", r"load_observations\("),
-    ("assessment", r"\bassess\(|emissions_vs_bau\(|project_emissions\("),
+    ("data loading", r"load_observations\(|notebook\.setup\("),
+    ("assessment", r"\bassess\(|notebook\.assessment\(|emissions_vs_bau\(|project_emissions\("),
     ("commune maps (draw, labels, export)", r"plot_commune_map|plot_target_map|plot_commune_small"),
     ("other figures (draw, export)", r"save_figure\("),
 )
@@ -73,10 +73,13 @@ def kernel_start_seconds(repeat: int = 3) -> float:
     """Median seconds to start a ``python3`` kernel until it answers, as papermill does."""
     from jupyter_client.manager import start_new_kernel
 
+    from bkanalysis.kernels import KERNEL_ARGUMENTS
+
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        km, kc = start_new_kernel(kernel_name="python3")
+        # the report's own kernel arguments (no TCP warning on stderr)
+        km, kc = start_new_kernel(kernel_name="python3", extra_arguments=list(KERNEL_ARGUMENTS))
         times.append(time.perf_counter() - t)
         kc.stop_channels()
         km.shutdown_kernel(now=True)

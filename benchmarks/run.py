@@ -111,57 +111,92 @@ def _python_floor(files: list[Path], raw: Path) -> int:
     return len(df)
 
 
+def _calamine(files: list[Path], raw: Path, out: Path) -> int:
+    from python_calamine import CalamineWorkbook
+
+    count = 0
+    for p in files:
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in wb.sheet_names:
+            count += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
+        wb.close()
+    return count
+
+
+def _floor(files: list[Path], raw: Path, out: Path) -> int:
+    return _python_floor(files, raw)
+
+
+def _sniff(files: list[Path], raw: Path, out: Path) -> int:
+    # the bad-input checks every workbook passes before it is parsed (zip structure,
+    # declared and actual sizes, CRC-32, entity declarations in every XML part)
+    from bkanalysis.errors import UnreadableFileError
+    from bkanalysis.ingest.sniff import sniff
+
+    count = 0
+    for p in files:
+        with contextlib.suppress(UnreadableFileError):
+            count += sniff(p) == "xlsx"
+    return count
+
+
+def _pandas(files: list[Path], raw: Path, out: Path) -> int:
+    import pandas as pd
+
+    count = 0
+    for p in files:
+        frames = pd.read_excel(p, sheet_name=None, engine="openpyxl")
+        count += sum(f.size for f in frames.values())
+    return count
+
+
+def _read_workbook(files: list[Path], raw: Path, out: Path) -> int:
+    from bkanalysis.errors import BkError
+    from bkanalysis.ingest import read_workbook
+
+    count = 0
+    for p in files:
+        with contextlib.suppress(BkError):
+            count += len(read_workbook(p, raw_root=raw).observations)
+    return count
+
+
+def _build(files: list[Path], raw: Path, out: Path) -> int:
+    from bkanalysis.pipeline import build
+
+    shutil.rmtree(out, ignore_errors=True)
+    build(raw, out, progress=False)
+    # every value read: the observations and those another file's value superseded
+    # (the archive's workbooks overlap; docs/data.md, "Which value wins")
+    count = 0
+    for name in ("observations.csv", "superseded.csv"):
+        with open(out / name, encoding="utf-8-sig") as fh:
+            count += sum(1 for _ in fh) - 1
+    return count
+
+
+def _build_serial(files: list[Path], raw: Path, out: Path) -> int:
+    os.environ["BKANALYSIS_WORKERS"] = "1"  # one process, whatever the number of files
+    return _build(files, raw, out)
+
+
+#: What each kind measures (see the module docstring); each returns a count of what it read.
+KINDS = {
+    "calamine": _calamine,
+    "floor": _floor,
+    "sniff": _sniff,
+    "pandas": _pandas,
+    "read_workbook": _read_workbook,
+    "build": _build,
+    "build_serial": _build_serial,
+}
+
+
 def _run_kind(kind: str, files: list[Path], raw: Path, out: Path) -> int:
     """Do the work measured as *kind* on *files*; return a count of what was read."""
-    count = 0
-    if kind == "calamine":
-        from python_calamine import CalamineWorkbook
-
-        for p in files:
-            wb = CalamineWorkbook.from_path(str(p))
-            for name in wb.sheet_names:
-                count += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
-            wb.close()
-    elif kind == "floor":
-        count = _python_floor(files, raw)
-    elif kind == "sniff":
-        # the bad-input checks every workbook passes before it is parsed (zip structure,
-        # declared and actual sizes, CRC-32, entity declarations in every XML part)
-        from bkanalysis.errors import UnreadableFileError
-        from bkanalysis.ingest.sniff import sniff
-
-        for p in files:
-            with contextlib.suppress(UnreadableFileError):
-                count += sniff(p) == "xlsx"
-    elif kind == "pandas":
-        import pandas as pd
-
-        for p in files:
-            frames = pd.read_excel(p, sheet_name=None, engine="openpyxl")
-            count += sum(f.size for f in frames.values())
-    elif kind == "read_workbook":
-        from bkanalysis.errors import BkError
-        from bkanalysis.ingest import read_workbook
-
-        for p in files:
-            with contextlib.suppress(BkError):
-                count += len(read_workbook(p, raw_root=raw).observations)
-    elif kind in ("build", "build_serial"):
-        from bkanalysis.pipeline import build
-
-        if kind == "build_serial":  # one process, whatever the number of files
-            os.environ["BKANALYSIS_WORKERS"] = "1"
-
-        shutil.rmtree(out, ignore_errors=True)
-        build(raw, out, progress=False)
-        # every value read: the observations and those another file's value superseded
-        # (the archive's workbooks overlap; docs/data.md, "Which value wins")
-        for name in ("observations.csv", "superseded.csv"):
-            with open(out / name, encoding="utf-8-sig") as fh:
-                count += sum(1 for _ in fh) - 1
-    else:
+    if kind not in KINDS:
         raise SystemExit(f"unknown worker kind {kind!r}")
-    return count
+    return KINDS[kind](files, raw, out)
 
 
 def worker(kind: str, raw: Path, out: Path | None) -> dict:
@@ -385,12 +420,19 @@ def report_times(workdir: Path, *, frozen: bool = True) -> dict:
             from report_profile import add_one_theme_workbook
 
             out["added"] = add_one_theme_workbook(cwd)
+        out[label.replace("_s", "_load")] = _load()
+        before_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         proc = subprocess.run(
             [PY, "-m", "bkanalysis", "report", "--quiet", "--explain"],
             capture_output=True, text=True, env=env, cwd=cwd, timeout=1800,
         )  # fmt: skip
         out[label] = time.perf_counter() - t
+        # user + system time of the report and every process under it (workers, kernels)
+        after_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out[label.replace("_s", "_cpu_s")] = (after_cpu.ru_utime + after_cpu.ru_stime) - (
+            before_cpu.ru_utime + before_cpu.ru_stime
+        )
         out[label.replace("_s", "_explain")] = [
             line for line in proc.stderr.splitlines() if re.match(r"^\d\d-\S+ \(\w+\): ", line)
         ]
@@ -449,6 +491,149 @@ def fmt_run(r: dict) -> str:
     )
 
 
+def _bench_size(n: int, args, workdir: Path) -> dict:
+    """Time every kind on the archive of *n* workbooks; print and return the figures."""
+    print(f"\n== {n} workbooks  (load average before: {_load()})")
+    raw = ensure_archive(workdir, n)
+    row: dict = {}
+    run_worker("calamine", raw)  # warms the page cache
+    k = args.repeat
+    row["read_workbook"] = run_worker("read_workbook", raw)
+    kinds = ["calamine", "sniff", "floor", "build", "build_serial"]
+    if n <= args.pandas_max:
+        kinds.append("pandas")
+    outs = {"build": workdir / f"out_{n}", "build_serial": workdir / f"out_{n}_serial"}
+    row.update(best_of_rounds(k, kinds, raw, outs))
+    print(
+        f"  (best of {k} rounds of every kind in turn, each run in a fresh process, "
+        "start-up timed apart)"
+    )
+    for key in (
+        "calamine",
+        "sniff",
+        "floor",
+        "read_workbook",
+        "build",
+        "build_serial",
+        "pandas",
+    ):
+        if key in row:
+            print(f"  {key:14s} {fmt_run(row[key])}")
+    cal, bld, rdw = row["calamine"], row["build"], row["read_workbook"]
+    if "error" not in cal and "error" not in bld:
+        ratio = bld["seconds"] / cal["seconds"]
+        cpu_ratio = bld["cpu_s"] / cal["cpu_s"]
+        row["vs_calamine"], row["vs_calamine_cpu"] = ratio, cpu_ratio
+        extra = ""
+        if "error" not in rdw:
+            extra = f"; read_workbook loop {rdw['seconds'] / cal['seconds']:.1f}x"
+        goal = GOALS["vs_calamine"]
+        print(
+            f"  build / calamine      wall {ratio:6.1f}x [{verdict(ratio <= goal)}], "
+            f"cpu {cpu_ratio:6.1f}x [{verdict(cpu_ratio <= goal)}]  goal <= {goal}x{extra}"
+        )
+    for key, what in (
+        ("sniff", "the bad-input checks alone: zip sizes, CRC-32, entity declarations"),
+        ("floor", "calamine, one record per numeric cell, CSV and parquet: no reader in "
+                  "Python does less"),
+    ):  # fmt: skip
+        if "error" not in cal and "error" not in row[key]:
+            row[f"{key}_vs_calamine"] = times = row[key]["seconds"] / cal["seconds"]
+            print(f"  {key} / calamine{' ' * (11 - len(key))}wall {times:6.1f}x  ({what})")
+    if "pandas" in row and "error" not in row["pandas"] and "error" not in bld:
+        speed = row["pandas"]["seconds"] / bld["seconds"]
+        cpu_speed = row["pandas"]["cpu_s"] / bld["cpu_s"]
+        row["vs_pandas"], row["vs_pandas_cpu"] = speed, cpu_speed
+        goal = GOALS["vs_pandas"]
+        print(
+            f"  pandas / build        wall {speed:6.2f}x [{verdict(speed >= goal)}], "
+            f"cpu {cpu_speed:6.2f}x [{verdict(cpu_speed >= goal)}]  goal >= {goal}x faster"
+        )
+        pc, bc = row["pandas"].get("cpu_runs", []), bld.get("cpu_runs", [])
+        if len(pc) == len(bc) > 1:
+            paired = [x / y for x, y in zip(pc, bc, strict=True)]
+            row["vs_pandas_cpu_rounds"] = paired
+            print(
+                "  pandas / build cpu, round by round: "
+                + " ".join(f"{x:.2f}" for x in paired)
+                + f"  (median {statistics.median(paired):.2f}x)"
+            )
+    if "error" not in bld:
+        peak = max(bld["peak_mb"], bld["peak_child_mb"])
+        print(
+            f"  build peak RSS        {peak:5.0f} MB (main {bld['peak_mb']:.0f} MB, largest "
+            f"worker {bld['peak_child_mb']:.0f} MB)  "
+            f"[{verdict(peak < GOALS['peak_mb'])} < {GOALS['peak_mb']:.0f} MB]"
+        )
+        if n >= 1000:
+            cold = bld["seconds"] + bld["warmup_s"]
+            goal = GOALS["seconds_1000"] * n / 1000
+            print(
+                f"  build of {n}, start-up included  {cold:5.1f} s  "
+                f"[{verdict(cold < goal)} < {goal:.0f} s]  (cpu {bld['cpu_s']:.1f} s)"
+            )
+    print(f"  load average after: {_load()}")
+    return row
+
+
+def _print_scale(results: dict) -> None:
+    """Print how the build grows from the smallest to the largest archive."""
+    ok_sizes = [
+        n
+        for n in results["sizes"]
+        if "error" not in results["sizes"][n]["build"]
+        and "error" not in results["sizes"][n].get("build_serial", {"error": "not run"})
+    ]
+    if len(ok_sizes) >= 2:
+        small, large = min(ok_sizes), max(ok_sizes)
+        b = {n: results["sizes"][n]["build"] for n in (small, large)}
+        s1 = {n: results["sizes"][n]["build_serial"] for n in (small, large)}
+        wall = {n: b[n]["seconds"] / n * 1000 for n in b}
+        cpu = {n: s1[n]["cpu_s"] / n * 1000 for n in s1}
+        growth, cpu_growth = wall[large] / wall[small], cpu[large] / cpu[small]
+        results["linear"], results["linear_cpu"] = growth, cpu_growth
+        goal = GOALS["linear"]
+        print(
+            f"\n== scale from {small} to {large} files (warm builds, start-up excluded; "
+            f"linear: <= x{goal} per file)\n"
+            f"  build as run          wall {wall[small]:5.1f} -> {wall[large]:5.1f} ms/file "
+            f"(x{growth:.2f}) [{verdict(growth <= goal)}]\n"
+            f"  build in one process  cpu  {cpu[small]:5.1f} -> {cpu[large]:5.1f} ms/file "
+            f"(x{cpu_growth:.2f}) [{verdict(cpu_growth <= goal)}]  (the parallel build's CPU "
+            "also counts each worker process's start-up, a fixed ~1 s)"
+        )
+
+
+def _bench_report(args, workdir: Path, results: dict) -> None:
+    """Time the three report figures and print where the first report's time went."""
+    print("\n== bkanalysis report on the example data (data/raw)")
+    rep = report_times(workdir, frozen=not args.report_in_place)
+    results["report"] = rep
+    figures = (
+        ("first full report", "first_s", "report_s"),
+        ("after adding one workbook", "one_workbook_s", "report_one_workbook_s"),
+        ("nothing changed", "rerun_s", "report_rerun_s"),
+    )
+    for label, key, goal in figures:
+        if key in rep:
+            ok = verdict(rep[key] <= GOALS[goal])
+            cpu, load = rep[key.replace("_s", "_cpu_s")], rep[key.replace("_s", "_load")]
+            print(
+                f"  {label:26} {rep[key]:6.1f} s wall  [{ok} <= {GOALS[goal]:.0f} s]  "
+                f"cpu {cpu:6.1f} s  (load average before: {load})"
+            )
+    if rep.get("added"):
+        print(f"  added {rep['added']}; what reran:")
+        for line in rep.get("one_workbook_explain", []):
+            print(f"    {line}")
+    for key in ("note", "error"):
+        if key in rep:
+            print(f"  {rep[key]}")
+    if "reports" in rep and "error" not in rep:
+        print("\n== where the first report's time went (seconds, per notebook)")
+        report_profile_of(rep)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_worker":
@@ -491,136 +676,12 @@ def main(argv: list[str] | None = None) -> int:
           f"[{verdict(imp['import_s'] < GOALS['import_s'])} < {GOALS['import_s']} s]")  # fmt: skip
 
     for n in [] if args.report_only else sizes:
-        print(f"\n== {n} workbooks  (load average before: {_load()})")
-        raw = ensure_archive(workdir, n)
-        row: dict = {}
-        run_worker("calamine", raw)  # warms the page cache
-        k = args.repeat
-        row["read_workbook"] = run_worker("read_workbook", raw)
-        kinds = ["calamine", "sniff", "floor", "build", "build_serial"]
-        if n <= args.pandas_max:
-            kinds.append("pandas")
-        outs = {"build": workdir / f"out_{n}", "build_serial": workdir / f"out_{n}_serial"}
-        row.update(best_of_rounds(k, kinds, raw, outs))
-        print(
-            f"  (best of {k} rounds of every kind in turn, each run in a fresh process, "
-            "start-up timed apart)"
-        )
-        for key in (
-            "calamine",
-            "sniff",
-            "floor",
-            "read_workbook",
-            "build",
-            "build_serial",
-            "pandas",
-        ):
-            if key in row:
-                print(f"  {key:14s} {fmt_run(row[key])}")
-        results["sizes"][n] = row
-        cal, bld, rdw = row["calamine"], row["build"], row["read_workbook"]
-        if "error" not in cal and "error" not in bld:
-            ratio = bld["seconds"] / cal["seconds"]
-            cpu_ratio = bld["cpu_s"] / cal["cpu_s"]
-            row["vs_calamine"], row["vs_calamine_cpu"] = ratio, cpu_ratio
-            extra = ""
-            if "error" not in rdw:
-                extra = f"; read_workbook loop {rdw['seconds'] / cal['seconds']:.1f}x"
-            goal = GOALS["vs_calamine"]
-            print(
-                f"  build / calamine      wall {ratio:6.1f}x [{verdict(ratio <= goal)}], "
-                f"cpu {cpu_ratio:6.1f}x [{verdict(cpu_ratio <= goal)}]  goal <= {goal}x{extra}"
-            )
-        for key, what in (
-            ("sniff", "the bad-input checks alone: zip sizes, CRC-32, entity declarations"),
-            ("floor", "calamine, one record per numeric cell, CSV and parquet: no reader in "
-                      "Python does less"),
-        ):  # fmt: skip
-            if "error" not in cal and "error" not in row[key]:
-                row[f"{key}_vs_calamine"] = times = row[key]["seconds"] / cal["seconds"]
-                print(f"  {key} / calamine{' ' * (11 - len(key))}wall {times:6.1f}x  ({what})")
-        if "pandas" in row and "error" not in row["pandas"] and "error" not in bld:
-            speed = row["pandas"]["seconds"] / bld["seconds"]
-            cpu_speed = row["pandas"]["cpu_s"] / bld["cpu_s"]
-            row["vs_pandas"], row["vs_pandas_cpu"] = speed, cpu_speed
-            goal = GOALS["vs_pandas"]
-            print(
-                f"  pandas / build        wall {speed:6.2f}x [{verdict(speed >= goal)}], "
-                f"cpu {cpu_speed:6.2f}x [{verdict(cpu_speed >= goal)}]  goal >= {goal}x faster"
-            )
-            pc, bc = row["pandas"].get("cpu_runs", []), bld.get("cpu_runs", [])
-            if len(pc) == len(bc) > 1:
-                paired = [x / y for x, y in zip(pc, bc, strict=True)]
-                row["vs_pandas_cpu_rounds"] = paired
-                print(
-                    "  pandas / build cpu, round by round: "
-                    + " ".join(f"{x:.2f}" for x in paired)
-                    + f"  (median {statistics.median(paired):.2f}x)"
-                )
-        if "error" not in bld:
-            peak = max(bld["peak_mb"], bld["peak_child_mb"])
-            print(
-                f"  build peak RSS        {peak:5.0f} MB (main {bld['peak_mb']:.0f} MB, largest "
-                f"worker {bld['peak_child_mb']:.0f} MB)  "
-                f"[{verdict(peak < GOALS['peak_mb'])} < {GOALS['peak_mb']:.0f} MB]"
-            )
-            if n >= 1000:
-                cold = bld["seconds"] + bld["warmup_s"]
-                goal = GOALS["seconds_1000"] * n / 1000
-                print(
-                    f"  build of {n}, start-up included  {cold:5.1f} s  "
-                    f"[{verdict(cold < goal)} < {goal:.0f} s]  (cpu {bld['cpu_s']:.1f} s)"
-                )
-        print(f"  load average after: {_load()}")
+        results["sizes"][n] = _bench_size(n, args, workdir)
 
-    ok_sizes = [
-        n
-        for n in results["sizes"]
-        if "error" not in results["sizes"][n]["build"]
-        and "error" not in results["sizes"][n].get("build_serial", {"error": "not run"})
-    ]
-    if len(ok_sizes) >= 2:
-        small, large = min(ok_sizes), max(ok_sizes)
-        b = {n: results["sizes"][n]["build"] for n in (small, large)}
-        s1 = {n: results["sizes"][n]["build_serial"] for n in (small, large)}
-        wall = {n: b[n]["seconds"] / n * 1000 for n in b}
-        cpu = {n: s1[n]["cpu_s"] / n * 1000 for n in s1}
-        growth, cpu_growth = wall[large] / wall[small], cpu[large] / cpu[small]
-        results["linear"], results["linear_cpu"] = growth, cpu_growth
-        goal = GOALS["linear"]
-        print(
-            f"\n== scale from {small} to {large} files (warm builds, start-up excluded; "
-            f"linear: <= x{goal} per file)\n"
-            f"  build as run          wall {wall[small]:5.1f} -> {wall[large]:5.1f} ms/file "
-            f"(x{growth:.2f}) [{verdict(growth <= goal)}]\n"
-            f"  build in one process  cpu  {cpu[small]:5.1f} -> {cpu[large]:5.1f} ms/file "
-            f"(x{cpu_growth:.2f}) [{verdict(cpu_growth <= goal)}]  (the parallel build's CPU "
-            "also counts each worker process's start-up, a fixed ~1 s)"
-        )
+    _print_scale(results)
 
     if not args.no_report:
-        print("\n== bkanalysis report on the example data (data/raw)")
-        rep = report_times(workdir, frozen=not args.report_in_place)
-        results["report"] = rep
-        figures = (
-            ("first full report", "first_s", "report_s"),
-            ("after adding one workbook", "one_workbook_s", "report_one_workbook_s"),
-            ("nothing changed", "rerun_s", "report_rerun_s"),
-        )
-        for label, key, goal in figures:
-            if key in rep:
-                ok = verdict(rep[key] <= GOALS[goal])
-                print(f"  {label:26} {rep[key]:6.1f} s  [{ok} <= {GOALS[goal]:.0f} s]")
-        if rep.get("added"):
-            print(f"  added {rep['added']}; what reran:")
-            for line in rep.get("one_workbook_explain", []):
-                print(f"    {line}")
-        for key in ("note", "error"):
-            if key in rep:
-                print(f"  {rep[key]}")
-        if "reports" in rep and "error" not in rep:
-            print("\n== where the first report's time went (seconds, per notebook)")
-            report_profile_of(rep)
+        _bench_report(args, workdir, results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     return 0

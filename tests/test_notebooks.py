@@ -76,7 +76,7 @@ def test_notebook_has_papermill_parameters(path):
         for t in node.targets
         if isinstance(t, ast.Name)
     }
-    assert {"year", "lang", "vintage"} <= assigned
+    assert assigned == {"year", "lang"}
     # the parameters come before any code that uses them
     assert code_cells(nb).index(tagged[0]) <= 1
 
@@ -85,7 +85,8 @@ def test_notebook_has_papermill_parameters(path):
 def test_notebook_reads_only_processed_data_and_exports_figures(path):
     nb = nbformat.read(path, as_version=4)
     code = "\n".join(c.source for c in code_cells(nb))
-    assert "bkanalysis.load_observations()" in code
+    # the shared set-up loads data/processed (bkanalysis.notebook.setup)
+    assert "obs, year = notebook.setup(year, lang" in code
     for forbidden in ("read_excel", "openpyxl", "read_workbook", "read_parquet", "read_csv"):
         assert forbidden not in code, f"{path.name} reads data other than data/processed"
     assert not re.search(r"\.raw\b", code), f"{path.name} looks into data/raw"
@@ -147,3 +148,46 @@ def test_every_notebook_runs_on_the_example_data(tmp_path, monkeypatch):
     assert "caption_vi" in manifest and "caption_en" in manifest
     # the repository's own reports/ was not touched by this test
     assert not (ROOT / "reports" / "notebooks" / "00-overview.ipynb").is_symlink()
+
+
+# --------------------------------------------------------------------------- bkanalysis.notebook
+def test_shared_assessment_is_used_only_for_the_same_observations_and_year(tmp_path, monkeypatch):
+    import pickle
+
+    import pandas as pd
+
+    from bkanalysis import notebook
+
+    obs = pd.DataFrame({"indicator_id": ["a", "b"], "year": [2020, 2021], "value": [1.0, 2.0]})
+    made = pd.DataFrame({"target_id": ["t"], "status": ["on_track"]})
+    shared = tmp_path / "assessment.pickle"
+    shared.write_bytes(pickle.dumps({"key": rp._assessment_key(obs, 2021), "assessment": made}))
+    monkeypatch.delenv("BKANALYSIS_ASSESSMENT", raising=False)
+    assert rp.shared_assessment(obs, 2021) is None  # not inside a report
+    monkeypatch.setenv("BKANALYSIS_ASSESSMENT", str(shared))
+    assert rp.shared_assessment(obs, 2021).equals(made)
+    assert notebook.assessment(obs, 2021).equals(made)
+    assert rp.shared_assessment(obs, 2020) is None  # another year
+    changed = obs.assign(value=[1.0, 2.5])
+    assert rp.shared_assessment(changed, 2021) is None  # other observations
+
+
+def test_show_scales_the_saved_png_down_and_falls_back_outside_a_kernel(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from bkanalysis import notebook
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.plot([1, 2], [3, 4])
+    png = tmp_path / "f.png"
+    fig.savefig(png, dpi=300)
+    with Image.open(io.BytesIO(notebook._screen_png(png, fig.dpi))) as small:
+        assert small.size == (400, 300)  # the figure's size on screen
+    notebook.show(fig, {"png": png})  # no kernel here: plt.show(), nothing raised
+    plt.close(fig)

@@ -37,7 +37,7 @@ if themes:
 fig_dir = export_dir(lang)
 fig_dir.mkdir(parents=True, exist_ok=True)
 series = obs.sort_values(["indicator_id", "year"])[["indicator_id", "year", "value"]]
-(fig_dir / f"{name}_{lang}.csv").write_text(f"{len(obs)},{year},{vintage}")
+(fig_dir / f"{name}_{lang}.csv").write_text(f"{len(obs)},{year}")
 (fig_dir / f"{name}_series.csv").write_text(series.to_csv(index=False))
 row = {"name": f"{name}_{lang}", "title_vi": "", "title_en": "", "caption_vi": "chú thích",
        "caption_en": "caption", "sources": "s", "synthetic": "true",
@@ -51,7 +51,7 @@ def raw_rows(*rows: tuple[str, int, float]) -> bytes:
 
 
 def make_notebook(path: Path, body: str, themes: list[str] | None = None) -> Path:
-    params = new_code_cell('year = None\nlang = "vi"\nvintage = None')
+    params = new_code_cell('year = None\nlang = "vi"')
     params.metadata["tags"] = ["parameters"]
     nb = new_notebook(
         cells=[
@@ -95,7 +95,7 @@ def fake_build(p: Paths, progress: bool = False) -> None:
     pd.DataFrame(rows, columns=columns).to_parquet(p.processed / "observations.parquet")
 
 
-def fake_workbook(p: Paths, target: Path, year) -> None:
+def fake_workbook(target: Path, observations, assessment) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(b"xlsx")
 
@@ -117,14 +117,16 @@ def project(tmp_path, monkeypatch):
         calls["build"] += 1
         fake_build(p, progress)
 
-    def counted_workbook(p, target, year):
+    def counted_workbook(target, observations, assessment):
         calls["workbook"] += 1
-        fake_workbook(p, target, year)
+        fake_workbook(target, observations, assessment)
 
     # NOTE: the package source is an input too; pin it so edits elsewhere do not interfere
     monkeypatch.setattr(rp, "_source_digest", lambda: "source-v1")
     monkeypatch.setattr(rp, "_build", counted_build)
     monkeypatch.setattr(rp, "_assessment_workbook", counted_workbook)
+    # the fake observations cannot be assessed (the notebooks here do not read it)
+    monkeypatch.setattr(rp, "_assess_once", lambda paths, year, shared: (None, None))
     # a hand run must not find the report's variables in this process
     for var in ("BKANALYSIS_EXPORT_DIR", "BKANALYSIS_NOTEBOOK", "JPY_SESSION_NAME"):
         monkeypatch.delenv(var, raising=False)
@@ -168,7 +170,7 @@ def test_rerun_skips_unchanged_work_and_force_redoes_it(project):
         html = (paths.notebooks_dir("vi") / f"{name}.html").read_text(encoding="utf-8")
         assert "<html" in html
         # the parameters reached the kernel, and so did the folders
-        assert (paths.figures / f"{name}_vi.csv").read_text() == "1,None,None"
+        assert (paths.figures / f"{name}_vi.csv").read_text() == "1,None"
     assert sorted(p.name for p in first.figures) == [
         "00-first_series.csv", "00-first_vi.csv", "01-second_series.csv", "01-second_vi.csv",
     ]  # fmt: skip
@@ -216,9 +218,9 @@ def test_only_what_changed_is_redone(project, monkeypatch):
     result, _ = run(paths)
     assert result.executed == ["00-first"]
     # other parameters are other inputs
-    result, _ = run(paths, lang="en", year=2020, vintage="2020")
+    result, _ = run(paths, lang="en", year=2020)
     assert result.executed == ["00-first", "01-second"]
-    assert (paths.figures_dir("en") / "00-first_en.csv").read_text() == "2,2020,2020"
+    assert (paths.figures_dir("en") / "00-first_en.csv").read_text() == "2,2020"
 
 
 def test_longest_notebook_is_started_first(project, monkeypatch):
@@ -287,7 +289,7 @@ def test_bad_arguments_are_rejected(project):
     with pytest.raises(BkError, match="'fr'"):
         rp.report(lang="fr", paths=paths)
     with pytest.raises(BkError, match="'2021'"):
-        rp.report(vintage="2021", paths=paths)
+        rp.report(year="2021", paths=paths)
     with pytest.raises(BkError, match="notebook folder not found"):
         rp.list_notebooks(paths.root / "nowhere")
 
@@ -355,13 +357,13 @@ def test_failed_notebook_keeps_every_previous_output_and_manifest_row(project, i
     first = rows_before["notebook"] == "00-first"
     assert rows_after[rows_after["notebook"] == "00-first"].equals(rows_before[first])
     # the other notebook's new outputs did replace its old ones
-    assert after["figures/01-second_vi.csv"] == b"2,None,None"
+    assert after["figures/01-second_vi.csv"] == b"2,None"
     # nothing of the failed run leaked in; the next run retries the notebook
     assert set(after) == set(before)
     make_notebook(paths.notebooks / "00-first.ipynb", WRITES_FIGURE)
     result, _ = run(paths)
     assert result.executed == ["00-first"]
-    assert (paths.figures / "00-first_vi.csv").read_text() == "2,None,None"
+    assert (paths.figures / "00-first_vi.csv").read_text() == "2,None"
 
 
 def test_a_hand_run_never_mixes_into_the_report(project, in_process, monkeypatch, tmp_path):
@@ -374,15 +376,15 @@ def test_a_hand_run_never_mixes_into_the_report(project, in_process, monkeypatch
     monkeypatch.setenv("BKANALYSIS_REPORTS", str(paths.reports))
     monkeypatch.setenv("JPY_SESSION_NAME", str(paths.notebooks / "00-first.ipynb"))
     nb = paths.notebooks / "00-first.ipynb"
-    params = {"lang": "en", "year": 2019, "vintage": "2019"}
+    params = {"lang": "en", "year": 2019}
     fake_execute(nb, tmp_path / "hand.ipynb", tmp_path / "hand.html", params, nb.parent)
     assert snapshot(paths.reports / "vi") == before
     assert not (paths.reports / "en").exists()
     scratch = paths.scratch / "00-first" / "en" / "figures"
-    assert (scratch / "00-first_en.csv").read_text() == "1,2019,2019"
+    assert (scratch / "00-first_en.csv").read_text() == "1,2019"
 
     # what hand runs used to do: write straight into the report's folder, figure and row
-    (paths.figures / "00-first_vi.csv").write_text("1,2019,2019")
+    (paths.figures / "00-first_vi.csv").write_text("1,2019")
     (paths.figures / "stale_en.csv").write_text("stale")
     with open(paths.figures / "manifest.csv", "a", encoding="utf-8") as fh:
         fh.write("stale_en,,,,,,true,stale_en.csv,en,\n")
@@ -489,6 +491,7 @@ sys.path.insert(0, {tests!r})
 import test_report as t
 from bkanalysis import report as rp
 rp._build, rp._assessment_workbook = t.fake_build, t.fake_workbook
+rp._assess_once = lambda paths, year, shared: (None, None)
 rp._source_digest = lambda: "source-v1"
 rp._execute_notebook, rp._default_jobs = t.fake_execute, lambda: 1
 moves = int(os.environ.get("DIE_AFTER_MOVES", "-1"))
@@ -538,7 +541,7 @@ def test_a_report_killed_at_any_point_leaves_each_notebook_old_or_new(project):
     # the next run finishes the swap it finds, then does the rest
     assert _run_killable(paths) == 0
     new = snapshot(paths.reports / "vi")
-    assert new["figures/00-first_vi.csv"] == new["figures/01-second_vi.csv"] == b"2,None,None"
+    assert new["figures/00-first_vi.csv"] == new["figures/01-second_vi.csv"] == b"2,None"
     assert set(new) == set(old)
     assert not (paths.reports / ".staging").exists() and not list(journal.glob("*.json"))
 
@@ -671,3 +674,54 @@ def test_a_removed_notebook_takes_its_figures_out_of_the_report(project, in_proc
     stray = paths.scratch / "stray" / "vi"
     assert (stray / "figures" / "01-second_vi.csv").is_file()
     assert (stray / "notebooks" / "01-second.html").is_file()
+
+
+# --------------------------------------------------------------------------- warm kernels
+LEAVES_STATE = """import os, warnings
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+print("leftover" in globals(), mpl.rcParams["lines.linewidth"], len(plt.get_fignums()))
+print(os.environ.get("BKANALYSIS_NOTEBOOK"), os.path.basename(os.getcwd()))
+leftover = 1
+mpl.rcParams["lines.linewidth"] = 9.0
+fig, ax = plt.subplots()
+warnings.warn("shown in every notebook")"""
+
+
+@pytest.mark.slow
+def test_notebook_in_a_warm_kernel_gives_what_a_fresh_kernel_gives(tmp_path, monkeypatch):
+    """The second notebook in a kernel sees none of the first's state (real kernels)."""
+    from bkanalysis import kernels
+
+    nb = make_notebook(tmp_path / "00-state.ipynb", LEAVES_STATE)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("BKANALYSIS_NOTEBOOK", "00-state")
+
+    def outputs(run: int) -> list:
+        out = tmp_path / f"run{run}"
+        rp._execute_notebook(nb, out / "nb.ipynb", out / "nb.html", {"lang": "vi"}, tmp_path)
+        executed = nbformat.read(out / "nb.ipynb", as_version=4)
+        cells = [(c.execution_count, c.outputs) for c in executed.cells if c.cell_type == "code"]
+        # a warning names the kernel's process in its file name (/tmp/ipykernel_<pid>/…)
+        return json.loads(re.sub(r"ipykernel_\d+", "ipykernel_N", json.dumps(cells)))
+
+    try:
+        first, warm = outputs(1), outputs(2)  # one kernel, started for the first
+        kernels.shutdown()
+        fresh = outputs(3)  # a new kernel
+    finally:
+        kernels.shutdown()
+    assert warm == first == fresh
+    text = "".join(o.get("text", "") for _, outs in fresh for o in outs)
+    assert f"False 1.5 0\n00-state {tmp_path.name}\n" in text
+    assert "shown in every notebook" in text
+    # the report's own variables do not stay behind when a notebook has none
+    monkeypatch.delenv("BKANALYSIS_NOTEBOOK")
+    try:
+        assert "None " + tmp_path.name in "".join(
+            o.get("text", "") for _, outs in outputs(4) for o in outs
+        )
+    finally:
+        kernels.shutdown()

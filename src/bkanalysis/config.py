@@ -27,8 +27,9 @@ that says where (:func:`figures_dir`, :func:`notebooks_dir`):
   (:func:`export_dir`).
 
 Only the report sets ``BKANALYSIS_EXPORT_DIR`` (its private staging folder, from which a
-notebook's outputs are swapped in when the notebook succeeds) and ``BKANALYSIS_NOTEBOOK``
-for the kernels it starts.
+notebook's outputs are swapped in when the notebook succeeds), ``BKANALYSIS_NOTEBOOK`` and
+``BKANALYSIS_ASSESSMENT`` (the assessment it computed once for every notebook) for the
+kernels it starts.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ EXPORT_ENV = "BKANALYSIS_EXPORT_DIR"
 REUSE_ENV = "BKANALYSIS_REUSE_DIR"
 #: Set by ``bkanalysis report`` for its kernels: the stem of the notebook executed.
 NOTEBOOK_ENV = "BKANALYSIS_NOTEBOOK"
+#: Set by ``bkanalysis report`` for its kernels: the assessment it computed once for all
+#: notebooks (see :func:`bkanalysis.notebook.assessment`).
+ASSESSMENT_ENV = "BKANALYSIS_ASSESSMENT"
 
 
 def _check_lang(lang: str) -> str:

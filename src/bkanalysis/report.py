@@ -6,7 +6,9 @@ The report is a small, cached pipeline of steps, each run only when its inputs c
    skipped when every raw file and the package source are unchanged since the last build
    and the processed observations exist;
 2. **notebooks** – every ``notebooks/NN-*.ipynb``, in each language asked for, executed
-   with papermill (parameters ``lang``, ``year``, ``vintage``); the executed notebook, its
+   with papermill (parameters ``lang`` and ``year``), all of them reading one assessment
+   of the targets computed here (:func:`bkanalysis.notebook.assessment`); the executed
+   notebook, its
    HTML and the figures it exports (:func:`bkanalysis.plotting.save_figure`) go first to
    a staging folder of their own and are swapped into ``reports/<lang>/notebooks`` and
    ``reports/<lang>/figures`` only when the notebook succeeded (a journal makes the swap
@@ -47,6 +49,7 @@ from typing import TextIO
 from . import __version__
 from .commit import finish_commit
 from .config import (
+    ASSESSMENT_ENV,
     EXPORT_ENV,
     LANGS,
     MANIFEST_COLUMNS,
@@ -67,6 +70,7 @@ __all__ = [
     "notebook_reads",
     "report",
     "report_command",
+    "shared_assessment",
 ]
 
 CACHE_NAME = ".report-cache.json"
@@ -263,11 +267,12 @@ def _last_seconds(cache_notebooks: dict, name: str) -> float:
 
 
 def _default_jobs() -> int:
-    """Notebooks executed at once: ``BKANALYSIS_JOBS``, else twice the CPU count (at most 8).
+    """Notebooks executed at once: ``BKANALYSIS_JOBS``, else the CPU count (at most 8).
 
-    A kernel is not busy all the time (start-up, reading files, writing figures), and with
-    more kernels than cores no long notebook is left running alone at the end: on 2 cores,
-    4 at a time ran the five report notebooks in 68–77 s against 81–84 s for 2 at a time.
+    Each worker keeps one warm kernel (:mod:`bkanalysis.kernels`) and runs its notebooks
+    one after another, the longest first: one kernel per core starts and imports once
+    and leaves no core idle for long. (With a fresh kernel per notebook, twice as many
+    kernels as cores had been faster, because a starting kernel leaves its core idle.)
     Each kernel takes about 0.3–0.5 GB of memory.
     """
     env = os.environ.get("BKANALYSIS_JOBS", "")
@@ -275,7 +280,7 @@ def _default_jobs() -> int:
         if not env.strip().isdigit() or int(env) < 1:
             raise BkError(f"BKANALYSIS_JOBS must be a positive integer, got {env!r}")
         return int(env)
-    return max(1, min(8, 2 * (os.cpu_count() or 1)))
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 def _skip_slow_optional_imports() -> None:
@@ -357,11 +362,18 @@ def _error_line(exc: BaseException) -> str:
 def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd: Path) -> None:
     """Execute *source* into *output* and export *html*; raise on a failing cell.
 
-    The executed notebook is written even when a cell fails, so the user can open it.
+    The notebook runs in this process's warm kernel (:mod:`bkanalysis.kernels`), reset
+    first to the state of a fresh one. The executed notebook is written even when a cell
+    fails, so the user can open it.
     """
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
+
+    from .kernels import prepare, warm_kernel
+
+    km = warm_kernel(KERNEL_NAME)
+    prepare(km, str(cwd))
 
     error: BaseException | None = None
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -380,8 +392,7 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
             progress_bar=False,
             log_output=False,
             report_mode=False,
-            # NOTE: the kernel's own log (e.g. ipykernel's TCP warning) is noise in a report
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            km=km,  # nbclient leaves a kernel it did not start running
         )
     except Exception as exc:  # a failing cell: keep the executed notebook, then re-raise
         error = exc
@@ -412,12 +423,54 @@ def _build(paths: Paths, progress: bool) -> None:
     build(raw=paths.raw, out=paths.processed, strict=False, progress=progress)
 
 
-def _assessment_workbook(paths: Paths, target: Path, year: int | None) -> None:
-    from .pipeline import load_observations
-    from .progress import assess, write_progress_workbook
+def _assessment_key(observations, year: int) -> str:
+    """Fingerprint of an assessment's inputs: every row and column of *observations*, *year*."""
+    import pandas as pd
+
+    hashed = pd.util.hash_pandas_object(observations, index=False).to_numpy().tobytes()
+    return _digest([hashlib.sha256(hashed).hexdigest(), list(observations.columns), int(year)])
+
+
+def _assess_once(paths: Paths, year: int | None, shared: Path | None):
+    """Assess the targets once for the progress workbook and every notebook.
+
+    Returns ``(observations, assessment)``; with *shared*, also saves the assessment there
+    (pickled with its :func:`_assessment_key`) for :func:`shared_assessment`.
+    """
+    import pickle
+
+    from .observations import load_observations
+    from .progress import assess
 
     observations = load_observations(paths.processed)
-    assessment = assess(observations, as_of=year)
+    real = observations.loc[observations["status"] != "plan", "year"]
+    as_of = year if year is not None or real.empty else int(real.max())
+    assessment = assess(observations, as_of=as_of)
+    if shared is not None and as_of is not None:
+        saved = {"key": _assessment_key(observations, as_of), "assessment": assessment}
+        write_bytes_atomic(shared, pickle.dumps(saved))
+    return observations, assessment
+
+
+def shared_assessment(observations, year: int):
+    """Return the assessment ``bkanalysis report`` computed for *observations* and *year*.
+
+    None outside a report (``BKANALYSIS_ASSESSMENT`` unset), or when the report assessed
+    other observations or another year: the caller then assesses them itself.
+    """
+    import pickle
+
+    path = os.environ.get(ASSESSMENT_ENV, "").strip()
+    if not path or not Path(path).is_file():
+        return None
+    # NOTE: the file is the report's own, written in its staging folder for this run
+    saved = pickle.loads(Path(path).read_bytes())
+    return saved["assessment"] if saved.get("key") == _assessment_key(observations, year) else None
+
+
+def _assessment_workbook(target: Path, observations, assessment) -> None:
+    from .progress import write_progress_workbook
+
     write_progress_workbook(assessment, target, source_files=observations["source_file"].unique())
 
 
@@ -529,6 +582,11 @@ def _why_rerun(old: dict, new: dict, lang_dir: Path) -> str | None:
         return "not run before"
     if old.get("failed"):
         return f"failed last time ({old['failed']})"
+    return _inputs_changed(old, new) or _reads_changed(old, new) or _outputs_changed(old, lang_dir)
+
+
+def _inputs_changed(old: dict, new: dict) -> str | None:
+    """Return what changed among the notebook's code, parameters, boundaries, kernel, year."""
     labels = {
         "notebook": "the notebook changed",
         "source": "the bkanalysis package changed",
@@ -541,6 +599,11 @@ def _why_rerun(old: dict, new: dict, lang_dir: Path) -> str | None:
             return label
     if new["inputs"]["params"]["year"] is None and old.get("year") != new["year"]:
         return f"the latest year with data is now {new['year']} (was {old.get('year')})"
+    return None
+
+
+def _reads_changed(old: dict, new: dict) -> str | None:
+    """Which of the observations the notebook reads are new, changed or gone."""
     before, after = old.get("reads", {}), new["reads"]
     added = sorted(set(after) - set(before))
     changed = sorted(k for k in set(after) & set(before) if after[k] != before[k])
@@ -552,8 +615,11 @@ def _why_rerun(old: dict, new: dict, lang_dir: Path) -> str | None:
         parts.append(f"changed values for {_list_some(changed)}")
     if removed:
         parts.append(f"no more values for {_list_some(removed)}")
-    if parts:
-        return "; ".join(parts)
+    return "; ".join(parts) or None
+
+
+def _outputs_changed(old: dict, lang_dir: Path) -> str | None:
+    """Which outputs the notebook published last time are missing or were changed since."""
     missing, tampered = [], []
     stats = old.get("stat", {})
     for rel, digest in sorted(old.get("outputs", {}).items()):
@@ -752,7 +818,6 @@ def report(
     force: bool = False,
     progress: bool = True,
     year: int | None = None,
-    vintage: str | None = None,
     paths: Paths | None = None,
     jobs: int | None = None,
     stream: TextIO | None = None,
@@ -771,14 +836,12 @@ def report(
         Print one line per step, with its timing, on *stream* (default stderr).
     year : int, optional
         Year the notebooks assess (papermill parameter); default: the latest year with data.
-    vintage : {'2019', '2020', '2025'}, optional
-        Administrative vintage of the commune maps; default: the one in force in *year*.
     paths : bkanalysis.config.Paths, optional
         Folders to use (default :func:`bkanalysis.config.get_paths`). The notebook kernels
         are started with the matching ``BKANALYSIS_*`` environment variables.
     jobs : int, optional
-        Notebooks executed at the same time, each in its own kernel (default
-        ``BKANALYSIS_JOBS`` or twice the number of CPUs, at most 8).
+        Notebooks executed at the same time, each worker with its own warm kernel
+        (default ``BKANALYSIS_JOBS`` or the number of CPUs, at most 8).
     stream : file-like, optional
         Where progress lines go.
     explain : bool
@@ -793,7 +856,7 @@ def report(
     Raises
     ------
     BkError
-        If *lang* or *vintage* is invalid, the notebook folder is missing, or the build fails.
+        If *lang* or *year* is invalid, the notebook folder is missing, or the build fails.
 
     Examples
     --------
@@ -803,14 +866,12 @@ def report(
     bkanalysis.errors.BkError: lang must be one of ('vi', 'en', 'all'), got 'fr'
     """
     langs = _langs_of(lang)
-    if vintage is not None and str(vintage) not in ("2019", "2020", "2025"):
-        raise BkError(f"vintage must be '2019', '2020' or '2025', got {vintage!r}")
     if year is not None and not isinstance(year, int):
         raise BkError(f"year must be an integer, got {year!r}")
     paths = paths or get_paths()
     with _report_lock(paths.reports):
         return _report(
-            langs, force=force, progress=progress, year=year, vintage=vintage, paths=paths,
+            langs, force=force, progress=progress, year=year, paths=paths,
             jobs=jobs, stream=stream, explain=explain,
         )  # fmt: skip
 
@@ -861,13 +922,42 @@ def _report_lock(reports: Path):
         lock.unlink(missing_ok=True)
 
 
+@dataclass
+class _Run:
+    """One report run: its options, folders, cache and progress lines."""
+
+    langs: tuple[str, ...]
+    force: bool
+    progress: bool
+    year: int | None
+    paths: Paths
+    jobs: int | None
+    steps: _Progress
+    cache: dict
+    source: str
+
+    @property
+    def staging_root(self) -> Path:
+        return self.paths.reports / _STAGING
+
+    @property
+    def observations_file(self) -> Path:
+        return self.paths.processed / "observations.parquet"
+
+    def records(self, lang: str) -> dict:
+        """Return the cache's records of the notebooks of *lang*."""
+        return self.cache["langs"][lang]["notebooks"]
+
+    def save(self) -> None:
+        _save_cache(self.paths.reports / CACHE_NAME, self.cache)
+
+
 def _report(
     langs: tuple[str, ...],
     *,
     force: bool,
     progress: bool,
     year: int | None,
-    vintage: str | None,
     paths: Paths,
     jobs: int | None,
     stream: TextIO | None,
@@ -875,265 +965,29 @@ def _report(
 ) -> ReportResult:
     t_start = time.perf_counter()
     notebooks = list_notebooks(paths.notebooks)
-    cache_path = paths.reports / CACHE_NAME
-    cache = _load_cache(cache_path)
+    cache = _load_cache(paths.reports / CACHE_NAME)
     cache.setdefault("langs", {})
     cache["format"] = _CACHE_FORMAT
     for lg in LANGS:
         cache["langs"].setdefault(lg, {"notebooks": {}})
-    steps = _Progress(progress, total=2 + len(langs) * len(notebooks), stream=stream)
-    source = _source_digest()
-    observations_file = paths.processed / "observations.parquet"
-    staging_root = paths.reports / _STAGING
-
-    def save() -> None:
-        _save_cache(cache_path, cache)
-
-    # 0. finish what a killed report had committed, drop what it had not -----------------
-    for lg in LANGS:
-        _recover(paths.report_dir(lg), staging_root / lg, cache["langs"][lg]["notebooks"], save)
-    shutil.rmtree(staging_root, ignore_errors=True)
-    # a build killed between its renames is completed before its outputs are hashed
-    finish_commit(paths.processed)
-
-    # 1. build ---------------------------------------------------------------------------
-    t0 = steps.start("build data/processed", announce=False)
-    raw_hashes = _tree_hashes(paths.raw)
-    build_key = _digest({"raw": raw_hashes, "source": source, "processed": str(paths.processed)})
-    built = force or not (
-        cache.get("build", {}).get("key") == build_key and observations_file.is_file()
-    )
-    if built:
-        cache.pop("build", None)
-        save()
-        _build(paths, progress)  # the build prints its own progress lines
-        steps.done(t0, f"built from {len(raw_hashes)} raw files", announced=False)
-    else:
-        steps.done(t0, "skipped (raw files unchanged)", announced=False)
-    cache["build"] = {"key": build_key}
-    save()
-
-    # what each notebook reads and the observations' fingerprints are worked out again
-    # only when the notebook, the package or the observations changed (no pandas import
-    # when nothing changed)
-    memo = cache.setdefault("memo", {})
-    nb_digests = {p.stem: _sha256_file(p) for p in notebooks}
-    reads_memo = memo.get("reads", {})
-    reads = {}
-    for nb_path in notebooks:
-        key = _digest([nb_digests[nb_path.stem], source])
-        entry = reads_memo.get(nb_path.stem, {})
-        reads[nb_path.stem] = entry["reads"] if entry.get("key") == key else notebook_reads(nb_path)
-        reads_memo[nb_path.stem] = {"key": key, "reads": reads[nb_path.stem]}
-    memo["reads"] = reads_memo
-    sources_file = paths.raw / "SOURCES.yml"
-    obs_key = _digest(
-        [
-            _sha256_file(observations_file) if observations_file.is_file() else "",
-            _sha256_file(sources_file) if sources_file.is_file() else "",
-            source,
-        ]
-    )
-    if memo.get("observations", {}).get("key") == obs_key:
-        fingerprints = memo["observations"]["fingerprints"]
-        default_year = memo["observations"]["year"]
-    else:
-        fingerprints, default_year = _observation_fingerprints(observations_file, paths.raw)
-        memo["observations"] = {
-            "key": obs_key, "fingerprints": fingerprints, "year": default_year,
-        }  # fmt: skip
-    # NOTE: the maps fall back to the local mirror when data/external/boundaries is empty
-    boundaries_digest = _digest([_tree_hashes(paths.boundaries), _tree_hashes(paths.geo_mirror)])
-
-    # 2. notebooks -------------------------------------------------------------------------
-    runs: dict[tuple[str, str], NotebookRun] = {}
-    todo: dict[tuple[str, str], tuple[Path, dict, str]] = {}
-    for lg in langs:
-        records = cache["langs"][lg]["notebooks"]
-        lang_dir = paths.report_dir(lg)
-        params = {"lang": lg, "year": year, "vintage": None if vintage is None else str(vintage)}
-        for nb_path in notebooks:
-            name = nb_path.stem
-            new = {
-                "inputs": {
-                    "notebook": nb_digests[name],
-                    "source": source,
-                    "params": params,
-                    "boundaries": boundaries_digest,
-                    "kernel": KERNEL_NAME,
-                },
-                "reads": _select_reads(fingerprints, reads[name]),
-                "year": default_year,
-            }
-            old = records.get(name, {})
-            why = "forced (--force)" if force else _why_rerun(old, new, lang_dir)
-            output = paths.notebooks_dir(lg) / f"{name}.ipynb"
-            html = output.with_suffix(".html")
-            if why is None:
-                t0 = steps.start(f"notebook {name} ({lg})", announce=False)
-                seconds = steps.done(t0, "skipped (inputs unchanged)", announced=False)
-                runs[(lg, name)] = NotebookRun(
-                    name, "skipped", seconds, output, html, lang=lg,
-                    reason="the observations it reads, its code, parameters and the package "
-                    "are unchanged",
-                )  # fmt: skip
-            else:
-                todo[(lg, name)] = (nb_path, new, why)
-
-    if todo:
-        # longest first (as timed last time), so that no long notebook starts last
-        def last(key: tuple[str, str]) -> float:
-            return _last_seconds(cache["langs"][key[0]]["notebooks"], key[1])
-
-        todo = dict(sorted(todo.items(), key=lambda kv: -last(kv[0])))
-        workers = max(1, min(jobs or _default_jobs(), len(todo)))
-        base_env = _kernel_env(paths)
-        if progress:
-            names = ", ".join(f"{n} ({lg})" if len(langs) > 1 else n for lg, n in todo)
-            print(
-                f"executing {len(todo)} notebooks ({workers} at a time): {names}", file=steps.stream
-            )
-
-        def finish(key: tuple[str, str], seconds: float, error: str | None) -> None:
-            lg, name = key
-            _nb_path, new, why = todo[key]
-            lang_dir = paths.report_dir(lg)
-            records = cache["langs"][lg]["notebooks"]
-            staging = staging_root / lg / name
-            output = paths.notebooks_dir(lg) / f"{name}.ipynb"
-            html = output.with_suffix(".html")
-            t0 = steps.start(f"notebook {name} ({lg})", announce=False)
-            if error is None:
-                files = _staged_files(staging)
-                record = {
-                    **new,
-                    "outputs": {rel: _sha256_file(path) for rel, path in files.items()},
-                    "stat": {rel: _stat(path) for rel, path in files.items()},
-                    "rows": _staged_rows(staging, name, lg),
-                    "seconds": round(seconds, 1),
-                }
-                journal = {"name": name, "staging": str(staging), "record": record}
-                _commit(lang_dir, journal, records, save)
-                n_fig = sum(rel.startswith("figures/") for rel in files)
-                steps.done(t0 - seconds, f"executed, {n_fig} figure files", announced=False)
-                runs[key] = NotebookRun(
-                    name, "executed", seconds, output, html, lang=lg, reason=why
-                )
-            else:
-                # the previous outputs stay; the failed run is kept aside for inspection
-                failed_dir = paths.scratch / "failed" / lg
-                for suffix in (".ipynb", ".html"):
-                    src = staging / "notebooks" / f"{name}{suffix}"
-                    if src.is_file():
-                        failed_dir.mkdir(parents=True, exist_ok=True)
-                        src.replace(failed_dir / src.name)
-                shutil.rmtree(staging, ignore_errors=True)
-                kept = len(records.get(name, {}).get("outputs", {}))
-                if name in records:
-                    records[name]["failed"] = error
-                    save()
-                steps.done(
-                    t0 - seconds, f"FAILED: {error}; previous outputs kept ({kept} files)",
-                    announced=False,
-                )  # fmt: skip
-                runs[key] = NotebookRun(
-                    name, "failed", seconds, output, html, error=error, lang=lg, reason=why,
-                    failed_notebook=failed_dir / f"{name}.ipynb",
-                )  # fmt: skip
-
-        jobs_args = {}
-        for key, (nb_path, new, _why) in todo.items():
-            lg, name = key
-            staging = staging_root / lg / name
-            shutil.rmtree(staging, ignore_errors=True)
-            (staging / "figures").mkdir(parents=True)
-            reuse = _link_previous_images(
-                paths.report_dir(lg), cache["langs"][lg]["notebooks"].get(name, {}), staging
-            )
-            env = {
-                **base_env,
-                EXPORT_ENV: str(staging / "figures"),
-                NOTEBOOK_ENV: name,
-                REUSE_ENV: str(reuse),
-            }
-            params = new["inputs"]["params"]
-            jobs_args[key] = (
-                str(nb_path), str(staging / "notebooks"), params, str(nb_path.parent), env,
-            )  # fmt: skip
-        if workers == 1:
-            # NOTE: one at a time runs here: no worker process to start (papermill and
-            # nbconvert are imported once), the kernel is still a process of its own
-            for key, job in jobs_args.items():
-                try:
-                    seconds, error = _run_notebook(*job)
-                except Exception as exc:
-                    seconds, error = 0.0, _error_line(exc)
-                finish(key, seconds, error)
-        else:
-            ctx = multiprocessing.get_context("spawn")
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                futures = {
-                    pool.submit(_worker_run_notebook, *job): key for key, job in jobs_args.items()
-                }
-                for future in concurrent.futures.as_completed(futures):
-                    try:
-                        seconds, error = future.result()
-                    except Exception as exc:  # the worker itself died
-                        seconds, error = 0.0, _error_line(exc)
-                    finish(futures[future], seconds, error)
-        shutil.rmtree(staging_root, ignore_errors=True)
-
-    figures: set[Path] = set()
-    current = {p.stem for p in notebooks}
-    for lg in langs:
-        records = cache["langs"][lg]["notebooks"]
-        lang_dir = paths.report_dir(lg)
-        # a notebook removed (or renamed) since: its outputs are no longer the report's
-        # (they go to reports/scratch/stray below, with its manifest rows dropped)
-        for name in sorted(set(records) - current):
-            del records[name]
-        _write_manifest(lang_dir, records)
-        strays = _set_aside_strays(lang_dir, paths.scratch / "stray" / lg, records)
-        if strays and progress:
-            print(
-                f"moved {len(strays)} files the report did not make out of {lang_dir} "
-                f"into {paths.scratch / 'stray' / lg}: {_list_some(strays)}",
-                file=steps.stream,
-            )
-        figures.update(
-            lang_dir / rel
-            for r in records.values()
-            for rel in r.get("outputs", {})
-            if rel.startswith("figures/")
-        )
-    save()
-
-    # 3. progress workbook -----------------------------------------------------------------
-    t0 = steps.start("progress workbook")
-    workbook = paths.reports / "progress.xlsx"
-    processed_digest = _sha256_file(observations_file) if observations_file.is_file() else ""
-    wb_key = _digest({"observations": processed_digest, "source": source, "year": year})
-    workbook_error = None
-    if not force and cache.get("progress", {}).get("key") == wb_key and workbook.is_file():
-        steps.done(t0, "skipped (observations unchanged)")
-    else:
-        cache.pop("progress", None)
-        try:
-            _assessment_workbook(paths, workbook, year)
-        except Exception as exc:  # reported on one line; the notebooks' results still count
-            workbook_error = _error_line(exc)
-            steps.done(t0, f"FAILED: {workbook_error}")
-        else:
-            steps.done(t0, f"wrote {workbook}")
-            cache["progress"] = {"key": wb_key}
-    save()
+    run = _Run(
+        langs, force, progress, year, paths, jobs,
+        steps=_Progress(progress, total=2 + len(langs) * len(notebooks), stream=stream),
+        cache=cache, source=_source_digest(),
+    )  # fmt: skip
+    _recover_all(run)
+    built = _build_step(run)
+    runs, todo = _plan_notebooks(run, notebooks)
+    assessed = _execute_notebooks(run, todo, runs) if todo else None
+    figures = _publish(run, {p.stem for p in notebooks})
+    workbook, workbook_error = _workbook_step(run, assessed)
 
     ordered = tuple(runs[(lg, p.stem)] for lg in langs for p in notebooks)
     if explain:
         out = stream if stream is not None else sys.stderr
-        for run in ordered:
-            verb = {"executed": "reran", "skipped": "skipped", "failed": "FAILED"}[run.status]
-            print(f"{run.name} ({run.lang}): {verb}: {run.reason}", file=out)
+        for nb_run in ordered:
+            verb = {"executed": "reran", "skipped": "skipped", "failed": "FAILED"}[nb_run.status]
+            print(f"{nb_run.name} ({nb_run.lang}): {verb}: {nb_run.reason}", file=out)
     return ReportResult(
         built=built,
         progress_workbook=None if workbook_error else workbook,
@@ -1143,6 +997,301 @@ def _report(
         seconds=time.perf_counter() - t_start,
         langs=langs,
     )
+
+
+def _recover_all(run: _Run) -> None:
+    """Finish what a killed report had committed, drop what it had not."""
+    for lg in LANGS:
+        _recover(run.paths.report_dir(lg), run.staging_root / lg, run.records(lg), run.save)
+    shutil.rmtree(run.staging_root, ignore_errors=True)
+    # a build killed between its renames is completed before its outputs are hashed
+    finish_commit(run.paths.processed)
+
+
+def _build_step(run: _Run) -> bool:
+    """Build ``data/processed`` unless the raw files and the package are unchanged."""
+    paths, cache = run.paths, run.cache
+    t0 = run.steps.start("build data/processed", announce=False)
+    raw_hashes = _tree_hashes(paths.raw)
+    build_key = _digest(
+        {"raw": raw_hashes, "source": run.source, "processed": str(paths.processed)}
+    )
+    built = run.force or not (
+        cache.get("build", {}).get("key") == build_key and run.observations_file.is_file()
+    )
+    if built:
+        cache.pop("build", None)
+        run.save()
+        _build(paths, run.progress)  # the build prints its own progress lines
+        run.steps.done(t0, f"built from {len(raw_hashes)} raw files", announced=False)
+    else:
+        run.steps.done(t0, "skipped (raw files unchanged)", announced=False)
+    cache["build"] = {"key": build_key}
+    run.save()
+    return built
+
+
+def _notebook_reads(run: _Run, notebooks: list[Path], nb_digests: dict[str, str]) -> dict:
+    """Return what each notebook reads (worked out again only when it or the package changed)."""
+    memo = run.cache.setdefault("memo", {})
+    reads_memo = memo.get("reads", {})
+    reads = {}
+    for nb_path in notebooks:
+        key = _digest([nb_digests[nb_path.stem], run.source])
+        entry = reads_memo.get(nb_path.stem, {})
+        reads[nb_path.stem] = entry["reads"] if entry.get("key") == key else notebook_reads(nb_path)
+        reads_memo[nb_path.stem] = {"key": key, "reads": reads[nb_path.stem]}
+    memo["reads"] = reads_memo
+    return reads
+
+
+def _fingerprints(run: _Run) -> tuple[dict[str, str], int | None]:
+    """Return the observations' fingerprints and default year, memoised by the files' hashes.
+
+    NOTE: no pandas import when nothing changed.
+    """
+    memo = run.cache.setdefault("memo", {})
+    sources_file = run.paths.raw / "SOURCES.yml"
+    obs_key = _digest(
+        [
+            _sha256_file(run.observations_file) if run.observations_file.is_file() else "",
+            _sha256_file(sources_file) if sources_file.is_file() else "",
+            run.source,
+        ]
+    )
+    if memo.get("observations", {}).get("key") == obs_key:
+        return memo["observations"]["fingerprints"], memo["observations"]["year"]
+    fingerprints, default_year = _observation_fingerprints(run.observations_file, run.paths.raw)
+    memo["observations"] = {"key": obs_key, "fingerprints": fingerprints, "year": default_year}
+    return fingerprints, default_year
+
+
+def _plan_notebooks(run: _Run, notebooks: list[Path]) -> tuple[dict, dict]:
+    """Return the notebooks skipped (as runs) and those to execute, longest first."""
+    paths = run.paths
+    nb_digests = {p.stem: _sha256_file(p) for p in notebooks}
+    reads = _notebook_reads(run, notebooks, nb_digests)
+    fingerprints, default_year = _fingerprints(run)
+    # NOTE: the maps fall back to the local mirror when data/external/boundaries is empty
+    boundaries_digest = _digest([_tree_hashes(paths.boundaries), _tree_hashes(paths.geo_mirror)])
+    runs: dict[tuple[str, str], NotebookRun] = {}
+    todo: dict[tuple[str, str], tuple[Path, dict, str]] = {}
+    for lg in run.langs:
+        params = {"lang": lg, "year": run.year}
+        for nb_path in notebooks:
+            name = nb_path.stem
+            new = {
+                "inputs": {
+                    "notebook": nb_digests[name],
+                    "source": run.source,
+                    "params": params,
+                    "boundaries": boundaries_digest,
+                    "kernel": KERNEL_NAME,
+                },
+                "reads": _select_reads(fingerprints, reads[name]),
+                "year": default_year,
+            }
+            old = run.records(lg).get(name, {})
+            why = "forced (--force)" if run.force else _why_rerun(old, new, paths.report_dir(lg))
+            if why is not None:
+                todo[(lg, name)] = (nb_path, new, why)
+                continue
+            output = paths.notebooks_dir(lg) / f"{name}.ipynb"
+            t0 = run.steps.start(f"notebook {name} ({lg})", announce=False)
+            seconds = run.steps.done(t0, "skipped (inputs unchanged)", announced=False)
+            runs[(lg, name)] = NotebookRun(
+                name, "skipped", seconds, output, output.with_suffix(".html"), lang=lg,
+                reason="the observations it reads, its code, parameters and the package "
+                "are unchanged",
+            )  # fmt: skip
+
+    # longest first (as timed last time), so that no long notebook starts last
+    def last(key: tuple[str, str]) -> float:
+        return _last_seconds(run.records(key[0]), key[1])
+
+    return runs, dict(sorted(todo.items(), key=lambda kv: -last(kv[0])))
+
+
+def _execute_notebooks(run: _Run, todo: dict, runs: dict):
+    """Execute the notebooks of *todo* into *runs*; return the shared assessment (or None).
+
+    The targets are assessed once here, for every notebook and the progress workbook,
+    while the worker processes and their kernels start. A notebook that reaches its
+    assessment before the file is written (or when assessing failed here) assesses the
+    targets itself: the same result, at its own cost.
+    """
+    workers = max(1, min(run.jobs or _default_jobs(), len(todo)))
+    shared = run.staging_root / "assessment.pickle"
+    base_env = {**_kernel_env(run.paths), ASSESSMENT_ENV: str(shared)}
+    if run.progress:
+        names = ", ".join(f"{n} ({lg})" if len(run.langs) > 1 else n for lg, n in todo)
+        print(
+            f"executing {len(todo)} notebooks ({workers} at a time): {names}", file=run.steps.stream
+        )
+    jobs_args = {
+        key: _job(run, key, nb_path, new, base_env) for key, (nb_path, new, _) in todo.items()
+    }
+    assessed = []
+
+    def assess_once() -> None:
+        try:
+            assessed.append(_assess_once(run.paths, run.year, shared))
+        except Exception:  # each notebook then assesses the targets (and reports why) itself
+            shared.unlink(missing_ok=True)
+
+    for key, seconds, error in _run_jobs(jobs_args, workers, meanwhile=assess_once):
+        runs[key] = _finish_notebook(run, key, todo[key], seconds, error)
+    shutil.rmtree(run.staging_root, ignore_errors=True)
+    return assessed[0] if assessed else None
+
+
+def _job(run: _Run, key: tuple[str, str], nb_path: Path, new: dict, base_env: dict) -> tuple:
+    """Return the arguments of :func:`_run_notebook` for one notebook (new staging folder)."""
+    lg, name = key
+    staging = run.staging_root / lg / name
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "figures").mkdir(parents=True)
+    reuse = _link_previous_images(run.paths.report_dir(lg), run.records(lg).get(name, {}), staging)
+    env = {
+        **base_env,
+        EXPORT_ENV: str(staging / "figures"),
+        NOTEBOOK_ENV: name,
+        REUSE_ENV: str(reuse),
+    }
+    params = new["inputs"]["params"]
+    return (str(nb_path), str(staging / "notebooks"), params, str(nb_path.parent), env)
+
+
+def _run_jobs(jobs_args: dict, workers: int, meanwhile):
+    """Yield ``(key, seconds, error)`` for each notebook job, as each one ends.
+
+    *meanwhile* is called once the jobs are handed to the workers (before the first job
+    when they run in this process).
+    """
+    if workers == 1:
+        # NOTE: one at a time runs here: no worker process to start (papermill and
+        # nbconvert are imported once), the kernel is still a process of its own
+        from .kernels import shutdown
+
+        meanwhile()
+        try:
+            for key, job in jobs_args.items():
+                try:
+                    seconds, error = _run_notebook(*job)
+                except Exception as exc:
+                    seconds, error = 0.0, _error_line(exc)
+                yield key, seconds, error
+        finally:
+            shutdown()
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = {pool.submit(_worker_run_notebook, *job): key for key, job in jobs_args.items()}
+        meanwhile()
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                seconds, error = future.result()
+            except Exception as exc:  # the worker itself died
+                seconds, error = 0.0, _error_line(exc)
+            yield futures[future], seconds, error
+
+
+def _finish_notebook(
+    run: _Run, key: tuple[str, str], job: tuple, seconds: float, error: str | None
+) -> NotebookRun:
+    """Publish a notebook's staged outputs, or keep its previous ones if it failed."""
+    lg, name = key
+    _nb_path, new, why = job
+    records = run.records(lg)
+    staging = run.staging_root / lg / name
+    output = run.paths.notebooks_dir(lg) / f"{name}.ipynb"
+    html = output.with_suffix(".html")
+    t0 = run.steps.start(f"notebook {name} ({lg})", announce=False)
+    if error is None:
+        files = _staged_files(staging)
+        record = {
+            **new,
+            "outputs": {rel: _sha256_file(path) for rel, path in files.items()},
+            "stat": {rel: _stat(path) for rel, path in files.items()},
+            "rows": _staged_rows(staging, name, lg),
+            "seconds": round(seconds, 1),
+        }
+        journal = {"name": name, "staging": str(staging), "record": record}
+        _commit(run.paths.report_dir(lg), journal, records, run.save)
+        n_fig = sum(rel.startswith("figures/") for rel in files)
+        run.steps.done(t0 - seconds, f"executed, {n_fig} figure files", announced=False)
+        return NotebookRun(name, "executed", seconds, output, html, lang=lg, reason=why)
+    # the previous outputs stay; the failed run is kept aside for inspection
+    failed_dir = run.paths.scratch / "failed" / lg
+    for suffix in (".ipynb", ".html"):
+        src = staging / "notebooks" / f"{name}{suffix}"
+        if src.is_file():
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            src.replace(failed_dir / src.name)
+    shutil.rmtree(staging, ignore_errors=True)
+    kept = len(records.get(name, {}).get("outputs", {}))
+    if name in records:
+        records[name]["failed"] = error
+        run.save()
+    run.steps.done(
+        t0 - seconds, f"FAILED: {error}; previous outputs kept ({kept} files)", announced=False
+    )
+    return NotebookRun(
+        name, "failed", seconds, output, html, error=error, lang=lg, reason=why,
+        failed_notebook=failed_dir / f"{name}.ipynb",
+    )  # fmt: skip
+
+
+def _publish(run: _Run, current: set[str]) -> set[Path]:
+    """Rewrite each language's manifest, set strays aside; return the report's figures."""
+    figures: set[Path] = set()
+    for lg in run.langs:
+        records = run.records(lg)
+        lang_dir = run.paths.report_dir(lg)
+        # a notebook removed (or renamed) since: its outputs are no longer the report's
+        # (they go to reports/scratch/stray below, with its manifest rows dropped)
+        for name in sorted(set(records) - current):
+            del records[name]
+        _write_manifest(lang_dir, records)
+        strays = _set_aside_strays(lang_dir, run.paths.scratch / "stray" / lg, records)
+        if strays and run.progress:
+            print(
+                f"moved {len(strays)} files the report did not make out of {lang_dir} "
+                f"into {run.paths.scratch / 'stray' / lg}: {_list_some(strays)}",
+                file=run.steps.stream,
+            )
+        figures.update(
+            lang_dir / rel
+            for r in records.values()
+            for rel in r.get("outputs", {})
+            if rel.startswith("figures/")
+        )
+    run.save()
+    return figures
+
+
+def _workbook_step(run: _Run, assessed) -> tuple[Path, str | None]:
+    """Write ``progress.xlsx`` unless the observations are unchanged; return it and any error."""
+    t0 = run.steps.start("progress workbook")
+    workbook = run.paths.reports / "progress.xlsx"
+    obs_file = run.observations_file
+    processed_digest = _sha256_file(obs_file) if obs_file.is_file() else ""
+    wb_key = _digest({"observations": processed_digest, "source": run.source, "year": run.year})
+    error = None
+    if not run.force and run.cache.get("progress", {}).get("key") == wb_key and workbook.is_file():
+        run.steps.done(t0, "skipped (observations unchanged)")
+    else:
+        run.cache.pop("progress", None)
+        try:
+            _assessment_workbook(workbook, *(assessed or _assess_once(run.paths, run.year, None)))
+        except Exception as exc:  # reported on one line; the notebooks' results still count
+            error = _error_line(exc)
+            run.steps.done(t0, f"FAILED: {error}")
+        else:
+            run.steps.done(t0, f"wrote {workbook}")
+            run.cache["progress"] = {"key": wb_key}
+    run.save()
+    return workbook, error
 
 
 def report_command(args) -> int:
@@ -1158,7 +1307,6 @@ def report_command(args) -> int:
         force=bool(getattr(args, "force", False)),
         progress=not getattr(args, "quiet", False),
         year=getattr(args, "year", None),
-        vintage=getattr(args, "vintage", None),
         explain=bool(getattr(args, "explain", False)),
     )
     if result.workbook_error:

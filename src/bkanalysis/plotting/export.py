@@ -34,12 +34,14 @@ from ..io import write_bytes_atomic, write_csv_atomic
 from ._common import check_lang, recorded_data, word
 from .theme import theme_context
 
-__all__ = ["FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
+__all__ = ["DPI", "FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
 
 #: Columns added after manifests were first written: empty when an older manifest lacks them.
 _LATER_COLUMNS = ("width_cm", "lang", "notebook")
 #: Image formats written by :func:`save_figure`.
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+#: Resolution of the PNG (and of the rasterised parts of the SVG and PDF).
+DPI = 300
 _NAME = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 _GID_FOOTER = "bk_footer"
 _GID_ILLUSTRATIVE = "bk_illustrative"
@@ -293,7 +295,7 @@ def _layout_frozen(fig) -> Iterator[None]:
             fig.set_layout_engine(engine)
 
 
-def _write_images(fig, name: str, formats, bbox, out: Path, written: dict, reuse=None) -> None:
+def _write_images(fig, name: str, formats, *, bbox, out: Path, written: dict, reuse=None) -> None:
     """Write *fig* as each of *formats* into *out* (bounding box *bbox*).
 
     With *reuse* (a folder of this figure's previous files, given by the report), the SVG
@@ -314,7 +316,7 @@ def _write_images(fig, name: str, formats, bbox, out: Path, written: dict, reuse
         # byte-identical across runs; pdf.fonttype 42 embeds TrueType fonts.
         with _lean_pdf_fonts() if fmt == "pdf" else contextlib.nullcontext():
             fig.savefig(
-                buf, format=fmt, dpi=300, bbox_inches=bbox, pad_inches=0.08,
+                buf, format=fmt, dpi=DPI, bbox_inches=bbox, pad_inches=0.08,
                 metadata=_METADATA[fmt], facecolor="white",
             )  # fmt: skip
         data = buf.getvalue()
@@ -349,7 +351,7 @@ def _default_dir() -> Path:
     return figures_dir("vi")
 
 
-def save_figure(
+def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per option
     fig,
     name: str,
     *,
@@ -469,7 +471,7 @@ def save_figure(
         _mark_figure(fig, [] if plain else lines, bool(synthetic), lang)
         bbox = _tight_bbox(fig, 0.08)
         with _layout_frozen(fig):
-            _write_images(fig, name, formats, bbox, out, written, reuse)
+            _write_images(fig, name, formats, bbox=bbox, out=out, written=written, reuse=reuse)
     written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
 
     row = {
