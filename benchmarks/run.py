@@ -384,8 +384,8 @@ def report_times(workdir: Path, *, frozen: bool = True) -> dict:
         import importlib
 
         mod = importlib.import_module("bkanalysis.report")
-        if not hasattr(mod, "report_command"):
-            return {"error": "not available yet (bkanalysis.report has no report_command)"}
+        if not hasattr(mod, "report"):
+            return {"error": "not available yet (bkanalysis.report has no report)"}
     except ImportError:
         return {"error": "not available yet (no bkanalysis.report)"}
     raw = ROOT / "data" / "raw"

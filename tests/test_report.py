@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from bkanalysis import commands
 from bkanalysis import report as rp
 from bkanalysis.config import Paths
 from bkanalysis.errors import BkError
@@ -274,7 +275,7 @@ def test_failing_notebook_is_reported_in_one_line_and_others_still_run(
 
     # the command: one line per failure on stderr, exit status 1
     monkeypatch.setattr(rp, "get_paths", lambda: paths)
-    status = rp.report_command(Namespace(lang="vi", force=False, quiet=True))
+    status = commands.report_command(Namespace(lang="vi", force=False, quiet=True))
     err = capsys.readouterr().err
     assert status == 1
     assert err.strip() == (
@@ -489,6 +490,7 @@ import os, sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 import test_report as t
+from bkanalysis import commands
 from bkanalysis import report as rp
 rp._build, rp._assessment_workbook = t.fake_build, t.fake_workbook
 rp._assess_once = lambda paths, year, shared: (None, None)
@@ -642,7 +644,7 @@ def test_command_line_takes_lang_all_and_explain(monkeypatch):
 
     monkeypatch.setattr(rp, "report", fake_report)
     args = build_parser().parse_args(["report", "--lang", "all", "--explain", "--quiet"])
-    assert rp.report_command(args) == 0
+    assert commands.report_command(args) == 0
     assert seen["lang"] == "all" and seen["explain"] is True
 
 

@@ -1,32 +1,31 @@
 """Command-line interface: ``bkanalysis build | status | report | targets | review | boundaries | brief``.
 
-The parser lives here; the commands live in :mod:`bkanalysis.commands` (``report`` still
-in :mod:`bkanalysis.report`), imported only when a command runs, so ``bkanalysis --help``
-is instant. A command returns an exit status; a :class:`~bkanalysis.errors.BkError`
+The parser lives here; the commands live in :mod:`bkanalysis.commands`, which imports
+the library a command needs only when that command runs, so ``bkanalysis --help`` is
+instant. A command returns an exit status; a :class:`~bkanalysis.errors.BkError`
 becomes a one-line message on stderr and exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from . import __version__
+from . import __version__, commands
 from .errors import BkError
 
-# command -> "module:function"; the function takes the parsed arguments and returns
-# an exit status.
-COMMANDS: dict[str, str] = {
-    "build": "bkanalysis.commands:build_command",
-    "status": "bkanalysis.commands:status_command",
-    "report": "bkanalysis.report:report_command",
-    "targets": "bkanalysis.commands:targets_command",
-    "boundaries": "bkanalysis.commands:boundaries_command",
-    "review": "bkanalysis.commands:review_command",
-    "brief": "bkanalysis.commands:brief_command",
+# command -> the function that runs it: it takes the parsed arguments and returns an
+# exit status.
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "build": commands.build_command,
+    "status": commands.status_command,
+    "report": commands.report_command,
+    "targets": commands.targets_command,
+    "boundaries": commands.boundaries_command,
+    "review": commands.review_command,
+    "brief": commands.brief_command,
 }
 
 
@@ -145,17 +144,11 @@ def _brief(sub) -> None:
     )
 
 
-def _resolve(command: str):
-    """Return the function that runs *command* (imported now, see ``COMMANDS``)."""
-    module_name, func_name = COMMANDS[command].split(":")
-    return getattr(importlib.import_module(module_name), func_name)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return int(_resolve(args.command)(args) or 0)
+        return int(COMMANDS[args.command](args) or 0)
     except BkError as exc:
         print(f"bkanalysis {args.command}: error: {exc}", file=sys.stderr)
         return 1

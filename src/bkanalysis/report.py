@@ -69,8 +69,8 @@ __all__ = [
     "list_notebooks",
     "notebook_reads",
     "report",
-    "report_command",
     "shared_assessment",
+    "skip_slow_optional_imports",
 ]
 
 CACHE_NAME = ".report-cache.json"
@@ -283,7 +283,7 @@ def _default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
-def _skip_slow_optional_imports() -> None:
+def skip_slow_optional_imports() -> None:
     """Keep papermill's import fast in a process that runs notebooks only.
 
     jsonschema (imported by nbformat) loads ``rfc3987_syntax``, when installed, only for
@@ -327,7 +327,7 @@ def _worker_run_notebook(
     source: str, out_dir: str, params: dict, cwd: str, env: dict[str, str]
 ) -> tuple[float, str | None]:
     """Entry point of a worker process (see :func:`_run_notebook`)."""
-    _skip_slow_optional_imports()
+    skip_slow_optional_imports()
     return _run_notebook(source, out_dir, params, cwd, env)
 
 
@@ -1292,40 +1292,3 @@ def _workbook_step(run: _Run, assessed) -> tuple[Path, str | None]:
             run.cache["progress"] = {"key": wb_key}
     run.save()
     return workbook, error
-
-
-def report_command(args) -> int:
-    """Run ``bkanalysis report`` from parsed arguments; return the exit status.
-
-    Exit status 1 if any notebook failed (one line per failure on stderr, saying that
-    its previous outputs were kept), else 0. ``--explain`` prints, for each notebook,
-    whether it reran and why.
-    """
-    _skip_slow_optional_imports()
-    result = report(
-        lang=getattr(args, "lang", "vi"),
-        force=bool(getattr(args, "force", False)),
-        progress=not getattr(args, "quiet", False),
-        year=getattr(args, "year", None),
-        explain=bool(getattr(args, "explain", False)),
-    )
-    if result.workbook_error:
-        print(
-            f"bkanalysis report: progress workbook failed: {result.workbook_error}", file=sys.stderr
-        )
-    for run in result.failed:
-        print(
-            f"bkanalysis report: notebook {run.name} ({run.lang}) failed: {run.error}; "
-            f"its previous outputs are kept, the failed run is in {run.failed_notebook}",
-            file=sys.stderr,
-        )
-    if not getattr(args, "quiet", False):
-        folders = ", ".join(str(get_paths().figures_dir(lg)) for lg in result.langs)
-        print(
-            f"bkanalysis report: {len(result.executed)} notebooks executed, "
-            f"{len(result.skipped)} skipped, {len(result.failed)} failed, "
-            f"{len(result.figures)} figure files in {folders} "
-            f"({result.seconds:.1f} s)",
-            file=sys.stderr,
-        )
-    return 0 if result.ok else 1
