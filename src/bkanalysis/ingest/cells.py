@@ -37,8 +37,14 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+import xlrd
+from python_calamine import CalamineWorkbook, SheetTypeEnum
+
 from bkanalysis.errors import UnreadableFileError
-from bkanalysis.ingest.grid import Cell, SheetGrid, a1
+
+from .grid import Cell, SheetGrid, a1
+from .html_tables import read_html_grids
+from .textfiles import read_csv_grids, read_px_grids
 
 __all__ = ["Cell", "SheetGrid", "a1", "is_percent_format", "load_workbook_grids"]
 
@@ -66,7 +72,9 @@ def is_percent_format(code: str) -> bool:
     return "%" in _QUOTED.sub("", code)
 
 
-def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
+def load_workbook_grids(
+    path: str | os.PathLike, kind: str, *, xml_parts: dict[str, bytes] | None = None
+) -> list[SheetGrid]:
     """Load every worksheet of *path* (already sniffed as *kind*) as a :class:`SheetGrid`.
 
     Parameters
@@ -75,6 +83,9 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
         The workbook (opened read-only, never written).
     kind : {'xlsx', 'xls', 'ods', 'html', 'csv', 'px'}
         What :func:`bkanalysis.ingest.sniff.sniff` said the file is.
+    xml_parts : dict of str to bytes, optional
+        An xlsx's XML parts as :func:`bkanalysis.ingest.sniff.sniff_workbook` decompressed
+        and checked them (read instead of the zip when they hold every sheet).
 
     Raises
     ------
@@ -84,18 +95,16 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
     path = Path(path)
     try:
         if kind == "xlsx":
-            return _load_xlsx(path)
+            return _load_xlsx(path, xml_parts)
         if kind == "xls":
             return _load_xls(path)
         if kind == "ods":
             return _load_calamine(path, xml=None)
-        if kind in ("csv", "px"):
-            from bkanalysis.ingest.textfiles import read_csv_grids, read_px_grids
-
-            return (read_csv_grids if kind == "csv" else read_px_grids)(path)
+        if kind == "csv":
+            return read_csv_grids(path)
+        if kind == "px":
+            return read_px_grids(path)
         if kind == "html":
-            from bkanalysis.ingest.html_tables import read_html_grids
-
             return read_html_grids(path)
     except UnreadableFileError:
         raise
@@ -108,10 +117,7 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
 # --------------------------------------------------------------------------- xlsx
 
 
-def _load_xlsx(path: Path) -> list[SheetGrid]:
-    from bkanalysis.ingest.sniff import take_xml_parts
-
-    parts = take_xml_parts(path)
+def _load_xlsx(path: Path, parts: dict[str, bytes] | None) -> list[SheetGrid]:
     if parts is not None:
         # the XML parts sniff already decompressed (and checked): no second pass over the zip
         xml = _XlsxXml(_PartsZip(parts), set(parts))
@@ -284,8 +290,6 @@ def _formats(styles: bytes) -> tuple[tuple[str, ...], frozenset[bytes]]:
 
 
 def _load_calamine(path: Path, xml: _XlsxXml | None) -> list[SheetGrid]:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
-
     grids = []
     wb = CalamineWorkbook.from_path(str(path))
     try:
@@ -338,8 +342,6 @@ _XLS_ERRORS = {
 
 
 def _load_xls(path: Path) -> list[SheetGrid]:
-    import xlrd
-
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
         with_formats = True

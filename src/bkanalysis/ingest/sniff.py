@@ -21,15 +21,21 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 from bkanalysis.errors import UnreadableFileError
+
+from .textfiles import looks_like_px
 
 __all__ = [
     "KINDS",
     "MAX_MEMBERS",
     "MAX_RATIO",
     "MAX_UNCOMPRESSED",
+    "Sniffed",
+    "open_or_raise",
     "sniff",
+    "sniff_workbook",
 ]
 
 #: What :func:`sniff` can return.
@@ -57,6 +63,15 @@ _DANGEROUS_XML_ALL = _DANGEROUS_XML + tuple(
 )
 _TABLE_RE = re.compile(rb"<\s*table[\s>/]", re.IGNORECASE)
 _HTML_RE = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|meta|style|div)[\s>/]", re.I)
+
+
+class Sniffed(NamedTuple):
+    """What :func:`sniff_workbook` found: the kind of file and the parts it decompressed."""
+
+    kind: str
+    #: An xlsx's XML parts (member name -> bytes), decompressed and checked while sniffing:
+    #: the cells loader reads them instead of decompressing the zip a second time.
+    xml_parts: dict[str, bytes] | None = None
 
 
 def sniff(path: str | os.PathLike) -> str:
@@ -96,6 +111,17 @@ def sniff(path: str | os.PathLike) -> str:
     ...
     bkanalysis.errors.UnreadableFileError: ...table.xls: a text file (CSV?), not a spreadsheet; open it in Excel and save it as .xlsx
     """
+    return sniff_workbook(path).kind
+
+
+def sniff_workbook(path: str | os.PathLike) -> Sniffed:
+    """Like :func:`sniff`, and return the XML parts of an xlsx decompressed on the way.
+
+    Raises
+    ------
+    UnreadableFileError
+        As :func:`sniff`.
+    """
     path = Path(path)
     try:
         st = path.stat()
@@ -113,14 +139,14 @@ def sniff(path: str | os.PathLike) -> str:
         raise UnreadableFileError(path, "not a regular file")
     if st.st_size == 0:
         raise UnreadableFileError(path, "empty file (0 bytes)")
-    with _open_or_raise(path) as fh:
+    with open_or_raise(path) as fh:
         head = fh.read(8192)
 
     if head.startswith(_ZIP_MAGICS):
-        return _sniff_zip(path, st.st_size, st)
+        return _sniff_zip(path, st.st_size)
     if head.startswith(_CFB_MAGIC):
-        return _sniff_cfb(path)
-    return _sniff_other(path, head)
+        return Sniffed(_sniff_cfb(path))
+    return Sniffed(_sniff_other(path, head))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -130,7 +156,8 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def _open_or_raise(path: Path):
+def open_or_raise(path: Path):
+    """Open *path* for binary reading, or raise :class:`UnreadableFileError` saying why not."""
     try:
         return open(path, "rb")
     except FileNotFoundError:
@@ -146,32 +173,8 @@ def _open_or_raise(path: Path):
 # --------------------------------------------------------------------------- zip
 
 
-#: The decompressed XML parts of the last zip sniffed, as ``(key, {member: bytes})`` with
-#: ``key = (path, mtime_ns, size)``; taken (once) by :func:`take_xml_parts`.
-_PARTS: list = []
-
-
-def take_xml_parts(path: str | os.PathLike) -> dict[str, bytes] | None:
-    """Return (and forget) the XML parts :func:`sniff` decompressed from *path*, if current.
-
-    The cells loader uses them instead of decompressing the same parts a second time. None
-    when *path* was not the last zip sniffed or it changed since (modification time, size).
-    """
-    if not _PARTS:
-        return None
-    key, parts = _PARTS.pop()
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    if key != (str(path), st.st_mtime_ns, st.st_size):
-        return None
-    return parts
-
-
-def _sniff_zip(path: Path, size: int, st=None) -> str:
-    _PARTS.clear()
-    with _open_or_raise(path) as fh:
+def _sniff_zip(path: Path, size: int) -> Sniffed:
+    with open_or_raise(path) as fh:
         try:
             zf = zipfile.ZipFile(fh)
         except zipfile.BadZipFile as exc:
@@ -187,11 +190,9 @@ def _sniff_zip(path: Path, size: int, st=None) -> str:
             if size <= MAX_IN_MEMORY:
                 fh.seek(0)
                 data = fh.read()
-            parts: dict[str, bytes] | None = {} if (kind == "xlsx" and st is not None) else None
+            parts: dict[str, bytes] | None = {} if kind == "xlsx" else None
             _check_members(path, zf, infos, data, parts)
-    if parts is not None:
-        _PARTS.append(((str(path), st.st_mtime_ns, st.st_size), parts))
-    return kind
+    return Sniffed(kind, parts)
 
 
 def _check_bomb_declared(path: Path, infos: list[zipfile.ZipInfo]) -> None:
@@ -378,7 +379,7 @@ def _zipfile_member_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInf
 
 def _sniff_cfb(path: Path) -> str:
     try:
-        with _open_or_raise(path) as fh:
+        with open_or_raise(path) as fh:
             names = _cfb_stream_names(fh)
     except UnreadableFileError:
         raise
@@ -509,8 +510,6 @@ def _text_table_kind(path: Path, head: bytes) -> str | None:
     A text file is read as a table only under a ``.csv``/``.tsv``/``.px`` name (a text file
     renamed ``.xlsx`` is still refused), and a ``.px`` file must hold PC-Axis keywords.
     """
-    from .textfiles import looks_like_px
-
     suffix = path.suffix.lower()
     if suffix == ".px":
         return "px" if looks_like_px(head) else None
@@ -548,7 +547,7 @@ def _ascii_view(data: bytes) -> bytes:
 def _has_table(path: Path) -> bool:
     tail = b""
     read = 0
-    with _open_or_raise(path) as fh:
+    with open_or_raise(path) as fh:
         while read < MAX_HTML_BYTES:
             chunk = fh.read(_CHUNK)
             if not chunk:

@@ -47,12 +47,30 @@ import fnmatch
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
+import yaml
+
+from bkanalysis.admin import AreaMatch
+from bkanalysis.catalog import load_indicators
 from bkanalysis.errors import CatalogError
 from bkanalysis.schema import OBSERVATION_STATUSES, vintage_for_year
 
-from .cells import SheetGrid, a1
-from .labels import indicator_unit, parse_unit
+from .cellread import (
+    CellRef,
+    Observation,
+    Problem,
+    Reject,
+    check_range,
+    make_observation,
+    nonblank,
+    province,
+    resolve_label,
+    scaled,
+)
+from .grid import SheetGrid, a1
+from .labels import Period, indicator_unit, label_key, parse_unit
+from .layouts import cell_text, is_subtotal, is_total
 from .numbers import parse_cell, text_convention
 
 __all__ = ["apply_spec", "load_specs", "spec_matches", "validate_spec"]
@@ -104,8 +122,6 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
     >>> s["rows"], list(s["cols"])
     ([2, 3], [1])
     """
-    from bkanalysis.catalog import load_indicators
-
     if not isinstance(spec, dict):
         raise CatalogError(f"{where}: a spec must be a mapping, got {type(spec).__name__}")
     name = spec.get("name")
@@ -153,8 +169,6 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
                 raise CatalogError(f"{where}: bad row number {k!r}")
             row_inds[int(k) - 1] = rs
         else:
-            from .labels import label_key
-
             lk = label_key(str(k))
             if not lk:
                 raise CatalogError(f"{where}: row label {k!r} is empty once normalised")
@@ -202,8 +216,6 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
 
 def load_specs(source) -> list[dict]:
     """Load specs from a directory of ``*.yml``/``*.yaml``, a file, or a list of dicts."""
-    import yaml
-
     if source is None:
         return []
     if isinstance(source, (str, os.PathLike)):
@@ -230,118 +242,121 @@ def spec_matches(spec: dict, source_file: str, sheet: str) -> bool:
     return fnmatch.fnmatchcase(source_file, m["file"]) and fnmatch.fnmatchcase(sheet, m["sheet"])
 
 
-def apply_spec(spec: dict, grid: SheetGrid, source_file: str, claimed: set | None = None):
+def apply_spec(
+    spec: dict, grid: SheetGrid, source_file: str, claimed: set | None = None
+) -> tuple[list[Observation], list[Reject]]:
     """Read *grid* with *spec*; return (observation records, reject records).
 
-    Records are tuples in the order of ``OBSERVATION_COLUMNS`` and ``REJECT_COLUMNS``.
     *claimed* holds the (row, column) cells already read by another spec of the sheet;
     the cells this spec reads are added to it.
     """
     claimed = set() if claimed is None else claimed
-    from . import reader as _r
-    from .labels import label_key
-
-    obs, rej = [], []
-    tr = _r._TableReader.__new__(_r._TableReader)
-    tr.area_cache = {}
-    by_number, by_label = spec.get("row_inds") or {}, spec.get("row_labels") or {}
-    row_spec: dict[int, dict | None] = {}
-    row_text: dict[int, str] = {}
-    if by_number or by_label:
-        for r in spec["rows"]:
-            label = ""
-            if "label_col" in spec:
-                label = _r.cell_text(grid.value(r, spec["label_col"]))
-            row_spec[r] = by_number.get(r) or (by_label.get(label_key(label)) if label else None)
-            row_text[r] = label
-    for c, cs in spec["cols"].items():
+    reader = _SpecReader(spec, grid)
+    obs: list[Observation] = []
+    rej: list[Reject] = []
+    for c, column in spec["cols"].items():
         texts = [grid.value(r, c) for r in spec["rows"] if isinstance(grid.value(r, c), str)]
         conv = text_convention(texts)
         for r in spec["rows"]:
-            if r in spec["skip"] or (r, c) in claimed:
-                continue
             cell = grid.cells.get((r, c))
-            if cell is None or not _r._nonblank(cell):
+            if r in spec["skip"] or (r, c) in claimed or cell is None or not nonblank(cell):
                 continue
             claimed.add((r, c))
-
-            def bad(reason, r=r, c=c, cell=cell):
-                rej.append(_r._reject(source_file, grid.name, a1(r, c), _r._raw(cell), reason))
-
-            ind, year = cs["indicator"], cs["year"]
-            status, unit = cs["status"], cs.get("unit")
-            label = f"spec {spec['name']}"
-            if row_spec:
-                rs = row_spec.get(r)
-                if rs is None:
-                    bad(f"row not mapped by the spec {spec['name']!r}")
-                    continue
-                ind = rs["indicator"]
-                year = int(rs.get("year") or year)
-                status = rs.get("status") or status
-                unit = rs.get("unit", unit if cs["indicator"] == ind else None)
-                if row_text.get(r):
-                    label = f"spec {spec['name']}: {row_text[r]}"
-                if unit is not None:
-                    pu = parse_unit(str(unit))
-                    if pu is None or pu[0] != indicator_unit(ind):
-                        bad(f"unit mismatch: '{unit}' is not {indicator_unit(ind)} ({ind})")
-                        continue
-            if "area_col" in spec:
-                label = _r.cell_text(grid.value(r, spec["area_col"]))
-                if not label:
-                    bad("row without label")
-                    continue
-                if _r.is_subtotal(label):
-                    bad("subtotal row (not an observation)")
-                    continue
-                res, why = (
-                    tr._province(year) if _r.is_total(label) else tr._resolve(label, year, None)
-                )
-            else:
-                a = str(spec["area"])
-                res, why = tr._province(year) if a == "06" else tr._resolve(a, year, None)
-            if res is None:
-                bad(why)
-                continue
-            pv = parse_cell(cell, conv)
-            if pv.reason:
-                bad(pv.reason)
-                continue
-            canon = indicator_unit(ind)
-            factor = 1.0
-            if pv.percent and canon != "%":
-                bad(f"unit mismatch: percentage value for {ind} (unit {canon})")
-                continue
-            if unit is not None and not pv.percent:
-                factor = parse_unit(str(unit))[1]
-            from decimal import Decimal
-
-            value = float(Decimal(repr(pv.value)) * Decimal(repr(factor)))
-            lo_hi = cs.get("range")
-            if lo_hi and not (lo_hi[0] <= value <= lo_hi[1]):
-                bad(f"out of range: {value:g} outside {lo_hi[0]}–{lo_hi[1]} (spec)")
-                continue
+            where = CellRef(source_file, grid.name, a1(r, c))
             try:
-                _r._check_range(ind, canon, value, year)
-            except _r._Problem as p:
-                bad(str(p))
-                continue
-            obs.append(
-                (
-                    ind,
-                    res.code,
-                    res.level,
-                    vintage_for_year(year),
-                    res.name,
-                    year,
-                    value,
-                    canon,
-                    status,
-                    source_file,
-                    grid.name,
-                    a1(r, c),
-                    _r._label_text(label),  # source_label: the spec (and the row's label)
-                )
-            )
+                obs.append(reader.observation(where, r, column, cell, conv))
+            except Problem as p:
+                rej.append(where.reject(cell, str(p)))
     return obs, rej
+
+
+class _Target(NamedTuple):
+    """What a spec says a cell is: indicator, period, unit as written, source label."""
+
+    ind: str
+    period: Period
+    unit: str | None
+    label: str
+
+
+class _SpecReader:
+    """Read the cells of one sheet that one spec describes."""
+
+    def __init__(self, spec: dict, grid: SheetGrid):
+        self.spec = spec
+        self.grid = grid
+        by_number, by_label = spec.get("row_inds") or {}, spec.get("row_labels") or {}
+        # rows given by number or label: each data row's entry (None: not mapped) and label
+        self.row_spec: dict[int, dict | None] = {}
+        self.row_text: dict[int, str] = {}
+        if by_number or by_label:
+            for r in spec["rows"]:
+                label = ""
+                if "label_col" in spec:
+                    label = cell_text(grid.value(r, spec["label_col"]))
+                found = by_label.get(label_key(label)) if label else None
+                self.row_spec[r] = by_number.get(r) or found
+                self.row_text[r] = label
+
+    def observation(self, where: CellRef, r: int, column: dict, cell, conv) -> Observation:
+        """Return the observation of the cell at row *r* of *column*, or raise :class:`Problem`."""
+        target = self._target(r, column)
+        year = target.period.year
+        area = self._area(r, year)
+        pv = parse_cell(cell, conv)
+        if pv.reason:
+            raise Problem(pv.reason)
+        canon = indicator_unit(target.ind)
+        if pv.percent and canon != "%":
+            raise Problem(f"unit mismatch: percentage value for {target.ind} (unit {canon})")
+        factor = (
+            parse_unit(str(target.unit))[1] if target.unit is not None and not pv.percent else 1.0
+        )
+        value = scaled(pv.value, factor)
+        lo_hi = column.get("range")
+        if lo_hi and not (lo_hi[0] <= value <= lo_hi[1]):
+            raise Problem(f"out of range: {value:g} outside {lo_hi[0]}–{lo_hi[1]} (spec)")
+        check_range(target.ind, canon, value, year)
+        return make_observation(
+            target.ind, area, target.period, value, unit=canon, where=where, label=target.label
+        )
+
+    def _target(self, r: int, column: dict) -> _Target:
+        """Return the column's indicator, period and unit, or those of row *r* (a spec by rows)."""
+        name = self.spec["name"]
+        period = Period(column["year"], column["status"])
+        target = _Target(column["indicator"], period, column.get("unit"), f"spec {name}")
+        if not self.row_spec:
+            return target
+        rs = self.row_spec.get(r)
+        if rs is None:
+            raise Problem(f"row not mapped by the spec {name!r}")
+        ind = rs["indicator"]
+        period = Period(int(rs.get("year") or period.year), rs.get("status") or period.status)
+        unit = rs.get("unit", target.unit if column["indicator"] == ind else None)
+        label = f"spec {name}: {self.row_text[r]}" if self.row_text.get(r) else target.label
+        if unit is not None:
+            pu = parse_unit(str(unit))
+            if pu is None or pu[0] != indicator_unit(ind):
+                raise Problem(f"unit mismatch: '{unit}' is not {indicator_unit(ind)} ({ind})")
+        return _Target(ind, period, unit, label)
+
+    def _area(self, r: int, year: int) -> AreaMatch:
+        """Return the area of row *r* (its area-column label) or the spec's one area, or raise."""
+        vintage = vintage_for_year(year)
+        if "area_col" in self.spec:
+            label = cell_text(self.grid.value(r, self.spec["area_col"]))
+            if not label:
+                raise Problem("row without label")
+            if is_subtotal(label):
+                raise Problem("subtotal row (not an observation)")
+            if is_total(label):
+                return province(vintage)
+        else:
+            label = str(self.spec["area"])
+            if label == "06":
+                return province(vintage)
+        res, why = resolve_label(label, vintage)
+        if res is None:
+            raise Problem(why)
+        return res
