@@ -14,9 +14,9 @@ import pytest
 
 from bkanalysis.errors import UnreadableFileError
 from bkanalysis.ingest import read_workbook
+from bkanalysis.ingest.cellread import nonblank
 from bkanalysis.ingest.cells import load_workbook_grids
 from bkanalysis.ingest.layouts import find_tables
-from bkanalysis.ingest.cellread import nonblank
 from bkanalysis.schema import OBSERVATION_COLUMNS, REJECT_COLUMNS
 
 DATA = Path(__file__).parent / "data" / "ingest"

@@ -112,23 +112,9 @@ def _check_period(column: dict, where: str) -> None:
         raise CatalogError(f"{where}: bad status {column['status']!r}")
 
 
-def validate_spec(spec: dict, where: str = "spec") -> dict:
-    """Check one spec and return it normalised (0-based rows/columns); raise CatalogError.
-
-    Examples
-    --------
-    >>> s = validate_spec({"name": "x", "area": "06", "year": 2020, "data_rows": "3-4",
-    ...                    "columns": {"B": {"indicator": "forest_cover_pct"}}})
-    >>> s["rows"], list(s["cols"])
-    ([2, 3], [1])
-    """
-    if not isinstance(spec, dict):
-        raise CatalogError(f"{where}: a spec must be a mapping, got {type(spec).__name__}")
-    name = spec.get("name")
-    if not name or not isinstance(name, str):
-        raise CatalogError(f"{where}: missing 'name'")
-    where = f"{where} {name!r}"
-    known = {
+#: The keys a spec may have.
+_SPEC_KEYS = frozenset(
+    {
         "name",
         "match",
         "data_rows",
@@ -143,62 +129,26 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
         "rows",
         "label_column",
     }
-    extra = set(spec) - known
-    if extra:
-        raise CatalogError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
-    if ("area_column" in spec) == ("area" in spec):
-        raise CatalogError(f"{where}: give exactly one of 'area_column' or 'area'")
-    by_row = dict(spec.get("rows") or {})
-    if not spec.get("columns") or ("data_rows" not in spec and not by_row):
-        raise CatalogError(f"{where}: 'columns' and 'data_rows' (or 'rows') are required")
+)
+
+
+def validate_spec(spec: dict, where: str = "spec") -> dict:
+    """Check one spec and return it normalised (0-based rows/columns); raise CatalogError.
+
+    Examples
+    --------
+    >>> s = validate_spec({"name": "x", "area": "06", "year": 2020, "data_rows": "3-4",
+    ...                    "columns": {"B": {"indicator": "forest_cover_pct"}}})
+    >>> s["rows"], list(s["cols"])
+    ([2, 3], [1])
+    """
+    where = _check_keys(spec, where)
     ids = set(load_indicators()["id"])
-    row_inds: dict[int, dict] = {}
-    row_labels: dict[str, dict] = {}
-    for k, rs in by_row.items():
-        rs = dict(rs or {})
-        if rs.get("indicator") not in ids:
-            raise CatalogError(f"{where}: row {k!r}: unknown indicator {rs.get('indicator')!r}")
-        if rs.get("status") is not None and rs["status"] not in OBSERVATION_STATUSES:
-            raise CatalogError(f"{where}: row {k!r}: bad status {rs['status']!r}")
-        if rs.get("unit") is not None:
-            pu = parse_unit(str(rs["unit"]))
-            if pu is None or pu[0] != indicator_unit(rs["indicator"]):
-                raise CatalogError(f"{where}: row {k!r}: unit {rs['unit']!r} does not convert")
-        if isinstance(k, int) or str(k).strip().isdigit():
-            if int(k) < 1:
-                raise CatalogError(f"{where}: bad row number {k!r}")
-            row_inds[int(k) - 1] = rs
-        else:
-            lk = label_key(str(k))
-            if not lk:
-                raise CatalogError(f"{where}: row label {k!r} is empty once normalised")
-            row_labels[lk] = rs
+    by_row = dict(spec.get("rows") or {})
+    row_inds, row_labels = _row_entries(by_row, ids, where)
     if row_labels and "label_column" not in spec:
         raise CatalogError(f"{where}: rows given by label need 'label_column'")
-    cols = {}
-    for letter, cs in dict(spec["columns"]).items():
-        cs = dict(cs or {})
-        merged = {k: spec.get(k) for k in ("year", "status", "unit", "range")}
-        merged.update({k: v for k, v in cs.items() if v is not None})
-        ind = cs.get("indicator", spec.get("indicator"))
-        if ind is None and by_row:
-            # the rows give the indicator; the unit is checked per row
-            _check_period(merged, f"{where}: column {letter}")
-            merged["indicator"] = None
-            cols[_col(letter, where)] = merged
-            continue
-        if ind not in ids:
-            raise CatalogError(f"{where}: column {letter}: unknown indicator {ind!r}")
-        _check_period(merged, f"{where}: column {letter}")
-        if merged.get("unit") is not None:
-            pu = parse_unit(str(merged["unit"]))
-            if pu is None or pu[0] != indicator_unit(ind):
-                raise CatalogError(
-                    f"{where}: column {letter}: unit {merged['unit']!r} does not convert to "
-                    f"{indicator_unit(ind)}"
-                )
-        merged["indicator"] = ind
-        cols[_col(letter, where)] = merged
+    cols = _column_entries(spec, ids, by_rows=bool(by_row), where=where)
     out = dict(spec)
     match = dict(spec.get("match") or {})
     out["match"] = {"file": match.get("file", "*"), "sheet": match.get("sheet", "*")}
@@ -212,6 +162,76 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
     if "area_column" in spec:
         out["area_col"] = _col(spec["area_column"], where)
     return out
+
+
+def _check_keys(spec, where: str) -> str:
+    """Check a spec's name and keys; return *where* with the spec's name."""
+    if not isinstance(spec, dict):
+        raise CatalogError(f"{where}: a spec must be a mapping, got {type(spec).__name__}")
+    name = spec.get("name")
+    if not name or not isinstance(name, str):
+        raise CatalogError(f"{where}: missing 'name'")
+    where = f"{where} {name!r}"
+    extra = set(spec) - _SPEC_KEYS
+    if extra:
+        raise CatalogError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
+    if ("area_column" in spec) == ("area" in spec):
+        raise CatalogError(f"{where}: give exactly one of 'area_column' or 'area'")
+    if not spec.get("columns") or ("data_rows" not in spec and not spec.get("rows")):
+        raise CatalogError(f"{where}: 'columns' and 'data_rows' (or 'rows') are required")
+    return where
+
+
+def _row_entries(by_row: dict, ids: set, where: str) -> tuple[dict[int, dict], dict[str, dict]]:
+    """Check the ``rows`` entries; return them by 0-based row number and by label key."""
+    row_inds: dict[int, dict] = {}
+    row_labels: dict[str, dict] = {}
+    for k, rs in by_row.items():
+        rs = dict(rs or {})
+        if rs.get("indicator") not in ids:
+            raise CatalogError(f"{where}: row {k!r}: unknown indicator {rs.get('indicator')!r}")
+        if rs.get("status") is not None and rs["status"] not in OBSERVATION_STATUSES:
+            raise CatalogError(f"{where}: row {k!r}: bad status {rs['status']!r}")
+        if rs.get("unit") is not None and not _converts(rs["unit"], rs["indicator"]):
+            raise CatalogError(f"{where}: row {k!r}: unit {rs['unit']!r} does not convert")
+        if isinstance(k, int) or str(k).strip().isdigit():
+            if int(k) < 1:
+                raise CatalogError(f"{where}: bad row number {k!r}")
+            row_inds[int(k) - 1] = rs
+        else:
+            lk = label_key(str(k))
+            if not lk:
+                raise CatalogError(f"{where}: row label {k!r} is empty once normalised")
+            row_labels[lk] = rs
+    return row_inds, row_labels
+
+
+def _column_entries(spec: dict, ids: set, *, by_rows: bool, where: str) -> dict[int, dict]:
+    """Check the ``columns`` entries (the spec's defaults filled in); key them by 0-based column."""
+    cols = {}
+    for letter, cs in dict(spec["columns"]).items():
+        cs = dict(cs or {})
+        merged = {k: spec.get(k) for k in ("year", "status", "unit", "range")}
+        merged.update({k: v for k, v in cs.items() if v is not None})
+        ind = cs.get("indicator", spec.get("indicator"))
+        by_row = ind is None and by_rows  # the rows give the indicator and check the unit
+        if not by_row and ind not in ids:
+            raise CatalogError(f"{where}: column {letter}: unknown indicator {ind!r}")
+        _check_period(merged, f"{where}: column {letter}")
+        if not by_row and merged.get("unit") is not None and not _converts(merged["unit"], ind):
+            raise CatalogError(
+                f"{where}: column {letter}: unit {merged['unit']!r} does not convert to "
+                f"{indicator_unit(ind)}"
+            )
+        merged["indicator"] = ind
+        cols[_col(letter, where)] = merged
+    return cols
+
+
+def _converts(unit, ind: str) -> bool:
+    """Tell whether values written in *unit* convert to the unit of indicator *ind*."""
+    pu = parse_unit(str(unit))
+    return pu is not None and pu[0] == indicator_unit(ind)
 
 
 def load_specs(source) -> list[dict]:
