@@ -48,7 +48,8 @@ from .cellread import (
     resolve_label,
     scaled,
 )
-from .cells import SheetGrid, a1, load_workbook_grids
+from .cells import load_workbook_grids
+from .grid import SheetGrid, a1
 from .labels import (
     Period,
     _catalog,
@@ -1056,7 +1057,7 @@ def _footnote_statuses(grid: SheetGrid, last_row: int) -> dict[str, str]:
 
     Examples
     --------
-    >>> from bkanalysis.ingest.cells import Cell
+    >>> from bkanalysis.ingest.grid import Cell
     >>> g = SheetGrid("S", {(5, 0): Cell("(*) Số liệu sơ bộ"), (6, 0): Cell("(**): Ước tính")})
     >>> _footnote_statuses(g, 4)
     {'*': 'preliminary', '**': 'estimate'}
