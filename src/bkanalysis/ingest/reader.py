@@ -12,14 +12,13 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from bkanalysis._gc import relaxed_gc
 from bkanalysis.admin import AreaMatch
 from bkanalysis.admin.gazetteer import gazetteer
 from bkanalysis.catalog import read_package_csv
@@ -190,13 +189,12 @@ def workbook_records(path, *, raw_root=None, specs=None) -> tuple[list, list, li
     path = Path(path)
     root = Path(raw_root) if raw_root is not None else path.parent
     rel = _relative_name(path, root)
-    with relaxed_gc():
-        sniffed = sniff_workbook(path)
-        grids = load_workbook_grids(path, sniffed.kind, xml_parts=sniffed.xml_parts)
-        if specs is None and (root / "specs").is_dir():
-            specs = root / "specs"
-        loaded = load_specs(specs) if specs is not None else []
-        return grid_records(grids, source_file=rel, specs=loaded, aliases=load_aliases(root))
+    sniffed = sniff_workbook(path)
+    grids = load_workbook_grids(path, sniffed.kind, xml_parts=sniffed.xml_parts)
+    if specs is None and (root / "specs").is_dir():
+        specs = root / "specs"
+    loaded = load_specs(specs) if specs is not None else []
+    return grid_records(grids, source_file=rel, specs=loaded, aliases=load_aliases(root))
 
 
 def _relative_name(path: Path, root: Path) -> str:
@@ -232,8 +230,7 @@ def grid_records(
     *aliases* are a researcher's alias rows (:func:`bkanalysis.ingest.aliases.load_aliases`);
     those whose ``file`` glob fits *source_file* are in force while it is read.
     """
-    if use_aliases(aliases_for(aliases, source_file) if aliases else {}):
-        _match_label.cache_clear()  # its answers depend on the aliases in force
+    use_aliases(aliases_for(aliases, source_file) if aliases else {})
     obs: list[Observation] = []
     rej: list[Reject] = []
     sheets: list[dict] = []
@@ -1114,7 +1111,6 @@ def _title_line_patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     )
 
 
-@lru_cache(maxsize=16384)
 def _title_line_kind(line: str) -> str | None:
     """Tell what a title line is: ``reference`` (a cited document), ``agency`` or None.
 
@@ -1138,7 +1134,6 @@ def _title_line_kind(line: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16384)
 def _without_reference(line: str) -> str:
     """Return a title line without the document it cites ('' when it is nothing else).
 
@@ -1166,7 +1161,6 @@ _TITLE_PERIOD = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
 def _title_periods(title: str) -> dict[str, frozenset[int]]:
     """Return status -> years a title pairs (``ƯỚC THỰC HIỆN NĂM 2024 VÀ KẾ HOẠCH NĂM 2025``).
 
@@ -1190,12 +1184,8 @@ _SUBUNIT = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
 def _names_other_area(title: str) -> str | None:
-    """Return a unit other than Bắc Kạn province named in a title (``… huyện Ba Bể``), or None.
-
-    Pure (titles repeat from workbook to workbook), so memoised.
-    """
+    """Return a unit other than Bắc Kạn province named in a title (``… huyện Ba Bể``), or None."""
     text = unicodedata.normalize("NFC", title)
     for m in _SUBUNIT.finditer(text):
         name = m.group(2).strip()
@@ -1229,7 +1219,6 @@ def _translates(english: str, vietnamese: str) -> bool:
     return bool(en) and en == vi
 
 
-@lru_cache(maxsize=65536)
 def _match_label(text: str, ctx, unit: str | None = None) -> tuple[str | None, str | None]:
     """Match a (possibly bilingual) row label: the Vietnamese half decides."""
     parts = split_bilingual(text) or [text]
