@@ -32,10 +32,7 @@ import html
 import os
 import re
 import zipfile
-from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
 
 import xlrd
 from python_calamine import CalamineWorkbook, SheetTypeEnum
@@ -258,9 +255,7 @@ def _tag_starts(data: bytes, tag: bytes, scans) -> set[tuple[int, int]]:
     return starts
 
 
-# workbooks made from one template share these parts: each distinct part is parsed once
-@lru_cache(maxsize=64)
-def _sheet_paths(rels_xml: bytes, workbook_xml: bytes) -> Mapping[str, str]:
+def _sheet_paths(rels_xml: bytes, workbook_xml: bytes) -> dict[str, str]:
     """Return sheet name -> path of its XML part (from ``workbook.xml`` and its rels)."""
     rels = {}
     for blob in _REL_RE.findall(rels_xml):
@@ -277,10 +272,9 @@ def _sheet_paths(rels_xml: bytes, workbook_xml: bytes) -> Mapping[str, str]:
         rid = next((v for k, v in raw.items() if k.endswith(":id")), None)
         if "name" in raw and rid in rels:
             out[raw["name"]] = rels[rid]
-    return MappingProxyType(out)  # shared between workbooks: read-only
+    return out
 
 
-@lru_cache(maxsize=64)
 def _formats(styles: bytes) -> tuple[tuple[str, ...], frozenset[bytes]]:
     """Return the number format of each cell style of ``styles.xml`` and the percent styles."""
     custom = {}
