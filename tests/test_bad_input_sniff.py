@@ -75,6 +75,14 @@ def test_sniff_ignores_extension(tmp_path):
     assert sniff(xlsx) == "xlsx"
 
 
+def test_sniff_workbook_hands_over_the_xml_parts_it_checked():
+    xlsx = sniff_mod.sniff_workbook(BAD / "error_cells.xlsx")
+    assert xlsx.kind == "xlsx"
+    assert "xl/workbook.xml" in xlsx.xml_parts
+    assert all(name.endswith((".xml", ".rels", ".vml")) for name in xlsx.xml_parts)
+    assert sniff_mod.sniff_workbook(BAD / "html_table.xls") == ("html", None)
+
+
 @pytest.mark.skipif(not REFERENCE_XLS.exists(), reason=f"{REFERENCE_XLS} not available")
 def test_sniff_legacy_xls():
     assert sniff(REFERENCE_XLS) == "xls"

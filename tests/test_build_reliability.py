@@ -204,14 +204,14 @@ def test_file_vanishing_before_it_is_read(tmp_path, monkeypatch):
     importlib.import_module("bkanalysis.ingest.reader")
 
     def factory(real):
-        def sniff(path, *args, **kwargs):
+        def sniff_workbook(path, *args, **kwargs):
             if Path(path).name == "vanishing.xlsx":
                 Path(path).unlink(missing_ok=True)  # removed after the folder was listed
             return real(path, *args, **kwargs)
 
-        return sniff
+        return sniff_workbook
 
-    _patch_everywhere(monkeypatch, "bkanalysis.ingest.sniff", "sniff", factory)
+    _patch_everywhere(monkeypatch, "bkanalysis.ingest.sniff", "sniff_workbook", factory)
     pipeline.build(raw, tmp_path / "out", progress=False)
     obs, rej = read_outputs(tmp_path / "out")
     assert_good_file_read(obs)

@@ -14,9 +14,9 @@ import pytest
 
 from bkanalysis.errors import UnreadableFileError
 from bkanalysis.ingest import read_workbook
+from bkanalysis.ingest.cellread import nonblank
 from bkanalysis.ingest.cells import load_workbook_grids
 from bkanalysis.ingest.layouts import find_tables
-from bkanalysis.ingest.reader import _nonblank
 from bkanalysis.schema import OBSERVATION_COLUMNS, REJECT_COLUMNS
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -76,7 +76,7 @@ def test_cell_accounting_on_every_fixture(results):
                     (r, c)
                     for r in t.data_rows
                     for c in t.value_cols
-                    if (r, c) in grid.cells and _nonblank(grid.cells[(r, c)])
+                    if (r, c) in grid.cells and nonblank(grid.cells[(r, c)])
                 }
                 row = rows[rows.table == t.index].iloc[0]
                 assert row.observations + row.rejects == len(cells), (name, grid.name, t.index)
@@ -452,3 +452,11 @@ def test_header_repeated_after_a_page_break_continues_the_table(tmp_path):
     cont = obs_at(res, "Sheet", "B10")
     assert (cont.indicator_id, cont.area_code, cont.value) == ("forest_cover_pct", "066", 71.1)
     assert res.rejects.empty
+
+
+def test_record_types_follow_the_schema():
+    from bkanalysis.ingest.cellread import Observation, Reject
+    from bkanalysis.schema import OBSERVATION_COLUMNS, REJECT_COLUMNS
+
+    assert Observation._fields == tuple(OBSERVATION_COLUMNS)
+    assert Reject._fields == REJECT_COLUMNS

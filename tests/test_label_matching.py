@@ -541,6 +541,7 @@ def test_a_spec_maps_rows_to_indicators_and_several_specs_match_one_sheet(tmp_pa
     }
     labels = dict(zip(obs.source_cell, obs.source_label, strict=True))
     assert labels["D4"] == "spec rows_by_label_and_number: Chỉ số lạ B"
+    assert labels["B9"] == "spec second_table"  # the spec, not the area label of the row
     reasons = dict(zip(rej.source_cell, rej.reason, strict=True))
     assert reasons == {
         "D5": "row not mapped by the spec 'rows_by_label_and_number'",

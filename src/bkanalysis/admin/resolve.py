@@ -26,12 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from ..catalog import read_package_csv
 from ..errors import BkError
 from ..schema import AREA_LEVELS, VINTAGES, check_vintage
 from .gazetteer import gazetteer
 from .names import clean_label, normalise_name, parse_label, split_parts, tone_key
 
-__all__ = ["AreaMatch", "AreaResolutionError", "make_resolver", "resolve_area"]
+__all__ = ["AreaMatch", "AreaResolutionError", "lookup_area", "make_resolver", "resolve_area"]
 
 _REASONS = ("unknown", "ambiguous", "not_in_vintage")
 
@@ -93,8 +94,6 @@ class _Entry:
 
 class _Index:
     def __init__(self, vintage: str):
-        from ..catalog import read_package_csv
-
         self.vintage = vintage
         self.by_tone: dict[str, list[_Entry]] = {}
         self.by_ascii: dict[str, list[_Entry]] = {}
@@ -218,19 +217,24 @@ def _other_vintages(label: str, vintage: str, level) -> list[tuple[str, str, str
 
 
 def _resolve(name: str, vintage: str, level, district) -> AreaMatch:
-    """Resolve with a cache of successes *and* failures (a fresh error is raised)."""
-    result = _resolve_cached(name, vintage, level, district)
+    """Return the unit *name* names, or raise a fresh :class:`AreaResolutionError`."""
+    result = _lookup(name, vintage, level, district)
     if isinstance(result, AreaMatch):
         return result
-    raise AreaResolutionError(*result)
+    raise AreaResolutionError(
+        result.name, result.vintage, result.reason, result.candidates, result.detail
+    )
 
 
+# The one memo of area look-ups (the reader asks for the same labels in every workbook of
+# a series; it saves about a quarter of the reading CPU); a failure is kept as the error
+# object, never raised from here.
 @lru_cache(maxsize=65536)
-def _resolve_cached(name: str, vintage: str, level, district):
+def _lookup(name: str, vintage: str, level, district) -> AreaMatch | AreaResolutionError:
     try:
         return _resolve_uncached(name, vintage, level, district)
     except AreaResolutionError as err:
-        return (err.name, err.vintage, err.reason, tuple(err.candidates), err.detail)
+        return err.with_traceback(None)
 
 
 def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
@@ -239,27 +243,15 @@ def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
         raise AreaResolutionError(name, vintage, "unknown", detail="empty label")
     idx = _index(vintage)
     districts = _district_hint(district, vintage) if district not in (None, "") else None
-    parts = list(dict.fromkeys((label, *split_parts(label))))
-    kept_all: set[_Entry] = set()
-    excluded_all: set[tuple[_Entry, str]] = set()
-    per_part: list[set[str]] = []
-    other_type = False
-    for part in parts:
-        kept, excluded = _resolve_part(part, idx, level, districts)
-        kept_all |= kept
-        excluded_all |= excluded
-        if kept:
-            per_part.append({e.code for e in kept})
-        elif part.isascii() and any(why == "type" for _, why in excluded):
-            other_type = True  # an English half naming the unit as another type
-    codes = {e.code for e in kept_all}
+    kept, excluded, per_part, other_type = _match_parts(label, idx, level, districts)
+    codes = {e.code for e in kept}
     if codes and other_type:
         # NOTE: "Chợ Mới - Cho Moi district" in 2025 (no districts) is not Xã Chợ Mới
         raise AreaResolutionError(
             name,
             vintage,
             "ambiguous",
-            _candidates(kept_all | {e for e, _ in excluded_all}),
+            _candidates(kept | {e for e, _ in excluded}),
             detail="the English half names another type of unit than the Vietnamese half",
         )
     if len(codes) > 1 and len(per_part) > 1:
@@ -269,18 +261,45 @@ def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
         common = set.intersection(*per_part)
         if len(common) == 1:
             codes = common
-            kept_all = {e for e in kept_all if e.code in common}
+            kept = {e for e in kept if e.code in common}
     if len(codes) == 1:
-        e = next(iter(kept_all))
+        e = next(iter(kept))
         return AreaMatch(e.code, e.level, e.name, vintage)
     if len(codes) > 1:
         hint = "" if level or districts else "; give a level or district hint"
         raise AreaResolutionError(
-            name, vintage, "ambiguous", _candidates(kept_all), detail=f"{len(codes)} units{hint}"
+            name, vintage, "ambiguous", _candidates(kept), detail=f"{len(codes)} units{hint}"
         )
-    by_hint = [e for e, why in excluded_all if why == "hint"]
+    raise _no_unit(name, label, idx, level, excluded)
+
+
+def _match_parts(label: str, idx: _Index, level, districts):
+    """Match the label and each of its parts (halves of a bilingual label).
+
+    Returns the kept entries, the excluded ``(entry, why)`` pairs, the codes each
+    resolving part kept, and whether an English part names the unit as another type.
+    """
+    kept_all: set[_Entry] = set()
+    excluded_all: set[tuple[_Entry, str]] = set()
+    per_part: list[set[str]] = []
+    other_type = False
+    for part in dict.fromkeys((label, *split_parts(label))):
+        kept, excluded = _resolve_part(part, idx, level, districts)
+        kept_all |= kept
+        excluded_all |= excluded
+        if kept:
+            per_part.append({e.code for e in kept})
+        elif part.isascii() and any(why == "type" for _, why in excluded):
+            other_type = True  # an English half naming the unit as another type
+    return kept_all, excluded_all, per_part, other_type
+
+
+def _no_unit(name: str, label: str, idx: _Index, level, excluded) -> AreaResolutionError:
+    """Return the error for a label that kept no unit: why, and the units it could mean."""
+    vintage = idx.vintage
+    by_hint = [e for e, why in excluded if why == "hint"]
     if by_hint:
-        raise AreaResolutionError(
+        return AreaResolutionError(
             name,
             vintage,
             "unknown",
@@ -288,20 +307,20 @@ def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
             detail="the name matches only units excluded by the level or district hint",
         )
     other = _other_vintages(label, vintage, level) if _known_anywhere(label) else []
-    here = {(e.code, e.level) for e, _ in excluded_all}
+    here = {(e.code, e.level) for e, _ in excluded}
     # NOTE: the same unit under another type in an older vintage (Xã Xuất Hóa, a phường
     # since 2015) is a type mismatch here, not a unit of another vintage.
     other = [(c, n) for c, n, lv in other if (c, lv) not in here]
     if other:
-        raise AreaResolutionError(
-            name, vintage, "not_in_vintage", other + _candidates(e for e, _ in excluded_all)
+        return AreaResolutionError(
+            name, vintage, "not_in_vintage", other + _candidates(e for e, _ in excluded)
         )
-    if excluded_all:
-        raise AreaResolutionError(
+    if excluded:
+        return AreaResolutionError(
             name,
             vintage,
             "unknown",
-            _candidates(e for e, _ in excluded_all),
+            _candidates(e for e, _ in excluded),
             detail="the name matches only units of another type than its prefix says",
         )
     key = normalise_name(label)
@@ -311,7 +330,7 @@ def _resolve_uncached(name: str, vintage: str, level, district) -> AreaMatch:
         difflib.get_close_matches(key, idx.ascii_names, n=3, cutoff=0.75) if len(key) <= 40 else []
     )
     near = [e for key in close for e in idx.by_ascii[key]]
-    raise AreaResolutionError(name, vintage, "unknown", _candidates(near))
+    return AreaResolutionError(name, vintage, "unknown", _candidates(near))
 
 
 def _check(name, level) -> None:
@@ -367,6 +386,26 @@ def resolve_area(
     _check(name, level)
     v = check_vintage(vintage)
     return _resolve(name, v, level, None if district is None else str(district))
+
+
+def lookup_area(
+    name: str, *, vintage: str, level: str | None = None, district: str | None = None
+) -> AreaMatch | AreaResolutionError:
+    """Like :func:`resolve_area`, but return the error instead of raising it.
+
+    For callers that turn a failure into a message (the reader's rejects): no exception
+    is raised and caught per spreadsheet cell.
+
+    Examples
+    --------
+    >>> lookup_area("Xã Bằng Thành", vintage="2020").code
+    '01858'
+    >>> lookup_area("Bắc Kạn", vintage="2020").reason
+    'ambiguous'
+    """
+    _check(name, level)
+    v = check_vintage(vintage)
+    return _lookup(name, v, level, None if district is None else str(district))
 
 
 def make_resolver(vintage: str, *, level: str | None = None) -> Callable[..., AreaMatch]:

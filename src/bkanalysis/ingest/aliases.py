@@ -22,7 +22,9 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from bkanalysis.catalog import load_indicators
 from bkanalysis.errors import BkError
+from bkanalysis.io import write_bytes_atomic
 
 from .labels import label_key, title_key
 
@@ -53,8 +55,6 @@ def load_aliases(raw_root: str | os.PathLike) -> tuple[tuple[str, str, str, str]
 
 @lru_cache(maxsize=8)
 def _load(path: str, _mtime: int, _size: int) -> tuple[tuple[str, str, str, str], ...]:
-    from bkanalysis.catalog import load_indicators
-
     ids = set(load_indicators()["id"])
     with open(path, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -107,8 +107,6 @@ def append_aliases(raw_root: str | os.PathLike, new_rows) -> Path:
     A row whose label and file are already in the file is replaced. The file is created
     with its header when absent; written UTF-8 with BOM (Excel shows the diacritics).
     """
-    from bkanalysis.io import write_bytes_atomic
-
     path = Path(raw_root) / ALIASES_FILE
     rows = list(load_aliases(raw_root))
     for new in new_rows:

@@ -32,13 +32,16 @@ import html
 import os
 import re
 import zipfile
-from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
+
+import xlrd
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from bkanalysis.errors import UnreadableFileError
-from bkanalysis.ingest.grid import Cell, SheetGrid, a1
+
+from .grid import Cell, SheetGrid, a1
+from .html_tables import read_html_grids
+from .textfiles import read_csv_grids, read_px_grids
 
 __all__ = ["Cell", "SheetGrid", "a1", "is_percent_format", "load_workbook_grids"]
 
@@ -66,7 +69,9 @@ def is_percent_format(code: str) -> bool:
     return "%" in _QUOTED.sub("", code)
 
 
-def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
+def load_workbook_grids(
+    path: str | os.PathLike, kind: str, *, xml_parts: dict[str, bytes] | None = None
+) -> list[SheetGrid]:
     """Load every worksheet of *path* (already sniffed as *kind*) as a :class:`SheetGrid`.
 
     Parameters
@@ -75,6 +80,9 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
         The workbook (opened read-only, never written).
     kind : {'xlsx', 'xls', 'ods', 'html', 'csv', 'px'}
         What :func:`bkanalysis.ingest.sniff.sniff` said the file is.
+    xml_parts : dict of str to bytes, optional
+        An xlsx's XML parts as :func:`bkanalysis.ingest.sniff.sniff_workbook` decompressed
+        and checked them (read instead of the zip when they hold every sheet).
 
     Raises
     ------
@@ -84,18 +92,16 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
     path = Path(path)
     try:
         if kind == "xlsx":
-            return _load_xlsx(path)
+            return _load_xlsx(path, xml_parts)
         if kind == "xls":
             return _load_xls(path)
         if kind == "ods":
             return _load_calamine(path, xml=None)
-        if kind in ("csv", "px"):
-            from bkanalysis.ingest.textfiles import read_csv_grids, read_px_grids
-
-            return (read_csv_grids if kind == "csv" else read_px_grids)(path)
+        if kind == "csv":
+            return read_csv_grids(path)
+        if kind == "px":
+            return read_px_grids(path)
         if kind == "html":
-            from bkanalysis.ingest.html_tables import read_html_grids
-
             return read_html_grids(path)
     except UnreadableFileError:
         raise
@@ -108,10 +114,7 @@ def load_workbook_grids(path: str | os.PathLike, kind: str) -> list[SheetGrid]:
 # --------------------------------------------------------------------------- xlsx
 
 
-def _load_xlsx(path: Path) -> list[SheetGrid]:
-    from bkanalysis.ingest.sniff import take_xml_parts
-
-    parts = take_xml_parts(path)
+def _load_xlsx(path: Path, parts: dict[str, bytes] | None) -> list[SheetGrid]:
     if parts is not None:
         # the XML parts sniff already decompressed (and checked): no second pass over the zip
         xml = _XlsxXml(_PartsZip(parts), set(parts))
@@ -178,73 +181,81 @@ class _XlsxXml:
         ``t="e"`` and ``<f``; a sheet with none of them costs three byte searches.
         """
         data = self._read(self.sheet_paths.get(sheet, ""))
-        if not data:
-            return {}
-        pct_styles = self._pct_styles
-        scans = []
-        if pct_styles:
-            ids = b"|".join(sorted(pct_styles))
-            scans.append(re.compile(rb's\s*=\s*"(?:' + ids + rb')"'))
-        # byte searches first: a regular expression without a literal start is slow
-        if b'"e"' in data and _ERR_ATTR_RE.search(data):
-            scans.append(_ERR_ATTR_RE)
-        if (b"<f" in data or b":f" in data) and _F_RE.search(data):
-            scans.append(_F_RE)
-        if not scans:
-            return {}
-        m = _CELL_TAG_RE.search(data)
+        scans = self._scans(data) if data else []
+        m = _CELL_TAG_RE.search(data) if scans else None
         if m is None:
             return {}
-        tag = b"<" + (m.group(1) or b"") + b"c"
-        starts = set()
-        for scan in scans:
-            for hit in scan.finditer(data):
-                pos = hit.start()
-                start = data.rfind(tag, 0, pos)
-                while start >= 0 and data[start + len(tag) : start + len(tag) + 1] not in _TAG_END:
-                    start = data.rfind(tag, 0, start)
-                if start >= 0:
-                    starts.add((start, pos))
+        tag = b"<" + (m.group(1) or b"") + b"c"  # the cell tag, with the sheet's prefix
         out = {}
         done = set()
-        for start, pos in sorted(starts):
+        for start, pos in sorted(_tag_starts(data, tag, scans)):
             if start in done:
                 continue
             cm = _CELL_RE.match(data, start)
             if cm is None or pos >= cm.end():
                 continue
             done.add(start)
-            attrs_blob, inner = cm.group(1), cm.group(2)
-            a = dict(_ATTR_RE.findall(attrs_blob))
-            style = a.get(b"s")
-            is_err = a.get(b"t") == b"e"
-            is_formula = bool(inner) and _F_RE.search(inner) is not None
-            if not (is_err or is_formula or (style in pct_styles)):
-                continue
-            ref = a.get(b"r")
-            if ref is None:
-                continue
-            rm = _REF_RE.match(ref.decode())
-            if not rm:
-                continue
-            cell_pos = (int(rm.group(2)) - 1, _col_index(rm.group(1)))
-            vm = _V_RE.search(inner or b"")
-            cached = vm is not None and vm.group(1).strip() != b""
-            fmt = (
-                self.formats[int(style)]
-                if style is not None and int(style) < len(self.formats)
-                else ""
-            )
-            err = html.unescape(vm.group(1).decode()) if (is_err and cached) else None
-            if is_err and not cached:
-                err = "#ERROR"
-            out[cell_pos] = (fmt, err, is_formula, cached)
+            found = self._override(cm.group(1), cm.group(2))
+            if found is not None:
+                out[found[0]] = found[1]
         return out
 
+    def _scans(self, data: bytes) -> list[re.Pattern[bytes]]:
+        """Return the patterns that find the cells worth parsing in a sheet's XML."""
+        scans = []
+        if self._pct_styles:
+            ids = b"|".join(sorted(self._pct_styles))
+            scans.append(re.compile(rb's\s*=\s*"(?:' + ids + rb')"'))
+        # byte searches first: a regular expression without a literal start is slow
+        if b'"e"' in data and _ERR_ATTR_RE.search(data):
+            scans.append(_ERR_ATTR_RE)
+        if (b"<f" in data or b":f" in data) and _F_RE.search(data):
+            scans.append(_F_RE)
+        return scans
 
-# workbooks made from one template share these parts: each distinct part is parsed once
-@lru_cache(maxsize=64)
-def _sheet_paths(rels_xml: bytes, workbook_xml: bytes) -> Mapping[str, str]:
+    def _override(self, attrs_blob: bytes, inner: bytes | None):
+        """Return ``((row, col), (format, error, is_formula, cached))`` of one ``<c>`` element.
+
+        None when the cell needs no override (no percent style, no error, no formula) or
+        has no readable reference.
+        """
+        a = dict(_ATTR_RE.findall(attrs_blob))
+        style = a.get(b"s")
+        is_err = a.get(b"t") == b"e"
+        is_formula = bool(inner) and _F_RE.search(inner) is not None
+        if not (is_err or is_formula or (style in self._pct_styles)):
+            return None
+        rm = _REF_RE.match(a.get(b"r", b"").decode())
+        if not rm:
+            return None
+        cell_pos = (int(rm.group(2)) - 1, _col_index(rm.group(1)))
+        vm = _V_RE.search(inner or b"")
+        cached = vm is not None and vm.group(1).strip() != b""
+        fmt = (
+            self.formats[int(style)] if style is not None and int(style) < len(self.formats) else ""
+        )
+        err = None
+        if is_err:
+            err = html.unescape(vm.group(1).decode()) if cached else "#ERROR"
+        return cell_pos, (fmt, err, is_formula, cached)
+
+
+def _tag_starts(data: bytes, tag: bytes, scans) -> set[tuple[int, int]]:
+    """Return ``(start of the enclosing cell tag, hit)`` for every hit of *scans* in *data*."""
+    starts = set()
+    for scan in scans:
+        for hit in scan.finditer(data):
+            pos = hit.start()
+            start = data.rfind(tag, 0, pos)
+            # <c is also the start of <col, <cfRule …: step back to a real cell tag
+            while start >= 0 and data[start + len(tag) : start + len(tag) + 1] not in _TAG_END:
+                start = data.rfind(tag, 0, start)
+            if start >= 0:
+                starts.add((start, pos))
+    return starts
+
+
+def _sheet_paths(rels_xml: bytes, workbook_xml: bytes) -> dict[str, str]:
     """Return sheet name -> path of its XML part (from ``workbook.xml`` and its rels)."""
     rels = {}
     for blob in _REL_RE.findall(rels_xml):
@@ -261,10 +272,9 @@ def _sheet_paths(rels_xml: bytes, workbook_xml: bytes) -> Mapping[str, str]:
         rid = next((v for k, v in raw.items() if k.endswith(":id")), None)
         if "name" in raw and rid in rels:
             out[raw["name"]] = rels[rid]
-    return MappingProxyType(out)  # shared between workbooks: read-only
+    return out
 
 
-@lru_cache(maxsize=64)
 def _formats(styles: bytes) -> tuple[tuple[str, ...], frozenset[bytes]]:
     """Return the number format of each cell style of ``styles.xml`` and the percent styles."""
     custom = {}
@@ -284,8 +294,6 @@ def _formats(styles: bytes) -> tuple[tuple[str, ...], frozenset[bytes]]:
 
 
 def _load_calamine(path: Path, xml: _XlsxXml | None) -> list[SheetGrid]:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
-
     grids = []
     wb = CalamineWorkbook.from_path(str(path))
     try:
@@ -338,8 +346,6 @@ _XLS_ERRORS = {
 
 
 def _load_xls(path: Path) -> list[SheetGrid]:
-    import xlrd
-
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
         with_formats = True
@@ -350,37 +356,46 @@ def _load_xls(path: Path) -> list[SheetGrid]:
     try:
         for idx in range(book.nsheets):
             sh = book.sheet_by_index(idx)
-            cells: dict[tuple[int, int], Cell] = {}
-            for r in range(sh.nrows):
-                for c in range(sh.ncols):
-                    ctype = sh.cell_type(r, c)
-                    if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                        continue
-                    v = sh.cell_value(r, c)
-                    fmt = ""
-                    if with_formats:
-                        xf = book.xf_list[sh.cell_xf_index(r, c)]
-                        f = book.format_map.get(xf.format_key)
-                        fmt = f.format_str if f is not None else ""
-                    if ctype == xlrd.XL_CELL_ERROR:
-                        cells[(r, c)] = Cell(_XLS_ERRORS.get(v, "#ERROR"), fmt, is_error=True)
-                    elif ctype == xlrd.XL_CELL_TEXT:
-                        if v != "":
-                            cells[(r, c)] = Cell(v, fmt)
-                    elif ctype == xlrd.XL_CELL_BOOLEAN:
-                        cells[(r, c)] = Cell(bool(v), fmt)
-                    elif ctype == xlrd.XL_CELL_DATE:
-                        try:
-                            d = xlrd.xldate_as_datetime(v, book.datemode)
-                        except Exception:
-                            d = v
-                        cells[(r, c)] = Cell(d if isinstance(d, _dt.datetime) else v, fmt)
-                    else:
-                        num = int(v) if float(v).is_integer() else float(v)
-                        cells[(r, c)] = Cell(num, fmt, is_percent_format(fmt))
+            cells = _xls_cells(book, sh, with_formats)
             merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
             grids.append(SheetGrid(sh.name, cells, merged))
             book.unload_sheet(idx)
     finally:
         book.release_resources()
     return grids
+
+
+def _xls_cells(book, sh, with_formats: bool) -> dict[tuple[int, int], Cell]:
+    """Return the non-empty cells of one xlrd sheet."""
+    cells: dict[tuple[int, int], Cell] = {}
+    for r in range(sh.nrows):
+        for c in range(sh.ncols):
+            ctype = sh.cell_type(r, c)
+            if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                continue
+            fmt = ""
+            if with_formats:
+                f = book.format_map.get(book.xf_list[sh.cell_xf_index(r, c)].format_key)
+                fmt = f.format_str if f is not None else ""
+            cell = _xls_cell(book, ctype, sh.cell_value(r, c), fmt)
+            if cell is not None:
+                cells[(r, c)] = cell
+    return cells
+
+
+def _xls_cell(book, ctype: int, v, fmt: str) -> Cell | None:
+    """Return the cell of an xlrd value of type *ctype* (None for empty text)."""
+    if ctype == xlrd.XL_CELL_ERROR:
+        return Cell(_XLS_ERRORS.get(v, "#ERROR"), fmt, is_error=True)
+    if ctype == xlrd.XL_CELL_TEXT:
+        return Cell(v, fmt) if v != "" else None
+    if ctype == xlrd.XL_CELL_BOOLEAN:
+        return Cell(bool(v), fmt)
+    if ctype == xlrd.XL_CELL_DATE:
+        try:
+            d = xlrd.xldate_as_datetime(v, book.datemode)
+        except Exception:  # a date out of Excel's range: the serial number as found
+            d = v
+        return Cell(d if isinstance(d, _dt.datetime) else v, fmt)
+    num = int(v) if float(v).is_integer() else float(v)
+    return Cell(num, fmt, is_percent_format(fmt))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import NamedTuple
 
 __all__ = ["Cell", "SheetGrid", "a1"]
@@ -80,7 +79,6 @@ class SheetGrid:
         return None if cell is None else cell.value
 
 
-@lru_cache(maxsize=65536)
 def a1(row: int, col: int) -> str:
     """Return the A1 address of 0-based (*row*, *col*).
 

@@ -22,6 +22,9 @@ from pathlib import Path
 
 from bkanalysis.errors import UnreadableFileError
 
+from .grid import Cell, SheetGrid
+from .sniff import open_or_raise
+
 __all__ = ["HtmlTable", "decode_html", "parse_html_tables", "read_html_grids", "read_html_tables"]
 
 #: Refuse to lay out a single table larger than this many cells (a hostile colspan).
@@ -275,9 +278,7 @@ def parse_html_tables(html: str) -> list[HtmlTable]:
 def read_html_tables(path: str | os.PathLike) -> list[HtmlTable]:
     """Read the tables of the HTML file at *path* (see :func:`parse_html_tables`)."""
     path = Path(path)
-    from bkanalysis.ingest.sniff import _open_or_raise
-
-    with _open_or_raise(path) as fh:
+    with open_or_raise(path) as fh:
         data = fh.read()
     try:
         tables = parse_html_tables(decode_html(data))
@@ -288,7 +289,7 @@ def read_html_tables(path: str | os.PathLike) -> list[HtmlTable]:
     return tables
 
 
-def tables_to_grids(tables: list[HtmlTable]) -> list:
+def tables_to_grids(tables: list[HtmlTable]) -> list[SheetGrid]:
     """Wrap :class:`HtmlTable` objects into :class:`~bkanalysis.ingest.cells.SheetGrid` grids.
 
     Only non-empty cells are kept (the grid contract); merged ranges are carried over.
@@ -299,8 +300,6 @@ def tables_to_grids(tables: list[HtmlTable]) -> list:
     >>> g.name, g.value(0, 0), g.merged, g.max_col
     ('Table 1', 'Năm', [(0, 0, 0, 1)], 2)
     """
-    from bkanalysis.ingest.grid import Cell, SheetGrid
-
     grids = []
     for i, table in enumerate(tables, 1):
         cells = {
@@ -314,7 +313,7 @@ def tables_to_grids(tables: list[HtmlTable]) -> list:
     return grids
 
 
-def read_html_grids(path: str | os.PathLike) -> list:
+def read_html_grids(path: str | os.PathLike) -> list[SheetGrid]:
     """Read every ``<table>`` of the HTML file at *path* as a ``SheetGrid`` (``Table 1``…).
 
     Raises

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .cells import SheetGrid
+from bkanalysis.study_area import _units
+
+from .grid import SheetGrid
 
 __all__ = ["MIN_RECORD_ROWS", "record_level_message"]
 
@@ -21,8 +23,6 @@ MIN_RECORD_ROWS = 1000
 
 def _unit_codes() -> frozenset[int]:
     """Return the study area's district and commune codes (any vintage) as numbers."""
-    from bkanalysis.study_area import _units
-
     return frozenset(int(code) for _v, code in _units())
 
 
@@ -37,7 +37,7 @@ def record_level_message(grid: SheetGrid) -> str | None:
 
     Examples
     --------
-    >>> from bkanalysis.ingest.cells import Cell
+    >>> from bkanalysis.ingest.grid import Cell
     >>> cells = {(0, 0): Cell("Xã"), (0, 1): Cell("Có nước sạch (1/0)")}
     >>> for r in range(1, 1201):
     ...     cells[(r, 0)] = Cell("Xã Bằng Thành"); cells[(r, 1)] = Cell(r % 2)

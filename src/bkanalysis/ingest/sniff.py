@@ -21,15 +21,21 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 from bkanalysis.errors import UnreadableFileError
+
+from .textfiles import looks_like_px
 
 __all__ = [
     "KINDS",
     "MAX_MEMBERS",
     "MAX_RATIO",
     "MAX_UNCOMPRESSED",
+    "Sniffed",
+    "open_or_raise",
     "sniff",
+    "sniff_workbook",
 ]
 
 #: What :func:`sniff` can return.
@@ -57,6 +63,15 @@ _DANGEROUS_XML_ALL = _DANGEROUS_XML + tuple(
 )
 _TABLE_RE = re.compile(rb"<\s*table[\s>/]", re.IGNORECASE)
 _HTML_RE = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|meta|style|div)[\s>/]", re.I)
+
+
+class Sniffed(NamedTuple):
+    """What :func:`sniff_workbook` found: the kind of file and the parts it decompressed."""
+
+    kind: str
+    #: An xlsx's XML parts (member name -> bytes), decompressed and checked while sniffing:
+    #: the cells loader reads them instead of decompressing the zip a second time.
+    xml_parts: dict[str, bytes] | None = None
 
 
 def sniff(path: str | os.PathLike) -> str:
@@ -96,6 +111,17 @@ def sniff(path: str | os.PathLike) -> str:
     ...
     bkanalysis.errors.UnreadableFileError: ...table.xls: a text file (CSV?), not a spreadsheet; open it in Excel and save it as .xlsx
     """
+    return sniff_workbook(path).kind
+
+
+def sniff_workbook(path: str | os.PathLike) -> Sniffed:
+    """Like :func:`sniff`, and return the XML parts of an xlsx decompressed on the way.
+
+    Raises
+    ------
+    UnreadableFileError
+        As :func:`sniff`.
+    """
     path = Path(path)
     try:
         st = path.stat()
@@ -113,14 +139,14 @@ def sniff(path: str | os.PathLike) -> str:
         raise UnreadableFileError(path, "not a regular file")
     if st.st_size == 0:
         raise UnreadableFileError(path, "empty file (0 bytes)")
-    with _open_or_raise(path) as fh:
+    with open_or_raise(path) as fh:
         head = fh.read(8192)
 
     if head.startswith(_ZIP_MAGICS):
-        return _sniff_zip(path, st.st_size, st)
+        return _sniff_zip(path, st.st_size)
     if head.startswith(_CFB_MAGIC):
-        return _sniff_cfb(path)
-    return _sniff_other(path, head)
+        return Sniffed(_sniff_cfb(path))
+    return Sniffed(_sniff_other(path, head))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -130,7 +156,8 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def _open_or_raise(path: Path):
+def open_or_raise(path: Path):
+    """Open *path* for binary reading, or raise :class:`UnreadableFileError` saying why not."""
     try:
         return open(path, "rb")
     except FileNotFoundError:
@@ -146,32 +173,8 @@ def _open_or_raise(path: Path):
 # --------------------------------------------------------------------------- zip
 
 
-#: The decompressed XML parts of the last zip sniffed, as ``(key, {member: bytes})`` with
-#: ``key = (path, mtime_ns, size)``; taken (once) by :func:`take_xml_parts`.
-_PARTS: list = []
-
-
-def take_xml_parts(path: str | os.PathLike) -> dict[str, bytes] | None:
-    """Return (and forget) the XML parts :func:`sniff` decompressed from *path*, if current.
-
-    The cells loader uses them instead of decompressing the same parts a second time. None
-    when *path* was not the last zip sniffed or it changed since (modification time, size).
-    """
-    if not _PARTS:
-        return None
-    key, parts = _PARTS.pop()
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    if key != (str(path), st.st_mtime_ns, st.st_size):
-        return None
-    return parts
-
-
-def _sniff_zip(path: Path, size: int, st=None) -> str:
-    _PARTS.clear()
-    with _open_or_raise(path) as fh:
+def _sniff_zip(path: Path, size: int) -> Sniffed:
+    with open_or_raise(path) as fh:
         try:
             zf = zipfile.ZipFile(fh)
         except zipfile.BadZipFile as exc:
@@ -187,11 +190,9 @@ def _sniff_zip(path: Path, size: int, st=None) -> str:
             if size <= MAX_IN_MEMORY:
                 fh.seek(0)
                 data = fh.read()
-            parts: dict[str, bytes] | None = {} if (kind == "xlsx" and st is not None) else None
+            parts: dict[str, bytes] | None = {} if kind == "xlsx" else None
             _check_members(path, zf, infos, data, parts)
-    if parts is not None:
-        _PARTS.append(((str(path), st.st_mtime_ns, st.st_size), parts))
-    return kind
+    return Sniffed(kind, parts)
 
 
 def _check_bomb_declared(path: Path, infos: list[zipfile.ZipInfo]) -> None:
@@ -260,6 +261,7 @@ def _check_members(
     Deflated and stored members are decompressed straight from the file's bytes (*data*,
     read once) with :mod:`zlib`, output bounded by the declared size, which is several
     times faster than :meth:`zipfile.ZipFile.open` on a workbook's many small parts.
+    The XML parts are kept in *parts* (member name -> bytes) when it is given.
     """
     try:
         for info in infos:
@@ -278,50 +280,63 @@ def _check_members(
                 chunks = _raw_member_chunks(path, info, data)
             else:
                 chunks = _zipfile_member_chunks(path, zf, info)
-            tail = b""
-            crc = 0
-            size = 0
-            keep = [] if (parts is not None and is_xml) else None
-            for chunk in chunks:
-                size += len(chunk)
-                if keep is not None:
-                    keep.append(chunk)
-                if size > info.file_size:
-                    raise UnreadableFileError(
-                        path,
-                        f"refused: member {info.filename} expands beyond its declared size "
-                        "(zip bomb or corrupt file)",
-                    )
-                crc = zlib.crc32(chunk, crc)
-                if is_xml and (b"<!" in chunk or b"<\x00!" in chunk or tail):
-                    window = tail + chunk[:64] if tail else chunk
-                    for marker in _DANGEROUS_XML_ALL:
-                        if marker in window or (window is not chunk and marker in chunk):
-                            raise UnreadableFileError(
-                                path,
-                                f"refused: {info.filename} declares a DOCTYPE/ENTITY "
-                                "(XML entity attack?)",
-                            )
-                if is_xml:
-                    tail = chunk[-32:]
-            if size != info.file_size:
-                raise UnreadableFileError(
-                    path,
-                    f"corrupt or truncated zip/xlsx file: member {info.filename} has {size} "
-                    f"bytes, {info.file_size} declared",
-                )
-            if crc != info.CRC:
-                raise UnreadableFileError(
-                    path, f"corrupt zip/xlsx file: bad CRC-32 for member {info.filename}"
-                )
-            if keep is not None:
-                parts[info.filename] = b"".join(keep)
+            keep = parts is not None and is_xml
+            content = _check_member(path, info, chunks, is_xml=is_xml, keep=keep)
+            if keep:
+                parts[info.filename] = content
     except UnreadableFileError:
         raise
     except zipfile.BadZipFile as exc:
         raise UnreadableFileError(path, f"corrupt zip/xlsx file: {exc}") from None
     except (OSError, EOFError, zlib.error, NotImplementedError, ValueError, struct.error) as exc:
         raise UnreadableFileError(path, f"corrupt or truncated zip/xlsx file: {exc}") from None
+
+
+def _check_member(path: Path, info: zipfile.ZipInfo, chunks, *, is_xml: bool, keep: bool) -> bytes:
+    """Check one member's decompressed *chunks*; return its bytes when *keep* (else b"")."""
+    kept = []
+    tail = b""  # the end of the previous chunk: a declaration may straddle two chunks
+    crc = 0
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if keep:
+            kept.append(chunk)
+        if size > info.file_size:
+            raise UnreadableFileError(
+                path,
+                f"refused: member {info.filename} expands beyond its declared size "
+                "(zip bomb or corrupt file)",
+            )
+        crc = zlib.crc32(chunk, crc)
+        if is_xml and _declares_entity(chunk, tail):
+            raise UnreadableFileError(
+                path, f"refused: {info.filename} declares a DOCTYPE/ENTITY (XML entity attack?)"
+            )
+        if is_xml:
+            tail = chunk[-32:]
+    if size != info.file_size:
+        raise UnreadableFileError(
+            path,
+            f"corrupt or truncated zip/xlsx file: member {info.filename} has {size} "
+            f"bytes, {info.file_size} declared",
+        )
+    if crc != info.CRC:
+        raise UnreadableFileError(
+            path, f"corrupt zip/xlsx file: bad CRC-32 for member {info.filename}"
+        )
+    return b"".join(kept)
+
+
+def _declares_entity(chunk: bytes, tail: bytes) -> bool:
+    """Tell whether an XML chunk (after *tail*, the previous one's end) holds a DOCTYPE/ENTITY."""
+    if not (b"<!" in chunk or b"<\x00!" in chunk or tail):
+        return False  # the byte search first: most chunks hold no "<!" at all
+    window = tail + chunk[:64] if tail else chunk
+    return any(
+        marker in window or (window is not chunk and marker in chunk)
+        for marker in _DANGEROUS_XML_ALL
+    )
 
 
 def _raw_member_chunks(path: Path, info: zipfile.ZipInfo, data: bytes):
@@ -378,7 +393,7 @@ def _zipfile_member_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInf
 
 def _sniff_cfb(path: Path) -> str:
     try:
-        with _open_or_raise(path) as fh:
+        with open_or_raise(path) as fh:
             names = _cfb_stream_names(fh)
     except UnreadableFileError:
         raise
@@ -406,64 +421,77 @@ _ENDOFCHAIN = 0xFFFFFFFE
 
 def _cfb_stream_names(fh) -> set[str]:
     """Names of the storages and streams of a Compound File Binary container (MS-CFB)."""
-    fh.seek(0, os.SEEK_END)
-    file_size = fh.tell()
-    fh.seek(0)
-    header = fh.read(512)
-    if len(header) < 512:
-        raise ValueError("header truncated")
-    sector_shift = struct.unpack_from("<H", header, 30)[0]
-    if sector_shift not in (9, 12):
-        raise ValueError(f"bad sector size 2**{sector_shift}")
-    ssize = 1 << sector_shift
-    n_fat = struct.unpack_from("<I", header, 44)[0]
-    first_dir = struct.unpack_from("<I", header, 48)[0]
-    first_difat = struct.unpack_from("<I", header, 68)[0]
-    n_difat = struct.unpack_from("<I", header, 72)[0]
-    max_sectors = max(file_size // ssize, 1)
-    if n_fat > max_sectors or n_difat > max_sectors:
-        raise ValueError("header sector counts exceed the file size")
-
-    def read_sector(i: int) -> bytes:
-        if i >= max_sectors:
-            raise ValueError(f"sector {i} beyond end of file")
-        fh.seek((i + 1) * ssize)
-        data = fh.read(ssize)
-        if len(data) < ssize:
-            raise ValueError(f"sector {i} truncated")
-        return data
-
-    fat_sectors = [s for s in struct.unpack_from("<109I", header, 76) if s != _FREESECT]
-    nxt, seen = first_difat, 0
-    per = ssize // 4 - 1
-    while nxt not in (_ENDOFCHAIN, _FREESECT) and seen < n_difat:
-        data = read_sector(nxt)
-        vals = struct.unpack(f"<{per + 1}I", data)
-        fat_sectors.extend(v for v in vals[:per] if v != _FREESECT)
-        nxt = vals[per]
-        seen += 1
-    fat_sectors = fat_sectors[:n_fat]
-    fat: list[int] = []
-    for s in fat_sectors:
-        fat.extend(struct.unpack(f"<{ssize // 4}I", read_sector(s)))
-
-    names: set[str] = set()
-    sector, steps = first_dir, 0
-    while sector not in (_ENDOFCHAIN, _FREESECT):
-        steps += 1
-        if steps > max_sectors or sector >= len(fat):
-            raise ValueError("broken directory chain")
-        data = read_sector(sector)
-        for off in range(0, ssize, 128):
-            entry = data[off : off + 128]
-            name_len = struct.unpack_from("<H", entry, 64)[0]
-            obj_type = entry[66]
-            if obj_type in (1, 2, 5) and 2 <= name_len <= 64:
-                names.add(entry[: name_len - 2].decode("utf-16-le", "replace"))
-        sector = fat[sector]
+    cfb = _Cfb(fh)
+    names = cfb.directory_names(cfb.fat())
     if "Root Entry" not in names:
         raise ValueError("no root entry")
     return names
+
+
+class _Cfb:
+    """Just enough of an MS-CFB container to list its directory; ValueError when broken."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        fh.seek(0, os.SEEK_END)
+        file_size = fh.tell()
+        fh.seek(0)
+        self.header = header = fh.read(512)
+        if len(header) < 512:
+            raise ValueError("header truncated")
+        sector_shift = struct.unpack_from("<H", header, 30)[0]
+        if sector_shift not in (9, 12):
+            raise ValueError(f"bad sector size 2**{sector_shift}")
+        self.ssize = 1 << sector_shift
+        self.n_fat = struct.unpack_from("<I", header, 44)[0]
+        self.first_dir = struct.unpack_from("<I", header, 48)[0]
+        self.first_difat = struct.unpack_from("<I", header, 68)[0]
+        self.n_difat = struct.unpack_from("<I", header, 72)[0]
+        self.max_sectors = max(file_size // self.ssize, 1)
+        if self.n_fat > self.max_sectors or self.n_difat > self.max_sectors:
+            raise ValueError("header sector counts exceed the file size")
+
+    def sector(self, i: int) -> bytes:
+        """Return sector *i* (raise ValueError beyond the end of the file)."""
+        if i >= self.max_sectors:
+            raise ValueError(f"sector {i} beyond end of file")
+        self.fh.seek((i + 1) * self.ssize)
+        data = self.fh.read(self.ssize)
+        if len(data) < self.ssize:
+            raise ValueError(f"sector {i} truncated")
+        return data
+
+    def fat(self) -> list[int]:
+        """Return the file allocation table (the header's and the DIFAT chain's sectors)."""
+        fat_sectors = [s for s in struct.unpack_from("<109I", self.header, 76) if s != _FREESECT]
+        nxt, seen = self.first_difat, 0
+        per = self.ssize // 4 - 1
+        while nxt not in (_ENDOFCHAIN, _FREESECT) and seen < self.n_difat:
+            vals = struct.unpack(f"<{per + 1}I", self.sector(nxt))
+            fat_sectors.extend(v for v in vals[:per] if v != _FREESECT)
+            nxt = vals[per]
+            seen += 1
+        fat: list[int] = []
+        for s in fat_sectors[: self.n_fat]:
+            fat.extend(struct.unpack(f"<{self.ssize // 4}I", self.sector(s)))
+        return fat
+
+    def directory_names(self, fat: list[int]) -> set[str]:
+        """Return the names of the directory's storages and streams (following *fat*)."""
+        names: set[str] = set()
+        sector, steps = self.first_dir, 0
+        while sector not in (_ENDOFCHAIN, _FREESECT):
+            steps += 1
+            if steps > self.max_sectors or sector >= len(fat):
+                raise ValueError("broken directory chain")
+            data = self.sector(sector)
+            for off in range(0, self.ssize, 128):
+                entry = data[off : off + 128]
+                name_len = struct.unpack_from("<H", entry, 64)[0]
+                if entry[66] in (1, 2, 5) and 2 <= name_len <= 64:  # storage, stream, root
+                    names.add(entry[: name_len - 2].decode("utf-16-le", "replace"))
+            sector = fat[sector]
+        return names
 
 
 # --------------------------------------------------------------------------- other
@@ -509,8 +537,6 @@ def _text_table_kind(path: Path, head: bytes) -> str | None:
     A text file is read as a table only under a ``.csv``/``.tsv``/``.px`` name (a text file
     renamed ``.xlsx`` is still refused), and a ``.px`` file must hold PC-Axis keywords.
     """
-    from .textfiles import looks_like_px
-
     suffix = path.suffix.lower()
     if suffix == ".px":
         return "px" if looks_like_px(head) else None
@@ -548,7 +574,7 @@ def _ascii_view(data: bytes) -> bytes:
 def _has_table(path: Path) -> bool:
     tail = b""
     read = 0
-    with _open_or_raise(path) as fh:
+    with open_or_raise(path) as fh:
         while read < MAX_HTML_BYTES:
             chunk = fh.read(_CHUNK)
             if not chunk:

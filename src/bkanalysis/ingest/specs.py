@@ -47,12 +47,30 @@ import fnmatch
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
+import yaml
+
+from bkanalysis.admin import AreaMatch
+from bkanalysis.catalog import load_indicators
 from bkanalysis.errors import CatalogError
 from bkanalysis.schema import OBSERVATION_STATUSES, vintage_for_year
 
-from .cells import SheetGrid, a1
-from .labels import indicator_unit, parse_unit
+from .cellread import (
+    CellRef,
+    Observation,
+    Problem,
+    Reject,
+    check_range,
+    make_observation,
+    nonblank,
+    province,
+    resolve_label,
+    scaled,
+)
+from .grid import SheetGrid, a1
+from .labels import Period, indicator_unit, label_key, parse_unit
+from .layouts import cell_text, is_subtotal, is_total
 from .numbers import parse_cell, text_convention
 
 __all__ = ["apply_spec", "load_specs", "spec_matches", "validate_spec"]
@@ -94,25 +112,9 @@ def _check_period(column: dict, where: str) -> None:
         raise CatalogError(f"{where}: bad status {column['status']!r}")
 
 
-def validate_spec(spec: dict, where: str = "spec") -> dict:
-    """Check one spec and return it normalised (0-based rows/columns); raise CatalogError.
-
-    Examples
-    --------
-    >>> s = validate_spec({"name": "x", "area": "06", "year": 2020, "data_rows": "3-4",
-    ...                    "columns": {"B": {"indicator": "forest_cover_pct"}}})
-    >>> s["rows"], list(s["cols"])
-    ([2, 3], [1])
-    """
-    from bkanalysis.catalog import load_indicators
-
-    if not isinstance(spec, dict):
-        raise CatalogError(f"{where}: a spec must be a mapping, got {type(spec).__name__}")
-    name = spec.get("name")
-    if not name or not isinstance(name, str):
-        raise CatalogError(f"{where}: missing 'name'")
-    where = f"{where} {name!r}"
-    known = {
+#: The keys a spec may have.
+_SPEC_KEYS = frozenset(
+    {
         "name",
         "match",
         "data_rows",
@@ -127,64 +129,26 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
         "rows",
         "label_column",
     }
-    extra = set(spec) - known
-    if extra:
-        raise CatalogError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
-    if ("area_column" in spec) == ("area" in spec):
-        raise CatalogError(f"{where}: give exactly one of 'area_column' or 'area'")
-    by_row = dict(spec.get("rows") or {})
-    if not spec.get("columns") or ("data_rows" not in spec and not by_row):
-        raise CatalogError(f"{where}: 'columns' and 'data_rows' (or 'rows') are required")
-    ids = set(load_indicators()["id"])
-    row_inds: dict[int, dict] = {}
-    row_labels: dict[str, dict] = {}
-    for k, rs in by_row.items():
-        rs = dict(rs or {})
-        if rs.get("indicator") not in ids:
-            raise CatalogError(f"{where}: row {k!r}: unknown indicator {rs.get('indicator')!r}")
-        if rs.get("status") is not None and rs["status"] not in OBSERVATION_STATUSES:
-            raise CatalogError(f"{where}: row {k!r}: bad status {rs['status']!r}")
-        if rs.get("unit") is not None:
-            pu = parse_unit(str(rs["unit"]))
-            if pu is None or pu[0] != indicator_unit(rs["indicator"]):
-                raise CatalogError(f"{where}: row {k!r}: unit {rs['unit']!r} does not convert")
-        if isinstance(k, int) or str(k).strip().isdigit():
-            if int(k) < 1:
-                raise CatalogError(f"{where}: bad row number {k!r}")
-            row_inds[int(k) - 1] = rs
-        else:
-            from .labels import label_key
+)
 
-            lk = label_key(str(k))
-            if not lk:
-                raise CatalogError(f"{where}: row label {k!r} is empty once normalised")
-            row_labels[lk] = rs
+
+def validate_spec(spec: dict, where: str = "spec") -> dict:
+    """Check one spec and return it normalised (0-based rows/columns); raise CatalogError.
+
+    Examples
+    --------
+    >>> s = validate_spec({"name": "x", "area": "06", "year": 2020, "data_rows": "3-4",
+    ...                    "columns": {"B": {"indicator": "forest_cover_pct"}}})
+    >>> s["rows"], list(s["cols"])
+    ([2, 3], [1])
+    """
+    where = _check_keys(spec, where)
+    ids = set(load_indicators()["id"])
+    by_row = dict(spec.get("rows") or {})
+    row_inds, row_labels = _row_entries(by_row, ids, where)
     if row_labels and "label_column" not in spec:
         raise CatalogError(f"{where}: rows given by label need 'label_column'")
-    cols = {}
-    for letter, cs in dict(spec["columns"]).items():
-        cs = dict(cs or {})
-        merged = {k: spec.get(k) for k in ("year", "status", "unit", "range")}
-        merged.update({k: v for k, v in cs.items() if v is not None})
-        ind = cs.get("indicator", spec.get("indicator"))
-        if ind is None and by_row:
-            # the rows give the indicator; the unit is checked per row
-            _check_period(merged, f"{where}: column {letter}")
-            merged["indicator"] = None
-            cols[_col(letter, where)] = merged
-            continue
-        if ind not in ids:
-            raise CatalogError(f"{where}: column {letter}: unknown indicator {ind!r}")
-        _check_period(merged, f"{where}: column {letter}")
-        if merged.get("unit") is not None:
-            pu = parse_unit(str(merged["unit"]))
-            if pu is None or pu[0] != indicator_unit(ind):
-                raise CatalogError(
-                    f"{where}: column {letter}: unit {merged['unit']!r} does not convert to "
-                    f"{indicator_unit(ind)}"
-                )
-        merged["indicator"] = ind
-        cols[_col(letter, where)] = merged
+    cols = _column_entries(spec, ids, by_rows=bool(by_row), where=where)
     out = dict(spec)
     match = dict(spec.get("match") or {})
     out["match"] = {"file": match.get("file", "*"), "sheet": match.get("sheet", "*")}
@@ -200,10 +164,78 @@ def validate_spec(spec: dict, where: str = "spec") -> dict:
     return out
 
 
+def _check_keys(spec, where: str) -> str:
+    """Check a spec's name and keys; return *where* with the spec's name."""
+    if not isinstance(spec, dict):
+        raise CatalogError(f"{where}: a spec must be a mapping, got {type(spec).__name__}")
+    name = spec.get("name")
+    if not name or not isinstance(name, str):
+        raise CatalogError(f"{where}: missing 'name'")
+    where = f"{where} {name!r}"
+    extra = set(spec) - _SPEC_KEYS
+    if extra:
+        raise CatalogError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
+    if ("area_column" in spec) == ("area" in spec):
+        raise CatalogError(f"{where}: give exactly one of 'area_column' or 'area'")
+    if not spec.get("columns") or ("data_rows" not in spec and not spec.get("rows")):
+        raise CatalogError(f"{where}: 'columns' and 'data_rows' (or 'rows') are required")
+    return where
+
+
+def _row_entries(by_row: dict, ids: set, where: str) -> tuple[dict[int, dict], dict[str, dict]]:
+    """Check the ``rows`` entries; return them by 0-based row number and by label key."""
+    row_inds: dict[int, dict] = {}
+    row_labels: dict[str, dict] = {}
+    for k, rs in by_row.items():
+        rs = dict(rs or {})
+        if rs.get("indicator") not in ids:
+            raise CatalogError(f"{where}: row {k!r}: unknown indicator {rs.get('indicator')!r}")
+        if rs.get("status") is not None and rs["status"] not in OBSERVATION_STATUSES:
+            raise CatalogError(f"{where}: row {k!r}: bad status {rs['status']!r}")
+        if rs.get("unit") is not None and not _converts(rs["unit"], rs["indicator"]):
+            raise CatalogError(f"{where}: row {k!r}: unit {rs['unit']!r} does not convert")
+        if isinstance(k, int) or str(k).strip().isdigit():
+            if int(k) < 1:
+                raise CatalogError(f"{where}: bad row number {k!r}")
+            row_inds[int(k) - 1] = rs
+        else:
+            lk = label_key(str(k))
+            if not lk:
+                raise CatalogError(f"{where}: row label {k!r} is empty once normalised")
+            row_labels[lk] = rs
+    return row_inds, row_labels
+
+
+def _column_entries(spec: dict, ids: set, *, by_rows: bool, where: str) -> dict[int, dict]:
+    """Check the ``columns`` entries (the spec's defaults filled in); key them by 0-based column."""
+    cols = {}
+    for letter, cs in dict(spec["columns"]).items():
+        cs = dict(cs or {})
+        merged = {k: spec.get(k) for k in ("year", "status", "unit", "range")}
+        merged.update({k: v for k, v in cs.items() if v is not None})
+        ind = cs.get("indicator", spec.get("indicator"))
+        by_row = ind is None and by_rows  # the rows give the indicator and check the unit
+        if not by_row and ind not in ids:
+            raise CatalogError(f"{where}: column {letter}: unknown indicator {ind!r}")
+        _check_period(merged, f"{where}: column {letter}")
+        if not by_row and merged.get("unit") is not None and not _converts(merged["unit"], ind):
+            raise CatalogError(
+                f"{where}: column {letter}: unit {merged['unit']!r} does not convert to "
+                f"{indicator_unit(ind)}"
+            )
+        merged["indicator"] = ind
+        cols[_col(letter, where)] = merged
+    return cols
+
+
+def _converts(unit, ind: str) -> bool:
+    """Tell whether values written in *unit* convert to the unit of indicator *ind*."""
+    pu = parse_unit(str(unit))
+    return pu is not None and pu[0] == indicator_unit(ind)
+
+
 def load_specs(source) -> list[dict]:
     """Load specs from a directory of ``*.yml``/``*.yaml``, a file, or a list of dicts."""
-    import yaml
-
     if source is None:
         return []
     if isinstance(source, (str, os.PathLike)):
@@ -230,118 +262,121 @@ def spec_matches(spec: dict, source_file: str, sheet: str) -> bool:
     return fnmatch.fnmatchcase(source_file, m["file"]) and fnmatch.fnmatchcase(sheet, m["sheet"])
 
 
-def apply_spec(spec: dict, grid: SheetGrid, source_file: str, claimed: set | None = None):
+def apply_spec(
+    spec: dict, grid: SheetGrid, source_file: str, claimed: set | None = None
+) -> tuple[list[Observation], list[Reject]]:
     """Read *grid* with *spec*; return (observation records, reject records).
 
-    Records are tuples in the order of ``OBSERVATION_COLUMNS`` and ``REJECT_COLUMNS``.
     *claimed* holds the (row, column) cells already read by another spec of the sheet;
     the cells this spec reads are added to it.
     """
     claimed = set() if claimed is None else claimed
-    from . import reader as _r
-    from .labels import label_key
-
-    obs, rej = [], []
-    tr = _r._TableReader.__new__(_r._TableReader)
-    tr.area_cache = {}
-    by_number, by_label = spec.get("row_inds") or {}, spec.get("row_labels") or {}
-    row_spec: dict[int, dict | None] = {}
-    row_text: dict[int, str] = {}
-    if by_number or by_label:
-        for r in spec["rows"]:
-            label = ""
-            if "label_col" in spec:
-                label = _r.cell_text(grid.value(r, spec["label_col"]))
-            row_spec[r] = by_number.get(r) or (by_label.get(label_key(label)) if label else None)
-            row_text[r] = label
-    for c, cs in spec["cols"].items():
+    reader = _SpecReader(spec, grid)
+    obs: list[Observation] = []
+    rej: list[Reject] = []
+    for c, column in spec["cols"].items():
         texts = [grid.value(r, c) for r in spec["rows"] if isinstance(grid.value(r, c), str)]
         conv = text_convention(texts)
         for r in spec["rows"]:
-            if r in spec["skip"] or (r, c) in claimed:
-                continue
             cell = grid.cells.get((r, c))
-            if cell is None or not _r._nonblank(cell):
+            if r in spec["skip"] or (r, c) in claimed or cell is None or not nonblank(cell):
                 continue
             claimed.add((r, c))
-
-            def bad(reason, r=r, c=c, cell=cell):
-                rej.append(_r._reject(source_file, grid.name, a1(r, c), _r._raw(cell), reason))
-
-            ind, year = cs["indicator"], cs["year"]
-            status, unit = cs["status"], cs.get("unit")
-            label = f"spec {spec['name']}"
-            if row_spec:
-                rs = row_spec.get(r)
-                if rs is None:
-                    bad(f"row not mapped by the spec {spec['name']!r}")
-                    continue
-                ind = rs["indicator"]
-                year = int(rs.get("year") or year)
-                status = rs.get("status") or status
-                unit = rs.get("unit", unit if cs["indicator"] == ind else None)
-                if row_text.get(r):
-                    label = f"spec {spec['name']}: {row_text[r]}"
-                if unit is not None:
-                    pu = parse_unit(str(unit))
-                    if pu is None or pu[0] != indicator_unit(ind):
-                        bad(f"unit mismatch: '{unit}' is not {indicator_unit(ind)} ({ind})")
-                        continue
-            if "area_col" in spec:
-                label = _r.cell_text(grid.value(r, spec["area_col"]))
-                if not label:
-                    bad("row without label")
-                    continue
-                if _r.is_subtotal(label):
-                    bad("subtotal row (not an observation)")
-                    continue
-                res, why = (
-                    tr._province(year) if _r.is_total(label) else tr._resolve(label, year, None)
-                )
-            else:
-                a = str(spec["area"])
-                res, why = tr._province(year) if a == "06" else tr._resolve(a, year, None)
-            if res is None:
-                bad(why)
-                continue
-            pv = parse_cell(cell, conv)
-            if pv.reason:
-                bad(pv.reason)
-                continue
-            canon = indicator_unit(ind)
-            factor = 1.0
-            if pv.percent and canon != "%":
-                bad(f"unit mismatch: percentage value for {ind} (unit {canon})")
-                continue
-            if unit is not None and not pv.percent:
-                factor = parse_unit(str(unit))[1]
-            from decimal import Decimal
-
-            value = float(Decimal(repr(pv.value)) * Decimal(repr(factor)))
-            lo_hi = cs.get("range")
-            if lo_hi and not (lo_hi[0] <= value <= lo_hi[1]):
-                bad(f"out of range: {value:g} outside {lo_hi[0]}–{lo_hi[1]} (spec)")
-                continue
+            where = CellRef(source_file, grid.name, a1(r, c))
             try:
-                _r._check_range(ind, canon, value, year)
-            except _r._Problem as p:
-                bad(str(p))
-                continue
-            obs.append(
-                (
-                    ind,
-                    res.code,
-                    res.level,
-                    vintage_for_year(year),
-                    res.name,
-                    year,
-                    value,
-                    canon,
-                    status,
-                    source_file,
-                    grid.name,
-                    a1(r, c),
-                    _r._label_text(label),  # source_label: the spec (and the row's label)
-                )
-            )
+                obs.append(reader.observation(where, r, column, cell, conv))
+            except Problem as p:
+                rej.append(where.reject(cell, str(p)))
     return obs, rej
+
+
+class _Target(NamedTuple):
+    """What a spec says a cell is: indicator, period, unit as written, source label."""
+
+    ind: str
+    period: Period
+    unit: str | None
+    label: str
+
+
+class _SpecReader:
+    """Read the cells of one sheet that one spec describes."""
+
+    def __init__(self, spec: dict, grid: SheetGrid):
+        self.spec = spec
+        self.grid = grid
+        by_number, by_label = spec.get("row_inds") or {}, spec.get("row_labels") or {}
+        # rows given by number or label: each data row's entry (None: not mapped) and label
+        self.row_spec: dict[int, dict | None] = {}
+        self.row_text: dict[int, str] = {}
+        if by_number or by_label:
+            for r in spec["rows"]:
+                label = ""
+                if "label_col" in spec:
+                    label = cell_text(grid.value(r, spec["label_col"]))
+                found = by_label.get(label_key(label)) if label else None
+                self.row_spec[r] = by_number.get(r) or found
+                self.row_text[r] = label
+
+    def observation(self, where: CellRef, r: int, column: dict, cell, conv) -> Observation:
+        """Return the observation of the cell at row *r* of *column*, or raise :class:`Problem`."""
+        target = self._target(r, column)
+        year = target.period.year
+        area = self._area(r, year)
+        pv = parse_cell(cell, conv)
+        if pv.reason:
+            raise Problem(pv.reason)
+        canon = indicator_unit(target.ind)
+        if pv.percent and canon != "%":
+            raise Problem(f"unit mismatch: percentage value for {target.ind} (unit {canon})")
+        factor = (
+            parse_unit(str(target.unit))[1] if target.unit is not None and not pv.percent else 1.0
+        )
+        value = scaled(pv.value, factor)
+        lo_hi = column.get("range")
+        if lo_hi and not (lo_hi[0] <= value <= lo_hi[1]):
+            raise Problem(f"out of range: {value:g} outside {lo_hi[0]}–{lo_hi[1]} (spec)")
+        check_range(target.ind, canon, value, year)
+        return make_observation(
+            target.ind, area, target.period, value, unit=canon, where=where, label=target.label
+        )
+
+    def _target(self, r: int, column: dict) -> _Target:
+        """Return the column's indicator, period and unit, or those of row *r* (a spec by rows)."""
+        name = self.spec["name"]
+        period = Period(column["year"], column["status"])
+        target = _Target(column["indicator"], period, column.get("unit"), f"spec {name}")
+        if not self.row_spec:
+            return target
+        rs = self.row_spec.get(r)
+        if rs is None:
+            raise Problem(f"row not mapped by the spec {name!r}")
+        ind = rs["indicator"]
+        period = Period(int(rs.get("year") or period.year), rs.get("status") or period.status)
+        unit = rs.get("unit", target.unit if column["indicator"] == ind else None)
+        label = f"spec {name}: {self.row_text[r]}" if self.row_text.get(r) else target.label
+        if unit is not None:
+            pu = parse_unit(str(unit))
+            if pu is None or pu[0] != indicator_unit(ind):
+                raise Problem(f"unit mismatch: '{unit}' is not {indicator_unit(ind)} ({ind})")
+        return _Target(ind, period, unit, label)
+
+    def _area(self, r: int, year: int) -> AreaMatch:
+        """Return the area of row *r* (its area-column label) or the spec's one area, or raise."""
+        vintage = vintage_for_year(year)
+        if "area_col" in self.spec:
+            label = cell_text(self.grid.value(r, self.spec["area_col"]))
+            if not label:
+                raise Problem("row without label")
+            if is_subtotal(label):
+                raise Problem("subtotal row (not an observation)")
+            if is_total(label):
+                return province(vintage)
+        else:
+            label = str(self.spec["area"])
+            if label == "06":
+                return province(vintage)
+        res, why = resolve_label(label, vintage)
+        if res is None:
+            raise Problem(why)
+        return res
