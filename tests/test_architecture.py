@@ -243,3 +243,38 @@ def test_architecture_doc_map_is_current() -> None:
 
 if __name__ == "__main__":
     print(module_map(import_graph(PACKAGE_ROOT)))
+
+
+def test_every_module_imports_on_its_own():
+    """Each module imports first, alone, in a fresh interpreter state.
+
+    The graph above reads only the names the code imports; Python also runs every parent
+    package's ``__init__`` on the way to a submodule, and a cycle through such an
+    ``__init__`` (``progress.output`` -> ``plotting._common`` runs ``plotting/__init__``,
+    which imports ``charts``, which imports ``progress``) fails only at run time, and only
+    when that module is the first one imported. So: forget every ``bkanalysis`` module,
+    import one, repeat for all (the third-party libraries stay loaded, so this is quick).
+    """
+    import subprocess
+    import sys
+
+    # ``__main__`` runs the command line when imported: it is not a library module.
+    names = sorted(
+        module_name(p, PACKAGE_ROOT) for p in PACKAGE_ROOT.rglob("*.py") if p.stem != "__main__"
+    )
+    script = (
+        "import importlib, sys\n"
+        "failed = []\n"
+        f"for name in {names!r}:\n"
+        "    for loaded in [m for m in sys.modules if m.split('.')[0] == 'bkanalysis']:\n"
+        "        del sys.modules[loaded]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except ImportError as exc:\n"
+        "        failed.append(f'{name}: {exc}')\n"
+        "print('\\n'.join(failed))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "", f"modules that fail when imported first:\n{out}"

@@ -20,6 +20,7 @@ import pytest
 
 from bkanalysis.catalog import load_indicators, read_package_csv
 from bkanalysis.errors import BkError
+from bkanalysis.labels import THEME_LABELS, WORDS
 from bkanalysis.plotting import (
     FULL_WIDTH_CM,
     HALF_WIDTH_CM,
@@ -35,7 +36,6 @@ from bkanalysis.plotting import (
     theme_context,
     use_theme,
 )
-from bkanalysis.plotting._common import THEME_LABELS, WORDS
 from bkanalysis.schema import vintage_for_year
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "geo"

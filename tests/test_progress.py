@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from bkanalysis import catalog, commands
+from bkanalysis import catalog, observations
 from bkanalysis.catalog import read_package_csv
 from bkanalysis.cli import main
 from bkanalysis.errors import BkError, CatalogError
@@ -631,7 +631,7 @@ def fake_pipeline(monkeypatch, tmp_path):
             raise BkError(f"{processed} has no data: run `bkanalysis build` first")
         return data
 
-    monkeypatch.setattr(commands, "load_observations", load_observations)
+    monkeypatch.setattr(observations, "load_observations", load_observations)
     monkeypatch.setenv("BKANALYSIS_REPORTS", str(tmp_path / "reports"))
     processed = tmp_path / "processed"
     processed.mkdir()

@@ -45,9 +45,8 @@ from .catalog import load_indicators
 from .config import get_paths
 from .errors import BkError, CatalogError
 from .io import write_bytes_atomic
-from .labels import format_number, target_condition, unit_decimals, unit_label
+from .labels import format_number, target_condition, theme_label, unit_decimals, unit_label
 from .observations import load_observations
-from .plotting._common import theme_label
 from .plotting.export import read_manifest
 from .progress import assess
 from .progress.assessment import MODERATE_RATIO, ON_TRACK_RATIO, is_missing

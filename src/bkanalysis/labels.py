@@ -17,7 +17,88 @@ from functools import lru_cache
 from .catalog import read_package_csv
 from .errors import CatalogError
 
-__all__ = ["format_number", "target_condition", "translate_note", "unit_decimals", "unit_label"]
+__all__ = [
+    "THEME_LABELS",
+    "WORDS",
+    "format_number",
+    "target_condition",
+    "theme_label",
+    "translate_note",
+    "unit_decimals",
+    "unit_label",
+    "word",
+]
+
+# Words drawn on figures that do not come from a catalog (indicator names, status
+# labels and target clauses come from package data).
+WORDS: dict[str, dict[str, str]] = {
+    "actual": {"vi": "Thực tế", "en": "Actual"},
+    "provisional": {"vi": "Sơ bộ / ước tính", "en": "Preliminary / estimate"},
+    "plan": {"vi": "Kế hoạch", "en": "Plan"},
+    "target": {"vi": "Mục tiêu", "en": "Target"},
+    "trajectory": {"vi": "Lộ trình cần đạt", "en": "Required trajectory"},
+    "maintain": {"vi": "Mức cần duy trì", "en": "Level to maintain"},
+    "status": {"vi": "Tình trạng", "en": "Status"},
+    "year": {"vi": "Năm", "en": "Year"},
+    "no_data": {"vi": "Không có số liệu", "en": "No data"},
+    "not_applicable": {"vi": "Không áp dụng", "en": "Not applicable"},
+    "unit": {"vi": "Đơn vị", "en": "Unit"},
+    "source": {"vi": "Nguồn", "en": "Source"},
+    "sources": {"vi": "Nguồn", "en": "Sources"},
+    "illustrative": {
+        "vi": "Dữ liệu minh hoạ / Illustrative data",
+        "en": "Dữ liệu minh hoạ / Illustrative data",
+    },
+    "province": {"vi": "Toàn tỉnh", "en": "Province"},
+    "bau": {"vi": "Kịch bản phát triển thông thường (BAU)", "en": "Business as usual (BAU)"},
+    "emissions_actual": {"vi": "Phát thải thực tế", "en": "Actual emissions"},
+    "tier_voluntary": {"vi": "Giảm tự nguyện", "en": "Voluntary reduction"},
+    "tier_national": {"vi": "Giảm với hỗ trợ trong nước", "en": "Reduction with national support"},
+    "tier_international": {
+        "vi": "Giảm với hỗ trợ quốc tế",
+        "en": "Reduction with international support",
+    },
+    "emissions_title": {
+        "vi": "Phát thải khí nhà kính so với kịch bản BAU",
+        "en": "Greenhouse-gas emissions against business as usual",
+    },
+    "below_bau": {"vi": "dưới BAU", "en": "below BAU"},
+    "of_communes": {"vi": "số xã", "en": "of rural communes (xã)"},
+    "conditional": {"vi": "có điều kiện", "en": "conditional"},
+    "tier_path": {
+        "vi": "Giữa hai năm mục tiêu: lộ trình nội suy, không phải mục tiêu",
+        "en": "Between the target years: interpolated path, not a plan target",
+    },
+    "projection": {"vi": "Dự báo theo xu hướng", "en": "Trend projection"},
+    "target_map_meets": {"vi": "Đạt", "en": "Meets"},
+    "target_map_fails": {"vi": "Chưa đạt", "en": "Does not meet"},
+    "latest": {"vi": "Mới nhất", "en": "Latest"},
+    "dashboard_title": {
+        "vi": "Tiến độ các mục tiêu tăng trưởng xanh",
+        "en": "Progress of the green-growth targets",
+    },
+    "communes": {"vi": "xã", "en": "communes"},
+}
+
+THEME_LABELS: dict[str, dict[str, str]] = {
+    "emissions": {"vi": "Phát thải khí nhà kính", "en": "Greenhouse-gas emissions"},
+    "forest_water": {"vi": "Rừng và nước", "en": "Forest and water"},
+    "rural_development": {"vi": "Nông thôn mới, vệ sinh", "en": "New rural areas, sanitation"},
+    "waste": {"vi": "Chất thải, sản xuất xanh", "en": "Waste and green production"},
+    "denominators": {"vi": "Dân số", "en": "Population"},
+    "green_production": {"vi": "Sản xuất xanh", "en": "Green production"},
+    "green_lifestyle": {"vi": "Lối sống xanh", "en": "Green lifestyle"},
+}
+
+
+def word(key: str, lang: str) -> str:
+    """Return the UI word *key* in *lang*."""
+    return WORDS[key][lang]
+
+
+def theme_label(theme: str, lang: str) -> str:
+    """Return a readable label for a theme id (the id itself if unknown)."""
+    return THEME_LABELS.get(theme, {}).get(lang, str(theme).replace("_", " "))
 
 
 @lru_cache(maxsize=1)

@@ -25,7 +25,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..catalog import indicator, indicator_label
 from ..errors import BkError
-from ..labels import unit_label
+from ..labels import theme_label, unit_label, word
 from ..observations import check_observations, preferred_values
 from ..progress import reading_text
 from ..study_area import select_study_area
@@ -39,8 +39,6 @@ from ._common import (
     label_with_unit,
     remember_data,
     text_colour_on,
-    theme_label,
-    word,
 )
 from .theme import OKABE_ITO, figsize, status_colour, status_label, status_table, theme_context
 

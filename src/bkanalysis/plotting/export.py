@@ -31,7 +31,8 @@ import pandas as pd
 from ..config import MANIFEST_COLUMNS, notebook_name
 from ..errors import BkError
 from ..io import write_bytes_atomic, write_csv_atomic
-from ._common import check_lang, recorded_data, word
+from ..labels import word
+from ._common import check_lang, recorded_data
 from .theme import theme_context
 
 __all__ = ["DPI", "FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]

@@ -29,7 +29,7 @@ from ..admin.boundaries import Outlines, boundary_outlines, vintage_boundaries
 from ..admin.gazetteer import gazetteer
 from ..catalog import indicator, indicator_label, read_package_csv
 from ..errors import BkError
-from ..labels import unit_label
+from ..labels import unit_label, word
 from ..observations import check_observations, preferred_values
 from ..schema import VINTAGES, vintage_for_year
 from ._common import (
@@ -41,7 +41,6 @@ from ._common import (
     deferred_draw,
     format_number,
     remember_data,
-    word,
 )
 from .charts import resolve_target
 from .placement import label_communes, label_mode

@@ -23,8 +23,7 @@ from openpyxl.writer.excel import ExcelWriter
 from ..catalog import read_package_csv
 from ..errors import CatalogError
 from ..io import write_bytes_atomic
-from ..labels import target_condition, translate_note, unit_decimals, unit_label
-from ..plotting._common import word
+from ..labels import target_condition, translate_note, unit_decimals, unit_label, word
 from ..provenance import is_synthetic
 from ..schema import ASSESSMENT_STATUSES, vintage_for_year
 from ..targets import _catalog_rows, describe_target, load_targets, target_readings
