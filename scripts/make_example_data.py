@@ -33,6 +33,7 @@ import re
 import sys
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -423,73 +424,99 @@ def fmt_value(v, style: str, dec: int):
     return v
 
 
+@dataclass(frozen=True)
+class YearbookTable:
+    """How one yearbook table (DESIGN §4 layout 1) is titled and typeset.
+
+    *names* is how the district labels are written: ``one_line`` ('Huyện X - X district'),
+    ``two_line_cell`` (Vietnamese and English in one wrapped cell), ``two_rows_numbered``
+    ('1. Huyện X' with the English name on the row below) or ``numbered`` ('1. Huyện X').
+    """
+
+    number: str
+    title_vi: tuple[str, ...]
+    title_en: str
+    unit: str | None
+    years: tuple[int, ...]
+    prelim: int
+    names: str = "one_line"
+    style: str = "numeric"
+    dec: int = 1
+    footnote_year: int | None = None
+    footnote: str | None = None
+    page: int | None = None
+
+    @property
+    def columns(self) -> list[int]:
+        """The value columns' years: the final years, then the preliminary one."""
+        return [*self.years, self.prelim]
+
+
+def _yearbook_row(
+    ws, row: int, label: str, values: dict[int, float | None], table: YearbookTable
+) -> None:
+    """One labelled row of a yearbook table, a value (or '-') under each year."""
+    ws.cell(row, 1, label)
+    for j, y in enumerate(table.columns, 2):
+        c = ws.cell(row, j, fmt_value(values.get(y), table.style, table.dec))
+        if table.style == "numeric" and isinstance(c.value, float):
+            c.number_format = "#,##0." + "0" * table.dec if table.dec else "#,##0"
+        c.alignment = Alignment(horizontal="right")
+
+
+def _yearbook_district_rows(
+    ws, r: int, table: YearbookTable, districts: dict[str, dict[int, float | None]]
+) -> int:
+    """The district rows, labelled in the table's *names* style; return the next free row."""
+    for i, (code, vi, en, _area) in enumerate(DISTRICTS, 1):
+        vals = districts[code]
+        if table.names == "one_line":
+            _yearbook_row(ws, r, f"{vi} - {en}", vals, table)
+        elif table.names == "two_line_cell":
+            _yearbook_row(ws, r, f"{vi}\n{en}", vals, table)
+            ws.cell(r, 1).alignment = Alignment(wrap_text=True)
+        elif table.names == "two_rows_numbered":
+            _yearbook_row(ws, r, f"{i}. {vi}", vals, table)
+            r += 1
+            ws.cell(r, 1, en)
+        elif table.names == "numbered":
+            _yearbook_row(ws, r, f"{i}. {vi}", vals, table)
+        else:
+            raise ValueError(f"unknown names style {table.names!r}")
+        r += 1
+    return r
+
+
 def yearbook_table(
     ws,
     start: int,
+    table: YearbookTable,
     *,
-    number: str,
-    title_vi: list[str],
-    title_en: str,
-    unit: str | None,
-    years: list[int],
-    prelim: int,
     province: dict[int, float | None],
     districts: dict[str, dict[int, float | None]],
-    names: str = "one_line",
-    style: str = "numeric",
-    dec: int = 1,
-    footnote_year: int | None = None,
-    footnote: str | None = None,
-    page: int | None = None,
 ) -> int:
     """Write one yearbook table (DESIGN §4 layout 1) from row *start*; return the next free row."""
-    cols = [*years, prelim]
-    ncols = 1 + len(cols)
-    r = title_block(ws, [f"{number}", *title_vi, title_en], ncols, unit, start)
+    ncols = 1 + len(table.columns)
+    r = title_block(ws, [table.number, *table.title_vi, table.title_en], ncols, table.unit, start)
     ws.column_dimensions["A"].width = 34
     # year header over three rows: years merged vertically, the preliminary year stacked
     ws.merge_cells(start_row=r, start_column=1, end_row=r + 2, end_column=1)
-    for j, y in enumerate(years, 2):
-        label = f"{y}(*)" if y == footnote_year else y
+    for j, y in enumerate(table.years, 2):
+        label = f"{y}(*)" if y == table.footnote_year else y
         ws.cell(r, j, label).alignment = Alignment(horizontal="center", vertical="center")
         ws.merge_cells(start_row=r, start_column=j, end_row=r + 2, end_column=j)
-    for k, text in enumerate(["Sơ bộ", "Prel.", prelim]):
+    for k, text in enumerate(["Sơ bộ", "Prel.", table.prelim]):
         ws.cell(r + k, ncols, text).alignment = Alignment(horizontal="center")
     r += 4
-
-    def put_row(row: int, label: str, values: dict[int, float | None]) -> None:
-        ws.cell(row, 1, label)
-        for j, y in enumerate(cols, 2):
-            c = ws.cell(row, j, fmt_value(values.get(y), style, dec))
-            if style == "numeric" and isinstance(c.value, float):
-                c.number_format = "#,##0." + "0" * dec if dec else "#,##0"
-            c.alignment = Alignment(horizontal="right")
-
-    put_row(r, "TỔNG SỐ - TOTAL", province)
+    _yearbook_row(ws, r, "TỔNG SỐ - TOTAL", province, table)
     ws.cell(r, 1).font = Font(bold=True)
-    r += 1
-    for i, (code, vi, en, _area) in enumerate(DISTRICTS, 1):
-        vals = districts[code]
-        if names == "one_line":
-            put_row(r, f"{vi} - {en}", vals)
-        elif names == "two_line_cell":
-            put_row(r, f"{vi}\n{en}", vals)
-            ws.cell(r, 1).alignment = Alignment(wrap_text=True)
-        elif names == "two_rows_numbered":
-            put_row(r, f"{i}. {vi}", vals)
-            r += 1
-            ws.cell(r, 1, en)
-        elif names == "numbered":
-            put_row(r, f"{i}. {vi}", vals)
-        else:
-            raise ValueError(f"unknown names style {names!r}")
+    r = _yearbook_district_rows(ws, r + 1, table, districts)
+    if table.footnote:
         r += 1
-    if footnote:
+        ws.cell(r, 1, table.footnote).font = Font(italic=True)
         r += 1
-        ws.cell(r, 1, footnote).font = Font(italic=True)
-        r += 1
-    if page is not None:
-        ws.cell(r, ncols // 2 + 1, str(page))
+    if table.page is not None:
+        ws.cell(r, ncols // 2 + 1, str(table.page))
         r += 1
     return r + 2
 
@@ -497,7 +524,6 @@ def yearbook_table(
 def district_panel(
     rng: np.random.Generator,
     series: dict[int, float],
-    years: list[int],
     *,
     spread: float,
     lo: float,
@@ -506,12 +532,12 @@ def district_panel(
     weights: np.ndarray,
     missing: set[str] = frozenset(),
 ) -> dict[str, dict[int, float | None]]:
-    """District values per year: fixed district offsets plus yearly noise, centred on the province."""
+    """District values for each of YEARS: fixed district offsets plus yearly noise, centred on the province."""
     codes = [d[0] for d in DISTRICTS]
     offsets = rng.normal(0, spread, len(codes))
     out: dict[str, dict[int, float | None]] = {c: {} for c in codes}
     keep = np.array([c not in missing for c in codes])
-    for y in years:
+    for y in YEARS:
         p = series[y]
         vals = np.clip(p + offsets + rng.normal(0, spread / 8, len(codes)), lo, hi)
         vals = np.clip(vals + (p - np.average(vals[keep], weights=weights[keep])), lo, hi)
@@ -533,49 +559,51 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
     book = Book(GENERATOR_PUBLISHER)
     hh = household_weights(census)
     area = np.array([d[3] for d in DISTRICTS], dtype=float)
-    all_years = YEARS[:-1]
-    jump = [2015, 2020, 2021, 2022, 2023]
+    all_years = tuple(YEARS[:-1])
+    jump = (2015, 2020, 2021, 2022, 2023)
 
-    ws = book.sheet("Bieu 01")
     fc = series["forest_cover_pct"]
     yearbook_table(
-        ws,
+        book.sheet("Bieu 01"),
         1,
-        number="01.",
-        title_vi=[f"Tỷ lệ che phủ rừng phân theo huyện/thành phố thuộc tỉnh {SYNTHETIC_MARK}"],
-        title_en="Forest coverage rate by district",
-        unit="Đơn vị tính - Unit: %",
-        years=all_years,
-        prelim=2024,
+        YearbookTable(
+            number="01.",
+            title_vi=(f"Tỷ lệ che phủ rừng phân theo huyện/thành phố thuộc tỉnh {SYNTHETIC_MARK}",),
+            title_en="Forest coverage rate by district",
+            unit="Đơn vị tính - Unit: %",
+            years=all_years,
+            prelim=2024,
+            names="one_line",
+            style="numeric",
+            dec=2,
+            footnote_year=2019,
+            footnote="(*) Số liệu năm 2019 điều chỉnh theo kết quả kiểm kê rừng - 2019 revised after the forest inventory.",
+            page=428,
+        ),
         province=fc,
-        districts=district_panel(rng, fc, YEARS, spread=7, lo=50, hi=86, dec=2, weights=area),
-        names="one_line",
-        style="numeric",
-        dec=2,
-        footnote_year=2019,
-        footnote="(*) Số liệu năm 2019 điều chỉnh theo kết quả kiểm kê rừng - 2019 revised after the forest inventory.",
-        page=428,
+        districts=district_panel(rng, fc, spread=7, lo=50, hi=86, dec=2, weights=area),
     )
 
-    ws = book.sheet("Bieu 02")
     cw = series["clean_water_households_pct"]
     yearbook_table(
-        ws,
+        book.sheet("Bieu 02"),
         1,
-        number="02.",
-        title_vi=[
-            "Tỷ lệ hộ dân được sử dụng nước sạch",
-            f"phân theo đơn vị hành chính cấp huyện {SYNTHETIC_MARK}",
-        ],
-        title_en="Households using clean water by district",
-        unit="Đơn vị tính - Unit: %",
-        years=jump,
-        prelim=2024,
+        YearbookTable(
+            number="02.",
+            title_vi=(
+                "Tỷ lệ hộ dân được sử dụng nước sạch",
+                f"phân theo đơn vị hành chính cấp huyện {SYNTHETIC_MARK}",
+            ),
+            title_en="Households using clean water by district",
+            unit="Đơn vị tính - Unit: %",
+            years=jump,
+            prelim=2024,
+            names="two_line_cell",
+            style="vn_text",
+            dec=1,
+        ),
         province=cw,
-        districts=district_panel(rng, cw, YEARS, spread=3, lo=60, hi=99.8, dec=1, weights=hh),
-        names="two_line_cell",
-        style="vn_text",
-        dec=1,
+        districts=district_panel(rng, cw, spread=3, lo=60, hi=99.8, dec=1, weights=hh),
     )
 
     ws = book.sheet("Bieu 03")
@@ -584,75 +612,83 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
     nxt = yearbook_table(
         ws,
         1,
-        number="03.",
-        title_vi=[
-            f"Tỷ lệ hộ nông thôn sử dụng nước hợp vệ sinh phân theo huyện/thành phố {SYNTHETIC_MARK}"
-        ],
-        title_en="Rural households using hygienic water by district",
-        unit="ĐVT: %",
-        years=jump,
-        prelim=2024,
+        YearbookTable(
+            number="03.",
+            title_vi=(
+                f"Tỷ lệ hộ nông thôn sử dụng nước hợp vệ sinh phân theo huyện/thành phố {SYNTHETIC_MARK}",
+            ),
+            title_en="Rural households using hygienic water by district",
+            unit="ĐVT: %",
+            years=jump,
+            prelim=2024,
+            names="two_rows_numbered",
+            style="numeric",
+            dec=1,
+        ),
         province=rw,
-        districts=district_panel(rng, rw, YEARS, spread=3, lo=50, hi=99.5, dec=1, weights=hh),
-        names="two_rows_numbered",
-        style="numeric",
-        dec=1,
+        districts=district_panel(rng, rw, spread=3, lo=50, hi=99.5, dec=1, weights=hh),
     )
     yearbook_table(
         ws,
         nxt,
-        number="04.",
-        title_vi=[
-            f"Tỷ lệ hộ nông thôn có nhà tiêu hợp vệ sinh phân theo huyện/thành phố {SYNTHETIC_MARK}"
-        ],
-        title_en="Rural households with a hygienic latrine by district",
-        unit="ĐVT: %",
-        years=jump,
-        prelim=2024,
+        YearbookTable(
+            number="04.",
+            title_vi=(
+                f"Tỷ lệ hộ nông thôn có nhà tiêu hợp vệ sinh phân theo huyện/thành phố {SYNTHETIC_MARK}",
+            ),
+            title_en="Rural households with a hygienic latrine by district",
+            unit="ĐVT: %",
+            years=jump,
+            prelim=2024,
+            names="two_rows_numbered",
+            style="numeric",
+            dec=1,
+        ),
         province=rl,
-        districts=district_panel(rng, rl, YEARS, spread=6, lo=30, hi=99, dec=1, weights=hh),
-        names="two_rows_numbered",
-        style="numeric",
-        dec=1,
+        districts=district_panel(rng, rl, spread=6, lo=30, hi=99, dec=1, weights=hh),
     )
 
-    ws = book.sheet("Bieu 05")
     uw = series["urban_waste_collected_pct"]
     # Pác Nặm had no urban area (no town) before 2025: its urban cells are '-'
     yearbook_table(
-        ws,
+        book.sheet("Bieu 05"),
         1,
-        number="05.",
-        title_vi=[f"Tỷ lệ chất thải rắn đô thị được thu gom phân theo huyện {SYNTHETIC_MARK}"],
-        title_en="Urban solid waste collected by district",
-        unit="Đơn vị tính - Unit: %",
-        years=jump,
-        prelim=2024,
+        YearbookTable(
+            number="05.",
+            title_vi=(f"Tỷ lệ chất thải rắn đô thị được thu gom phân theo huyện {SYNTHETIC_MARK}",),
+            title_en="Urban solid waste collected by district",
+            unit="Đơn vị tính - Unit: %",
+            years=jump,
+            prelim=2024,
+            names="numbered",
+            style="vn_text",
+            dec=1,
+        ),
         province=uw,
         districts=district_panel(
-            rng, uw, YEARS, spread=3, lo=60, hi=100, dec=1, weights=hh, missing={"060"}
+            rng, uw, spread=3, lo=60, hi=100, dec=1, weights=hh, missing={"060"}
         ),
-        names="numbered",
-        style="vn_text",
-        dec=1,
     )
 
-    ws = book.sheet("Bieu 06")
     rwc = series["rural_waste_collected_pct"]
     yearbook_table(
-        ws,
+        book.sheet("Bieu 06"),
         1,
-        number="06.",
-        title_vi=[f"Tỷ lệ chất thải rắn nông thôn được thu gom phân theo huyện {SYNTHETIC_MARK}"],
-        title_en="Rural solid waste collected by district",
-        unit="Đơn vị tính - Unit: %",
-        years=jump,
-        prelim=2024,
+        YearbookTable(
+            number="06.",
+            title_vi=(
+                f"Tỷ lệ chất thải rắn nông thôn được thu gom phân theo huyện {SYNTHETIC_MARK}",
+            ),
+            title_en="Rural solid waste collected by district",
+            unit="Đơn vị tính - Unit: %",
+            years=jump,
+            prelim=2024,
+            names="one_line",
+            style="numeric",
+            dec=1,
+        ),
         province=rwc,
-        districts=district_panel(rng, rwc, YEARS, spread=9, lo=5, hi=95, dec=1, weights=hh),
-        names="one_line",
-        style="numeric",
-        dec=1,
+        districts=district_panel(rng, rwc, spread=9, lo=5, hi=95, dec=1, weights=hh),
     )
     add_note_sheet(
         book,
