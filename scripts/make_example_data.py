@@ -726,55 +726,73 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
 # --------------------------------------------------------------------------------------
 # layout 2: years x measures (yearbook)
 # --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MeasureColumns:
+    """The column headers of a years x measures table (DESIGN §4 layout 2).
+
+    *first* and *last* are single headers merged over two rows; *members* stand under the
+    merged *group* header ('Chia ra - Of which') between them; *super_group*, when given,
+    is a header naming the measure over every value column.
+    """
+
+    first: tuple[str, ...]
+    group: str | None = None
+    members: tuple[str, ...] = ()
+    last: tuple[str, ...] = ()
+    super_group: str | None = None
+
+    @property
+    def width(self) -> int:
+        """The number of value columns."""
+        return len(self.first) + len(self.members) + len(self.last)
+
+
 def years_measures_table(
     ws,
     start: int,
     *,
     title: list[str],
     unit: str | None,
-    first: list[str],
-    group: str | None,
-    members: list[str],
-    last: list[str],
+    columns: MeasureColumns,
     rows: list[tuple[str, list]],
-    style: str = "vn_text",
-    dec: int = 1,
-    decs: list[int] | None = None,
-    super_group: str | None = None,
+    style: str,
+    decs: list[int],
 ) -> tuple[int, dict[tuple[int, int], str]]:
     """Years as rows, measures as columns under a merged 'Chia ra - Of which' header.
 
-    Returns the next free row and a map (row label index, column index) -> cell address.
+    *decs* gives each value column's decimals. Returns the next free row and a map
+    (row label index, column index) -> cell address.
     """
-    ncols = 1 + len(first) + len(members) + len(last)
+    ncols = 1 + columns.width
     r = title_block(ws, title, ncols, unit, start)
     ws.column_dimensions["A"].width = 20
     for j in range(2, ncols + 1):
         ws.column_dimensions[get_column_letter(j)].width = 18
     top = r
-    if super_group:  # a header naming the measure, over every value column
-        ws.cell(r, 2, super_group).alignment = Alignment(horizontal="center")
+    if columns.super_group:  # a header naming the measure, over every value column
+        ws.cell(r, 2, columns.super_group).alignment = Alignment(horizontal="center")
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=ncols)
         r += 1
     c = 2
-    for text in first:
+    for text in columns.first:
         ws.cell(r, c, text).alignment = Alignment(wrap_text=True, horizontal="center")
         ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
         c += 1
-    if members:
-        ws.cell(r, c, group).alignment = Alignment(horizontal="center")
-        ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=c + len(members) - 1)
-        for k, text in enumerate(members):
+    if columns.members:
+        ws.cell(r, c, columns.group).alignment = Alignment(horizontal="center")
+        ws.merge_cells(
+            start_row=r, start_column=c, end_row=r, end_column=c + len(columns.members) - 1
+        )
+        for k, text in enumerate(columns.members):
             ws.cell(r + 1, c + k, text).alignment = Alignment(wrap_text=True, horizontal="center")
-        c += len(members)
-    for text in last:
+        c += len(columns.members)
+    for text in columns.last:
         ws.cell(r, c, text).alignment = Alignment(wrap_text=True, horizontal="center")
         ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
         c += 1
     ws.merge_cells(start_row=top, start_column=1, end_row=r + 1, end_column=1)
     r += 3
     refs: dict[tuple[int, int], str] = {}
-    decs = decs or [dec] * (ncols - 1)
     for i, (label, values) in enumerate(rows):
         ws.cell(r, 1, label)
         for j, v in enumerate(values):
@@ -787,12 +805,12 @@ def years_measures_table(
     return r + 1, refs
 
 
-FOREST_HEADERS = {
-    "first": ["Diện tích tự nhiên\nTotal natural area", "Diện tích có rừng\nArea of forest"],
-    "group": "Chia ra - Of which",
-    "members": ["Rừng tự nhiên\nNatural forest", "Rừng trồng\nPlanted forest"],
-    "last": ["Tỷ lệ che phủ rừng (%)\nProportion of forest coverage (%)"],
-}
+FOREST_COLUMNS = MeasureColumns(
+    first=("Diện tích tự nhiên\nTotal natural area", "Diện tích có rừng\nArea of forest"),
+    group="Chia ra - Of which",
+    members=("Rừng tự nhiên\nNatural forest", "Rừng trồng\nPlanted forest"),
+    last=("Tỷ lệ che phủ rừng (%)\nProportion of forest coverage (%)",),
+)
 FOREST_IDS = [
     "natural_area_ha",
     "forest_area_ha",
@@ -849,7 +867,7 @@ def build_forest_synthetic(out: Path, seed: int, series, facts) -> dict:
         rows=rows,
         style="vn_text",
         decs=[1, 1, 1, 1, 2],
-        **FOREST_HEADERS,
+        columns=FOREST_COLUMNS,
     )
     add_note_sheet(
         book,
@@ -948,11 +966,12 @@ def build_emissions(out: Path, seed: int) -> dict:
             1,
             title=[title, "Greenhouse-gas emissions by IPCC sector", SYNTHETIC_MARK],
             unit="Đơn vị tính - Unit: tCO2e",
-            super_group=measure,
-            first=["Tổng số - Total"],
-            group="Chia ra - Of which",
-            members=[f"{SECTOR_LABELS[s][0]}\n{SECTOR_LABELS[s][1]}" for s in SECTORS],
-            last=[],
+            columns=MeasureColumns(
+                first=("Tổng số - Total",),
+                group="Chia ra - Of which",
+                members=tuple(f"{SECTOR_LABELS[s][0]}\n{SECTOR_LABELS[s][1]}" for s in SECTORS),
+                super_group=measure,
+            ),
             rows=rows,
             style="numeric",
             decs=[0] * 6,
@@ -1751,7 +1770,7 @@ def build_forest_published(out: Path) -> dict:
         rows=rows,
         style="vn_text",
         decs=[1, 1, 1, 1, 2],
-        **FOREST_HEADERS,
+        columns=FOREST_COLUMNS,
     )
     sources = []
     for i, (_y, fs) in enumerate(ids.items()):
@@ -1810,15 +1829,14 @@ def build_indicators_published(out: Path) -> dict:
             "Selected published indicators of Bắc Kạn",
         ],
         unit=None,
-        first=[
-            "Số xã đạt chuẩn nông thôn mới (lũy kế)\n(Xã)",
-            "Tỷ lệ hộ nông thôn có nhà tiêu hợp vệ sinh\n(%)",
-            "Dân số nông thôn được sử dụng nước hợp vệ sinh\n(%)",
-            "Dân số trung bình\n(Người)",
-        ],
-        group=None,
-        members=[],
-        last=[],
+        columns=MeasureColumns(
+            first=(
+                "Số xã đạt chuẩn nông thôn mới (lũy kế)\n(Xã)",
+                "Tỷ lệ hộ nông thôn có nhà tiêu hợp vệ sinh\n(%)",
+                "Dân số nông thôn được sử dụng nước hợp vệ sinh\n(%)",
+                "Dân số trung bình\n(Người)",
+            )
+        ),
         rows=rows,
         style="numeric",
         decs=[0, 1, 1, 0],
