@@ -1193,6 +1193,65 @@ DROPPED = {
 }
 
 
+@dataclass(frozen=True)
+class ReportLayout:
+    """How one year's department report is laid out.
+
+    *periods* are the value columns as (header, status, year), status being ``plan``,
+    ``actual`` or ``estimate``; *compare* heads the derived comparison column; *style* is
+    the number style of the value cells; *note* is the report's line in the note sheet.
+    """
+
+    periods: tuple[tuple[str, str, int], ...]
+    compare: str
+    style: str
+    note: str
+
+    @property
+    def ncols(self) -> int:
+        """STT, label and unit columns, one column per period, the comparison column."""
+        return 3 + len(self.periods) + 1
+
+
+REPORT_LAYOUTS = {
+    2017: ReportLayout(
+        periods=(
+            ("KH 2017", "plan", 2017),
+            ("TH 2015", "actual", 2015),
+            ("TH 2016", "actual", 2016),
+            ("ƯTH 2017", "estimate", 2017),
+        ),
+        compare="So sánh (%) ƯTH/KH",
+        style="vn_text",
+        note="Numbers are Vietnamese text (95,5). One label is in NFD.",
+    ),
+    2020: ReportLayout(
+        periods=(
+            ("KH 2020", "plan", 2020),
+            ("TH 2018", "actual", 2018),
+            ("TH 2019", "actual", 2019),
+            ("ƯTH 2020", "estimate", 2020),
+        ),
+        compare="So sánh (%)",
+        style="numeric",
+        note="Section I percentages are stored as fractions with a % number format; the comparison column holds "
+        "formulas with cached values; one label has the 'ƣ' PDF artefact.",
+    ),
+    2024: ReportLayout(
+        periods=(
+            ("KH 2025", "plan", 2025),
+            ("TH 2021", "actual", 2021),
+            ("TH 2022", "actual", 2022),
+            ("TH 2023", "actual", 2023),
+            ("ƯTH 2024", "estimate", 2024),
+        ),
+        compare="So sánh ƯTH 2024/TH 2023 (%)",
+        style="en_text",
+        note="Numbers are English-format text (95.50). Some indicators are no longer reported.",
+    ),
+}
+
+
 def _report_value(
     series, ind: str, year: int, rng: np.random.Generator, estimate: bool
 ) -> float | None:
@@ -1211,147 +1270,147 @@ def _report_value(
     return v
 
 
-def build_report(out: Path, seed: int, series, year: int) -> dict:
-    """A department report (Sở TN&MT) on the plan's indicators for report *year*."""
-    rng = np.random.default_rng([seed, 4, year])
-    if year == 2017:
-        periods = [
-            ("KH 2017", "plan", 2017),
-            ("TH 2015", "actual", 2015),
-            ("TH 2016", "actual", 2016),
-            ("ƯTH 2017", "estimate", 2017),
-        ]
-        compare, style = "So sánh (%) ƯTH/KH", "vn_text"
-    elif year == 2020:
-        periods = [
-            ("KH 2020", "plan", 2020),
-            ("TH 2018", "actual", 2018),
-            ("TH 2019", "actual", 2019),
-            ("ƯTH 2020", "estimate", 2020),
-        ]
-        compare, style = "So sánh (%)", "numeric"
-    else:
-        periods = [
-            ("KH 2025", "plan", 2025),
-            ("TH 2021", "actual", 2021),
-            ("TH 2022", "actual", 2022),
-            ("TH 2023", "actual", 2023),
-            ("ƯTH 2024", "estimate", 2024),
-        ]
-        compare, style = "So sánh ƯTH 2024/TH 2023 (%)", "en_text"
-    book = Book(GENERATOR_PUBLISHER)
-    ws = book.sheet(f"Bieu TTX {year}")
-    ncols = 3 + len(periods) + 1
-    r = title_block(
-        ws,
-        [
-            "UBND TỈNH BẮC KẠN - SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG",
-            f"BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KẾ HOẠCH HÀNH ĐỘNG TĂNG TRƯỞNG XANH NĂM {year}",
-            f"(Kèm theo Báo cáo số …/BC-STNMT ngày 10/12/{year}) {SYNTHETIC_MARK}",
-        ],
-        ncols,
-        None,
-    )
-    ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 70
-    ws.column_dimensions["C"].width = 10
-    if year == 2017:
-        # two header rows: a merged 'Kết quả thực hiện' over the TH/ƯTH columns
-        for c, text in (
-            (1, "STT"),
-            (2, "Chỉ tiêu"),
-            (3, "ĐVT"),
-            (4, periods[0][0]),
-            (ncols, compare),
+def _plan_value(series, ind: str, year: int, dec: int) -> float:
+    """The KH (plan) figure: Decision 1635's targets, or for 2017 a plan near the trend."""
+    if year != 2017:
+        plan = PLAN_2025 if year == 2025 else PLAN_2020
+        return float(plan[ind])
+    v = series[ind][2017]
+    if ind == "heavily_polluting_facilities_count":
+        return 3.0
+    if ind.endswith("_count"):
+        return float(round(v + 1))
+    if v < 15:  # small shares and m2/person: a plan about 10 % above the trend
+        return round(v * 1.1, dec)
+    return round(min(v + 3.0, 100.0), dec)
+
+
+def _period_values(
+    series, ind: str, report_year: int, rng: np.random.Generator, dec: int
+) -> list[float | None]:
+    """The indicator's value in each period of the report of *report_year* (None: no data)."""
+    vals = []
+    for _label, status, y in REPORT_LAYOUTS[report_year].periods:
+        if status == "plan":
+            v = _plan_value(series, ind, y, dec)
+        elif report_year == 2024 and ind in (
+            "climate_awareness_pct",
+            "supermarkets_plastic_policy_pct",
         ):
-            ws.cell(r, c, text).alignment = Alignment(
-                horizontal="center", vertical="center", wrap_text=True
-            )
-            ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
-        ws.cell(r, 5, "Kết quả thực hiện").alignment = Alignment(horizontal="center")
-        ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=ncols - 1)
-        for k, (label, _status, _y) in enumerate(periods[1:]):
-            ws.cell(r + 1, 5 + k, label).alignment = Alignment(horizontal="center")
-        r += 2
-    else:
-        header = ["STT", "Chỉ tiêu", "ĐVT", *(p[0] for p in periods), compare]
+            v = None  # no longer reported
+        else:
+            v = _report_value(series, ind, y, rng, status == "estimate")
+        vals.append(v)
+    return vals
+
+
+def _report_header(ws, r: int, year: int) -> int:
+    """The column headers of the report table from row *r*; return the next free row."""
+    layout = REPORT_LAYOUTS[year]
+    ncols = layout.ncols
+    if year != 2017:
+        header = ["STT", "Chỉ tiêu", "ĐVT", *(p[0] for p in layout.periods), layout.compare]
         for c, text in enumerate(header, 1):
             ws.cell(r, c, text).alignment = Alignment(horizontal="center", wrap_text=True)
-        r += 1
+        return r + 1
+    # two header rows: a merged 'Kết quả thực hiện' over the TH/ƯTH columns
+    for c, text in (
+        (1, "STT"),
+        (2, "Chỉ tiêu"),
+        (3, "ĐVT"),
+        (4, layout.periods[0][0]),
+        (ncols, layout.compare),
+    ):
+        ws.cell(r, c, text).alignment = Alignment(
+            horizontal="center", vertical="center", wrap_text=True
+        )
+        ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
+    ws.cell(r, 5, "Kết quả thực hiện").alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=ncols - 1)
+    for k, (label, _status, _y) in enumerate(layout.periods[1:]):
+        ws.cell(r + 1, 5 + k, label).alignment = Alignment(horizontal="center")
+    return r + 2
+
+
+def _report_label(label: str, ind: str | None, year: int) -> str:
+    """A row label with the quirks of the year's report (an NFD label, a PDF artefact)."""
+    if year == 2017 and ind == "hygienic_latrine_rural_households_pct":
+        return nfd(label)
+    if year == 2020 and ind == "clean_water_households_pct":
+        return pdf_artefact("Tỷ lệ hộ dân được sử dụng nước sạch")
+    return label
+
+
+def _report_decimals(unit: str, ind: str) -> int:
+    if unit == "m2/người" or ind == "env_investment_share_pct":
+        return 2
+    return 0 if unit in ("Xã", "Cơ sở") else 1
+
+
+def _write_period_cells(
+    ws, r: int, vals: list[float | None], year: int, *, as_fraction: bool, dec: int
+) -> None:
+    """The period values of row *r* from column 4, in the year's number style."""
+    style = REPORT_LAYOUTS[year].style
+    for k, v in enumerate(vals):
+        cell = ws.cell(r, 4 + k)
+        if v is None:
+            cell.value = "KTH" if (year == 2024 and k == 1) else "-"
+        elif as_fraction:
+            cell.value = round(v / 100, 4)
+            cell.number_format = "0.0%"
+        else:
+            cell.value = fmt_value(v, style, dec)
+            if style == "numeric":
+                cell.number_format = "0" if dec == 0 else "0." + "0" * dec
+        cell.alignment = Alignment(horizontal="right")
+
+
+def _write_comparison(book: Book, ws, r: int, vals: list[float | None], year: int) -> None:
+    """The derived 'So sánh (%)' cell of row *r* (not an observation): estimate / plan,
+    or in 2024 estimate / last actual; a formula with its cached value in numeric reports."""
+    layout = REPORT_LAYOUTS[year]
+    num, den = (vals[-1], vals[0]) if year != 2024 else (vals[-1], vals[-2])
+    ccell = ws.cell(r, layout.ncols)
+    if num is None or den in (None, 0):
+        return
+    ratio = round(num / den * 100, 1)
+    if layout.style == "numeric":
+        a = ws.cell(r, 4 + len(vals) - 1).coordinate
+        b = ws.cell(r, 4).coordinate
+        book.formula(ws, ccell.coordinate, f"ROUND({a}/{b}*100,1)", ratio, "0.0")
+    else:
+        ccell.value = fmt_value(ratio, layout.style, 1)
+
+
+def _report_rows(book: Book, ws, r: int, year: int, *, series, rng: np.random.Generator) -> int:
+    """One row per indicator of REPORT_ROWS still reported in *year*; return the next free row."""
     section = ""
     for stt, label, unit, ind in REPORT_ROWS:
         if ind in DROPPED[year]:
             continue
-        if year == 2017 and ind == "hygienic_latrine_rural_households_pct":
-            label = nfd(label)
-        if year == 2020 and ind == "clean_water_households_pct":
-            label = pdf_artefact("Tỷ lệ hộ dân được sử dụng nước sạch")
         ws.cell(r, 1, stt).alignment = Alignment(horizontal="center")
-        ws.cell(r, 2, label)
+        ws.cell(r, 2, _report_label(label, ind, year))
         if stt in ("I", "II"):
             section = stt
-        if ind is None:
+        if ind is None:  # a section or group heading
             ws.cell(r, 1).font = Font(bold=True)
             ws.cell(r, 2).font = Font(bold=True)
             r += 1
             continue
         ws.cell(r, 3, unit).alignment = Alignment(horizontal="center")
-        dec = (
-            2
-            if unit == "m2/người" or ind == "env_investment_share_pct"
-            else (0 if unit in ("Xã", "Cơ sở") else 1)
-        )
-        vals = []
-        for k, (_label, status, y) in enumerate(periods):
-            if status == "plan":
-                plan = PLAN_2025 if y == 2025 else PLAN_2020
-                if y == 2017:
-                    v = series[ind][2017]
-                    if ind == "heavily_polluting_facilities_count":
-                        v = 3.0
-                    elif ind.endswith("_count"):
-                        v = float(round(v + 1))
-                    elif v < 15:  # small shares and m2/person: a plan about 10 % above the trend
-                        v = round(v * 1.1, dec)
-                    else:
-                        v = round(min(v + 3.0, 100.0), dec)
-                else:
-                    v = float(plan[ind])
-            elif year == 2024 and ind in (
-                "climate_awareness_pct",
-                "supermarkets_plastic_policy_pct",
-            ):
-                v = None
-            else:
-                v = _report_value(series, ind, y, rng, status == "estimate")
-            vals.append(v)
-            col = 4 + k
-            cell = ws.cell(r, col)
-            as_fraction = style == "numeric" and unit == "%" and section == "I"
-            if v is None:
-                cell.value = "KTH" if (year == 2024 and k == 1) else "-"
-            elif as_fraction:
-                cell.value = round(v / 100, 4)
-                cell.number_format = "0.0%"
-            else:
-                cell.value = fmt_value(v, style, dec)
-                if style == "numeric":
-                    cell.number_format = "0" if dec == 0 else "0." + "0" * dec
-            cell.alignment = Alignment(horizontal="right")
-        # derived comparison column (not an observation)
-        num, den = (vals[-1], vals[0]) if year != 2024 else (vals[-1], vals[-2])
-        ccell = ws.cell(r, ncols)
-        if num is not None and den not in (None, 0):
-            ratio = round(num / den * 100, 1)
-            if style == "numeric":
-                a = ws.cell(r, 4 + len(periods) - 1).coordinate
-                b = ws.cell(r, 4).coordinate
-                book.formula(ws, ccell.coordinate, f"ROUND({a}/{b}*100,1)", ratio, "0.0")
-            else:
-                ccell.value = fmt_value(ratio, style, 1)
+        dec = _report_decimals(unit, ind)
+        vals = _period_values(series, ind, year, rng, dec)
+        as_fraction = REPORT_LAYOUTS[year].style == "numeric" and unit == "%" and section == "I"
+        _write_period_cells(ws, r, vals, year, as_fraction=as_fraction, dec=dec)
+        _write_comparison(book, ws, r, vals, year)
         r += 1
-    # place, date and signatures under the table
-    r += 1
+    return r
+
+
+def _report_signatures(ws, r: int, year: int) -> None:
+    """Place, date and signatures under the table, from row *r*."""
+    ncols = REPORT_LAYOUTS[year].ncols
     ws.cell(r, ncols - 2, f"Bắc Kạn, ngày 10 tháng 12 năm {year}")
     r += 1
     ws.cell(r, 2, "NGƯỜI LẬP BIỂU").font = Font(bold=True)
@@ -1362,18 +1421,36 @@ def build_report(out: Path, seed: int, series, year: int) -> dict:
     r += 2
     ws.cell(r, 2, "Nguyễn Văn A (minh hoạ)")
     ws.cell(r, ncols - 2, "Trần Thị B (minh hoạ)")
+
+
+def build_report(out: Path, seed: int, series, year: int) -> dict:
+    """A department report (Sở TN&MT) on the plan's indicators for report *year*."""
+    rng = np.random.default_rng([seed, 4, year])
+    book = Book(GENERATOR_PUBLISHER)
+    ws = book.sheet(f"Bieu TTX {year}")
+    r = title_block(
+        ws,
+        [
+            "UBND TỈNH BẮC KẠN - SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG",
+            f"BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KẾ HOẠCH HÀNH ĐỘNG TĂNG TRƯỞNG XANH NĂM {year}",
+            f"(Kèm theo Báo cáo số …/BC-STNMT ngày 10/12/{year}) {SYNTHETIC_MARK}",
+        ],
+        REPORT_LAYOUTS[year].ncols,
+        None,
+    )
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["C"].width = 10
+    r = _report_header(ws, r, year)
+    r = _report_rows(book, ws, r, year, series=series, rng=rng)
+    _report_signatures(ws, r + 1, year)
     add_note_sheet(
         book,
         [
             SYNTHETIC_NOTE.format(seed=seed),
             "Layout 3 (indicators x periods, department report). KH = kế hoạch (plan), TH = thực hiện (actual), "
             "ƯTH = ước thực hiện (estimate); 'So sánh' is derived, not an observation. '-' / 'KTH': no data.",
-            {
-                2017: "Numbers are Vietnamese text (95,5). One label is in NFD.",
-                2020: "Section I percentages are stored as fractions with a % number format; the comparison column holds "
-                "formulas with cached values; one label has the 'ƣ' PDF artefact.",
-                2024: "Numbers are English-format text (95.50). Some indicators are no longer reported.",
-            }[year],
+            REPORT_LAYOUTS[year].note,
         ],
     )
     path = out / "synthetic" / f"bao_cao_tang_truong_xanh_{year}.xlsx"
