@@ -424,6 +424,10 @@ def fmt_value(v, style: str, dec: int):
     return v
 
 
+#: The final-year columns of most yearbook tables: the base year, then it jumps to 2020.
+YEARBOOK_JUMP_YEARS = (2015, 2020, 2021, 2022, 2023)
+
+
 @dataclass(frozen=True)
 class YearbookTable:
     """How one yearbook table (DESIGN §4 layout 1) is titled and typeset.
@@ -437,8 +441,8 @@ class YearbookTable:
     title_vi: tuple[str, ...]
     title_en: str
     unit: str | None
-    years: tuple[int, ...]
-    prelim: int
+    years: tuple[int, ...] = YEARBOOK_JUMP_YEARS
+    prelim: int = 2024
     names: str = "one_line"
     style: str = "numeric"
     dec: int = 1
@@ -553,41 +557,32 @@ def household_weights(census) -> np.ndarray:
     return np.array([by[d[0]] for d in DISTRICTS], dtype=float)
 
 
-def build_yearbook(out: Path, seed: int, series, census) -> dict:
-    """Synthetic yearbook extract: five district tables over four sheets (layout 1)."""
-    rng = np.random.default_rng([seed, 1])
-    book = Book(GENERATOR_PUBLISHER)
-    hh = household_weights(census)
-    area = np.array([d[3] for d in DISTRICTS], dtype=float)
-    all_years = tuple(YEARS[:-1])
-    jump = (2015, 2020, 2021, 2022, 2023)
-
-    fc = series["forest_cover_pct"]
-    yearbook_table(
-        book.sheet("Bieu 01"),
-        1,
+#: The synthetic yearbook extract, table by table: sheet (a repeated sheet takes the next
+#: table below the previous one), indicator, district weights (``area`` or ``households``),
+#: district_panel's spread and bounds, and the table's layout.
+YEARBOOK_TABLES = [
+    (
+        "Bieu 01",
+        "forest_cover_pct",
+        "area",
+        {"spread": 7, "lo": 50, "hi": 86},
         YearbookTable(
             number="01.",
             title_vi=(f"Tỷ lệ che phủ rừng phân theo huyện/thành phố thuộc tỉnh {SYNTHETIC_MARK}",),
             title_en="Forest coverage rate by district",
             unit="Đơn vị tính - Unit: %",
-            years=all_years,
-            prelim=2024,
-            names="one_line",
-            style="numeric",
+            years=tuple(YEARS[:-1]),
             dec=2,
             footnote_year=2019,
             footnote="(*) Số liệu năm 2019 điều chỉnh theo kết quả kiểm kê rừng - 2019 revised after the forest inventory.",
             page=428,
         ),
-        province=fc,
-        districts=district_panel(rng, fc, spread=7, lo=50, hi=86, dec=2, weights=area),
-    )
-
-    cw = series["clean_water_households_pct"]
-    yearbook_table(
-        book.sheet("Bieu 02"),
-        1,
+    ),
+    (
+        "Bieu 02",
+        "clean_water_households_pct",
+        "households",
+        {"spread": 3, "lo": 60, "hi": 99.8},
         YearbookTable(
             number="02.",
             title_vi=(
@@ -596,22 +591,15 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
             ),
             title_en="Households using clean water by district",
             unit="Đơn vị tính - Unit: %",
-            years=jump,
-            prelim=2024,
             names="two_line_cell",
             style="vn_text",
-            dec=1,
         ),
-        province=cw,
-        districts=district_panel(rng, cw, spread=3, lo=60, hi=99.8, dec=1, weights=hh),
-    )
-
-    ws = book.sheet("Bieu 03")
-    rw = series["rural_hygienic_water_households_pct"]
-    rl = series["hygienic_latrine_rural_households_pct"]
-    nxt = yearbook_table(
-        ws,
-        1,
+    ),
+    (
+        "Bieu 03",
+        "rural_hygienic_water_households_pct",
+        "households",
+        {"spread": 3, "lo": 50, "hi": 99.5},
         YearbookTable(
             number="03.",
             title_vi=(
@@ -619,18 +607,14 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
             ),
             title_en="Rural households using hygienic water by district",
             unit="ĐVT: %",
-            years=jump,
-            prelim=2024,
             names="two_rows_numbered",
-            style="numeric",
-            dec=1,
         ),
-        province=rw,
-        districts=district_panel(rng, rw, spread=3, lo=50, hi=99.5, dec=1, weights=hh),
-    )
-    yearbook_table(
-        ws,
-        nxt,
+    ),
+    (
+        "Bieu 03",
+        "hygienic_latrine_rural_households_pct",
+        "households",
+        {"spread": 6, "lo": 30, "hi": 99},
         YearbookTable(
             number="04.",
             title_vi=(
@@ -638,42 +622,29 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
             ),
             title_en="Rural households with a hygienic latrine by district",
             unit="ĐVT: %",
-            years=jump,
-            prelim=2024,
             names="two_rows_numbered",
-            style="numeric",
-            dec=1,
         ),
-        province=rl,
-        districts=district_panel(rng, rl, spread=6, lo=30, hi=99, dec=1, weights=hh),
-    )
-
-    uw = series["urban_waste_collected_pct"]
-    # Pác Nặm had no urban area (no town) before 2025: its urban cells are '-'
-    yearbook_table(
-        book.sheet("Bieu 05"),
-        1,
+    ),
+    (
+        "Bieu 05",
+        "urban_waste_collected_pct",
+        "households",
+        # NOTE: Pác Nặm had no urban area (no town) before 2025: its urban cells are '-'
+        {"spread": 3, "lo": 60, "hi": 100, "missing": {"060"}},
         YearbookTable(
             number="05.",
             title_vi=(f"Tỷ lệ chất thải rắn đô thị được thu gom phân theo huyện {SYNTHETIC_MARK}",),
             title_en="Urban solid waste collected by district",
             unit="Đơn vị tính - Unit: %",
-            years=jump,
-            prelim=2024,
             names="numbered",
             style="vn_text",
-            dec=1,
         ),
-        province=uw,
-        districts=district_panel(
-            rng, uw, spread=3, lo=60, hi=100, dec=1, weights=hh, missing={"060"}
-        ),
-    )
-
-    rwc = series["rural_waste_collected_pct"]
-    yearbook_table(
-        book.sheet("Bieu 06"),
-        1,
+    ),
+    (
+        "Bieu 06",
+        "rural_waste_collected_pct",
+        "households",
+        {"spread": 9, "lo": 5, "hi": 95},
         YearbookTable(
             number="06.",
             title_vi=(
@@ -681,15 +652,27 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
             ),
             title_en="Rural solid waste collected by district",
             unit="Đơn vị tính - Unit: %",
-            years=jump,
-            prelim=2024,
-            names="one_line",
-            style="numeric",
-            dec=1,
         ),
-        province=rwc,
-        districts=district_panel(rng, rwc, spread=9, lo=5, hi=95, dec=1, weights=hh),
-    )
+    ),
+]
+
+
+def build_yearbook(out: Path, seed: int, series, census) -> dict:
+    """Synthetic yearbook extract: six district tables over five sheets (layout 1)."""
+    rng = np.random.default_rng([seed, 1])
+    book = Book(GENERATOR_PUBLISHER)
+    weights = {
+        "area": np.array([d[3] for d in DISTRICTS], dtype=float),
+        "households": household_weights(census),
+    }
+    ws, r = None, 1
+    for sheet, ind, weight, spread, table in YEARBOOK_TABLES:
+        if ws is None or ws.title != sheet:
+            ws, r = book.sheet(sheet), 1
+        districts = district_panel(
+            rng, series[ind], dec=table.dec, weights=weights[weight], **spread
+        )
+        r = yearbook_table(ws, r, table, province=series[ind], districts=districts)
     add_note_sheet(
         book,
         [
@@ -704,14 +687,7 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
     book.save(path)
     return {
         "path": path,
-        "indicators": {
-            "forest_cover_pct",
-            "clean_water_households_pct",
-            "rural_hygienic_water_households_pct",
-            "hygienic_latrine_rural_households_pct",
-            "urban_waste_collected_pct",
-            "rural_waste_collected_pct",
-        },
+        "indicators": {ind for _sheet, ind, *_ in YEARBOOK_TABLES},
         "title": "Niên giám thống kê (trích, mô phỏng): môi trường, nước sạch, vệ sinh, rác thải theo huyện 2015-2024 - "
         "Simulated yearbook extract by district",
         "kind": "synthetic",
