@@ -33,6 +33,7 @@ import re
 import sys
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -423,73 +424,103 @@ def fmt_value(v, style: str, dec: int):
     return v
 
 
+#: The final-year columns of most yearbook tables: the base year, then it jumps to 2020.
+YEARBOOK_JUMP_YEARS = (2015, 2020, 2021, 2022, 2023)
+
+
+@dataclass(frozen=True)
+class YearbookTable:
+    """How one yearbook table (DESIGN §4 layout 1) is titled and typeset.
+
+    *names* is how the district labels are written: ``one_line`` ('Huyện X - X district'),
+    ``two_line_cell`` (Vietnamese and English in one wrapped cell), ``two_rows_numbered``
+    ('1. Huyện X' with the English name on the row below) or ``numbered`` ('1. Huyện X').
+    """
+
+    number: str
+    title_vi: tuple[str, ...]
+    title_en: str
+    unit: str | None
+    years: tuple[int, ...] = YEARBOOK_JUMP_YEARS
+    prelim: int = 2024
+    names: str = "one_line"
+    style: str = "numeric"
+    dec: int = 1
+    footnote_year: int | None = None
+    footnote: str | None = None
+    page: int | None = None
+
+    @property
+    def columns(self) -> list[int]:
+        """The value columns' years: the final years, then the preliminary one."""
+        return [*self.years, self.prelim]
+
+
+def _yearbook_row(
+    ws, row: int, label: str, values: dict[int, float | None], table: YearbookTable
+) -> None:
+    """One labelled row of a yearbook table, a value (or '-') under each year."""
+    ws.cell(row, 1, label)
+    for j, y in enumerate(table.columns, 2):
+        c = ws.cell(row, j, fmt_value(values.get(y), table.style, table.dec))
+        if table.style == "numeric" and isinstance(c.value, float):
+            c.number_format = "#,##0." + "0" * table.dec if table.dec else "#,##0"
+        c.alignment = Alignment(horizontal="right")
+
+
+def _yearbook_district_rows(
+    ws, r: int, table: YearbookTable, districts: dict[str, dict[int, float | None]]
+) -> int:
+    """The district rows, labelled in the table's *names* style; return the next free row."""
+    for i, (code, vi, en, _area) in enumerate(DISTRICTS, 1):
+        vals = districts[code]
+        if table.names == "one_line":
+            _yearbook_row(ws, r, f"{vi} - {en}", vals, table)
+        elif table.names == "two_line_cell":
+            _yearbook_row(ws, r, f"{vi}\n{en}", vals, table)
+            ws.cell(r, 1).alignment = Alignment(wrap_text=True)
+        elif table.names == "two_rows_numbered":
+            _yearbook_row(ws, r, f"{i}. {vi}", vals, table)
+            r += 1
+            ws.cell(r, 1, en)
+        elif table.names == "numbered":
+            _yearbook_row(ws, r, f"{i}. {vi}", vals, table)
+        else:
+            raise ValueError(f"unknown names style {table.names!r}")
+        r += 1
+    return r
+
+
 def yearbook_table(
     ws,
     start: int,
+    table: YearbookTable,
     *,
-    number: str,
-    title_vi: list[str],
-    title_en: str,
-    unit: str | None,
-    years: list[int],
-    prelim: int,
     province: dict[int, float | None],
     districts: dict[str, dict[int, float | None]],
-    names: str = "one_line",
-    style: str = "numeric",
-    dec: int = 1,
-    footnote_year: int | None = None,
-    footnote: str | None = None,
-    page: int | None = None,
 ) -> int:
     """Write one yearbook table (DESIGN §4 layout 1) from row *start*; return the next free row."""
-    cols = [*years, prelim]
-    ncols = 1 + len(cols)
-    r = title_block(ws, [f"{number}", *title_vi, title_en], ncols, unit, start)
+    ncols = 1 + len(table.columns)
+    r = title_block(ws, [table.number, *table.title_vi, table.title_en], ncols, table.unit, start)
     ws.column_dimensions["A"].width = 34
     # year header over three rows: years merged vertically, the preliminary year stacked
     ws.merge_cells(start_row=r, start_column=1, end_row=r + 2, end_column=1)
-    for j, y in enumerate(years, 2):
-        label = f"{y}(*)" if y == footnote_year else y
+    for j, y in enumerate(table.years, 2):
+        label = f"{y}(*)" if y == table.footnote_year else y
         ws.cell(r, j, label).alignment = Alignment(horizontal="center", vertical="center")
         ws.merge_cells(start_row=r, start_column=j, end_row=r + 2, end_column=j)
-    for k, text in enumerate(["Sơ bộ", "Prel.", prelim]):
+    for k, text in enumerate(["Sơ bộ", "Prel.", table.prelim]):
         ws.cell(r + k, ncols, text).alignment = Alignment(horizontal="center")
     r += 4
-
-    def put_row(row: int, label: str, values: dict[int, float | None]) -> None:
-        ws.cell(row, 1, label)
-        for j, y in enumerate(cols, 2):
-            c = ws.cell(row, j, fmt_value(values.get(y), style, dec))
-            if style == "numeric" and isinstance(c.value, float):
-                c.number_format = "#,##0." + "0" * dec if dec else "#,##0"
-            c.alignment = Alignment(horizontal="right")
-
-    put_row(r, "TỔNG SỐ - TOTAL", province)
+    _yearbook_row(ws, r, "TỔNG SỐ - TOTAL", province, table)
     ws.cell(r, 1).font = Font(bold=True)
-    r += 1
-    for i, (code, vi, en, _area) in enumerate(DISTRICTS, 1):
-        vals = districts[code]
-        if names == "one_line":
-            put_row(r, f"{vi} - {en}", vals)
-        elif names == "two_line_cell":
-            put_row(r, f"{vi}\n{en}", vals)
-            ws.cell(r, 1).alignment = Alignment(wrap_text=True)
-        elif names == "two_rows_numbered":
-            put_row(r, f"{i}. {vi}", vals)
-            r += 1
-            ws.cell(r, 1, en)
-        elif names == "numbered":
-            put_row(r, f"{i}. {vi}", vals)
-        else:
-            raise ValueError(f"unknown names style {names!r}")
+    r = _yearbook_district_rows(ws, r + 1, table, districts)
+    if table.footnote:
         r += 1
-    if footnote:
+        ws.cell(r, 1, table.footnote).font = Font(italic=True)
         r += 1
-        ws.cell(r, 1, footnote).font = Font(italic=True)
-        r += 1
-    if page is not None:
-        ws.cell(r, ncols // 2 + 1, str(page))
+    if table.page is not None:
+        ws.cell(r, ncols // 2 + 1, str(table.page))
         r += 1
     return r + 2
 
@@ -497,7 +528,6 @@ def yearbook_table(
 def district_panel(
     rng: np.random.Generator,
     series: dict[int, float],
-    years: list[int],
     *,
     spread: float,
     lo: float,
@@ -506,12 +536,12 @@ def district_panel(
     weights: np.ndarray,
     missing: set[str] = frozenset(),
 ) -> dict[str, dict[int, float | None]]:
-    """District values per year: fixed district offsets plus yearly noise, centred on the province."""
+    """District values for each of YEARS: fixed district offsets plus yearly noise, centred on the province."""
     codes = [d[0] for d in DISTRICTS]
     offsets = rng.normal(0, spread, len(codes))
     out: dict[str, dict[int, float | None]] = {c: {} for c in codes}
     keep = np.array([c not in missing for c in codes])
-    for y in years:
+    for y in YEARS:
         p = series[y]
         vals = np.clip(p + offsets + rng.normal(0, spread / 8, len(codes)), lo, hi)
         vals = np.clip(vals + (p - np.average(vals[keep], weights=weights[keep])), lo, hi)
@@ -527,133 +557,122 @@ def household_weights(census) -> np.ndarray:
     return np.array([by[d[0]] for d in DISTRICTS], dtype=float)
 
 
+#: The synthetic yearbook extract, table by table: sheet (a repeated sheet takes the next
+#: table below the previous one), indicator, district weights (``area`` or ``households``),
+#: district_panel's spread and bounds, and the table's layout.
+YEARBOOK_TABLES = [
+    (
+        "Bieu 01",
+        "forest_cover_pct",
+        "area",
+        {"spread": 7, "lo": 50, "hi": 86},
+        YearbookTable(
+            number="01.",
+            title_vi=(f"Tỷ lệ che phủ rừng phân theo huyện/thành phố thuộc tỉnh {SYNTHETIC_MARK}",),
+            title_en="Forest coverage rate by district",
+            unit="Đơn vị tính - Unit: %",
+            years=tuple(YEARS[:-1]),
+            dec=2,
+            footnote_year=2019,
+            footnote="(*) Số liệu năm 2019 điều chỉnh theo kết quả kiểm kê rừng - 2019 revised after the forest inventory.",
+            page=428,
+        ),
+    ),
+    (
+        "Bieu 02",
+        "clean_water_households_pct",
+        "households",
+        {"spread": 3, "lo": 60, "hi": 99.8},
+        YearbookTable(
+            number="02.",
+            title_vi=(
+                "Tỷ lệ hộ dân được sử dụng nước sạch",
+                f"phân theo đơn vị hành chính cấp huyện {SYNTHETIC_MARK}",
+            ),
+            title_en="Households using clean water by district",
+            unit="Đơn vị tính - Unit: %",
+            names="two_line_cell",
+            style="vn_text",
+        ),
+    ),
+    (
+        "Bieu 03",
+        "rural_hygienic_water_households_pct",
+        "households",
+        {"spread": 3, "lo": 50, "hi": 99.5},
+        YearbookTable(
+            number="03.",
+            title_vi=(
+                f"Tỷ lệ hộ nông thôn sử dụng nước hợp vệ sinh phân theo huyện/thành phố {SYNTHETIC_MARK}",
+            ),
+            title_en="Rural households using hygienic water by district",
+            unit="ĐVT: %",
+            names="two_rows_numbered",
+        ),
+    ),
+    (
+        "Bieu 03",
+        "hygienic_latrine_rural_households_pct",
+        "households",
+        {"spread": 6, "lo": 30, "hi": 99},
+        YearbookTable(
+            number="04.",
+            title_vi=(
+                f"Tỷ lệ hộ nông thôn có nhà tiêu hợp vệ sinh phân theo huyện/thành phố {SYNTHETIC_MARK}",
+            ),
+            title_en="Rural households with a hygienic latrine by district",
+            unit="ĐVT: %",
+            names="two_rows_numbered",
+        ),
+    ),
+    (
+        "Bieu 05",
+        "urban_waste_collected_pct",
+        "households",
+        # NOTE: Pác Nặm had no urban area (no town) before 2025: its urban cells are '-'
+        {"spread": 3, "lo": 60, "hi": 100, "missing": {"060"}},
+        YearbookTable(
+            number="05.",
+            title_vi=(f"Tỷ lệ chất thải rắn đô thị được thu gom phân theo huyện {SYNTHETIC_MARK}",),
+            title_en="Urban solid waste collected by district",
+            unit="Đơn vị tính - Unit: %",
+            names="numbered",
+            style="vn_text",
+        ),
+    ),
+    (
+        "Bieu 06",
+        "rural_waste_collected_pct",
+        "households",
+        {"spread": 9, "lo": 5, "hi": 95},
+        YearbookTable(
+            number="06.",
+            title_vi=(
+                f"Tỷ lệ chất thải rắn nông thôn được thu gom phân theo huyện {SYNTHETIC_MARK}",
+            ),
+            title_en="Rural solid waste collected by district",
+            unit="Đơn vị tính - Unit: %",
+        ),
+    ),
+]
+
+
 def build_yearbook(out: Path, seed: int, series, census) -> dict:
-    """Synthetic yearbook extract: five district tables over four sheets (layout 1)."""
+    """Synthetic yearbook extract: six district tables over five sheets (layout 1)."""
     rng = np.random.default_rng([seed, 1])
     book = Book(GENERATOR_PUBLISHER)
-    hh = household_weights(census)
-    area = np.array([d[3] for d in DISTRICTS], dtype=float)
-    all_years = YEARS[:-1]
-    jump = [2015, 2020, 2021, 2022, 2023]
-
-    ws = book.sheet("Bieu 01")
-    fc = series["forest_cover_pct"]
-    yearbook_table(
-        ws,
-        1,
-        number="01.",
-        title_vi=[f"Tỷ lệ che phủ rừng phân theo huyện/thành phố thuộc tỉnh {SYNTHETIC_MARK}"],
-        title_en="Forest coverage rate by district",
-        unit="Đơn vị tính - Unit: %",
-        years=all_years,
-        prelim=2024,
-        province=fc,
-        districts=district_panel(rng, fc, YEARS, spread=7, lo=50, hi=86, dec=2, weights=area),
-        names="one_line",
-        style="numeric",
-        dec=2,
-        footnote_year=2019,
-        footnote="(*) Số liệu năm 2019 điều chỉnh theo kết quả kiểm kê rừng - 2019 revised after the forest inventory.",
-        page=428,
-    )
-
-    ws = book.sheet("Bieu 02")
-    cw = series["clean_water_households_pct"]
-    yearbook_table(
-        ws,
-        1,
-        number="02.",
-        title_vi=[
-            "Tỷ lệ hộ dân được sử dụng nước sạch",
-            f"phân theo đơn vị hành chính cấp huyện {SYNTHETIC_MARK}",
-        ],
-        title_en="Households using clean water by district",
-        unit="Đơn vị tính - Unit: %",
-        years=jump,
-        prelim=2024,
-        province=cw,
-        districts=district_panel(rng, cw, YEARS, spread=3, lo=60, hi=99.8, dec=1, weights=hh),
-        names="two_line_cell",
-        style="vn_text",
-        dec=1,
-    )
-
-    ws = book.sheet("Bieu 03")
-    rw = series["rural_hygienic_water_households_pct"]
-    rl = series["hygienic_latrine_rural_households_pct"]
-    nxt = yearbook_table(
-        ws,
-        1,
-        number="03.",
-        title_vi=[
-            f"Tỷ lệ hộ nông thôn sử dụng nước hợp vệ sinh phân theo huyện/thành phố {SYNTHETIC_MARK}"
-        ],
-        title_en="Rural households using hygienic water by district",
-        unit="ĐVT: %",
-        years=jump,
-        prelim=2024,
-        province=rw,
-        districts=district_panel(rng, rw, YEARS, spread=3, lo=50, hi=99.5, dec=1, weights=hh),
-        names="two_rows_numbered",
-        style="numeric",
-        dec=1,
-    )
-    yearbook_table(
-        ws,
-        nxt,
-        number="04.",
-        title_vi=[
-            f"Tỷ lệ hộ nông thôn có nhà tiêu hợp vệ sinh phân theo huyện/thành phố {SYNTHETIC_MARK}"
-        ],
-        title_en="Rural households with a hygienic latrine by district",
-        unit="ĐVT: %",
-        years=jump,
-        prelim=2024,
-        province=rl,
-        districts=district_panel(rng, rl, YEARS, spread=6, lo=30, hi=99, dec=1, weights=hh),
-        names="two_rows_numbered",
-        style="numeric",
-        dec=1,
-    )
-
-    ws = book.sheet("Bieu 05")
-    uw = series["urban_waste_collected_pct"]
-    # Pác Nặm had no urban area (no town) before 2025: its urban cells are '-'
-    yearbook_table(
-        ws,
-        1,
-        number="05.",
-        title_vi=[f"Tỷ lệ chất thải rắn đô thị được thu gom phân theo huyện {SYNTHETIC_MARK}"],
-        title_en="Urban solid waste collected by district",
-        unit="Đơn vị tính - Unit: %",
-        years=jump,
-        prelim=2024,
-        province=uw,
-        districts=district_panel(
-            rng, uw, YEARS, spread=3, lo=60, hi=100, dec=1, weights=hh, missing={"060"}
-        ),
-        names="numbered",
-        style="vn_text",
-        dec=1,
-    )
-
-    ws = book.sheet("Bieu 06")
-    rwc = series["rural_waste_collected_pct"]
-    yearbook_table(
-        ws,
-        1,
-        number="06.",
-        title_vi=[f"Tỷ lệ chất thải rắn nông thôn được thu gom phân theo huyện {SYNTHETIC_MARK}"],
-        title_en="Rural solid waste collected by district",
-        unit="Đơn vị tính - Unit: %",
-        years=jump,
-        prelim=2024,
-        province=rwc,
-        districts=district_panel(rng, rwc, YEARS, spread=9, lo=5, hi=95, dec=1, weights=hh),
-        names="one_line",
-        style="numeric",
-        dec=1,
-    )
+    weights = {
+        "area": np.array([d[3] for d in DISTRICTS], dtype=float),
+        "households": household_weights(census),
+    }
+    ws, r = None, 1
+    for sheet, ind, weight, spread, table in YEARBOOK_TABLES:
+        if ws is None or ws.title != sheet:
+            ws, r = book.sheet(sheet), 1
+        districts = district_panel(
+            rng, series[ind], dec=table.dec, weights=weights[weight], **spread
+        )
+        r = yearbook_table(ws, r, table, province=series[ind], districts=districts)
     add_note_sheet(
         book,
         [
@@ -668,14 +687,7 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
     book.save(path)
     return {
         "path": path,
-        "indicators": {
-            "forest_cover_pct",
-            "clean_water_households_pct",
-            "rural_hygienic_water_households_pct",
-            "hygienic_latrine_rural_households_pct",
-            "urban_waste_collected_pct",
-            "rural_waste_collected_pct",
-        },
+        "indicators": {ind for _sheet, ind, *_ in YEARBOOK_TABLES},
         "title": "Niên giám thống kê (trích, mô phỏng): môi trường, nước sạch, vệ sinh, rác thải theo huyện 2015-2024 - "
         "Simulated yearbook extract by district",
         "kind": "synthetic",
@@ -690,55 +702,73 @@ def build_yearbook(out: Path, seed: int, series, census) -> dict:
 # --------------------------------------------------------------------------------------
 # layout 2: years x measures (yearbook)
 # --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MeasureColumns:
+    """The column headers of a years x measures table (DESIGN §4 layout 2).
+
+    *first* and *last* are single headers merged over two rows; *members* stand under the
+    merged *group* header ('Chia ra - Of which') between them; *super_group*, when given,
+    is a header naming the measure over every value column.
+    """
+
+    first: tuple[str, ...]
+    group: str | None = None
+    members: tuple[str, ...] = ()
+    last: tuple[str, ...] = ()
+    super_group: str | None = None
+
+    @property
+    def width(self) -> int:
+        """The number of value columns."""
+        return len(self.first) + len(self.members) + len(self.last)
+
+
 def years_measures_table(
     ws,
     start: int,
     *,
     title: list[str],
     unit: str | None,
-    first: list[str],
-    group: str | None,
-    members: list[str],
-    last: list[str],
+    columns: MeasureColumns,
     rows: list[tuple[str, list]],
-    style: str = "vn_text",
-    dec: int = 1,
-    decs: list[int] | None = None,
-    super_group: str | None = None,
+    style: str,
+    decs: list[int],
 ) -> tuple[int, dict[tuple[int, int], str]]:
     """Years as rows, measures as columns under a merged 'Chia ra - Of which' header.
 
-    Returns the next free row and a map (row label index, column index) -> cell address.
+    *decs* gives each value column's decimals. Returns the next free row and a map
+    (row label index, column index) -> cell address.
     """
-    ncols = 1 + len(first) + len(members) + len(last)
+    ncols = 1 + columns.width
     r = title_block(ws, title, ncols, unit, start)
     ws.column_dimensions["A"].width = 20
     for j in range(2, ncols + 1):
         ws.column_dimensions[get_column_letter(j)].width = 18
     top = r
-    if super_group:  # a header naming the measure, over every value column
-        ws.cell(r, 2, super_group).alignment = Alignment(horizontal="center")
+    if columns.super_group:  # a header naming the measure, over every value column
+        ws.cell(r, 2, columns.super_group).alignment = Alignment(horizontal="center")
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=ncols)
         r += 1
     c = 2
-    for text in first:
+    for text in columns.first:
         ws.cell(r, c, text).alignment = Alignment(wrap_text=True, horizontal="center")
         ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
         c += 1
-    if members:
-        ws.cell(r, c, group).alignment = Alignment(horizontal="center")
-        ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=c + len(members) - 1)
-        for k, text in enumerate(members):
+    if columns.members:
+        ws.cell(r, c, columns.group).alignment = Alignment(horizontal="center")
+        ws.merge_cells(
+            start_row=r, start_column=c, end_row=r, end_column=c + len(columns.members) - 1
+        )
+        for k, text in enumerate(columns.members):
             ws.cell(r + 1, c + k, text).alignment = Alignment(wrap_text=True, horizontal="center")
-        c += len(members)
-    for text in last:
+        c += len(columns.members)
+    for text in columns.last:
         ws.cell(r, c, text).alignment = Alignment(wrap_text=True, horizontal="center")
         ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
         c += 1
     ws.merge_cells(start_row=top, start_column=1, end_row=r + 1, end_column=1)
     r += 3
     refs: dict[tuple[int, int], str] = {}
-    decs = decs or [dec] * (ncols - 1)
     for i, (label, values) in enumerate(rows):
         ws.cell(r, 1, label)
         for j, v in enumerate(values):
@@ -751,12 +781,12 @@ def years_measures_table(
     return r + 1, refs
 
 
-FOREST_HEADERS = {
-    "first": ["Diện tích tự nhiên\nTotal natural area", "Diện tích có rừng\nArea of forest"],
-    "group": "Chia ra - Of which",
-    "members": ["Rừng tự nhiên\nNatural forest", "Rừng trồng\nPlanted forest"],
-    "last": ["Tỷ lệ che phủ rừng (%)\nProportion of forest coverage (%)"],
-}
+FOREST_COLUMNS = MeasureColumns(
+    first=("Diện tích tự nhiên\nTotal natural area", "Diện tích có rừng\nArea of forest"),
+    group="Chia ra - Of which",
+    members=("Rừng tự nhiên\nNatural forest", "Rừng trồng\nPlanted forest"),
+    last=("Tỷ lệ che phủ rừng (%)\nProportion of forest coverage (%)",),
+)
 FOREST_IDS = [
     "natural_area_ha",
     "forest_area_ha",
@@ -813,7 +843,7 @@ def build_forest_synthetic(out: Path, seed: int, series, facts) -> dict:
         rows=rows,
         style="vn_text",
         decs=[1, 1, 1, 1, 2],
-        **FOREST_HEADERS,
+        columns=FOREST_COLUMNS,
     )
     add_note_sheet(
         book,
@@ -912,11 +942,12 @@ def build_emissions(out: Path, seed: int) -> dict:
             1,
             title=[title, "Greenhouse-gas emissions by IPCC sector", SYNTHETIC_MARK],
             unit="Đơn vị tính - Unit: tCO2e",
-            super_group=measure,
-            first=["Tổng số - Total"],
-            group="Chia ra - Of which",
-            members=[f"{SECTOR_LABELS[s][0]}\n{SECTOR_LABELS[s][1]}" for s in SECTORS],
-            last=[],
+            columns=MeasureColumns(
+                first=("Tổng số - Total",),
+                group="Chia ra - Of which",
+                members=tuple(f"{SECTOR_LABELS[s][0]}\n{SECTOR_LABELS[s][1]}" for s in SECTORS),
+                super_group=measure,
+            ),
             rows=rows,
             style="numeric",
             decs=[0] * 6,
@@ -1138,6 +1169,65 @@ DROPPED = {
 }
 
 
+@dataclass(frozen=True)
+class ReportLayout:
+    """How one year's department report is laid out.
+
+    *periods* are the value columns as (header, status, year), status being ``plan``,
+    ``actual`` or ``estimate``; *compare* heads the derived comparison column; *style* is
+    the number style of the value cells; *note* is the report's line in the note sheet.
+    """
+
+    periods: tuple[tuple[str, str, int], ...]
+    compare: str
+    style: str
+    note: str
+
+    @property
+    def ncols(self) -> int:
+        """STT, label and unit columns, one column per period, the comparison column."""
+        return 3 + len(self.periods) + 1
+
+
+REPORT_LAYOUTS = {
+    2017: ReportLayout(
+        periods=(
+            ("KH 2017", "plan", 2017),
+            ("TH 2015", "actual", 2015),
+            ("TH 2016", "actual", 2016),
+            ("ƯTH 2017", "estimate", 2017),
+        ),
+        compare="So sánh (%) ƯTH/KH",
+        style="vn_text",
+        note="Numbers are Vietnamese text (95,5). One label is in NFD.",
+    ),
+    2020: ReportLayout(
+        periods=(
+            ("KH 2020", "plan", 2020),
+            ("TH 2018", "actual", 2018),
+            ("TH 2019", "actual", 2019),
+            ("ƯTH 2020", "estimate", 2020),
+        ),
+        compare="So sánh (%)",
+        style="numeric",
+        note="Section I percentages are stored as fractions with a % number format; the comparison column holds "
+        "formulas with cached values; one label has the 'ƣ' PDF artefact.",
+    ),
+    2024: ReportLayout(
+        periods=(
+            ("KH 2025", "plan", 2025),
+            ("TH 2021", "actual", 2021),
+            ("TH 2022", "actual", 2022),
+            ("TH 2023", "actual", 2023),
+            ("ƯTH 2024", "estimate", 2024),
+        ),
+        compare="So sánh ƯTH 2024/TH 2023 (%)",
+        style="en_text",
+        note="Numbers are English-format text (95.50). Some indicators are no longer reported.",
+    ),
+}
+
+
 def _report_value(
     series, ind: str, year: int, rng: np.random.Generator, estimate: bool
 ) -> float | None:
@@ -1156,147 +1246,147 @@ def _report_value(
     return v
 
 
-def build_report(out: Path, seed: int, series, year: int) -> dict:
-    """A department report (Sở TN&MT) on the plan's indicators for report *year*."""
-    rng = np.random.default_rng([seed, 4, year])
-    if year == 2017:
-        periods = [
-            ("KH 2017", "plan", 2017),
-            ("TH 2015", "actual", 2015),
-            ("TH 2016", "actual", 2016),
-            ("ƯTH 2017", "estimate", 2017),
-        ]
-        compare, style = "So sánh (%) ƯTH/KH", "vn_text"
-    elif year == 2020:
-        periods = [
-            ("KH 2020", "plan", 2020),
-            ("TH 2018", "actual", 2018),
-            ("TH 2019", "actual", 2019),
-            ("ƯTH 2020", "estimate", 2020),
-        ]
-        compare, style = "So sánh (%)", "numeric"
-    else:
-        periods = [
-            ("KH 2025", "plan", 2025),
-            ("TH 2021", "actual", 2021),
-            ("TH 2022", "actual", 2022),
-            ("TH 2023", "actual", 2023),
-            ("ƯTH 2024", "estimate", 2024),
-        ]
-        compare, style = "So sánh ƯTH 2024/TH 2023 (%)", "en_text"
-    book = Book(GENERATOR_PUBLISHER)
-    ws = book.sheet(f"Bieu TTX {year}")
-    ncols = 3 + len(periods) + 1
-    r = title_block(
-        ws,
-        [
-            "UBND TỈNH BẮC KẠN - SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG",
-            f"BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KẾ HOẠCH HÀNH ĐỘNG TĂNG TRƯỞNG XANH NĂM {year}",
-            f"(Kèm theo Báo cáo số …/BC-STNMT ngày 10/12/{year}) {SYNTHETIC_MARK}",
-        ],
-        ncols,
-        None,
-    )
-    ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 70
-    ws.column_dimensions["C"].width = 10
-    if year == 2017:
-        # two header rows: a merged 'Kết quả thực hiện' over the TH/ƯTH columns
-        for c, text in (
-            (1, "STT"),
-            (2, "Chỉ tiêu"),
-            (3, "ĐVT"),
-            (4, periods[0][0]),
-            (ncols, compare),
+def _plan_value(series, ind: str, year: int, dec: int) -> float:
+    """The KH (plan) figure: Decision 1635's targets, or for 2017 a plan near the trend."""
+    if year != 2017:
+        plan = PLAN_2025 if year == 2025 else PLAN_2020
+        return float(plan[ind])
+    v = series[ind][2017]
+    if ind == "heavily_polluting_facilities_count":
+        return 3.0
+    if ind.endswith("_count"):
+        return float(round(v + 1))
+    if v < 15:  # small shares and m2/person: a plan about 10 % above the trend
+        return round(v * 1.1, dec)
+    return round(min(v + 3.0, 100.0), dec)
+
+
+def _period_values(
+    series, ind: str, report_year: int, rng: np.random.Generator, dec: int
+) -> list[float | None]:
+    """The indicator's value in each period of the report of *report_year* (None: no data)."""
+    vals = []
+    for _label, status, y in REPORT_LAYOUTS[report_year].periods:
+        if status == "plan":
+            v = _plan_value(series, ind, y, dec)
+        elif report_year == 2024 and ind in (
+            "climate_awareness_pct",
+            "supermarkets_plastic_policy_pct",
         ):
-            ws.cell(r, c, text).alignment = Alignment(
-                horizontal="center", vertical="center", wrap_text=True
-            )
-            ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
-        ws.cell(r, 5, "Kết quả thực hiện").alignment = Alignment(horizontal="center")
-        ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=ncols - 1)
-        for k, (label, _status, _y) in enumerate(periods[1:]):
-            ws.cell(r + 1, 5 + k, label).alignment = Alignment(horizontal="center")
-        r += 2
-    else:
-        header = ["STT", "Chỉ tiêu", "ĐVT", *(p[0] for p in periods), compare]
+            v = None  # no longer reported
+        else:
+            v = _report_value(series, ind, y, rng, status == "estimate")
+        vals.append(v)
+    return vals
+
+
+def _report_header(ws, r: int, year: int) -> int:
+    """The column headers of the report table from row *r*; return the next free row."""
+    layout = REPORT_LAYOUTS[year]
+    ncols = layout.ncols
+    if year != 2017:
+        header = ["STT", "Chỉ tiêu", "ĐVT", *(p[0] for p in layout.periods), layout.compare]
         for c, text in enumerate(header, 1):
             ws.cell(r, c, text).alignment = Alignment(horizontal="center", wrap_text=True)
-        r += 1
+        return r + 1
+    # two header rows: a merged 'Kết quả thực hiện' over the TH/ƯTH columns
+    for c, text in (
+        (1, "STT"),
+        (2, "Chỉ tiêu"),
+        (3, "ĐVT"),
+        (4, layout.periods[0][0]),
+        (ncols, layout.compare),
+    ):
+        ws.cell(r, c, text).alignment = Alignment(
+            horizontal="center", vertical="center", wrap_text=True
+        )
+        ws.merge_cells(start_row=r, start_column=c, end_row=r + 1, end_column=c)
+    ws.cell(r, 5, "Kết quả thực hiện").alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=ncols - 1)
+    for k, (label, _status, _y) in enumerate(layout.periods[1:]):
+        ws.cell(r + 1, 5 + k, label).alignment = Alignment(horizontal="center")
+    return r + 2
+
+
+def _report_label(label: str, ind: str | None, year: int) -> str:
+    """A row label with the quirks of the year's report (an NFD label, a PDF artefact)."""
+    if year == 2017 and ind == "hygienic_latrine_rural_households_pct":
+        return nfd(label)
+    if year == 2020 and ind == "clean_water_households_pct":
+        return pdf_artefact("Tỷ lệ hộ dân được sử dụng nước sạch")
+    return label
+
+
+def _report_decimals(unit: str, ind: str) -> int:
+    if unit == "m2/người" or ind == "env_investment_share_pct":
+        return 2
+    return 0 if unit in ("Xã", "Cơ sở") else 1
+
+
+def _write_period_cells(
+    ws, r: int, vals: list[float | None], year: int, *, as_fraction: bool, dec: int
+) -> None:
+    """The period values of row *r* from column 4, in the year's number style."""
+    style = REPORT_LAYOUTS[year].style
+    for k, v in enumerate(vals):
+        cell = ws.cell(r, 4 + k)
+        if v is None:
+            cell.value = "KTH" if (year == 2024 and k == 1) else "-"
+        elif as_fraction:
+            cell.value = round(v / 100, 4)
+            cell.number_format = "0.0%"
+        else:
+            cell.value = fmt_value(v, style, dec)
+            if style == "numeric":
+                cell.number_format = "0" if dec == 0 else "0." + "0" * dec
+        cell.alignment = Alignment(horizontal="right")
+
+
+def _write_comparison(book: Book, ws, r: int, vals: list[float | None], year: int) -> None:
+    """The derived 'So sánh (%)' cell of row *r* (not an observation): estimate / plan,
+    or in 2024 estimate / last actual; a formula with its cached value in numeric reports."""
+    layout = REPORT_LAYOUTS[year]
+    num, den = (vals[-1], vals[0]) if year != 2024 else (vals[-1], vals[-2])
+    ccell = ws.cell(r, layout.ncols)
+    if num is None or den in (None, 0):
+        return
+    ratio = round(num / den * 100, 1)
+    if layout.style == "numeric":
+        a = ws.cell(r, 4 + len(vals) - 1).coordinate
+        b = ws.cell(r, 4).coordinate
+        book.formula(ws, ccell.coordinate, f"ROUND({a}/{b}*100,1)", ratio, "0.0")
+    else:
+        ccell.value = fmt_value(ratio, layout.style, 1)
+
+
+def _report_rows(book: Book, ws, r: int, year: int, *, series, rng: np.random.Generator) -> int:
+    """One row per indicator of REPORT_ROWS still reported in *year*; return the next free row."""
     section = ""
     for stt, label, unit, ind in REPORT_ROWS:
         if ind in DROPPED[year]:
             continue
-        if year == 2017 and ind == "hygienic_latrine_rural_households_pct":
-            label = nfd(label)
-        if year == 2020 and ind == "clean_water_households_pct":
-            label = pdf_artefact("Tỷ lệ hộ dân được sử dụng nước sạch")
         ws.cell(r, 1, stt).alignment = Alignment(horizontal="center")
-        ws.cell(r, 2, label)
+        ws.cell(r, 2, _report_label(label, ind, year))
         if stt in ("I", "II"):
             section = stt
-        if ind is None:
+        if ind is None:  # a section or group heading
             ws.cell(r, 1).font = Font(bold=True)
             ws.cell(r, 2).font = Font(bold=True)
             r += 1
             continue
         ws.cell(r, 3, unit).alignment = Alignment(horizontal="center")
-        dec = (
-            2
-            if unit == "m2/người" or ind == "env_investment_share_pct"
-            else (0 if unit in ("Xã", "Cơ sở") else 1)
-        )
-        vals = []
-        for k, (_label, status, y) in enumerate(periods):
-            if status == "plan":
-                plan = PLAN_2025 if y == 2025 else PLAN_2020
-                if y == 2017:
-                    v = series[ind][2017]
-                    if ind == "heavily_polluting_facilities_count":
-                        v = 3.0
-                    elif ind.endswith("_count"):
-                        v = float(round(v + 1))
-                    elif v < 15:  # small shares and m2/person: a plan about 10 % above the trend
-                        v = round(v * 1.1, dec)
-                    else:
-                        v = round(min(v + 3.0, 100.0), dec)
-                else:
-                    v = float(plan[ind])
-            elif year == 2024 and ind in (
-                "climate_awareness_pct",
-                "supermarkets_plastic_policy_pct",
-            ):
-                v = None
-            else:
-                v = _report_value(series, ind, y, rng, status == "estimate")
-            vals.append(v)
-            col = 4 + k
-            cell = ws.cell(r, col)
-            as_fraction = style == "numeric" and unit == "%" and section == "I"
-            if v is None:
-                cell.value = "KTH" if (year == 2024 and k == 1) else "-"
-            elif as_fraction:
-                cell.value = round(v / 100, 4)
-                cell.number_format = "0.0%"
-            else:
-                cell.value = fmt_value(v, style, dec)
-                if style == "numeric":
-                    cell.number_format = "0" if dec == 0 else "0." + "0" * dec
-            cell.alignment = Alignment(horizontal="right")
-        # derived comparison column (not an observation)
-        num, den = (vals[-1], vals[0]) if year != 2024 else (vals[-1], vals[-2])
-        ccell = ws.cell(r, ncols)
-        if num is not None and den not in (None, 0):
-            ratio = round(num / den * 100, 1)
-            if style == "numeric":
-                a = ws.cell(r, 4 + len(periods) - 1).coordinate
-                b = ws.cell(r, 4).coordinate
-                book.formula(ws, ccell.coordinate, f"ROUND({a}/{b}*100,1)", ratio, "0.0")
-            else:
-                ccell.value = fmt_value(ratio, style, 1)
+        dec = _report_decimals(unit, ind)
+        vals = _period_values(series, ind, year, rng, dec)
+        as_fraction = REPORT_LAYOUTS[year].style == "numeric" and unit == "%" and section == "I"
+        _write_period_cells(ws, r, vals, year, as_fraction=as_fraction, dec=dec)
+        _write_comparison(book, ws, r, vals, year)
         r += 1
-    # place, date and signatures under the table
-    r += 1
+    return r
+
+
+def _report_signatures(ws, r: int, year: int) -> None:
+    """Place, date and signatures under the table, from row *r*."""
+    ncols = REPORT_LAYOUTS[year].ncols
     ws.cell(r, ncols - 2, f"Bắc Kạn, ngày 10 tháng 12 năm {year}")
     r += 1
     ws.cell(r, 2, "NGƯỜI LẬP BIỂU").font = Font(bold=True)
@@ -1307,18 +1397,36 @@ def build_report(out: Path, seed: int, series, year: int) -> dict:
     r += 2
     ws.cell(r, 2, "Nguyễn Văn A (minh hoạ)")
     ws.cell(r, ncols - 2, "Trần Thị B (minh hoạ)")
+
+
+def build_report(out: Path, seed: int, series, year: int) -> dict:
+    """A department report (Sở TN&MT) on the plan's indicators for report *year*."""
+    rng = np.random.default_rng([seed, 4, year])
+    book = Book(GENERATOR_PUBLISHER)
+    ws = book.sheet(f"Bieu TTX {year}")
+    r = title_block(
+        ws,
+        [
+            "UBND TỈNH BẮC KẠN - SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG",
+            f"BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU KẾ HOẠCH HÀNH ĐỘNG TĂNG TRƯỞNG XANH NĂM {year}",
+            f"(Kèm theo Báo cáo số …/BC-STNMT ngày 10/12/{year}) {SYNTHETIC_MARK}",
+        ],
+        REPORT_LAYOUTS[year].ncols,
+        None,
+    )
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["C"].width = 10
+    r = _report_header(ws, r, year)
+    r = _report_rows(book, ws, r, year, series=series, rng=rng)
+    _report_signatures(ws, r + 1, year)
     add_note_sheet(
         book,
         [
             SYNTHETIC_NOTE.format(seed=seed),
             "Layout 3 (indicators x periods, department report). KH = kế hoạch (plan), TH = thực hiện (actual), "
             "ƯTH = ước thực hiện (estimate); 'So sánh' is derived, not an observation. '-' / 'KTH': no data.",
-            {
-                2017: "Numbers are Vietnamese text (95,5). One label is in NFD.",
-                2020: "Section I percentages are stored as fractions with a % number format; the comparison column holds "
-                "formulas with cached values; one label has the 'ƣ' PDF artefact.",
-                2024: "Numbers are English-format text (95.50). Some indicators are no longer reported.",
-            }[year],
+            REPORT_LAYOUTS[year].note,
         ],
     )
     path = out / "synthetic" / f"bao_cao_tang_truong_xanh_{year}.xlsx"
@@ -1715,7 +1823,7 @@ def build_forest_published(out: Path) -> dict:
         rows=rows,
         style="vn_text",
         decs=[1, 1, 1, 1, 2],
-        **FOREST_HEADERS,
+        columns=FOREST_COLUMNS,
     )
     sources = []
     for i, (_y, fs) in enumerate(ids.items()):
@@ -1774,15 +1882,14 @@ def build_indicators_published(out: Path) -> dict:
             "Selected published indicators of Bắc Kạn",
         ],
         unit=None,
-        first=[
-            "Số xã đạt chuẩn nông thôn mới (lũy kế)\n(Xã)",
-            "Tỷ lệ hộ nông thôn có nhà tiêu hợp vệ sinh\n(%)",
-            "Dân số nông thôn được sử dụng nước hợp vệ sinh\n(%)",
-            "Dân số trung bình\n(Người)",
-        ],
-        group=None,
-        members=[],
-        last=[],
+        columns=MeasureColumns(
+            first=(
+                "Số xã đạt chuẩn nông thôn mới (lũy kế)\n(Xã)",
+                "Tỷ lệ hộ nông thôn có nhà tiêu hợp vệ sinh\n(%)",
+                "Dân số nông thôn được sử dụng nước hợp vệ sinh\n(%)",
+                "Dân số trung bình\n(Người)",
+            )
+        ),
         rows=rows,
         style="numeric",
         decs=[0, 1, 1, 0],
