@@ -28,7 +28,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
-from ..config import MANIFEST_COLUMNS, notebook_name
+from ..config import MANIFEST_COLUMNS, export_dir, figures_dir, notebook_name, reuse_dir
 from ..errors import BkError
 from ..io import write_bytes_atomic, write_csv_atomic
 from ..labels import word
@@ -347,8 +347,6 @@ def _titles_hidden(fig, hide: bool) -> Iterator[None]:
 
 
 def _default_dir() -> Path:
-    from ..config import figures_dir
-
     return figures_dir("vi")
 
 
@@ -430,6 +428,47 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
     >>> plt.close(fig)
     """
     check_lang(lang)
+    formats = _checked_formats(fig, name, formats)
+    captions = _bilingual(caption, "caption", lang)
+    if not captions[lang].strip():
+        raise BkError("caption: empty caption")
+    data = _figure_data(fig, name, data)
+    files = _files_of(data, source_files)
+    lines = _source_lines(sources, files, lang)
+    if synthetic is None:
+        synthetic = _detect_synthetic(files)
+    titles = _bilingual(title, "title", lang) if title is not None else {"vi": "", "en": ""}
+    if not titles[lang]:
+        titles[lang] = _figure_title(fig)
+
+    out, reuse = (Path(out_dir), None) if out_dir is not None else (export_dir(lang), reuse_dir())
+    written: dict[str, Path] = {}
+    with theme_context(), _titles_hidden(fig, plain):
+        _mark_figure(fig, [] if plain else lines, bool(synthetic), lang)
+        bbox = _tight_bbox(fig, 0.08)
+        with _layout_frozen(fig):
+            _write_images(fig, name, formats, bbox=bbox, out=out, written=written, reuse=reuse)
+    written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
+    row = {
+        "name": name,
+        "title_vi": titles["vi"],
+        "title_en": titles["en"],
+        "caption_vi": captions["vi"],
+        "caption_en": captions["en"],
+        "sources": " | ".join(_source_lines(sources, files, lang, citations=True)),
+        "synthetic": "true" if synthetic else "false",
+        "files": ";".join(p.name for k, p in written.items()),
+        # the width the figure is drawn for (16 cm full, 8 cm half): insert it at that width
+        "width_cm": f"{fig.get_figwidth() * 2.54:.1f}",
+        "lang": lang,  # the language drawn on the figure
+        "notebook": notebook_name(),
+    }
+    written["manifest"] = _update_manifest(out, row)
+    return written
+
+
+def _checked_formats(fig, name, formats) -> tuple[str, ...]:
+    """Check the figure, its file name and the formats asked for; return the formats."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise BkError(
             f"figure name {name!r}: use lowercase letters, digits and single '_' or '-' "
@@ -441,58 +480,25 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise BkError(f"formats: {bad or formats!r}; choose among {', '.join(FORMATS)}")
-    captions = _bilingual(caption, "caption", lang)
-    if not captions[lang].strip():
-        raise BkError("caption: empty caption")
+    return formats
+
+
+def _figure_data(fig, name: str, data) -> pd.DataFrame:
+    """Return the data behind *fig*: *data*, else what the plot function recorded."""
     if data is None:
         data = recorded_data(fig)
         if data is None:
             raise BkError(f"figure {name!r}: pass data= (the data behind the figure)")
     if not isinstance(data, pd.DataFrame):
         raise BkError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
-    files = _files_of(data, source_files)
-    lines = _source_lines(sources, files, lang)
-    cited = _source_lines(sources, files, lang, citations=True)
-    if synthetic is None:
-        synthetic = _detect_synthetic(files)
-    titles = _bilingual(title, "title", lang) if title is not None else {"vi": "", "en": ""}
-    if not titles[lang]:
-        titles[lang] = _figure_title(fig)
+    return data
 
-    reuse = None
-    if out_dir is not None:
-        out = Path(out_dir)
-    else:
-        from ..config import export_dir, reuse_dir
 
-        out = export_dir(lang)
-        reuse = reuse_dir()
-    written: dict[str, Path] = {}
-    with theme_context(), _titles_hidden(fig, plain):
-        _mark_figure(fig, [] if plain else lines, bool(synthetic), lang)
-        bbox = _tight_bbox(fig, 0.08)
-        with _layout_frozen(fig):
-            _write_images(fig, name, formats, bbox=bbox, out=out, written=written, reuse=reuse)
-    written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
-
-    row = {
-        "name": name,
-        "title_vi": titles["vi"],
-        "title_en": titles["en"],
-        "caption_vi": captions["vi"],
-        "caption_en": captions["en"],
-        "sources": " | ".join(cited),
-        "synthetic": "true" if synthetic else "false",
-        "files": ";".join(p.name for k, p in written.items()),
-        # the width the figure is drawn for (16 cm full, 8 cm half): insert it at that width
-        "width_cm": f"{fig.get_figwidth() * 2.54:.1f}",
-        "lang": lang,  # the language drawn on the figure
-        "notebook": notebook_name(),
-    }
+def _update_manifest(out: Path, row: dict) -> Path:
+    """Put *row* into ``out/manifest.csv`` (replacing the figure's earlier row); return its path."""
     with _locked(out / "manifest.csv"):
         manifest = read_manifest(out)
-        manifest = manifest[manifest["name"] != name]
+        manifest = manifest[manifest["name"] != row["name"]]
         manifest = pd.concat([manifest, pd.DataFrame([row])], ignore_index=True)
         manifest = manifest.sort_values("name", kind="stable").reset_index(drop=True)
-        written["manifest"] = write_csv_atomic(manifest, out / "manifest.csv")
-    return written
+        return write_csv_atomic(manifest, out / "manifest.csv")
