@@ -22,11 +22,11 @@ import pandas as pd
 from bkanalysis.admin import AreaMatch
 from bkanalysis.admin.gazetteer import gazetteer
 from bkanalysis.catalog import read_package_csv
+from bkanalysis.observations import check_observations
 from bkanalysis.schema import (
     OBSERVATION_COLUMNS,
     REJECT_COLUMNS,
     empty_observations,
-    validate_observations,
     vintage_for_year,
 )
 
@@ -149,7 +149,7 @@ def read_workbook(
         Declarative sheet specs (see :mod:`bkanalysis.ingest.specs`); a directory or a
         YAML file path, or already-loaded specs.
     validate : bool, default True
-        Check the observations with :func:`bkanalysis.schema.validate_observations`
+        Check the observations with :func:`bkanalysis.observations.check_observations`
         (``build`` checks the concatenation of all workbooks once instead).
 
     Returns
@@ -282,7 +282,7 @@ def _to_result(obs: list, rej: list, sheets: list, *, validate: bool = True) -> 
     if obs:
         odf = _frame(obs, OBSERVATION_COLUMNS)
         if validate:
-            odf = validate_observations(odf)
+            odf = check_observations(odf, strict=True)
     else:
         odf = empty_observations()
     rdf = _frame(rej, dict.fromkeys(REJECT_COLUMNS, "str"))
