@@ -57,11 +57,11 @@ test-fast: $(STAMP) ## Run the tests that are not marked slow
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP) ## Lint the code with ruff
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts notebooks
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
 format: $(STAMP) ## Format the code with ruff
-	$(BIN)/ruff check --fix src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts notebooks
 	$(BIN)/ruff format src tests benchmarks scripts
 
 benchmark: $(STAMP) ## Run the benchmarks and print their figures
