@@ -228,11 +228,14 @@ def _resolve(name: str, vintage: str, level, district) -> AreaMatch:
 
 # The one memo of area look-ups (the reader asks for the same labels in every workbook of
 # a series; it saves about a quarter of the reading CPU); a failure is kept as the error
-# object, never raised from here.
+# object, never raised from here. The arguments are checked on a miss only: a bad name,
+# level or vintage raises (TypeError, ValueError) and is never kept.
 @lru_cache(maxsize=65536)
-def _lookup(name: str, vintage: str, level, district) -> AreaMatch | AreaResolutionError:
+def _lookup(name: str, vintage, level, district) -> AreaMatch | AreaResolutionError:
+    _check(name, level)
+    v = check_vintage(vintage)
     try:
-        return _resolve_uncached(name, vintage, level, district)
+        return _resolve_uncached(name, v, level, None if district is None else str(district))
     except AreaResolutionError as err:
         return err.with_traceback(None)
 
@@ -403,9 +406,7 @@ def lookup_area(
     >>> lookup_area("Bắc Kạn", vintage="2020").reason
     'ambiguous'
     """
-    _check(name, level)
-    v = check_vintage(vintage)
-    return _lookup(name, v, level, None if district is None else str(district))
+    return _lookup(name, vintage, level, district)
 
 
 def make_resolver(vintage: str, *, level: str | None = None) -> Callable[..., AreaMatch]:

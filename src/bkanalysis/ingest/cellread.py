@@ -146,7 +146,11 @@ def raw_text(cell: Cell) -> str:
 
 def nonblank(cell: Cell) -> bool:
     """Tell whether a cell is read at all: it shows a text, a number, an error or a formula."""
-    return bool(cell_text(cell.value)) or cell.is_error or cell.is_formula
+    v = cell.value
+    if isinstance(v, str):
+        return bool(v.strip()) or cell.is_error or cell.is_formula
+    # a number, date or boolean always shows something
+    return v is not None or cell.is_error or cell.is_formula
 
 
 def check_range(ind: str, unit: str, value: float, year: int) -> None:

@@ -188,8 +188,8 @@ def is_year_number(v) -> bool:
     return (
         isinstance(v, (int, float))
         and not isinstance(v, bool)
-        and float(v).is_integer()
         and 1960 <= v <= 2060
+        and float(v).is_integer()
     )
 
 

@@ -230,6 +230,8 @@ def parse_cell(cell: Cell, convention: str | None = None) -> ParsedValue:
     if cell.is_formula and not cell.has_cached:
         return ParsedValue(None, reason=R_FORMULA)
     v = cell.value
+    if isinstance(v, float) and not cell.is_percent and math.isfinite(v):
+        return ParsedValue(v)  # the common case: a plain number
     if isinstance(v, str):
         return _parse_text(v, convention)
     if isinstance(v, bool):

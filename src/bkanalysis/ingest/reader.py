@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -411,7 +411,8 @@ class _ColumnPlan(NamedTuple):
     split: tuple[tuple[str, str | None, str], ...] = ()
 
 
-class _Row(NamedTuple):
+@dataclass(slots=True)
+class _Row:
     """What a data row decides for all its cells (see ``_TableReader._row``)."""
 
     problem: str | None = None  # reject every cell of the row
@@ -421,6 +422,9 @@ class _Row(NamedTuple):
     area_label: str | None = None  # an area row's label (None: the province)
     district: str | None = None  # the district the row lies in, when known
     source: str = ""  # the text an indicator row's indicator is read from
+    # the row's area in each vintage its cells fall in: (area, None) or (None, reject
+    # reason), resolved for the first such cell (see _TableReader._area)
+    areas: dict[str, tuple[AreaMatch | None, str | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -901,7 +905,7 @@ class _TableReader:
         value, percent = self._parse(cell, c, ind, canon, row.unit)
         factor = self._unit_factor(ind, canon, row.unit, plan.col.units, percent)
         value = scaled(value, factor)
-        area = self._area(row.area_label, period.year, row.district)
+        area = self._area(row, period.year)
         check_range(ind, canon, value, period.year)
         return make_observation(
             ind, area, period, value, unit=canon, where=where, label=source_label
@@ -924,7 +928,7 @@ class _TableReader:
 
     def _split_indicator(self, plan: _ColumnPlan, row: _Row, year: int) -> tuple[str, str]:
         """Return the indicator and source label of a cell of a split column, or raise."""
-        area = self._area(row.area_label, year, row.district)
+        area = self._area(row, year)
         own = _short(plan.label)
         if area.level != "commune":
             raise Problem(
@@ -964,11 +968,27 @@ class _TableReader:
             raise Problem(pv.reason)
         return pv.value, pv.percent
 
-    def _area(self, area_label: str | None, year: int, district: str | None) -> AreaMatch:
-        """Return the area of a cell (its row's, else the province), or raise :class:`Problem`."""
+    def _area(self, row: _Row, year: int) -> AreaMatch:
+        """Return the area of a cell of *row* in *year*, or raise :class:`Problem`.
+
+        A row names one area (its label's, else the province): it is resolved once for
+        each vintage its cells fall in.
+        """
         vintage = vintage_for_year(year)
-        if area_label is not None:
-            return area_named(area_label, vintage, district)
+        if vintage not in row.areas:
+            try:
+                row.areas[vintage] = (self._row_area(row, vintage), None)
+            except Problem as p:
+                row.areas[vintage] = (None, str(p))
+        area, why = row.areas[vintage]
+        if area is None:
+            raise Problem(why)
+        return area
+
+    def _row_area(self, row: _Row, vintage: str) -> AreaMatch:
+        """Return the area *row* names in *vintage*, or raise :class:`Problem`."""
+        if row.area_label is not None:
+            return area_named(row.area_label, vintage, row.district)
         if self.other_area:
             raise Problem(
                 f"no area column and the title names '{self.other_area}', not the province"

@@ -44,6 +44,8 @@ def record_level_message(grid: SheetGrid) -> str | None:
     >>> record_level_message(SheetGrid("Hộ", cells))
     "1,200 rows of individual records ('Xã Bằng Thành' on 1,200 rows; 100 % of values are 0–9 flags or codes)"
     """
+    if grid.max_row < MIN_RECORD_ROWS:
+        return None  # too few rows to hold that many rows of numbers
     numeric_rows: set[int] = set()
     small = total = 0
     texts: dict[int, Counter] = {}
