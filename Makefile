@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 # Local mirror of the commune boundaries (not committed); see data/external/README.md.
 GEO_MIRROR ?= ../shared/geo
 LANG_ARG ?= vi
+FORMATS ?= png
 
 .PHONY: help install boundaries example-data gallery data report brief status targets test test-fast lint format benchmark clean
 
@@ -36,7 +37,7 @@ data: $(STAMP) ## Build data/processed from data/raw (= bkanalysis build)
 
 report: $(STAMP) ## Build, execute every notebook, export figures and tables (= bkanalysis report)
 	-@$(BIN)/bkanalysis boundaries --mirror $(GEO_MIRROR) --quiet
-	$(BIN)/bkanalysis report --lang $(LANG_ARG)
+	$(BIN)/bkanalysis report --lang $(LANG_ARG) --formats $(FORMATS)
 
 brief: $(STAMP) ## Write the Word policy brief reports/brief_<lang>_<year>.docx (after make report)
 	$(BIN)/bkanalysis brief --lang $(LANG_ARG)

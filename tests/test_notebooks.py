@@ -135,6 +135,8 @@ def test_every_notebook_runs_on_the_example_data(tmp_path, monkeypatch):
         assert (out / "notebooks" / f"{name}.html").stat().st_size > 10_000
     assert (tmp_path / "reports" / "progress.xlsx").is_file()
     pngs = {p.stem for p in (out / "figures").glob("*.png")}
+    # the report's default formats: PNG and the data (SVG, PDF only with --formats)
+    assert {p.suffix for p in (out / "figures").iterdir()} == {".png", ".csv"}
     assert any(n.startswith("target_dashboard_") for n in pngs)
     assert {"forest_cover_2020_as_of", "ntm_communes_2020_as_of"} <= {
         re.sub(r"_\d{4}$", "", n) for n in pngs

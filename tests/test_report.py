@@ -727,3 +727,94 @@ def test_notebook_in_a_warm_kernel_gives_what_a_fresh_kernel_gives(tmp_path, mon
         )
     finally:
         kernels.shutdown()
+
+
+# NOTE: a notebook that exports a real figure with save_figure, in the formats the report
+# asks for (BKANALYSIS_FORMATS in its environment)
+DRAWS_FIGURE = """import matplotlib.pyplot as plt
+from bkanalysis.plotting import save_figure
+fig, ax = plt.subplots(figsize=(3, 2))
+ax.plot([2019, 2020], [70.1, 71.0])
+data = pd.DataFrame({"year": [2019, 2020], "value": [70.1, 71.0]})
+save_figure(fig, f"{name}_chart", caption="chú thích", sources=["s"], synthetic=True,
+            lang=lang, data=data)
+plt.close(fig)"""
+
+
+def test_figure_formats_are_an_input_and_dropped_formats_leave(project, in_process):
+    paths, _ = project
+    for nb in sorted(paths.notebooks.glob("0*.ipynb")):
+        make_notebook(nb, DRAWS_FIGURE)
+    figures = paths.figures_dir("vi")
+
+    def suffixes() -> list[str]:
+        return sorted(p.suffix for p in figures.glob("00-first_chart.*"))
+
+    assert run(paths)[0].ok
+    assert suffixes() == [".csv", ".png"]  # the report's default: PNG (and the data)
+    rows = manifest_rows(paths).set_index("name")
+    assert rows.loc["00-first_chart", "files"] == "00-first_chart.png;00-first_chart.csv"
+    result, out = run(paths, formats="all", explain=True)
+    assert result.executed == ["00-first", "01-second"]
+    assert "00-first (vi): reran: other figure formats: png, svg, pdf (was png)" in out
+    assert suffixes() == [".csv", ".pdf", ".png", ".svg"]
+    assert run(paths, formats="all")[0].executed == []
+    result, _ = run(paths, formats=("png",))
+    assert result.executed == ["00-first", "01-second"]
+    assert suffixes() == [".csv", ".png"]  # no stale vector file is left behind
+    with pytest.raises(BkError, match="unknown figure format tiff"):
+        run(paths, formats="png,tiff")
+
+
+def test_a_first_report_starts_the_notebooks_expected_to_take_longest(project, monkeypatch):
+    paths, _calls = project
+    order: list[str] = []
+
+    def recorded_execute(source, output, html, params, cwd):
+        order.append(Path(source).stem)
+        fake_execute(source, output, html, params, cwd)
+
+    monkeypatch.setattr(rp, "_execute_notebook", recorded_execute)
+    monkeypatch.setattr(rp, "_default_jobs", lambda: 1)
+    second = paths.notebooks / "01-second.ipynb"
+    nb = nbformat.read(second, as_version=4)
+    nb.metadata["bkanalysis"] = {"expected_seconds": 12}
+    nbformat.write(nb, second)
+    assert run(paths)[0].ok
+    assert order == ["01-second", "00-first"]
+
+
+def test_workers_start_early_only_when_the_data_are_built(project, monkeypatch):
+    paths, _calls = project
+    monkeypatch.setattr(rp, "_execute_notebook", fake_execute)
+    notebooks = rp.list_notebooks(paths.notebooks)
+    one = rp._Run(
+        ("vi",), False, False, None, paths, 1, steps=rp._Progress(False, 1),
+        cache=rp._open_cache(paths), source="source-v1",
+    )  # fmt: skip
+    with rp._early_workers(one, notebooks) as pool:
+        assert pool is None  # one notebook at a time runs in this process
+    monkeypatch.setattr(rp, "_default_jobs", lambda: 1)
+    assert run(paths)[0].ok  # built: the build's inputs are now recorded
+    built = rp._Run(
+        ("vi",), False, False, None, paths, 2, steps=rp._Progress(False, 1),
+        cache=rp._open_cache(paths), source="source-v1",
+    )  # fmt: skip
+    with rp._early_workers(built, notebooks) as pool:
+        assert pool is None  # nothing to build: no worker starts before it is needed
+
+
+def test_command_line_takes_formats(monkeypatch):
+    from bkanalysis.cli import build_parser
+
+    seen = {}
+
+    def fake_report(**kwargs):
+        seen.update(kwargs)
+        return rp.ReportResult(built=False, progress_workbook=None, langs=("vi",))
+
+    monkeypatch.setattr(rp, "report", fake_report)
+    args = build_parser().parse_args(["report", "--quiet"])
+    assert commands.report_command(args) == 0 and seen["formats"] == "png"
+    args = build_parser().parse_args(["report", "--formats", "all", "--quiet"])
+    assert commands.report_command(args) == 0 and seen["formats"] == "all"

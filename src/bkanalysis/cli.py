@@ -98,6 +98,13 @@ def _report(sub) -> None:
     p.add_argument(
         "--explain", action="store_true", help="say for each notebook whether it reran and why"
     )
+    p.add_argument(
+        "--formats",
+        default="png",
+        help="image formats of the figures besides their CSV: png (default, 300 dpi), "
+        "or a comma-separated list of png, svg, pdf, or all (the vector formats for print "
+        "take about twice as long)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 

@@ -239,6 +239,7 @@ def report_command(args: argparse.Namespace) -> int:
         progress=not getattr(args, "quiet", False),
         year=getattr(args, "year", None),
         explain=bool(getattr(args, "explain", False)),
+        formats=getattr(args, "formats", "png"),
     )
     if result.workbook_error:
         print(

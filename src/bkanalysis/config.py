@@ -79,6 +79,54 @@ NOTEBOOK_ENV = "BKANALYSIS_NOTEBOOK"
 #: Set by ``bkanalysis report`` for its kernels: the assessment it computed once for all
 #: notebooks (see :func:`bkanalysis.notebook.assessment`).
 ASSESSMENT_ENV = "BKANALYSIS_ASSESSMENT"
+#: The image formats :func:`bkanalysis.plotting.save_figure` can write.
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+#: Set by ``bkanalysis report`` for its kernels (or by a user): the image formats
+#: ``save_figure`` writes when not told, comma-separated (see :func:`figure_formats`).
+FORMATS_ENV = "BKANALYSIS_FORMATS"
+
+
+def figure_formats() -> tuple[str, ...]:
+    """Image formats :func:`bkanalysis.plotting.save_figure` writes when not told.
+
+    ``BKANALYSIS_FORMATS`` (comma-separated, ``all`` for every format) when set, else all
+    of :data:`FIGURE_FORMATS`. ``bkanalysis report`` sets it for its kernels from its
+    ``--formats`` option (default ``png``).
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = os.environ.pop(FORMATS_ENV, None)
+    >>> figure_formats()
+    ('png', 'svg', 'pdf')
+    >>> os.environ[FORMATS_ENV] = "png, pdf"
+    >>> figure_formats()
+    ('png', 'pdf')
+    >>> _ = os.environ.pop(FORMATS_ENV) if saved is None else os.environ.update({FORMATS_ENV: saved})
+    """
+    return parse_formats(os.environ.get(FORMATS_ENV, "").strip() or "all")
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """Return the image formats a comma-separated list names (``all``: every format).
+
+    Raises ValueError naming an unknown format.
+
+    Examples
+    --------
+    >>> parse_formats("svg,png"), parse_formats("all")
+    (('png', 'svg'), ('png', 'svg', 'pdf'))
+    """
+    names = {f.strip().lower() for f in text.split(",") if f.strip()}
+    if "all" in names:
+        return FIGURE_FORMATS
+    unknown = sorted(names - set(FIGURE_FORMATS))
+    if unknown or not names:
+        raise ValueError(
+            f"unknown figure format {', '.join(unknown) or repr(text)}; "
+            f"choose among {', '.join(FIGURE_FORMATS)} or all"
+        )
+    return tuple(f for f in FIGURE_FORMATS if f in names)
 
 
 def _check_lang(lang: str) -> str:

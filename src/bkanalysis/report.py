@@ -51,12 +51,14 @@ from .commit import finish_commit
 from .config import (
     ASSESSMENT_ENV,
     EXPORT_ENV,
+    FORMATS_ENV,
     LANGS,
     MANIFEST_COLUMNS,
     NOTEBOOK_ENV,
     REUSE_ENV,
     Paths,
     get_paths,
+    parse_formats,
 )
 from .errors import BkError
 from .io import write_bytes_atomic, write_text_atomic
@@ -77,6 +79,17 @@ CACHE_NAME = ".report-cache.json"
 KERNEL_NAME = "python3"
 _CACHE_FORMAT = 2
 _STAGING = ".staging"
+#: The modules a worker's kernel imports while the data are built (what the notebooks'
+#: first cells import; see :func:`_worker_warm_up`).
+NOTEBOOK_PRELOAD: tuple[str, ...] = (
+    "matplotlib.pyplot",
+    "bkanalysis.notebook",
+    "bkanalysis.plotting",
+    "bkanalysis.plotting.maps",
+)
+#: What the report writes of each figure besides its CSV unless told (``--formats``): the
+#: 300-dpi PNG. The vector formats draw every figure twice more (benchmarks/README.md).
+REPORT_FORMATS: tuple[str, ...] = ("png",)
 _NOTEBOOK_PATTERN = re.compile(r"^\d\d-[\w-]+\.ipynb$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints"}
@@ -266,6 +279,19 @@ def _last_seconds(cache_notebooks: dict, name: str) -> float:
         return 0.0
 
 
+def _expected_seconds(path: Path) -> float:
+    """Seconds a notebook says it takes (``metadata.bkanalysis.expected_seconds``; 0 if none).
+
+    Only orders the notebooks of a first report, before any has been timed: the longest
+    start first, so that two workers finish together.
+    """
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        return float(meta.get("bkanalysis", {}).get("expected_seconds", 0.0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0.0
+
+
 def _default_jobs() -> int:
     """Notebooks executed at once: ``BKANALYSIS_JOBS``, else the CPU count (at most 8).
 
@@ -329,6 +355,24 @@ def _worker_run_notebook(
     """Entry point of a worker process (see :func:`_run_notebook`)."""
     skip_slow_optional_imports()
     return _run_notebook(source, out_dir, params, cwd, env)
+
+
+def _worker_warm_up(env: dict[str, str]) -> None:
+    """Entry point of a worker started while the data are built: its kernel and imports.
+
+    Starts the worker's warm kernel (:mod:`bkanalysis.kernels`) with the report's
+    environment and imports there what every notebook imports first, and imports
+    papermill and nbconvert here, so that the first notebook of the worker does not wait
+    for them. What a notebook computes does not change: the kernel is reset before it.
+    """
+    skip_slow_optional_imports()
+    import nbconvert  # noqa: F401 - imported once per worker, as _execute_notebook does
+    import papermill  # noqa: F401
+
+    from .kernels import preload, warm_kernel
+
+    with _environ(env):
+        preload(warm_kernel(KERNEL_NAME), NOTEBOOK_PRELOAD)
 
 
 def _timed_notebook(source: str, out_dir: str, params: dict, cwd: str) -> tuple[float, str | None]:
@@ -593,9 +637,13 @@ def _inputs_changed(old: dict, new: dict) -> str | None:
         "params": "other parameters",
         "boundaries": "the commune boundaries changed",
         "kernel": "another kernel",
+        "formats": "other figure formats",
     }
     for part, label in labels.items():
         if old.get("inputs", {}).get(part) != new["inputs"][part]:
+            if part == "formats" and old.get("inputs"):
+                was = ", ".join(old["inputs"].get(part) or ["png", "svg", "pdf"])
+                return f"{label}: {', '.join(new['inputs'][part])} (was {was})"
             return label
     if new["inputs"]["params"]["year"] is None and old.get("year") != new["year"]:
         return f"the latest year with data is now {new['year']} (was {old.get('year')})"
@@ -812,7 +860,7 @@ def _langs_of(lang: str) -> tuple[str, ...]:
     return (lang,)
 
 
-def report(
+def report(  # noqa: PLR0913 - a documented public API: one keyword per option
     *,
     lang: str = "vi",
     force: bool = False,
@@ -822,6 +870,7 @@ def report(
     jobs: int | None = None,
     stream: TextIO | None = None,
     explain: bool = False,
+    formats: str | tuple[str, ...] = REPORT_FORMATS,
 ) -> ReportResult:
     """Build the data, execute every notebook and export figures and the progress workbook.
 
@@ -846,6 +895,13 @@ def report(
         Where progress lines go.
     explain : bool
         Also print, for each notebook, whether it reran and why.
+    formats : str or tuple of str, default ``'png'``
+        Image formats of the figures besides their CSV: ``'png'`` (300 dpi, what the
+        brief inserts), or a comma-separated list of ``png``, ``svg``, ``pdf``, or
+        ``'all'``. The vector formats (SVG, PDF with embedded fonts, for print and
+        layout software) each draw the figure again: about half of a first report's
+        time. Changing the formats reruns the notebooks; files of formats no longer
+        asked for are removed.
 
     Returns
     -------
@@ -866,14 +922,22 @@ def report(
     bkanalysis.errors.BkError: lang must be one of ('vi', 'en', 'all'), got 'fr'
     """
     langs = _langs_of(lang)
+    try:
+        formats = parse_formats(formats if isinstance(formats, str) else ",".join(formats))
+    except ValueError as exc:
+        raise BkError(f"formats: {exc}") from None
     if year is not None and not isinstance(year, int):
         raise BkError(f"year must be an integer, got {year!r}")
     paths = paths or get_paths()
+    t_start = time.perf_counter()
     with _report_lock(paths.reports):
-        return _report(
-            langs, force=force, progress=progress, year=year, paths=paths,
-            jobs=jobs, stream=stream, explain=explain,
+        notebooks = list_notebooks(paths.notebooks)
+        run = _Run(
+            langs, force, progress, year, paths, jobs,
+            steps=_Progress(progress, total=2 + len(langs) * len(notebooks), stream=stream),
+            cache=_open_cache(paths), source=_source_digest(), formats=formats,
         )  # fmt: skip
+        return _report(run, notebooks, explain=explain, t_start=t_start)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -935,6 +999,7 @@ class _Run:
     steps: _Progress
     cache: dict
     source: str
+    formats: tuple[str, ...] = REPORT_FORMATS
 
     @property
     def staging_root(self) -> Path:
@@ -952,39 +1017,29 @@ class _Run:
         _save_cache(self.paths.reports / CACHE_NAME, self.cache)
 
 
-def _report(
-    langs: tuple[str, ...],
-    *,
-    force: bool,
-    progress: bool,
-    year: int | None,
-    paths: Paths,
-    jobs: int | None,
-    stream: TextIO | None,
-    explain: bool,
-) -> ReportResult:
-    t_start = time.perf_counter()
-    notebooks = list_notebooks(paths.notebooks)
+def _open_cache(paths: Paths) -> dict:
+    """Return the report's cache (its records of earlier runs), in the current format."""
     cache = _load_cache(paths.reports / CACHE_NAME)
     cache.setdefault("langs", {})
     cache["format"] = _CACHE_FORMAT
     for lg in LANGS:
         cache["langs"].setdefault(lg, {"notebooks": {}})
-    run = _Run(
-        langs, force, progress, year, paths, jobs,
-        steps=_Progress(progress, total=2 + len(langs) * len(notebooks), stream=stream),
-        cache=cache, source=_source_digest(),
-    )  # fmt: skip
+    return cache
+
+
+def _report(run: _Run, notebooks: list[Path], *, explain: bool, t_start: float) -> ReportResult:
+    langs = run.langs
     _recover_all(run)
-    built = _build_step(run)
-    runs, todo = _plan_notebooks(run, notebooks)
-    assessed = _execute_notebooks(run, todo, runs) if todo else None
+    with _early_workers(run, notebooks) as pool:
+        built = _build_step(run)
+        runs, todo = _plan_notebooks(run, notebooks)
+        assessed = _execute_notebooks(run, todo, runs, pool) if todo else None
     figures = _publish(run, {p.stem for p in notebooks})
     workbook, workbook_error = _workbook_step(run, assessed)
 
     ordered = tuple(runs[(lg, p.stem)] for lg in langs for p in notebooks)
     if explain:
-        out = stream if stream is not None else sys.stderr
+        out = run.steps.stream
         for nb_run in ordered:
             verb = {"executed": "reran", "skipped": "skipped", "failed": "FAILED"}[nb_run.status]
             print(f"{nb_run.name} ({nb_run.lang}): {verb}: {nb_run.reason}", file=out)
@@ -1008,22 +1063,61 @@ def _recover_all(run: _Run) -> None:
     finish_commit(run.paths.processed)
 
 
+def _build_key(run: _Run) -> tuple[str, int]:
+    """Return the key of the build's inputs (raw files, package, output folder) and their count."""
+    raw_hashes = _tree_hashes(run.paths.raw)
+    key = _digest({"raw": raw_hashes, "source": run.source, "processed": str(run.paths.processed)})
+    return key, len(raw_hashes)
+
+
+def _build_needed(run: _Run, key: str) -> bool:
+    return run.force or not (
+        run.cache.get("build", {}).get("key") == key and run.observations_file.is_file()
+    )
+
+
+@contextlib.contextmanager
+def _early_workers(run: _Run, notebooks: list[Path]):
+    """Yield the notebooks' worker pool, started now when the data must be built, else None.
+
+    When the build runs, the notebooks almost always run after it: the workers start
+    their kernels and import what the notebooks import (:func:`_worker_warm_up`) on the
+    cores the build leaves idle. When nothing needs building, no worker starts here (a
+    report with nothing to redo stays under a second); they start when a notebook needs
+    one. The pool is shut down (its kernels with it) when the report ends.
+    """
+    workers = min(run.jobs or _default_jobs(), len(notebooks) * len(run.langs))
+    if workers < 2 or not _build_needed(run, _build_key(run)[0]):
+        yield None
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        env = _base_env(run)
+        for _ in range(workers):
+            pool.submit(_worker_warm_up, env)
+        yield pool
+
+
+def _base_env(run: _Run) -> dict[str, str]:
+    """Environment of the notebook kernels common to all notebooks of this report."""
+    return {
+        **_kernel_env(run.paths),
+        ASSESSMENT_ENV: str(run.staging_root / "assessment.pickle"),
+        FORMATS_ENV: ",".join(run.formats),
+    }
+
+
 def _build_step(run: _Run) -> bool:
     """Build ``data/processed`` unless the raw files and the package are unchanged."""
     paths, cache = run.paths, run.cache
     t0 = run.steps.start("build data/processed", announce=False)
-    raw_hashes = _tree_hashes(paths.raw)
-    build_key = _digest(
-        {"raw": raw_hashes, "source": run.source, "processed": str(paths.processed)}
-    )
-    built = run.force or not (
-        cache.get("build", {}).get("key") == build_key and run.observations_file.is_file()
-    )
+    build_key, n_raw = _build_key(run)
+    built = _build_needed(run, build_key)
     if built:
         cache.pop("build", None)
         run.save()
         _build(paths, run.progress)  # the build prints its own progress lines
-        run.steps.done(t0, f"built from {len(raw_hashes)} raw files", announced=False)
+        run.steps.done(t0, f"built from {n_raw} raw files", announced=False)
     else:
         run.steps.done(t0, "skipped (raw files unchanged)", announced=False)
     cache["build"] = {"key": build_key}
@@ -1087,6 +1181,7 @@ def _plan_notebooks(run: _Run, notebooks: list[Path]) -> tuple[dict, dict]:
                     "params": params,
                     "boundaries": boundaries_digest,
                     "kernel": KERNEL_NAME,
+                    "formats": list(run.formats),
                 },
                 "reads": _select_reads(fingerprints, reads[name]),
                 "year": default_year,
@@ -1105,15 +1200,20 @@ def _plan_notebooks(run: _Run, notebooks: list[Path]) -> tuple[dict, dict]:
                 "are unchanged",
             )  # fmt: skip
 
-    # longest first (as timed last time), so that no long notebook starts last
+    # longest first (as timed last time, else as the notebook expects), so that no long
+    # notebook starts last
+    expected = {p.stem: _expected_seconds(p) for p in notebooks}
+
     def last(key: tuple[str, str]) -> float:
-        return _last_seconds(run.records(key[0]), key[1])
+        return _last_seconds(run.records(key[0]), key[1]) or expected[key[1]]
 
     return runs, dict(sorted(todo.items(), key=lambda kv: -last(kv[0])))
 
 
-def _execute_notebooks(run: _Run, todo: dict, runs: dict):
+def _execute_notebooks(run: _Run, todo: dict, runs: dict, pool=None):
     """Execute the notebooks of *todo* into *runs*; return the shared assessment (or None).
+
+    *pool*: the workers :func:`_early_workers` started, if any.
 
     The targets are assessed once here, for every notebook and the progress workbook,
     while the worker processes and their kernels start. A notebook that reaches its
@@ -1121,8 +1221,8 @@ def _execute_notebooks(run: _Run, todo: dict, runs: dict):
     targets itself: the same result, at its own cost.
     """
     workers = max(1, min(run.jobs or _default_jobs(), len(todo)))
-    shared = run.staging_root / "assessment.pickle"
-    base_env = {**_kernel_env(run.paths), ASSESSMENT_ENV: str(shared)}
+    base_env = _base_env(run)
+    shared = Path(base_env[ASSESSMENT_ENV])
     if run.progress:
         names = ", ".join(f"{n} ({lg})" if len(run.langs) > 1 else n for lg, n in todo)
         print(
@@ -1139,7 +1239,7 @@ def _execute_notebooks(run: _Run, todo: dict, runs: dict):
         except Exception:  # each notebook then assesses the targets (and reports why) itself
             shared.unlink(missing_ok=True)
 
-    for key, seconds, error in _run_jobs(jobs_args, workers, meanwhile=assess_once):
+    for key, seconds, error in _run_jobs(jobs_args, workers, meanwhile=assess_once, pool=pool):
         runs[key] = _finish_notebook(run, key, todo[key], seconds, error)
     shutil.rmtree(run.staging_root, ignore_errors=True)
     return assessed[0] if assessed else None
@@ -1162,12 +1262,16 @@ def _job(run: _Run, key: tuple[str, str], nb_path: Path, new: dict, base_env: di
     return (str(nb_path), str(staging / "notebooks"), params, str(nb_path.parent), env)
 
 
-def _run_jobs(jobs_args: dict, workers: int, meanwhile):
+def _run_jobs(jobs_args: dict, workers: int, meanwhile, pool=None):
     """Yield ``(key, seconds, error)`` for each notebook job, as each one ends.
 
     *meanwhile* is called once the jobs are handed to the workers (before the first job
-    when they run in this process).
+    when they run in this process). *pool*: workers already started, else they are
+    started here (*workers* of them; 1: the jobs run in this process).
     """
+    if pool is not None:
+        yield from _pool_jobs(pool, jobs_args, meanwhile)
+        return
     if workers == 1:
         # NOTE: one at a time runs here: no worker process to start (papermill and
         # nbconvert are imported once), the kernel is still a process of its own
@@ -1185,15 +1289,20 @@ def _run_jobs(jobs_args: dict, workers: int, meanwhile):
             shutdown()
         return
     ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = {pool.submit(_worker_run_notebook, *job): key for key, job in jobs_args.items()}
-        meanwhile()
-        for future in concurrent.futures.as_completed(futures):
-            try:
-                seconds, error = future.result()
-            except Exception as exc:  # the worker itself died
-                seconds, error = 0.0, _error_line(exc)
-            yield futures[future], seconds, error
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as new_pool:
+        yield from _pool_jobs(new_pool, jobs_args, meanwhile)
+
+
+def _pool_jobs(pool, jobs_args: dict, meanwhile):
+    """Hand the jobs to the workers of *pool*; yield ``(key, seconds, error)`` as each ends."""
+    futures = {pool.submit(_worker_run_notebook, *job): key for key, job in jobs_args.items()}
+    meanwhile()
+    for future in concurrent.futures.as_completed(futures):
+        try:
+            seconds, error = future.result()
+        except Exception as exc:  # the worker itself died
+            seconds, error = 0.0, _error_line(exc)
+        yield futures[future], seconds, error
 
 
 def _finish_notebook(

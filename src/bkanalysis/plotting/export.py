@@ -28,7 +28,15 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
-from ..config import MANIFEST_COLUMNS, export_dir, figures_dir, notebook_name, reuse_dir
+from ..config import (
+    FIGURE_FORMATS,
+    MANIFEST_COLUMNS,
+    export_dir,
+    figure_formats,
+    figures_dir,
+    notebook_name,
+    reuse_dir,
+)
 from ..errors import BkError
 from ..io import write_bytes_atomic, write_csv_atomic
 from ..labels import word
@@ -39,8 +47,8 @@ __all__ = ["DPI", "FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
 
 #: Columns added after manifests were first written: empty when an older manifest lacks them.
 _LATER_COLUMNS = ("width_cm", "lang", "notebook")
-#: Image formats written by :func:`save_figure`.
-FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+#: Image formats :func:`save_figure` can write.
+FORMATS: tuple[str, ...] = FIGURE_FORMATS
 #: Resolution of the PNG (and of the rasterised parts of the SVG and PDF).
 DPI = 300
 _NAME = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
@@ -362,7 +370,7 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
     source_files: Iterable[str] | None = None,
     title: str | dict | None = None,
     out_dir: str | Path | None = None,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] | None = None,
     plain: bool = False,
 ) -> dict[str, Path]:
     """Save *fig* for a brief, with its data, footer and manifest row.
@@ -402,8 +410,11 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
         folder when run by ``bkanalysis report``, else
         ``reports/scratch/<notebook>/<lang>/figures`` (a hand run never writes into the
         report's folders).
-    formats : tuple of str, default ('png', 'svg', 'pdf')
-        Image formats to write (a subset of :data:`FORMATS`).
+    formats : tuple of str, optional
+        Image formats to write (a subset of :data:`FORMATS`). Default
+        :func:`bkanalysis.config.figure_formats`: all three, unless ``BKANALYSIS_FORMATS``
+        says otherwise (``bkanalysis report`` sets it from its ``--formats``, default
+        ``png``).
     plain : bool, default False
         Draw neither the title nor the sources footer, for a document that sets them
         as a caption (the manifest still records both). The *Dữ liệu minh hoạ /
@@ -476,6 +487,11 @@ def _checked_formats(fig, name, formats) -> tuple[str, ...]:
         )
     if not hasattr(fig, "savefig"):
         raise BkError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
+    if formats is None:
+        try:
+            formats = figure_formats()
+        except ValueError as exc:
+            raise BkError(f"BKANALYSIS_FORMATS: {exc}") from None
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
