@@ -224,16 +224,23 @@ def test_only_what_changed_is_redone(project, monkeypatch):
     assert (paths.figures_dir("en") / "00-first_en.csv").read_text() == "2,2020"
 
 
-def test_longest_notebook_is_started_first(project, monkeypatch):
-    paths, _calls = project
+@pytest.fixture
+def started(monkeypatch):
+    """The names of the notebooks in the order they start (one at a time, in this process)."""
     order: list[str] = []
 
-    def timed_execute(source, output, html, params, cwd):
+    def recorded_execute(source, output, html, params, cwd):
         order.append(Path(source).stem)
         fake_execute(source, output, html, params, cwd)
 
-    monkeypatch.setattr(rp, "_execute_notebook", timed_execute)
+    monkeypatch.setattr(rp, "_execute_notebook", recorded_execute)
     monkeypatch.setattr(rp, "_default_jobs", lambda: 1)
+    return order
+
+
+def test_longest_notebook_is_started_first(project, started):
+    paths, _calls = project
+    order = started
     assert run(paths)[0].ok
     assert order == ["00-first", "01-second"]  # nothing timed yet: notebook order
     cache_path = paths.reports / rp.CACHE_NAME
@@ -766,22 +773,14 @@ def test_figure_formats_are_an_input_and_dropped_formats_leave(project, in_proce
         run(paths, formats="png,tiff")
 
 
-def test_a_first_report_starts_the_notebooks_expected_to_take_longest(project, monkeypatch):
+def test_a_first_report_starts_the_notebooks_expected_to_take_longest(project, started):
     paths, _calls = project
-    order: list[str] = []
-
-    def recorded_execute(source, output, html, params, cwd):
-        order.append(Path(source).stem)
-        fake_execute(source, output, html, params, cwd)
-
-    monkeypatch.setattr(rp, "_execute_notebook", recorded_execute)
-    monkeypatch.setattr(rp, "_default_jobs", lambda: 1)
     second = paths.notebooks / "01-second.ipynb"
     nb = nbformat.read(second, as_version=4)
     nb.metadata["bkanalysis"] = {"expected_seconds": 12}
     nbformat.write(nb, second)
     assert run(paths)[0].ok
-    assert order == ["01-second", "00-first"]
+    assert started == ["01-second", "00-first"]
 
 
 def test_workers_start_early_only_when_the_data_are_built(project, monkeypatch):
