@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .commit import finish_commit
@@ -43,6 +44,7 @@ __all__ = [
     "check_observations",
     "load_observations",
     "preferred_values",
+    "records_frame",
 ]
 
 #: Precedence of a value's status when several describe the same indicator, area and
@@ -234,3 +236,33 @@ def preferred_values(observations: pd.DataFrame, *, include_plan: bool = False) 
     nvals = same.groupby(keys)["value"].transform("nunique")
     first = same.assign(conflict=nvals > 1).drop_duplicates(keys, keep="first")
     return first.drop(columns="_rank").reset_index(drop=True)
+
+
+def records_frame(records: list, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Build a frame with the given dtypes (text as object), without inference.
+
+    *records* are dicts keyed by column, or tuples (e.g. the reader's ``Observation``
+    records) in the order of *dtypes*. This is how the reader and the build turn their
+    records into the tidy tables.
+
+    Examples
+    --------
+    >>> f = records_frame([("a", 2020), ("b", 2021)], {"indicator_id": "str", "year": "int64"})
+    >>> f.dtypes.astype(str).tolist(), f["year"].tolist()
+    (['object', 'int64'], [2020, 2021])
+    """
+    if records and isinstance(records[0], dict):
+        columns = [[rec[c] for rec in records] for c in dtypes]
+    elif records:
+        columns = list(zip(*records, strict=True))
+    else:
+        columns = [[] for _ in dtypes]
+    cols = {}
+    for (c, t), values in zip(dtypes.items(), columns, strict=True):
+        if t == "str":
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = values
+            cols[c] = pd.Series(arr, dtype=object)
+        else:
+            cols[c] = pd.Series(np.asarray(values, dtype=t), dtype=t)
+    return pd.DataFrame(cols, columns=list(dtypes))

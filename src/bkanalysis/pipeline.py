@@ -38,11 +38,12 @@ from .config import get_paths
 from .conflicts import find_conflicts, resolve_conflicts
 from .errors import BkError, UnreadableFileError
 from .ingest.aliases import load_aliases
-from .ingest.reader import SHEET_DTYPES, _frame, workbook_records
+from .ingest.reader import SHEET_DTYPES, workbook_records
 from .ingest.specs import load_specs
 from .observations import (
     check_observations,
     load_observations,  # re-exported: its home is observations
+    records_frame,
 )
 from .provenance import ProvenanceError, check_sources
 from .schema import OBSERVATION_COLUMNS, REJECT_COLUMNS, empty_observations
@@ -219,14 +220,14 @@ class _Reading:
         records = _sorted_records(
             [x for o in self.obs for x in o], OBSERVATION_COLUMNS, "indicator_id"
         )
-        return _frame(records, OBSERVATION_COLUMNS) if records else empty_observations()
+        return records_frame(records, OBSERVATION_COLUMNS) if records else empty_observations()
 
     def rejects(self) -> pd.DataFrame:
         records = _sorted_records([x for r in self.rej for x in r], REJECT_COLUMNS, "reason")
-        return _frame(records, dict.fromkeys(REJECT_COLUMNS, "str"))
+        return records_frame(records, dict.fromkeys(REJECT_COLUMNS, "str"))
 
     def sheets(self) -> pd.DataFrame:
-        return _frame([x for sh in self.sheet_rows for x in sh], SHEET_DTYPES)
+        return records_frame([x for sh in self.sheet_rows for x in sh], SHEET_DTYPES)
 
     def files(self) -> pd.DataFrame:
         return pd.DataFrame(self.file_rows, columns=_FILE_COLUMNS)

@@ -16,13 +16,12 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from bkanalysis.admin import AreaMatch
 from bkanalysis.admin.gazetteer import gazetteer
 from bkanalysis.catalog import read_package_csv
-from bkanalysis.observations import check_observations
+from bkanalysis.observations import check_observations, records_frame
 from bkanalysis.schema import (
     OBSERVATION_COLUMNS,
     REJECT_COLUMNS,
@@ -280,36 +279,14 @@ SHEET_DTYPES = {
 
 def _to_result(obs: list, rej: list, sheets: list, *, validate: bool = True) -> WorkbookResult:
     if obs:
-        odf = _frame(obs, OBSERVATION_COLUMNS)
+        odf = records_frame(obs, OBSERVATION_COLUMNS)
         if validate:
             odf = check_observations(odf, strict=True)
     else:
         odf = empty_observations()
-    rdf = _frame(rej, dict.fromkeys(REJECT_COLUMNS, "str"))
-    sdf = _frame(sheets, SHEET_DTYPES)
+    rdf = records_frame(rej, dict.fromkeys(REJECT_COLUMNS, "str"))
+    sdf = records_frame(sheets, SHEET_DTYPES)
     return WorkbookResult(odf, rdf, sdf)
-
-
-def _frame(records: list, dtypes: dict[str, str]) -> pd.DataFrame:
-    """Build a frame with the given dtypes (text as object), without inference.
-
-    *records* are dicts keyed by column, or tuples in the order of *dtypes*.
-    """
-    if records and isinstance(records[0], dict):
-        columns = [[rec[c] for rec in records] for c in dtypes]
-    elif records:
-        columns = list(zip(*records, strict=True))
-    else:
-        columns = [[] for _ in dtypes]
-    cols = {}
-    for (c, t), values in zip(dtypes.items(), columns, strict=True):
-        if t == "str":
-            arr = np.empty(len(values), dtype=object)
-            arr[:] = values
-            cols[c] = pd.Series(arr, dtype=object)
-        else:
-            cols[c] = pd.Series(np.asarray(values, dtype=t), dtype=t)
-    return pd.DataFrame(cols, columns=list(dtypes))
 
 
 def _sheet_row(src, sheet, layout, table=0, *, o=(), r=(), message="") -> dict:
