@@ -720,9 +720,13 @@ def test_notebook_in_a_warm_kernel_gives_what_a_fresh_kernel_gives(tmp_path, mon
         first, warm = outputs(1), outputs(2)  # one kernel, started for the first
         kernels.shutdown()
         fresh = outputs(3)  # a new kernel
+        kernels.shutdown()
+        # a kernel that imported the notebooks' modules while the data were built
+        kernels.preload(kernels.warm_kernel(rp.KERNEL_NAME), rp.NOTEBOOK_PRELOAD)
+        preloaded = outputs(5)
     finally:
         kernels.shutdown()
-    assert warm == first == fresh
+    assert warm == first == fresh == preloaded
     text = "".join(o.get("text", "") for _, outs in fresh for o in outs)
     assert f"False 1.5 0\n00-state {tmp_path.name}\n" in text
     assert "shown in every notebook" in text

@@ -83,9 +83,16 @@ _STAGING = ".staging"
 #: first cells import; see :func:`_worker_warm_up`).
 NOTEBOOK_PRELOAD: tuple[str, ...] = (
     "matplotlib.pyplot",
+    "pyarrow.parquet",
     "bkanalysis.notebook",
     "bkanalysis.plotting",
     "bkanalysis.plotting.maps",
+    "geopandas",
+    "pyogrio",
+    "mapclassify",  # the maps' classes (with scipy and scikit-learn: seconds)
+    "seaborn",
+    "PIL.PngImagePlugin",
+    "IPython.display",
 )
 #: What the report writes of each figure besides its CSV unless told (``--formats``): the
 #: 300-dpi PNG. The vector formats draw every figure twice more (benchmarks/README.md).

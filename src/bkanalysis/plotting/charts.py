@@ -943,7 +943,7 @@ def plot_district_small_multiples(
     targets: pd.DataFrame | None = None,
     lang: str = "vi",
 ):
-    """One small panel per district with the indicator's series (seaborn FacetGrid).
+    """One small panel per district with the indicator's series, sharing their axes.
 
     Parameters
     ----------
@@ -975,10 +975,6 @@ def plot_district_small_multiples(
     2
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
-    # NOTE: imported here, not at the top: seaborn takes ~2 s to import and only this
-    # figure needs it (import bkanalysis.plotting stays quick for a notebook's set-up).
-    import seaborn as sns
-
     check_lang(lang)
     obs = check_observations(observations)
     indicator(indicator_id)
@@ -995,22 +991,23 @@ def plot_district_small_multiples(
     ncol = min(col_wrap, len(order))
     width_in = figsize("full")[0] / ncol
 
-    def _draw(data, **_kwargs):
-        _series_lines(plt.gca(), data.sort_values("year"), _SERIES_COLOUR, lang=lang)
-
+    unit = unit_label(indicator(indicator_id)["unit"], lang)
     with theme_context():
-        grid = sns.FacetGrid(
-            districts, col="panel", col_order=order, col_wrap=ncol, sharey=True,
-            height=width_in * 0.8, aspect=1 / 0.8, despine=True,
-        )  # fmt: skip
-        grid.map_dataframe(_draw)
-        for name, ax in grid.axes_dict.items():
+        # a grid of panels sharing both axes, as seaborn's FacetGrid(col_wrap=…) lays it
+        # out, laid out once (by tight_layout below) instead of three times
+        nrow = math.ceil(len(order) / ncol)
+        fig = plt.figure(figsize=(ncol * width_in, nrow * width_in * 0.8))
+        first = None
+        for i, name in enumerate(order):
+            ax = fig.add_subplot(nrow, ncol, i + 1, sharex=first, sharey=first)
+            first = first or ax
+            panel = districts[districts["panel"] == name].sort_values("year")
+            _series_lines(ax, panel, _SERIES_COLOUR, lang=lang)
             _district_panel(ax, name, prov, aim, lang)
-        grid.set_axis_labels("", unit_label(indicator(indicator_id)["unit"], lang))
-        for i, ax in enumerate(grid.axes.flat):
-            if i % ncol:
-                ax.tick_params(labelleft=False)
-        fig = grid.figure
+            ax.spines[["top", "right"]].set_visible(False)
+            # tick labels on the left column and on the lowest panel of each column only
+            ax.tick_params(labelleft=not i % ncol, labelbottom=i + ncol >= len(order))
+            ax.set_ylabel(unit if not i % ncol else "")
         remember_data(fig, data)
         fig.suptitle(label_with_unit(indicator_id, lang), x=0.02, ha="left")
         has_target = not (math.isnan(aim[0]) and math.isnan(aim[1]))
