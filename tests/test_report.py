@@ -720,13 +720,9 @@ def test_notebook_in_a_warm_kernel_gives_what_a_fresh_kernel_gives(tmp_path, mon
         first, warm = outputs(1), outputs(2)  # one kernel, started for the first
         kernels.shutdown()
         fresh = outputs(3)  # a new kernel
-        kernels.shutdown()
-        # a kernel that imported the notebooks' modules while the data were built
-        kernels.preload(kernels.warm_kernel(rp.KERNEL_NAME), rp.NOTEBOOK_PRELOAD)
-        preloaded = outputs(5)
     finally:
         kernels.shutdown()
-    assert warm == first == fresh == preloaded
+    assert warm == first == fresh
     text = "".join(o.get("text", "") for _, outs in fresh for o in outs)
     assert f"False 1.5 0\n00-state {tmp_path.name}\n" in text
     assert "shown in every notebook" in text
@@ -785,26 +781,6 @@ def test_a_first_report_starts_the_notebooks_expected_to_take_longest(project, s
     nbformat.write(nb, second)
     assert run(paths)[0].ok
     assert started == ["01-second", "00-first"]
-
-
-def test_workers_start_early_only_when_the_data_are_built(project, monkeypatch):
-    paths, _calls = project
-    monkeypatch.setattr(rp, "_execute_notebook", fake_execute)
-    notebooks = rp.list_notebooks(paths.notebooks)
-    one = rp._Run(
-        ("vi",), False, False, None, paths, 1, steps=rp._Progress(False, 1),
-        cache=rp._open_cache(paths), source="source-v1",
-    )  # fmt: skip
-    with rp._early_workers(one, notebooks) as pool:
-        assert pool is None  # one notebook at a time runs in this process
-    monkeypatch.setattr(rp, "_default_jobs", lambda: 1)
-    assert run(paths)[0].ok  # built: the build's inputs are now recorded
-    built = rp._Run(
-        ("vi",), False, False, None, paths, 2, steps=rp._Progress(False, 1),
-        cache=rp._open_cache(paths), source="source-v1",
-    )  # fmt: skip
-    with rp._early_workers(built, notebooks) as pool:
-        assert pool is None  # nothing to build: no worker starts before it is needed
 
 
 def test_command_line_takes_formats(monkeypatch):

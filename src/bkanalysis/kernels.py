@@ -21,7 +21,6 @@ from .config import ASSESSMENT_ENV, EXPORT_ENV, NOTEBOOK_ENV, REUSE_ENV
 __all__ = [
     "KERNEL_ARGUMENTS",
     "NOTEBOOK_VARIABLES",
-    "preload",
     "prepare",
     "reset_kernel",
     "shutdown",
@@ -66,36 +65,18 @@ def shutdown() -> None:
         run_sync(km.shutdown_kernel)(now=True)
 
 
-def preload(km, modules, timeout: float = 120.0) -> None:
-    """Import *modules* in the kernel of *km* (before its first notebook; errors ignored).
-
-    A notebook that imports them then finds them loaded, as in a kernel that has already
-    run a notebook; :func:`reset_kernel` still runs before every notebook.
-    """
-    code = "\n".join(f"try:\n    __import__({m!r})\nexcept Exception:\n    pass" for m in modules)
-    _execute_quietly(km, code, timeout)
-
-
 def prepare(km, cwd: str, timeout: float = 120.0) -> None:
     """Reset the kernel of *km* for the next notebook (:func:`reset_kernel`).
 
     The notebook's variables (:data:`NOTEBOOK_VARIABLES`) are taken from ``os.environ``
     of this process, where the report has set them for the notebook.
     """
+    from jupyter_core.utils import run_sync
+
     from .errors import BkError
 
     env = {key: os.environ.get(key) for key in NOTEBOOK_VARIABLES}
     code = f"__import__('bkanalysis.kernels').kernels.reset_kernel({env!r}, {cwd!r})"
-    content = _execute_quietly(km, code, timeout)
-    if content.get("status") != "ok":
-        raise BkError(
-            f"could not reset the notebook kernel: {content.get('ename')}: {content.get('evalue')}"
-        )
-
-
-def _execute_quietly(km, code: str, timeout: float) -> dict:
-    """Run *code* in the kernel of *km* without output or history; return the reply content."""
-    from jupyter_core.utils import run_sync
 
     async def run() -> dict:
         kc = km.client()
@@ -109,7 +90,11 @@ def _execute_quietly(km, code: str, timeout: float) -> dict:
         finally:
             kc.stop_channels()
 
-    return run_sync(run)()["content"]
+    content = run_sync(run)()["content"]
+    if content.get("status") != "ok":
+        raise BkError(
+            f"could not reset the notebook kernel: {content.get('ename')}: {content.get('evalue')}"
+        )
 
 
 def reset_kernel(env: dict[str, str | None], cwd: str) -> None:
