@@ -28,13 +28,13 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 
 from bkanalysis.catalog import indicator, read_package_csv
 from bkanalysis.schema import OBSERVATION_COLUMNS, PROVINCE_CODE, vintage_for_year
 
 from . import quirks
+from .cellread import Observation, Problem, Reject, scaled
 from .cells import SheetGrid, a1
 from .labels import (
     Period,
@@ -92,11 +92,6 @@ _COLUMN_NUMBER = re.compile(r"^\s*\(?(?:\d{1,2}|[A-Za-z]|[IVX]{1,4})\)?[.)]?\s*$
 #: Code of the province Bắc Kạn merged into on 1 July 2025 (Thái Nguyên, Resolution
 #: 202/2025/QH15); its 2025 units include the former Bắc Kạn's 37.
 _MERGED = "19"
-
-
-def _record(**kw) -> tuple:
-    """Return an observation record in the order of ``OBSERVATION_COLUMNS`` ('' for others)."""
-    return tuple(kw.get(c, "") for c in OBSERVATION_COLUMNS)
 
 
 def _text(v) -> str:
@@ -1060,33 +1055,31 @@ class _Reader:
     # ------------------------------------------------------------- cells
     def _reject_row(self, r, values, reason):
         for c, cell in values:
-            self.rej.append((self.src, self.sheet, self.addr(r, c), _raw(cell), reason))
+            self.rej.append(Reject(self.src, self.sheet, self.addr(r, c), _raw(cell), reason))
 
     def _cell(self, r, c, cell, area, lab, *, extra=None):
         addr = self.addr(r, c)
         plan = self._plan(c, extra)
         try:
             if plan.problem:
-                raise _Skip(plan.problem)
+                raise Problem(plan.problem)
             rec = area(plan.period.year)
             if isinstance(rec, str):
-                raise _Skip(rec)
+                raise Problem(rec)
             conv = self._convention(c)
             pv = parse_cell(cell, conv)
             if pv.reason:
-                raise _Skip(pv.reason)
+                raise Problem(pv.reason)
             if pv.percent and indicator_unit(plan.indicator) != "%":
-                raise _Skip(f"unit mismatch: percentage value for {plan.indicator}")
-            value = pv.value
-            if plan.factor != 1.0:
-                value = float(Decimal(repr(value)) * Decimal(repr(plan.factor)))
+                raise Problem(f"unit mismatch: percentage value for {plan.indicator}")
+            value = scaled(pv.value, plan.factor)
             _check(plan.indicator, value)
-        except _Skip as s:
-            self.rej.append((self.src, self.sheet, addr, _raw(cell), str(s)))
+        except Problem as p:
+            self.rej.append(Reject(self.src, self.sheet, addr, _raw(cell), str(p)))
             return
         code, level, vintage, name = rec
         self.obs.append(
-            _record(
+            Observation(
                 indicator_id=plan.indicator,
                 area_code=code,
                 area_level=level,
@@ -1145,10 +1138,6 @@ def _country():
     return _national("Cả nước", "2020")
 
 
-class _Skip(Exception):  # noqa: N818 - internal control flow
-    pass
-
-
 def _raw(cell) -> str:
     v = cell.value
     if isinstance(v, float):
@@ -1159,13 +1148,13 @@ def _raw(cell) -> str:
 def _check(ind: str, value: float) -> None:
     unit = indicator_unit(ind)
     if not math.isfinite(value):
-        raise _Skip("not a number (not finite)")
+        raise Problem("not a number (not finite)")
     if unit == "%" and not 0 <= value <= 100:
-        raise _Skip(f"out of range: {ind} = {value:g} % outside 0–100")
+        raise Problem(f"out of range: {ind} = {value:g} % outside 0–100")
     if value < 0:
-        raise _Skip(f"out of range: {ind} = {value:g} is negative")
+        raise Problem(f"out of range: {ind} = {value:g} is negative")
     if unit in _WHOLE and not float(value).is_integer():
-        raise _Skip(f"out of range: {ind} = {value:g} is not a whole number")
+        raise Problem(f"out of range: {ind} = {value:g} is not a whole number")
 
 
 def _derived_records(records: list[tuple]) -> list[tuple]:
