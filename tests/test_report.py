@@ -797,3 +797,30 @@ def test_command_line_takes_formats(monkeypatch):
     assert commands.report_command(args) == 0 and seen["formats"] == "png"
     args = build_parser().parse_args(["report", "--formats", "all", "--quiet"])
     assert commands.report_command(args) == 0 and seen["formats"] == "all"
+
+
+def test_save_figure_writes_the_formats_bkanalysis_formats_names(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from bkanalysis.plotting import save_figure
+
+    data = pd.DataFrame({"year": [2019, 2020], "value": [71.0, 72.6]})
+    kw = {"caption": "Che phủ", "sources": ["Niên giám"], "synthetic": True, "data": data}
+    for var in ("BKANALYSIS_REUSE_DIR", "BKANALYSIS_EXPORT_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BKANALYSIS_FORMATS", "pdf")
+    fig = _small_figure([71.0, 72.6])
+    try:
+        saved = save_figure(fig, "forest", out_dir=tmp_path, **kw)
+        assert sorted(saved) == ["csv", "manifest", "pdf"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "forest.csv", "forest.pdf", "manifest.csv",
+        ]  # fmt: skip
+        # an explicit list wins over the environment
+        png_only = save_figure(fig, "forest", out_dir=tmp_path, formats=("png",), **kw)
+        assert sorted(png_only) == ["csv", "manifest", "png"]
+        monkeypatch.setenv("BKANALYSIS_FORMATS", "tiff")
+        with pytest.raises(BkError, match="BKANALYSIS_FORMATS: unknown figure format tiff"):
+            save_figure(fig, "forest", out_dir=tmp_path, **kw)
+    finally:
+        plt.close(fig)
