@@ -17,6 +17,7 @@ import os
 from multiprocessing.util import Finalize
 
 from .config import ASSESSMENT_ENV, EXPORT_ENV, NOTEBOOK_ENV, REUSE_ENV
+from .errors import BkError
 
 __all__ = [
     "KERNEL_ARGUMENTS",
@@ -72,8 +73,6 @@ def prepare(km, cwd: str, timeout: float = 120.0) -> None:
     of this process, where the report has set them for the notebook.
     """
     from jupyter_core.utils import run_sync
-
-    from .errors import BkError
 
     env = {key: os.environ.get(key) for key in NOTEBOOK_VARIABLES}
     code = f"__import__('bkanalysis.kernels').kernels.reset_kernel({env!r}, {cwd!r})"

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..config import get_paths
 from ..errors import BkError
-from ..schema import check_vintage
+from ..io import atomic_path, write_bytes_atomic
+from ..schema import PROVINCE_CODE, check_vintage
 from .gazetteer import gazetteer
+from .resolve import AreaResolutionError, resolve_area
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -282,9 +284,6 @@ def match_gadm_names(gadm: gpd.GeoDataFrame, vintage: str) -> gpd.GeoDataFrame:
     """
     import geopandas as gpd
 
-    from ..schema import PROVINCE_CODE
-    from .resolve import AreaResolutionError, resolve_area
-
     v = check_vintage(vintage)
     if v == "2025":
         raise BkError("GADM level 3 has districts and cannot hold the 2025 units")
@@ -329,7 +328,6 @@ def match_gadm_names(gadm: gpd.GeoDataFrame, vintage: str) -> gpd.GeoDataFrame:
 
 
 def _is_code(name: str, code: str, vintage: str) -> bool:
-    from .resolve import AreaResolutionError, resolve_area
 
     try:
         return resolve_area(name, vintage=vintage, level="province").code == code
@@ -343,8 +341,6 @@ def _sha(path: Path) -> str:
 
 def copy_from_mirror(mirror: Path, target: Path) -> list[tuple[str, str]]:
     """Copy the boundary files of *mirror* into *target*; return (file, action) pairs."""
-    from ..io import write_bytes_atomic
-
     files = sorted(p for p in mirror.iterdir() if p.is_file() and _MIRROR_FILES.match(p.name))
     if not any(p.name.startswith("bac_kan_communes_") for p in files):
         raise BkError(f"{mirror}: no bac_kan_communes_<vintage>.geojson files")
@@ -371,8 +367,6 @@ def download_gadm(target: Path, *, url: str = GADM_URL, timeout: float = 120) ->
     import zipfile
 
     import geopandas as gpd
-
-    from ..io import atomic_path
 
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:

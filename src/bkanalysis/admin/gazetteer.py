@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from ..errors import CatalogError
 from ..schema import PROVINCE_CODE, check_vintage
 from .crosswalk import crosswalk
+from .provinces import national_units
 from .units import (
     _conversion_2025,
     _districts,
@@ -254,8 +255,6 @@ def gazetteer(vintage: str, *, national: bool = False) -> pd.DataFrame:
     if not national:
         return df
     import pandas as pd
-
-    from .provinces import national_units
 
     nat = national_units(v)
     nat = nat[nat["area_code"] != PROVINCE_CODE]

@@ -28,6 +28,7 @@ import unicodedata
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..catalog import read_package_csv
 from ..errors import CatalogError
 from ..schema import PROVINCE_CODE, VINTAGES, check_vintage
 from .names import _ascii_key, clean_label, tone_key
@@ -68,7 +69,6 @@ class NationalMatch(NamedTuple):
 
 @cache
 def _table() -> pd.DataFrame:
-    from ..catalog import read_package_csv
 
     df = read_package_csv("admin_national_units.csv")
     for row in df.itertuples(index=False):

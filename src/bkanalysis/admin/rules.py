@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
+from ..catalog import indicator, read_package_csv
 from ..errors import CatalogError
 from ..observations import STATUS_RANK
 
@@ -43,7 +44,6 @@ class Rule:
 
 @lru_cache(maxsize=1)
 def _overrides() -> dict[str, dict[str, str]]:
-    from ..catalog import read_package_csv
 
     df = read_package_csv("admin_harmonise_rules.csv")
     for row in df.itertuples(index=False):
@@ -63,8 +63,6 @@ def rule_for(indicator_id: str) -> Rule:
     >>> rule_for("ntm_recognised_year").whole_only
     True
     """
-    from ..catalog import indicator
-
     agg = indicator(indicator_id)["aggregation"]
     kind, _, weight = agg.partition(":")
     if kind not in ("sum", "mean", "weighted_mean"):

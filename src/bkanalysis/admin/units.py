@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..catalog import read_package_csv
 from ..errors import CatalogError
 from ..schema import PROVINCE_CODE
 
@@ -33,7 +34,6 @@ _CHANGES = {"unchanged", "merged_into", "absorbed", "absorbed_renamed", "split_p
 
 @lru_cache(maxsize=1)
 def _districts() -> pd.DataFrame:
-    from ..catalog import read_package_csv
 
     df = read_package_csv("admin_districts.csv")
     bad = df[~df["unit_type"].isin(["huyện", "thành phố", "thị xã"])]
@@ -44,7 +44,6 @@ def _districts() -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _units_2019() -> pd.DataFrame:
-    from ..catalog import read_package_csv
 
     df = read_package_csv("admin_units_2019.csv")
     districts = set(_districts()["area_code"])
@@ -157,8 +156,6 @@ def _conversion_2025() -> tuple[pd.DataFrame, pd.DataFrame]:
 def changes_2020() -> pd.DataFrame:
     """Return the 2019→2020 fact table, validated, with an ``area_share`` column."""
     import pandas as pd
-
-    from ..catalog import read_package_csv
 
     df = read_package_csv("admin_changes_2020.csv")
     bad = df[~df["change"].isin(_CHANGES)]

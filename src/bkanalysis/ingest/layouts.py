@@ -28,6 +28,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bkanalysis.admin import AreaResolutionError, resolve_area
+
 from . import quirks
 from .cells import SheetGrid
 from .labels import (
@@ -454,7 +456,6 @@ def _bodies(sh: _Sheet, data: set[int]) -> list[list[int]]:
 
 @lru_cache(maxsize=8192)
 def _default_area_test(label: str) -> bool:
-    from bkanalysis.admin import AreaResolutionError, resolve_area
 
     for v in ("2020", "2019", "2025"):
         try:

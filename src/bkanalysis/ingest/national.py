@@ -30,6 +30,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bkanalysis.admin import AreaResolutionError, aggregate, gazetteer, resolve_area
+from bkanalysis.admin.names import clean_label, tone_key
+from bkanalysis.admin.provinces import province_list_vintage, resolve_national
+from bkanalysis.admin.units import query
 from bkanalysis.catalog import indicator, read_package_csv
 from bkanalysis.schema import OBSERVATION_COLUMNS, PROVINCE_CODE, vintage_for_year
 
@@ -190,7 +194,6 @@ def _short(t: str, n: int = 60) -> str:
 # ------------------------------------------------------------------ areas
 @lru_cache(maxsize=65536)
 def _national(label: str, vintage: str):
-    from bkanalysis.admin.provinces import resolve_national
 
     return resolve_national(label, vintage)
 
@@ -209,8 +212,6 @@ def _is_area_total(label: str) -> bool:
 @lru_cache(maxsize=65536)
 def _study_unit(label: str, vintage: str, district: str | None):
     """(AreaMatch, None) for a district/commune of the study area, else (None, reason)."""
-    from bkanalysis.admin import AreaResolutionError, resolve_area
-
     for lvl in ("district", "commune") if vintage != "2025" else ("commune",):
         try:
             return resolve_area(label, vintage=vintage, level=lvl), None
@@ -231,9 +232,6 @@ def _study_unit(label: str, vintage: str, district: str | None):
 @lru_cache(maxsize=256)
 def _units_of(province: str, vintage: str) -> frozenset[str]:
     """Tone keys of the short names of the units of another *province* (vietnamadminunits)."""
-    from bkanalysis.admin.names import tone_key
-    from bkanalysis.admin.units import query
-
     if vintage == "2025":
         rows = query(f"SELECT wardShort AS s FROM admin_units WHERE provinceCode = '{province}'")
     else:
@@ -246,7 +244,6 @@ def _units_of(province: str, vintage: str) -> frozenset[str]:
 
 
 def _unit_short(label: str) -> str:
-    from bkanalysis.admin.names import clean_label, tone_key
 
     s = clean_label(label)
     m = _UNIT_PREFIX.match(s + " ")
@@ -355,9 +352,6 @@ def _names_other_province(text: str) -> bool:
 @lru_cache(maxsize=1)
 def _merged_only_units() -> frozenset[str]:
     """Tone keys of the merged province's 2025 units that are not the former Bắc Kạn's."""
-    from bkanalysis.admin import gazetteer
-    from bkanalysis.admin.names import tone_key
-
     g = gazetteer("2025")
     bk = {tone_key(s.lower()) for s in g.loc[g["area_level"] == "commune", "short_name"]}
     return _units_of(_MERGED, "2025") - bk
@@ -709,7 +703,6 @@ class _Reader:
                     for c in range(c0, c1 + 1):
                         self.merged[(r, c)] = (r0, c0)
         labels = [t for (r, c), t in _label_texts(self.grid).items() if r >= lay.first_row]
-        from bkanalysis.admin.provinces import province_list_vintage
 
         self.list_vintage = province_list_vintage(tuple(_clean_area(t)[0] for t in labels))
         # a merged-province table holding only the former Bắc Kạn's units: its total may
@@ -1188,8 +1181,6 @@ def derive_study_area(observations):
         The derived rows only (schema columns), possibly empty.
     """
     import pandas as pd
-
-    from bkanalysis.admin import aggregate
 
     obs = observations
     units = obs[(obs["admin_vintage"] == "2025") & (obs["area_level"] == "commune")]

@@ -40,6 +40,7 @@ from ..config import (
 from ..errors import BkError
 from ..io import write_bytes_atomic, write_csv_atomic
 from ..labels import word
+from ..provenance import describe_sources, is_synthetic
 from ._common import check_lang, recorded_data
 from .theme import theme_context
 
@@ -100,7 +101,6 @@ def _source_lines(
                 "sources: name the sources, or pass source_files= (or data with a "
                 "source_file column) to describe them from SOURCES.yml"
             )
-        from ..provenance import describe_sources
 
         return describe_sources(files, lang=lang, citations=citations)
     if isinstance(sources, str):
@@ -115,7 +115,6 @@ def _detect_synthetic(files: list[str] | None) -> bool:
     """Conservative: True unless every source file is a published file in SOURCES.yml."""
     if files is None:
         return True
-    from ..provenance import is_synthetic
 
     return is_synthetic(files)
 
