@@ -794,7 +794,7 @@ def test_command_line_takes_formats(monkeypatch):
 
     monkeypatch.setattr(rp, "report", fake_report)
     args = build_parser().parse_args(["report", "--quiet"])
-    assert commands.report_command(args) == 0 and seen["formats"] == "png"
+    assert commands.report_command(args) == 0 and seen["formats"] == rp.REPORT_FORMATS
     args = build_parser().parse_args(["report", "--formats", "all", "--quiet"])
     assert commands.report_command(args) == 0 and seen["formats"] == "all"
 

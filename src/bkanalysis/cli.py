@@ -100,7 +100,7 @@ def _report(sub) -> None:
     )
     p.add_argument(
         "--formats",
-        default="png",
+        default=None,
         help="image formats of the figures besides their CSV: png (default, 300 dpi), "
         "or a comma-separated list of png, svg, pdf, or all (the vector formats for print "
         "take about twice as long)",

@@ -230,7 +230,7 @@ def report_command(args: argparse.Namespace) -> int:
     its previous outputs were kept), else 0. ``--explain`` prints, for each notebook,
     whether it reran and why.
     """
-    from .report import report, skip_slow_optional_imports
+    from .report import REPORT_FORMATS, report, skip_slow_optional_imports
 
     skip_slow_optional_imports()
     result = report(
@@ -239,7 +239,7 @@ def report_command(args: argparse.Namespace) -> int:
         progress=not getattr(args, "quiet", False),
         year=getattr(args, "year", None),
         explain=bool(getattr(args, "explain", False)),
-        formats=getattr(args, "formats", "png"),
+        formats=getattr(args, "formats", None) or REPORT_FORMATS,
     )
     if result.workbook_error:
         print(
