@@ -914,3 +914,28 @@ def test_emissions_chart_path_years_hatched_and_no_target_before_2020():
     assert 2018 not in {round(float(x)) for p in vol.get_paths() for x, _ in p.vertices}
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "Between the target years: interpolated path, not a plan target" in labels
+
+
+def test_district_panels_draw_the_province_only_on_the_districts_scale():
+    """A rate gets the province as a reference; a summed indicator's total does not."""
+    import matplotlib.pyplot as plt
+
+    from bkanalysis.plotting import plot_district_small_multiples
+
+    def panels(indicator_id, values):
+        obs = pd.DataFrame({
+            "indicator_id": indicator_id,
+            "area_code": ["06", "06", "058", "058", "061", "061"],
+            "area_level": ["province"] * 2 + ["district"] * 4,
+            "area_name": ["Tỉnh Bắc Kạn"] * 2 + ["Thành phố Bắc Kạn"] * 2 + ["Huyện Ba Bể"] * 2,
+            "year": [2023, 2024] * 3, "value": values, "status": "actual",
+        })  # fmt: skip
+        fig = plot_district_small_multiples(obs, indicator_id, lang="en")
+        gids = [line.get_gid() for ax in fig.axes for line in ax.get_lines()]
+        plt.close(fig)
+        return gids
+
+    rate = panels("forest_cover_pct", [73.0, 73.4, 71.0, 71.5, 80.0, 80.2])
+    assert rate.count("province") == 2  # one grey line in each district's panel
+    area = panels("forest_area_ha", [373000.0, 374000.0, 9800.0, 9810.0, 54200.0, 54300.0])
+    assert "province" not in area

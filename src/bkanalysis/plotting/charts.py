@@ -953,7 +953,10 @@ def plot_district_small_multiples(
     target : float, target id or registry row, optional
         Drawn as a dashed line (a band for a range target) in every panel.
     province : bool, default True
-        Draw the province series in grey in every panel.
+        Draw the province series in grey in every panel, for an indicator whose province
+        value is on the districts' scale (a rate or an average). A summed indicator's
+        province value is the total of the districts (hectares, households): it is not
+        drawn, as it would flatten every district's series.
     col_wrap : int, default 4
     targets : pandas.DataFrame, optional
         The registry, when *target* is an id.
@@ -977,12 +980,14 @@ def plot_district_small_multiples(
     """
     check_lang(lang)
     obs = check_observations(observations)
-    indicator(indicator_id)
+    meta = indicator(indicator_id)
     data = _district_series(obs, indicator_id)
     districts = data[data["area_level"] == "district"].copy()
     if districts.empty:
         raise BkError(f"observations: no district rows for {indicator_id!r}")
-    prov = data[data["area_level"] == "province"] if province else data.iloc[:0]
+    # a province total (a summed indicator) is not on a district's scale: no reference
+    comparable = meta["aggregation"] != "sum"
+    prov = data[data["area_level"] == "province"] if province and comparable else data.iloc[:0]
     # NOTE: a district is one code; its name is the latest name seen for it.
     names = districts.sort_values("year").groupby("area_code")["area_name"].last()
     districts["panel"] = districts["area_code"].map(names)
@@ -991,7 +996,7 @@ def plot_district_small_multiples(
     ncol = min(col_wrap, len(order))
     width_in = figsize("full")[0] / ncol
 
-    unit = unit_label(indicator(indicator_id)["unit"], lang)
+    unit = unit_label(meta["unit"], lang)
     with theme_context():
         # a grid of panels sharing both axes, as seaborn's FacetGrid(col_wrap=…) lays it
         # out, laid out once (by tight_layout below) instead of three times
