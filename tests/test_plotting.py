@@ -932,10 +932,29 @@ def test_district_panels_draw_the_province_only_on_the_districts_scale():
         })  # fmt: skip
         fig = plot_district_small_multiples(obs, indicator_id, lang="en")
         gids = [line.get_gid() for ax in fig.axes for line in ax.get_lines()]
+        limits = fig.axes[0].get_xlim(), fig.axes[0].get_ylim()
         plt.close(fig)
-        return gids
+        return gids, limits
 
-    rate = panels("forest_cover_pct", [73.0, 73.4, 71.0, 71.5, 80.0, 80.2])
+    rate, _ = panels("forest_cover_pct", [73.0, 73.4, 71.0, 71.5, 80.0, 80.2])
     assert rate.count("province") == 2  # one grey line in each district's panel
-    area = panels("forest_area_ha", [373000.0, 374000.0, 9800.0, 9810.0, 54200.0, 54300.0])
+    area, (_, (low, high)) = panels(
+        "forest_area_ha", [373000.0, 374000.0, 9800.0, 9810.0, 54200.0, 54300.0]
+    )
     assert "province" not in area
+    assert low == 0 and 54300.0 < high < 60000.0  # from zero, the largest district in view
+
+
+def test_district_panels_of_one_year_show_that_year():
+    import matplotlib.pyplot as plt
+
+    from bkanalysis.plotting import plot_district_small_multiples
+
+    obs = pd.DataFrame({
+        "indicator_id": "forest_cover_pct", "area_code": ["058", "061"],
+        "area_level": "district", "area_name": ["Thành phố Bắc Kạn", "Huyện Ba Bể"],
+        "year": [2024, 2024], "value": [71.4, 80.2], "status": "actual",
+    })  # fmt: skip
+    fig = plot_district_small_multiples(obs, "forest_cover_pct", lang="vi")
+    assert fig.axes[0].get_xlim() == (2023.0, 2025.0)
+    plt.close(fig)

@@ -933,6 +933,20 @@ def _district_legend(fig, *, province: bool, target: bool, lang: str) -> None:
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, -0.02))
 
 
+def _shared_limits(ax, districts: pd.DataFrame, *, summed: bool) -> None:
+    """Set the limits the panels share where autoscaling misleads.
+
+    A summed indicator (hectares, households) reads from zero, with room above the
+    largest district; a series of one year gets a window of a year on each side (not
+    matplotlib's default decades around a single point).
+    """
+    if summed:
+        ax.set_ylim(0, 1.1 * max(float(districts["value"].max()), 0.0) or 1.0)
+    years = districts["year"]
+    if years.nunique() == 1:
+        ax.set_xlim(int(years.iloc[0]) - 1, int(years.iloc[0]) + 1)
+
+
 def plot_district_small_multiples(
     observations: pd.DataFrame,
     indicator_id: str,
@@ -1013,6 +1027,7 @@ def plot_district_small_multiples(
             # tick labels on the left column and on the lowest panel of each column only
             ax.tick_params(labelleft=not i % ncol, labelbottom=i + ncol >= len(order))
             ax.set_ylabel(unit if not i % ncol else "")
+        _shared_limits(first, districts, summed=not comparable)
         remember_data(fig, data)
         fig.suptitle(label_with_unit(indicator_id, lang), x=0.02, ha="left")
         has_target = not (math.isnan(aim[0]) and math.isnan(aim[1]))
