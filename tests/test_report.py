@@ -481,6 +481,63 @@ def test_new_workbook_reruns_only_the_notebooks_that_read_it(themed, in_process,
     assert snapshot(full.reports / "vi") == incremental
 
 
+DRAWS_FIGURES = """import os, pathlib
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from bkanalysis.plotting import save_figure
+obs = pd.read_parquet(pathlib.Path(os.environ["BKANALYSIS_PROCESSED"]) / "observations.parquet")
+for indicator, rows in obs.groupby("indicator_id"):
+    fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
+    ax.plot(rows["year"], rows["value"], marker="o")
+    ax.set_title(indicator)
+    save_figure(fig, indicator, caption="c", sources=["s"], synthetic=True,
+                data=rows[["year", "value"]], lang=lang)
+    plt.close(fig)"""
+
+
+def test_an_unchanged_figure_is_copied_and_the_report_equals_a_full_run(
+    project, in_process, monkeypatch, tmp_path
+):
+    import matplotlib.figure
+
+    paths, _ = project
+    (paths.notebooks / "01-second.ipynb").unlink()
+    make_notebook(paths.notebooks / "00-first.ipynb", DRAWS_FIGURES)
+    (paths.raw / "a.xlsx").write_bytes(
+        raw_rows(("forest_cover_pct", 2024, 72.0), ("urban_waste_collected_pct", 2024, 90.0))
+    )
+    drawn: list[str] = []
+    savefig = matplotlib.figure.Figure.savefig
+
+    def counted(fig, *args, **kwargs):
+        drawn.append(fig.axes[0].get_title())
+        return savefig(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", counted)
+    assert run(paths)[0].ok
+    assert sorted(drawn) == ["forest_cover_pct", "urban_waste_collected_pct"]
+    cache = json.loads((paths.reports / rp.CACHE_NAME).read_text(encoding="utf-8"))
+    prints = cache["langs"]["vi"]["notebooks"]["00-first"]["fingerprints"]
+    assert sorted(prints) == [
+        "figures/forest_cover_pct.png", "figures/urban_waste_collected_pct.png",
+    ]  # fmt: skip
+    # new forest data: the notebook reruns, the waste figure draws as before and is copied
+    drawn.clear()
+    (paths.raw / "b.xlsx").write_bytes(raw_rows(("forest_cover_pct", 2025, 73.5)))
+    assert run(paths)[0].executed == ["00-first"]
+    assert drawn == ["forest_cover_pct"]
+    # a figure file changed outside the report is never copied: it is drawn again
+    drawn.clear()
+    (paths.figures_dir("vi") / "urban_waste_collected_pct.png").write_bytes(b"edited")
+    result, _ = run(paths)
+    assert result.executed == ["00-first"] and drawn == ["urban_waste_collected_pct"]
+    incremental = snapshot(paths.reports / "vi")
+    full = Paths(**{**paths.__dict__, "reports": tmp_path / "full-reports"})
+    assert run(full)[0].ok
+    assert snapshot(full.reports / "vi") == incremental
+
+
 def test_notebook_reads_declared_themes_and_weights(tmp_path):
     nb = make_notebook(tmp_path / "04-forest-water.ipynb", "pass", themes=["forest_water"])
     reads = rp.notebook_reads(nb)
@@ -595,49 +652,6 @@ def _small_figure(values):
     ax.plot([2019, 2020], values)
     ax.set_title("Tỷ lệ che phủ rừng")
     return fig
-
-
-def test_report_export_copies_images_of_an_unchanged_figure(tmp_path, monkeypatch):
-    """Inside the report, an unchanged figure (same SVG) is not drawn again as PNG and PDF."""
-    import matplotlib.pyplot as plt
-
-    from bkanalysis.plotting import save_figure
-
-    data = pd.DataFrame({"year": [2019, 2020], "value": [71.0, 72.6]})
-    kw = {"caption": "Che phủ", "sources": ["Niên giám"], "synthetic": True, "data": data}
-    for var in ("BKANALYSIS_REUSE_DIR", "BKANALYSIS_NOTEBOOK", "JPY_SESSION_NAME"):
-        monkeypatch.delenv(var, raising=False)
-    first, again, reuse = tmp_path / "first", tmp_path / "again", tmp_path / "reuse"
-    monkeypatch.setenv("BKANALYSIS_EXPORT_DIR", str(first))
-    fig = _small_figure([71.0, 72.6])
-    save_figure(fig, "forest", **kw)
-    plt.close(fig)
-    reuse.mkdir()
-    (reuse / "forest.svg").write_bytes((first / "forest.svg").read_bytes())
-    (reuse / "forest.png").write_bytes(b"previous png")  # marks a copy, not a redraw
-    (reuse / "forest.pdf").write_bytes(b"previous pdf")
-    monkeypatch.setenv("BKANALYSIS_EXPORT_DIR", str(again))
-    monkeypatch.setenv("BKANALYSIS_REUSE_DIR", str(reuse))
-    fig = _small_figure([71.0, 72.6])
-    save_figure(fig, "forest", **kw)
-    plt.close(fig)
-    assert (again / "forest.png").read_bytes() == b"previous png"
-    assert (again / "forest.pdf").read_bytes() == b"previous pdf"
-    assert (again / "forest.svg").read_bytes() == (first / "forest.svg").read_bytes()
-    assert (again / "manifest.csv").read_bytes() == (first / "manifest.csv").read_bytes()
-    # a changed figure is drawn again, as a hand run would draw it
-    fig = _small_figure([71.0, 73.0])
-    save_figure(fig, "forest", **kw)
-    plt.close(fig)
-    assert (again / "forest.png").read_bytes()[:4] == b"\x89PNG"
-    monkeypatch.delenv("BKANALYSIS_REUSE_DIR")
-    monkeypatch.setenv("BKANALYSIS_EXPORT_DIR", str(tmp_path / "hand"))
-    fig = _small_figure([71.0, 73.0])
-    save_figure(fig, "forest", **kw)
-    plt.close(fig)
-    for fmt in ("png", "svg", "pdf"):
-        hand = (tmp_path / "hand" / f"forest.{fmt}").read_bytes()
-        assert (again / f"forest.{fmt}").read_bytes() == hand, fmt
 
 
 def test_command_line_takes_lang_all_and_explain(monkeypatch):

@@ -51,6 +51,7 @@ from .commit import finish_commit
 from .config import (
     ASSESSMENT_ENV,
     EXPORT_ENV,
+    FIGURE_FORMATS,
     FORMATS_ENV,
     LANGS,
     MANIFEST_COLUMNS,
@@ -85,6 +86,7 @@ REPORT_FORMATS: tuple[str, ...] = ("png",)
 _NOTEBOOK_PATTERN = re.compile(r"^\d\d-[\w-]+\.ipynb$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints"}
+IMAGE_SUFFIXES = tuple(f".{fmt}" for fmt in FIGURE_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -738,24 +740,31 @@ def _apply_journal(lang_dir: Path, journal: dict, records: dict) -> None:
             if n != name:
                 r["outputs"][rel] = record["outputs"][rel]
                 r.setdefault("stat", {})[rel] = record.get("stat", {}).get(rel)
+                # the fingerprint always goes with the file it describes
+                r.setdefault("fingerprints", {}).pop(rel, None)
+                if rel in record.get("fingerprints", {}):
+                    r["fingerprints"][rel] = record["fingerprints"][rel]
     records[name] = record
 
 
 def _link_previous_images(lang_dir: Path, old: dict, staging: Path) -> Path:
     """Link the images the notebook published last time into ``<staging>/.reuse``.
 
-    Only files still as the report wrote them (size and modification time, else SHA-256)
-    are linked: ``save_figure`` may copy them instead of drawing a figure whose SVG is
-    unchanged, and must never copy a file the report did not make.
+    Each image goes with the fingerprint of the figure it was drawn from
+    (``<file>.fingerprint``): ``save_figure`` copies it instead of drawing a figure
+    whose fingerprint is the same. Only files still as the report wrote them (size and
+    modification time, else SHA-256) are linked: the report never copies a file it did
+    not make.
     """
     reuse = staging / ".reuse"
     reuse.mkdir(parents=True, exist_ok=True)
     stats = old.get("stat", {})
+    fingerprints = old.get("fingerprints", {})
     for rel, digest in old.get("outputs", {}).items():
-        if not rel.startswith("figures/") or not rel.endswith((".svg", ".png", ".pdf")):
+        if not rel.startswith("figures/") or not rel.endswith(IMAGE_SUFFIXES):
             continue
         path = lang_dir / rel
-        if not path.is_file():
+        if rel not in fingerprints or not path.is_file():
             continue
         if _stat(path) != stats.get(rel) and _sha256_file(path) != digest:
             continue
@@ -764,7 +773,22 @@ def _link_previous_images(lang_dir: Path, old: dict, staging: Path) -> Path:
             os.link(path, target)
         except OSError:
             shutil.copy2(path, target)
+        target.with_name(target.name + ".fingerprint").write_text(
+            fingerprints[rel], encoding="ascii"
+        )
     return reuse
+
+
+def _staged_fingerprints(staging: Path, files: dict[str, Path]) -> dict[str, str]:
+    """Return ``{image path: fingerprint of the figure drawn}`` of a notebook's staged images."""
+    stamps = staging / "figures" / ".fingerprints"
+    out = {}
+    for rel in files:
+        path = Path(rel)
+        stamp = stamps / path.stem
+        if rel.startswith("figures/") and rel.endswith(IMAGE_SUFFIXES) and stamp.is_file():
+            out[rel] = stamp.read_text(encoding="ascii").strip()
+    return out
 
 
 def _journal_dir(lang_dir: Path) -> Path:
@@ -1249,6 +1273,7 @@ def _finish_notebook(
             **new,
             "outputs": {rel: _sha256_file(path) for rel, path in files.items()},
             "stat": {rel: _stat(path) for rel, path in files.items()},
+            "fingerprints": _staged_fingerprints(staging, files),
             "rows": _staged_rows(staging, name, lg),
             "seconds": round(seconds, 1),
         }

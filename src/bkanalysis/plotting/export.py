@@ -42,6 +42,7 @@ from ..io import write_bytes_atomic, write_csv_atomic
 from ..labels import word
 from ..provenance import describe_sources, is_synthetic
 from ._common import check_lang, recorded_data
+from .fingerprint import layout_fingerprint, with_options
 from .theme import theme_context
 
 __all__ = ["DPI", "FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]
@@ -255,18 +256,27 @@ def _lean_pdf_fonts() -> Iterator[None]:
         Options._drop_tables_default = saved
 
 
-def _tight_bbox(fig, pad_inches: float):
-    """Return the figure's tight bounding box (inches), padded, for every format.
+def _tight_bbox(fig, pad_inches: float, *, fingerprint: bool = False):
+    """Return the figure's tight bounding box (inches), padded, and the figure's fingerprint.
 
     ``bbox_inches="tight"`` lays out and draws the figure once more for each format;
-    the bounding box is the same for all of them, so it is computed here once.
-    Returns ``"tight"`` when the canvas has no renderer to measure with.
+    the bounding box is the same for all of them, so it is computed here once, after a
+    layout pass that renders nothing. With *fingerprint*, that pass also records what
+    the figure draws (:func:`~bkanalysis.plotting.fingerprint.layout_fingerprint`): the
+    digest, with the bounding box added, names the image files; otherwise it is None.
+    Returns ``("tight", None)`` when the canvas has no renderer to measure with.
     """
     get_renderer = getattr(fig.canvas, "get_renderer", None)
     if get_renderer is None:
-        return "tight"
-    fig.draw_without_rendering()  # runs the layout engine (constrained layout)
-    return fig.get_tightbbox(get_renderer()).padded(pad_inches)
+        return "tight", None
+    if fingerprint:
+        renderer = get_renderer()
+        digest = layout_fingerprint(fig, renderer)  # runs the layout engine
+    else:
+        fig.draw_without_rendering()  # runs the layout engine (constrained layout)
+        renderer, digest = get_renderer(), None
+    bbox = fig.get_tightbbox(renderer).padded(pad_inches)
+    return bbox, with_options(digest, bbox.bounds)
 
 
 @contextlib.contextmanager
@@ -306,18 +316,18 @@ def _layout_frozen(fig) -> Iterator[None]:
 def _write_images(fig, name: str, formats, *, bbox, out: Path, written: dict, reuse=None) -> None:
     """Write *fig* as each of *formats* into *out* (bounding box *bbox*).
 
-    With *reuse* (a folder of this figure's previous files, given by the report), the SVG
-    is drawn first; when it is byte-identical to the previous SVG, the previous PNG and PDF
-    are copied instead of being drawn again (the SVG holds every mark, text and colour of
-    the figure, and the same figure gives the same PNG and PDF bytes).
+    *reuse* is ``(folder, fingerprint)`` inside ``bkanalysis report``: the folder holds
+    the files the report wrote for this figure last time, each with the fingerprint of
+    the figure it was drawn from (``<name>.<fmt>.fingerprint``). A file whose fingerprint
+    equals this figure's is copied instead of drawn (the same drawing gives the same
+    bytes); the others are drawn. The figure's fingerprint is left in
+    ``<out>/.fingerprints/<name>`` for the report to record.
     """
-    order = sorted(formats, key=lambda f: f != "svg") if reuse and "svg" in formats else formats
-    same = False
-    made: dict[str, Path] = {}
-    for fmt in order:
-        previous = Path(reuse) / f"{name}.{fmt}" if reuse else None
-        if same and previous is not None and previous.is_file():
-            made[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", previous.read_bytes())
+    folder, digest = reuse if reuse is not None else (None, None)
+    for fmt in formats:
+        previous = _previous_file(folder, f"{name}.{fmt}", digest)
+        if previous is not None:
+            written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", previous)
             continue
         buf = io.BytesIO()
         # NOTE: fixed metadata and svg.hashsalt (set by the theme) keep the files
@@ -327,11 +337,25 @@ def _write_images(fig, name: str, formats, *, bbox, out: Path, written: dict, re
                 buf, format=fmt, dpi=DPI, bbox_inches=bbox, pad_inches=0.08,
                 metadata=_METADATA[fmt], facecolor="white",
             )  # fmt: skip
-        data = buf.getvalue()
-        if fmt == "svg" and previous is not None:
-            same = previous.is_file() and previous.read_bytes() == data
-        made[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", data)
-    written.update((fmt, made[fmt]) for fmt in formats)
+        written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", buf.getvalue())
+    if folder is not None:
+        stamp = out / ".fingerprints" / name
+        if digest is None:
+            stamp.unlink(missing_ok=True)
+        else:
+            write_bytes_atomic(stamp, digest.encode("ascii"))
+
+
+def _previous_file(folder: Path | None, filename: str, digest: str | None) -> bytes | None:
+    """Return the bytes of *filename* in *folder* if it was drawn from a figure *digest*."""
+    if folder is None or digest is None:
+        return None
+    try:
+        if (folder / f"{filename}.fingerprint").read_text(encoding="ascii").strip() != digest:
+            return None
+        return (folder / filename).read_bytes()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @contextlib.contextmanager
@@ -451,11 +475,12 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
     if not titles[lang]:
         titles[lang] = _figure_title(fig)
 
-    out, reuse = (Path(out_dir), None) if out_dir is not None else (export_dir(lang), reuse_dir())
+    out, folder = (Path(out_dir), None) if out_dir is not None else (export_dir(lang), reuse_dir())
     written: dict[str, Path] = {}
     with theme_context(), _titles_hidden(fig, plain):
         _mark_figure(fig, [] if plain else lines, bool(synthetic), lang)
-        bbox = _tight_bbox(fig, 0.08)
+        bbox, digest = _tight_bbox(fig, 0.08, fingerprint=folder is not None)
+        reuse = None if folder is None else (folder, digest)
         with _layout_frozen(fig):
             _write_images(fig, name, formats, bbox=bbox, out=out, written=written, reuse=reuse)
     written["csv"] = write_csv_atomic(data.reset_index(drop=True), out / f"{name}.csv")
