@@ -797,45 +797,6 @@ def test_a_first_report_starts_the_notebooks_expected_to_take_longest(project, s
     assert started == ["01-second", "00-first"]
 
 
-def test_workers_start_early_only_when_the_data_are_built(project, monkeypatch):
-    paths, _calls = project
-    monkeypatch.setattr(rp, "_execute_notebook", fake_execute)
-    notebooks = rp.list_notebooks(paths.notebooks)
-
-    def a_run(jobs):
-        return rp._Run(
-            ("vi",), False, False, None, paths, jobs, steps=rp._Progress(False, 1),
-            cache=rp._open_cache(paths), source="source-v1",
-        )  # fmt: skip
-
-    with rp._early_workers(a_run(1), notebooks) as pool:
-        assert pool is None  # one notebook at a time runs in this process
-    submitted = []
-
-    class Pool:
-        def __init__(self, workers, mp_context):
-            self.workers = workers
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def submit(self, fn, *args):
-            submitted.append(fn.__name__)
-
-    real_pool = rp.concurrent.futures.ProcessPoolExecutor
-    monkeypatch.setattr(rp.concurrent.futures, "ProcessPoolExecutor", Pool)
-    with rp._early_workers(a_run(2), notebooks) as pool:
-        assert pool is not None and submitted == ["_worker_warm_up"] * 2  # data to build
-    monkeypatch.setattr(rp.concurrent.futures, "ProcessPoolExecutor", real_pool)
-    monkeypatch.setattr(rp, "_default_jobs", lambda: 1)
-    assert run(paths)[0].ok  # built: the build's inputs are now recorded
-    with rp._early_workers(a_run(2), notebooks) as pool:
-        assert pool is None  # nothing to build: no worker starts before it is needed
-
-
 def test_command_line_takes_formats(monkeypatch):
     from bkanalysis.cli import build_parser
 

@@ -351,24 +351,6 @@ def _worker_run_notebook(
     return _run_notebook(source, out_dir, params, cwd, env)
 
 
-def _worker_warm_up(env: dict[str, str], cwd: str) -> None:
-    """Entry point of a worker started while the data are built: imports and a ready kernel.
-
-    Imports papermill and nbconvert here and starts the worker's warm kernel
-    (:mod:`bkanalysis.kernels`) with the report's environment, up to its first reset, so
-    that the first notebook of the worker does not wait for them. What a notebook
-    computes does not change: the kernel is reset again before it.
-    """
-    skip_slow_optional_imports()
-    import nbconvert  # noqa: F401 - imported once per worker, as _execute_notebook does
-    import papermill  # noqa: F401
-
-    from .kernels import prepare, warm_kernel
-
-    with _environ(env):
-        prepare(warm_kernel(KERNEL_NAME), cwd)
-
-
 def _timed_notebook(source: str, out_dir: str, params: dict, cwd: str) -> tuple[float, str | None]:
     t0 = time.perf_counter()
     name = Path(source).stem
@@ -1046,10 +1028,9 @@ def _open_cache(paths: Paths) -> dict:
 def _report(run: _Run, notebooks: list[Path], *, explain: bool, t_start: float) -> ReportResult:
     langs = run.langs
     _recover_all(run)
-    with _early_workers(run, notebooks) as pool:
-        built = _build_step(run)
-        runs, todo = _plan_notebooks(run, notebooks)
-        assessed = _execute_notebooks(run, todo, runs, pool) if todo else None
+    built = _build_step(run)
+    runs, todo = _plan_notebooks(run, notebooks)
+    assessed = _execute_notebooks(run, todo, runs) if todo else None
     figures = _publish(run, {p.stem for p in notebooks})
     workbook, workbook_error = _workbook_step(run, assessed)
 
@@ -1079,61 +1060,22 @@ def _recover_all(run: _Run) -> None:
     finish_commit(run.paths.processed)
 
 
-def _build_key(run: _Run) -> tuple[str, int]:
-    """Return the key of the build's inputs (raw files, package, output folder) and their count."""
-    raw_hashes = _tree_hashes(run.paths.raw)
-    key = _digest({"raw": raw_hashes, "source": run.source, "processed": str(run.paths.processed)})
-    return key, len(raw_hashes)
-
-
-def _build_needed(run: _Run, key: str) -> bool:
-    return run.force or not (
-        run.cache.get("build", {}).get("key") == key and run.observations_file.is_file()
-    )
-
-
-@contextlib.contextmanager
-def _early_workers(run: _Run, notebooks: list[Path]):
-    """Yield the notebooks' worker pool, started now when the data must be built, else None.
-
-    When the build runs, notebooks almost always run after it: the workers import
-    papermill and nbconvert and start their kernels (:func:`_worker_warm_up`) on the
-    core the build leaves idle. When nothing needs building, no worker starts here (a
-    report with nothing to redo stays under a second); they start when a notebook needs
-    one. The pool is shut down (its kernels with it) when the report ends.
-    """
-    workers = min(run.jobs or _default_jobs(), len(notebooks) * len(run.langs))
-    if workers < 2 or not _build_needed(run, _build_key(run)[0]):
-        yield None
-        return
-    ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        env = _base_env(run)
-        for _ in range(workers):
-            pool.submit(_worker_warm_up, env, str(run.paths.notebooks))
-        yield pool
-
-
-def _base_env(run: _Run) -> dict[str, str]:
-    """Environment of the notebook kernels common to all notebooks of this report."""
-    return {
-        **_kernel_env(run.paths),
-        ASSESSMENT_ENV: str(run.staging_root / "assessment.pickle"),
-        FORMATS_ENV: ",".join(run.formats),
-    }
-
-
 def _build_step(run: _Run) -> bool:
     """Build ``data/processed`` unless the raw files and the package are unchanged."""
     paths, cache = run.paths, run.cache
     t0 = run.steps.start("build data/processed", announce=False)
-    build_key, n_raw = _build_key(run)
-    built = _build_needed(run, build_key)
+    raw_hashes = _tree_hashes(paths.raw)
+    build_key = _digest(
+        {"raw": raw_hashes, "source": run.source, "processed": str(paths.processed)}
+    )
+    built = run.force or not (
+        cache.get("build", {}).get("key") == build_key and run.observations_file.is_file()
+    )
     if built:
         cache.pop("build", None)
         run.save()
         _build(paths, run.progress)  # the build prints its own progress lines
-        run.steps.done(t0, f"built from {n_raw} raw files", announced=False)
+        run.steps.done(t0, f"built from {len(raw_hashes)} raw files", announced=False)
     else:
         run.steps.done(t0, "skipped (raw files unchanged)", announced=False)
     cache["build"] = {"key": build_key}
@@ -1226,10 +1168,8 @@ def _plan_notebooks(run: _Run, notebooks: list[Path]) -> tuple[dict, dict]:
     return runs, dict(sorted(todo.items(), key=lambda kv: -last(kv[0])))
 
 
-def _execute_notebooks(run: _Run, todo: dict, runs: dict, pool=None):
+def _execute_notebooks(run: _Run, todo: dict, runs: dict):
     """Execute the notebooks of *todo* into *runs*; return the shared assessment (or None).
-
-    *pool*: the workers :func:`_early_workers` started, if any.
 
     The targets are assessed once here, for every notebook and the progress workbook,
     while the worker processes and their kernels start. A notebook that reaches its
@@ -1237,8 +1177,12 @@ def _execute_notebooks(run: _Run, todo: dict, runs: dict, pool=None):
     targets itself: the same result, at its own cost.
     """
     workers = max(1, min(run.jobs or _default_jobs(), len(todo)))
-    base_env = _base_env(run)
-    shared = Path(base_env[ASSESSMENT_ENV])
+    shared = run.staging_root / "assessment.pickle"
+    base_env = {
+        **_kernel_env(run.paths),
+        ASSESSMENT_ENV: str(shared),
+        FORMATS_ENV: ",".join(run.formats),
+    }
     if run.progress:
         names = ", ".join(f"{n} ({lg})" if len(run.langs) > 1 else n for lg, n in todo)
         print(
@@ -1255,7 +1199,7 @@ def _execute_notebooks(run: _Run, todo: dict, runs: dict, pool=None):
         except Exception:  # each notebook then assesses the targets (and reports why) itself
             shared.unlink(missing_ok=True)
 
-    for key, seconds, error in _run_jobs(jobs_args, workers, meanwhile=assess_once, pool=pool):
+    for key, seconds, error in _run_jobs(jobs_args, workers, meanwhile=assess_once):
         runs[key] = _finish_notebook(run, key, todo[key], seconds, error)
     shutil.rmtree(run.staging_root, ignore_errors=True)
     return assessed[0] if assessed else None
@@ -1278,16 +1222,12 @@ def _job(run: _Run, key: tuple[str, str], nb_path: Path, new: dict, base_env: di
     return (str(nb_path), str(staging / "notebooks"), params, str(nb_path.parent), env)
 
 
-def _run_jobs(jobs_args: dict, workers: int, meanwhile, pool=None):
+def _run_jobs(jobs_args: dict, workers: int, meanwhile):
     """Yield ``(key, seconds, error)`` for each notebook job, as each one ends.
 
     *meanwhile* is called once the jobs are handed to the workers (before the first job
-    when they run in this process). *pool*: workers already started (see
-    :func:`_early_workers`), used instead of new ones.
+    when they run in this process).
     """
-    if pool is not None:
-        yield from _pool_jobs(pool, jobs_args, meanwhile)
-        return
     if workers == 1:
         # NOTE: one at a time runs here: no worker process to start (papermill and
         # nbconvert are imported once), the kernel is still a process of its own
@@ -1305,20 +1245,15 @@ def _run_jobs(jobs_args: dict, workers: int, meanwhile, pool=None):
             shutdown()
         return
     ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as new_pool:
-        yield from _pool_jobs(new_pool, jobs_args, meanwhile)
-
-
-def _pool_jobs(pool, jobs_args: dict, meanwhile):
-    """Hand the jobs to the workers of *pool*; yield ``(key, seconds, error)`` as each ends."""
-    futures = {pool.submit(_worker_run_notebook, *job): key for key, job in jobs_args.items()}
-    meanwhile()
-    for future in concurrent.futures.as_completed(futures):
-        try:
-            seconds, error = future.result()
-        except Exception as exc:  # the worker itself died
-            seconds, error = 0.0, _error_line(exc)
-        yield futures[future], seconds, error
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = {pool.submit(_worker_run_notebook, *job): key for key, job in jobs_args.items()}
+        meanwhile()
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                seconds, error = future.result()
+            except Exception as exc:  # the worker itself died
+                seconds, error = 0.0, _error_line(exc)
+            yield futures[future], seconds, error
 
 
 def _finish_notebook(
