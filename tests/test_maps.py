@@ -53,10 +53,6 @@ def _close_figures():
 
 @pytest.fixture(scope="module")
 def bounds():
-    return load_bounds()
-
-
-def load_bounds():
     import geopandas as gpd
 
     out = {}
@@ -388,94 +384,3 @@ def test_map_export_embeds_fonts(bounds, tmp_path, monkeypatch):
     assert len(back) == 108 and back["area_code"].str.len().eq(5).all()
     texts = [t.get_text() for t in ax.figure.texts]
     assert "Dữ liệu minh hoạ / Illustrative data" in texts  # pub/c.xlsx is undocumented
-
-
-# --------------------------------------------------------------------------- classes
-def _samples():
-    rng = np.random.default_rng(7)
-    yield rng.uniform(30, 95, 95).round(1)
-    yield rng.integers(0, 19, 60).astype(float)  # many ties (criteria met of 19)
-    yield np.array([1.0, 1.0, 1.0, 2.0, 50.0])
-    yield rng.normal(-5, 20, 37)
-    yield np.array([0.1, 0.2])
-
-
-@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval", "natural_breaks"])
-def test_classes_are_mapclassify_s(scheme):
-    """The maps classify without importing mapclassify; the classes must stay mapclassify's."""
-    import warnings
-
-    import mapclassify
-
-    from bkanalysis.plotting.classify import class_limits, find_class, legend_classes
-
-    for y in _samples():
-        for k in range(2, 8):
-            kk = int(min(k, len(np.unique(y))))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                theirs = mapclassify.classify(y, scheme, k=kk)
-                if scheme == "natural_breaks":  # k-means: the same call, the same limits
-                    continue
-                ours = class_limits(y, scheme, kk)
-            assert np.array_equal(ours, theirs.bins), (scheme, k, y[:5])
-            assert np.array_equal(find_class(y, ours), theirs.find_bin(y))
-            for fmt in ("{:.4f}", "{:.0f}"):
-                assert legend_classes(y, ours, fmt) == theirs.get_legend_classes(fmt)
-
-
-def test_user_limits_are_mapclassify_s_even_below_the_lowest_value():
-    import mapclassify
-
-    from bkanalysis.plotting.classify import find_class, legend_classes, user_limits
-
-    for y in _samples():
-        for bins in ([40.0, 60.0, 80.0], [y.min() - 1, np.median(y)], [y.max() + 5]):
-            theirs = mapclassify.classify(y, "user_defined", bins=bins)
-            ours = user_limits(y, bins)
-            assert np.array_equal(ours, theirs.bins)
-            assert np.array_equal(find_class(y, ours), theirs.find_bin(y))
-            assert legend_classes(y, ours, "{:.4f}") == theirs.get_legend_classes("{:.4f}")
-
-
-def test_classified_map_draws_as_geopandas_scheme_and_imports_no_mapclassify(bounds):
-    """The categorical classes give geopandas' own scheme= drawing, colour for colour."""
-    import subprocess
-    import sys
-
-    g = bounds["2020"]
-    obs = _commune_obs(g, "forest_cover_pct", 2021, _values(len(g), missing=[3, 7], seed=3))
-    ax = plot_commune_map(obs, "forest_cover_pct", 2021, boundaries=g, k=5)
-    merged = g.merge(obs[["area_code", "value"]], on="area_code", how="left")
-    _, ref = plt.subplots()
-    merged.plot(
-        ax=ref, column="value", scheme="quantiles", k=5, cmap="YlGnBu", legend=True,
-        legend_kwds={"fmt": "{:.4f}", "interval": False},
-        missing_kwds={"color": "grey"},
-    )  # fmt: skip
-
-    def faces(a):
-        return [
-            [mcolors.to_hex(c) for c in coll.get_facecolors()]
-            for coll in a.collections
-            if coll.get_hatch() is None and coll.get_gid() is None
-        ]
-
-    assert faces(ax)[:5] == faces(ref)[:5]
-    ours = [t.get_text() for t in ax.get_legend().get_texts()]
-    theirs = [t.get_text() for t in ref.get_legend().get_texts()]
-    assert len(ours) == len(theirs) == 6  # five classes and "no data"
-    code = (
-        "import sys, matplotlib; matplotlib.use('Agg')\n"
-        "import test_maps as t, geopandas\n"
-        "g = t.load_bounds()['2020']\n"
-        "obs = t._commune_obs(g, 'forest_cover_pct', 2021, t._values(len(g), seed=3))\n"
-        "t.plot_commune_map(obs, 'forest_cover_pct', 2021, boundaries=g, k=5, labels='auto')\n"
-        "print(sorted(m for m in ('mapclassify', 'scipy', 'sklearn', 'seaborn') "
-        "if m in sys.modules))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=Path(__file__).parent, capture_output=True,
-        text=True, check=True,
-    )  # fmt: skip
-    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -119,30 +119,6 @@ def test_use_theme_sets_fonts_and_embedding():
         use_theme("poster")
 
 
-@pytest.mark.parametrize("context", ["brief", "notebook", "slide"])
-def test_use_theme_sets_what_seaborn_whitegrid_and_the_theme_set(context):
-    """The theme writes seaborn's look out (no seaborn import); it must stay seaborn's."""
-    import seaborn as sns
-
-    from bkanalysis.plotting.theme import OKABE_ITO, theme_rc
-
-    def settings() -> dict:
-        return {k: repr(v) for k, v in matplotlib.rcParams.items()}
-
-    with matplotlib.rc_context():
-        matplotlib.rcdefaults()
-        rc = theme_rc(context)
-        sns.set_theme(context="paper", style="whitegrid", palette=list(OKABE_ITO), rc=rc)
-        matplotlib.rcParams.update(rc)
-        expected = settings()
-    with matplotlib.rc_context():
-        matplotlib.rcdefaults()
-        use_theme(context)
-        got = settings()
-        use_theme("brief")  # the context chosen last is used by every later figure
-    assert {k: v for k, v in got.items() if expected[k] != v} == {}
-
-
 def test_status_colours_come_from_statuses_csv():
     for status, row in STATUSES.iterrows():
         assert status_colour(status) == row["colour"]

@@ -43,7 +43,6 @@ from ._common import (
     remember_data,
 )
 from .charts import resolve_target
-from .classify import class_limits, find_class, legend_classes, user_limits
 from .placement import label_communes, label_mode
 from .theme import (
     SEQUENTIAL_CMAP,
@@ -62,7 +61,7 @@ __all__ = [
     "plot_target_map",
 ]
 
-#: Classification schemes accepted by the maps (mapclassify's names; see classify.py).
+#: Classification schemes accepted by the maps (mapclassify names).
 SCHEMES: tuple[str | None, ...] = ("quantiles", "equal_interval", "natural_breaks", None)
 _MISSING_STYLE = {
     "facecolor": "#F4F4F4",
@@ -202,23 +201,8 @@ class _Classes(NamedTuple):
     vmax: float | None = None
 
 
-def _class_limits(merged, classes: _Classes) -> np.ndarray | None:
-    """Return the upper limits of the map's classes, or None for a continuous colour bar."""
-    values = merged["value"].dropna().to_numpy(float)
-    if classes.bins is not None:
-        return user_limits(values, classes.bins)
-    n_unique = len(np.unique(values))
-    if classes.scheme is not None and n_unique >= 2:
-        return class_limits(values, classes.scheme, int(min(classes.k, n_unique)))
-    return None
-
-
 def _choropleth_kwargs(merged, classes: _Classes, *, unit: str, lang: str, legend: bool) -> dict:
-    """Return the keywords of ``GeoDataFrame.plot`` for the classes and legend asked for.
-
-    A classified map colours a categorical column of classes (the upper limits, as
-    geopandas makes it of a ``scheme``); see :mod:`bkanalysis.plotting.classify`.
-    """
+    """Return the keywords of ``GeoDataFrame.plot`` for the classes and legend asked for."""
     kwargs: dict[str, Any] = {
         "column": "value",
         "cmap": classes.cmap,
@@ -227,21 +211,17 @@ def _choropleth_kwargs(merged, classes: _Classes, *, unit: str, lang: str, legen
         "missing_kwds": {**_MISSING_STYLE, "label": word("no_data", lang)},
         "legend": legend,
     }
-    limits = _class_limits(merged, classes)
-    if limits is not None:
-        values = merged["value"].to_numpy(float)
-        known = ~np.isnan(values)
-        binned = pd.Categorical([np.nan] * len(values), categories=limits, ordered=True)
-        binned[known] = pd.Categorical.from_codes(
-            find_class(values[known], limits), categories=limits, ordered=True
-        )
-        kwargs["column"] = pd.Series(binned, index=merged.index)
-        if legend:
-            intervals = legend_classes(values[known], limits, "{:.4f}")
-            kwargs["legend_kwds"] = {
-                "title": f"{word('unit', lang)}: {unit_label(unit, lang)}", "loc": "upper left",
-                "bbox_to_anchor": (1.0, 1.0), "labels": [c[1:-1] for c in intervals],
-            }  # fmt: skip
+    n_unique = merged["value"].dropna().nunique()
+    if classes.bins is not None:
+        kwargs |= {"scheme": "user_defined", "classification_kwds": {"bins": list(classes.bins)}}
+    elif classes.scheme is not None and n_unique >= 2:
+        kwargs |= {"scheme": classes.scheme, "k": int(min(classes.k, n_unique))}
+    if legend and ("scheme" in kwargs):
+        kwargs["legend_kwds"] = {
+            "title": f"{word('unit', lang)}: {unit_label(unit, lang)}", "loc": "upper left",
+            "bbox_to_anchor": (1.0, 1.0), "fmt": "{:.4f}",
+            "interval": False,
+        }  # fmt: skip
     elif legend:
         kwargs["legend_kwds"] = {
             "label": f"{word('unit', lang)}: {unit_label(unit, lang)}",
@@ -259,10 +239,9 @@ def _draw_choropleth(ax, merged, classes: _Classes, *, unit: str, lang: str, leg
         handles = [Patch(**_MISSING_STYLE, label=word("no_data", lang))]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return
-    classified = isinstance(kwargs["column"], pd.Series)
     before = set(ax.figure.axes)
     merged.plot(ax=ax, **kwargs)
-    if legend and classified:
+    if legend and "scheme" in kwargs:
         _relabel_legend(ax.get_legend(), lang, 0 if unit in COUNT_UNITS else 1)
         return
     for cax in set(ax.figure.axes) - before:  # the colour bar geopandas added
@@ -374,11 +353,15 @@ def plot_commune_map(  # noqa: PLR0913
 
 def _shared_classes(values: list[pd.Series], classes: _Classes) -> _Classes:
     """Give every panel the same classes: limits over the pooled values, one colour-bar range."""
+    # NOTE: imported here, not at the top: mapclassify (with scipy) takes seconds to
+    # import and only the common classification of small multiples needs it.
+    import mapclassify
+
     pooled = pd.concat(values).dropna().to_numpy(float)
     bins = None
     if classes.scheme is not None and len(np.unique(pooled)) >= 2:
         kk = int(min(classes.k, len(np.unique(pooled))))
-        bins = class_limits(pooled, classes.scheme, kk)
+        bins = mapclassify.classify(pooled, classes.scheme, k=kk).bins
     if not len(pooled):
         return classes._replace(bins=bins)
     return classes._replace(bins=bins, vmin=pooled.min(), vmax=pooled.max())
