@@ -234,3 +234,65 @@ def test_plan_labels_leader_lines_cross_no_other_commune():
         assert geoms[k].contains(Point(p["leader"]))
         crossed = [m for m, g in enumerate(geoms) if m != k and line.intersects(g.buffer(-1.0))]
         assert crossed == [], (p, crossed)
+
+
+@pytest.mark.geo
+def test_label_plans_kept_between_runs_give_the_same_map(tmp_path, monkeypatch):
+    """A map drawn from a stored label plan is byte-identical to one placed afresh."""
+    import bkanalysis.plotting.placement as placement
+
+    g = _bounds("2020")
+    obs = _obs(g, "2020")
+    calls = []
+    real = placement.plan_labels
+    monkeypatch.setattr(placement, "plan_labels", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    def draw() -> bytes:
+        ax = plot_commune_map(obs, "forest_cover_pct", 2021, boundaries=g, labels="auto")
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+        plt.close(ax.figure)
+        return buf.getvalue()
+
+    monkeypatch.delenv("BKANALYSIS_LABEL_CACHE", raising=False)
+    fresh = draw()
+    placed_fresh = len(calls)
+    assert placed_fresh >= 1
+    plans = tmp_path / "plans"
+    monkeypatch.setenv("BKANALYSIS_LABEL_CACHE", str(plans))
+    assert draw() == fresh  # plans placed and stored
+    stored = sorted(plans.glob("*.json"))
+    assert len(stored) == placed_fresh
+    calls.clear()
+    assert draw() == fresh  # plans read back: nothing placed
+    assert calls == []
+    # a damaged plan is placed again (and stored again), never trusted
+    stored[0].write_text("[{", encoding="utf-8")
+    assert draw() == fresh
+    assert len(calls) == 1
+    # a cache folder that cannot be written is passed by
+    blocked = tmp_path / "file"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("BKANALYSIS_LABEL_CACHE", str(blocked / "plans"))
+    assert draw() == fresh
+
+
+def test_label_plan_key_changes_with_what_the_plan_reads():
+    from bkanalysis.plotting.placement import _plan_key
+
+    geoms = [box(0, 0, 100, 40), box(100, 0, 104, 4)]
+    frame = box(-10, -10, 200, 200)
+    key = _plan_key(geoms, ["Bằng Thành", "Nà Phặc"], 5.0, frame, frozenset())
+    assert key == _plan_key(list(geoms), ["Bằng Thành", "Nà Phặc"], 5, frame, frozenset())
+    others = [
+        _plan_key(
+            [box(0, 0, 100, 40.001), geoms[1]], ["Bằng Thành", "Nà Phặc"], 5, frame, frozenset()
+        ),
+        _plan_key(geoms, ["Bằng Thành", "Nà Phặc 2"], 5, frame, frozenset()),
+        _plan_key(geoms, ["Bằng Thành", "Nà Phặc"], 4, frame, frozenset()),
+        _plan_key(geoms, ["Bằng Thành", "Nà Phặc"], 5, box(-10, -10, 200, 201), frozenset()),
+        _plan_key(geoms, ["Bằng Thành", "Nà Phặc"], 5, frame, frozenset({1})),
+    ]
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Serif"]}):
+        others.append(_plan_key(geoms, ["Bằng Thành", "Nà Phặc"], 5, frame, frozenset()))
+    assert len({key, *others}) == 1 + len(others)
