@@ -865,3 +865,70 @@ def test_label_plans_are_kept_between_reports_and_dropped_by_force(
     import bkanalysis.io as bio
 
     assert bio.prune_least_recent(paths.root / "absent", "*.json", 1) == 0
+
+
+DEFERRED_FIGURES = """import os, pathlib
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from bkanalysis.plotting import deferred, save_figure
+from bkanalysis.plotting.deferred import reads
+
+@reads(lambda a: {a["indicator_id"]})
+def plot_one(observations, indicator_id):
+    with open(os.environ["DRAWN_LOG"], "a", encoding="utf-8") as log:
+        log.write(indicator_id + "\\n")
+    fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
+    rows = observations[observations["indicator_id"] == indicator_id]
+    ax.plot(rows["year"], rows["value"], marker="o")
+    ax.set_title(indicator_id)
+    fig._bkanalysis_data = [rows.reset_index(drop=True)]
+    return ax
+
+obs = pd.read_parquet(pathlib.Path(os.environ["BKANALYSIS_PROCESSED"]) / "observations.parquet")
+for indicator in sorted(obs["indicator_id"].unique()):
+    figure = deferred(plot_one, obs, indicator)
+    save_figure(figure, indicator, caption="c", sources=["s"], synthetic=True, lang=lang)"""
+
+
+def test_a_deferred_figure_whose_inputs_are_unchanged_is_not_drawn(
+    project, in_process, monkeypatch, tmp_path
+):
+    paths, _ = project
+    (paths.notebooks / "01-second.ipynb").unlink()
+    make_notebook(paths.notebooks / "00-first.ipynb", DEFERRED_FIGURES)
+    log = tmp_path / "drawn.log"
+    monkeypatch.setenv("DRAWN_LOG", str(log))
+
+    def drawn() -> list[str]:
+        lines = log.read_text(encoding="utf-8").split() if log.exists() else []
+        log.unlink(missing_ok=True)
+        return lines
+
+    (paths.raw / "a.xlsx").write_bytes(
+        raw_rows(("forest_cover_pct", 2024, 72.0), ("urban_waste_collected_pct", 2024, 90.0))
+    )
+    assert run(paths)[0].ok
+    assert drawn() == ["forest_cover_pct", "urban_waste_collected_pct"]
+    records = json.loads((paths.reports / rp.CACHE_NAME).read_text(encoding="utf-8"))
+    recipes = records["langs"]["vi"]["notebooks"]["00-first"]["recipes"]
+    assert sorted(recipes) == ["forest_cover_pct", "urban_waste_collected_pct"]
+    assert (
+        recipes["forest_cover_pct"]["row"]["files"] == "forest_cover_pct.png;forest_cover_pct.csv"
+    )
+    # new forest data, in a file read before the waste rows: only the forest chart is drawn
+    (paths.raw / "0.xlsx").write_bytes(raw_rows(("forest_cover_pct", 2025, 73.5)))
+    assert run(paths)[0].executed == ["00-first"]
+    assert drawn() == ["forest_cover_pct"]
+    # a figure file changed outside the report is drawn again, never copied
+    (paths.figures_dir("vi") / "urban_waste_collected_pct.csv").write_text("edited")
+    assert run(paths)[0].executed == ["00-first"]
+    assert drawn() == ["urban_waste_collected_pct"]
+    # another caption (the notebook changed) draws every figure again
+    make_notebook(paths.notebooks / "00-first.ipynb", DEFERRED_FIGURES.replace('"c"', '"d"'))
+    assert run(paths)[0].executed == ["00-first"]
+    assert drawn() == ["forest_cover_pct", "urban_waste_collected_pct"]
+    incremental = snapshot(paths.reports / "vi")
+    full = Paths(**{**paths.__dict__, "reports": tmp_path / "full-reports"})
+    assert run(full)[0].ok
+    assert snapshot(full.reports / "vi") == incremental

@@ -74,6 +74,10 @@ EXPORT_ENV = "BKANALYSIS_EXPORT_DIR"
 #: Set by ``bkanalysis report`` for its kernels: the previous files of the notebook's
 #: figures, checked against the hashes the report recorded (see :func:`reuse_dir`).
 REUSE_ENV = "BKANALYSIS_REUSE_DIR"
+#: Set by ``bkanalysis report`` for its kernels: the digest of what decides the notebook's
+#: figures besides their own call (its code, parameters, the package, the boundaries),
+#: part of each deferred figure's recipe (see :mod:`bkanalysis.plotting.deferred`).
+RECIPE_ENV = "BKANALYSIS_RECIPE"
 #: Set by ``bkanalysis report`` for its kernels: the stem of the notebook executed.
 NOTEBOOK_ENV = "BKANALYSIS_NOTEBOOK"
 #: Set by ``bkanalysis report`` for its kernels: the assessment it computed once for all

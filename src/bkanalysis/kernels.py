@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from multiprocessing.util import Finalize
 
-from .config import ASSESSMENT_ENV, EXPORT_ENV, NOTEBOOK_ENV, REUSE_ENV
+from .config import ASSESSMENT_ENV, EXPORT_ENV, NOTEBOOK_ENV, RECIPE_ENV, REUSE_ENV
 from .errors import BkError
 
 __all__ = [
@@ -29,7 +29,9 @@ __all__ = [
 ]
 
 #: The report's variables that differ from notebook to notebook (set again before each).
-NOTEBOOK_VARIABLES: tuple[str, ...] = (EXPORT_ENV, NOTEBOOK_ENV, REUSE_ENV, ASSESSMENT_ENV)
+NOTEBOOK_VARIABLES: tuple[str, ...] = (
+    EXPORT_ENV, NOTEBOOK_ENV, REUSE_ENV, ASSESSMENT_ENV, RECIPE_ENV,
+)  # fmt: skip
 #: The kernel's own log (e.g. ipykernel's TCP warning) is noise in a report.
 KERNEL_ARGUMENTS: tuple[str, ...] = ("--IPKernelApp.log_level=CRITICAL",)
 

@@ -31,6 +31,7 @@ from .display import use_table_format
 from .errors import BkError
 from .observations import load_observations
 from .plotting import boundaries_available, use_theme
+from .plotting.deferred import DeferredFigure
 from .plotting.export import DPI
 from .progress import assess
 from .report import shared_assessment
@@ -125,12 +126,24 @@ def show(fig, saved: dict) -> None:
     *saved* is what :func:`bkanalysis.plotting.save_figure` returned. The picture is the
     300-dpi PNG scaled down to the figure's screen resolution, so the figure is not drawn
     a second time; outside a Jupyter kernel, or without a PNG, this is ``plt.show()``.
+    *fig* may be a deferred figure (:func:`bkanalysis.plotting.deferred`); one the
+    report did not need to draw is shown from its copied PNG.
     """
     png = saved.get("png")
+    if isinstance(fig, DeferredFigure):
+        if not fig.drawn and png is not None and _in_kernel():
+            # not drawn: the report copied its files (shown at the dpi it was drawn at)
+            _display_png(png, fig.screen_dpi or plt.rcParams["figure.dpi"])
+            return
+        fig = fig.figure
     if png is None or not _in_kernel():
         plt.show()
         return
+    _display_png(png, fig.dpi)
+    plt.close(fig)
+
+
+def _display_png(png, dpi: float) -> None:
     from IPython.display import Image, display
 
-    display(Image(data=_screen_png(Path(png), fig.dpi)))
-    plt.close(fig)
+    display(Image(data=_screen_png(Path(png), dpi)))

@@ -45,6 +45,7 @@ __all__ = [
     "is_synthetic",
     "load_sources",
     "parse_sources",
+    "source_entry_digests",
     "verify_hashes",
 ]
 
@@ -714,3 +715,26 @@ def _unlisted(rel: str, root: Path, *, read: bool) -> SourceProblem:
         f'sha256: "{_sha256(root / rel)}", and publisher + sources (published) '
         "or generator (synthetic)",
     )
+
+
+def source_entry_digests(raw: str | Path | None = None) -> dict[str, str]:
+    """``{file: digest of its SOURCES.yml entry}`` (what a figure's footer cites of it).
+
+    An unreadable ``SOURCES.yml`` gives ``{"*": digest of the whole file}``: every file
+    then counts as changed whenever the file changes. No file, no entries.
+    """
+    import json
+
+    path = Path(raw if raw is not None else get_paths().raw) / SOURCES_FILE
+    if not path.is_file():
+        return {}
+
+    def digest(obj: object) -> str:
+        text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return {str(e["path"]): digest(e) for e in data.get("files", [])}
+    except (ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError):
+        return {"*": hashlib.sha256(path.read_bytes()).hexdigest()}

@@ -57,6 +57,7 @@ from .config import (
     LANGS,
     MANIFEST_COLUMNS,
     NOTEBOOK_ENV,
+    RECIPE_ENV,
     REUSE_ENV,
     Paths,
     get_paths,
@@ -539,22 +540,6 @@ def notebook_reads(path: Path) -> dict:
     return {"all": False, "indicators": sorted(ids)}
 
 
-def _source_entries(raw: Path) -> dict[str, str]:
-    """``{file: digest of its SOURCES.yml entry}`` (a figure's footer cites the entry)."""
-    path = raw / "SOURCES.yml"
-    if not path.is_file():
-        return {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        entries = {str(e["path"]): _digest(e) for e in data.get("files", [])}
-    except (ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError):
-        # unreadable: every file counts as changed whenever the file changes
-        return {"*": _sha256_file(path)}
-    return entries
-
-
 def _observation_fingerprints(observations: Path, raw: Path) -> tuple[dict[str, str], int | None]:
     """Fingerprint the observations per ``"<indicator_id> <year>"``; return the default year.
 
@@ -571,7 +556,9 @@ def _observation_fingerprints(observations: Path, raw: Path) -> tuple[dict[str, 
     df = pd.read_parquet(observations)
     if df.empty or not {"indicator_id", "year"} <= set(df.columns):
         return {"observations": _sha256_file(observations)}, None
-    entries = _source_entries(raw)
+    from .provenance import source_entry_digests
+
+    entries = source_entry_digests(raw)
     hashed = pd.util.hash_pandas_object(df, index=False).to_numpy()
     keys = df["indicator_id"].astype(str) + " " + df["year"].astype(str)
     files = df["source_file"].astype(str) if "source_file" in df.columns else None
@@ -749,38 +736,61 @@ def _apply_journal(lang_dir: Path, journal: dict, records: dict) -> None:
                 r.setdefault("fingerprints", {}).pop(rel, None)
                 if rel in record.get("fingerprints", {}):
                     r["fingerprints"][rel] = record["fingerprints"][rel]
+                # a recipe no longer describes a file the other notebook wrote
+                for fig in [f for f, st in r.get("recipes", {}).items() if _names(st, rel)]:
+                    del r["recipes"][fig]
     records[name] = record
 
 
+def _names(stamp: dict, rel: str) -> bool:
+    """Whether the recipe *stamp* names the output *rel* (``figures/<file>``) among its files."""
+    files = str((stamp.get("row") or {}).get("files", "")).split(";")
+    return rel.startswith("figures/") and rel[len("figures/") :] in files
+
+
 def _link_previous_images(lang_dir: Path, old: dict, staging: Path) -> Path:
-    """Link the images the notebook published last time into ``<staging>/.reuse``.
+    """Link the figure files the notebook published last time into ``<staging>/.reuse``.
 
     Each image goes with the fingerprint of the figure it was drawn from
     (``<file>.fingerprint``): ``save_figure`` copies it instead of drawing a figure
-    whose fingerprint is the same. Only files still as the report wrote them (size and
-    modification time, else SHA-256) are linked: the report never copies a file it did
-    not make.
+    whose fingerprint is the same. A deferred figure's files (images, CSV) go with its
+    recipe stamp (``<name>.recipe``): ``save_figure`` copies them, and does not even
+    draw the figure, when its recipe is the same. Only files still as the report wrote
+    them (size and modification time, else SHA-256) are linked: the report never copies
+    a file it did not make.
     """
     reuse = staging / ".reuse"
     reuse.mkdir(parents=True, exist_ok=True)
-    stats = old.get("stat", {})
+    outputs = old.get("outputs", {})
     fingerprints = old.get("fingerprints", {})
-    for rel, digest in old.get("outputs", {}).items():
-        if not rel.startswith("figures/") or not rel.endswith(IMAGE_SUFFIXES):
-            continue
-        path = lang_dir / rel
-        if rel not in fingerprints or not path.is_file():
-            continue
-        if _stat(path) != stats.get(rel) and _sha256_file(path) != digest:
-            continue
-        target = reuse / Path(rel).name
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copy2(path, target)
-        target.with_name(target.name + ".fingerprint").write_text(
-            fingerprints[rel], encoding="ascii"
-        )
+    linked: set[str] = set()
+
+    def link(rel: str) -> bool:
+        if rel not in linked:
+            path = lang_dir / rel
+            if not path.is_file() or rel not in outputs:
+                return False
+            if _stat(path) != old.get("stat", {}).get(rel) and _sha256_file(path) != outputs[rel]:
+                return False
+            try:
+                os.link(path, reuse / Path(rel).name)
+            except OSError:
+                shutil.copy2(path, reuse / Path(rel).name)
+            linked.add(rel)
+        return True
+
+    images = [r for r in outputs if r.startswith("figures/") and r.endswith(IMAGE_SUFFIXES)]
+    for rel in images:
+        if rel in fingerprints and link(rel):
+            (reuse / f"{Path(rel).name}.fingerprint").write_text(
+                fingerprints[rel], encoding="ascii"
+            )
+    for name, stamp in old.get("recipes", {}).items():
+        files = [f for f in str((stamp.get("row") or {}).get("files", "")).split(";") if f]
+        if files and all(link(f"figures/{f}") for f in files):
+            (reuse / f"{name}.recipe").write_text(
+                json.dumps(stamp, sort_keys=True), encoding="utf-8"
+            )
     return reuse
 
 
@@ -793,6 +803,25 @@ def _staged_fingerprints(staging: Path, files: dict[str, Path]) -> dict[str, str
         stamp = stamps / path.stem
         if rel.startswith("figures/") and rel.endswith(IMAGE_SUFFIXES) and stamp.is_file():
             out[rel] = stamp.read_text(encoding="ascii").strip()
+    return out
+
+
+def _staged_recipes(staging: Path, files: dict[str, Path]) -> dict[str, dict]:
+    """Return ``{figure name: recipe stamp}`` of a notebook's staged deferred figures.
+
+    A stamp (see ``bkanalysis.plotting.export._copy_previous``) is kept only when every
+    file its manifest row names was staged.
+    """
+    stamps = staging / "figures" / ".recipes"
+    out = {}
+    for stamp in sorted(stamps.glob("*")) if stamps.is_dir() else []:
+        try:
+            data = json.loads(stamp.read_text(encoding="utf-8"))
+            names = [f for f in str(data["row"]["files"]).split(";") if f]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if names and all(f"figures/{f}" in files for f in names):
+            out[stamp.name] = data
     return out
 
 
@@ -1227,6 +1256,7 @@ def _job(run: _Run, key: tuple[str, str], nb_path: Path, new: dict, base_env: di
         EXPORT_ENV: str(staging / "figures"),
         NOTEBOOK_ENV: name,
         REUSE_ENV: str(reuse),
+        RECIPE_ENV: _digest(new["inputs"]),
     }
     params = new["inputs"]["params"]
     return (str(nb_path), str(staging / "notebooks"), params, str(nb_path.parent), env)
@@ -1284,6 +1314,7 @@ def _finish_notebook(
             "outputs": {rel: _sha256_file(path) for rel, path in files.items()},
             "stat": {rel: _stat(path) for rel, path in files.items()},
             "fingerprints": _staged_fingerprints(staging, files),
+            "recipes": _staged_recipes(staging, files),
             "rows": _staged_rows(staging, name, lg),
             "seconds": round(seconds, 1),
         }

@@ -22,6 +22,7 @@ from .charts import (
     resolve_target,
 )
 from .comparison import plot_area_comparison
+from .deferred import DeferredFigure, deferred
 from .export import read_manifest, save_figure
 from .maps import (
     commune_values,
@@ -44,8 +45,10 @@ __all__ = [
     "FULL_WIDTH_CM",
     "HALF_WIDTH_CM",
     "OKABE_ITO",
+    "DeferredFigure",
     "boundaries_available",
     "commune_values",
+    "deferred",
     "figsize",
     "plot_area_comparison",
     "plot_commune_map",

@@ -40,6 +40,7 @@ from ._common import (
     remember_data,
     text_colour_on,
 )
+from .deferred import reads
 from .theme import OKABE_ITO, figsize, status_colour, status_label, status_table, theme_context
 
 __all__ = [
@@ -326,6 +327,7 @@ def _label_series_axes(ax, a_row: dict, indicator_id: str, unit: str, lang: str)
     return narrow
 
 
+@reads(lambda a: {resolve_target(a["target"], a["targets"])["indicator_id"]})
 def plot_target_series(
     observations: pd.DataFrame,
     target: str | pd.Series | dict,
@@ -947,6 +949,7 @@ def _shared_limits(ax, districts: pd.DataFrame, *, summed: bool) -> None:
         ax.set_xlim(int(years.iloc[0]) - 1, int(years.iloc[0]) + 1)
 
 
+@reads(lambda a: {a["indicator_id"]})
 def plot_district_small_multiples(
     observations: pd.DataFrame,
     indicator_id: str,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import textwrap
@@ -30,7 +31,9 @@ import pandas as pd
 
 from ..config import (
     FIGURE_FORMATS,
+    FORMATS_ENV,
     MANIFEST_COLUMNS,
+    RECIPE_ENV,
     export_dir,
     figure_formats,
     figures_dir,
@@ -40,8 +43,9 @@ from ..config import (
 from ..errors import BkError
 from ..io import write_bytes_atomic, write_csv_atomic
 from ..labels import word
-from ..provenance import describe_sources, is_synthetic
+from ..provenance import describe_sources, is_synthetic, source_entry_digests
 from ._common import check_lang, recorded_data
+from .deferred import DeferredFigure
 from .fingerprint import layout_fingerprint, with_options
 from .theme import theme_context
 
@@ -462,6 +466,21 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
     >>> plt.close(fig)
     """
     check_lang(lang)
+    options = {
+        "name": name, "caption": caption, "sources": sources, "lang": lang, "data": data,
+        "synthetic": synthetic, "source_files": source_files, "title": title,
+        "formats": formats, "plain": plain,
+    }  # fmt: skip
+    out, folder = (Path(out_dir), None) if out_dir is not None else (export_dir(lang), reuse_dir())
+    recipe = None
+    if isinstance(fig, DeferredFigure):
+        recipe = _recipe(fig, options) if folder is not None else None
+        copied = None if recipe is None else _copy_previous(folder, out, name, recipe)
+        if copied is not None:
+            written, stamp = copied
+            fig.screen_dpi = float(stamp.get("dpi") or mpl.rcParams["figure.dpi"])
+            return written
+        fig = fig.figure
     formats = _checked_formats(fig, name, formats)
     captions = _bilingual(caption, "caption", lang)
     if not captions[lang].strip():
@@ -475,7 +494,6 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
     if not titles[lang]:
         titles[lang] = _figure_title(fig)
 
-    out, folder = (Path(out_dir), None) if out_dir is not None else (export_dir(lang), reuse_dir())
     written: dict[str, Path] = {}
     with theme_context(), _titles_hidden(fig, plain):
         _mark_figure(fig, [] if plain else lines, bool(synthetic), lang)
@@ -499,7 +517,61 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
         "notebook": notebook_name(),
     }
     written["manifest"] = _update_manifest(out, row)
+    if recipe is not None:
+        stamp = {"recipe": recipe, "row": row, "fingerprint": digest, "dpi": fig.dpi}
+        write_bytes_atomic(out / ".recipes" / name, json.dumps(stamp, sort_keys=True).encode())
     return written
+
+
+def _recipe(fig: DeferredFigure, options: dict) -> str | None:
+    """Return the recipe of a deferred figure saved with *options* (None: no reuse).
+
+    Besides the call and the options: the notebook, the report's digest of the
+    notebook's code, parameters, package and boundaries (``BKANALYSIS_RECIPE``, set for
+    each notebook it runs; none outside a report) and the ``SOURCES.yml`` entries of
+    every raw file the call's tables, *data* or *source_files* name (the footer and the
+    illustrative-data stamp are made from them).
+    """
+    context = os.environ.get(RECIPE_ENV, "").strip()
+    if not context:
+        return None
+    files = set(fig.source_files())
+    data, named = options["data"], options["source_files"]
+    if isinstance(data, pd.DataFrame) and "source_file" in data.columns:
+        files |= set(data["source_file"].dropna().astype(str))
+    if named is not None:
+        files |= {named} if isinstance(named, str) else {str(f) for f in named}
+    entries = source_entry_digests()
+    cited = {f: entries.get(f, entries.get("*")) for f in sorted(files)}
+    return fig.recipe({
+        "options": options, "formats": os.environ.get(FORMATS_ENV), "notebook": notebook_name(),
+        "report": context, "sources": cited,
+    })  # fmt: skip
+
+
+def _copy_previous(folder: Path, out: Path, name: str, recipe: str) -> tuple[dict, dict] | None:
+    """Copy the files of figure *name* made last time from the same *recipe*; None if none.
+
+    The report put them in *folder* (checked unchanged since it wrote them) with the
+    stamp ``<name>.recipe``: the recipe, the manifest row, the image fingerprint and the
+    figure's dpi. Returns what :func:`save_figure` returns, and the stamp.
+    """
+    try:
+        stamp = json.loads((folder / f"{name}.recipe").read_text(encoding="utf-8"))
+        if stamp["recipe"] != recipe:
+            return None
+        row = stamp["row"]
+        files = {f: (folder / f).read_bytes() for f in str(row["files"]).split(";") if f}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not files or any(Path(f).stem != name for f in files):
+        return None
+    written = {Path(f).suffix[1:]: write_bytes_atomic(out / f, b) for f, b in files.items()}
+    if stamp.get("fingerprint"):
+        write_bytes_atomic(out / ".fingerprints" / name, stamp["fingerprint"].encode("ascii"))
+    write_bytes_atomic(out / ".recipes" / name, json.dumps(stamp, sort_keys=True).encode())
+    written["manifest"] = _update_manifest(out, row)
+    return written, stamp
 
 
 def _checked_formats(fig, name, formats) -> tuple[str, ...]:

@@ -43,6 +43,7 @@ from ._common import (
     remember_data,
 )
 from .charts import resolve_target
+from .deferred import reads
 from .placement import label_communes, label_mode
 from .theme import (
     SEQUENTIAL_CMAP,
@@ -269,6 +270,7 @@ def _check_scheme(scheme, k) -> None:
 
 # NOTE: the keyword options are the public signature in docs/figures.md (ax=, lang=,
 # labels=, …, as matplotlib/geopandas do); grouping them would break every caller.
+@reads(lambda a: {a["indicator_id"]})
 def plot_commune_map(  # noqa: PLR0913
     observations: pd.DataFrame,
     indicator_id: str,
@@ -369,6 +371,7 @@ def _shared_classes(values: list[pd.Series], classes: _Classes) -> _Classes:
 
 # NOTE: the keyword options are the public signature in docs/figures.md (ax=, lang=,
 # labels=, …, as matplotlib/geopandas do); grouping them would break every caller.
+@reads(lambda a: {a["indicator_id"]})
 def plot_commune_small_multiples(  # noqa: PLR0913
     observations: pd.DataFrame,
     indicator_id: str,
@@ -534,6 +537,7 @@ def _status_areas(ax, merged, not_applicable: pd.Series, lang: str) -> list:
 
 # NOTE: the keyword options are the public signature in docs/figures.md (ax=, lang=,
 # labels=, …, as matplotlib/geopandas do); grouping them would break every caller.
+@reads(lambda a: {resolve_target(_target_of(a["target"]), a["targets"])["indicator_id"]})
 def plot_target_map(  # noqa: PLR0913
     observations: pd.DataFrame,
     target: str | pd.Series | dict | tuple,
