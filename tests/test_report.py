@@ -840,33 +840,6 @@ def test_save_figure_writes_the_formats_bkanalysis_formats_names(tmp_path, monke
         plt.close(fig)
 
 
-KEEPS_A_LABEL_PLAN = """import os, pathlib
-plans = pathlib.Path(os.environ["BKANALYSIS_LABEL_CACHE"])
-plans.mkdir(parents=True, exist_ok=True)
-(plans / f"{name}.json").write_text("[]", encoding="utf-8")"""
-
-
-def test_label_plans_are_kept_between_reports_and_dropped_by_force(
-    project, in_process, monkeypatch
-):
-    paths, _ = project
-    make_notebook(paths.notebooks / "00-first.ipynb", KEEPS_A_LABEL_PLAN)
-    make_notebook(paths.notebooks / "01-second.ipynb", KEEPS_A_LABEL_PLAN)
-    plans = paths.reports / rp.LABEL_PLANS
-    assert run(paths)[0].ok
-    assert sorted(p.name for p in plans.iterdir()) == ["00-first.json", "01-second.json"]
-    (plans / "left-from-an-older-run.json").write_text("[]", encoding="utf-8")
-    assert run(paths, force=True)[0].ok  # from scratch: no plan of an earlier run is used
-    assert sorted(p.name for p in plans.iterdir()) == ["00-first.json", "01-second.json"]
-    # the folder keeps the most recently used plans only
-    monkeypatch.setattr(rp, "LABEL_PLANS_KEPT", 1)
-    assert run(paths, force=True)[0].ok
-    assert sorted(p.name for p in plans.iterdir()) == ["01-second.json"]  # written last
-    import bkanalysis.io as bio
-
-    assert bio.prune_least_recent(paths.root / "absent", "*.json", 1) == 0
-
-
 DEFERRED_FIGURES = """import os, pathlib
 import matplotlib
 matplotlib.use("Agg")

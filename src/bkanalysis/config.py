@@ -83,9 +83,6 @@ NOTEBOOK_ENV = "BKANALYSIS_NOTEBOOK"
 #: Set by ``bkanalysis report`` for its kernels: the assessment it computed once for all
 #: notebooks (see :func:`bkanalysis.notebook.assessment`).
 ASSESSMENT_ENV = "BKANALYSIS_ASSESSMENT"
-#: Set by ``bkanalysis report`` for its kernels (or by a user): a folder where the commune
-#: maps keep their label plans between runs (see :func:`bkanalysis.plotting.placement`).
-LABEL_CACHE_ENV = "BKANALYSIS_LABEL_CACHE"
 #: The image formats :func:`bkanalysis.plotting.save_figure` can write.
 FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 #: Set by ``bkanalysis report`` for its kernels (or by a user): the image formats

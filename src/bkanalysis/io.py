@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "atomic_path",
-    "prune_least_recent",
     "write_bytes_atomic",
     "write_csv_atomic",
     "write_parquet_atomic",
@@ -90,21 +89,3 @@ def write_parquet_atomic(df: pd.DataFrame, target: str | os.PathLike) -> Path:
     with atomic_path(target) as tmp:
         df.to_parquet(tmp, index=False, engine="pyarrow")
     return Path(target)
-
-
-def prune_least_recent(folder: str | os.PathLike, pattern: str, keep: int) -> int:
-    """Delete all but the *keep* most recently modified files of *folder* matching *pattern*.
-
-    For caches that grow by one file per entry; returns how many files were deleted.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        return 0
-    files = sorted(
-        (p for p in folder.glob(pattern) if p.is_file()),
-        key=lambda p: (p.stat().st_mtime_ns, p.name),
-        reverse=True,
-    )
-    for p in files[keep:]:
-        p.unlink(missing_ok=True)
-    return len(files[keep:])

@@ -53,7 +53,6 @@ from .config import (
     EXPORT_ENV,
     FIGURE_FORMATS,
     FORMATS_ENV,
-    LABEL_CACHE_ENV,
     LANGS,
     MANIFEST_COLUMNS,
     NOTEBOOK_ENV,
@@ -64,7 +63,7 @@ from .config import (
     parse_formats,
 )
 from .errors import BkError
-from .io import prune_least_recent, write_bytes_atomic, write_text_atomic
+from .io import write_bytes_atomic, write_text_atomic
 
 __all__ = [
     "CACHE_NAME",
@@ -79,10 +78,6 @@ __all__ = [
 ]
 
 CACHE_NAME = ".report-cache.json"
-#: Folder under ``reports/`` where the maps keep their label plans between runs.
-LABEL_PLANS = ".label-plans"
-#: How many label plans the folder keeps (the most recently used; about 10 kB each).
-LABEL_PLANS_KEPT = 512
 KERNEL_NAME = "python3"
 _CACHE_FORMAT = 2
 _STAGING = ".staging"
@@ -1212,14 +1207,10 @@ def _execute_notebooks(run: _Run, todo: dict, runs: dict):
     """
     workers = max(1, min(run.jobs or _default_jobs(), len(todo)))
     shared = run.staging_root / "assessment.pickle"
-    plans = run.paths.reports / LABEL_PLANS
-    if run.force:  # from scratch: every label placed again
-        shutil.rmtree(plans, ignore_errors=True)
     base_env = {
         **_kernel_env(run.paths),
         ASSESSMENT_ENV: str(shared),
         FORMATS_ENV: ",".join(run.formats),
-        LABEL_CACHE_ENV: str(plans),
     }
     if run.progress:
         names = ", ".join(f"{n} ({lg})" if len(run.langs) > 1 else n for lg, n in todo)
@@ -1240,7 +1231,6 @@ def _execute_notebooks(run: _Run, todo: dict, runs: dict):
     for key, seconds, error in _run_jobs(jobs_args, workers, meanwhile=assess_once):
         runs[key] = _finish_notebook(run, key, todo[key], seconds, error)
     shutil.rmtree(run.staging_root, ignore_errors=True)
-    prune_least_recent(plans, "*.json", LABEL_PLANS_KEPT)
     return assessed[0] if assessed else None
 
 

@@ -14,13 +14,8 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import math
-import os
 import re
-from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -32,7 +27,6 @@ from matplotlib.offsetbox import AnchoredOffsetbox, HPacker, TextArea, VPacker
 from shapely import affinity
 from shapely.ops import polylabel
 
-from ..config import LABEL_CACHE_ENV
 from ..errors import BkError
 
 __all__ = ["LABEL_MODES", "label_communes", "label_mode", "plan_labels"]
@@ -53,7 +47,6 @@ _GAP_PT = 0.8  # free space between two labels' halos
 _MIN_LEADER_PT = 1.0  # a number nearer than this to its commune's centre needs no line
 _MIN_SHARE_INSIDE = 0.6  # share of a label's box that must lie over its own commune
 _PAD_PT = 2 * _HALO_PT + _GAP_PT  # a label's box: its text, its halo and the gap
-_PLAN_CACHE_VERSION = 1  # of the stored plans and their key
 
 
 def label_mode(labels: bool | str | None) -> str:
@@ -436,76 +429,6 @@ def plan_labels(
     return planner.plans  # type: ignore[return-value]
 
 
-# --------------------------------------------------------------------------- plan cache
-# NOTE: placing the labels of a map is its largest cost (0.65 s a map, benchmarks/README.md)
-# and a pure function of the polygons as printed, the names, the font and the code. A map
-# redrawn with the same layout (new values, same legend) gets the same plan, so the report
-# keeps plans in a folder (LABEL_CACHE_ENV) between runs; without it nothing is stored.
-
-
-def _plan_key(geoms: list, names: list[str], size: float, frame, numbered: frozenset) -> str:
-    """Return the digest of everything :func:`plan_labels` reads (inputs, font, code)."""
-    from .fingerprint import _environment_key
-
-    h = hashlib.sha256(f"label plan v{_PLAN_CACHE_VERSION}".encode())
-    h.update(Path(__file__).read_bytes())
-    h.update(_environment_key().encode())  # matplotlib, fonts installed, export code
-    h.update(f"shapely {shapely.__version__} numpy {np.__version__}".encode())
-    fonts = sorted(
-        (k, repr(v)) for k, v in mpl.rcParams.items() if k.startswith(("font.", "text."))
-    )
-    h.update(repr(fonts).encode())
-    wkb = shapely.to_wkb(
-        np.asarray([*geoms, frame], dtype=object), output_dimension=2, byte_order=1
-    )
-    for part in wkb:
-        h.update(len(part).to_bytes(8, "little") + part)
-    h.update(json.dumps([names, float(size), sorted(numbered)], ensure_ascii=False).encode())
-    return h.hexdigest()
-
-
-def _read_plan(path: Path, n: int) -> list[dict] | None:
-    """Return the plan stored at *path* (None if absent or not a plan of *n* labels)."""
-    try:
-        plan = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(plan, list) or len(plan) != n:
-            return None
-        for p in plan:
-            p["leader"] = (
-                None if p["leader"] is None else (float(p["leader"][0]), float(p["leader"][1]))
-            )
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return None
-    return plan
-
-
-def _plan_labels_cached(
-    geoms: list, names: list[str], size: float, *, frame, numbered
-) -> list[dict]:
-    """:func:`plan_labels`, kept in (and taken from) the folder named by ``BKANALYSIS_LABEL_CACHE``.
-
-    The stored plan is the one :func:`plan_labels` returned (floats written exactly), so
-    a map drawn from it is the map drawn without the cache. A cache that cannot be read
-    or written is passed by: the plan is computed.
-    """
-    folder = os.environ.get(LABEL_CACHE_ENV, "").strip()
-    if not folder:
-        return plan_labels(geoms, names, size, frame=frame, numbered=numbered)
-    path = Path(folder) / f"{_plan_key(geoms, names, size, frame, numbered)}.json"
-    plan = _read_plan(path, len(names))
-    if plan is not None:
-        with contextlib.suppress(OSError):  # the cache is optional (read-only, full disk)
-            os.utime(path)  # recently used: kept when the report prunes the folder
-        return plan
-    plan = plan_labels(geoms, names, size, frame=frame, numbered=numbered)
-    with contextlib.suppress(OSError):  # the cache is optional (read-only, full disk)
-        from ..io import write_text_atomic
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(path, json.dumps(plan, ensure_ascii=False, separators=(",", ":")))
-    return plan
-
-
 def _points_per_unit(ax) -> tuple[float, float, float, float]:
     """Return (x0, y0, sx, sy): data -> points as ``((x - x0) * sx, (y - y0) * sy)``."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
@@ -635,7 +558,7 @@ def label_communes(ax, gdf, mode: str = "auto") -> None:
         scaled = [affinity.affine_transform(g, to_pt) for g in geoms]
         (fx0, fx1), (fy0, fy1) = ax.get_xlim(), ax.get_ylim()
         frame = shapely.box((fx0 - x0) * sx, (fy0 - y0) * sy, (fx1 - x0) * sx, (fy1 - y0) * sy)
-        plan = _plan_labels_cached(scaled, names, size, frame=frame, numbered=numbered)
+        plan = plan_labels(scaled, names, size, frame=frame, numbered=numbered)
         now = frozenset(i for i, p in enumerate(plan) if p["kind"] == "number")
         if now == numbered and (key is not None or not now):
             break
@@ -650,7 +573,7 @@ def label_communes(ax, gdf, mode: str = "auto") -> None:
         origin = x0, y0, sx, sy = _points_per_unit(ax)
         scaled = [affinity.affine_transform(g, [sx, 0, 0, sy, -x0 * sx, -y0 * sy])
                   for g in geoms]  # fmt: skip
-        plan = _plan_labels_cached(scaled, names, size, frame=frame, numbered=numbered)
+        plan = plan_labels(scaled, names, size, frame=frame, numbered=numbered)
         key.remove()
         _label_key(ax, _key_entries(plan, names), size)
     _draw_label_plan(ax, plan, origin, size)
