@@ -400,6 +400,9 @@ def report_times(workdir: Path, *, frozen: bool = True) -> dict:
         )
         for key in ("BKANALYSIS_RAW", "BKANALYSIS_PROCESSED", "BKANALYSIS_REPORTS"):
             env.pop(key, None)
+        # the copy is elsewhere: the checkout's boundaries (``../shared/geo`` beside it
+        # unless set), so that the commune maps are drawn and timed as in the checkout
+        env.setdefault("BKANALYSIS_GEO_MIRROR", str(ROOT.parent / "shared" / "geo"))
         cwd = root
     else:
         cwd = ROOT
@@ -447,6 +450,8 @@ def report_times(workdir: Path, *, frozen: bool = True) -> dict:
             from report_profile import report_profile
 
             out["first_profile"] = report_profile(cwd / "reports")
+            figures = cwd / "reports" / "vi" / "figures"
+            out["maps"] = len(list(figures.glob("*_by_commune_*.png")))
     return out
 
 
@@ -622,6 +627,11 @@ def _bench_report(args, workdir: Path, results: dict) -> None:
                 f"  {label:26} {rep[key]:6.1f} s wall  [{ok} <= {GOALS[goal]:.0f} s]  "
                 f"cpu {cpu:6.1f} s  (load average before: {load})"
             )
+    if "maps" in rep:
+        print(
+            f"  commune maps in the first report: {rep['maps']}"
+            + ("" if rep["maps"] else " (no boundaries found: set BKANALYSIS_GEO_MIRROR)")
+        )
     if rep.get("added"):
         print(f"  added {rep['added']}; what reran:")
         for line in rep.get("one_workbook_explain", []):
