@@ -15,7 +15,7 @@ import pytest
 from bkanalysis import notebook
 from bkanalysis.errors import BkError
 from bkanalysis.plotting import deferred, plot_target_series, save_figure
-from bkanalysis.plotting.deferred import DeferredFigure, reads
+from bkanalysis.plotting.recipe import DeferredFigure, reads
 from bkanalysis.progress import assess
 from bkanalysis.targets import load_targets
 

@@ -845,7 +845,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from bkanalysis.plotting import deferred, save_figure
-from bkanalysis.plotting.deferred import reads
+from bkanalysis.plotting.recipe import reads
 
 @reads(lambda a: {a["indicator_id"]})
 def plot_one(observations, indicator_id):

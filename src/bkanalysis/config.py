@@ -76,7 +76,7 @@ EXPORT_ENV = "BKANALYSIS_EXPORT_DIR"
 REUSE_ENV = "BKANALYSIS_REUSE_DIR"
 #: Set by ``bkanalysis report`` for its kernels: the digest of what decides the notebook's
 #: figures besides their own call (its code, parameters, the package, the boundaries),
-#: part of each deferred figure's recipe (see :mod:`bkanalysis.plotting.deferred`).
+#: part of each deferred figure's recipe (see :mod:`bkanalysis.plotting.recipe`).
 RECIPE_ENV = "BKANALYSIS_RECIPE"
 #: Set by ``bkanalysis report`` for its kernels: the stem of the notebook executed.
 NOTEBOOK_ENV = "BKANALYSIS_NOTEBOOK"

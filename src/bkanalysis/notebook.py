@@ -31,8 +31,8 @@ from .display import use_table_format
 from .errors import BkError
 from .observations import load_observations
 from .plotting import boundaries_available, use_theme
-from .plotting.deferred import DeferredFigure
 from .plotting.export import DPI
+from .plotting.recipe import DeferredFigure
 from .progress import assess
 from .report import shared_assessment
 from .schema import VINTAGES

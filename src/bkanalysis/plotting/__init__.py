@@ -22,7 +22,6 @@ from .charts import (
     resolve_target,
 )
 from .comparison import plot_area_comparison
-from .deferred import DeferredFigure, deferred
 from .export import read_manifest, save_figure
 from .maps import (
     commune_values,
@@ -30,6 +29,7 @@ from .maps import (
     plot_commune_small_multiples,
     plot_target_map,
 )
+from .recipe import DeferredFigure, deferred
 from .theme import (
     FULL_WIDTH_CM,
     HALF_WIDTH_CM,

@@ -40,7 +40,7 @@ from ._common import (
     remember_data,
     text_colour_on,
 )
-from .deferred import reads
+from .recipe import reads
 from .theme import OKABE_ITO, figsize, status_colour, status_label, status_table, theme_context
 
 __all__ = [

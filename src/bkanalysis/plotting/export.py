@@ -45,8 +45,8 @@ from ..io import write_bytes_atomic, write_csv_atomic
 from ..labels import word
 from ..provenance import describe_sources, is_synthetic, source_entry_digests
 from ._common import check_lang, recorded_data
-from .deferred import DeferredFigure
 from .fingerprint import layout_fingerprint, with_options
+from .recipe import DeferredFigure
 from .theme import theme_context
 
 __all__ = ["DPI", "FORMATS", "MANIFEST_COLUMNS", "read_manifest", "save_figure"]

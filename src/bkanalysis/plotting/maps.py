@@ -43,8 +43,8 @@ from ._common import (
     remember_data,
 )
 from .charts import resolve_target
-from .deferred import reads
 from .placement import label_communes, label_mode
+from .recipe import reads
 from .theme import (
     SEQUENTIAL_CMAP,
     figsize,
