@@ -723,18 +723,31 @@ def source_entry_digests(raw: str | Path | None = None) -> dict[str, str]:
     An unreadable ``SOURCES.yml`` gives ``{"*": digest of the whole file}``: every file
     then counts as changed whenever the file changes. No file, no entries.
     """
-    import json
-
     path = Path(raw if raw is not None else get_paths().raw) / SOURCES_FILE
     if not path.is_file():
         return {}
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _ENTRY_DIGESTS:
+        # NOTE: every deferred figure asks (for its recipe): read the file once per change
+        _ENTRY_DIGESTS.clear()
+        _ENTRY_DIGESTS[key] = _entry_digests(path)
+    return dict(_ENTRY_DIGESTS[key])
+
+
+_ENTRY_DIGESTS: dict[tuple[str, int, int], dict[str, str]] = {}
+
+
+def _entry_digests(path: Path) -> dict[str, str]:
+    import json
 
     def digest(obj: object) -> str:
         text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
         return {str(e["path"]): digest(e) for e in data.get("files", [])}
     except (ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError):
         return {"*": hashlib.sha256(path.read_bytes()).hexdigest()}
