@@ -191,3 +191,23 @@ def test_in_a_report_the_same_recipe_copies_the_files_and_draws_nothing(in_repor
     figure, _ = save(_obs(forest_cover_pct=[72.1, 72.9]))
     assert figure.drawn and len(CALLS) == 3
     assert isinstance(figure, DeferredFigure)
+
+
+def test_only_a_function_that_reads_nothing_but_its_arguments_has_a_recipe():
+    import functools
+
+    threshold = 72.0
+
+    def captures(observations):  # reads a variable of the notebook: not in the call
+        return observations["value"] > threshold
+
+    def undeclared(observations):  # a notebook's function that promised nothing
+        return observations
+
+    obs = _obs()
+    assert deferred(_plot_one, obs, "forest_cover_pct").recipe("c") is not None
+    assert deferred(plot_target_series, obs, "forest_cover_2020", assessment=None).recipe("c")
+    assert deferred(captures, obs).recipe("c") is None
+    assert deferred(undeclared, obs).recipe("c") is None
+    assert deferred(lambda observations: observations, obs).recipe("c") is None
+    assert deferred(functools.partial(_plot_one, obs), "forest_cover_pct").recipe("c") is None

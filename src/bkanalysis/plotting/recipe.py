@@ -57,7 +57,9 @@ def reads(select: Callable[[dict], set[str] | None]):
     """Declare which indicators a plot function reads, from its bound arguments.
 
     *select* gets the call's arguments by name (defaults applied) and returns indicator
-    ids, or None for every indicator. Used by :func:`deferred`.
+    ids, or None for every indicator. Used by :func:`deferred`. Declaring it is also a
+    promise that the function reads nothing but its arguments (no global variable, no
+    file outside the package): the report then trusts its recipe.
     """
 
     def mark(fn):
@@ -74,6 +76,19 @@ def _with_weights(ids: set[str]) -> set[str]:
     catalog = load_indicators()
     rules = catalog.loc[catalog["id"].isin(ids), "aggregation"].astype(str)
     return set(ids) | {r.split(":", 1)[1] for r in rules if r.startswith("weighted_mean:")}
+
+
+def _vouched(plot: Callable) -> bool:
+    """Whether *plot* reads nothing but its arguments, so that they stand for its figure.
+
+    The package's plot functions (their data and code are in the report's digest), and
+    functions that declare what they read (:func:`reads`: a promise to read nothing
+    else). Not a lambda or a closure (the variables it captures are not arguments), a
+    ``functools.partial`` or any other callable.
+    """
+    if not inspect.isfunction(plot) or plot.__closure__ or plot.__name__ == "<lambda>":
+        return False
+    return plot.__module__.startswith("bkanalysis.") or hasattr(plot, _READS)
 
 
 class _UnhashableError(Exception):
@@ -158,17 +173,19 @@ class DeferredFigure:
         return result if isinstance(result, Figure) else result.figure
 
     def recipe(self, context: object) -> str | None:
-        """Digest of the call and *context* (None when an argument cannot be vouched for).
+        """Digest of the call and *context* (None when the call cannot be vouched for).
 
         *context* is what else decides the figure's files (``save_figure``'s options,
         the report's digest, the ``SOURCES.yml`` entries …). Also covered: the plot
         function, matplotlib's settings, and the libraries, fonts and code that draw
-        and write the files. A figure already drawn has no recipe: whatever was done
-        to it since is not in the call.
+        and write the files. No recipe: a figure already drawn (whatever was done to it
+        since is not in the call), an argument whose content cannot be read (an Axes),
+        and a plot function that may read more than its arguments (see :func:`reads`:
+        only the package's functions and those that declare what they read have one).
         """
         from .fingerprint import _environment_key
 
-        if self._drawn:
+        if self._drawn or not _vouched(self.plot):
             return None
         h = hashlib.sha256(b"bkanalysis figure recipe v1;")
         try:
