@@ -97,26 +97,24 @@ class _UnhashableError(Exception):
 
 def _feed(h, obj: Any) -> None:
     """Put *obj* into *h* by content, with its type (see :func:`_feed_frame` for tables)."""
-    if obj is None or isinstance(obj, bool | int | float | str | bytes):
-        h.update(f"{type(obj).__name__}:{obj!r};".encode())
-    elif isinstance(obj, np.generic):
-        _feed(h, obj.item())
-    elif isinstance(obj, pd.DataFrame | pd.Series):
+    from .fingerprint import _feed as _feed_value
+
+    if isinstance(obj, pd.DataFrame | pd.Series):
         _feed_frame(h, obj)
-    elif isinstance(obj, np.ndarray) and not obj.dtype.hasobject:
-        h.update(f"array:{obj.dtype.str}{obj.shape}:".encode())
-        h.update(np.ascontiguousarray(obj).tobytes())
-    elif isinstance(obj, list | tuple):
+    elif isinstance(obj, list | tuple | set | frozenset | dict):
         h.update(f"{type(obj).__name__}{len(obj)}:".encode())
-        for item in obj:
+        if isinstance(obj, dict):
+            items = sorted(obj.items(), key=lambda kv: repr(kv[0]))
+        else:
+            items = sorted(obj, key=repr) if isinstance(obj, set | frozenset) else obj
+        for item in items:
             _feed(h, item)
-    elif isinstance(obj, dict):
-        h.update(f"dict{len(obj)}:".encode())
-        for key in sorted(obj, key=repr):
-            _feed(h, key)
-            _feed(h, obj[key])
-    elif isinstance(obj, set | frozenset):
-        _feed(h, sorted(obj, key=repr))
+    elif (
+        obj is None
+        or isinstance(obj, bool | int | float | str | bytes | np.generic)
+        or (isinstance(obj, np.ndarray) and not obj.dtype.hasobject)
+    ):
+        _feed_value(h, obj)  # plain values as the figure fingerprint takes them
     else:
         raise _UnhashableError(type(obj).__name__)
 
