@@ -211,3 +211,13 @@ def test_only_a_function_that_reads_nothing_but_its_arguments_has_a_recipe():
     assert deferred(undeclared, obs).recipe("c") is None
     assert deferred(lambda observations: observations, obs).recipe("c") is None
     assert deferred(functools.partial(_plot_one, obs), "forest_cover_pct").recipe("c") is None
+
+
+def test_the_interactive_session_is_not_part_of_the_recipe():
+    # the inline backend turns interactive mode on at the notebook's first pyplot figure,
+    # which is a different figure when some are copied: it must not change a recipe
+    base = deferred(_plot_one, _obs(), "forest_cover_pct").recipe("c")
+    with matplotlib.rc_context({"interactive": not matplotlib.rcParams["interactive"]}):
+        assert deferred(_plot_one, _obs(), "forest_cover_pct").recipe("c") == base
+    with matplotlib.rc_context({"savefig.facecolor": "#eeeeee"}):  # a drawing setting
+        assert deferred(_plot_one, _obs(), "forest_cover_pct").recipe("c") != base

@@ -163,6 +163,27 @@ def _environment_key() -> str:
     return h.hexdigest()
 
 
+#: Settings of the interactive session, not of a drawing: ``interactive`` turns on when
+#: the notebook's first pyplot figure starts the inline backend, whichever figure that is.
+_SESSION_SETTINGS = frozenset({
+    "backend", "backend_fallback", "interactive", "toolbar", "figure.raise_window",
+    "figure.max_open_warning",
+})  # fmt: skip
+
+
+def drawing_settings() -> list[tuple[str, str]]:
+    """Return matplotlib's settings that can change a figure's files, as sorted text pairs.
+
+    All of ``rcParams`` but the interactive session's (backend, interactive mode,
+    toolbar, key bindings, the web backend's).
+    """
+    return sorted(
+        (key, repr(value))
+        for key, value in mpl.rcParams.items()
+        if key not in _SESSION_SETTINGS and not key.startswith(("keymap.", "webagg."))
+    )
+
+
 def _recorder(h, name: str, problems: list[str]):
     """Return a drawing call that feeds its name and arguments to *h* instead of drawing."""
 
@@ -218,7 +239,7 @@ def layout_fingerprint(fig, renderer) -> str | None:
     if problems:
         return None
     _feed(h, (fig.dpi, fig.bbox.bounds, _environment_key()))
-    _feed(h, sorted((key, repr(value)) for key, value in mpl.rcParams.items()))
+    _feed(h, drawing_settings())
     return h.hexdigest()
 
 

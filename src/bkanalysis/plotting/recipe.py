@@ -43,7 +43,6 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -181,7 +180,7 @@ class DeferredFigure:
         and a plot function that may read more than its arguments (see :func:`reads`:
         only the package's functions and those that declare what they read have one).
         """
-        from .fingerprint import _environment_key
+        from .fingerprint import _environment_key, drawing_settings
 
         if self._drawn or not _vouched(self.plot):
             return None
@@ -192,7 +191,7 @@ class DeferredFigure:
         except _UnhashableError:
             return None
         _feed(h, _environment_key())
-        _feed(h, sorted((key, repr(value)) for key, value in mpl.rcParams.items()))
+        _feed(h, drawing_settings())
         return h.hexdigest()
 
     def source_files(self) -> list[str]:
