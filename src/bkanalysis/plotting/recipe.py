@@ -87,7 +87,7 @@ def _vouched(plot: Callable) -> bool:
     """
     if not inspect.isfunction(plot) or plot.__closure__ or plot.__name__ == "<lambda>":
         return False
-    return plot.__module__.startswith("bkanalysis.") or hasattr(plot, _READS)
+    return (plot.__module__ or "").startswith("bkanalysis.") or hasattr(plot, _READS)
 
 
 class _UnhashableError(Exception):
