@@ -404,8 +404,10 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
 
     Parameters
     ----------
-    fig : matplotlib.figure.Figure
-        The figure (``ax.figure`` for a single-Axes plot).
+    fig : matplotlib.figure.Figure or DeferredFigure
+        The figure (``ax.figure`` for a single-Axes plot), or the call that draws it
+        (:func:`bkanalysis.plotting.deferred`): drawn here, or inside ``bkanalysis
+        report`` not drawn at all when its recipe is that of its previous files.
     name : str
         File stem named by content, lowercase ``a-z0-9`` words joined by ``_`` or
         ``-`` (e.g. ``"forest_cover_by_commune_2023"``).
