@@ -16,7 +16,7 @@ from .errors import CatalogError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["indicator", "indicator_label", "load_indicators", "read_package_csv"]
+__all__ = ["indicator", "indicator_label", "load_indicators", "read_package_csv", "with_weights"]
 
 _DIRECTIONS = {"increase", "decrease"}
 _THEMES = {"forest_water", "rural_development", "waste", "emissions", "denominators"}
@@ -100,3 +100,19 @@ def indicator_label(indicator_id: str, lang: str = "vi", *, unit: bool = False) 
     row = indicator(indicator_id)
     name = row[f"name_{lang}"]
     return f"{name} ({row['unit']})" if unit else name
+
+
+def with_weights(ids) -> set[str]:
+    """Return the indicator *ids* and the weights of their aggregation rules.
+
+    An indicator aggregated as ``weighted_mean:<weight id>`` is read with its weight
+    (e.g. ``households_count``): whoever reads the one reads the other.
+
+    Examples
+    --------
+    >>> sorted(with_weights({"clean_water_households_pct"}))
+    ['clean_water_households_pct', 'households_count']
+    """
+    catalog = load_indicators()
+    rules = catalog.loc[catalog["id"].isin(set(ids)), "aggregation"].astype(str)
+    return set(ids) | {r.split(":", 1)[1] for r in rules if r.startswith("weighted_mean:")}

@@ -522,7 +522,7 @@ def notebook_reads(path: Path) -> dict:
             f'{Path(path).name}: metadata bkanalysis.reads must be "all" or '
             '{"themes": [...], "indicators": [...]}'
         )
-    from .catalog import load_indicators
+    from .catalog import load_indicators, with_weights
 
     catalog = load_indicators()
     themes = set(spec.get("themes") or [])
@@ -530,8 +530,7 @@ def notebook_reads(path: Path) -> dict:
     if unknown:
         raise BkError(f"{Path(path).name}: unknown theme(s) in bkanalysis.reads: {sorted(unknown)}")
     ids = set(catalog.loc[catalog["theme"].isin(themes), "id"]) | set(spec.get("indicators") or [])
-    rules = catalog.loc[catalog["id"].isin(ids), "aggregation"].astype(str)
-    ids |= {r.split(":", 1)[1] for r in rules if r.startswith("weighted_mean:")}
+    ids = with_weights(ids)
     return {"all": False, "indicators": sorted(ids)}
 
 
@@ -737,10 +736,15 @@ def _apply_journal(lang_dir: Path, journal: dict, records: dict) -> None:
     records[name] = record
 
 
-def _names(stamp: dict, rel: str) -> bool:
-    """Whether the recipe *stamp* names the output *rel* (``figures/<file>``) among its files."""
+def _recipe_files(stamp: dict) -> list[str]:
+    """Return the outputs (``figures/<file>``) a recipe stamp's manifest row names."""
     files = str((stamp.get("row") or {}).get("files", "")).split(";")
-    return rel.startswith("figures/") and rel[len("figures/") :] in files
+    return [f"figures/{f}" for f in files if f]
+
+
+def _names(stamp: dict, rel: str) -> bool:
+    """Whether the recipe *stamp* names the output *rel* among its files."""
+    return rel in _recipe_files(stamp)
 
 
 def _link_previous_images(lang_dir: Path, old: dict, staging: Path) -> Path:
@@ -781,8 +785,8 @@ def _link_previous_images(lang_dir: Path, old: dict, staging: Path) -> Path:
                 fingerprints[rel], encoding="ascii"
             )
     for name, stamp in old.get("recipes", {}).items():
-        files = [f for f in str((stamp.get("row") or {}).get("files", "")).split(";") if f]
-        if files and all(link(f"figures/{f}") for f in files):
+        files = _recipe_files(stamp)
+        if files and all(link(rel) for rel in files):
             (reuse / f"{name}.recipe").write_text(
                 json.dumps(stamp, sort_keys=True), encoding="utf-8"
             )
@@ -812,10 +816,10 @@ def _staged_recipes(staging: Path, files: dict[str, Path]) -> dict[str, dict]:
     for stamp in sorted(stamps.glob("*")) if stamps.is_dir() else []:
         try:
             data = json.loads(stamp.read_text(encoding="utf-8"))
-            names = [f for f in str(data["row"]["files"]).split(";") if f]
-        except (OSError, ValueError, KeyError, TypeError):
+            names = _recipe_files(data)
+        except (OSError, ValueError, TypeError, AttributeError):
             continue
-        if names and all(f"figures/{f}" in files for f in names):
+        if names and all(rel in files for rel in names):
             out[stamp.name] = data
     return out
 

@@ -47,6 +47,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..catalog import with_weights
+
 __all__ = ["DeferredFigure", "deferred", "reads"]
 
 _READS = "__bkanalysis_reads__"
@@ -66,15 +68,6 @@ def reads(select: Callable[[dict], set[str] | None]):
         return fn
 
     return mark
-
-
-def _with_weights(ids: set[str]) -> set[str]:
-    """*ids* and the weights of their aggregation rules (``weighted_mean:<weight id>``)."""
-    from ..catalog import load_indicators
-
-    catalog = load_indicators()
-    rules = catalog.loc[catalog["id"].isin(ids), "aggregation"].astype(str)
-    return set(ids) | {r.split(":", 1)[1] for r in rules if r.startswith("weighted_mean:")}
 
 
 def _vouched(plot: Callable) -> bool:
@@ -228,7 +221,7 @@ def _narrowed(plot: Callable, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     ids = select(dict(bound.arguments))
     if ids is None:
         return args, kwargs
-    keep = _with_weights(set(ids))
+    keep = with_weights(ids)
 
     def cut(value):
         # NOTE: numbered afresh, so that rows of other indicators added or removed
