@@ -22,6 +22,9 @@ from .errors import BkError
 __all__ = [
     "KERNEL_ARGUMENTS",
     "NOTEBOOK_VARIABLES",
+    "PRELOAD",
+    "has_kernel",
+    "preload",
     "prepare",
     "reset_kernel",
     "shutdown",
@@ -31,6 +34,12 @@ __all__ = [
 #: The report's variables that differ from notebook to notebook (set again before each).
 NOTEBOOK_VARIABLES: tuple[str, ...] = (
     EXPORT_ENV, NOTEBOOK_ENV, REUSE_ENV, ASSESSMENT_ENV, RECIPE_ENV,
+)  # fmt: skip
+#: What the report notebooks import (with what their first cells load), imported by a
+#: worker's kernel while the report builds the data.
+PRELOAD: tuple[str, ...] = (
+    "matplotlib.pyplot", "pandas", "pyarrow.parquet", "seaborn", "bkanalysis.notebook",
+    "bkanalysis.plotting",
 )  # fmt: skip
 #: The kernel's own log (e.g. ipykernel's TCP warning) is noise in a report.
 KERNEL_ARGUMENTS: tuple[str, ...] = ("--IPKernelApp.log_level=CRITICAL",)
@@ -59,6 +68,14 @@ def warm_kernel(kernel_name: str):
     return km
 
 
+def has_kernel(kernel_name: str) -> bool:
+    """Whether this process has a running kernel of *kernel_name* (:func:`warm_kernel`)."""
+    from jupyter_core.utils import run_sync
+
+    km = _KERNELS.get(kernel_name)
+    return km is not None and run_sync(km.is_alive)()
+
+
 def shutdown() -> None:
     """Shut down this process's warm kernels (at the end of a report run in-process)."""
     from jupyter_core.utils import run_sync
@@ -74,10 +91,44 @@ def prepare(km, cwd: str, timeout: float = 120.0) -> None:
     The notebook's variables (:data:`NOTEBOOK_VARIABLES`) are taken from ``os.environ``
     of this process, where the report has set them for the notebook.
     """
-    from jupyter_core.utils import run_sync
-
     env = {key: os.environ.get(key) for key in NOTEBOOK_VARIABLES}
     code = f"__import__('bkanalysis.kernels').kernels.reset_kernel({env!r}, {cwd!r})"
+    _execute(km, code, "reset the notebook kernel", timeout)
+
+
+def preload(km, modules: tuple[str, ...], timeout: float = 120.0) -> None:
+    """Have the kernel of *km* import *modules* (before its first notebook); do not wait.
+
+    A warm kernel keeps the modules its notebooks imported (:func:`reset_kernel`);
+    importing them before the first notebook, while the report builds the data, only
+    moves that work earlier. Nothing is bound in the notebook's namespace. Returns once
+    the kernel has started on it: the kernel runs one request at a time, so the first
+    notebook's (:func:`prepare`) waits for the imports to end. An import that fails
+    fails again, and is reported, in the notebook.
+    """
+    from jupyter_core.utils import run_sync
+
+    code = "".join(f"__import__({name!r})\n" for name in modules)
+
+    async def run() -> None:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=timeout)
+            msg_id = kc.execute(code, silent=True, store_history=False)
+            while True:  # the kernel's "busy" with this request: it has the request
+                msg = await kc.get_iopub_msg(timeout=timeout)
+                if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                    return
+        finally:
+            kc.stop_channels()
+
+    run_sync(run)()
+
+
+def _execute(km, code: str, what: str, timeout: float) -> None:
+    """Run *code* silently in the kernel of *km*; raise BkError naming *what* on failure."""
+    from jupyter_core.utils import run_sync
 
     async def run() -> dict:
         kc = km.client()
@@ -93,9 +144,7 @@ def prepare(km, cwd: str, timeout: float = 120.0) -> None:
 
     content = run_sync(run)()["content"]
     if content.get("status") != "ok":
-        raise BkError(
-            f"could not reset the notebook kernel: {content.get('ename')}: {content.get('evalue')}"
-        )
+        raise BkError(f"could not {what}: {content.get('ename')}: {content.get('evalue')}")
 
 
 def reset_kernel(env: dict[str, str | None], cwd: str) -> None:

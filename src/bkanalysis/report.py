@@ -352,6 +352,41 @@ def _worker_run_notebook(
     return _run_notebook(source, out_dir, params, cwd, env)
 
 
+def _worker_warm(env: dict[str, str]) -> None:
+    """Entry point of a worker started before the build: start its kernel (:func:`_kernel`).
+
+    Never fails: whatever goes wrong here happens again, and is reported, when the
+    worker runs its first notebook.
+    """
+    skip_slow_optional_imports()
+    try:
+        with _environ(env):  # inherited by the kernel started here
+            _kernel()
+    except Exception:  # see the docstring
+        pass
+
+
+def _kernel():
+    """Return this process's warm kernel, started on first use.
+
+    A new kernel is told to import what every notebook imports
+    (:data:`bkanalysis.kernels.PRELOAD`) without waiting for it; papermill and nbconvert
+    are imported here while the kernel starts.
+    """
+    from .kernels import PRELOAD, has_kernel, preload, warm_kernel
+
+    new = not has_kernel(KERNEL_NAME)
+    km = warm_kernel(KERNEL_NAME)
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+    from nbconvert import HTMLExporter  # noqa: F401
+
+    if new:
+        with contextlib.suppress(Exception):  # the notebook imports them all the same
+            preload(km, PRELOAD)
+    return km
+
+
 def _timed_notebook(source: str, out_dir: str, params: dict, cwd: str) -> tuple[float, str | None]:
     t0 = time.perf_counter()
     name = Path(source).stem
@@ -391,9 +426,9 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
     import papermill
     from nbconvert import HTMLExporter
 
-    from .kernels import prepare, warm_kernel
+    from .kernels import prepare
 
-    km = warm_kernel(KERNEL_NAME)
+    km = _kernel()
     prepare(km, str(cwd))
 
     error: BaseException | None = None
@@ -669,15 +704,17 @@ def _staged_files(staging: Path) -> dict[str, Path]:
 
 
 def _staged_rows(staging: Path, name: str, lang: str) -> list[dict[str, str]]:
+    """Return the manifest rows the notebook *name* wrote in *staging*, as the report keeps them."""
     manifest = staging / "figures" / "manifest.csv"
     if not manifest.is_file():
         return []
-    from .plotting.export import read_manifest
-
-    rows = read_manifest(manifest.parent)
-    rows["notebook"] = name
-    rows["lang"] = lang
-    return rows.loc[:, list(MANIFEST_COLUMNS)].to_dict(orient="records")
+    # NOTE: read as text: plotting.read_manifest would import matplotlib into the report
+    with manifest.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [
+        {**{c: row.get(c) or "" for c in MANIFEST_COLUMNS}, "notebook": name, "lang": lang}
+        for row in rows
+    ]
 
 
 def _write_manifest(lang_dir: Path, records: dict) -> None:
@@ -1061,11 +1098,14 @@ def _open_cache(paths: Paths) -> dict:
 def _report(run: _Run, notebooks: list[Path], *, explain: bool, t_start: float) -> ReportResult:
     langs = run.langs
     _recover_all(run)
-    built = _build_step(run)
-    runs, todo = _plan_notebooks(run, notebooks)
-    assessed = _execute_notebooks(run, todo, runs) if todo else None
+    with _Workers(run, len(langs) * len(notebooks)) as workers:
+        built = _build_step(run, workers)
+        runs, todo = _plan_notebooks(run, notebooks)
+        if todo:
+            workbook, workbook_error = _execute_notebooks(run, todo, runs, workers)
+        else:
+            workbook, workbook_error = _workbook_step(run, None)
     figures = _publish(run, {p.stem for p in notebooks})
-    workbook, workbook_error = _workbook_step(run, assessed)
 
     ordered = tuple(runs[(lg, p.stem)] for lg in langs for p in notebooks)
     if explain:
@@ -1093,8 +1133,12 @@ def _recover_all(run: _Run) -> None:
     finish_commit(run.paths.processed)
 
 
-def _build_step(run: _Run) -> bool:
-    """Build ``data/processed`` unless the raw files and the package are unchanged."""
+def _build_step(run: _Run, workers: _Workers | None = None) -> bool:
+    """Build ``data/processed`` unless the raw files and the package are unchanged.
+
+    While it builds, *workers* (when given) start and warm their kernels: a build means
+    new data, and new data usually means notebooks to run.
+    """
     paths, cache = run.paths, run.cache
     t0 = run.steps.start("build data/processed", announce=False)
     raw_hashes = _tree_hashes(paths.raw)
@@ -1107,6 +1151,8 @@ def _build_step(run: _Run) -> bool:
     if built:
         cache.pop("build", None)
         run.save()
+        if workers is not None:
+            workers.warm()
         _build(paths, run.progress)  # the build prints its own progress lines
         run.steps.done(t0, f"built from {len(raw_hashes)} raw files", announced=False)
     else:
@@ -1201,41 +1247,41 @@ def _plan_notebooks(run: _Run, notebooks: list[Path]) -> tuple[dict, dict]:
     return runs, dict(sorted(todo.items(), key=lambda kv: -last(kv[0])))
 
 
-def _execute_notebooks(run: _Run, todo: dict, runs: dict):
-    """Execute the notebooks of *todo* into *runs*; return the shared assessment (or None).
+def _execute_notebooks(
+    run: _Run, todo: dict, runs: dict, workers: _Workers
+) -> tuple[Path, str | None]:
+    """Execute the notebooks of *todo* into *runs*; return :func:`_workbook_step`'s result.
 
-    The targets are assessed once here, for every notebook and the progress workbook,
-    while the worker processes and their kernels start. A notebook that reaches its
+    While the notebooks run, this process assesses the targets once, for every notebook
+    and the progress workbook, and then writes the workbook. A notebook that reaches its
     assessment before the file is written (or when assessing failed here) assesses the
     targets itself: the same result, at its own cost.
     """
-    workers = max(1, min(run.jobs or _default_jobs(), len(todo)))
     shared = run.staging_root / "assessment.pickle"
-    base_env = {
-        **_kernel_env(run.paths),
-        ASSESSMENT_ENV: str(shared),
-        FORMATS_ENV: ",".join(run.formats),
-    }
+    base_env = workers.base_env
     if run.progress:
         names = ", ".join(f"{n} ({lg})" if len(run.langs) > 1 else n for lg, n in todo)
         print(
-            f"executing {len(todo)} notebooks ({workers} at a time): {names}", file=run.steps.stream
+            f"executing {len(todo)} notebooks ({workers.count(len(todo))} at a time): {names}",
+            file=run.steps.stream,
         )
     jobs_args = {
         key: _job(run, key, nb_path, new, base_env) for key, (nb_path, new, _) in todo.items()
     }
-    assessed = []
+    workbook = []
 
-    def assess_once() -> None:
+    def meanwhile() -> None:
         try:
-            assessed.append(_assess_once(run.paths, run.year, shared))
+            assessed = _assess_once(run.paths, run.year, shared)
         except Exception:  # each notebook then assesses the targets (and reports why) itself
             shared.unlink(missing_ok=True)
+            assessed = None
+        workbook.append(_workbook_step(run, assessed))
 
-    for key, seconds, error in _run_jobs(jobs_args, workers, meanwhile=assess_once):
+    for key, seconds, error in workers.run(jobs_args, meanwhile=meanwhile):
         runs[key] = _finish_notebook(run, key, todo[key], seconds, error)
     shutil.rmtree(run.staging_root, ignore_errors=True)
-    return assessed[0] if assessed else None
+    return workbook[0]
 
 
 def _job(run: _Run, key: tuple[str, str], nb_path: Path, new: dict, base_env: dict) -> tuple:
@@ -1256,30 +1302,76 @@ def _job(run: _Run, key: tuple[str, str], nb_path: Path, new: dict, base_env: di
     return (str(nb_path), str(staging / "notebooks"), params, str(nb_path.parent), env)
 
 
-def _run_jobs(jobs_args: dict, workers: int, meanwhile):
-    """Yield ``(key, seconds, error)`` for each notebook job, as each one ends.
+class _Workers:
+    """The report's worker processes, each with one warm kernel (:mod:`bkanalysis.kernels`).
 
-    *meanwhile* is called once the jobs are handed to the workers (before the first job
-    when they run in this process).
+    Started on first use, or by :meth:`warm` before the build: each worker then starts
+    its kernel and imports what every notebook imports (:data:`kernels.PRELOAD`) while
+    the data are built on the other core, instead of after. Shut down on leaving the
+    ``with`` block. One worker (``--jobs 1``, or one CPU) runs the notebooks in this
+    process, with no worker process to start.
     """
-    if workers == 1:
-        # NOTE: one at a time runs here: no worker process to start (papermill and
-        # nbconvert are imported once), the kernel is still a process of its own
-        from .kernels import shutdown
 
-        meanwhile()
-        try:
-            for key, job in jobs_args.items():
-                try:
-                    seconds, error = _run_notebook(*job)
-                except Exception as exc:
-                    seconds, error = 0.0, _error_line(exc)
-                yield key, seconds, error
-        finally:
-            shutdown()
-        return
-    ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    def __init__(self, run: _Run, most: int) -> None:
+        self.size = max(1, min(run.jobs or _default_jobs(), most))
+        self.base_env = {
+            **_kernel_env(run.paths),
+            ASSESSMENT_ENV: str(run.staging_root / "assessment.pickle"),
+            FORMATS_ENV: ",".join(run.formats),
+        }
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.warming: list[concurrent.futures.Future] = []
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            # NOTE: a worker shuts its kernel down as it exits; the report goes on meanwhile
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def count(self, jobs: int) -> int:
+        """Workers that run *jobs* notebooks: those already warm, else as many as jobs."""
+        return self.size if self.warming else min(self.size, jobs)
+
+    def _pool(self, size: int) -> concurrent.futures.ProcessPoolExecutor:
+        if self.pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = concurrent.futures.ProcessPoolExecutor(size, mp_context=ctx)
+        return self.pool
+
+    def warm(self) -> None:
+        """Start workers and their kernels now, one per core the build leaves free."""
+        if self.size > 1 and self.pool is None:
+            pool = self._pool(self.size)
+            # NOTE: one core builds; more workers warming than the cores left slow the build
+            early = max(1, min(self.size, (os.cpu_count() or 1) - 1))
+            self.warming = [pool.submit(_worker_warm, self.base_env) for _ in range(early)]
+
+    def run(self, jobs_args: dict, meanwhile):
+        """Yield ``(key, seconds, error)`` for each notebook job, as each one ends.
+
+        *meanwhile* is called once the jobs are handed to the workers (before the first
+        job when they run in this process).
+        """
+        workers = self.count(len(jobs_args))
+        if workers == 1 and self.pool is None:
+            # NOTE: one at a time runs here: no worker process to start (papermill and
+            # nbconvert are imported once), the kernel is still a process of its own
+            from .kernels import shutdown
+
+            meanwhile()
+            try:
+                for key, job in jobs_args.items():
+                    try:
+                        seconds, error = _run_notebook(*job)
+                    except Exception as exc:
+                        seconds, error = 0.0, _error_line(exc)
+                    yield key, seconds, error
+            finally:
+                shutdown()
+            return
+        pool = self._pool(workers)
         futures = {pool.submit(_worker_run_notebook, *job): key for key, job in jobs_args.items()}
         meanwhile()
         for future in concurrent.futures.as_completed(futures):
