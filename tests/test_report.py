@@ -750,6 +750,63 @@ def test_notebook_in_a_warm_kernel_gives_what_a_fresh_kernel_gives(tmp_path, mon
         kernels.shutdown()
 
 
+SEES_PRELOADED = """import sys
+from bkanalysis import kernels
+print(all(m in sys.modules for m in kernels.PRELOAD))
+print(sorted(k for k in globals() if not k.startswith("_")))"""
+
+
+@pytest.mark.slow
+def test_a_report_kernel_has_imported_the_notebooks_modules_and_bound_no_name(tmp_path):
+    """A new kernel imports kernels.PRELOAD before the first notebook, into no namespace."""
+    from bkanalysis import kernels
+
+    nb = make_notebook(tmp_path / "00-modules.ipynb", SEES_PRELOADED)
+    out = tmp_path / "run"
+    try:
+        rp._execute_notebook(nb, out / "nb.ipynb", out / "nb.html", {"lang": "vi"}, tmp_path)
+    finally:
+        kernels.shutdown()
+    executed = nbformat.read(out / "nb.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    names = ["In", "Out", "exit", "get_ipython", "kernels", "lang", "name", "open", "pd", "quit"]
+    assert text.splitlines() == ["True", repr([*names, "sys", "themes", "year"])]
+
+
+def test_a_worker_whose_kernel_cannot_start_early_leaves_it_to_the_notebook(monkeypatch):
+    """Starting a worker early never fails the report: the first notebook reports why."""
+    from bkanalysis import kernels
+
+    monkeypatch.setattr(rp, "KERNEL_NAME", "no-such-kernel-for-bkanalysis")
+    assert rp._worker_warm({"BKANALYSIS_NOTEBOOK": "x"}) is None
+    assert not kernels.has_kernel("no-such-kernel-for-bkanalysis")
+    assert "BKANALYSIS_NOTEBOOK" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("cpus", "jobs", "early"), [(2, None, 1), (4, None, 3), (8, 2, 2), (1, 3, 1)]
+)
+def test_a_build_starts_one_worker_per_core_it_leaves_free(project, monkeypatch, cpus, jobs, early):
+    """While the data are built, one core builds and each other one warms a worker."""
+    paths, _ = project
+    submitted = []
+
+    class Pool:
+        def submit(self, fn, *args):
+            submitted.append(fn)
+
+    monkeypatch.setattr(os, "cpu_count", lambda: cpus)
+    run_ = rp._Run(
+        ("vi",), False, False, None, paths, jobs, steps=rp._Progress(False, 4),
+        cache=rp._open_cache(paths), source="s",
+    )  # fmt: skip
+    workers = rp._Workers(run_, most=5)
+    monkeypatch.setattr(workers, "_pool", lambda size: Pool())
+    workers.warm()
+    assert submitted == [rp._worker_warm] * early
+    assert workers.count(1) == workers.size == min(jobs or cpus, 8, 5)
+
+
 # NOTE: a notebook that exports a real figure with save_figure, in the formats the report
 # asks for (BKANALYSIS_FORMATS in its environment)
 DRAWS_FIGURE = """import matplotlib.pyplot as plt
