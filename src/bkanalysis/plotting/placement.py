@@ -155,6 +155,18 @@ def _share_inside(geom, centres: np.ndarray, w: float, h: float) -> np.ndarray:
     return shapely.contains_xy(geom, xs, ys).mean(axis=1)
 
 
+def _boxes_inside(grown, c: np.ndarray, w: float, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the centres of *c* whose *w* x *h* box lies wholly inside *grown*, and the boxes.
+
+    A box inside the polygon has its centre in the polygon's interior, so the centres
+    are tested first (a point test) and boxes are made and tested only for those.
+    """
+    c = c[shapely.contains_xy(grown, c[:, 0], c[:, 1])] if len(c) else c
+    boxes = _boxes(c, w, h)
+    ok = shapely.contains(grown, boxes) if len(c) else np.zeros(0, bool)
+    return c[ok], boxes[ok]
+
+
 def _inside_centres(geom, c: np.ndarray) -> np.ndarray:
     """Keep the centres *c* that lie inside *geom*."""
     return c[shapely.contains_xy(geom, c[:, 0], c[:, 1])] if len(c) else c
@@ -193,6 +205,7 @@ class _Planner:
         self.anchors = [_anchor(g) for g in geoms]
         self.anchor_tree = shapely.STRtree(self.anchors)
         self.variants = [self._variants(name, i in numbered) for i, name in enumerate(names)]
+        self._grown: dict[int, object] = {}
         self._cores = None
 
     def _variants(self, name: str, numbered: bool) -> list[tuple[str, float, float]]:
@@ -224,25 +237,29 @@ class _Planner:
             hit[b[keep]] = True
         return hit
 
-    def interiors(self):
-        """Return the communes shrunk by the halo (a leader may run along a border), built once."""
+    def interiors(self) -> np.ndarray:
+        """Return the communes shrunk by the halo (a leader may run along a border), prepared once."""
         if self._cores is None:
-            self._cores = shapely.STRtree([g.buffer(-_HALO_PT) for g in self.geoms])
+            self._cores = np.array([g.buffer(-_HALO_PT) for g in self.geoms], dtype=object)
+            shapely.prepare(self._cores)
         return self._cores
+
+    def grown(self, i: int):
+        """Return commune *i* grown by the fitting tolerance, prepared, made once."""
+        if i not in self._grown:
+            self._grown[i] = self.geoms[i].buffer(_FIT_TOLERANCE_PT)
+            shapely.prepare(self._grown[i])
+        return self._grown[i]
 
     # 1. names wholly inside their commune (halo aside), the most constrained first
     def _fits_inside(self, i: int) -> list[tuple]:
         geom = self.geoms[i]
-        grown = geom.buffer(_FIT_TOLERANCE_PT)
-        shapely.prepare(grown)
         fits = []
         for text, w, h in self.variants[i]:
             c = _candidate_centres(geom.bounds, w, h, self.anchors[i], inset=True)
-            if len(c):
-                boxes = _boxes(c, w, h)
-                ok = shapely.contains(grown, boxes)
-                if ok.any():
-                    fits.append((text, w, h, c[ok], boxes[ok]))
+            c_ok, boxes = _boxes_inside(self.grown(i), c, w, h)
+            if len(c_ok):
+                fits.append((text, w, h, c_ok, boxes))
         return fits
 
     def names_inside(self) -> None:
@@ -312,13 +329,9 @@ class _Planner:
     def _number_inside(self, i: int, w: float, h: float) -> tuple | None:
         """Find a free place for the number inside the commune, else centred in it and spilling over."""
         geom, a = self.geoms[i], self.anchors[i]
-        grown = geom.buffer(_FIT_TOLERANCE_PT)
-        shapely.prepare(grown)
         c = _candidate_centres(geom.bounds, w, h, a, inset=True)
-        boxes = _boxes(c, w, h)
-        ok = shapely.contains(grown, boxes) if len(c) else np.zeros(0, bool)
-        j = self.placed.first_free(boxes[ok]) if ok.any() else None
-        c_ok = c[ok] if len(c) else c
+        c_ok, boxes = _boxes_inside(self.grown(i), c, w, h)
+        j = self.placed.first_free(boxes) if len(c_ok) else None
         if j is None:  # centre inside the polygon, the number spilling over its border
             c = _inside_centres(geom, _candidate_centres(geom.bounds, w, h, a, inset=False))
             c_ok = c[~self.hides_other(_boxes(c, w, h), i)]
@@ -375,7 +388,10 @@ class _Planner:
             # NOTE: a line through a neighbour reads as pointing at it; the cores
             # (borders shrunk by the halo) let a line run along a shared border or
             # leave through a corner.
-            hit, poly = self.interiors().query(lines, predicate="intersects")
+            # NOTE: the lines' tree queried with the prepared cores: the same pairs as the
+            # cores' tree queried with the lines, without testing each line against a
+            # detailed polygon from scratch
+            poly, hit = shapely.STRtree(lines).query(self.interiors(), predicate="intersects")
             ok[idx[hit[poly != i]]] = False
         return ok
 
