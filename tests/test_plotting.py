@@ -119,36 +119,6 @@ def test_use_theme_sets_fonts_and_embedding():
         use_theme("poster")
 
 
-@pytest.mark.parametrize("context", ["brief", "notebook", "slide"])
-def test_use_theme_sets_what_seaborn_whitegrid_and_the_theme_set(context):
-    """The theme writes seaborn's look out (no seaborn import); it must stay seaborn's."""
-    import seaborn as sns
-
-    from bkanalysis.plotting.theme import OKABE_ITO, WHITEGRID_PAPER, theme_rc
-
-    rc = theme_rc(context)
-    seaborn_sets = {**sns.axes_style("whitegrid"), **sns.plotting_context("paper")}
-    # every setting seaborn makes is made, by the theme or written out, with its value
-    assert set(seaborn_sets) <= set(WHITEGRID_PAPER) | set(rc)
-    assert not set(WHITEGRID_PAPER) & set(rc)
-    assert {k: v for k, v in WHITEGRID_PAPER.items() if seaborn_sets.get(k) != v} == {}
-
-    def settings() -> dict:
-        return {k: repr(v) for k, v in matplotlib.rcParams.items()}
-
-    # from matplotlib's defaults and from settings a kernel or a user changed
-    for start in ({}, {"xtick.bottom": True, "text.color": "red", "font.size": 20}):
-        with matplotlib.rc_context(start):
-            sns.set_theme(context="paper", style="whitegrid", palette=list(OKABE_ITO), rc=rc)
-            matplotlib.rcParams.update(rc)
-            expected = settings()
-        with matplotlib.rc_context(start):
-            use_theme(context)
-            got = settings()
-            use_theme("brief")  # the context chosen last is used by every later figure
-        assert {k: v for k, v in got.items() if expected[k] != v} == {}
-
-
 def test_status_colours_come_from_statuses_csv():
     for status, row in STATUSES.iterrows():
         assert status_colour(status) == row["colour"]

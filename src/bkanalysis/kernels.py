@@ -38,7 +38,7 @@ NOTEBOOK_VARIABLES: tuple[str, ...] = (
 #: What the report notebooks import (with what their first cells load), imported by a
 #: worker's kernel while the report builds the data.
 PRELOAD: tuple[str, ...] = (
-    "matplotlib.pyplot", "pandas", "pyarrow.parquet", "bkanalysis.notebook",
+    "matplotlib.pyplot", "pandas", "pyarrow.parquet", "seaborn", "bkanalysis.notebook",
     "bkanalysis.plotting",
 )  # fmt: skip
 #: The kernel's own log (e.g. ipykernel's TCP warning) is noise in a report.

@@ -1,8 +1,8 @@
 """Figures for policy briefs: one theme, target charts, commune maps, export.
 
-Importing this package imports matplotlib and shapely (geopandas and mapclassify when
-a map needs them; seaborn never: the theme writes its look out); ``import bkanalysis``
-alone does not. See docs/figures.md.
+Importing this package imports matplotlib and shapely (seaborn, geopandas and
+mapclassify when a figure needs them); ``import bkanalysis`` alone does not. See
+docs/figures.md.
 
 Examples
 --------

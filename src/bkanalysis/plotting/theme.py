@@ -153,41 +153,8 @@ def theme_rc(context: str = "brief") -> dict[str, Any]:
     }
 
 
-#: The seaborn look the theme starts from, every setting of ``sns.set_theme(context="paper",
-#: style="whitegrid")`` (``sns.axes_style("whitegrid")`` and
-#: ``sns.plotting_context("paper")``) that :func:`theme_rc` does not set itself, written
-#: out: applying the theme does not import seaborn, and with it scipy (about 1.3 s in
-#: every notebook kernel). tests/test_plotting.py checks it against seaborn.
-WHITEGRID_PAPER: dict[str, Any] = {
-    "axes.facecolor": "white",
-    "axes.labelcolor": ".15",
-    "axes.spines.bottom": True,
-    "axes.spines.left": True,
-    "figure.facecolor": "white",
-    "grid.linestyle": "-",
-    "lines.solid_capstyle": "round",
-    "patch.edgecolor": "w",
-    "patch.force_edgecolor": True,
-    "text.color": ".15",
-    "xtick.bottom": False,
-    "xtick.color": ".15",
-    "xtick.direction": "out",
-    "xtick.major.size": 4.800000000000001,
-    "xtick.minor.size": 3.2,
-    "xtick.minor.width": 0.8,
-    "xtick.top": False,
-    "ytick.color": ".15",
-    "ytick.direction": "out",
-    "ytick.left": False,
-    "ytick.major.size": 4.800000000000001,
-    "ytick.minor.size": 3.2,
-    "ytick.minor.width": 0.8,
-    "ytick.right": False,
-}
-
-
 def use_theme(context: str = "brief") -> dict[str, Any]:
-    """Apply the bkanalysis theme to matplotlib globally (seaborn plots follow it too).
+    """Apply the bkanalysis theme to matplotlib (and seaborn) globally.
 
     Parameters
     ----------
@@ -207,10 +174,12 @@ def use_theme(context: str = "brief") -> dict[str, Any]:
     ...     mpl.rcParams["pdf.fonttype"]
     42
     """
+    # NOTE: imported here, not at the top: seaborn takes ~2 s to import; the plots
+    # themselves need only matplotlib's rcParams (theme_context).
+    import seaborn as sns
+
     rc = theme_rc(context)
-    # NOTE: what sns.set_theme(context="paper", style="whitegrid", palette=OKABE_ITO,
-    # rc=rc) sets; its palette is the theme's colour cycle (in rc)
-    mpl.rcParams.update(WHITEGRID_PAPER)
+    sns.set_theme(context="paper", style="whitegrid", palette=list(OKABE_ITO), rc=rc)
     mpl.rcParams.update(rc)
     _current["context"] = context
     return rc
