@@ -1133,11 +1133,11 @@ def _recover_all(run: _Run) -> None:
     finish_commit(run.paths.processed)
 
 
-def _build_step(run: _Run, workers: _Workers | None = None) -> bool:
+def _build_step(run: _Run, workers: _Workers) -> bool:
     """Build ``data/processed`` unless the raw files and the package are unchanged.
 
-    While it builds, *workers* (when given) start and warm their kernels: a build means
-    new data, and new data usually means notebooks to run.
+    While it builds, *workers* start and warm their kernels: a build means new data, and
+    new data usually means notebooks to run.
     """
     paths, cache = run.paths, run.cache
     t0 = run.steps.start("build data/processed", announce=False)
@@ -1151,8 +1151,7 @@ def _build_step(run: _Run, workers: _Workers | None = None) -> bool:
     if built:
         cache.pop("build", None)
         run.save()
-        if workers is not None:
-            workers.warm()
+        workers.warm()
         _build(paths, run.progress)  # the build prints its own progress lines
         run.steps.done(t0, f"built from {len(raw_hashes)} raw files", announced=False)
     else:
@@ -1320,7 +1319,7 @@ class _Workers:
             FORMATS_ENV: ",".join(run.formats),
         }
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self.warming: list[concurrent.futures.Future] = []
+        self.early = 0  # workers started by warm()
 
     def __enter__(self) -> _Workers:
         return self
@@ -1332,7 +1331,7 @@ class _Workers:
 
     def count(self, jobs: int) -> int:
         """Workers that run *jobs* notebooks: those already warm, else as many as jobs."""
-        return self.size if self.warming else min(self.size, jobs)
+        return self.size if self.early else min(self.size, jobs)
 
     def _pool(self, size: int) -> concurrent.futures.ProcessPoolExecutor:
         if self.pool is None:
@@ -1345,8 +1344,9 @@ class _Workers:
         if self.size > 1 and self.pool is None:
             pool = self._pool(self.size)
             # NOTE: one core builds; more workers warming than the cores left slow the build
-            early = max(1, min(self.size, (os.cpu_count() or 1) - 1))
-            self.warming = [pool.submit(_worker_warm, self.base_env) for _ in range(early)]
+            self.early = max(1, min(self.size, (os.cpu_count() or 1) - 1))
+            for _ in range(self.early):
+                pool.submit(_worker_warm, self.base_env)
 
     def run(self, jobs_args: dict, meanwhile):
         """Yield ``(key, seconds, error)`` for each notebook job, as each one ends.
