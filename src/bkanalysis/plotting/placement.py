@@ -161,7 +161,7 @@ def _boxes_inside(grown, c: np.ndarray, w: float, h: float) -> tuple[np.ndarray,
     A box inside the polygon has its centre in the polygon's interior, so the centres
     are tested first (a point test) and boxes are made and tested only for those.
     """
-    c = c[shapely.contains_xy(grown, c[:, 0], c[:, 1])] if len(c) else c
+    c = _inside_centres(grown, c)
     boxes = _boxes(c, w, h)
     ok = shapely.contains(grown, boxes) if len(c) else np.zeros(0, bool)
     return c[ok], boxes[ok]
