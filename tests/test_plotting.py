@@ -576,6 +576,49 @@ def test_save_figure_writes_everything(tmp_path):
     assert row["files"].split(";") == [f"{stem}.png", f"{stem}.svg", f"{stem}.pdf", f"{stem}.csv"]
 
 
+def test_the_png_has_the_pixels_matplotlib_draws_in_rgb_and_the_notebook_shows_them(
+    tmp_path, monkeypatch
+):
+    # the PNG is written from the drawn pixels as RGB (the figure is opaque): the same
+    # picture as matplotlib's own RGBA PNG; the notebook's picture of it is made from
+    # those pixels in memory, and equals the one made from the file
+    import io
+
+    from PIL import Image
+
+    from bkanalysis import notebook
+    from bkanalysis.plotting import export
+
+    def save(out):
+        ax = _forest_chart(_obs("forest_cover_pct", FOREST), lang="en")
+        paths = save_figure(ax.figure, "forest_cover", caption="c", sources="Yearbook",
+                            lang="en", synthetic=True, out_dir=out, formats=("png",))  # fmt: skip
+        return ax.figure, paths["png"]
+
+    fig, png = save(tmp_path / "ours")
+    from_memory = notebook._screen_png(png, fig.dpi)
+    assert export.drawn_pixels(png) is not None
+    export._last_png = None  # as if another figure had been saved since
+    assert export.drawn_pixels(png) is None
+    assert notebook._screen_png(png, fig.dpi) == from_memory
+    plt.close(fig)
+
+    def matplotlib_png(fig, bbox, path):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=300, bbox_inches=bbox, facecolor="white",
+                    metadata={"Software": None})  # fmt: skip
+        return buf.getvalue()
+
+    monkeypatch.setattr(export, "_png", matplotlib_png)
+    fig, reference = save(tmp_path / "matplotlib")
+    plt.close(fig)
+    with Image.open(png) as ours, Image.open(reference) as theirs:
+        assert ours.mode == "RGB" and theirs.mode == "RGBA"
+        assert ours.info["dpi"] == theirs.info["dpi"]
+        np.testing.assert_array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs))
+    assert png.stat().st_size < reference.stat().st_size
+
+
 def test_save_figure_upserts_manifest_and_is_deterministic(tmp_path):
     def make(out, caption, formats=("png", "svg", "pdf")):
         ax = _forest_chart(_obs("forest_cover_pct", FOREST), lang="en")

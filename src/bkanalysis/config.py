@@ -261,9 +261,10 @@ def notebook_name() -> str:
 def reuse_dir() -> Path | None:
     """Folder of figure files the report made last time and checked, or None.
 
-    Set only by ``bkanalysis report`` (``BKANALYSIS_REUSE_DIR``): when a figure's SVG is
-    byte-identical to the one there, :func:`bkanalysis.plotting.save_figure` copies its
-    PNG and PDF instead of drawing them again. A hand run has none and draws everything.
+    Set only by ``bkanalysis report`` (``BKANALYSIS_REUSE_DIR``): when a figure's recipe
+    or fingerprint is the one recorded with its files there,
+    :func:`bkanalysis.plotting.save_figure` copies them instead of drawing them again.
+    A hand run has none and draws everything.
     """
     env = os.environ.get(REUSE_ENV, "").strip()
     return Path(env) if env else None

@@ -31,7 +31,7 @@ from .display import use_table_format
 from .errors import BkError
 from .observations import load_observations
 from .plotting import boundaries_available, use_theme
-from .plotting.export import DPI
+from .plotting.export import DPI, drawn_pixels
 from .plotting.recipe import DeferredFigure
 from .progress import assess
 from .report import shared_assessment
@@ -103,11 +103,20 @@ def assessment(obs: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def _screen_png(path: Path, dpi: float) -> bytes:
-    """Return the PNG at *path* (drawn at :data:`DPI`) scaled down to *dpi*."""
+    """Return the PNG at *path* (drawn at :data:`DPI`) scaled down to *dpi*.
+
+    The pixels come from memory when ``save_figure`` has just drawn that file, else
+    from the file.
+    """
     from PIL import Image
 
-    with Image.open(path) as image:
-        small = image.reduce(max(1, round(DPI / dpi)))
+    factor = max(1, round(DPI / dpi))
+    drawn = drawn_pixels(path)
+    if drawn is not None:
+        small = drawn.reduce(factor)
+    else:
+        with Image.open(path) as image:
+            small = image.reduce(factor)
     buf = io.BytesIO()
     small.save(buf, format="PNG")
     return buf.getvalue()
@@ -125,7 +134,8 @@ def show(fig, saved: dict) -> None:
 
     *saved* is what :func:`bkanalysis.plotting.save_figure` returned. The picture is the
     300-dpi PNG scaled down to the figure's screen resolution, so the figure is not drawn
-    a second time; outside a Jupyter kernel, or without a PNG, this is ``plt.show()``.
+    a second time (its pixels are still in memory when ``save_figure`` has just drawn
+    it; otherwise the file is read); outside a Jupyter kernel, or without a PNG, this is ``plt.show()``.
     *fig* may be a deferred figure (:func:`bkanalysis.plotting.deferred`); one the
     report did not need to draw is shown from its copied PNG.
     """

@@ -333,6 +333,11 @@ def _write_images(fig, name: str, formats, *, bbox, out: Path, written: dict, re
         if previous is not None:
             written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", previous)
             continue
+        if fmt == "png":
+            written[fmt] = write_bytes_atomic(
+                out / f"{name}.png", _png(fig, bbox, out / f"{name}.png")
+            )
+            continue
         buf = io.BytesIO()
         # NOTE: fixed metadata and svg.hashsalt (set by the theme) keep the files
         # byte-identical across runs; pdf.fonttype 42 embeds TrueType fonts.
@@ -348,6 +353,47 @@ def _write_images(fig, name: str, formats, *, bbox, out: Path, written: dict, re
             stamp.unlink(missing_ok=True)
         else:
             write_bytes_atomic(stamp, digest.encode("ascii"))
+
+
+#: The pixels of the PNG :func:`_png` wrote last: ``(path, PIL image)``.
+_last_png: tuple[Path, object] | None = None
+
+
+def _png(fig, bbox, path: Path) -> bytes:
+    """Draw *fig* at :data:`DPI` inside *bbox*; return the PNG, and keep its pixels.
+
+    The pixels are drawn as matplotlib's own PNG writer draws them and written by
+    Pillow as matplotlib does (no text chunks, the dpi recorded), but as RGB when the
+    figure is opaque, which it is on its white background: the same picture as RGBA,
+    in a smaller file, encoded in about three quarters of the time. The pixels stay in
+    memory (one figure's) for :func:`drawn_pixels`, so that the notebook's picture is
+    made without decoding the file again.
+    """
+    global _last_png
+    from PIL import Image, PngImagePlugin
+
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=DPI, bbox_inches=bbox, facecolor="white")
+    size = (int(bbox.width * DPI), int(bbox.height * DPI))
+    if len(raw.getbuffer()) != 4 * size[0] * size[1]:  # pragma: no cover - another layout
+        raise BkError(f"{path.name}: the drawn image is not {size[0]} x {size[1]} pixels")
+    image = Image.frombuffer("RGBA", size, raw.getvalue(), "raw", "RGBA", 0, 1)
+    if image.getextrema()[3] == (255, 255):  # opaque: the alpha channel says nothing
+        image = image.convert("RGB")
+    buf = io.BytesIO()
+    image.save(buf, format="png", pnginfo=PngImagePlugin.PngInfo(), dpi=(DPI, DPI))
+    _last_png = (path, image)
+    return buf.getvalue()
+
+
+def drawn_pixels(path: str | Path):
+    """Return the picture of the PNG at *path* if the last :func:`save_figure` drew it, else None.
+
+    The PIL image, in memory: the same pixels as the file.
+    """
+    if _last_png is None or Path(path) != _last_png[0]:
+        return None
+    return _last_png[1]
 
 
 def _previous_file(folder: Path | None, filename: str, digest: str | None) -> bytes | None:
@@ -467,6 +513,8 @@ def save_figure(  # noqa: PLR0913 - a documented public API: one keyword per opt
     ['csv', 'manifest', 'pdf', 'png', 'svg']
     >>> plt.close(fig)
     """
+    global _last_png
+    _last_png = None  # the pixels kept are those of this call's PNG, if it draws one
     check_lang(lang)
     options = {
         "name": name, "caption": caption, "sources": sources, "lang": lang, "data": data,
