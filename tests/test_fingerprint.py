@@ -111,6 +111,16 @@ def _save(fig, out, reuse, monkeypatch, **kw):
     return save_figure(fig, "forest", data=data, formats=FORMATS, **kw)
 
 
+def test_the_fingerprint_does_not_depend_on_what_the_process_drew_before():
+    # matplotlib's axhspan sets the interpolation steps of the unit rectangle that every
+    # Rectangle (an Axes' background) shares; no renderer reads them
+    before = _fingerprint(_figure())
+    fig, ax = plt.subplots()
+    ax.axhspan(0.0, 1.0)
+    plt.close(fig)
+    assert _fingerprint(_figure()) == before
+
+
 def test_report_export_copies_the_files_of_an_unchanged_figure(tmp_path, monkeypatch):
     """Inside the report, a figure that draws as last time is copied, any other is drawn."""
     for var in ("BKANALYSIS_NOTEBOOK", "JPY_SESSION_NAME"):

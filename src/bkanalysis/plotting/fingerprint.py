@@ -86,8 +86,11 @@ def _feed(h, obj) -> None:  # noqa: C901 - one branch per kind of argument
         _feed(h, f"{type(obj).__name__}.{obj.name}")
     elif isinstance(obj, MplPath):
         h.update(b"path:")
+        # NOTE: not its _interpolation_steps: a renderer never reads them (they matter
+        # only to a non-affine transform, which makes the digest None), and matplotlib's
+        # axhspan/axvspan set them on the unit rectangle every Rectangle shares, so
+        # they depend on what the process drew before
         _feed(h, (obj.vertices, obj.codes, obj.should_simplify, obj.simplify_threshold))
-        _feed(h, obj._interpolation_steps)
     elif isinstance(obj, TransformedPath):
         _feed(h, obj.get_fully_transformed_path())
     elif isinstance(obj, BboxBase):
