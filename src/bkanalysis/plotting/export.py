@@ -375,8 +375,12 @@ def _png(fig, bbox, path: Path) -> bytes:
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=DPI, bbox_inches=bbox, facecolor="white")
     size = (int(bbox.width * DPI), int(bbox.height * DPI))
-    if len(raw.getbuffer()) != 4 * size[0] * size[1]:  # pragma: no cover - another layout
-        raise BkError(f"{path.name}: the drawn image is not {size[0]} x {size[1]} pixels")
+    if len(raw.getbuffer()) != 4 * size[0] * size[1]:  # pragma: no cover - another matplotlib
+        # the canvas was not the size expected: matplotlib's own PNG, nothing kept
+        raw = io.BytesIO()
+        fig.savefig(raw, format="png", dpi=DPI, bbox_inches=bbox, facecolor="white",
+                    metadata=_METADATA["png"])  # fmt: skip
+        return raw.getvalue()
     image = Image.frombuffer("RGBA", size, raw.getvalue(), "raw", "RGBA", 0, 1)
     if image.getextrema()[3] == (255, 255):  # opaque: the alpha channel says nothing
         image = image.convert("RGB")
