@@ -333,10 +333,9 @@ def _write_images(fig, name: str, formats, *, bbox, out: Path, written: dict, re
         if previous is not None:
             written[fmt] = write_bytes_atomic(out / f"{name}.{fmt}", previous)
             continue
-        if fmt == "png":
-            written[fmt] = write_bytes_atomic(
-                out / f"{name}.png", _png(fig, bbox, out / f"{name}.png")
-            )
+        png = _png(fig, bbox, out / f"{name}.png") if fmt == "png" else None
+        if png is not None:
+            written[fmt] = write_bytes_atomic(out / f"{name}.png", png)
             continue
         buf = io.BytesIO()
         # NOTE: fixed metadata and svg.hashsalt (set by the theme) keep the files
@@ -359,8 +358,10 @@ def _write_images(fig, name: str, formats, *, bbox, out: Path, written: dict, re
 _last_png: tuple[Path, object] | None = None
 
 
-def _png(fig, bbox, path: Path) -> bytes:
+def _png(fig, bbox, path: Path) -> bytes | None:
     """Draw *fig* at :data:`DPI` inside *bbox*; return the PNG, and keep its pixels.
+
+    None when the drawn canvas is not the size expected (then nothing is kept).
 
     The pixels are drawn as matplotlib's own PNG writer draws them and written by
     Pillow as matplotlib does (no text chunks, the dpi recorded), but as RGB when the
@@ -376,11 +377,7 @@ def _png(fig, bbox, path: Path) -> bytes:
     fig.savefig(raw, format="rgba", dpi=DPI, bbox_inches=bbox, facecolor="white")
     size = (int(bbox.width * DPI), int(bbox.height * DPI))
     if len(raw.getbuffer()) != 4 * size[0] * size[1]:  # pragma: no cover - another matplotlib
-        # the canvas was not the size expected: matplotlib's own PNG, nothing kept
-        raw = io.BytesIO()
-        fig.savefig(raw, format="png", dpi=DPI, bbox_inches=bbox, facecolor="white",
-                    metadata=_METADATA["png"])  # fmt: skip
-        return raw.getvalue()
+        return None  # not the size expected: the caller writes matplotlib's own PNG
     image = Image.frombuffer("RGBA", size, raw.getvalue(), "raw", "RGBA", 0, 1)
     if image.getextrema()[3] == (255, 255):  # opaque: the alpha channel says nothing
         image = image.convert("RGB")
