@@ -292,6 +292,34 @@ def test_failing_notebook_is_reported_in_one_line_and_others_still_run(
     )
 
 
+@pytest.mark.slow
+def test_a_kernel_that_stops_is_reported_and_no_older_failed_run_is_shown_for_it(
+    project, monkeypatch, capsys
+):
+    paths, _ = project
+    # an older failed run of the notebook, left aside by a previous report
+    old = paths.scratch / "failed" / "vi"
+    old.mkdir(parents=True)
+    (old / "00-first.ipynb").write_text("{}")
+    (old / "00-first.html").write_text("<html></html>")
+    make_notebook(paths.notebooks / "00-first.ipynb", "import os\nos._exit(1)")
+    result, log = run(paths)
+    [failed] = result.failed
+    assert failed.name == "00-first"
+    assert "DeadKernelError" in failed.error and "\n" not in failed.error
+    assert failed.failed_notebook is None
+    assert not (old / "00-first.ipynb").exists() and not (old / "00-first.html").exists()
+    assert result.executed == ["01-second"]  # the other notebook still ran
+
+    monkeypatch.setattr(rp, "get_paths", lambda: paths)
+    status = commands.report_command(Namespace(lang="vi", force=False, quiet=True))
+    err = capsys.readouterr().err.strip()
+    assert status == 1
+    assert err.startswith("bkanalysis report: notebook 00-first (vi) failed: ")
+    assert err.endswith("its previous outputs are kept, no executed notebook was written")
+    assert len(err.splitlines()) == 1
+
+
 def test_bad_arguments_are_rejected(project):
     paths, _ = project
     with pytest.raises(BkError, match="'fr'"):

@@ -246,9 +246,14 @@ def report_command(args: argparse.Namespace) -> int:
             f"bkanalysis report: progress workbook failed: {result.workbook_error}", file=sys.stderr
         )
     for run in result.failed:
+        where = (
+            f"the failed run is in {run.failed_notebook}"
+            if run.failed_notebook is not None
+            else "no executed notebook was written"
+        )
         print(
             f"bkanalysis report: notebook {run.name} ({run.lang}) failed: {run.error}; "
-            f"its previous outputs are kept, the failed run is in {run.failed_notebook}",
+            f"its previous outputs are kept, {where}",
             file=sys.stderr,
         )
     if not getattr(args, "quiet", False):

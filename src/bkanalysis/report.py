@@ -97,8 +97,9 @@ class NotebookRun:
     ``status`` is ``executed``, ``skipped`` (inputs unchanged, outputs present) or
     ``failed``; ``error`` is the one-line reason of a failure, ``reason`` why the notebook
     was rerun (or skipped), ``failed_notebook`` the executed notebook of a failed run
-    (kept aside in ``reports/scratch/failed/<lang>/``; *output* is the report's copy from
-    the last successful run).
+    (kept aside in ``reports/scratch/failed/<lang>/``; None when the kernel stopped before
+    the notebook could be written; *output* is the report's copy from the last successful
+    run).
     """
 
     name: str
@@ -437,8 +438,13 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
     fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".ipynb", dir=output.parent)
     os.close(fd)
     tmp = Path(name)
+    nb = None
     try:
-        papermill.execute_notebook(
+        # NOTE: request_save_on_cell_execute=False: papermill writes the notebook once, at
+        # the end (or at a failing cell, with its error marked), not after every cell: the
+        # file is a staging one nobody watches, and each save re-validated and re-encoded
+        # the whole notebook with its pictures (a fifth of the worker's time)
+        nb = papermill.execute_notebook(
             str(source),
             str(tmp),
             parameters=params,
@@ -448,12 +454,14 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
             progress_bar=False,
             log_output=False,
             report_mode=False,
+            request_save_on_cell_execute=False,
             km=km,  # nbclient leaves a kernel it did not start running
         )
     except Exception as exc:  # a failing cell: keep the executed notebook, then re-raise
         error = exc
-    if tmp.is_file() and tmp.stat().st_size > 0:
+    if nb is None and tmp.is_file() and tmp.stat().st_size > 0:
         nb = nbformat.read(tmp, as_version=4)
+    if nb is not None:
         for cell in nb.cells:
             # NOTE: papermill gives the cell it injects a random id; a fixed one keeps the
             # HTML of the same notebook with the same inputs byte-identical
@@ -1410,12 +1418,18 @@ def _finish_notebook(
         run.steps.done(t0 - seconds, f"executed, {n_fig} figure files", announced=False)
         return NotebookRun(name, "executed", seconds, output, html, lang=lg, reason=why)
     # the previous outputs stay; the failed run is kept aside for inspection
+    # (none when the kernel stopped before papermill could write the notebook: then an
+    # older failed run of it is removed, not shown as this one)
     failed_dir = run.paths.scratch / "failed" / lg
+    kept_aside = None
     for suffix in (".ipynb", ".html"):
         src = staging / "notebooks" / f"{name}{suffix}"
         if src.is_file():
             failed_dir.mkdir(parents=True, exist_ok=True)
             src.replace(failed_dir / src.name)
+            kept_aside = failed_dir / f"{name}.ipynb"
+        else:
+            (failed_dir / src.name).unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
     kept = len(records.get(name, {}).get("outputs", {}))
     if name in records:
@@ -1426,7 +1440,7 @@ def _finish_notebook(
     )
     return NotebookRun(
         name, "failed", seconds, output, html, error=error, lang=lg, reason=why,
-        failed_notebook=failed_dir / f"{name}.ipynb",
+        failed_notebook=kept_aside,
     )  # fmt: skip
 
 
