@@ -308,6 +308,7 @@ def test_a_kernel_that_stops_is_reported_and_no_older_failed_run_is_shown_for_it
     assert failed.name == "00-first"
     assert "DeadKernelError" in failed.error and "\n" not in failed.error
     assert failed.failed_notebook is None
+    assert f"FAILED: {failed.error}" in log
     assert not (old / "00-first.ipynb").exists() and not (old / "00-first.html").exists()
     assert result.executed == ["01-second"]  # the other notebook still ran
 
