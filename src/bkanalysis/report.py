@@ -443,7 +443,7 @@ def _execute_notebook(source: Path, output: Path, html: Path, params: dict, cwd:
         # NOTE: request_save_on_cell_execute=False: papermill writes the notebook once, at
         # the end (or at a failing cell, with its error marked), not after every cell: the
         # file is a staging one nobody watches, and each save re-validated and re-encoded
-        # the whole notebook with its pictures (a fifth of the worker's time)
+        # the whole notebook with its pictures (0.8 of the worker's 2 CPU-s for 02-waste)
         nb = papermill.execute_notebook(
             str(source),
             str(tmp),
