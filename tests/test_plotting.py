@@ -619,6 +619,41 @@ def test_the_png_has_the_pixels_matplotlib_draws_in_rgb_and_the_notebook_shows_t
     assert png.stat().st_size < reference.stat().st_size
 
 
+@pytest.mark.parametrize("channels", [3, 4])
+def test_encode_png_keeps_every_pixel_and_the_dpi(channels):
+    import io
+
+    from PIL import Image
+
+    from bkanalysis.plotting.png import encode_png
+
+    rng = np.random.default_rng(18)
+    noise = rng.integers(0, 256, size=(37, 53, channels), dtype=np.uint8)
+    flat = np.full((40, 300, channels), 255, np.uint8)
+    flat[10:20, 50:250] = 17  # long runs, as in a chart
+    for pixels in (noise, flat, noise[:, ::2]):  # a strided view too
+        with Image.open(io.BytesIO(encode_png(pixels, dpi=300))) as image:
+            assert image.mode == ("RGB" if channels == 3 else "RGBA")
+            assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+            np.testing.assert_array_equal(np.asarray(image), pixels)
+    with Image.open(io.BytesIO(encode_png(flat))) as image:
+        assert "dpi" not in image.info
+        image.verify()  # every chunk's CRC
+    with pytest.raises(ValueError, match="uint8 pixels"):
+        encode_png(flat.astype(np.int16))
+    with pytest.raises(ValueError, match="uint8 pixels"):
+        encode_png(flat[..., :2])
+
+
+def test_opaque_rgb_drops_the_alpha_only_when_every_pixel_is_opaque():
+    from bkanalysis.plotting.png import opaque_rgb
+
+    rgba = np.full((4, 5, 4), 255, np.uint8)
+    assert opaque_rgb(rgba).shape == (4, 5, 3)
+    rgba[3, 4, 3] = 254
+    assert opaque_rgb(rgba) is rgba
+
+
 def test_save_figure_upserts_manifest_and_is_deterministic(tmp_path):
     def make(out, caption, formats=("png", "svg", "pdf")):
         ax = _forest_chart(_obs("forest_cover_pct", FOREST), lang="en")

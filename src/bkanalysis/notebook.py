@@ -19,7 +19,6 @@ the report's assessment it computes its own, and :func:`show` works in any kerne
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -32,6 +31,7 @@ from .errors import BkError
 from .observations import load_observations
 from .plotting import boundaries_available, use_theme
 from .plotting.export import DPI, drawn_pixels
+from .plotting.png import encode_png, opaque_rgb
 from .plotting.recipe import DeferredFigure
 from .progress import assess
 from .report import shared_assessment
@@ -108,6 +108,7 @@ def _screen_png(path: Path, dpi: float) -> bytes:
     The pixels come from memory when ``save_figure`` has just drawn that file, else
     from the file.
     """
+    import numpy as np
     from PIL import Image
 
     factor = max(1, round(DPI / dpi))
@@ -117,9 +118,10 @@ def _screen_png(path: Path, dpi: float) -> bytes:
     else:
         with Image.open(path) as image:
             small = image.reduce(factor)
-    buf = io.BytesIO()
-    small.save(buf, format="PNG")
-    return buf.getvalue()
+    if small.mode not in ("RGB", "RGBA"):
+        small = small.convert("RGBA")
+    pixels = np.asarray(small)
+    return encode_png(opaque_rgb(pixels) if pixels.shape[2] == 4 else pixels)
 
 
 def _in_kernel() -> bool:

@@ -146,6 +146,7 @@ def _text_key(text: Text) -> tuple:
 def _environment_key() -> str:
     """Return a digest of the libraries, fonts and code that write the files (once)."""
     import PIL
+    import zlib_ng
 
     try:
         from fontTools import version as fonttools_version
@@ -156,12 +157,13 @@ def _environment_key() -> str:
     for part in (
         mpl.__version__,
         PIL.__version__,
+        zlib_ng.__version__,
         fonttools_version,
         mpl.ft2font.__freetype_version__,
         sorted((f.fname, f.name, f.style, f.weight) for f in font_manager.fontManager.ttflist),
     ):
         h.update(repr(part).encode())
-    for module in ("export.py", "fingerprint.py"):
+    for module in ("export.py", "fingerprint.py", "png.py"):
         h.update((here / module).read_bytes())
     return h.hexdigest()
 
