@@ -102,11 +102,7 @@ def export_seconds(observations: Path) -> dict[str, float]:
     out: dict[str, float] = {}
     year = int(obs.loc[obs["status"] != "plan", "year"].max())
     assessment = bkanalysis.assess(obs, as_of=year)
-    figures = {
-        "series": plotting.plot_target_series(
-            obs, "forest_cover_2020", assessment=assessment
-        ).figure
-    }
+    figures = {}
     commune = obs[(obs["indicator_id"] == "forest_cover_pct") & (obs["area_level"] == "commune")]
     if len(commune) and plotting.boundaries_available("2020"):
         map_year = int(commune["year"].max())
@@ -126,8 +122,12 @@ def export_seconds(observations: Path) -> dict[str, float]:
             times["auto"] - times["none"]
         )
         figures["map"] = ax.figure
+    # made after the plt.close above: a closed figure is saved by matplotlib's own writer
+    figures["series"] = plotting.plot_target_series(
+        obs, "forest_cover_2020", assessment=assessment
+    ).figure
     with tempfile.TemporaryDirectory() as tmp:
-        for label, fig in figures.items():
+        for label, fig in sorted(figures.items(), key=lambda item: item[0] != "series"):
             for fmt in export.FORMATS:
                 t = time.perf_counter()
                 plotting.save_figure(fig, f"bench_{label}", caption="x", sources=["bench"],

@@ -619,6 +619,22 @@ def test_the_png_has_the_pixels_matplotlib_draws_in_rgb_and_the_notebook_shows_t
     assert png.stat().st_size < reference.stat().st_size
 
 
+def test_a_figure_closed_before_it_is_saved_is_still_written(tmp_path):
+    # plt.close leaves the figure a canvas that cannot measure: no tight box is computed
+    # beforehand, and matplotlib writes the PNG (tight) itself
+    from PIL import Image
+
+    ax = _forest_chart(_obs("forest_cover_pct", FOREST), lang="en")
+    plt.close(ax.figure)
+    assert not hasattr(ax.figure.canvas, "get_renderer")
+    paths = save_figure(ax.figure, "forest_cover", caption="c", sources="Yearbook", lang="en",
+                        synthetic=True, out_dir=tmp_path, formats=("png", "svg"))  # fmt: skip
+    with Image.open(paths["png"]) as image:
+        assert image.info["dpi"][0] == pytest.approx(300, abs=1)
+        assert image.size[0] > 1000
+    assert paths["svg"].stat().st_size > 0
+
+
 @pytest.mark.parametrize("channels", [3, 4])
 def test_encode_png_keeps_every_pixel_and_the_dpi(channels):
     import io

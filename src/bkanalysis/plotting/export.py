@@ -361,7 +361,9 @@ _last_png: tuple[Path, tuple[int, int], bytes] | None = None
 def _png(fig, bbox, path: Path) -> bytes | None:
     """Draw *fig* at :data:`DPI` inside *bbox*; return the PNG, and keep its pixels.
 
-    None when the drawn canvas is not the size expected (then nothing is kept).
+    None when there is no bounding box to draw in (a canvas that cannot measure, e.g. of
+    a figure closed with ``plt.close``) or the drawn canvas is not the size expected:
+    then nothing is kept, and the caller writes matplotlib's own PNG.
 
     The pixels are drawn as matplotlib's own PNG writer draws them, but written as RGB
     when the figure is opaque, which it is on its white background (the same picture
@@ -376,6 +378,8 @@ def _png(fig, bbox, path: Path) -> bytes | None:
 
     from .png import encode_png, opaque_rgb
 
+    if isinstance(bbox, str):  # "tight": _tight_bbox had no renderer to measure with
+        return None
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=DPI, bbox_inches=bbox, facecolor="white")
     size = (int(bbox.width * DPI), int(bbox.height * DPI))
