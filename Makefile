@@ -69,5 +69,5 @@ benchmark: $(STAMP) ## Run the benchmarks and print their figures
 	$(BIN)/python benchmarks/run.py
 
 clean: ## Remove processed data and reports (raw data is never touched)
-	rm -rf data/processed/* reports/*
+	rm -rf data/processed/* data/processed/.read-cache reports/*
 	@touch data/processed/.gitkeep reports/.gitkeep

@@ -19,6 +19,7 @@ import pytest
 
 pipeline = pytest.importorskip("bkanalysis.pipeline", reason="bkanalysis.pipeline not written yet")
 
+CACHE_DIR = ".read-cache"  # bkanalysis.read_cache.CACHE_DIR: the workbooks' records, kept
 HERE = Path(__file__).parent
 BAD = HERE / "data" / "bad"
 OUTPUTS = (
@@ -77,7 +78,9 @@ def test_outputs_complete_and_no_temporary_files_left(tmp_path):
     names = {p.name for p in out.iterdir()}
     assert set(OUTPUTS) <= names
     leftovers = [n for n in names if n.startswith(".") or n.endswith(".tmp")]
-    assert not leftovers, f"temporary files left in {out}: {leftovers}"
+    assert leftovers == [CACHE_DIR], f"temporary files left in {out}: {leftovers}"
+    kept = [p.name for p in (out / CACHE_DIR).iterdir()]  # the workbooks' records
+    assert kept and all(n.endswith(".pickle") and not n.startswith(".") for n in kept)
     obs, _ = read_outputs(out)
     assert_good_file_read(obs, "good.xlsx")
     assert_good_file_read(obs, "sub/nested good.xlsx")
@@ -157,7 +160,7 @@ def test_build_killed_while_replacing_outputs_is_completed_never_mixed(tmp_path,
     obs = pipeline.load_observations(out)
     assert {name: (out / name).read_bytes() for name in OUTPUTS} == complete
     assert len(obs) == len(pd_read(out))
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != CACHE_DIR]
 
 
 def test_interrupted_commit_is_completed_by_the_next_build(tmp_path, monkeypatch):
@@ -322,6 +325,7 @@ def test_interrupted_build_leaves_previous_outputs_intact(tmp_path):
         assert visible == visible_before, f"partial files after a kill at {fraction:.0%}"
         if fraction <= 0.5:
             hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
+            hidden = [name for name in hidden if name != CACHE_DIR]  # the workbooks' records
             assert not hidden, f"temporary files after a kill at {fraction:.0%}: {hidden}"
     assert killed_before_writing, (
         f"no build was killed before writing its outputs (uninterrupted: {duration:.1f} s)"

@@ -56,7 +56,9 @@ def test_build_outputs_and_determinism(raw, tmp_path, capsys):
         "superseded.csv",
         "superseded.parquet",
         "validation.md",
+        ".read-cache",  # the records of the 3 readable workbooks, for the next build
     }
+    assert len(list((out / ".read-cache").iterdir())) == 3
     obs = load_observations(out)
     assert len(obs) == len(res.observations) > 0
     assert set(obs.source_file) == {"areas_years.xlsx", "spec_target.xlsx", "sub/communes.xlsx"}
@@ -127,6 +129,95 @@ def test_parallel_build_is_identical(raw, tmp_path, monkeypatch):
     build(raw, tmp_path / "par", progress=False)
     for name in ("observations.csv", "rejects.csv", "validation.md"):
         assert (tmp_path / "seq" / name).read_bytes() == (tmp_path / "par" / name).read_bytes()
+
+
+def _reads(monkeypatch) -> list[str]:
+    """Record the name of every workbook the build reads (not taken from its cache)."""
+    import bkanalysis.pipeline as pipeline
+
+    read = []
+    real = pipeline.workbook_records
+
+    def counted(path, **kwargs):
+        read.append(Path(path).name)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(pipeline, "workbook_records", counted)
+    return read
+
+
+_OUTPUTS = ("observations.csv", "observations.parquet", "rejects.csv", "superseded.csv",
+            "validation.md")  # fmt: skip
+
+
+def _same_outputs(a: Path, b: Path) -> None:
+    for name in _OUTPUTS:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_a_build_reads_again_only_the_workbooks_that_changed(raw, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    read = _reads(monkeypatch)
+    build(raw, out, progress=False)
+    assert sorted(read) == ["areas_years.xlsx", "broken.xlsx", "communes.xlsx", "spec_target.xlsx"]
+
+    read.clear()
+    build(raw, out, progress=True)
+    assert read == ["broken.xlsx"]  # an unreadable file is never kept: tried again
+    err = capsys.readouterr().err
+    assert "areas_years.xlsx: " in err and "(unchanged: kept from the last build)" in err
+    build(raw, tmp_path / "fresh", progress=False)
+    _same_outputs(out, tmp_path / "fresh")
+
+    # one workbook changed, one added, one removed: the changed and the new are read
+    import openpyxl
+
+    wb = openpyxl.load_workbook(raw / "areas_years.xlsx")
+    ws = wb.active
+    cell = next(c for row in ws.iter_rows() for c in row if isinstance(c.value, int | float))
+    cell.value = cell.value + 1
+    wb.save(raw / "areas_years.xlsx")
+    shutil.copy(DATA / "communes.xlsx", raw / "communes_copy.xlsx")
+    (raw / "spec_target.xlsx").unlink()
+    read.clear()
+    build(raw, out, progress=False)
+    assert sorted(read) == ["areas_years.xlsx", "broken.xlsx", "communes_copy.xlsx"]
+    assert len(list((out / ".read-cache").iterdir())) == 3  # the removed file's entry is gone
+    shutil.rmtree(tmp_path / "fresh")
+    build(raw, tmp_path / "fresh", progress=False)
+    _same_outputs(out, tmp_path / "fresh")
+
+
+def test_changed_aliases_or_specs_make_every_workbook_read_again(raw, tmp_path, monkeypatch):
+    (raw / "broken.xlsx").unlink()
+    out = tmp_path / "out"
+    build(raw, out, progress=False)
+    read = _reads(monkeypatch)
+    spec = next((raw / "specs").glob("*.y*ml"))
+    spec.write_text(spec.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    build(raw, out, progress=False)
+    assert len(read) == 3
+    read.clear()
+    (raw / "aliases.csv").write_text("label,indicator_id,file,note\n", encoding="utf-8")
+    build(raw, out, progress=False)
+    assert len(read) == 3
+    read.clear()
+    build(raw, out, progress=False)
+    assert read == []
+
+
+def test_a_damaged_cache_entry_is_read_around(raw, tmp_path, monkeypatch):
+    (raw / "broken.xlsx").unlink()
+    out = tmp_path / "out"
+    build(raw, out, progress=False)
+    entries = sorted((out / ".read-cache").iterdir())
+    entries[0].write_bytes(b"not a pickle")
+    entries[1].write_bytes(entries[1].read_bytes()[:10])
+    read = _reads(monkeypatch)
+    build(raw, out, progress=False)
+    assert len(read) == 2
+    build(raw, tmp_path / "fresh", progress=False)
+    _same_outputs(out, tmp_path / "fresh")
 
 
 def test_stale_temporaries_of_a_killed_build_are_cleared(tmp_path):

@@ -13,6 +13,11 @@ Outputs (written atomically into ``data/processed/`` or ``--out``):
 ``SOURCES.yml`` is checked first (:func:`bkanalysis.provenance.check_sources`): an error
 stops the build before anything is read or written.
 
+A workbook unchanged since the last build (and read with the same specs, aliases,
+package and libraries) is not read again: its records come from ``.read-cache/`` in the
+output folder (:mod:`bkanalysis.read_cache`), so that one new workbook among many is read
+alone; the outputs are the same as when every workbook is read.
+
 Raw files are only read. A bad file does not stop the build: it is reported (one line on
 stderr, a row in ``rejects.csv``, a line in the report) and the build goes on.
 """
@@ -46,6 +51,7 @@ from .observations import (
     records_frame,
 )
 from .provenance import ProvenanceError, check_sources
+from .read_cache import CACHE_DIR, ReadCache
 from .schema import OBSERVATION_COLUMNS, REJECT_COLUMNS, empty_observations
 from .validation import validation_report
 
@@ -140,8 +146,9 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
     specs = load_specs(raw / "specs") if (raw / "specs").is_dir() else []
     books, others = find_workbooks(raw)
     sources, source_problems = _checked_sources(raw, books, others)
-    # load: every workbook to records
-    reading = _read_books(books, raw, specs, progress=progress)
+    # load: every workbook to records (those unchanged since the last build from its cache)
+    cache = ReadCache(out / CACHE_DIR, raw)
+    reading = _read_books(books, raw, specs, progress=progress, cache=cache)
     reading.skip(others, raw)
     # process: the tables, the conflicts between files and which value wins
     obs = check_observations(reading.observations(), strict=True)
@@ -165,6 +172,7 @@ def _build(raw, out, *, progress: bool) -> BuildResult:
         res.observations, rejects, sheets, files, conflicts, res=res, aliases=load_aliases(raw)
     )
     _write_outputs(out, res.observations, rejects, report, res.superseded)
+    cache.prune()
     if progress:
         for line in summary_lines(res, time.perf_counter() - t0, len(books)):
             print(line, file=sys.stderr)
@@ -233,14 +241,30 @@ class _Reading:
         return pd.DataFrame(self.file_rows, columns=_FILE_COLUMNS)
 
 
-def _read_books(books: list[Path], raw: Path, specs, *, progress: bool) -> _Reading:
-    """Read every workbook (one line each on stderr with *progress*)."""
+def _read_books(
+    books: list[Path], raw: Path, specs, *, progress: bool, cache: ReadCache | None = None
+) -> _Reading:
+    """Read every workbook (one line each on stderr with *progress*).
+
+    With *cache*, a workbook unchanged since the last build (with the same specs,
+    aliases, package and libraries) gives the records it gave then, without being read.
+    """
     reading = _Reading()
-    for i, (path, (result, reason)) in enumerate(
-        zip(books, _read_all(books, raw, specs), strict=True), 1
-    ):
+    known = {path: cache.get(path) for path in books} if cache is not None else {}
+    fresh = _read_all([p for p in books if known.get(p) is None], raw, specs)
+    for i, path in enumerate(books, 1):
         rel = path.relative_to(raw).as_posix()
-        line = reading.fail(rel, reason) if result is None else reading.add(rel, result)
+        result = known.get(path)
+        if result is not None:
+            line = reading.add(rel, result) + " (unchanged: kept from the last build)"
+        else:
+            result, reason = next(fresh)
+            if result is None:
+                line = reading.fail(rel, reason)
+            else:
+                line = reading.add(rel, result)
+                if cache is not None:
+                    cache.put(path, result)
         if progress:
             print(f"[{i}/{len(books)}] {rel}: {line}", file=sys.stderr)
     return reading

@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__
 from .commit import finish_commit
 from .config import (
     ASSESSMENT_ENV,
@@ -62,6 +61,11 @@ from .config import (
     get_paths,
     parse_formats,
 )
+from .digests import digest as _digest
+from .digests import is_hidden as _is_hidden
+from .digests import package_digest as _source_digest
+from .digests import sha256_file as _sha256_file
+from .digests import tree_hashes as _tree_hashes
 from .errors import BkError
 from .io import write_bytes_atomic, write_text_atomic
 
@@ -86,7 +90,6 @@ _STAGING = ".staging"
 REPORT_FORMATS: tuple[str, ...] = ("png",)
 _NOTEBOOK_PATTERN = re.compile(r"^\d\d-[\w-]+\.ipynb$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints"}
 IMAGE_SUFFIXES = tuple(f".{fmt}" for fmt in FIGURE_FORMATS)
 
 
@@ -147,44 +150,6 @@ class ReportResult:
 
 
 # --------------------------------------------------------------------------- hashing
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _is_hidden(rel: Path) -> bool:
-    # Excel lock files (~$book.xlsx), editor backups and dot-files are not inputs.
-    return any(
-        part.startswith((".", "~$")) or part in _SKIP_NAMES or part.endswith(("~", ".pyc"))
-        for part in rel.parts
-    )
-
-
-def _tree_hashes(folder: Path) -> dict[str, str]:
-    """Return ``{relative posix path: sha256}`` of every visible file under *folder*."""
-    if not folder.is_dir():
-        return {}
-    out = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not _is_hidden(rel):
-            out[rel.as_posix()] = _sha256_file(path)
-    return out
-
-
-def _digest(obj: object) -> str:
-    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _source_digest() -> str:
-    """Hash of the installed ``bkanalysis`` package (code and package data) and its version."""
-    return _digest({"version": __version__, "files": _tree_hashes(Path(__file__).parent)})
-
-
 # --------------------------------------------------------------------------- cache
 def _load_cache(path: Path) -> dict:
     try:
