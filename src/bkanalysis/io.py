@@ -26,10 +26,12 @@ __all__ = [
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike, *, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside *target*; rename it onto *target* on success.
 
-    On an exception the temporary file is removed and *target* is left untouched.
+    On an exception the temporary file is removed and *target* is left untouched. With
+    *durable* (the default) the file is flushed to disk before the rename, so that a
+    power cut never leaves *target* empty; a cache that checks what it reads can skip it.
 
     Examples
     --------
@@ -52,8 +54,9 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     tmp.chmod(0o666 & ~umask)
     try:
         yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if durable:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
         tmp.replace(target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -61,9 +64,9 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> Path:
-    """Write *data* to *target* atomically and return the target path."""
-    with atomic_path(target) as tmp:
+def write_bytes_atomic(target: str | os.PathLike, data: bytes, *, durable: bool = True) -> Path:
+    """Write *data* to *target* atomically and return the target path (see :func:`atomic_path`)."""
+    with atomic_path(target, durable=durable) as tmp:
         tmp.write_bytes(data)
     return Path(target)
 

@@ -125,8 +125,10 @@ class ReadCache:
             return
         self._used.add(key)
         data = pickle.dumps(records, pickle.HIGHEST_PROTOCOL)
+        # NOTE: not flushed to disk: an entry a power cut damaged does not unpickle to
+        # three lists, and the workbook is then read (get)
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            write_bytes_atomic(self.folder / f"{key}{_SUFFIX}", data)
+            write_bytes_atomic(self.folder / f"{key}{_SUFFIX}", data, durable=False)
 
     def prune(self) -> None:
         """Remove the entries this build did not use."""
