@@ -191,6 +191,7 @@ FOUNDATION = frozenset(
         "catalog",
         "commit",
         "config",
+        "digests",
         "errors",
         "io",
         "mdtable",

@@ -34,6 +34,7 @@ import pandas as pd
 import yaml
 
 from .config import get_paths
+from .digests import sha256_file
 from .errors import BkError
 
 __all__ = [
@@ -498,14 +499,6 @@ def describe_sources(
     return list(dict.fromkeys(lines))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 _DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 
 
@@ -543,7 +536,7 @@ def verify_hashes(raw: str | Path | None = None) -> pd.DataFrame:
         if not path.is_file():
             rows.append((row.path, "missing", row.sha256, ""))
             continue
-        actual = _sha256(path)
+        actual = sha256_file(path)
         if actual != row.sha256:
             rows.append((row.path, "mismatch", row.sha256, actual))
     listed = set(table["path"])
@@ -555,7 +548,7 @@ def verify_hashes(raw: str | Path | None = None) -> pd.DataFrame:
             and not any(part.startswith((".", "~$")) for part in path.relative_to(root).parts)
             and _norm_path(rel) not in listed
         ):
-            rows.append((_norm_path(rel), "unlisted", "", _sha256(path)))
+            rows.append((_norm_path(rel), "unlisted", "", sha256_file(path)))
     return pd.DataFrame(rows, columns=["path", "problem", "expected_sha256", "actual_sha256"])
 
 
@@ -690,7 +683,7 @@ def _check_listed_files(rows: list[dict], root: Path) -> tuple[list, list]:
                 )
             )
             continue
-        actual = _sha256(target)
+        actual = sha256_file(target)
         if actual != row["sha256"]:
             errors.append(
                 SourceProblem(
@@ -712,7 +705,7 @@ def _unlisted(rel: str, root: Path, *, read: bool) -> SourceProblem:
         f"{SOURCES_FILE}: {rel!r} is not listed "
         + what
         + f"add an entry: path: {rel}, title, kind, received, "
-        f'sha256: "{_sha256(root / rel)}", and publisher + sources (published) '
+        f'sha256: "{sha256_file(root / rel)}", and publisher + sources (published) '
         "or generator (synthetic)",
     )
 
