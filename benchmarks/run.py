@@ -15,7 +15,9 @@ as start-up; the fastest of ``--repeat`` runs is kept):
 * the floor of any reader written in Python on top of calamine: parse, keep one record per
   numeric cell, write CSV and parquet (no layout, label, unit or area work at all);
 * scale: 100 and 1,000 workbooks (goal: 1,000 in under 60 s, under 1 GB peak RSS, time
-  linear in the number of files: seconds per file printed for both sizes);
+  linear in the number of files: seconds per file printed for both sizes), and a build
+  after adding one workbook to an archive built before (the others' records are kept
+  from that build: ``bkanalysis.read_cache``);
 * ``import bkanalysis`` (goal under 0.3 s, median of several fresh interpreters);
 * ``bkanalysis report`` on the example data (issue 18): the first full report, the report
   after adding one workbook that touches one theme (forest; only the notebooks that read
@@ -175,6 +177,13 @@ def _build(files: list[Path], raw: Path, out: Path) -> int:
     return count
 
 
+def _build_again(files: list[Path], raw: Path, out: Path) -> int:
+    """A build over the outputs of an earlier one: its read cache is used."""
+    from bkanalysis.pipeline import build
+
+    return len(build(raw, out, progress=False).observations)
+
+
 def _build_serial(files: list[Path], raw: Path, out: Path) -> int:
     os.environ["BKANALYSIS_WORKERS"] = "1"  # one process, whatever the number of files
     return _build(files, raw, out)
@@ -189,6 +198,7 @@ KINDS = {
     "read_workbook": _read_workbook,
     "build": _build,
     "build_serial": _build_serial,
+    "build_again": _build_again,
 }
 
 
@@ -577,8 +587,41 @@ def _bench_size(n: int, args, workdir: Path) -> dict:
                 f"  build of {n}, start-up included  {cold:5.1f} s  "
                 f"[{verdict(cold < goal)} < {goal:.0f} s]  (cpu {bld['cpu_s']:.1f} s)"
             )
+    row["one_added"] = _one_workbook_added(raw, workdir, n, bld)
     print(f"  load average after: {_load()}")
     return row
+
+
+def _one_workbook_added(raw: Path, workdir: Path, n: int, full: dict) -> dict:
+    """Time a build of *raw* over the outputs of a build of *raw* less its last workbook.
+
+    Printed beside *full*, the figures of a build of all of *raw* from nothing.
+    """
+    files = _files(raw)
+    copy = workdir / f"archive_{n}_one_added"
+    out = workdir / f"out_{n}_one_added"
+    for folder in (copy, out):
+        shutil.rmtree(folder, ignore_errors=True)
+    for f in files[:-1]:
+        target = copy / f.relative_to(raw)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f, target)
+    first = run_worker("build_again", copy, out)  # the build before: not timed here
+    if "error" in first:
+        return first
+    target = copy / files[-1].relative_to(raw)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(files[-1], target)
+    r = run_worker("build_again", copy, out)
+    if "error" in r or "error" in full:
+        print(f"  build after adding one workbook: {fmt_run(r)}")
+        return r
+    print(
+        f"  build after adding one workbook to {n - 1} built before: {r['seconds']:.2f} s "
+        f"(cpu {r['cpu_s']:.1f} s), against {full['seconds']:.2f} s for a build of all "
+        f"{n}: the others' records are kept from the last build (bkanalysis.read_cache)"
+    )
+    return r
 
 
 def _print_scale(results: dict) -> None:
