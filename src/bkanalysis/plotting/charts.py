@@ -19,6 +19,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
@@ -763,6 +764,11 @@ def _projection(ax, em: pd.DataFrame, seen: np.ndarray, projected: np.ndarray) -
     return [(span, h)]
 
 
+#: A white outline around a value written on the chart: a line or a band that crosses
+#: the label (the emissions line rising after 2020) does not strike through its text.
+_HALO = [patheffects.withStroke(linewidth=2.0, foreground="white")]
+
+
 def _target_labels(ax, em: pd.DataFrame, lang: str) -> None:
     """Write the plan's reduction below BAU at the 2020 and 2030 targets."""
     years = em["year"].to_numpy(float)
@@ -774,7 +780,7 @@ def _target_labels(ax, em: pd.DataFrame, lang: str) -> None:
                 f"−{format_number(t, lang)} %", (y, b * (1 - t / 100)),
                 xytext=(-3 if end else 3, -3), textcoords="offset points",
                 ha="right" if end else "left", va="top", fontsize="x-small",
-                fontweight="bold", gid="target_pct",
+                fontweight="bold", gid="target_pct", path_effects=_HALO,
             )  # fmt: skip
 
 
@@ -791,6 +797,7 @@ def _reduction_labels(ax, em: pd.DataFrame, seen: np.ndarray, lang: str) -> None
             f"{format_number(reduction[i], lang, 1)} % {word('below_bau', lang)} ({int(years[i])})",
             (years[i], act[i]), xytext=(6, 0), textcoords="offset points",
             ha="left", va="center", fontsize="x-small", color=_ACTUAL_COLOUR, gid="reduction",
+            path_effects=_HALO,
         )  # fmt: skip
 
 
