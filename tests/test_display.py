@@ -42,3 +42,30 @@ def test_use_table_format_in_ipython():
     finally:
         shell.display_formatter.formatters["text/html"].pop(pd.DataFrame, None)
         InteractiveShell.clear_instance()
+
+
+def test_an_index_that_only_numbers_rows_is_not_shown():
+    """Row positions from a larger table are hidden: they change with unrelated rows."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    rows = pd.DataFrame({"area_name": ["Xã Bằng Thành", "Xã Nam Mẫu"], "value": [5.0, 7.0]})
+    selected = rows.set_axis([2035, 2040])  # as when selected from the observations
+    labelled = rows.set_axis(pd.Index([2019, 2020], name="year"))
+    try:
+        assert use_table_format()
+        html, plain = (shell.display_formatter.formatters[k] for k in ("text/html", "text/plain"))
+        assert "2035" not in html(selected) and "Xã Bằng Thành" in html(selected)
+        assert html(selected) == html(rows.set_axis([0, 1]))  # the same rows, the same table
+        assert "2035" not in plain(selected) and "Xã Nam Mẫu" in plain(selected)
+        assert plain(selected) == rows.to_string(index=False)
+        # a labelled index (years, a pivot's rows) is kept, in both views
+        assert "2019" in html(labelled) and "year" in html(labelled)
+        assert plain(labelled) == repr(labelled)
+        # long tables are cut as pandas cuts them
+        long = pd.DataFrame({"value": range(500)}).set_axis(range(1000, 1500))
+        assert html(long).count("<tr>") == html(long.set_axis(range(500))).count("<tr>") < 100
+    finally:
+        for kind in ("text/html", "text/plain"):
+            shell.display_formatter.formatters[kind].pop(pd.DataFrame, None)
+        InteractiveShell.clear_instance()

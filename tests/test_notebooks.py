@@ -193,3 +193,67 @@ def test_show_scales_the_saved_png_down_and_falls_back_outside_a_kernel(tmp_path
         assert small.size == (400, 300)  # the figure's size on screen
     notebook.show(fig, {"png": png})  # no kernel here: plt.show(), nothing raised
     plt.close(fig)
+
+
+def _without_timings(path: Path) -> dict:
+    """An executed notebook without papermill's and Jupyter's timings (they differ run to run)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    return nb
+
+
+@pytest.mark.slow
+def test_a_report_after_one_more_workbook_equals_a_full_run_on_the_example_data(
+    tmp_path, monkeypatch
+):
+    """The shipped notebooks: those skipped after a forest workbook show what a full run shows."""
+    import shutil
+
+    source = get_paths().raw
+    if not any(source.rglob("*.xls*")):
+        pytest.skip(f"no example workbooks in {source}")
+    raw = tmp_path / "raw"
+    shutil.copytree(source, raw)
+    monkeypatch.setenv("BKANALYSIS_RAW", str(raw))
+    # no commune maps: the tables and charts are what this compares, and it is faster
+    monkeypatch.setenv("BKANALYSIS_BOUNDARIES", str(tmp_path / "no-boundaries"))
+    monkeypatch.setenv("BKANALYSIS_GEO_MIRROR", str(tmp_path / "no-boundaries"))
+
+    def report(name: str):
+        monkeypatch.setenv("BKANALYSIS_PROCESSED", str(tmp_path / name / "processed"))
+        monkeypatch.setenv("BKANALYSIS_REPORTS", str(tmp_path / name / "reports"))
+        result = rp.report(progress=False, paths=get_paths())
+        assert result.ok, "; ".join(f"{r.name}: {r.error}" for r in result.failed)
+        return result
+
+    assert report("incremental").executed == EXPECTED
+    # a revised copy of the forest workbook, listed in SOURCES.yml like the original
+    original = "synthetic/hien_trang_rung_2015_2024.xlsx"
+    # NOTE: named to sort before most workbooks: their rows move down in the table
+    added = "synthetic/hien_trang_rung_2015_2024_ban_sua.xlsx"
+    shutil.copy2(raw / original, raw / added)
+    sources = (raw / "SOURCES.yml").read_text(encoding="utf-8")
+    start = sources.index(f"  - path: {original}\n")
+    end = sources.find("\n  - path: ", start + 1)
+    entry = sources[start : len(sources) if end < 0 else end + 1].rstrip("\n") + "\n"
+    (raw / "SOURCES.yml").write_text(
+        sources.rstrip("\n") + "\n" + entry.replace(original, added), encoding="utf-8"
+    )
+    again = report("incremental")
+    assert again.executed == ["00-overview", "04-forest-water"]
+    assert again.skipped == ["01-emissions", "02-waste", "03-rural-development"]
+    assert report("full").executed == EXPECTED
+
+    incremental, full = (tmp_path / n / "reports" / "vi" for n in ("incremental", "full"))
+    files = sorted(p.relative_to(full) for p in full.rglob("*") if p.is_file())
+    assert files == sorted(
+        p.relative_to(incremental) for p in incremental.rglob("*") if p.is_file()
+    )
+    for rel in files:
+        if rel.suffix == ".ipynb":
+            assert _without_timings(incremental / rel) == _without_timings(full / rel), rel
+        else:
+            assert (incremental / rel).read_bytes() == (full / rel).read_bytes(), rel

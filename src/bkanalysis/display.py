@@ -3,7 +3,14 @@
 :func:`readable_table` returns a copy of a frame as display text; :func:`use_table_format`
 makes every DataFrame of a Jupyter session render through it in HTML (the executed
 notebooks of ``bkanalysis report``). The data themselves are never changed: this is the
-view only, and the plain-text view (``print(df)``) stays pandas' own.
+view only, and ``print(df)`` stays pandas' own.
+
+A frame whose index only numbers its rows (unnamed integers, e.g. the rows of the
+observations a table was selected from) is shown without that index, in HTML and in the
+notebook's plain-text view alike. Those numbers are positions in a larger table: they
+mean nothing to a reader ("2035" beside a commune reads like a year), and they change
+whenever a workbook the notebook does not read adds rows before them, which would make
+the executed notebook of a report that skipped it differ from a full run.
 """
 
 from __future__ import annotations
@@ -85,14 +92,53 @@ def readable_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=index, columns=df.columns)
 
 
+def _positional(index: pd.Index) -> bool:
+    """Whether *index* only numbers rows: unnamed integers, not a labelled axis."""
+    import pandas as pd
+
+    return not isinstance(index, pd.MultiIndex) and index.name is None and index.dtype.kind in "iu"
+
+
+def _shown_rows(n: int) -> int | None:
+    """Rows pandas shows of an *n*-row frame: all up to ``max_rows``, else ``min_rows``."""
+    import pandas as pd
+
+    most = pd.get_option("display.max_rows")
+    if most is not None and n > most:
+        return pd.get_option("display.min_rows") or most
+    return most
+
+
 def _html(df: pd.DataFrame) -> str:
-    return readable_table(df)._repr_html_()
+    table = readable_table(df)
+    if not _positional(df.index):
+        return table._repr_html_()
+    import pandas as pd
+
+    # NOTE: to_html(notebook=True) with these options is what _repr_html_ writes
+    return table.to_html(
+        index=False, notebook=True, max_rows=_shown_rows(len(table)),
+        max_cols=pd.get_option("display.max_columns"),
+        show_dimensions=pd.get_option("display.show_dimensions"),
+    )  # fmt: skip
+
+
+def _plain(df: pd.DataFrame, printer, cycle: bool) -> None:
+    """IPython's plain-text view of *df*: pandas' own, without an index that numbers rows."""
+    if not _positional(df.index):
+        printer.text(repr(df))
+        return
+    from pandas.io.formats.format import get_dataframe_repr_params
+
+    # the parameters of repr(df) (pandas documents this use), the index left out
+    printer.text(df.to_string(**get_dataframe_repr_params(), index=False))
 
 
 def use_table_format() -> bool:
     """Render every DataFrame of this IPython session with :func:`readable_table`.
 
-    Returns False (and does nothing) outside IPython/Jupyter.
+    A frame whose index only numbers its rows is shown without it (see the module
+    docstring). Returns False (and does nothing) outside IPython/Jupyter.
     """
     try:
         from IPython import get_ipython
@@ -104,4 +150,5 @@ def use_table_format() -> bool:
     import pandas as pd
 
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _html)
+    shell.display_formatter.formatters["text/plain"].for_type(pd.DataFrame, _plain)
     return True
