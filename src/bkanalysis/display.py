@@ -105,7 +105,7 @@ def _shown_rows(n: int) -> int | None:
 
     most = pd.get_option("display.max_rows")
     if most is not None and n > most:
-        return pd.get_option("display.min_rows") or most
+        return min(pd.get_option("display.min_rows") or most, most)
     return most
 
 
