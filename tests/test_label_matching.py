@@ -755,3 +755,54 @@ def test_a_commune_column_naming_its_area_keeps_it(tmp_path):
     # the label says rural: every row reads it, the district total too (as before)
     assert got["B5"] == ("rural_hygienic_water_households_pct", xa)
     assert got["B4"] == ("rural_hygienic_water_households_pct", ward)
+
+
+# ---------------------------------------------------------------- the area a title is about
+@pytest.mark.parametrize(
+    ("title", "scopes"),
+    [
+        ("Chỉ tiêu nước sạch và vệ sinh môi trường nông thôn các xã năm 2025", ("scope:rural",)),
+        ("Tỷ lệ hộ dân cư đô thị được sử dụng nước sạch", ("scope:urban",)),
+        ("Dân số thành thị phân theo huyện", ("scope:urban",)),
+        ("Kết quả thực hiện bộ tiêu chí quốc gia về xã nông thôn mới năm 2024", ()),
+        ("Rác thải được thu gom ở đô thị và nông thôn", ("scope:rural", "scope:urban")),
+        ("Hiện trạng rừng năm 2024", ()),
+    ],
+)
+def test_the_area_a_title_is_about(title, scopes):
+    from bkanalysis.ingest.labels import key, scopes_of
+
+    assert scopes_of(key(title)) == scopes
+
+
+@pytest.mark.parametrize(
+    ("label", "context", "expected"),
+    [
+        (
+            "Tỷ lệ hộ có nhà tiêu hợp vệ sinh",
+            ("scope:rural",),
+            "hygienic_latrine_rural_households_pct",
+        ),
+        (
+            "Tỷ lệ hộ có nhà tiêu hợp vệ sinh",
+            ("scope:urban",),
+            "hygienic_latrine_urban_households_pct",
+        ),
+        ("Tỷ lệ thu gom rác thải", ("scope:rural",), "rural_waste_collected_pct"),
+        # no area, or both: the label names no one indicator
+        ("Tỷ lệ hộ có nhà tiêu hợp vệ sinh", (), None),
+        ("Tỷ lệ thu gom rác thải", ("scope:rural", "scope:urban"), None),
+        # the label's own words still decide: an urban label under a rural title
+        (
+            "Tỷ lệ hộ thành thị có nhà tiêu hợp vệ sinh",
+            ("scope:rural",),
+            "hygienic_latrine_urban_households_pct",
+        ),
+        # an indicator without an area is not turned into the area's
+        ("Tỷ lệ che phủ rừng", ("scope:rural",), "forest_cover_pct"),
+    ],
+)
+def test_a_title_about_one_area_completes_its_labels(label, context, expected):
+    from bkanalysis.ingest.labels import label_key, match_indicator
+
+    assert match_indicator(label_key(label), context, "%").id == expected

@@ -851,3 +851,62 @@ def test_second_table_in_the_sheet_is_not_read_with_the_first_headers(tmp_path):
         "row without label",
     }
     assert second["reason"].str.startswith("after a second header").sum() == 12
+
+
+# ---------------------------------------------------------------- a title about rural areas
+SANITATION = ["Tỷ lệ hộ sử dụng nước hợp vệ sinh (%)", "Tỷ lệ hộ có nhà tiêu hợp vệ sinh (%)"]
+
+
+def _merged_province_sanitation(tmp_path: Path, title: str):
+    """A 2025 table of the merged Thái Nguyên: the former Bắc Kạn's communes only."""
+    rows = [
+        ["TỈNH THÁI NGUYÊN"],
+        [title],
+        [],
+        ["STT", "Xã, phường", *SANITATION],
+        [1, "Xã Ba Bể", "96,5", "82,1"],
+        [2, "Xã Chợ Rã", 97.2, 85],
+        [3, "Xã Nà Phặc", 93, "78,5"],
+    ]
+    return read_workbook(_xlsx(tmp_path / "vs.xlsx", rows))
+
+
+def _department_report(tmp_path: Path, title: str):
+    rows = [
+        [title],
+        [],
+        ["STT", "Chỉ tiêu", "ĐVT", "TH 2022", "TH 2023", "KH 2024"],
+        [1, "Tỷ lệ hộ có nhà tiêu hợp vệ sinh", "%", 75.2, "77,8", 80],
+        [2, "Tỷ lệ hộ sử dụng nước hợp vệ sinh", "%", 95, 96, 97],
+    ]
+    return read_workbook(_xlsx(tmp_path / "bc.xlsx", rows))
+
+
+RURAL = "hygienic_latrine_rural_households_pct"
+
+
+def test_a_label_completed_by_a_title_about_rural_areas(tmp_path):
+    """``Tỷ lệ hộ có nhà tiêu hợp vệ sinh`` under a rural title is the rural households' rate."""
+    title = "Chỉ tiêu nước sạch và vệ sinh môi trường nông thôn các xã khu vực Bắc Kạn cũ năm 2025"
+    obs, rej = _merged_province_sanitation(tmp_path, title)
+    assert sorted(obs.loc[obs["indicator_id"] == RURAL, "value"]) == [78.5, 82.1, 85.0]
+    assert set(obs["year"]) == {2025} and rej.empty
+    obs, rej = _department_report(tmp_path, "Kết quả nước sạch và vệ sinh môi trường nông thôn")
+    assert obs.loc[obs["indicator_id"] == RURAL, "value"].tolist() == [75.2, 77.8, 80.0]
+    assert rej.empty
+
+
+@pytest.mark.parametrize("table", [_merged_province_sanitation, _department_report])
+def test_a_new_rural_title_names_no_area_so_the_label_goes_to_review(tmp_path, table):
+    """``nông thôn mới`` is a programme, not an area: the label names no one indicator."""
+    from bkanalysis.review import rejected_labels
+
+    obs, rej = table(tmp_path, "Kết quả thực hiện tiêu chí nông thôn mới năm 2025")
+    # neither label names its area: both need review, every cell kept as a reject
+    assert obs.empty and len(rej) == 6
+    assert rej["reason"].str.startswith("no indicator matches").all()
+    items = rejected_labels(rej)
+    assert sorted(i.label for i in items) == [
+        "Tỷ lệ hộ có nhà tiêu hợp vệ sinh", "Tỷ lệ hộ sử dụng nước hợp vệ sinh",
+    ]  # fmt: skip
+    assert [i.cells for i in items] == [3, 3]

@@ -50,6 +50,7 @@ from .labels import (
     parse_period,
     parse_unit,
     parse_unit_line,
+    scopes_of,
     split_units,
     title_key,
 )
@@ -138,6 +139,12 @@ def _unexplained_parts(text: str, ind: str) -> tuple[str, ...]:
     low = unicodedata.normalize("NFC", text).lower()
     own = _indicator_text(ind)
     return tuple(w for w, p in _part_words() if p.search(low) and not p.search(own))
+
+
+def _part_words_in(text: str) -> bool:
+    """Tell whether *text* holds a part word (``nam``, ``nữ``, ``thành thị`` …)."""
+    low = unicodedata.normalize("NFC", text).lower()
+    return any(p.search(low) for _w, p in _part_words())
 
 
 @lru_cache(maxsize=4096)
@@ -563,12 +570,15 @@ def _single_year(text: str) -> int | None:
     return int(ys.pop()) if len(ys) == 1 else None
 
 
-def _read_header(path: list[str]) -> tuple[Period | None, str | None, str | None, str | None]:
+def _read_header(
+    path: list[str], context: tuple[str, ...] = ()
+) -> tuple[Period | None, str | None, str | None, str | None]:
     """Return ``(period, measure, unit, problem)`` a column's header path states.
 
     Every piece must be understood: a period, a measure matching an indicator, a unit, a
     total word or a column number. A derived column, a part or another measure is the
-    column's problem (its cells are rejected with it).
+    column's problem (its cells are rejected with it). *context* is the title's evidence
+    for the measures (:func:`~bkanalysis.ingest.labels.scopes_of`).
     """
     header = " | ".join(path)
     period = measure = unit = problem = None
@@ -584,7 +594,7 @@ def _read_header(path: list[str]) -> tuple[Period | None, str | None, str | None
         if _DERIVED.search(fold(piece)):
             problem = f"derived column '{_short(piece)}' (not an observation)"
             break
-        piece_unit, piece_measure, piece_problem = _measure_piece(piece)
+        piece_unit, piece_measure, piece_problem = _measure_piece(piece, context)
         unit = piece_unit or unit
         if piece_problem:
             problem = piece_problem
@@ -604,12 +614,16 @@ def _piece_period(piece: str) -> Period | None:
     return p
 
 
-def _measure_piece(piece: str) -> tuple[str | None, str | None, str | None]:
+def _measure_piece(
+    piece: str, context: tuple[str, ...] = ()
+) -> tuple[str | None, str | None, str | None]:
     """Return ``(unit, measure, problem)`` of a header piece that is no period.
 
     A unit line or a bare unit gives the unit; ``(Nghìn người)`` after a measure too; a
     total word (``Tổng số``) says nothing more; a measure must match an indicator whose
     names hold the piece's part words (``Dân số nam`` is a part, not the population).
+    A measure that matches no indicator says so, with the candidates and its label (for
+    ``bkanalysis review``).
     """
     u = parse_unit_line(piece)
     if u:
@@ -624,9 +638,12 @@ def _measure_piece(piece: str) -> tuple[str | None, str | None, str | None]:
     if _TOTAL_WORDS.match(rest_k) and not _TOTAL_MARK.search(rest):
         return unit, None, None
     lk = label_key(rest)
-    m = match_indicator(lk) if lk else None
+    m = match_indicator(lk, context) if lk else None
     if m is not None and m.id and not _unexplained_parts(rest, m.id):
         return unit, m.id, None
+    if m is not None and not m.id and not _part_words_in(rest):
+        cands = ", ".join(m.candidates) or "none"
+        return unit, None, f"{m.reason} (candidates: {cands}) [label: {rest.strip()}]"
     why = f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"
     return unit, None, why
 
@@ -694,6 +711,8 @@ class _Reader:
         self.header_rows = _header_band(self.grid, lay.first_row, lay.value_start)
         self.title = _title_lines(self.grid, lay.first_row, lay.value_start, self.header_rows)
         self.title_ind, self.title_unit = self._title_measure()
+        # the area the title is about (rural, urban): evidence for the columns' measures
+        self.context = scopes_of(key(" ".join(self.title)))
         self.title_period, self.title_period_problem = self._title_period()
         self.value_cols = sorted({c for (r, c) in cells if c >= lay.value_start})
         self.merged = {}
@@ -796,7 +815,7 @@ class _Reader:
             return plan
         path = self._path(c) + ([extra] if extra else [])
         header = " | ".join(path)
-        period, measure, unit, problem = _read_header(path)
+        period, measure, unit, problem = _read_header(path, self.context)
         ind = measure or self.title_ind
         factor = 1.0
         if problem is None and period is None:

@@ -61,6 +61,7 @@ from .labels import (
     match_indicator,
     parse_period,
     parse_unit,
+    scopes_of,
     split_bilingual,
     split_units,
     themes_of,
@@ -436,8 +437,9 @@ class _TableReader:
         self.title_all = " ".join(lines)
         self.title_text = " ".join(own)
         self.table_unit = _table_unit(t)
-        # the table's theme (an emission table) is evidence for the labels in it
-        self.themes = themes_of(key(self.title_all))
+        # the table's theme (an emission table) and the area its title is about (rural,
+        # urban) are evidence for the labels in it
+        self.themes = themes_of(key(self.title_all)) + scopes_of(key(self.title_all))
         self.title_src: list[str] = []  # the title lines the indicator was read from
         self.title_id, self.title_reason, self.title_cands = self._title_indicator(vi, en)
         self.title_label = " / ".join(self.title_src) if self.title_id else ""
@@ -532,7 +534,7 @@ class _TableReader:
                     out = (None, f"column labels disagree: {out[0]} vs {me[0]}")
         elif col.own_en:
             out = _match_pieces(col.own_en, ctx, strict=False, unit=unit)
-        elif ctx and col.parents and not ctx[0].startswith("theme:"):
+        elif ctx and col.parents and not ctx[0].startswith(("theme:", "scope:")):
             out = (ctx[0], None)
         elif col.parents:
             m = match_indicator(label_key(col.parents[0]), self.themes, unit)
