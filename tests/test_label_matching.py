@@ -806,3 +806,26 @@ def test_a_title_about_one_area_completes_its_labels(label, context, expected):
     from bkanalysis.ingest.labels import label_key, match_indicator
 
     assert match_indicator(label_key(label), context, "%").id == expected
+
+
+def test_review_suggests_nothing_between_candidates_too_close_to_choose(tmp_path, capsys):
+    """``--accept all`` must not pick urban or rural for a label that names neither."""
+    from bkanalysis.review import accept, rejected_labels
+
+    reason = "no indicator matches label 'x' [label: {}]"
+    labels = ["Tỷ lệ hộ có nhà tiêu hợp vệ sinh", "Tỷ lệ hộ có nước máy"]
+    rej = pd.DataFrame(
+        {"source_file": "a.xlsx", "source_sheet": "S", "source_cell": ["C5", "C6"],
+         "raw_value": "1", "reason": [reason.format(x) for x in labels]}
+    )  # fmt: skip
+    items = {i.label: i for i in rejected_labels(rej)}
+    latrine = items["Tỷ lệ hộ có nhà tiêu hợp vệ sinh"]
+    assert latrine.suggestion is None
+    assert {ind for ind, _ in latrine.close} == {
+        "hygienic_latrine_urban_households_pct", "hygienic_latrine_rural_households_pct",
+    }  # fmt: skip
+    assert items["Tỷ lệ hộ có nước máy"].suggestion == "clean_water_households_pct"
+    done = accept(list(items.values()), "all", tmp_path)
+    assert [i.label for i in done] == ["Tỷ lệ hộ có nước máy"]
+    aliases = pd.read_csv(tmp_path / "aliases.csv", dtype=str, encoding="utf-8-sig")
+    assert aliases["label"].tolist() == ["Tỷ lệ hộ có nước máy"]

@@ -148,7 +148,16 @@ def review_command(args: argparse.Namespace) -> int:
         return 0
     print(f"{len(items)} nhãn bị từ chối / rejected labels (most cells first):", file=out)
     for n, i in enumerate(items, 1):
-        sug = f"{i.suggestion} (score {i.score:g})" if i.suggestion else "no suggestion"
+        if i.suggestion:
+            sug = f"{i.suggestion} (score {i.score:g})"
+        elif i.close:
+            named = " or ".join(f"{ind} ({sc:g})" for ind, sc in i.close)
+            sug = (
+                f"no suggestion: {named}, too close to choose; add the row "
+                "'label,indicator_id' you mean to data/raw/aliases.csv"
+            )
+        else:
+            sug = "no suggestion"
         files = ", ".join(i.files[:3]) + (" …" if len(i.files) > 3 else "")
         print(f"{n:>3}. {i.label!r}: {i.cells} cell(s) in {files}", file=out)
         print(f"     → {sug}", file=out)

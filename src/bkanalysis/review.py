@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import BkError
 from .ingest.aliases import aliases_for, append_aliases
-from .ingest.labels import explain_match, suggest_indicator, use_aliases
+from .ingest.labels import MARGIN, explain_match, suggest_indicator, use_aliases
 
 __all__ = ["ReviewItem", "accept", "rejected_labels"]
 
@@ -32,6 +32,8 @@ class ReviewItem:
     suggestion: str | None
     score: float
     reason: str
+    #: with no suggestion: the candidates too close to choose between, with their scores
+    close: tuple[tuple[str, float], ...] = ()
 
 
 #: A suggestion below this rapidfuzz score is not shown (nor accepted by ``--accept all``):
@@ -65,19 +67,35 @@ def rejected_labels(rejects) -> list[ReviewItem]:
             groups.setdefault(m.group(1).strip(), []).append((f, str(reason)))
     items = []
     for label, hits in groups.items():
-        sug = [(i, sc) for i, sc in suggest_indicator(label, 1) if sc >= SUGGEST_MIN]
+        best, close = _suggestion(label)
         reason = _LABEL.sub("", hits[0][1]).strip()
         items.append(
             ReviewItem(
                 label,
                 len(hits),
                 tuple(sorted({f for f, _ in hits})),
-                sug[0][0] if sug else None,
-                sug[0][1] if sug else 0.0,
+                best[0] if best else None,
+                best[1] if best else 0.0,
                 reason,
+                close,
             )
         )
     return sorted(items, key=lambda i: (-i.cells, i.label))
+
+
+def _suggestion(label: str) -> tuple[tuple[str, float] | None, tuple[tuple[str, float], ...]]:
+    """Return the indicator to suggest for *label*, or the candidates too close to choose.
+
+    The closest indicator is suggested when it scores at least :data:`SUGGEST_MIN` and
+    beats the next by the matcher's :data:`~bkanalysis.ingest.labels.MARGIN`. Closer than
+    that (``Tỷ lệ hộ có nhà tiêu hợp vệ sinh``: urban 89.2, rural 85.3), the label does
+    not say which is meant, and ``--accept all`` must not pick one: both are returned.
+    """
+    ranked = [(i, sc) for i, sc in suggest_indicator(label, 3) if sc >= SUGGEST_MIN]
+    if not ranked:
+        return None, ()
+    close = tuple(r for r in ranked if ranked[0][1] - r[1] < MARGIN)
+    return (ranked[0], ()) if len(close) == 1 else (None, close)
 
 
 def _chosen(spec: str, n: int) -> list[int]:
