@@ -889,11 +889,48 @@ def test_a_label_completed_by_a_title_about_rural_areas(tmp_path):
     """``Tỷ lệ hộ có nhà tiêu hợp vệ sinh`` under a rural title is the rural households' rate."""
     title = "Chỉ tiêu nước sạch và vệ sinh môi trường nông thôn các xã khu vực Bắc Kạn cũ năm 2025"
     obs, rej = _merged_province_sanitation(tmp_path, title)
-    assert sorted(obs.loc[obs["indicator_id"] == RURAL, "value"]) == [78.5, 82.1, 85.0]
+    latrines = obs[obs["indicator_id"] == RURAL]
+    assert sorted(latrines["value"]) == [78.5, 82.1, 85.0]
     assert set(obs["year"]) == {2025} and rej.empty
+    # the observation says how it was read
+    assert latrines["source_label"].str.endswith("hợp vệ sinh (%) › khu vực nông thôn").all()
     obs, rej = _department_report(tmp_path, "Kết quả nước sạch và vệ sinh môi trường nông thôn")
-    assert obs.loc[obs["indicator_id"] == RURAL, "value"].tolist() == [75.2, 77.8, 80.0]
-    assert rej.empty
+    latrines = obs[obs["indicator_id"] == RURAL]
+    assert latrines["value"].tolist() == [75.2, 77.8, 80.0] and rej.empty
+    assert set(latrines["source_label"]) == {"Tỷ lệ hộ có nhà tiêu hợp vệ sinh › khu vực nông thôn"}
+
+
+def test_sections_of_urban_and_rural_measures(tmp_path):
+    """The same labels under ``A. KHU VỰC ĐÔ THỊ`` and ``B. KHU VỰC NÔNG THÔN`` headers."""
+    rows = [
+        ["Các chỉ tiêu môi trường chủ yếu tỉnh Bắc Kạn giai đoạn 2021-2025"],
+        [],
+        ["TT", "Chỉ tiêu", "Đơn vị", "2021", "2022"],
+        ["A", "KHU VỰC ĐÔ THỊ"],
+        [1, "Tỷ lệ hộ có nhà tiêu hợp vệ sinh", "%", 95, 96],
+        [2, "Tỷ lệ chất thải rắn sinh hoạt được thu gom", "%", 85, 87],
+        ["B", "KHU VỰC NÔNG THÔN"],
+        [1, "Tỷ lệ hộ có nhà tiêu hợp vệ sinh", "%", 70, 72],
+        [2, "Tỷ lệ chất thải rắn sinh hoạt được thu gom", "%", 40, 45],
+        ["C", "CHỈ TIÊU KHÁC"],
+        [1, "Tỷ lệ hộ có nhà tiêu hợp vệ sinh", "%", 80, 81],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "bc.xlsx", rows))
+    got = {(o.indicator_id, o.year): o.value for o in obs.itertuples()}
+    assert got == {
+        ("hygienic_latrine_urban_households_pct", 2021): 95.0,
+        ("hygienic_latrine_urban_households_pct", 2022): 96.0,
+        ("urban_waste_collected_pct", 2021): 85.0,
+        ("urban_waste_collected_pct", 2022): 87.0,
+        (RURAL, 2021): 70.0,
+        (RURAL, 2022): 72.0,
+        ("rural_waste_collected_pct", 2021): 40.0,
+        ("rural_waste_collected_pct", 2022): 45.0,
+    }
+    assert "KHU VỰC ĐÔ THỊ › Tỷ lệ hộ có nhà tiêu hợp vệ sinh" in set(obs["source_label"])
+    # a section naming no area does not inherit the one before: its label is refused
+    assert sorted(rej["source_cell"]) == ["D11", "E11"]
+    assert rej["reason"].str.startswith("no indicator matches").all()
 
 
 @pytest.mark.parametrize("table", [_merged_province_sanitation, _department_report])

@@ -23,6 +23,7 @@ from . import quirks
 __all__ = [
     "IndicatorMatch",
     "Period",
+    "area_words",
     "canonical",
     "canonical_sequence",
     "explain_match",
@@ -34,7 +35,6 @@ __all__ = [
     "parse_period",
     "parse_unit",
     "parse_unit_line",
-    "scopes_of",
     "split_bilingual",
     "suggest_indicator",
     "themes_of",
@@ -679,29 +679,38 @@ def themes_of(text_k: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-#: A title about rural or urban areas (``table_words.csv``), as whole words of its key.
-_SCOPES = tuple(
-    (scope, quirks.pattern(r"(?<!\w)(?:{})(?!\w)", kind))
-    for scope, kind in (("rural", "title_scope_rural"), ("urban", "title_scope_urban"))
+#: A title or section about rural, or urban, areas (``table_words.csv``), as whole words of
+#: its key, and the words a label under it is read with (as ``area_split.csv`` writes them).
+_AREAS = tuple(
+    (quirks.pattern(r"(?<!\w)(?:{})(?!\w)", kind), words)
+    for kind, words in (
+        ("title_scope_rural", "khu vực nông thôn"),
+        ("title_scope_urban", "khu vực đô thị"),
+    )
 )
 
 
-def scopes_of(text_k: str) -> tuple[str, ...]:
-    """Areas a title key is about (``… nông thôn …`` → rural), as label contexts.
+def area_words(text_k: str) -> str | None:
+    """Return the area a title or section header key is about alone, as label words.
 
-    Under such a title a label need not repeat the area's words (``label_implied.csv``):
-    ``Tỷ lệ hộ có nhà tiêu hợp vệ sinh`` in a table of rural sanitation is the rural
-    households' rate. A title about both areas gives both, and then neither decides.
-    ``nông thôn mới`` (the new-rural programme) is no rural title.
+    A label under it that names no indicator is read with these words added (``Tỷ lệ hộ
+    có nhà tiêu hợp vệ sinh`` in a table of rural sanitation is the rural households'
+    rate); its ``source_label`` says so. None when the text names no area, or both.
+    ``nông thôn mới`` (the new-rural programme) names no area.
 
     Examples
     --------
-    >>> scopes_of(key("Chỉ tiêu nước sạch và vệ sinh môi trường nông thôn năm 2025"))
-    ('scope:rural',)
-    >>> scopes_of(key("Kết quả xây dựng xã nông thôn mới năm 2024"))
-    ()
+    >>> area_words(key("Chỉ tiêu nước sạch và vệ sinh môi trường nông thôn năm 2025"))
+    'khu vực nông thôn'
+    >>> area_words(key("B. KHU VỰC ĐÔ THỊ"))
+    'khu vực đô thị'
+    >>> area_words(key("Kết quả xây dựng xã nông thôn mới năm 2024")) is None
+    True
+    >>> area_words(key("Rác thải được thu gom ở đô thị và nông thôn")) is None
+    True
     """
-    return tuple(f"scope:{scope}" for scope, pat in _SCOPES if pat.search(text_k))
+    named = [words for pat, words in _AREAS if pat.search(text_k)]
+    return named[0] if len(named) == 1 else None
 
 
 @lru_cache(maxsize=1)
@@ -867,9 +876,7 @@ def match_by_synonyms(
     An indicator qualifies when the label's canonical words are those of one of its
     aliases, except words the evidence implies: ``tỷ lệ`` when the cells are declared in
     %, ``số`` for a count in its unit, ``phát thải khí nhà kính`` in an emission table
-    (*context* holds ``theme:emissions`` or an emission indicator), ``nông thôn`` or
-    ``đô thị`` under a title about that area alone (``scope:rural``/``scope:urban``, see
-    :func:`scopes_of`). Every word of the
+    (*context* holds ``theme:emissions`` or an emission indicator). Every word of the
     label must be in the alias: an extra word (``tăng``, ``mật độ``, ``mới``, ``Nam``)
     refuses — unless no alias qualifies that way and every extra word is a filler (see
     :func:`_tolerable`: a known filler word, in no indicator's vocabulary, no digit, no
@@ -892,10 +899,6 @@ def match_by_synonyms(
     ('clean_water_households_pct', ('san',), 97.0)
     >>> match_by_synonyms(key("Tỷ lệ hộ chưa có nước sạch để dùng"), (), "%").id is None
     True
-    >>> match_by_synonyms(key("Tỷ lệ hộ có nhà tiêu hợp vệ sinh"), (), "%").id is None
-    True
-    >>> match_by_synonyms(key("Tỷ lệ hộ có nhà tiêu hợp vệ sinh"), ("scope:rural",), "%").id
-    'hygienic_latrine_rural_households_pct'
     """
     lab = frozenset(canonical(label_k))
     if not lab:
@@ -923,7 +926,6 @@ class _SynonymRun:
         self.themes = _themes()
         self.ctx_themes = {c for c in context if c.startswith("theme:")}
         self.ctx_themes |= {"theme:" + self.themes[c] for c in context if c in self.themes}
-        self.ctx_scopes = [c for c in context if c.startswith("scope:")]
         _index, self.units, self.children, _extra = _catalog()
         sectors = {
             p: {c for k2, c in ks.items() if k2.startswith("\0")} for p, ks in self.children.items()
@@ -964,8 +966,6 @@ class _SynonymRun:
             for th in self.ctx_themes:
                 if th == "theme:" + self.themes[ind]:
                     implied |= table.get(th, frozenset())
-        if len(self.ctx_scopes) == 1:  # a title about rural, or urban, areas (not both)
-            implied |= table.get(self.ctx_scopes[0], frozenset())
         return implied
 
     def match_exactly(self, lab: frozenset[str]) -> None:

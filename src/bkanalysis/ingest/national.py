@@ -42,6 +42,7 @@ from .cellread import Observation, Problem, Reject, scaled
 from .cells import SheetGrid, a1
 from .labels import (
     Period,
+    area_words,
     fold,
     indicator_unit,
     key,
@@ -50,7 +51,6 @@ from .labels import (
     parse_period,
     parse_unit,
     parse_unit_line,
-    scopes_of,
     split_units,
     title_key,
 )
@@ -571,14 +571,15 @@ def _single_year(text: str) -> int | None:
 
 
 def _read_header(
-    path: list[str], context: tuple[str, ...] = ()
+    path: list[str], area: str | None = None
 ) -> tuple[Period | None, str | None, str | None, str | None]:
     """Return ``(period, measure, unit, problem)`` a column's header path states.
 
     Every piece must be understood: a period, a measure matching an indicator, a unit, a
     total word or a column number. A derived column, a part or another measure is the
-    column's problem (its cells are rejected with it). *context* is the title's evidence
-    for the measures (:func:`~bkanalysis.ingest.labels.scopes_of`).
+    column's problem (its cells are rejected with it). *area* is the area the title is
+    about (:func:`~bkanalysis.ingest.labels.area_words`): a measure naming no indicator is
+    read with it.
     """
     header = " | ".join(path)
     period = measure = unit = problem = None
@@ -594,7 +595,7 @@ def _read_header(
         if _DERIVED.search(fold(piece)):
             problem = f"derived column '{_short(piece)}' (not an observation)"
             break
-        piece_unit, piece_measure, piece_problem = _measure_piece(piece, context)
+        piece_unit, piece_measure, piece_problem = _measure_piece(piece, area)
         unit = piece_unit or unit
         if piece_problem:
             problem = piece_problem
@@ -615,15 +616,16 @@ def _piece_period(piece: str) -> Period | None:
 
 
 def _measure_piece(
-    piece: str, context: tuple[str, ...] = ()
+    piece: str, area: str | None = None
 ) -> tuple[str | None, str | None, str | None]:
     """Return ``(unit, measure, problem)`` of a header piece that is no period.
 
     A unit line or a bare unit gives the unit; ``(Nghìn người)`` after a measure too; a
     total word (``Tổng số``) says nothing more; a measure must match an indicator whose
-    names hold the piece's part words (``Dân số nam`` is a part, not the population).
-    A measure that matches no indicator says so, with the candidates and its label (for
-    ``bkanalysis review``).
+    names hold the piece's part words (``Dân số nam`` is a part, not the population). A
+    measure that names no indicator is read with the *area* words of the title, if any
+    (``Tỷ lệ hộ có nhà tiêu hợp vệ sinh`` under a rural title); failing that it says so,
+    with the candidates and its label (for ``bkanalysis review``).
     """
     u = parse_unit_line(piece)
     if u:
@@ -638,10 +640,14 @@ def _measure_piece(
     if _TOTAL_WORDS.match(rest_k) and not _TOTAL_MARK.search(rest):
         return unit, None, None
     lk = label_key(rest)
-    m = match_indicator(lk, context) if lk else None
+    m = match_indicator(lk) if lk else None
     if m is not None and m.id and not _unexplained_parts(rest, m.id):
         return unit, m.id, None
     if m is not None and not m.id and not _part_words_in(rest):
+        if area:
+            with_area = match_indicator(label_key(f"{rest} {area}"))
+            if with_area.id and not _unexplained_parts(rest, with_area.id):
+                return unit, with_area.id, None
         cands = ", ".join(m.candidates) or "none"
         return unit, None, f"{m.reason} (candidates: {cands}) [label: {rest.strip()}]"
     why = f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"
@@ -711,8 +717,8 @@ class _Reader:
         self.header_rows = _header_band(self.grid, lay.first_row, lay.value_start)
         self.title = _title_lines(self.grid, lay.first_row, lay.value_start, self.header_rows)
         self.title_ind, self.title_unit = self._title_measure()
-        # the area the title is about (rural, urban): evidence for the columns' measures
-        self.context = scopes_of(key(" ".join(self.title)))
+        # the area the title is about (rural or urban), for measures that name none
+        self.area = area_words(key(" ".join(self.title)))
         self.title_period, self.title_period_problem = self._title_period()
         self.value_cols = sorted({c for (r, c) in cells if c >= lay.value_start})
         self.merged = {}
@@ -815,7 +821,9 @@ class _Reader:
             return plan
         path = self._path(c) + ([extra] if extra else [])
         header = " | ".join(path)
-        period, measure, unit, problem = _read_header(path, self.context)
+        period, measure, unit, problem = _read_header(path, self.area)
+        if measure is not None and self.area and _read_header(path)[1] != measure:
+            header = f"{header} › {self.area}"  # read with the title's area words
         ind = measure or self.title_ind
         factor = 1.0
         if problem is None and period is None:

@@ -51,6 +51,7 @@ from .grid import SheetGrid, a1
 from .labels import (
     Period,
     _catalog,
+    area_words,
     canonical,
     fold,
     indicator_unit,
@@ -61,7 +62,6 @@ from .labels import (
     match_indicator,
     parse_period,
     parse_unit,
-    scopes_of,
     split_bilingual,
     split_units,
     themes_of,
@@ -415,6 +415,8 @@ class _Walk:
     district_header: bool = False  # a header row named the district (its "Tổng số" is its own)
     section_ctx: tuple[str, ...] = ()  # the indicator of the section the rows are in
     section_label: str = ""  # the row label that set section_ctx
+    section_area: str | None = None  # the area a section header names ("B. KHU VỰC ĐÔ THỊ")
+    section_area_label: str = ""  # that header
     parent_label: str | None = None  # the last indicator-row label that is not a part
 
 
@@ -437,9 +439,10 @@ class _TableReader:
         self.title_all = " ".join(lines)
         self.title_text = " ".join(own)
         self.table_unit = _table_unit(t)
-        # the table's theme (an emission table) and the area its title is about (rural,
-        # urban) are evidence for the labels in it
-        self.themes = themes_of(key(self.title_all)) + scopes_of(key(self.title_all))
+        # the table's theme (an emission table) is evidence for the labels in it
+        self.themes = themes_of(key(self.title_all))
+        # the area the title is about alone (rural or urban), for labels that name none
+        self.area = area_words(key(self.title_all))
         self.title_src: list[str] = []  # the title lines the indicator was read from
         self.title_id, self.title_reason, self.title_cands = self._title_indicator(vi, en)
         self.title_label = " / ".join(self.title_src) if self.title_id else ""
@@ -534,7 +537,7 @@ class _TableReader:
                     out = (None, f"column labels disagree: {out[0]} vs {me[0]}")
         elif col.own_en:
             out = _match_pieces(col.own_en, ctx, strict=False, unit=unit)
-        elif ctx and col.parents and not ctx[0].startswith(("theme:", "scope:")):
+        elif ctx and col.parents and not ctx[0].startswith("theme:"):
             out = (ctx[0], None)
         elif col.parents:
             m = match_indicator(label_key(col.parents[0]), self.themes, unit)
@@ -634,6 +637,12 @@ class _TableReader:
         if col.own or col.own_en or (col.parents and not col.period_group):
             ind, why = self._column_indicator(c)
             label = _column_label(col)
+            if ind is None and self.area and col.own:
+                # a column naming no indicator, in a table of one area's measures
+                unit = _canon_unit(col.units[0] if col.units else self.table_unit)
+                text = f"{' '.join(col.own)} {self.area}"
+                ind = match_indicator(label_key(text), self._column_context(col, unit), unit).id
+                label = f"{label} › {self.area}" if ind else label
             if ind is None:
                 return None, _labelled(why or "column has no indicator label", label), label
             return ind, None, label
@@ -771,6 +780,10 @@ class _TableReader:
             m = match_indicator(label_key(lab), self.themes)
             walk.section_ctx = (m.id,) if m.id else ()
             walk.section_label = lab if m.id else ""
+            # NOTE: every section header ends the previous section's area: a section that
+            # names none does not inherit one (a nested section's rows are then refused)
+            walk.section_area = None if m.id else area_words(key(lab))
+            walk.section_area_label = lab if walk.section_area else ""
             if not is_english(lab) and not is_part_label(lab):
                 walk.parent_label = lab
 
@@ -844,6 +857,15 @@ class _TableReader:
         source = lab
         if ind and walk.section_label and _match_label(lab, self.themes, canon)[0] is None:
             source = f"{walk.section_label} › {lab}"  # a sector under its total
+        area = walk.section_area or self.area
+        if ind is None and area and lab and not is_part_label(lab):
+            # "Tỷ lệ hộ có nhà tiêu hợp vệ sinh" in a section (or table) of rural measures
+            with_area, _why = _match_label(f"{split_units(lab)[0]} {area}", ctx, canon)
+            if with_area:
+                ind, why = with_area, None
+                source = (
+                    f"{walk.section_area_label} › {lab}" if walk.section_area else f"{lab} › {area}"
+                )
         if ind is None and walk.parent_label and lab and is_part_label(lab):
             # "- Đô thị" under "Tỷ lệ CTR được thu gom": the parent's indicator for that
             # part, when one exists
