@@ -218,6 +218,20 @@ def _forest_chart(obs, **kwargs):
     )
 
 
+def test_a_plan_after_the_deadline_is_not_drawn():
+    """A 2020 target judged on values up to 2020: the 2025 plan is another period's."""
+    obs = _obs("forest_cover_pct", [*FOREST, (2025, 73.0, "plan")])
+    judged = tuple(p for p in FOREST if p[2] != "plan" and p[0] <= 2020)
+    ax = plot_target_series(
+        obs, "forest_cover_2020",
+        assessment=_assessment("forest_cover_2020", "achieved", series=judged),
+    )  # fmt: skip
+    (plan,) = _by_gid(ax, "series_plan")
+    assert list(plan.get_xdata()) == [2020]
+    assert ax.get_xlim()[1] == pytest.approx(2020.6)
+    plt.close(ax.figure)
+
+
 def test_target_series_marks_target_trajectory_and_statuses():
     obs = _obs("forest_cover_pct", FOREST)
     ax = plot_target_series(

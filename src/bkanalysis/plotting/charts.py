@@ -342,7 +342,8 @@ def plot_target_series(
     """Plot the series an assessment judged against one target.
 
     Actual values are filled markers on a solid line; preliminary and estimated values
-    are hollow markers on a dashed line; plan values (``Kế hoạch``) are diamonds. The
+    are hollow markers on a dashed line; plan values (``Kế hoạch``) are diamonds, up to
+    the deadline or the last year judged (a later plan is another period's). The
     target is a star at the deadline (a band for a range, a horizontal line for a
     level to maintain); a dotted line shows the path the status was judged against.
     The status is stated in a badge of its colour.
@@ -398,6 +399,11 @@ def plot_target_series(
     plan = obs[obs["status"] == "plan"].sort_values("year")
     if reading == "share_of_units":
         plan = plan.iloc[:0]  # plan counts are not shares
+    if not math.isnan(tgt["deadline"]):
+        # NOTE: the judged window ends at the deadline (or the last year judged): a plan
+        # for a later year belongs to another period, and drawn alone after the deadline
+        # it reads as if the values after the deadline were missing
+        plan = plan[plan["year"] <= max([tgt["deadline"], *series["year"]])]
     years = series["year"].tolist() + plan["year"].tolist()
     start = float(min(years)) if years else tgt["deadline"] - 1
     if not math.isnan(tgt["baseline_year"]):
