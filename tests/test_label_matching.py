@@ -121,6 +121,9 @@ def test_a_sector_without_its_total_is_refused():
             "hygienic_latrine_urban_households_pct",
         ),
         ("Lượng phát thải KNK theo kịch bản BAU", "tấn CO2tđ", "ghg_bau_tco2e"),
+        # both parts of "chất thải rắn sinh hoạt" abbreviated; a technical standard as QCKT
+        ("Tỷ lệ CTR SH đô thị được thu gom, xử lý", "%", "urban_waste_collected_pct"),
+        ("Tỷ lệ chất thải y tế được xử lý đạt QCKT", "%", "medical_waste_treated_pct"),
     ],
 )
 def test_synonyms_generalise(label, unit, expected):
