@@ -947,3 +947,27 @@ def test_a_new_rural_title_names_no_area_so_the_label_goes_to_review(tmp_path, t
         "Tỷ lệ hộ có nhà tiêu hợp vệ sinh", "Tỷ lệ hộ sử dụng nước hợp vệ sinh",
     ]  # fmt: skip
     assert [i.cells for i in items] == [3, 3]
+
+
+def test_a_total_row_closing_a_section_is_the_sections_indicator(tmp_path):
+    """``Tổng`` under ``I. Phát thải thực tế`` and under ``II. Kịch bản BAU``."""
+    rows = [
+        ["Kết quả kiểm kê khí nhà kính tỉnh Bắc Kạn"],
+        ["Đơn vị: nghìn tấn CO2tđ"],
+        [],
+        ["STT", "Lĩnh vực", "2021", "2022"],
+        ["I", "Phát thải thực tế"],
+        [1, "Năng lượng", 410.2, 425.8],
+        [2, "Nông nghiệp", "512,4", "515,0"],
+        ["", "Tổng", 922.6, 940.8],
+        ["II", "Kịch bản BAU"],
+        [1, "Năng lượng", 430, 452],
+        ["", "Tổng", 950, 977],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "knk.xlsx", rows))
+    assert rej.empty
+    got = {(o.indicator_id, o.year): (o.value, o.source_label) for o in obs.itertuples()}
+    assert got[("ghg_emissions_tco2e", 2021)] == (922600.0, "Phát thải thực tế › Tổng")
+    assert got[("ghg_bau_tco2e", 2022)] == (977000.0, "Kịch bản BAU › Tổng")
+    assert got[("ghg_bau_energy_tco2e", 2021)][0] == 430000.0
+    assert len(obs) == 10

@@ -997,13 +997,15 @@ def _count_row_kinds(sh: _Sheet, t: Table, is_area) -> tuple[int, int, int, int]
     """Count the period, area and indicator labels of the table's rows.
 
     The rows are a sample of at most 40 spread over the table; returns the three counts
-    and the sample's size.
+    and the sample's size. A total row (``Tổng``, ``Toàn tỉnh``) counts as an area only
+    beside a row that names one: a department report closes its sections with ``Tổng``
+    too (``I. Phát thải thực tế`` › sectors › ``Tổng``).
     """
     sample = t.data_rows
     if len(sample) > 40:
         step = len(sample) / 40
         sample = [t.data_rows[int(i * step)] for i in range(40)]
-    periods = areas = inds = 0
+    periods = areas = totals = inds = 0
     for r in sample:
         v = sh.value(r, t.label_col)
         lab = row_label(sh, t, r)
@@ -1011,11 +1013,13 @@ def _count_row_kinds(sh: _Sheet, t: Table, is_area) -> tuple[int, int, int, int]
             periods += 1
         elif not lab:
             continue
-        elif _is_total_or_subtotal(lab) or is_area(lab):
+        elif _subtotal_word(lab) or is_area(lab):
             areas += 1
+        elif _is_total_or_subtotal(lab):
+            totals += 1
         elif match_indicator(label_key(lab)).id is not None:
             inds += 1
-    return periods, areas, inds, len(sample)
+    return periods, areas + (totals if areas else 0), inds, len(sample)
 
 
 #: the province row of a table by district ("TỔNG SỐ - TOTAL", "Toàn tỉnh"), keyed

@@ -866,6 +866,11 @@ class _TableReader:
                 source = (
                     f"{walk.section_area_label} › {lab}" if walk.section_area else f"{lab} › {area}"
                 )
+        if ind is None and walk.section_ctx and lab and is_total(lab):
+            # "Tổng" closing the rows under "I. Phát thải thực tế": the section indicator's
+            # own value, as the sheet states it (a differing figure elsewhere is a conflict)
+            ind, why = walk.section_ctx[0], None
+            source = f"{walk.section_label} › {lab}"
         if ind is None and walk.parent_label and lab and is_part_label(lab):
             # "- Đô thị" under "Tỷ lệ CTR được thu gom": the parent's indicator for that
             # part, when one exists
