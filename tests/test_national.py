@@ -971,3 +971,15 @@ def test_a_total_row_closing_a_section_is_the_sections_indicator(tmp_path):
     assert got[("ghg_bau_tco2e", 2022)] == (977000.0, "Kịch bản BAU › Tổng")
     assert got[("ghg_bau_energy_tco2e", 2021)][0] == 430000.0
     assert len(obs) == 10
+    # a total under no section naming an indicator is not read, and says why
+    rows = [
+        ["Một số chỉ tiêu tỉnh Bắc Kạn"],
+        [],
+        ["STT", "Chỉ tiêu", "ĐVT", "2022", "2023"],
+        [1, "Tỷ lệ che phủ rừng", "%", 73.5, 73.6],
+        [2, "Số xã đạt chuẩn nông thôn mới", "xã", 25, 30],
+        ["", "Tổng", "", 98.5, 103.6],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "tong.xlsx", rows))
+    assert len(obs) == 4 and sorted(rej["source_cell"]) == ["D6", "E6"]
+    assert rej["reason"].eq("total row 'Tổng' closes no section naming an indicator").all()

@@ -851,7 +851,28 @@ class _TableReader:
         if unit is None:
             units = split_units(lab)[1]
             unit = units[0] if units else None
-        canon = _canon_unit(unit or self.table_unit)
+        ind, why, source = self._row_indicator(lab, walk, _canon_unit(unit or self.table_unit))
+        problem = None
+        if ind is None and lab and is_total(lab):
+            # no section above names what it totals: a reader must look (no alias fixes it)
+            problem = f"total row '{_short(lab)}' closes no section naming an indicator"
+        elif ind is None:
+            problem = _labelled(why, lab)
+        elif _has_children(ind):
+            walk.section_ctx, walk.section_label = (ind,), lab
+        if lab and not is_english(lab) and not is_part_label(lab):
+            walk.parent_label = lab
+        return _Row(problem=problem, ind=ind, unit=unit, source=source, district=walk.district)
+
+    def _row_indicator(
+        self, lab: str, walk: _Walk, canon: str | None
+    ) -> tuple[str | None, str | None, str]:
+        """Return ``(indicator, reason, source label)`` of an indicator row's label *lab*.
+
+        The label alone (a sector under its total); else with the area its section or the
+        title is about; else, for ``Tổng``, the section's indicator; else, for a part row,
+        with its parent row's label.
+        """
         ctx = walk.section_ctx + _opt(self.title_id) + self.themes
         ind, why = _match_label(lab, ctx, canon)
         source = lab
@@ -869,25 +890,16 @@ class _TableReader:
         if ind is None and walk.section_ctx and lab and is_total(lab):
             # "Tổng" closing the rows under "I. Phát thải thực tế": the section indicator's
             # own value, as the sheet states it (a differing figure elsewhere is a conflict)
-            ind, why = walk.section_ctx[0], None
-            source = f"{walk.section_label} › {lab}"
+            return walk.section_ctx[0], None, f"{walk.section_label} › {lab}"
         if ind is None and walk.parent_label and lab and is_part_label(lab):
             # "- Đô thị" under "Tỷ lệ CTR được thu gom": the parent's indicator for that
             # part, when one exists
             part = re.sub(r"^\s*[-+•*]\s*", "", lab)
             joined, why2 = _match_label(f"{walk.parent_label} {part}", ctx, canon)
             if joined:
-                ind, source = joined, f"{walk.parent_label} › {lab}"
-            else:
-                why = f"{why}; with its parent row: {why2}"
-        problem = None
-        if ind is None:
-            problem = _labelled(why, lab)
-        elif _has_children(ind):
-            walk.section_ctx, walk.section_label = (ind,), lab
-        if lab and not is_english(lab) and not is_part_label(lab):
-            walk.parent_label = lab
-        return _Row(problem=problem, ind=ind, unit=unit, source=source, district=walk.district)
+                return joined, why, f"{walk.parent_label} › {lab}"
+            why = f"{why}; with its parent row: {why2}"
+        return ind, why, source
 
     def _has_values(self, r: int) -> bool:
         get = self.grid.cells.get
