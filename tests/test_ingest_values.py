@@ -104,6 +104,13 @@ def test_cells_special():
         ("Ước thực hiện năm 2020", Period(2020, "estimate")),
         ("Năm 2020", Period(2020, "actual")),
         ("Ước TH 2024", Period(2024, "estimate")),
+        # the columns of a plan's evaluation sheet: target by, result in
+        ("Mục tiêu đến năm 2020", Period(2020, "plan")),
+        ("Kết quả thực hiện năm 2020", Period(2020, "actual")),
+        ("Kết quả đạt được năm 2020", Period(2020, "actual")),
+        ("Chỉ tiêu KH giao năm 2020", Period(2020, "plan")),
+        # "Kết quả thực hiện" over "ƯTH 2017": the status is the estimate's
+        ("Kết quả thực hiện ƯTH 2017", Period(2017, "estimate")),
     ],
 )
 def test_periods(label, period):
@@ -118,7 +125,17 @@ def test_periods_nfd():
 
 @pytest.mark.parametrize(
     "label",
-    ["2016-2020", "Giai đoạn 2016-2020", "Sơ bộ", "TH 2019/KH 2019", "Tên huyện", 1.5, True],
+    [
+        "2016-2020",
+        "Giai đoạn 2016-2020",
+        "Sơ bộ",
+        "TH 2019/KH 2019",
+        "Tên huyện",
+        1.5,
+        True,
+        "Từ 2016 đến 2020",
+        "Lũy kế đến năm 2020",
+    ],
 )
 def test_not_periods(label):
     assert parse_period(label) is None

@@ -983,3 +983,27 @@ def test_a_total_row_closing_a_section_is_the_sections_indicator(tmp_path):
     obs, rej = read_workbook(_xlsx(tmp_path / "tong.xlsx", rows))
     assert len(obs) == 4 and sorted(rej["source_cell"]) == ["D6", "E6"]
     assert rej["reason"].eq("total row 'Tổng' closes no section naming an indicator").all()
+
+
+def test_a_plans_evaluation_sheet(tmp_path):
+    """Target by 2020, result in 2020, an assessment in words: the numbers are read."""
+    rows = [
+        ["Đánh giá kết quả thực hiện các chỉ tiêu tăng trưởng xanh đến năm 2020"],
+        [],
+        ["STT", "Chỉ tiêu", "ĐVT", "Mục tiêu đến năm 2020", "Kết quả thực hiện năm 2020",
+         "Đánh giá"],
+        [1, "Tỷ lệ che phủ rừng", "%", 72, 73.4, "Đạt"],
+        [2, "Tỷ lệ hộ dân được sử dụng nước sạch", "%", "> 98", 94.8, "Không đạt"],
+        [3, "Số xã đạt chuẩn nông thôn mới", "xã", 26, 15, "Không đạt"],
+    ]  # fmt: skip
+    obs, rej = read_workbook(_xlsx(tmp_path / "danh_gia.xlsx", rows))
+    got = {(o.indicator_id, o.status): o.value for o in obs.itertuples()}
+    assert got == {
+        ("forest_cover_pct", "plan"): 72.0,
+        ("forest_cover_pct", "actual"): 73.4,
+        ("clean_water_households_pct", "actual"): 94.8,
+        ("ntm_communes_count", "plan"): 26.0,
+        ("ntm_communes_count", "actual"): 15.0,
+    }
+    assert set(obs["year"]) == {2020}
+    assert rej["reason"].tolist() == ["not a single number (range or qualifier)"]
