@@ -1007,3 +1007,20 @@ def test_a_plans_evaluation_sheet(tmp_path):
     }
     assert set(obs["year"]) == {2020}
     assert rej["reason"].tolist() == ["not a single number (range or qualifier)"]
+
+
+def test_an_administrative_unit_header_is_no_unit_line(tmp_path):
+    """``Đơn vị hành chính`` over the areas is not ``Đơn vị: hành chính``."""
+    rows = [
+        ["Tỷ lệ thu gom rác thải sinh hoạt đô thị phân theo huyện, thành phố (%)"],
+        [],
+        ["Đơn vị hành chính", "Năm"],
+        ["", 2022, 2023],
+        ["Toàn tỉnh", 88.0, 89.2],
+        ["TP Bắc Kạn", 98.5, 99],
+        ["Ba Bể", 82, 84],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "rac.xlsx", rows, ["B3:C3", "A3:A4"]))
+    assert rej.empty and len(obs) == 6
+    assert set(obs["indicator_id"]) == {"urban_waste_collected_pct"}
+    assert set(obs["area_code"]) == {"06", "058", "061"}
