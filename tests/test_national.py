@@ -1024,3 +1024,24 @@ def test_an_administrative_unit_header_is_no_unit_line(tmp_path):
     assert rej.empty and len(obs) == 6
     assert set(obs["indicator_id"]) == {"urban_waste_collected_pct"}
     assert set(obs["area_code"]) == {"06", "058", "061"}
+
+
+def test_a_column_naming_only_the_measure_of_the_titles_subject(tmp_path):
+    """``Tỷ lệ thu gom (%)`` under ``Tình hình thu gom, xử lý CTR sinh hoạt đô thị``."""
+    rows = [
+        ["TÌNH HÌNH THU GOM, XỬ LÝ CHẤT THẢI RẮN SINH HOẠT ĐÔ THỊ NĂM 2023"],
+        [],
+        ["STT", "Huyện/Thành phố", "Khối lượng phát sinh (tấn/ngày)", "Tỷ lệ thu gom (%)"],
+        [1, "Thành phố Bắc Kạn", 45.2, 97.6],
+        [2, "Huyện Ba Bể", 8.5, 83.5],
+        ["", "Tổng cộng", 53.7, 95.3],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "ctr.xlsx", rows))
+    got = {o.area_code: o.value for o in obs.itertuples()}
+    assert got == {"058": 97.6, "061": 83.5, "06": 95.3}
+    assert set(obs["indicator_id"]) == {"urban_waste_collected_pct"}
+    assert set(obs["source_label"]) == {
+        "TÌNH HÌNH THU GOM, XỬ LÝ CHẤT THẢI RẮN SINH HOẠT ĐÔ THỊ NĂM 2023 › Tỷ lệ thu gom"
+    }
+    # the tonnage is no indicator of the catalogue: refused, for review
+    assert sorted(rej["source_cell"]) == ["C4", "C5", "C6"]

@@ -128,6 +128,7 @@ class Table:
     stt_col: int | None = None
     unit_col: int | None = None
     title_lines: list[str] = field(default_factory=list)
+    corner_lines: list[str] = field(default_factory=list)  # of title_lines, the header corner's
     unit_line: tuple[str, str | None] | None = None
     columns: dict[int, Column] = field(default_factory=dict)
     row_kind: str | None = None
@@ -351,6 +352,7 @@ def _find(grid: SheetGrid, resolver, depth: int) -> list[Table]:
         ):
             # the header repeated after a page break: the same table goes on
             t.title_lines = list(prev.title_lines)
+            t.corner_lines = list(prev.corner_lines)
             t.unit_line = prev.unit_line
             if t.layout == "unrecognised" and prev.layout != "unrecognised":
                 _classify(sh, t, resolver)
@@ -496,7 +498,8 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
     label_cols = sorted({c for r in body for c in _before(sh.cols(r), vstart)})
     label_col = _label_column(sh, label_cols, data_rows, vstart)
     unit_col, stt_col = _side_columns(sh, band, label_cols, label_col, data_rows)
-    title_lines += _corner_titles(sh, band, vstart, (stt_col, unit_col))
+    corner = [x for x in _corner_titles(sh, band, vstart, (stt_col, unit_col)) if x]
+    title_lines += corner
     value_cols = _value_columns(sh, band, data_rows, vstart, right)
     t = Table(
         top=min([*title_rows, *band, body[0]]),
@@ -510,6 +513,7 @@ def _build_table(sh: _Sheet, index: int, body: list[int], boundary: int, is_area
         stt_col=stt_col,
         unit_col=unit_col,
         title_lines=[x for x in title_lines if x],
+        corner_lines=corner,
         unit_line=unit_line,
     )
     t.columns = {c: _column(sh, band, c, vstart, right) for c in value_cols}

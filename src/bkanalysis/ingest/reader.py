@@ -443,6 +443,12 @@ class _TableReader:
         self.themes = themes_of(key(self.title_all))
         # the area the title is about alone (rural or urban), for labels that name none
         self.area = area_words(key(self.title_all))
+        # what the title is about ("thu gom, xử lý chất thải rắn sinh hoạt đô thị"), for a
+        # column whose label names only the measure of it ("Tỷ lệ thu gom (%)")
+        # (the header corner, "Huyện/Thành phố", names the rows, not the subject)
+        subject = [x for x in vi if x not in t.corner_lines]
+        self.title_subject_text = " ".join(subject)
+        self.title_subject = title_key(self.title_subject_text) if subject else ""
         self.title_src: list[str] = []  # the title lines the indicator was read from
         self.title_id, self.title_reason, self.title_cands = self._title_indicator(vi, en)
         self.title_label = " / ".join(self.title_src) if self.title_id else ""
@@ -637,12 +643,8 @@ class _TableReader:
         if col.own or col.own_en or (col.parents and not col.period_group):
             ind, why = self._column_indicator(c)
             label = _column_label(col)
-            if ind is None and self.area and col.own:
-                # a column naming no indicator, in a table of one area's measures
-                unit = _canon_unit(col.units[0] if col.units else self.table_unit)
-                text = f"{' '.join(col.own)} {self.area}"
-                ind = match_indicator(label_key(text), self._column_context(col, unit), unit).id
-                label = f"{label} › {self.area}" if ind else label
+            if ind is None and col.own:
+                ind, label = self._column_completed(col, label)
             if ind is None:
                 return None, _labelled(why or "column has no indicator label", label), label
             return ind, None, label
@@ -653,6 +655,27 @@ class _TableReader:
         why = _with_cands(self.title_reason or "no indicator", self.title_cands)
         title = " / ".join(self.t.title_lines)
         return None, _labelled(f"no indicator for the table: title {why}", title), ""
+
+    def _column_completed(self, col: Column, label: str) -> tuple[str | None, str]:
+        """Return the indicator of a column whose own label names none, and its source label.
+
+        Matched again with the area the title is about (a table of rural measures), then
+        with the title's subject (``Tỷ lệ thu gom (%)`` under ``Tình hình thu gom, xử lý
+        chất thải rắn sinh hoạt đô thị``), by the matcher's own rules: every word must be
+        an indicator's.
+        """
+        unit = _canon_unit(col.units[0] if col.units else self.table_unit)
+        ctx = self._column_context(col, unit)
+        own = " ".join(col.own)
+        if self.area:
+            ind = match_indicator(label_key(f"{own} {self.area}"), ctx, unit).id
+            if ind:
+                return ind, f"{label} › {self.area}"
+        if self.title_subject:
+            ind = match_indicator(label_key(f"{own} {self.title_subject}"), ctx, unit).id
+            if ind:
+                return ind, f"{self.title_subject_text} › {label}"
+        return None, label
 
     def _tick_indicator(self, c: int) -> str | None:
         """Commune-count indicator of the tick-mark column *c* of an areas table, or None.
