@@ -765,8 +765,8 @@ def test_a_commune_column_naming_its_area_keeps_it(tmp_path):
     ("title", "words"),
     [
         ("Chỉ tiêu nước sạch và vệ sinh môi trường nông thôn các xã năm 2025", "khu vực nông thôn"),
-        ("Tỷ lệ hộ dân cư đô thị được sử dụng nước sạch", "khu vực đô thị"),
-        ("Dân số thành thị phân theo huyện", "khu vực đô thị"),
+        ("Tỷ lệ hộ dân cư đô thị được sử dụng nước sạch", "khu vực thành thị"),
+        ("Dân số thành thị phân theo huyện", "khu vực thành thị"),
         ("B. KHU VỰC NÔNG THÔN", "khu vực nông thôn"),
         ("Kết quả thực hiện bộ tiêu chí quốc gia về xã nông thôn mới năm 2024", None),
         ("Rác thải được thu gom ở đô thị và nông thôn", None),

@@ -679,15 +679,19 @@ def themes_of(text_k: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-#: A title or section about rural, or urban, areas (``table_words.csv``), as whole words of
-#: its key, and the words a label under it is read with (as ``area_split.csv`` writes them).
-_AREAS = tuple(
-    (quirks.pattern(r"(?<!\w)(?:{})(?!\w)", kind), words)
-    for kind, words in (
-        ("title_scope_rural", "khu vực nông thôn"),
-        ("title_scope_urban", "khu vực đô thị"),
+@lru_cache(maxsize=1)
+def _areas() -> tuple[tuple[re.Pattern, str], ...]:
+    """Return the patterns of a title about rural, or urban, areas and their label words.
+
+    The patterns are ``table_words.csv``'s, matched as whole words of a key; the words are
+    those the commune tables' rural/urban split adds (``area_split.csv``).
+    """
+    split = read_package_csv("ingest/area_split.csv")
+    words = dict(zip(split["part"], split["words"], strict=True))
+    return tuple(
+        (quirks.pattern(r"(?<!\w)(?:{})(?!\w)", kind), words[part])
+        for kind, part in (("title_scope_rural", "rural"), ("title_scope_urban", "urban"))
     )
-)
 
 
 def area_words(text_k: str) -> str | None:
@@ -703,13 +707,13 @@ def area_words(text_k: str) -> str | None:
     >>> area_words(key("Chỉ tiêu nước sạch và vệ sinh môi trường nông thôn năm 2025"))
     'khu vực nông thôn'
     >>> area_words(key("B. KHU VỰC ĐÔ THỊ"))
-    'khu vực đô thị'
+    'khu vực thành thị'
     >>> area_words(key("Kết quả xây dựng xã nông thôn mới năm 2024")) is None
     True
     >>> area_words(key("Rác thải được thu gom ở đô thị và nông thôn")) is None
     True
     """
-    named = [words for pat, words in _AREAS if pat.search(text_k)]
+    named = [words for pat, words in _areas() if pat.search(text_k)]
     return named[0] if len(named) == 1 else None
 
 

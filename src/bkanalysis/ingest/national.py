@@ -136,15 +136,14 @@ def _unexplained_parts(text: str, ind: str) -> tuple[str, ...]:
     population's names do not, so it is a part; ``Tỷ lệ hộ nông thôn …`` holds
     ``nông thôn`` as its indicator's own name does.
     """
-    low = unicodedata.normalize("NFC", text).lower()
     own = _indicator_text(ind)
-    return tuple(w for w, p in _part_words() if p.search(low) and not p.search(own))
+    return tuple(w for w, p in _parts_in(text) if not p.search(own))
 
 
-def _part_words_in(text: str) -> bool:
-    """Tell whether *text* holds a part word (``nam``, ``nữ``, ``thành thị`` …)."""
+def _parts_in(text: str) -> list[tuple[str, re.Pattern]]:
+    """Return the part words (``nam``, ``nữ``, ``thành thị`` …) *text* holds, with patterns."""
     low = unicodedata.normalize("NFC", text).lower()
-    return any(p.search(low) for _w, p in _part_words())
+    return [(w, p) for w, p in _part_words() if p.search(low)]
 
 
 @lru_cache(maxsize=4096)
@@ -643,7 +642,7 @@ def _measure_piece(
     m = match_indicator(lk) if lk else None
     if m is not None and m.id and not _unexplained_parts(rest, m.id):
         return unit, m.id, None
-    if m is not None and not m.id and not _part_words_in(rest):
+    if m is not None and not m.id and not _parts_in(rest):
         if area:
             with_area = match_indicator(label_key(f"{rest} {area}"))
             if with_area.id and not _unexplained_parts(rest, with_area.id):
