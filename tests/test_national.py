@@ -1045,3 +1045,23 @@ def test_a_column_naming_only_the_measure_of_the_titles_subject(tmp_path):
     }
     # the tonnage is no indicator of the catalogue: refused, for review
     assert sorted(rej["source_cell"]) == ["C4", "C5", "C6"]
+
+
+def test_a_label_of_all_areas_under_one_area_is_not_read_as_the_indicator(tmp_path):
+    """``Tỷ lệ hộ dân dùng nước sạch`` under ``Khu vực thành thị`` is the urban rate."""
+    rows = [
+        ["Kết quả thực hiện một số chỉ tiêu về môi trường năm 2025"],
+        [],
+        ["TT", "Nội dung chỉ tiêu", "ĐVT", "Kế hoạch giao năm 2025", "Ước cả năm 2025"],
+        ["A", "Khu vực thành thị"],
+        [1, "Tỷ lệ hộ dân dùng nước sạch", "%", 99, "98,9"],
+        [2, "Tỷ lệ CTR SH được thu gom, xử lý", "%", 95, 94.8],
+        ["B", "Rừng"],
+        [1, "Tỷ lệ che phủ rừng", "%", "73,7", "73,8"],
+    ]
+    obs, rej = read_workbook(_xlsx(tmp_path / "pl.xlsx", rows))
+    assert set(obs["indicator_id"]) == {"urban_waste_collected_pct", "forest_cover_pct"}
+    assert "clean_water_households_pct" not in set(obs["indicator_id"])
+    assert sorted(rej["source_cell"]) == ["D5", "E5"]
+    assert rej["reason"].str.contains("is of all areas").all()
+    assert set(obs.loc[obs["indicator_id"] == "forest_cover_pct", "status"]) == {"plan", "estimate"}

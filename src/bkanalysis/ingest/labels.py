@@ -32,6 +32,7 @@ __all__ = [
     "key",
     "match_by_synonyms",
     "match_indicator",
+    "names_an_area",
     "parse_period",
     "parse_unit",
     "parse_unit_line",
@@ -715,6 +716,28 @@ def area_words(text_k: str) -> str | None:
     """
     named = [words for pat, words in _areas() if pat.search(text_k)]
     return named[0] if len(named) == 1 else None
+
+
+@lru_cache(maxsize=4096)
+def names_an_area(indicator_id: str) -> bool:
+    """Whether an indicator's names hold a rural or urban area (``… nông thôn …``).
+
+    Under a title or section about one area, a label matching an indicator of all areas
+    (``Tỷ lệ hộ dân dùng nước sạch`` under ``Khu vực thành thị``) is that area's rate, not
+    the indicator's: the readers do not read it as the indicator.
+
+    Examples
+    --------
+    >>> names_an_area("rural_waste_collected_pct"), names_an_area("clean_water_households_pct")
+    (True, False)
+    """
+    areas = [frozenset(canonical(key(words))) for _pat, words in _areas()]
+    return any(
+        area <= alias
+        for ind, _u, alias, _k in _canon_index()
+        if ind == indicator_id
+        for area in areas
+    )
 
 
 @lru_cache(maxsize=1)

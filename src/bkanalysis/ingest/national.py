@@ -48,6 +48,7 @@ from .labels import (
     key,
     label_key,
     match_indicator,
+    names_an_area,
     parse_period,
     parse_unit,
     parse_unit_line,
@@ -640,13 +641,19 @@ def _measure_piece(
         return unit, None, None
     lk = label_key(rest)
     m = match_indicator(lk) if lk else None
-    if m is not None and m.id and not _unexplained_parts(rest, m.id):
+    plain = m is not None and m.id and not _unexplained_parts(rest, m.id)
+    if plain and not (area and not names_an_area(m.id)):
         return unit, m.id, None
-    if m is not None and not m.id and not _parts_in(rest):
+    if m is not None and (plain or not m.id) and not _parts_in(rest):
         if area:
             with_area = match_indicator(label_key(f"{rest} {area}"))
             if with_area.id and not _unexplained_parts(rest, with_area.id):
                 return unit, with_area.id, None
+        if plain:  # "Tỷ lệ hộ dân dùng nước sạch" under a title about urban areas
+            return unit, None, (
+                f"'{_short(rest)}' under a title about one area ({area}) is that area's rate, "
+                f"but its indicator ({m.id}) is of all areas and the catalogue has none of it"
+            )  # fmt: skip
         cands = ", ".join(m.candidates) or "none"
         return unit, None, f"{m.reason} (candidates: {cands}) [label: {rest.strip()}]"
     why = f"part or other measure '{_short(piece)}' (not the total of the table's indicator)"

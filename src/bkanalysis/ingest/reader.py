@@ -60,6 +60,7 @@ from .labels import (
     key,
     label_key,
     match_indicator,
+    names_an_area,
     parse_period,
     parse_unit,
     split_bilingual,
@@ -643,8 +644,10 @@ class _TableReader:
         if col.own or col.own_en or (col.parents and not col.period_group):
             ind, why = self._column_indicator(c)
             label = _column_label(col)
-            if ind is None and col.own:
-                ind, label = self._column_completed(col, label)
+            if col.own and (ind is None or (self.area and not names_an_area(ind))):
+                plain, (ind, label) = ind, self._column_completed(col, label)
+                if ind is None and plain is not None:
+                    why = _of_all_areas(" ".join(col.own), plain, self.area)
             if ind is None:
                 return None, _labelled(why or "column has no indicator label", label), label
             return ind, None, label
@@ -804,8 +807,12 @@ class _TableReader:
             walk.section_ctx = (m.id,) if m.id else ()
             walk.section_label = lab if m.id else ""
             # NOTE: every section header ends the previous section's area: a section that
-            # names none does not inherit one (a nested section's rows are then refused)
-            walk.section_area = None if m.id else area_words(key(lab))
+            # names none does not inherit one (a nested section's rows are then refused). A
+            # section is one area's when its header names nothing else ("B. KHU VỰC NÔNG
+            # THÔN", not "Chất thải rắn nông thôn", a topic)
+            area = None if m.id else area_words(key(lab))
+            only = area and set(canonical(key(lab))) <= set(canonical(key(area)))
+            walk.section_area = area if only else None
             walk.section_area_label = lab if walk.section_area else ""
             if not is_english(lab) and not is_part_label(lab):
                 walk.parent_label = lab
@@ -902,14 +909,15 @@ class _TableReader:
         if ind and walk.section_label and _match_label(lab, self.themes, canon)[0] is None:
             source = f"{walk.section_label} › {lab}"  # a sector under its total
         area = walk.section_area or self.area
-        if ind is None and area and lab and not is_part_label(lab):
+        if area and lab and not is_part_label(lab) and (ind is None or not names_an_area(ind)):
             # "Tỷ lệ hộ có nhà tiêu hợp vệ sinh" in a section (or table) of rural measures
             with_area, _why = _match_label(f"{split_units(lab)[0]} {area}", ctx, canon)
+            where = walk.section_area_label or area
             if with_area:
                 ind, why = with_area, None
-                source = (
-                    f"{walk.section_area_label} › {lab}" if walk.section_area else f"{lab} › {area}"
-                )
+                source = f"{where} › {lab}" if walk.section_area else f"{lab} › {area}"
+            elif ind is not None:
+                ind, why = None, _of_all_areas(lab, ind, where)
         if ind is None and walk.section_ctx and lab and is_total(lab):
             # "Tổng" closing the rows under "I. Phát thải thực tế": the section indicator's
             # own value, as the sheet states it (a differing figure elsewhere is a conflict)
@@ -1293,6 +1301,14 @@ def _match_label(text: str, ctx, unit: str | None = None) -> tuple[str | None, s
                 return None, f"row labels disagree: {out[0]} vs {me[0]}"
         return out
     return _match_pieces(en, ctx, strict=False, unit=unit)
+
+
+def _of_all_areas(label: str, ind: str, where: str) -> str:
+    """Return the reject reason of a label naming an indicator of all areas, under one area."""
+    return (
+        f"'{_short(label)}' under '{_short(where)}' is that area's rate, but its indicator "
+        f"({ind}) is of all areas and the catalogue has none of that area"
+    )
 
 
 def _labelled(reason: str, label: str | None) -> str:
